@@ -1,0 +1,89 @@
+"""Where the database is and how to connect to it.
+
+SQLite (the default, one office PC) lives in the per-user data folder; PostgreSQL (several
+users) is chosen by URL. The URL comes from ``--database``, else ``JOBDESK_DATABASE_URL``,
+else the default file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+
+APP_NAME = "JobDesk"
+ENV_URL = "JOBDESK_DATABASE_URL"
+
+
+def data_dir() -> Path:
+    """The per-user data folder (never Program Files): database, logs, backups."""
+    path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{(data_dir() / 'jobdesk.sqlite').as_posix()}"
+
+
+def resolve_database_url(explicit: str | None = None) -> str:
+    return explicit or os.environ.get(ENV_URL) or default_database_url()
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for in-memory databases and other engines."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def create_db_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine with the settings JobDesk relies on for each backend."""
+    if is_sqlite(url):
+        path = sqlite_path(url)
+        if path is None:
+            # One shared in-memory database for all threads (tests, demo).
+            kwargs.setdefault("poolclass", StaticPool)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, **kwargs)
+        _configure_sqlite(engine, wal=path is not None)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT and
+        # SELECT-then-write locking; we issue BEGIN ourselves (see _on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if wal:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # IMMEDIATE takes the write lock at the start, so two writers queue on the busy
+        # timeout instead of failing with "database is locked" half way through. Read-only
+        # units of work (lists, reports) take no lock, so WAL lets them run beside a writer.
+        if connection.get_execution_options().get("jobdesk_readonly"):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,131 @@
+"""The unit of work: one short transaction that rolls back unless committed.
+
+``with db.uow() as uow: ...; uow.commit()`` — leaving the block without ``commit()``
+(or by an exception) changes nothing. Database errors a person can cause become
+JobDesk errors here, in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm import Session, sessionmaker
+
+from desktop_app.errors import Conflict, DatabaseUnavailable
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: recorded in the audit log and checked for permissions."""
+
+    name: str = "system"
+    role: str = "admin"
+    user_id: int | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+SYSTEM = Actor()
+
+
+class UnitOfWork:
+    session: Session
+
+    def __init__(self, factory: sessionmaker[Session], actor: Actor = SYSTEM) -> None:
+        self._factory = factory
+        self.actor = actor
+        self._committed = False
+
+    def __enter__(self) -> Self:
+        self.session = self._factory()
+        self._committed = False
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if not self._committed:
+                self.session.rollback()
+        finally:
+            self.session.close()
+
+    def flush(self) -> None:
+        """Send pending changes now, so constraint and version errors surface here."""
+        try:
+            self.session.flush()
+        except StaleDataError as exc:
+            self.session.rollback()
+            raise _stale_conflict() from exc
+        except OperationalError as exc:
+            self.session.rollback()
+            raise _unavailable(exc) from exc
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except StaleDataError as exc:
+            self.session.rollback()
+            raise _stale_conflict() from exc
+        except IntegrityError as exc:
+            self.session.rollback()
+            raise Conflict(
+                "The change could not be saved because it clashes with another record "
+                "(a duplicate number or name, or a record that was removed)."
+            ) from exc
+        except OperationalError as exc:
+            self.session.rollback()
+            raise _unavailable(exc) from exc
+        self._committed = True
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+def _stale_conflict() -> Conflict:
+    return Conflict(
+        "Another user changed this record after you opened it. Reload it to see their "
+        "changes, then make yours again."
+    )
+
+
+def _unavailable(exc: OperationalError) -> DatabaseUnavailable | OperationalError:
+    text = str(exc.orig).lower() if exc.orig is not None else ""
+    if "locked" in text or "connection" in text or "could not connect" in text or "server closed" in text:
+        return DatabaseUnavailable(
+            "The database is not available right now (busy or unreachable). Your work is "
+            "kept on screen; try again in a moment."
+        )
+    return exc
+
+
+class Database:
+    """An engine and its session factory; hands out units of work."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.url = engine.url.render_as_string(hide_password=False)
+        self._factory = sessionmaker(engine, expire_on_commit=False)
+        self._read_factory = sessionmaker(
+            engine.execution_options(jobdesk_readonly=True), expire_on_commit=False
+        )
+
+    def uow(self, actor: Actor = SYSTEM) -> UnitOfWork:
+        return UnitOfWork(self._factory, actor)
+
+    def reader(self, actor: Actor = SYSTEM) -> UnitOfWork:
+        """A unit of work for reading only: on SQLite it takes no write lock."""
+        return UnitOfWork(self._read_factory, actor)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,1 @@
+"""QuickBooks Web Connector server, qbXML layer and sync engine of JobDesk."""

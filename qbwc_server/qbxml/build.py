@@ -1,0 +1,327 @@
+"""The qbXML envelope and the list requests (customers, items, terms, accounts, host, company).
+
+Every builder returns one ``…Rq`` element carrying its ``requestID``; ``build_message``
+wraps a batch in ``<?qbxml version="13.0"?>``. Elements are appended in the XSD's
+order, and lxml escapes all text: nothing here concatenates strings into XML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from lxml import etree
+
+from desktop_app.errors import QbxmlLimitError
+
+from qbwc_server.qbxml import fields as f
+from qbwc_server.qbxml.records import Address, CustomerFields, ItemFields, ItemKind, Ref, StandardTermsFields
+
+Request = etree._Element
+OnError = Literal["stopOnError", "continueOnError"]
+IteratorMode = Literal["Start", "Continue", "Stop"]
+ActiveStatus = Literal["ActiveOnly", "InactiveOnly", "All"]
+ListQueryTag = Literal[
+    "CustomerQueryRq",
+    "VendorQueryRq",
+    "ItemQueryRq",
+    "ItemServiceQueryRq",
+    "ItemNonInventoryQueryRq",
+    "ItemSalesTaxQueryRq",
+    "AccountQueryRq",
+    "StandardTermsQueryRq",
+    "DateDrivenTermsQueryRq",
+]
+
+QBXML_VERSION = "13.0"
+
+# Requests whose schema type carries the iterator attribute (qbXML 13.0).
+ITERATOR_QUERIES = frozenset(
+    {
+        "CustomerQueryRq",
+        "InvoiceQueryRq",
+        "ReceivePaymentQueryRq",
+        "ItemQueryRq",
+        "ItemServiceQueryRq",
+        "ItemNonInventoryQueryRq",
+        "ItemSalesTaxQueryRq",
+        "VendorQueryRq",
+    }
+)
+
+
+def build_message(
+    requests: Sequence[Request], *, on_error: OnError = "stopOnError", version: str = QBXML_VERSION
+) -> str:
+    """Wrap requests in the qbXML envelope; every request must carry a unique requestID."""
+    if on_error not in ("stopOnError", "continueOnError"):
+        raise ValueError(f"onError must be stopOnError or continueOnError, not {on_error!r}")
+    seen: set[str] = set()
+    root = etree.Element("QBXML")
+    msgs = etree.SubElement(root, "QBXMLMsgsRq", onError=on_error)
+    for request in requests:
+        request_id = request.get("requestID")
+        if not request_id:
+            raise ValueError(f"{request.tag} has no requestID")
+        if request_id in seen:
+            raise ValueError(f"requestID {request_id!r} is used twice in one message")
+        seen.add(request_id)
+        msgs.append(request)
+    root.addprevious(etree.ProcessingInstruction("qbxml", f'version="{version}"'))
+    body: bytes = etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8")
+    return body.decode("utf-8")
+
+
+def new_request(tag: str, request_id: str) -> Request:
+    """An empty ``<tag requestID="…">``."""
+    if not request_id or len(request_id) > 50:
+        raise ValueError("requestID must be 1 to 50 characters")
+    return etree.Element(tag, requestID=request_id)
+
+
+# -- element helpers, shared with build_txns --------------------------------------------------
+
+
+def leaf(parent: etree._Element, tag: str, value: str | None) -> None:
+    if value is not None:
+        etree.SubElement(parent, tag).text = value
+
+
+def ref(parent: etree._Element, tag: str, value: Ref | None, record: str) -> None:
+    if value is None:
+        return
+    node = etree.SubElement(parent, tag)
+    if value.list_id:
+        leaf(node, "ListID", f.text(record, f"{tag}.ListID", value.list_id, f.ID_MAX))
+    else:
+        assert value.full_name is not None  # Ref.__post_init__ guarantees one of the two
+        leaf(node, "FullName", f.full_name(record, f"{tag}.FullName", value.full_name))
+
+
+def address(parent: etree._Element, tag: str, value: Address | None, record: str) -> None:
+    if value is None:
+        return
+    node = etree.SubElement(parent, tag)
+    lines = (value.addr1, value.addr2, value.addr3, value.addr4, value.addr5)
+    for number, line in enumerate(lines, start=1):
+        name = f"Addr{number}"
+        leaf(node, name, None if line is None else f.text(record, f"{tag}.{name}", line, f.ADDR_LINE_MAX))
+    for name, val, limit in (
+        ("City", value.city, f.CITY_MAX),
+        ("State", value.state, f.STATE_MAX),
+        ("PostalCode", value.postal_code, f.POSTAL_CODE_MAX),
+        ("Country", value.country, f.COUNTRY_MAX),
+        ("Note", value.note, f.ADDR_NOTE_MAX),
+    ):
+        leaf(node, name, None if val is None else f.text(record, f"{tag}.{name}", val, limit))
+
+
+def opt_text(record: str, field: str, value: str | None, limit: int) -> str | None:
+    return None if value is None else f.text(record, field, value, limit)
+
+
+def opt_amount(record: str, field: str, value: Decimal | None) -> str | None:
+    return None if value is None else f.format_amount(record, field, value)
+
+
+def opt_rate(record: str, field: str, value: Decimal | None) -> str | None:
+    return None if value is None else f.format_rate(record, field, value)
+
+
+def opt_date(value: date | None) -> str | None:
+    return None if value is None else f.format_date(value)
+
+
+def opt_bool(value: bool | None) -> str | None:
+    return None if value is None else f.format_bool(value)
+
+
+def set_iterator(
+    request: Request, iterator: IteratorMode | None, iterator_id: str | None, max_returned: int | None
+) -> None:
+    """Iterator attributes, only on queries whose schema accepts them."""
+    if iterator is None:
+        if iterator_id is not None:
+            raise ValueError("iterator_id given without iterator")
+        return
+    if request.tag not in ITERATOR_QUERIES:
+        raise ValueError(f"{request.tag} does not accept an iterator")
+    if iterator == "Start":
+        if iterator_id is not None:
+            raise ValueError("iterator Start takes no iterator_id")
+        if max_returned is None:
+            raise ValueError("iterator Start needs max_returned")
+    elif not iterator_id:
+        raise ValueError(f"iterator {iterator} needs the iterator_id QuickBooks returned")
+    request.set("iterator", iterator)
+    if iterator_id:
+        request.set("iteratorID", iterator_id)
+
+
+# -- host and company -------------------------------------------------------------------------
+
+
+def host_query(request_id: str) -> Request:
+    return new_request("HostQueryRq", request_id)
+
+
+def company_query(request_id: str) -> Request:
+    return new_request("CompanyQueryRq", request_id)
+
+
+# -- customers ----------------------------------------------------------------------------------
+
+
+def _customer_body(node: etree._Element, c: CustomerFields, record: str, *, is_mod: bool) -> None:
+    name = c.name if not is_mod or c.name else None
+    leaf(node, "Name", None if name is None else f.list_name(record, "Name", name, f.NAME_MAX))
+    leaf(node, "IsActive", opt_bool(c.is_active))
+    ref(node, "ParentRef", c.parent, record)
+    leaf(node, "CompanyName", opt_text(record, "CompanyName", c.company_name, f.COMPANY_NAME_MAX))
+    leaf(node, "Salutation", opt_text(record, "Salutation", c.salutation, f.SALUTATION_MAX))
+    leaf(node, "FirstName", opt_text(record, "FirstName", c.first_name, f.PERSON_NAME_MAX))
+    leaf(node, "LastName", opt_text(record, "LastName", c.last_name, f.PERSON_NAME_MAX))
+    address(node, "BillAddress", c.bill_address, record)
+    address(node, "ShipAddress", c.ship_address, record)
+    leaf(node, "Phone", opt_text(record, "Phone", c.phone, f.PHONE_MAX))
+    leaf(node, "Mobile", opt_text(record, "Mobile", c.mobile, f.PHONE_MAX))
+    leaf(node, "AltPhone", opt_text(record, "AltPhone", c.alt_phone, f.PHONE_MAX))
+    leaf(node, "Fax", opt_text(record, "Fax", c.fax, f.PHONE_MAX))
+    leaf(node, "Email", opt_text(record, "Email", c.email, f.EMAIL_MAX))
+    leaf(node, "Contact", opt_text(record, "Contact", c.contact, f.CONTACT_MAX))
+    ref(node, "TermsRef", c.terms, record)
+    ref(node, "SalesTaxCodeRef", c.sales_tax_code, record)
+    ref(node, "ItemSalesTaxRef", c.item_sales_tax, record)
+    leaf(node, "ResaleNumber", opt_text(record, "ResaleNumber", c.resale_number, 15))
+    leaf(node, "AccountNumber", opt_text(record, "AccountNumber", c.account_number, 99))
+    leaf(node, "JobStatus", None if c.job_status is None else c.job_status.value)
+    leaf(node, "JobStartDate", opt_date(c.job_start_date))
+    leaf(node, "JobProjectedEndDate", opt_date(c.job_projected_end))
+    leaf(node, "JobEndDate", opt_date(c.job_end_date))
+    leaf(node, "JobDesc", opt_text(record, "JobDesc", c.job_desc, f.JOB_DESC_MAX))
+    leaf(node, "Notes", None if c.notes is None else f.free_text(record, "Notes", c.notes))
+
+
+def _record_label(kind: str, name: str) -> str:
+    return f"{kind} '{name}'" if name else kind
+
+
+def customer_add(request_id: str, customer: CustomerFields) -> Request:
+    request = new_request("CustomerAddRq", request_id)
+    _customer_body(etree.SubElement(request, "CustomerAdd"), customer, _record_label("Customer", customer.name),
+                   is_mod=False)
+    return request
+
+
+def customer_mod(request_id: str, list_id: str, edit_sequence: str, customer: CustomerFields) -> Request:
+    """A CustomerMod; ``customer.name`` empty leaves the name unchanged."""
+    request = new_request("CustomerModRq", request_id)
+    node = etree.SubElement(request, "CustomerMod")
+    record = _record_label("Customer", customer.name or list_id)
+    leaf(node, "ListID", f.text(record, "ListID", list_id, f.ID_MAX))
+    leaf(node, "EditSequence", f.text(record, "EditSequence", edit_sequence, f.EDIT_SEQUENCE_MAX))
+    _customer_body(node, customer, record, is_mod=True)
+    return request
+
+
+def list_query(
+    tag: ListQueryTag,
+    request_id: str,
+    *,
+    list_ids: Iterable[str] = (),
+    full_names: Iterable[str] = (),
+    max_returned: int | None = None,
+    active_status: ActiveStatus | None = None,
+    from_modified: datetime | None = None,
+    to_modified: datetime | None = None,
+    name_starts_with: str | None = None,
+    iterator: IteratorMode | None = None,
+    iterator_id: str | None = None,
+) -> Request:
+    """Any list query (``CustomerQueryRq``, ``ItemServiceQueryRq``, ``AccountQueryRq``…).
+
+    QuickBooks takes ListIDs, FullNames, or a filter: never two of them.
+    """
+    request = new_request(tag, request_id)
+    ids, names = list(list_ids), list(full_names)
+    uses_filter = any(
+        v is not None for v in (max_returned, active_status, from_modified, to_modified, name_starts_with)
+    )
+    if sum((bool(ids), bool(names), uses_filter)) > 1:
+        raise ValueError(f"{tag}: give list_ids, full_names or filters, not several")
+    for list_id in ids:
+        leaf(request, "ListID", f.text(tag, "ListID", list_id, f.ID_MAX))
+    for name in names:
+        leaf(request, "FullName", f.full_name(tag, "FullName", name))
+    if max_returned is not None:
+        leaf(request, "MaxReturned", f.format_int(tag, "MaxReturned", max_returned))
+    leaf(request, "ActiveStatus", active_status)
+    leaf(request, "FromModifiedDate", None if from_modified is None else f.format_datetime(from_modified))
+    leaf(request, "ToModifiedDate", None if to_modified is None else f.format_datetime(to_modified))
+    if name_starts_with is not None:
+        node = etree.SubElement(request, "NameFilter")
+        leaf(node, "MatchCriterion", "StartsWith")
+        leaf(node, "Name", f.text(tag, "NameFilter", name_starts_with, f.FULL_NAME_MAX))
+    set_iterator(request, iterator, iterator_id, max_returned)
+    return request
+
+
+# -- items ------------------------------------------------------------------------------------
+
+
+def _item_body(node: etree._Element, item: ItemFields, record: str, *, is_mod: bool) -> None:
+    name = item.name if not is_mod or item.name else None
+    leaf(node, "Name", None if name is None else f.list_name(record, "Name", name, f.ITEM_NAME_MAX))
+    leaf(node, "IsActive", opt_bool(item.is_active))
+    ref(node, "ParentRef", item.parent, record)
+    if item.kind is ItemKind.NON_INVENTORY:
+        leaf(node, "ManufacturerPartNumber",
+             opt_text(record, "ManufacturerPartNumber", item.manufacturer_part_number, f.ITEM_NAME_MAX))
+    ref(node, "SalesTaxCodeRef", item.sales_tax_code, record)
+    sales = (item.description, item.price, item.income_account)
+    if is_mod and all(v is None for v in sales):
+        return
+    if not is_mod and item.income_account is None:
+        raise QbxmlLimitError(record, "AccountRef", "an item needs an income account in QuickBooks.")
+    sop = etree.SubElement(node, "SalesOrPurchaseMod" if is_mod else "SalesOrPurchase")
+    leaf(sop, "Desc", None if item.description is None else f.text(record, "Desc", item.description,
+                                                                     f.FREE_TEXT_MAX))
+    leaf(sop, "Price", opt_rate(record, "Price", item.price))
+    ref(sop, "AccountRef", item.income_account, record)
+
+
+def item_add(request_id: str, item: ItemFields) -> Request:
+    """ItemServiceAddRq or ItemNonInventoryAddRq, by ``item.kind``."""
+    request = new_request(f"{item.kind.value}AddRq", request_id)
+    node = etree.SubElement(request, f"{item.kind.value}Add")
+    _item_body(node, item, _record_label("Item", item.name), is_mod=False)
+    return request
+
+
+def item_mod(request_id: str, list_id: str, edit_sequence: str, item: ItemFields) -> Request:
+    request = new_request(f"{item.kind.value}ModRq", request_id)
+    node = etree.SubElement(request, f"{item.kind.value}Mod")
+    record = _record_label("Item", item.name or list_id)
+    leaf(node, "ListID", f.text(record, "ListID", list_id, f.ID_MAX))
+    leaf(node, "EditSequence", f.text(record, "EditSequence", edit_sequence, f.EDIT_SEQUENCE_MAX))
+    _item_body(node, item, record, is_mod=True)
+    return request
+
+
+# -- terms --------------------------------------------------------------------------------------
+
+
+def standard_terms_add(request_id: str, terms: StandardTermsFields) -> Request:
+    request = new_request("StandardTermsAddRq", request_id)
+    node = etree.SubElement(request, "StandardTermsAdd")
+    record = _record_label("Terms", terms.name)
+    leaf(node, "Name", f.list_name(record, "Name", terms.name, f.TERMS_NAME_MAX))
+    leaf(node, "IsActive", opt_bool(terms.is_active))
+    leaf(node, "StdDueDays", None if terms.due_days is None else f.format_int(record, "StdDueDays",
+                                                                              terms.due_days))
+    leaf(node, "StdDiscountDays",
+         None if terms.discount_days is None else f.format_int(record, "StdDiscountDays", terms.discount_days))
+    leaf(node, "DiscountPct", opt_rate(record, "DiscountPct", terms.discount_pct))
+    return request
