@@ -4,4 +4,4 @@ from __future__ import annotations
 
 
 def load() -> None:
-    from desktop_app.db import models  # noqa: F401
+    from desktop_app.db import models, qbwc_models, sync_models  # noqa: F401

@@ -301,6 +301,9 @@ class QbLink(Base):
     qb_id: Mapped[str] = mapped_column(String(40))
     edit_sequence: Mapped[str] = mapped_column(String(20), default="")
     qb_name: Mapped[str] = mapped_column(String(209), default="")
+    #: JSON of the field values as last agreed with QuickBooks: on a stale EditSequence
+    #: (3200) it tells which fields each side changed since.
+    synced_values: Mapped[str] = mapped_column(Text, default="{}")
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     __table_args__ = (
         UniqueConstraint("entity_type", "entity_id"),

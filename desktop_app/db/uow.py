@@ -43,6 +43,18 @@ class UnitOfWork:
         self.actor = actor
         self._committed = False
 
+    @classmethod
+    def joining(cls, session: Session, actor: Actor = SYSTEM) -> UnitOfWork:
+        """A unit of work inside a transaction someone else owns (the sync engine's).
+
+        Its services run in that transaction; committing stays with the owner.
+        """
+        uow = cls.__new__(cls)
+        uow.session = session
+        uow.actor = actor
+        uow._committed = False
+        return uow
+
     def __enter__(self) -> Self:
         self.session = self._factory()
         self._committed = False

@@ -74,6 +74,11 @@ SPECS: dict[str, SettingSpec] = _specs(
     SettingSpec("qbwc.bound_company_name", "QuickBooks company", "", admin_only=True),
     SettingSpec("qbwc.bound_company_path", "QuickBooks company file", "", admin_only=True, max_length=1000),
     SettingSpec("qbwc.bound_file_id", "Bound FileID", "", admin_only=True, max_length=40),
+    # Written by the sync engine, read by the GUI and `status`: timestamps in ISO 8601 (UTC).
+    SettingSpec("sync.requested_at", "Sync now requested at", "", max_length=40),
+    SettingSpec("sync.last_session_at", "Last completed sync", "", max_length=40),
+    SettingSpec("sync.last_payment_pull", "Payments pulled from QuickBooks up to", "", max_length=40),
+    SettingSpec("sync.import_done", "First-run import finished", False),
 )
 
 
@@ -113,16 +118,25 @@ def _spec(key: str) -> SettingSpec:
         raise NotFound("Setting", key) from None
 
 
+def _stored(uow: UnitOfWork) -> dict[str, str]:
+    """All stored settings, read once per transaction (they are few and read often)."""
+    cache: dict[str, str] | None = uow.session.info.get("jobdesk_settings")
+    if cache is None:
+        cache = {row.key: row.value for row in uow.session.scalars(select(Setting))}
+        uow.session.info["jobdesk_settings"] = cache
+    return cache
+
+
 def get_setting(uow: UnitOfWork, key: str) -> Any:
     spec = _spec(key)
-    row = uow.session.get(Setting, key)
-    if row is None:
+    stored = _stored(uow).get(key)
+    if stored is None:
         return spec.default
-    return _convert(spec, row.value)
+    return _convert(spec, stored)
 
 
 def get_all(uow: UnitOfWork) -> dict[str, Any]:
-    stored = {row.key: row.value for row in uow.session.scalars(select(Setting))}
+    stored = _stored(uow)
     return {
         key: (_convert(spec, stored[key]) if key in stored else spec.default) for key, spec in SPECS.items()
     }
@@ -141,6 +155,11 @@ def set_setting(
         raise PermissionDenied(f"change the setting “{spec.label}”")
     new = _convert(spec, value)
     old = get_setting(uow, key)
+    if validate is None and key.startswith("numbering."):
+        # Imported here: numbering reads settings, so a module-level import would be circular.
+        from desktop_app.services.numbering import validate_numbering_setting
+
+        validate_numbering_setting(uow, key, new)
     if validate is not None:
         validate(uow, new)
     if new == old and uow.session.get(Setting, key) is not None:
@@ -151,6 +170,7 @@ def set_setting(
         uow.session.add(Setting(key=key, value=stored))
     else:
         row.value = stored
+    _stored(uow)[key] = stored
     shown = ("••••", "••••") if spec.secret else (str(old), str(new))
     audit(uow, "settings", "setting", None, summary=f"{spec.label} changed", changes={key: list(shown)})
     return new

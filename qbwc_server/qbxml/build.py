@@ -7,6 +7,7 @@ order, and lxml escapes all text: nothing here concatenates strings into XML.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,7 +16,6 @@ from typing import Literal
 from lxml import etree
 
 from desktop_app.errors import QbxmlLimitError
-
 from qbwc_server.qbxml import fields as f
 from qbwc_server.qbxml.records import Address, CustomerFields, ItemFields, ItemKind, Ref, StandardTermsFields
 
@@ -58,6 +58,8 @@ def build_message(
     """Wrap requests in the qbXML envelope; every request must carry a unique requestID."""
     if on_error not in ("stopOnError", "continueOnError"):
         raise ValueError(f"onError must be stopOnError or continueOnError, not {on_error!r}")
+    if not re.fullmatch(r"\d{1,2}\.\d", version):
+        raise ValueError(f"not a qbXML version: {version!r}")
     seen: set[str] = set()
     root = etree.Element("QBXML")
     msgs = etree.SubElement(root, "QBXMLMsgsRq", onError=on_error)
@@ -69,9 +71,9 @@ def build_message(
             raise ValueError(f"requestID {request_id!r} is used twice in one message")
         seen.add(request_id)
         msgs.append(request)
-    root.addprevious(etree.ProcessingInstruction("qbxml", f'version="{version}"'))
-    body: bytes = etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8")
-    return body.decode("utf-8")
+    # The two header lines are fixed text; everything after them is serialised by lxml.
+    body = etree.tostring(root, encoding="unicode")
+    return f'<?xml version="1.0" encoding="utf-8"?>\n<?qbxml version="{version}"?>\n{body}'
 
 
 def new_request(tag: str, request_id: str) -> Request:
@@ -210,8 +212,12 @@ def _record_label(kind: str, name: str) -> str:
 
 def customer_add(request_id: str, customer: CustomerFields) -> Request:
     request = new_request("CustomerAddRq", request_id)
-    _customer_body(etree.SubElement(request, "CustomerAdd"), customer, _record_label("Customer", customer.name),
-                   is_mod=False)
+    _customer_body(
+        etree.SubElement(request, "CustomerAdd"),
+        customer,
+        _record_label("Customer", customer.name),
+        is_mod=False,
+    )
     return request
 
 
@@ -277,8 +283,11 @@ def _item_body(node: etree._Element, item: ItemFields, record: str, *, is_mod: b
     leaf(node, "IsActive", opt_bool(item.is_active))
     ref(node, "ParentRef", item.parent, record)
     if item.kind is ItemKind.NON_INVENTORY:
-        leaf(node, "ManufacturerPartNumber",
-             opt_text(record, "ManufacturerPartNumber", item.manufacturer_part_number, f.ITEM_NAME_MAX))
+        leaf(
+            node,
+            "ManufacturerPartNumber",
+            opt_text(record, "ManufacturerPartNumber", item.manufacturer_part_number, f.ITEM_NAME_MAX),
+        )
     ref(node, "SalesTaxCodeRef", item.sales_tax_code, record)
     sales = (item.description, item.price, item.income_account)
     if is_mod and all(v is None for v in sales):
@@ -286,8 +295,11 @@ def _item_body(node: etree._Element, item: ItemFields, record: str, *, is_mod: b
     if not is_mod and item.income_account is None:
         raise QbxmlLimitError(record, "AccountRef", "an item needs an income account in QuickBooks.")
     sop = etree.SubElement(node, "SalesOrPurchaseMod" if is_mod else "SalesOrPurchase")
-    leaf(sop, "Desc", None if item.description is None else f.text(record, "Desc", item.description,
-                                                                     f.FREE_TEXT_MAX))
+    leaf(
+        sop,
+        "Desc",
+        None if item.description is None else f.text(record, "Desc", item.description, f.FREE_TEXT_MAX),
+    )
     leaf(sop, "Price", opt_rate(record, "Price", item.price))
     ref(sop, "AccountRef", item.income_account, record)
 
@@ -319,9 +331,15 @@ def standard_terms_add(request_id: str, terms: StandardTermsFields) -> Request:
     record = _record_label("Terms", terms.name)
     leaf(node, "Name", f.list_name(record, "Name", terms.name, f.TERMS_NAME_MAX))
     leaf(node, "IsActive", opt_bool(terms.is_active))
-    leaf(node, "StdDueDays", None if terms.due_days is None else f.format_int(record, "StdDueDays",
-                                                                              terms.due_days))
-    leaf(node, "StdDiscountDays",
-         None if terms.discount_days is None else f.format_int(record, "StdDiscountDays", terms.discount_days))
+    leaf(
+        node,
+        "StdDueDays",
+        None if terms.due_days is None else f.format_int(record, "StdDueDays", terms.due_days),
+    )
+    leaf(
+        node,
+        "StdDiscountDays",
+        None if terms.discount_days is None else f.format_int(record, "StdDiscountDays", terms.discount_days),
+    )
     leaf(node, "DiscountPct", opt_rate(record, "DiscountPct", terms.discount_pct))
     return request

@@ -77,7 +77,9 @@ def list_name(record: str, field: str, value: str, max_len: int) -> str:
         raise QbxmlLimitError(record, field, f"{field} cannot be blank.")
     if ":" in value:
         raise QbxmlLimitError(
-            record, field, f"{field} cannot contain ':' because QuickBooks uses it to separate parent and job."
+            record,
+            field,
+            f"{field} cannot contain ':' because QuickBooks uses it to separate parent and job.",
         )
     return text(record, field, value, max_len)
 
@@ -115,9 +117,13 @@ def format_rate(record: str, field: str, value: Decimal) -> str:
     try:
         exact = number.quantize(Decimal(1).scaleb(-RATE_DECIMALS))
     except InvalidOperation:
-        raise QbxmlLimitError(record, field, f"{field} {number} is larger than QuickBooks can store.") from None
+        raise QbxmlLimitError(
+            record, field, f"{field} {number} is larger than QuickBooks can store."
+        ) from None
     if exact != number:
-        raise QbxmlLimitError(record, field, f"{field} {number} has more than {RATE_DECIMALS} decimal places.")
+        raise QbxmlLimitError(
+            record, field, f"{field} {number} has more than {RATE_DECIMALS} decimal places."
+        )
     if abs(number) >= Decimal(10) ** RATE_INT_DIGITS:
         raise QbxmlLimitError(record, field, f"{field} {number} is larger than QuickBooks can store.")
     rendered = format(exact.normalize(), "f")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 23:54:32.023779
+Create Date: 2026-11-22 00:01:18.063394
 """
 from __future__ import annotations
 
@@ -102,6 +102,7 @@ def upgrade() -> None:
     sa.Column('qb_id', sa.String(length=40), nullable=False),
     sa.Column('edit_sequence', sa.String(length=20), nullable=False),
     sa.Column('qb_name', sa.String(length=209), nullable=False),
+    sa.Column('synced_values', sa.Text(), nullable=False),
     sa.Column('synced_at', desktop_app.db.types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_qb_links')),
     sa.UniqueConstraint('entity_type', 'entity_id', name=op.f('uq_qb_links_entity_type_entity_id')),
@@ -112,6 +113,19 @@ def upgrade() -> None:
     sa.Column('value', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_settings'))
     )
+    op.create_table('sync_batches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ticket', sa.String(length=80), nullable=False),
+    sa.Column('created_at', desktop_app.db.types.UTCDateTime(), nullable=False),
+    sa.Column('responded_at', desktop_app.db.types.UTCDateTime(), nullable=True),
+    sa.Column('request_count', sa.Integer(), nullable=False),
+    sa.Column('size_bytes', sa.Integer(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_batches'))
+    )
+    with op.batch_alter_table('sync_batches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sync_batches_ticket'), ['ticket'], unique=False)
+
     op.create_table('terms',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=31), nullable=False),
@@ -124,6 +138,43 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_terms')),
     sa.UniqueConstraint('name', name=op.f('uq_terms_name'))
     )
+    op.create_table('wc_login_failures',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_name', sa.String(length=60), nullable=False),
+    sa.Column('at', desktop_app.db.types.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wc_login_failures'))
+    )
+    with op.batch_alter_table('wc_login_failures', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_wc_login_failures_at'), ['at'], unique=False)
+
+    op.create_table('wc_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ticket', sa.String(length=64), nullable=False),
+    sa.Column('user_name', sa.String(length=60), nullable=False),
+    sa.Column('client_version', sa.String(length=40), nullable=False),
+    sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('created_at', desktop_app.db.types.UTCDateTime(), nullable=False),
+    sa.Column('last_seen_at', desktop_app.db.types.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', desktop_app.db.types.UTCDateTime(), nullable=False),
+    sa.Column('request_sent_at', desktop_app.db.types.UTCDateTime(), nullable=True),
+    sa.Column('hello_done', sa.Boolean(), nullable=False),
+    sa.Column('hello_pending', sa.Boolean(), nullable=False),
+    sa.Column('company_file', sa.String(length=1000), nullable=False),
+    sa.Column('company_name', sa.String(length=255), nullable=False),
+    sa.Column('company_file_id', sa.String(length=40), nullable=False),
+    sa.Column('host_product', sa.String(length=255), nullable=False),
+    sa.Column('country', sa.String(length=8), nullable=False),
+    sa.Column('qbxml_version', sa.String(length=8), nullable=False),
+    sa.Column('percent', sa.Integer(), nullable=False),
+    sa.Column('round_trips', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.Column('closed_at', desktop_app.db.types.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wc_sessions')),
+    sa.UniqueConstraint('ticket', name=op.f('uq_wc_sessions_ticket'))
+    )
+    with op.batch_alter_table('wc_sessions', schema=None) as batch_op:
+        batch_op.create_index('ix_wc_sessions_state_last_seen', ['state', 'last_seen_at'], unique=False)
+
     op.create_table('items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
@@ -181,6 +232,43 @@ def upgrade() -> None:
     with op.batch_alter_table('service_locations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_service_locations_customer_id'), ['customer_id'], unique=False)
 
+    op.create_table('sync_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entity_type', sa.String(length=20), nullable=False),
+    sa.Column('entity_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=30), nullable=False),
+    sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('phase', sa.String(length=12), nullable=False),
+    sa.Column('pending_key', sa.String(length=80), nullable=True),
+    sa.Column('rank', sa.Integer(), nullable=False),
+    sa.Column('urgent', sa.Boolean(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', desktop_app.db.types.UTCDateTime(), nullable=True),
+    sa.Column('batch_id', sa.Integer(), nullable=True),
+    sa.Column('request_id', sa.String(length=50), nullable=True),
+    sa.Column('request_xml', sa.Text(), nullable=False),
+    sa.Column('response_xml', sa.Text(), nullable=False),
+    sa.Column('status_code', sa.Integer(), nullable=True),
+    sa.Column('status_message', sa.Text(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('depends_on', sa.Text(), nullable=False),
+    sa.Column('sent_context', sa.Text(), nullable=False),
+    sa.Column('iterator_id', sa.String(length=60), nullable=False),
+    sa.Column('sent_at', desktop_app.db.types.UTCDateTime(), nullable=True),
+    sa.Column('done_at', desktop_app.db.types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', desktop_app.db.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', desktop_app.db.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['sync_batches.id'], name=op.f('fk_sync_items_batch_id_sync_batches')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_items')),
+    sa.UniqueConstraint('pending_key', name=op.f('uq_sync_items_pending_key'))
+    )
+    with op.batch_alter_table('sync_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sync_items_batch_id'), ['batch_id'], unique=False)
+        batch_op.create_index('ix_sync_items_entity', ['entity_type', 'entity_id'], unique=False)
+        batch_op.create_index('ix_sync_items_order', ['state', 'rank', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sync_items_request_id'), ['request_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sync_items_state'), ['state'], unique=False)
+
     op.create_table('bids',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=20), nullable=False),
@@ -203,6 +291,32 @@ def upgrade() -> None:
     with op.batch_alter_table('bids', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_bids_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_bids_status'), ['status'], unique=False)
+
+    op.create_table('sync_alerts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sync_item_id', sa.Integer(), nullable=True),
+    sa.Column('entity_type', sa.String(length=20), nullable=False),
+    sa.Column('entity_id', sa.Integer(), nullable=True),
+    sa.Column('record_label', sa.String(length=120), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('status_code', sa.Integer(), nullable=True),
+    sa.Column('qb_message', sa.Text(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('tried', sa.Text(), nullable=False),
+    sa.Column('resolutions', sa.String(length=120), nullable=False),
+    sa.Column('data', sa.Text(), nullable=False),
+    sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('resolution', sa.String(length=30), nullable=False),
+    sa.Column('resolved_by', sa.String(length=60), nullable=False),
+    sa.Column('resolved_at', desktop_app.db.types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', desktop_app.db.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', desktop_app.db.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['sync_item_id'], ['sync_items.id'], name=op.f('fk_sync_alerts_sync_item_id_sync_items')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_alerts'))
+    )
+    with op.batch_alter_table('sync_alerts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sync_alerts_state'), ['state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sync_alerts_sync_item_id'), ['sync_item_id'], unique=False)
 
     op.create_table('bid_lines',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -395,11 +509,24 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_bid_lines_bid_id'))
 
     op.drop_table('bid_lines')
+    with op.batch_alter_table('sync_alerts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sync_alerts_sync_item_id'))
+        batch_op.drop_index(batch_op.f('ix_sync_alerts_state'))
+
+    op.drop_table('sync_alerts')
     with op.batch_alter_table('bids', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_bids_status'))
         batch_op.drop_index(batch_op.f('ix_bids_customer_id'))
 
     op.drop_table('bids')
+    with op.batch_alter_table('sync_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sync_items_state'))
+        batch_op.drop_index(batch_op.f('ix_sync_items_request_id'))
+        batch_op.drop_index('ix_sync_items_order')
+        batch_op.drop_index('ix_sync_items_entity')
+        batch_op.drop_index(batch_op.f('ix_sync_items_batch_id'))
+
+    op.drop_table('sync_items')
     with op.batch_alter_table('service_locations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_service_locations_customer_id'))
 
@@ -409,7 +536,19 @@ def downgrade() -> None:
 
     op.drop_table('payments')
     op.drop_table('items')
+    with op.batch_alter_table('wc_sessions', schema=None) as batch_op:
+        batch_op.drop_index('ix_wc_sessions_state_last_seen')
+
+    op.drop_table('wc_sessions')
+    with op.batch_alter_table('wc_login_failures', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_wc_login_failures_at'))
+
+    op.drop_table('wc_login_failures')
     op.drop_table('terms')
+    with op.batch_alter_table('sync_batches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sync_batches_ticket'))
+
+    op.drop_table('sync_batches')
     op.drop_table('settings')
     op.drop_table('qb_links')
     with op.batch_alter_table('domain_events', schema=None) as batch_op:

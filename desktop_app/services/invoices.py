@@ -1,0 +1,649 @@
+"""Invoices: full, progress, deposit, segment and multi-job; issue, void, edit.
+
+Balance = total − deposit_credit − payments applied. A deposit is credited to its job's
+main invoice when that invoice is issued: the main invoice's ``deposit_credit`` holds the
+paid deposit amounts and each deposit's ``credited_to_invoice_id`` points at it, so the
+sync can later express the credit in QuickBooks (a negative "Deposit applied" line
+referencing the deposit invoices, or applying the deposit payment).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum, auto
+
+from sqlalchemy import exists, func, select
+
+from desktop_app.db.models import Customer, Invoice, InvoiceLine, Job, PaymentApplication, QbLink, Terms
+from desktop_app.db.types import utcnow
+from desktop_app.db.uow import UnitOfWork
+from desktop_app.domain.invoice_dates import date_at_creation, date_at_issue, resolve_policy
+from desktop_app.domain.money import ZERO, format_money, parse_decimal, parse_money
+from desktop_app.domain.progress import PERCENT_PLACES, NewShare, Share, next_share
+from desktop_app.domain.status import InvoiceKind, InvoiceStatus, JobStatus, PaymentMethod, TermsKind
+from desktop_app.domain.terms import depends_on_invoice_date
+from desktop_app.domain.totals import compute_totals
+from desktop_app.errors import Conflict, InvalidTransition, ValidationError
+from desktop_app.services.common import MAX_NOTE, audit, check_date, clean_text, get, record_event
+from desktop_app.services.numbering import invoice_number_for
+from desktop_app.services.settings import get_setting
+from desktop_app.services.terms import due_date_for, resolve_terms
+
+PARTIAL_KINDS = (InvoiceKind.PROGRESS.value, InvoiceKind.DEPOSIT.value)
+FULL_KINDS = (InvoiceKind.STANDARD.value, InvoiceKind.SEGMENT.value)
+
+
+class _Unset(Enum):
+    UNSET = auto()
+
+
+UNSET = _Unset.UNSET
+
+
+@dataclass(frozen=True)
+class InvoiceLineDetail:
+    id: int
+    position: int
+    job_id: int | None
+    item_id: int | None
+    description: str
+    quantity: Decimal
+    rate: Decimal
+    amount: Decimal
+    taxable: bool
+
+
+@dataclass(frozen=True)
+class InvoiceDetail:
+    id: int
+    version: int
+    number: str
+    kind: InvoiceKind
+    status: InvoiceStatus
+    customer_id: int
+    customer_name: str
+    job_id: int | None
+    job_number: str | None
+    job_sequence: int | None
+    percent: Decimal | None
+    invoice_date: date
+    service_date: date | None
+    terms_id: int | None
+    due_date: date | None
+    bill_name: str
+    bill_address: tuple[str, str, str, str, str]
+    memo: str
+    customer_notes: str
+    attachments: tuple[str, ...]
+    allowed_payment_methods: tuple[PaymentMethod, ...]
+    subtotal: Decimal
+    tax_rate: Decimal
+    tax: Decimal
+    total: Decimal
+    deposit_credit: Decimal
+    credited_to_invoice_id: int | None
+    amount_paid: Decimal
+    balance: Decimal
+    issued_at: datetime | None
+    sent_at: datetime | None
+    voided_at: datetime | None
+    void_reason: str
+    in_quickbooks: bool
+    lines: tuple[InvoiceLineDetail, ...]
+
+
+# --- shared helpers (payments use these too) --------------------------------------------------
+
+
+def applied_total(uow: UnitOfWork, invoice_id: int) -> Decimal:
+    value = uow.session.scalar(
+        select(func.sum(PaymentApplication.amount)).where(
+            PaymentApplication.invoice_id == invoice_id
+        )
+    )
+    return value if isinstance(value, Decimal) else ZERO
+
+
+def balance_of(uow: UnitOfWork, invoice: Invoice) -> Decimal:
+    if invoice.status == InvoiceStatus.VOID.value:
+        return ZERO
+    return invoice.total - invoice.deposit_credit - applied_total(uow, invoice.id)
+
+
+def refresh_status(uow: UnitOfWork, invoice: Invoice) -> None:
+    """Paid at zero balance, Open otherwise; records "invoice.paid" when it becomes Paid."""
+    if invoice.status == InvoiceStatus.VOID.value:
+        return
+    uow.session.flush()
+    paid = invoice.total > 0 and balance_of(uow, invoice) <= 0
+    new = InvoiceStatus.PAID.value if paid else InvoiceStatus.OPEN.value
+    if new != invoice.status:
+        invoice.status = new
+        if paid:
+            record_event(uow, "invoice.paid", "invoice", invoice.id)
+
+
+def tax_rate(uow: UnitOfWork) -> Decimal:
+    return Decimal(get_setting(uow, "tax.default_rate"))
+
+
+def job_total(uow: UnitOfWork, job: Job) -> Decimal:
+    """The job total progress and deposit shares are taken of: lines + tax at the default rate."""
+    customer = get(uow, Customer, job.customer_id, "Customer")
+    totals = compute_totals(
+        ((line.amount, line.taxable) for line in job.lines), tax_rate(uow), tax_exempt=customer.tax_exempt
+    )
+    return totals.total
+
+
+def job_invoices(uow: UnitOfWork, job_id: int) -> list[Invoice]:
+    return list(
+        uow.session.scalars(select(Invoice).where(Invoice.job_id == job_id).order_by(Invoice.id))
+    )
+
+
+def in_quickbooks(uow: UnitOfWork, invoice_id: int) -> bool:
+    return bool(
+        uow.session.scalar(
+            select(exists().where(QbLink.entity_type == "invoice", QbLink.entity_id == invoice_id))
+        )
+    )
+
+
+def detail(uow: UnitOfWork, invoice: Invoice) -> InvoiceDetail:
+    customer = get(uow, Customer, invoice.customer_id, "Customer")
+    job = uow.session.get(Job, invoice.job_id) if invoice.job_id is not None else None
+    paid = applied_total(uow, invoice.id)
+    return InvoiceDetail(
+        id=invoice.id,
+        version=invoice.version,
+        number=invoice.number,
+        kind=InvoiceKind(invoice.kind),
+        status=InvoiceStatus(invoice.status),
+        customer_id=invoice.customer_id,
+        customer_name=customer.display_name,
+        job_id=invoice.job_id,
+        job_number=job.number if job is not None else None,
+        job_sequence=invoice.job_sequence,
+        percent=invoice.percent,
+        invoice_date=invoice.invoice_date,
+        service_date=invoice.service_date,
+        terms_id=invoice.terms_id,
+        due_date=invoice.due_date,
+        bill_name=invoice.bill_name,
+        bill_address=(
+            invoice.bill_street, invoice.bill_unit, invoice.bill_city, invoice.bill_state, invoice.bill_zip
+        ),
+        memo=invoice.memo,
+        customer_notes=invoice.customer_notes,
+        attachments=tuple(a for a in invoice.attachments.split("\n") if a),
+        allowed_payment_methods=tuple(
+            PaymentMethod(m) for m in invoice.allowed_payment_methods.split(",") if m
+        ),
+        subtotal=invoice.subtotal,
+        tax_rate=invoice.tax_rate,
+        tax=invoice.tax,
+        total=invoice.total,
+        deposit_credit=invoice.deposit_credit,
+        credited_to_invoice_id=invoice.credited_to_invoice_id,
+        amount_paid=paid,
+        balance=balance_of(uow, invoice),
+        issued_at=invoice.issued_at,
+        sent_at=invoice.sent_at,
+        voided_at=invoice.voided_at,
+        void_reason=invoice.void_reason,
+        in_quickbooks=in_quickbooks(uow, invoice.id),
+        lines=tuple(
+            InvoiceLineDetail(
+                line.id, line.position, line.job_id, line.item_id, line.description, line.quantity,
+                line.rate, line.amount, line.taxable,
+            )
+            for line in invoice.lines
+        ),
+    )
+
+
+def get_invoice(uow: UnitOfWork, invoice_id: int) -> InvoiceDetail:
+    return detail(uow, get(uow, Invoice, invoice_id, "Invoice"))
+
+
+# --- creating ---------------------------------------------------------------------------------
+
+
+def _billable_job(uow: UnitOfWork, job_id: int) -> Job:
+    job = get(uow, Job, job_id, "Job")
+    if job.status == JobStatus.CANCELLED.value:
+        raise InvalidTransition(f"Job {job.number} is cancelled; a cancelled job cannot be invoiced.")
+    return job
+
+
+def _check_chosen_due(terms: Terms | None, fixed: date | None, invoice_date: date) -> None:
+    """A date the user typed must not precede the invoice; "upon start" terms legitimately may."""
+    chosen = terms is None or terms.kind == TermsKind.FIXED_DATE.value
+    if chosen and fixed is not None and fixed < invoice_date:
+        raise ValidationError("due_date", "The due date cannot be before the invoice date.")
+
+
+def _new_invoice(
+    uow: UnitOfWork,
+    *,
+    customer: Customer,
+    job: Job | None,
+    kind: InvoiceKind,
+    terms_id: int | None,
+    due_date: date | None,
+    memo: str,
+    customer_notes: str,
+    today: date | None,
+) -> Invoice:
+    """Validate the common fields and build an unsaved invoice (no number yet)."""
+    memo = clean_text(memo, "memo", max_length=4095)
+    notes = clean_text(customer_notes, "customer_notes", max_length=MAX_NOTE)
+    fixed = check_date(due_date, "due_date")
+    created_on = today or date.today()
+    terms = resolve_terms(uow, terms_id)
+    finished = job.finished_on if job is not None else None
+    invoice_date = date_at_creation(finished, created_on)
+    due = due_date_for(terms, invoice_date=invoice_date, job=job, fixed_date=fixed)
+    _check_chosen_due(terms, fixed, invoice_date)
+    return Invoice(
+        kind=kind.value,
+        customer_id=customer.id,
+        job_id=job.id if job is not None else None,
+        invoice_date=invoice_date,
+        service_date=finished,
+        terms_id=terms.id if terms is not None else None,
+        due_date=due,
+        bill_name=customer.display_name,
+        bill_street=customer.bill_street,
+        bill_unit=customer.bill_unit,
+        bill_city=customer.bill_city,
+        bill_state=customer.bill_state,
+        bill_zip=customer.bill_zip,
+        memo=memo,
+        customer_notes=notes,
+        status=InvoiceStatus.OPEN.value,
+    )
+
+
+def _save_new(uow: UnitOfWork, invoice: Invoice, job: Job | None) -> InvoiceDetail:
+    number, sequence = invoice_number_for(uow, InvoiceKind(invoice.kind), job)
+    invoice.number = number
+    invoice.job_sequence = sequence
+    uow.session.add(invoice)
+    uow.flush()
+    audit(
+        uow, "create", "invoice", invoice.id,
+        summary=f"{invoice.kind.capitalize()} invoice {number} created for {format_money(invoice.total)}",
+        changes={"number": [None, number], "total": [None, str(invoice.total)]},
+    )
+    record_event(uow, "invoice.created", "invoice", invoice.id)
+    return detail(uow, invoice)
+
+
+def _copy_lines(invoice: Invoice, jobs: Sequence[Job]) -> None:
+    position = 0
+    for job in jobs:
+        for line in job.lines:
+            invoice.lines.append(
+                InvoiceLine(
+                    position=position, job_id=job.id, item_id=line.item_id, description=line.description,
+                    quantity=line.quantity, rate=line.rate, amount=line.amount, taxable=line.taxable,
+                )
+            )
+            position += 1
+
+
+def _set_totals(uow: UnitOfWork, invoice: Invoice, customer: Customer) -> None:
+    rate = tax_rate(uow)
+    totals = compute_totals(
+        ((line.amount, line.taxable) for line in invoice.lines), rate, tax_exempt=customer.tax_exempt
+    )
+    invoice.subtotal = totals.subtotal
+    invoice.tax_rate = ZERO if customer.tax_exempt else rate
+    invoice.tax = totals.tax
+    invoice.total = totals.total
+
+
+def create_invoice(
+    uow: UnitOfWork,
+    job_id: int,
+    *,
+    terms_id: int | None = None,
+    due_date: date | None = None,
+    memo: str = "",
+    customer_notes: str = "",
+    today: date | None = None,
+) -> InvoiceDetail:
+    """The job's main invoice: its lines, taxed; a segment job's invoice is a "segment" invoice."""
+    job = _billable_job(uow, job_id)
+    live = [i for i in job_invoices(uow, job.id) if i.status != InvoiceStatus.VOID.value]
+    if any(i.kind in FULL_KINDS for i in live):
+        existing = next(i for i in live if i.kind in FULL_KINDS)
+        raise InvalidTransition(
+            f"Job {job.number} already has invoice {existing.number}. Void it first to invoice the job again."
+        )
+    if any(i.kind == InvoiceKind.PROGRESS.value for i in live):
+        left = job_total(uow, job) - sum((i.total for i in live if i.kind in PARTIAL_KINDS), ZERO)
+        raise InvalidTransition(
+            f"Job {job.number} is billed by progress invoices; invoice the remaining "
+            f"{format_money(left)} as a progress invoice."
+        )
+    if not job.lines:
+        raise ValidationError("lines", f"Job {job.number} has no lines to invoice.")
+    customer = get(uow, Customer, job.customer_id, "Customer")
+    kind = InvoiceKind.SEGMENT if job.parent_job_id is not None else InvoiceKind.STANDARD
+    invoice = _new_invoice(
+        uow, customer=customer, job=job, kind=kind, terms_id=terms_id, due_date=due_date, memo=memo,
+        customer_notes=customer_notes, today=today,
+    )
+    _copy_lines(invoice, [job])
+    _set_totals(uow, invoice, customer)
+    return _save_new(uow, invoice, job)
+
+
+def _partial(
+    uow: UnitOfWork,
+    kind: InvoiceKind,
+    job_id: int,
+    percent: object,
+    amount: object,
+    terms_id: int | None,
+    due_date: date | None,
+    memo: str,
+    customer_notes: str,
+    today: date | None,
+) -> InvoiceDetail:
+    job = _billable_job(uow, job_id)
+    live = [i for i in job_invoices(uow, job.id) if i.status != InvoiceStatus.VOID.value]
+    main = next((i for i in live if i.kind in FULL_KINDS), None)
+    if main is not None:
+        raise InvalidTransition(
+            f"Job {job.number} is already billed in full by invoice {main.number}; void it first."
+        )
+    share = _share(uow, job, live, percent, amount)
+    customer = get(uow, Customer, job.customer_id, "Customer")
+    invoice = _new_invoice(
+        uow, customer=customer, job=job, kind=kind, terms_id=terms_id, due_date=due_date, memo=memo,
+        customer_notes=customer_notes, today=today,
+    )
+    shown = f"{share.percent.normalize():f}%"
+    label = "Progress billing" if kind is InvoiceKind.PROGRESS else "Deposit"
+    invoice.lines.append(
+        InvoiceLine(
+            position=0, job_id=job.id, description=f"{label} {shown} of job {job.number} – {job.name}",
+            quantity=Decimal(1), rate=share.amount, amount=share.amount, taxable=False,
+        )
+    )
+    invoice.percent = share.percent
+    # The share is of the taxed job total, so the invoice itself carries no further tax.
+    invoice.subtotal = share.amount
+    invoice.tax_rate = ZERO
+    invoice.tax = ZERO
+    invoice.total = share.amount
+    return _save_new(uow, invoice, job)
+
+
+def _share(uow: UnitOfWork, job: Job, live: list[Invoice], percent: object, amount: object) -> NewShare:
+    pct = None if percent is None else parse_decimal(percent, "percent", places=PERCENT_PLACES)
+    amt = None if amount is None else parse_money(amount, "amount")
+    shares = [Share(i.total, i.percent or ZERO) for i in live if i.kind in PARTIAL_KINDS]
+    return next_share(job_total(uow, job), shares, percent=pct, amount=amt)
+
+
+def create_progress_invoice(
+    uow: UnitOfWork,
+    job_id: int,
+    *,
+    percent: object = None,
+    amount: object = None,
+    terms_id: int | None = None,
+    due_date: date | None = None,
+    memo: str = "",
+    customer_notes: str = "",
+    today: date | None = None,
+) -> InvoiceDetail:
+    """A progress invoice for a percentage of the job total or a fixed amount (never past 100%)."""
+    if not get_setting(uow, "numbering.progress"):
+        raise InvalidTransition("Progress invoicing is turned off. An admin can turn it on in Settings.")
+    return _partial(
+        uow, InvoiceKind.PROGRESS, job_id, percent, amount, terms_id, due_date, memo, customer_notes, today
+    )
+
+
+def create_deposit_invoice(
+    uow: UnitOfWork,
+    job_id: int,
+    *,
+    percent: object = None,
+    amount: object = None,
+    terms_id: int | None = None,
+    due_date: date | None = None,
+    memo: str = "",
+    customer_notes: str = "",
+    today: date | None = None,
+) -> InvoiceDetail:
+    """A deposit for a job; once paid it is credited to the job's main invoice when that is issued."""
+    return _partial(
+        uow, InvoiceKind.DEPOSIT, job_id, percent, amount, terms_id, due_date, memo, customer_notes, today
+    )
+
+
+def create_multi_job_invoice(
+    uow: UnitOfWork,
+    customer_id: int,
+    job_ids: Sequence[int],
+    *,
+    terms_id: int | None = None,
+    due_date: date | None = None,
+    memo: str = "",
+    customer_notes: str = "",
+    today: date | None = None,
+) -> InvoiceDetail:
+    """One invoice billing the lines of several jobs of one customer (in QuickBooks: the customer's)."""
+    customer = get(uow, Customer, customer_id, "Customer")
+    unique_ids = list(dict.fromkeys(job_ids))
+    if len(unique_ids) < 2:
+        raise ValidationError("job_ids", "Choose at least two jobs to bill on one invoice.")
+    jobs = [_billable_job(uow, job_id) for job_id in unique_ids]
+    others = [j.number for j in jobs if j.customer_id != customer.id]
+    if others:
+        raise ValidationError(
+            "job_ids",
+            f"Job {', '.join(others)} belongs to another customer; one invoice can only bill jobs of "
+            f"{customer.display_name}.",
+        )
+    for job in jobs:
+        if not job.lines:
+            raise ValidationError("job_ids", f"Job {job.number} has no lines to invoice.")
+        if any(i.status != InvoiceStatus.VOID.value for i in job_invoices(uow, job.id)):
+            raise InvalidTransition(f"Job {job.number} already has its own invoice.")
+    invoice = _new_invoice(
+        uow, customer=customer, job=None, kind=InvoiceKind.STANDARD, terms_id=terms_id, due_date=due_date,
+        memo=memo, customer_notes=customer_notes, today=today,
+    )
+    finished = [j.finished_on for j in jobs if j.finished_on is not None]
+    if len(finished) == len(jobs):
+        invoice.service_date = max(finished)
+        invoice.invoice_date = max(finished)
+    _copy_lines(invoice, jobs)
+    _set_totals(uow, invoice, customer)
+    return _save_new(uow, invoice, None)
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+
+def _live(uow: UnitOfWork, invoice_id: int) -> Invoice:
+    invoice = get(uow, Invoice, invoice_id, "Invoice")
+    if invoice.status == InvoiceStatus.VOID.value:
+        raise InvalidTransition(f"Invoice {invoice.number} is void; a void invoice cannot be changed.")
+    return invoice
+
+
+def _credit_deposits(uow: UnitOfWork, main: Invoice) -> None:
+    if main.job_id is None or main.kind not in FULL_KINDS:
+        return
+    for deposit in job_invoices(uow, main.job_id):
+        if (
+            deposit.kind != InvoiceKind.DEPOSIT.value
+            or deposit.status == InvoiceStatus.VOID.value
+            or deposit.credited_to_invoice_id is not None
+        ):
+            continue
+        paid = applied_total(uow, deposit.id)
+        room = main.total - main.deposit_credit - applied_total(uow, main.id)
+        credit = min(paid, room)
+        if credit <= 0:
+            continue
+        main.deposit_credit += credit
+        deposit.credited_to_invoice_id = main.id
+        audit(
+            uow, "deposit", "invoice", main.id,
+            summary=f"Deposit {deposit.number} ({format_money(credit)}) credited to invoice {main.number}",
+            changes={"deposit_credit": [str(main.deposit_credit - credit), str(main.deposit_credit)]},
+        )
+
+
+def issue_invoice(uow: UnitOfWork, invoice_id: int, *, on: date | None = None) -> InvoiceDetail:
+    """Issue (send) an invoice: dates it per the policy, credits paid deposits, tells the sync."""
+    invoice = _live(uow, invoice_id)
+    issued_on = on or date.today()
+    now = utcnow()
+    before = {"invoice_date": invoice.invoice_date, "due_date": invoice.due_date}
+    if invoice.issued_at is None:
+        policy = resolve_policy(
+            bool(get_setting(uow, "invoice.date_policy_invoice_date")),
+            bool(get_setting(uow, "invoice.date_policy_service_date")),
+        )
+        new_date = date_at_issue(policy, invoice.invoice_date, issued_on)
+        if new_date != invoice.invoice_date:
+            invoice.invoice_date = new_date
+            terms = uow.session.get(Terms, invoice.terms_id) if invoice.terms_id is not None else None
+            kind = TermsKind(terms.kind) if terms is not None else TermsKind.UPON_RECEIPT
+            if depends_on_invoice_date(kind):
+                job = uow.session.get(Job, invoice.job_id) if invoice.job_id is not None else None
+                invoice.due_date = due_date_for(terms, invoice_date=new_date, job=job, fixed_date=None)
+        invoice.issued_at = now
+        _credit_deposits(uow, invoice)
+    invoice.sent_at = now
+    refresh_status(uow, invoice)
+    audit(
+        uow, "issue", "invoice", invoice.id, summary=f"Invoice {invoice.number} issued",
+        changes={
+            k: [str(v), str(getattr(invoice, k))] for k, v in before.items() if v != getattr(invoice, k)
+        },
+    )
+    record_event(uow, "invoice.issued", "invoice", invoice.id)
+    uow.flush()
+    return detail(uow, invoice)
+
+
+def void_invoice(uow: UnitOfWork, invoice_id: int, reason: str = "") -> InvoiceDetail:
+    """Void: frees the amount for a new invoice; the number stays taken."""
+    invoice = _live(uow, invoice_id)
+    why = clean_text(reason, "reason", max_length=255)
+    if invoice.credited_to_invoice_id is not None:
+        main = get(uow, Invoice, invoice.credited_to_invoice_id, "Invoice")
+        raise InvalidTransition(
+            f"Deposit {invoice.number} is credited to invoice {main.number}; void that invoice first."
+        )
+    paid = applied_total(uow, invoice.id)
+    if paid > 0:
+        raise InvalidTransition(
+            f"Invoice {invoice.number} has {format_money(paid)} of payments applied. Unapply them "
+            f"before voiding it."
+        )
+    if invoice.deposit_credit > 0:
+        for deposit in uow.session.scalars(
+            select(Invoice).where(Invoice.credited_to_invoice_id == invoice.id)
+        ):
+            deposit.credited_to_invoice_id = None
+        invoice.deposit_credit = ZERO
+    invoice.status = InvoiceStatus.VOID.value
+    invoice.voided_at = utcnow()
+    invoice.void_reason = why
+    audit(
+        uow, "void", "invoice", invoice.id, summary=f"Invoice {invoice.number} voided",
+        changes={"status": ["open", "void"], "void_reason": ["", why]},
+    )
+    record_event(uow, "invoice.voided", "invoice", invoice.id)
+    uow.flush()
+    return detail(uow, invoice)
+
+
+def update_invoice(
+    uow: UnitOfWork,
+    invoice_id: int,
+    *,
+    expected_version: int | None = None,
+    memo: str | _Unset = UNSET,
+    customer_notes: str | _Unset = UNSET,
+    attachments: Sequence[str] | _Unset = UNSET,
+    allowed_payment_methods: Sequence[str] | _Unset = UNSET,
+    terms_id: int | _Unset | None = UNSET,
+    due_date: date | _Unset | None = UNSET,
+    amount: object = UNSET,
+) -> InvoiceDetail:
+    """Edit what may change; a progress or deposit invoice's amount and due date may not."""
+    invoice = _live(uow, invoice_id)
+    if expected_version is not None and expected_version != invoice.version:
+        raise Conflict(
+            "Another user changed this invoice after you opened it. Reload it to see their changes."
+        )
+    if amount is not UNSET:
+        if invoice.kind in PARTIAL_KINDS:
+            raise InvalidTransition(
+                f"The amount of invoice {invoice.number} cannot be changed. Void it and create a new "
+                f"invoice for the right amount."
+            )
+        raise ValidationError("amount", "An invoice's amount comes from its lines; change the lines.")
+    if invoice.kind in PARTIAL_KINDS and (due_date is not UNSET or terms_id is not UNSET):
+        raise InvalidTransition(
+            f"The due date of invoice {invoice.number} cannot be changed. Void it and create a new "
+            f"invoice with the right terms."
+        )
+    fields = ("memo", "customer_notes", "attachments", "allowed_payment_methods", "terms_id", "due_date")
+    before = {name: getattr(invoice, name) for name in fields}
+    # Validate everything first, then assign: a refused edit leaves the invoice untouched.
+    new: dict[str, object] = {}
+    if not isinstance(memo, _Unset):
+        new["memo"] = clean_text(memo, "memo", max_length=4095)
+    if not isinstance(customer_notes, _Unset):
+        new["customer_notes"] = clean_text(customer_notes, "customer_notes", max_length=MAX_NOTE)
+    if not isinstance(attachments, _Unset):
+        paths = [clean_text(a, "attachments", max_length=1000) for a in attachments]
+        new["attachments"] = "\n".join(p for p in paths if p)
+    if not isinstance(allowed_payment_methods, _Unset):
+        try:
+            methods = [PaymentMethod(m).value for m in allowed_payment_methods]
+        except ValueError:
+            raise ValidationError(
+                "allowed_payment_methods", "Choose payment methods from the list."
+            ) from None
+        new["allowed_payment_methods"] = ",".join(dict.fromkeys(methods))
+    if not isinstance(terms_id, _Unset) or not isinstance(due_date, _Unset):
+        if isinstance(terms_id, _Unset):
+            terms = uow.session.get(Terms, invoice.terms_id) if invoice.terms_id is not None else None
+        else:
+            # An explicit None means "no terms" here, not "the company default".
+            terms = resolve_terms(uow, terms_id) if terms_id is not None else None
+        fixed = None if isinstance(due_date, _Unset) else check_date(due_date, "due_date")
+        job = uow.session.get(Job, invoice.job_id) if invoice.job_id is not None else None
+        new["due_date"] = due_date_for(terms, invoice_date=invoice.invoice_date, job=job, fixed_date=fixed)
+        _check_chosen_due(terms, fixed, invoice.invoice_date)
+        new["terms_id"] = terms.id if terms is not None else None
+    for name, value in new.items():
+        setattr(invoice, name, value)
+    after = {name: getattr(invoice, name) for name in fields}
+    changed = {k: [str(before[k]), str(after[k])] for k in fields if before[k] != after[k]}
+    if changed:
+        audit(
+            uow, "update", "invoice", invoice.id, summary=f"Invoice {invoice.number} edited", changes=changed
+        )
+        record_event(uow, "invoice.updated", "invoice", invoice.id)
+        uow.flush()
+    return detail(uow, invoice)

@@ -1,0 +1,315 @@
+"""The QuickBooks queue as the app sees it: what to send, triggers, Sync now.
+
+Everything here is database-only (no qbXML), so the GUI, the CLI and the services that
+record events can use it; the engine in ``qbwc_server.sync`` turns items into qbXML.
+
+Triggers run inside the transaction of the change that fired them (``on_event``), so a
+saved change and its queue item are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from desktop_app.db.models import Customer, Invoice, Item, Job, Payment, PaymentApplication, QbLink
+from desktop_app.db.sync_models import SyncItem
+from desktop_app.db.uow import UnitOfWork
+from desktop_app.errors import PermissionDenied, ValidationError
+from desktop_app.services import settings
+
+#: Lists before the transactions that use them; a customer before its jobs; invoices
+#: before the payments applied to them.
+RANK = {
+    ("import", "import"): 0,
+    ("terms", "upsert"): 10,
+    ("account", "upsert"): 10,
+    ("item", "upsert"): 20,
+    ("customer", "upsert"): 30,
+    ("job", "upsert"): 40,
+    ("invoice", "upsert"): 50,
+    ("invoice", "void"): 55,
+    ("payment", "upsert"): 60,
+    ("payment", "delete"): 65,
+}
+#: States in which an item is still to be sent (unique per record and action).
+PENDING_STATES = ("queued", "error", "attention")
+SYNCABLE = ("customer", "job", "item", "terms", "invoice", "payment")
+
+
+def pending_key(entity_type: str, entity_id: int | None, action: str) -> str:
+    return f"{entity_type}:{entity_id if entity_id is not None else '-'}:{action}"
+
+
+def is_linked(uow: UnitOfWork, entity_type: str, entity_id: int) -> bool:
+    return (
+        uow.session.scalar(
+            select(QbLink.id).where(QbLink.entity_type == entity_type, QbLink.entity_id == entity_id)
+        )
+        is not None
+    )
+
+
+def find_pending(uow: UnitOfWork, entity_type: str, entity_id: int | None, action: str) -> SyncItem | None:
+    return _find_pending(uow.session, entity_type, entity_id, action)
+
+
+def _find_pending(session: Session, entity_type: str, entity_id: int | None, action: str) -> SyncItem | None:
+    return session.scalar(
+        select(SyncItem).where(SyncItem.pending_key == pending_key(entity_type, entity_id, action))
+    )
+
+
+def enqueue(
+    uow: UnitOfWork, entity_type: str, entity_id: int | None, action: str = "upsert", *, urgent: bool = False
+) -> SyncItem:
+    """Queue work for a record; a record already queued keeps its one item.
+
+    The item holds no data: the newest record is read when the batch is built.
+    """
+    return enqueue_in(uow.session, entity_type, entity_id, action, urgent=urgent)
+
+
+def enqueue_in(
+    session: Session, entity_type: str, entity_id: int | None, action: str = "upsert", *, urgent: bool = False
+) -> SyncItem:
+    """``enqueue`` for the sync engine, which works inside its own session."""
+    rank_key = ("import", "import") if entity_type == "import" else (entity_type, action)
+    if rank_key not in RANK:
+        raise ValidationError("entity_type", f"{entity_type} records cannot be sent to QuickBooks.")
+    existing = _find_pending(session, entity_type, entity_id, action)
+    if existing is not None:
+        if existing.state != "queued":
+            # A person fixed the record (or asked again): give it a fresh start.
+            existing.state = "queued"
+            existing.next_attempt_at = None
+            existing.note = ""
+        existing.urgent = existing.urgent or urgent
+        return existing
+    item = SyncItem(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action=action,
+        state="queued",
+        pending_key=pending_key(entity_type, entity_id, action),
+        rank=RANK[rank_key],
+        urgent=urgent,
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def cancel_pending(uow: UnitOfWork, entity_type: str, entity_id: int, action: str = "upsert") -> bool:
+    item = find_pending(uow, entity_type, entity_id, action)
+    if item is None:
+        return False
+    item.state = "cancelled"
+    item.pending_key = None
+    item.note = "Cancelled: no longer needed."
+    return True
+
+
+def _has_any(uow: UnitOfWork, entity_type: str, entity_id: int) -> bool:
+    """Linked, or on its way (queued or in flight)."""
+    if is_linked(uow, entity_type, entity_id):
+        return True
+    return (
+        uow.session.scalar(
+            select(SyncItem.id).where(
+                SyncItem.entity_type == entity_type,
+                SyncItem.entity_id == entity_id,
+                SyncItem.action == "upsert",
+                SyncItem.state.in_(("queued", "sent", "error", "attention")),
+            )
+        )
+        is not None
+    )
+
+
+def on_event(uow: UnitOfWork, name: str, entity_type: str, entity_id: int) -> None:
+    """What each event means for QuickBooks, per the company's sync settings."""
+    rule = _RULES.get(name)
+    if rule is not None:
+        rule(uow, entity_type, entity_id)
+
+
+def _update_if_known(uow: UnitOfWork, entity_type: str, entity_id: int) -> None:
+    if _has_any(uow, entity_type, entity_id):
+        enqueue(uow, entity_type, entity_id)
+
+
+def _job_created(uow: UnitOfWork, _type: str, job_id: int) -> None:
+    enqueue(uow, "job", job_id)
+
+
+def _job_finished(uow: UnitOfWork, _type: str, job_id: int) -> None:
+    enqueue(uow, "job", job_id)
+    if settings.get_setting(uow, "sync.on_job_finished"):
+        for invoice_id in uow.session.scalars(
+            select(Invoice.id).where(Invoice.job_id == job_id, Invoice.status != "void")
+        ):
+            enqueue(uow, "invoice", invoice_id, urgent=True)
+
+
+def _invoice_issued(uow: UnitOfWork, _type: str, invoice_id: int) -> None:
+    if settings.get_setting(uow, "sync.on_invoice_sent"):
+        enqueue(uow, "invoice", invoice_id, urgent=True)
+    else:
+        _update_if_known(uow, "invoice", invoice_id)
+
+
+def _invoice_paid(uow: UnitOfWork, _type: str, invoice_id: int) -> None:
+    if not settings.get_setting(uow, "sync.on_invoice_paid"):
+        return
+    if not is_linked(uow, "invoice", invoice_id):
+        enqueue(uow, "invoice", invoice_id, urgent=True)
+    payments = uow.session.scalars(
+        select(PaymentApplication.payment_id).where(PaymentApplication.invoice_id == invoice_id)
+    )
+    for payment_id in set(payments):
+        if not is_linked(uow, "payment", payment_id):
+            enqueue(uow, "payment", payment_id, urgent=True)
+
+
+def _invoice_voided(uow: UnitOfWork, _type: str, invoice_id: int) -> None:
+    in_flight = _has_any(uow, "invoice", invoice_id)
+    cancel_pending(uow, "invoice", invoice_id)
+    if is_linked(uow, "invoice", invoice_id) or (in_flight and _sent(uow, "invoice", invoice_id)):
+        # The reference products leave voiding in QuickBooks to the user; we queue it.
+        enqueue(uow, "invoice", invoice_id, "void", urgent=True)
+
+
+def _sent(uow: UnitOfWork, entity_type: str, entity_id: int) -> bool:
+    return (
+        uow.session.scalar(
+            select(SyncItem.id).where(
+                SyncItem.entity_type == entity_type, SyncItem.entity_id == entity_id, SyncItem.state == "sent"
+            )
+        )
+        is not None
+    )
+
+
+def _payment_changed(uow: UnitOfWork, _type: str, payment_id: int) -> None:
+    if _has_any(uow, "payment", payment_id):
+        enqueue(uow, "payment", payment_id)
+        return
+    if not settings.get_setting(uow, "sync.on_invoice_paid"):
+        return
+    invoice_ids = uow.session.scalars(
+        select(PaymentApplication.invoice_id).where(PaymentApplication.payment_id == payment_id)
+    )
+    if any(_has_any(uow, "invoice", invoice_id) for invoice_id in invoice_ids):
+        enqueue(uow, "payment", payment_id)
+
+
+def _payment_deleted(uow: UnitOfWork, _type: str, payment_id: int) -> None:
+    cancel_pending(uow, "payment", payment_id)
+    if is_linked(uow, "payment", payment_id) or _sent(uow, "payment", payment_id):
+        enqueue(uow, "payment", payment_id, "delete", urgent=True)
+
+
+_RULES = {
+    "customer.updated": _update_if_known,
+    "job.created": _job_created,
+    "job.updated": _update_if_known,
+    "job.started": _update_if_known,
+    "job.cancelled": _update_if_known,
+    "job.renumbered": _update_if_known,
+    "job.finished": _job_finished,
+    "item.updated": _update_if_known,
+    "invoice.issued": _invoice_issued,
+    "invoice.updated": _update_if_known,
+    "invoice.paid": _invoice_paid,
+    "invoice.voided": _invoice_voided,
+    "payment.recorded": _payment_changed,
+    "payment.applied": _payment_changed,
+    "payment.unapplied": _payment_changed,
+    "payment.updated": _payment_changed,
+    "payment.deleted": _payment_deleted,
+}
+
+
+# -- what people ask for --------------------------------------------------------------------------
+
+
+def send_records(uow: UnitOfWork, records: Iterable[tuple[str, int]]) -> int:
+    """"Send to QuickBooks" for chosen records (invoices, payments, …); returns how many queued."""
+    count = 0
+    for entity_type, entity_id in records:
+        if entity_type not in SYNCABLE:
+            raise ValidationError("entity_type", f"{entity_type} records cannot be sent to QuickBooks.")
+        if entity_type == "invoice":
+            invoice = uow.session.get(Invoice, entity_id)
+            if invoice is not None and invoice.status == "void" and not is_linked(uow, "invoice", entity_id):
+                continue
+        if entity_type == "payment":
+            payment = uow.session.get(Payment, entity_id)
+            if payment is not None and payment.deleted_at is not None:
+                continue
+        enqueue(uow, entity_type, entity_id, urgent=True)
+        count += 1
+    return count
+
+
+def send_everything_pending(uow: UnitOfWork) -> int:
+    """Queue every record not yet in QuickBooks (and every linked one changed since)."""
+    records: list[tuple[str, int]] = []
+    linked: dict[str, set[int]] = {}
+    for link in uow.session.execute(select(QbLink.entity_type, QbLink.entity_id)):
+        linked.setdefault(link.entity_type, set()).add(link.entity_id)
+    jobs = set(uow.session.scalars(select(Job.id)))
+    customers_with_work = set(uow.session.scalars(select(Job.customer_id))) | set(
+        uow.session.scalars(select(Invoice.customer_id))
+    )
+    for customer_id in uow.session.scalars(select(Customer.id).where(Customer.id.in_(customers_with_work))):
+        records.append(("customer", customer_id))
+    records += [("job", job_id) for job_id in sorted(jobs)]
+    used_items = set(uow.session.scalars(select(Item.id).where(Item.active.is_(True))))
+    records += [("item", item_id) for item_id in sorted(used_items)]
+    records += [
+        ("invoice", invoice_id)
+        for invoice_id in uow.session.scalars(select(Invoice.id).where(Invoice.status != "void"))
+    ]
+    records += [
+        ("payment", payment_id)
+        for payment_id in uow.session.scalars(select(Payment.id).where(Payment.deleted_at.is_(None)))
+    ]
+    count = 0
+    for entity_type, entity_id in records:
+        if entity_id in linked.get(entity_type, set()) and not _changed_since_sync(uow, entity_type, entity_id):
+            continue
+        enqueue(uow, entity_type, entity_id)
+        count += 1
+    return count
+
+
+_MODELS = {"customer": Customer, "job": Job, "item": Item, "invoice": Invoice, "payment": Payment}
+
+
+def _changed_since_sync(uow: UnitOfWork, entity_type: str, entity_id: int) -> bool:
+    model = _MODELS.get(entity_type)
+    if model is None:
+        return False
+    link = uow.session.scalar(
+        select(QbLink).where(QbLink.entity_type == entity_type, QbLink.entity_id == entity_id)
+    )
+    record = uow.session.get(model, entity_id)
+    updated = getattr(record, "updated_at", None)
+    return bool(link and updated and updated > link.synced_at)
+
+
+def request_sync_now(uow: UnitOfWork) -> None:
+    """"Sync now": the next Web Connector poll runs a session even in responsive mode."""
+    if not uow.actor.is_admin and not settings.get_setting(uow, "sync.office_may_sync_now"):
+        raise PermissionDenied("start a sync with QuickBooks (an admin can allow this in Settings)")
+    settings.set_setting(uow, "sync.requested_at", datetime.now(UTC).isoformat())
+
+
+def queue_counts(uow: UnitOfWork) -> dict[str, int]:
+    rows = uow.session.execute(select(SyncItem.state, func.count()).group_by(SyncItem.state))
+    return {state: count for state, count in rows}

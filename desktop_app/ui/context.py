@@ -1,0 +1,96 @@
+"""What every screen needs: the database, who is acting, prompts, background tasks, settings.
+
+It is also the change broadcast (after anki): an action that changed records emits
+``changed`` with the kinds it touched ("customer", "invoice", ...); each list decides
+whether to refresh. Screens get the context passed in; there is no global main window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtWidgets import QWidget
+
+from desktop_app.db.uow import Actor, Database, UnitOfWork
+from desktop_app.errors import ValidationError
+from desktop_app.ui.errors import show_error
+from desktop_app.ui.prompts import Prompts, QtPrompts
+from desktop_app.ui.tasks import TaskRunner
+
+T = TypeVar("T")
+
+#: Kinds broadcast through ``AppContext.changed``.
+KINDS = ("customer", "location", "item", "account", "bid", "job", "invoice", "payment", "settings", "sync")
+
+
+class AppContext(QObject):
+    changed = Signal(str)
+
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        *,
+        prompts: Prompts | None = None,
+        settings: QSettings | None = None,
+        tasks: TaskRunner | None = None,
+    ) -> None:
+        super().__init__()
+        self.db = db
+        self.actor = actor
+        self.prompts: Prompts = prompts or QtPrompts()
+        self.settings = settings or QSettings("JobDesk", "JobDesk")
+        self.tasks = tasks or TaskRunner()
+
+    # -- database --------------------------------------------------------------------
+    def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a read-only service function in its own short unit of work."""
+        with self.db.reader(self.actor) as uow:
+            return fn(uow, *args, **kwargs)
+
+    def write(self, fn: Callable[..., T], *args: Any, changes: Iterable[str] = (), **kwargs: Any) -> T:
+        """Run a service that changes data, commit, then broadcast what changed."""
+        with self.db.uow(self.actor) as uow:
+            result = fn(uow, *args, **kwargs)
+            uow.commit()
+        for kind in changes:
+            self.changed.emit(kind)
+        return result
+
+    def with_uow(self, fn: Callable[[UnitOfWork], T], *, changes: Iterable[str] = ()) -> T:
+        """Several service calls in one transaction."""
+        with self.db.uow(self.actor) as uow:
+            result = fn(uow)
+            uow.commit()
+        for kind in changes:
+            self.changed.emit(kind)
+        return result
+
+    # -- the error boundary ------------------------------------------------------------
+    def attempt(
+        self,
+        parent: QWidget | None,
+        action: Callable[[], T],
+        *,
+        on_validation: Callable[[ValidationError], bool] | None = None,
+        on_reload: Callable[[], None] | None = None,
+        title: str = "JobDesk",
+    ) -> tuple[bool, T | None]:
+        """Run ``action``; on error tell the user and return ``(False, None)``.
+
+        ``on_validation`` may show a ``ValidationError`` next to its field and return True
+        (shown); otherwise it is shown as a message.
+        """
+        try:
+            return True, action()
+        except ValidationError as exc:
+            if on_validation is None or not on_validation(exc):
+                show_error(self.prompts, parent, exc, title=title)
+        except Exception as exc:
+            show_error(self.prompts, parent, exc, title=title, on_reload=on_reload)
+        return False, None
+
+    def report(self, parent: QWidget | None, exc: BaseException, *, title: str = "JobDesk") -> None:
+        show_error(self.prompts, parent, exc, title=title)

@@ -1,0 +1,250 @@
+"""Form helpers: labelled fields, errors shown next to the field at fault, dirty tracking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+from PySide6.QtCore import QDate, QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.errors import ValidationError
+
+
+def repolish(widget: QWidget) -> None:
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+
+
+class FieldErrors(QObject):
+    """Knows which widget edits which service field; shows a ``ValidationError`` beside it."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._fields: dict[str, tuple[QWidget, QLabel]] = {}
+        self._aliases: dict[str, str] = {}
+
+    def register(self, field: str, widget: QWidget, label: QLabel, *aliases: str) -> None:
+        self._fields[field] = (widget, label)
+        for alias in aliases:
+            self._aliases[alias] = field
+
+    def alias(self, service_field: str, form_field: str) -> None:
+        self._aliases[service_field] = form_field
+
+    def show(self, exc: ValidationError) -> bool:
+        """Show the message under its field; False when no field on this form matches."""
+        self.clear()
+        name = self._aliases.get(exc.field, exc.field)
+        entry = self._fields.get(name)
+        if entry is None:
+            return False
+        widget, label = entry
+        label.setText(str(exc))
+        label.show()
+        widget.setProperty("invalid", True)
+        repolish(widget)
+        widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        return True
+
+    def message(self, field: str) -> str:
+        entry = self._fields.get(self._aliases.get(field, field))
+        return entry[1].text() if entry and entry[1].isVisibleTo(entry[1].parentWidget()) else ""
+
+    def clear(self) -> None:
+        for widget, label in self._fields.values():
+            label.clear()
+            label.hide()
+            if widget.property("invalid"):
+                widget.setProperty("invalid", False)
+                repolish(widget)
+
+
+class Form(QWidget):
+    """A grid of labelled fields, two columns wide; each field has an error line under it."""
+
+    def __init__(self, errors: FieldErrors, parent: QWidget | None = None, *, columns: int = 2) -> None:
+        super().__init__(parent)
+        self.errors = errors
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setHorizontalSpacing(16)
+        self._grid.setVerticalSpacing(4)
+        self._columns = columns
+        self._row = 0
+        self._col = 0
+        self.widgets: dict[str, QWidget] = {}
+
+    def add(
+        self, field: str, label: str, widget: QWidget, *, span: int = 1, aliases: tuple[str, ...] = ()
+    ) -> QWidget:
+        if self._col + span > self._columns:
+            self._next_row()
+        cell = QWidget()
+        box = QVBoxLayout(cell)
+        box.setContentsMargins(0, 0, 0, 6)
+        box.setSpacing(3)
+        caption = QLabel(label)
+        caption.setObjectName("fieldLabel")
+        caption.setBuddy(widget)
+        error = QLabel()
+        error.setObjectName("fieldError")
+        error.setWordWrap(True)
+        error.hide()
+        box.addWidget(caption)
+        box.addWidget(widget)
+        box.addWidget(error)
+        widget.setObjectName(f"field_{field}")
+        self._grid.addWidget(cell, self._row, self._col, 1, span)
+        self._col += span
+        if self._col >= self._columns:
+            self._next_row()
+        self.errors.register(field, widget, error, *aliases)
+        self.widgets[field] = widget
+        return widget
+
+    def section(self, title: str) -> None:
+        if self._col:
+            self._next_row()
+        heading = QLabel(title)
+        heading.setObjectName("sectionTitle")
+        self._grid.addWidget(heading, self._row, 0, 1, self._columns)
+        self._next_row()
+
+    def _next_row(self) -> None:
+        self._row += 1
+        self._col = 0
+
+
+class DirtyTracker(QObject):
+    """Becomes dirty when any watched widget is edited by the user."""
+
+    dirty_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._dirty = False
+        self._paused = 0
+
+    def watch(self, *widgets: QWidget) -> None:
+        for widget in widgets:
+            if isinstance(widget, QLineEdit):
+                widget.textEdited.connect(self.mark)
+            elif isinstance(widget, QPlainTextEdit):
+                widget.textChanged.connect(self.mark)
+            elif isinstance(widget, QCheckBox):
+                widget.toggled.connect(self.mark)
+            elif isinstance(widget, QComboBox):
+                widget.currentIndexChanged.connect(self.mark)
+            elif isinstance(widget, QAbstractSpinBox):
+                widget.editingFinished.connect(self.mark)
+
+    def mark(self, *_: object) -> None:
+        if self._paused:
+            return
+        if not self._dirty:
+            self._dirty = True
+            self.dirty_changed.emit(True)
+
+    def reset(self) -> None:
+        if self._dirty:
+            self._dirty = False
+            self.dirty_changed.emit(False)
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    def paused(self) -> _Pause:
+        return _Pause(self)
+
+
+class _Pause:
+    def __init__(self, tracker: DirtyTracker) -> None:
+        self._tracker = tracker
+
+    def __enter__(self) -> None:
+        self._tracker._paused += 1
+
+    def __exit__(self, *_: object) -> None:
+        self._tracker._paused -= 1
+
+
+# -- small field widgets ----------------------------------------------------------------
+def line(text: str = "", placeholder: str = "", max_length: int = 0) -> QLineEdit:
+    edit = QLineEdit(text)
+    if placeholder:
+        edit.setPlaceholderText(placeholder)
+    if max_length:
+        edit.setMaxLength(max_length)
+    return edit
+
+
+def notes(text: str = "", placeholder: str = "", height: int = 80) -> QPlainTextEdit:
+    edit = QPlainTextEdit(text)
+    edit.setPlaceholderText(placeholder)
+    edit.setFixedHeight(height)
+    edit.setTabChangesFocus(True)
+    return edit
+
+
+def combo(choices: list[tuple[str, object]], current: object = None) -> QComboBox:
+    box = QComboBox()
+    for text, value in choices:
+        box.addItem(text, value)
+    set_combo(box, current)
+    return box
+
+
+def set_combo(box: QComboBox, value: object) -> None:
+    for number in range(box.count()):
+        if box.itemData(number) == value:
+            box.setCurrentIndex(number)
+            return
+
+
+class DateField(QDateEdit):
+    """A date with a calendar; ``value()`` is a ``date`` or None when left blank (optional)."""
+
+    def __init__(self, value: date | None = None, *, optional: bool = False) -> None:
+        super().__init__()
+        self.setCalendarPopup(True)
+        self.setDisplayFormat("MM/dd/yyyy")
+        self._optional = optional
+        self.setMinimumDate(QDate(1901, 1, 1) if not optional else QDate(1900, 1, 1))
+        if optional:
+            self.setSpecialValueText("—")
+        self.set_value(value)
+
+    def set_value(self, value: date | None) -> None:
+        if value is None:
+            self.setDate(self.minimumDate() if self._optional else QDate.currentDate())
+        else:
+            self.setDate(QDate(value.year, value.month, value.day))
+
+    def value(self) -> date | None:
+        if self._optional and self.date() == self.minimumDate():
+            return None
+        qdate = self.date()
+        return date(qdate.year(), qdate.month(), qdate.day())
+
+
+def money_text(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
+def on_enter(widget: QLineEdit, callback: Callable[[], None]) -> None:
+    widget.returnPressed.connect(callback)

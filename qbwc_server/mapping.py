@@ -1,0 +1,360 @@
+"""From JobDesk's records to qbXML fields, as the reference products map them.
+
+* customer → Customer: names, company, mobile → Mobile, home → Phone (primary),
+  work → AltPhone, email, notes, billing address; tax-exempt → sales tax code "Non".
+* job → a sub-customer of its customer (FullName ``Customer:Job``) named
+  ``<number> <name>`` (unique under the parent, as QuickBooks requires), with status and dates.
+* price-book service → ItemService, material → ItemNonInventory, with its income account.
+* invoice → Invoice: one job → CustomerRef is the job, several jobs → the customer;
+  service location → ShipAddress (not copied onto the customer); a line with no
+  price-book item → the generic "Sales" item; paid deposits → a "Less deposit" line.
+* payment → ReceivePayment with its applications; a marker in the memo identifies it
+  when a lost answer has to be checked.
+
+Every mapping also yields a flat ``values`` dict (what we would send), kept on the link
+after a sync: a later Mod sends only the fields that changed since, so a change made in
+QuickBooks to another field is not overwritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desktop_app.db.models import (
+    Account,
+    Customer,
+    Invoice,
+    Item,
+    Job,
+    Payment,
+    QbLink,
+    Setting,
+    Terms,
+)
+from desktop_app.domain.money import ZERO
+from desktop_app.domain.status import ItemKind as LocalItemKind
+from desktop_app.domain.status import TermsKind
+from qbwc_server.qbxml import (
+    Address,
+    AppliedPayment,
+    CustomerFields,
+    InvoiceFields,
+    InvoiceLineFields,
+    ItemFields,
+    ItemKind,
+    JobStatus,
+    PaymentFields,
+    Ref,
+    StandardTermsFields,
+)
+
+#: The generic item for lines that have no price-book item (ad hoc, progress, deposit).
+GENERIC_ITEM = "Sales"
+JOB_NAME_MAX = 41
+
+JOB_STATUS = {
+    "open": JobStatus.PENDING,
+    "scheduled": JobStatus.AWARDED,
+    "in_progress": JobStatus.IN_PROGRESS,
+    "finished": JobStatus.CLOSED,
+    "cancelled": JobStatus.NOT_AWARDED,
+}
+
+
+def link_of(session: Session, entity_type: str, entity_id: int) -> QbLink | None:
+    return session.scalar(
+        select(QbLink).where(QbLink.entity_type == entity_type, QbLink.entity_id == entity_id)
+    )
+
+
+def _opt(value: str) -> str | None:
+    return value or None
+
+
+def job_qb_name(job: Job) -> str:
+    """The job's name in QuickBooks: number first, so two jobs never share a name."""
+    return f"{job.number} {job.name}".strip()[:JOB_NAME_MAX].rstrip()
+
+
+def customer_full_name(customer: Customer) -> str:
+    return customer.display_name
+
+
+def job_full_name(session: Session, job: Job) -> str:
+    customer = session.get(Customer, job.customer_id)
+    assert customer is not None
+    return f"{customer_full_name(customer)}:{job_qb_name(job)}"
+
+
+def _ref(session: Session, entity_type: str, entity_id: int, full_name: str) -> Ref:
+    link = link_of(session, entity_type, entity_id)
+    return Ref.by_id(link.qb_id) if link else Ref.by_name(full_name)
+
+
+# -- values: what we would send, flat, comparable ---------------------------------------------
+
+
+def customer_values(customer: Customer) -> dict[str, str]:
+    return {
+        "Name": customer.display_name,
+        "IsActive": "true" if customer.active else "false",
+        "CompanyName": customer.company,
+        "FirstName": customer.first_name,
+        "LastName": customer.last_name,
+        "BillAddress/Addr1": customer.bill_street,
+        "BillAddress/Addr2": customer.bill_unit,
+        "BillAddress/City": customer.bill_city,
+        "BillAddress/State": customer.bill_state,
+        "BillAddress/PostalCode": customer.bill_zip,
+        "Phone": customer.home_phone,
+        "Mobile": customer.mobile_phone,
+        "AltPhone": customer.work_phone,
+        "Email": customer.email,
+        "Notes": customer.notes,
+        "SalesTaxCodeRef/FullName": "Non" if customer.tax_exempt else "Tax",
+    }
+
+
+def job_values(session: Session, job: Job) -> dict[str, str]:
+    start = job.started_on or job.scheduled_start
+    return {
+        "Name": job_qb_name(job),
+        "ParentRef/FullName": customer_full_name(_customer(session, job.customer_id)),
+        "JobStatus": JOB_STATUS.get(job.status, JobStatus.NONE).value,
+        "JobStartDate": start.isoformat() if start else "",
+        "JobEndDate": job.finished_on.isoformat() if job.finished_on else "",
+    }
+
+
+def item_values(session: Session, item: Item) -> dict[str, str]:
+    return {
+        "Name": item.name,
+        "IsActive": "true" if item.active else "false",
+        "Desc": item.description[:4095],
+        "Price": str(item.unit_price.normalize()) if item.unit_price else "0",
+        "IncomeAccountRef/FullName": income_account_name(session, item) or "",
+        "SalesTaxCodeRef/FullName": "Tax" if item.taxable else "Non",
+    }
+
+
+def income_account_name(session: Session, item: Item) -> str | None:
+    account_id = item.income_account_id
+    if account_id is None:
+        setting = session.get(Setting, "accounts.default_income_account_id")
+        account_id = int(setting.value) if setting and setting.value.isdigit() and setting.value != "0" else None
+    if account_id is None:
+        return None
+    account = session.get(Account, account_id)
+    return account.full_name if account else None
+
+
+def _customer(session: Session, customer_id: int) -> Customer:
+    customer = session.get(Customer, customer_id)
+    assert customer is not None
+    return customer
+
+
+def changed_only(values: Mapping[str, str], synced: Mapping[str, str]) -> set[str]:
+    """Keys whose value differs from what QuickBooks last agreed to (all keys if never synced)."""
+    if not synced:
+        return set(values)
+    return {key for key, value in values.items() if synced.get(key) != value}
+
+
+# -- fields for the builders -------------------------------------------------------------------
+
+
+def _address(values: Mapping[str, str], prefix: str, only: set[str]) -> Address | None:
+    keys = [k for k in values if k.startswith(prefix + "/")]
+    if not any(k in only for k in keys):
+        return None
+    def part(name: str) -> str | None:
+        return values.get(f"{prefix}/{name}", "") or None
+    return Address(
+        addr1=part("Addr1"), addr2=part("Addr2"), city=part("City"),
+        state=part("State"), postal_code=part("PostalCode"),
+    )  # fmt: skip
+
+
+def _pick(values: Mapping[str, str], key: str, only: set[str], *, mod: bool) -> str | None:
+    """None = leave QuickBooks' value alone. On an Add, empty values are simply not sent."""
+    if key not in only:
+        return None
+    value = values.get(key, "")
+    return value if (value or mod) else None
+
+
+def customer_fields(values: Mapping[str, str], only: set[str], *, mod: bool) -> CustomerFields:
+    def pick(key: str) -> str | None:
+        return _pick(values, key, only, mod=mod)
+
+    tax = pick("SalesTaxCodeRef/FullName")
+    active = pick("IsActive")
+    return CustomerFields(
+        name=values["Name"],
+        is_active=None if active is None else active == "true",
+        company_name=pick("CompanyName"),
+        first_name=pick("FirstName"),
+        last_name=pick("LastName"),
+        bill_address=_address(values, "BillAddress", only),
+        phone=pick("Phone"),
+        mobile=pick("Mobile"),
+        alt_phone=pick("AltPhone"),
+        email=pick("Email"),
+        notes=pick("Notes"),
+        sales_tax_code=Ref.by_name(tax) if tax else None,
+    )
+
+
+def job_fields(session: Session, job: Job, values: Mapping[str, str], only: set[str], *, mod: bool) -> CustomerFields:
+    def pick(key: str) -> str | None:
+        return _pick(values, key, only, mod=mod)
+
+    start, end, status = pick("JobStartDate"), pick("JobEndDate"), pick("JobStatus")
+    from datetime import date
+
+    parent = None
+    if not mod or "ParentRef/FullName" in only:
+        customer = _customer(session, job.customer_id)
+        parent = _ref(session, "customer", customer.id, customer_full_name(customer))
+    return CustomerFields(
+        name=values["Name"],
+        parent=parent,
+        job_status=JobStatus(status) if status else None,
+        job_start_date=date.fromisoformat(start) if start else None,
+        job_end_date=date.fromisoformat(end) if end else None,
+    )
+
+
+def item_fields(values: Mapping[str, str], kind: str, only: set[str], *, mod: bool) -> ItemFields:
+    def pick(key: str) -> str | None:
+        return _pick(values, key, only, mod=mod)
+
+    price, account, tax, active = (
+        pick("Price"), pick("IncomeAccountRef/FullName"), pick("SalesTaxCodeRef/FullName"), pick("IsActive"),
+    )  # fmt: skip
+    return ItemFields(
+        name=values["Name"],
+        kind=ItemKind.SERVICE if kind == LocalItemKind.SERVICE else ItemKind.NON_INVENTORY,
+        is_active=None if active is None else active == "true",
+        description=pick("Desc"),
+        price=Decimal(price) if price else None,
+        income_account=Ref.by_name(account) if account else None,
+        sales_tax_code=Ref.by_name(tax) if tax else None,
+    )
+
+
+def terms_fields(terms: Terms) -> StandardTermsFields:
+    return StandardTermsFields(name=terms.name, due_days=terms.net_days or 0)
+
+
+def terms_sent_to_quickbooks(terms: Terms | None) -> bool:
+    """Only "Net N" and "Due on receipt" are QuickBooks terms; the others set only DueDate."""
+    return terms is not None and terms.kind in (TermsKind.NET_DAYS, TermsKind.UPON_RECEIPT)
+
+
+def invoice_customer_ref(session: Session, invoice: Invoice) -> Ref:
+    if invoice.job_id is not None:
+        job = session.get(Job, invoice.job_id)
+        assert job is not None
+        return _ref(session, "job", job.id, job_full_name(session, job))
+    customer = _customer(session, invoice.customer_id)
+    return _ref(session, "customer", customer.id, customer_full_name(customer))
+
+
+@dataclass(frozen=True)
+class InvoiceMapping:
+    fields: InvoiceFields
+    #: What QuickBooks should compute as the invoice total (ours, minus credited deposits).
+    expected_total: Decimal
+
+
+def invoice_fields(session: Session, invoice: Invoice, tax_item_name: str) -> InvoiceMapping:
+    lines: list[InvoiceLineFields] = []
+    for line in invoice.lines:
+        item = session.get(Item, line.item_id) if line.item_id else None
+        item_ref = _ref(session, "item", item.id, item.name) if item else Ref.by_name(GENERIC_ITEM)
+        lines.append(
+            InvoiceLineFields(
+                item=item_ref,
+                description=line.description[:4095] or None,
+                quantity=line.quantity if item else None,
+                rate=line.rate if item else None,
+                amount=line.amount,
+                sales_tax_code=Ref.by_name("Tax" if line.taxable else "Non"),
+            )
+        )
+    if invoice.deposit_credit > ZERO:
+        lines.append(
+            InvoiceLineFields(
+                item=Ref.by_name(GENERIC_ITEM),
+                description="Less deposit received",
+                amount=-invoice.deposit_credit,
+                sales_tax_code=Ref.by_name("Non"),
+            )
+        )
+    terms = session.get(Terms, invoice.terms_id) if invoice.terms_id else None
+    terms_ref = _ref(session, "terms", terms.id, terms.name) if terms and terms_sent_to_quickbooks(terms) else None
+    ship = Address(
+        addr1=_opt(invoice.ship_street), addr2=_opt(invoice.ship_unit), city=_opt(invoice.ship_city),
+        state=_opt(invoice.ship_state), postal_code=_opt(invoice.ship_zip),
+    )  # fmt: skip
+    bill = Address(
+        addr1=_opt(invoice.bill_name), addr2=_opt(invoice.bill_street), addr3=_opt(invoice.bill_unit),
+        city=_opt(invoice.bill_city), state=_opt(invoice.bill_state), postal_code=_opt(invoice.bill_zip),
+    )  # fmt: skip
+    has_tax = invoice.tax > ZERO and bool(tax_item_name)
+    fields = InvoiceFields(
+        customer=invoice_customer_ref(session, invoice),
+        txn_date=invoice.invoice_date,
+        ref_number=invoice.number,
+        bill_address=bill if any((bill.addr1, bill.addr2, bill.city)) else None,
+        ship_address=ship if any((ship.addr1, ship.city)) else None,
+        terms=terms_ref,
+        due_date=invoice.due_date,
+        item_sales_tax=Ref.by_name(tax_item_name) if has_tax else None,
+        memo=invoice.memo or None,
+        is_to_be_printed=False,
+        lines=tuple(lines),
+    )
+    return InvoiceMapping(fields=fields, expected_total=invoice.total - invoice.deposit_credit)
+
+
+def payment_marker(payment: Payment) -> str:
+    """Written into the payment's memo so a lost answer can be checked in QuickBooks."""
+    return f"[JobDesk P{payment.id}]"
+
+
+def payment_fields(session: Session, payment: Payment) -> PaymentFields:
+    applications: list[AppliedPayment] = []
+    refs: set[str] = set()
+    for application in payment.applications:
+        invoice = session.get(Invoice, application.invoice_id)
+        assert invoice is not None
+        link = link_of(session, "invoice", invoice.id)
+        if link is None:
+            continue
+        applications.append(AppliedPayment(txn_id=link.qb_id, payment_amount=application.amount))
+        ref = invoice_customer_ref(session, invoice)
+        refs.add(ref.list_id or ref.full_name or "")
+    customer = _customer(session, payment.customer_id)
+    if len(refs) == 1 and payment.applications:
+        first = session.get(Invoice, payment.applications[0].invoice_id)
+        assert first is not None
+        customer_ref = invoice_customer_ref(session, first)
+    else:
+        customer_ref = _ref(session, "customer", customer.id, customer_full_name(customer))
+    memo = " ".join(part for part in (payment.memo[:3900], f"({payment.method})", payment_marker(payment)) if part)
+    return PaymentFields(
+        customer=customer_ref,
+        txn_date=payment.received_on,
+        ref_number=payment.reference or None,
+        total_amount=payment.amount,
+        memo=memo,
+        applications=tuple(applications),
+    )

@@ -1,0 +1,89 @@
+"""qbXML messages: builders, limits, a hardened parser. Pure: lxml only, no database, no Qt.
+
+Public surface (import from here):
+
+* inputs: ``Ref``, ``Address``, ``CustomerFields``, ``JobStatus``, ``ItemFields``, ``ItemKind``,
+  ``StandardTermsFields``, ``InvoiceFields``, ``InvoiceLineFields``, ``PaymentFields``, ``AppliedPayment``
+* builders return one request element; ``build_message`` wraps a batch
+* ``parse_response`` / ``iter_response`` read responses; ``Status``, ``Record``, ``Result``
+"""
+
+from qbwc_server.qbxml.build import (
+    ITERATOR_QUERIES,
+    QBXML_VERSION,
+    Request,
+    build_message,
+    company_query,
+    customer_add,
+    customer_mod,
+    host_query,
+    item_add,
+    item_mod,
+    list_query,
+    standard_terms_add,
+)
+from qbwc_server.qbxml.build_txns import (
+    invoice_add,
+    invoice_mod,
+    receive_payment_add,
+    receive_payment_mod,
+    txn_del,
+    txn_query,
+    txn_void,
+)
+from qbwc_server.qbxml.parse import Record, Result, Status, iter_response, parse_response, to_record
+from qbwc_server.qbxml.records import (
+    Address,
+    AppliedPayment,
+    CustomerFields,
+    InvoiceFields,
+    InvoiceLineFields,
+    ItemFields,
+    ItemKind,
+    JobStatus,
+    PaymentFields,
+    Ref,
+    StandardTermsFields,
+)
+from qbwc_server.qbxml.safe import MAX_MESSAGE_BYTES, parse_tree
+
+__all__ = [
+    "ITERATOR_QUERIES",
+    "MAX_MESSAGE_BYTES",
+    "QBXML_VERSION",
+    "Address",
+    "AppliedPayment",
+    "CustomerFields",
+    "InvoiceFields",
+    "InvoiceLineFields",
+    "ItemFields",
+    "ItemKind",
+    "JobStatus",
+    "PaymentFields",
+    "Record",
+    "Ref",
+    "Request",
+    "Result",
+    "StandardTermsFields",
+    "Status",
+    "build_message",
+    "company_query",
+    "customer_add",
+    "customer_mod",
+    "host_query",
+    "invoice_add",
+    "invoice_mod",
+    "item_add",
+    "item_mod",
+    "iter_response",
+    "list_query",
+    "parse_response",
+    "parse_tree",
+    "receive_payment_add",
+    "receive_payment_mod",
+    "standard_terms_add",
+    "to_record",
+    "txn_del",
+    "txn_query",
+    "txn_void",
+]

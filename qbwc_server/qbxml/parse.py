@@ -1,0 +1,256 @@
+"""Response messages → one ``Result`` per requestID.
+
+``iter_response`` streams: it yields each response's ``Status`` as soon as its start
+tag is read, then its records one by one, clearing the XML behind it, so a 50 MB
+CustomerQueryRs is read in bounded memory. ``parse_response`` collects everything and
+suits ordinary batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from lxml import etree
+
+from desktop_app.errors import QbxmlError
+from qbwc_server.qbxml.fields import parse_amount
+from qbwc_server.qbxml.safe import MAX_MESSAGE_BYTES, Source, iter_events
+
+#: Repeated structures kept as nested records instead of being flattened into paths.
+CHILD_RECORD_TAGS = frozenset(
+    {
+        "InvoiceLineRet",
+        "InvoiceLineGroupRet",
+        "AppliedToTxnRet",
+        "LinkedTxn",
+        "TxnLineDetail",
+        "ShipToAddress",
+        "ContactsRet",
+        "AdditionalNotesRet",
+        "DataExtRet",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """The attributes of one ``…Rs`` element."""
+
+    request_id: str
+    rs_type: str
+    status_code: int
+    status_severity: str
+    status_message: str
+    ret_count: int | None = None
+    iterator_id: str | None = None
+    iterator_remaining_count: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Not an error: success, "no match" (1, Info) or a partial answer (500, Warn)."""
+        return not self.is_error
+
+    @property
+    def is_error(self) -> bool:
+        return self.status_severity == "Error"
+
+    @property
+    def no_match(self) -> bool:
+        return self.status_code == 1
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One ``…Ret`` element: leaf values by path (``CustomerRef/FullName``) plus nested lines."""
+
+    kind: str
+    request_id: str
+    values: Mapping[str, tuple[str, ...]]
+    children: tuple[Record, ...] = ()
+
+    def get(self, path: str) -> str | None:
+        found = self.values.get(path)
+        return found[0] if found else None
+
+    def get_all(self, path: str) -> tuple[str, ...]:
+        return self.values.get(path, ())
+
+    def decimal(self, path: str) -> Decimal | None:
+        return parse_amount(self.get(path))
+
+    def date(self, path: str) -> date | None:
+        value = self.get(path)
+        return None if not value else date.fromisoformat(value[:10])
+
+    def flag(self, path: str) -> bool | None:
+        value = self.get(path)
+        return None if value is None else value.strip().lower() == "true"
+
+    def lines(self, kind: str) -> tuple[Record, ...]:
+        return tuple(child for child in self.children if child.kind == kind)
+
+    @property
+    def list_id(self) -> str | None:
+        return self.get("ListID")
+
+    @property
+    def txn_id(self) -> str | None:
+        return self.get("TxnID")
+
+    @property
+    def edit_sequence(self) -> str | None:
+        return self.get("EditSequence")
+
+    @property
+    def name(self) -> str | None:
+        return self.get("Name")
+
+    @property
+    def full_name(self) -> str | None:
+        return self.get("FullName") or self.get("Name")
+
+    @property
+    def ref_number(self) -> str | None:
+        return self.get("RefNumber")
+
+    @property
+    def is_active(self) -> bool | None:
+        return self.flag("IsActive")
+
+    @property
+    def balance_remaining(self) -> Decimal | None:
+        return self.decimal("BalanceRemaining")
+
+    @property
+    def total_amount(self) -> Decimal | None:
+        return self.decimal("TotalAmount")
+
+    @property
+    def subtotal(self) -> Decimal | None:
+        return self.decimal("Subtotal")
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    status: Status
+    records: tuple[Record, ...] = field(default=())
+
+    @property
+    def request_id(self) -> str:
+        return self.status.request_id
+
+    @property
+    def record(self) -> Record | None:
+        """The single record of an Add/Mod response (None on error)."""
+        return self.records[0] if self.records else None
+
+
+def _int_attr(element: etree._Element, name: str) -> int | None:
+    value = element.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise QbxmlError(f"{element.tag} has a non-numeric {name} '{value}'.") from None
+
+
+def _status(element: etree._Element) -> Status:
+    code = _int_attr(element, "statusCode")
+    severity = element.get("statusSeverity")
+    if code is None or severity is None:
+        raise QbxmlError(f"{element.tag} has no statusCode/statusSeverity.")
+    return Status(
+        request_id=element.get("requestID") or "",
+        rs_type=str(element.tag),
+        status_code=code,
+        status_severity=severity,
+        status_message=element.get("statusMessage") or "",
+        ret_count=_int_attr(element, "retCount"),
+        iterator_id=element.get("iteratorID"),
+        iterator_remaining_count=_int_attr(element, "iteratorRemainingCount"),
+    )
+
+
+def _flatten(
+    element: etree._Element, prefix: str, values: dict[str, tuple[str, ...]], children: list[Record], rid: str
+) -> None:
+    for child in element:
+        tag = str(child.tag)
+        if tag in CHILD_RECORD_TAGS:
+            children.append(to_record(child, rid))
+        elif len(child):
+            _flatten(child, f"{prefix}{tag}/", values, children, rid)
+        else:
+            path = prefix + tag
+            values[path] = (*values.get(path, ()), child.text or "")
+
+
+def to_record(element: etree._Element, request_id: str = "") -> Record:
+    values: dict[str, tuple[str, ...]] = {}
+    children: list[Record] = []
+    _flatten(element, "", values, children, request_id)
+    return Record(kind=str(element.tag), request_id=request_id, values=values, children=tuple(children))
+
+
+def iter_response(source: Source, *, max_bytes: int = MAX_MESSAGE_BYTES) -> Iterator[Status | Record]:
+    """Statuses and records in document order, in bounded memory."""
+    depth = 0
+    current: Status | None = None
+    loose: dict[str, tuple[str, ...]] = {}
+    for event, element in iter_events(source, root="QBXML", max_bytes=max_bytes):
+        if event == "start":
+            depth += 1
+            if depth == 2 and element.tag != "QBXMLMsgsRs":
+                current = None
+            parent = element.getparent()
+            if depth == 3 and parent is not None and parent.tag == "QBXMLMsgsRs":
+                current = _status(element)
+                loose = {}
+                yield current
+            continue
+        depth -= 1
+        if depth == 3 and current is not None:
+            # A child of an Rs: a record, or a loose field of TxnVoidRs/TxnDelRs.
+            if len(element):
+                yield to_record(element, current.request_id)
+            elif element.tag != "ErrorRecovery":
+                loose[str(element.tag)] = (element.text or "",)
+            _release(element)
+        elif depth == 2 and current is not None:
+            if loose:
+                yield Record(
+                    kind=current.rs_type.removesuffix("Rs") + "Ret",
+                    request_id=current.request_id,
+                    values=loose,
+                )
+            current, loose = None, {}
+            _release(element)
+
+
+def _release(element: etree._Element) -> None:
+    element.clear()
+    parent = element.getparent()
+    if parent is not None:
+        parent.remove(element)
+
+
+def parse_response(source: Source, *, max_bytes: int = MAX_MESSAGE_BYTES) -> dict[str, Result]:
+    """The whole response: requestID → Result, in message order."""
+    statuses: list[Status] = []
+    records: dict[int, list[Record]] = {}
+    for item in iter_response(source, max_bytes=max_bytes):
+        if isinstance(item, Status):
+            statuses.append(item)
+            records[len(statuses) - 1] = []
+        else:
+            records[len(statuses) - 1].append(item)
+    results: dict[str, Result] = {}
+    for index, status in enumerate(statuses):
+        if status.request_id in results:
+            raise QbxmlError(f"QuickBooks answered requestID {status.request_id!r} twice.")
+        results[status.request_id] = Result(status=status, records=tuple(records[index]))
+    return results

@@ -1,0 +1,652 @@
+"""Web Connector sessions: login, tickets, "busy", the company check, then the sync engine.
+
+One method per Web Connector callback, plain Python (no SOAP): ``soap.py`` calls these
+and nothing else. Every call opens its own short unit of work; the state of a session
+lives in ``wc_sessions`` so a ticket survives a restart of the server.
+
+What each callback answers, in the Web Connector's own vocabulary:
+
+* ``client_version`` — "" (fine), ``W:…`` (warn, the user may go on), ``E:…`` (refuse).
+* ``authenticate`` — ``[ticket, ""]`` (work to do, use the open company file),
+  ``[ticket, "none"]`` (nothing to do: the Web Connector stops at once), ``[ticket, "nvu"]``
+  (bad or rate-limited login), ``[ticket, "busy"]`` (another session is running).
+* ``send_request`` — a qbXML request, or "" which makes the Web Connector call
+  ``get_last_error`` and show its text (refused company file, old QuickBooks, expiry).
+* ``receive_response`` — 0..100 percent done, or -1 which makes it call ``get_last_error``.
+* ``connection_error`` — always ``done``: we never ask it to try another company file.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from lxml import etree
+from sqlalchemy import delete, func, select
+
+from desktop_app.db.models import Setting
+from desktop_app.db.qbwc_models import (
+    WC_ABANDONED,
+    WC_ACTIVE,
+    WC_CLOSED,
+    WC_FAILED,
+    WC_NO_WORK,
+    WcLoginFailure,
+    WcSession,
+)
+from desktop_app.db.types import utcnow
+from desktop_app.db.uow import Database, UnitOfWork
+from desktop_app.errors import JobDeskError
+from desktop_app.services.common import audit, require_admin
+from desktop_app.services.settings import get_setting, set_setting
+from desktop_app.version import __version__
+from qbwc_server.passwords import verify_password
+from qbwc_server.qbxml import build_message, company_query, host_query, parse_tree
+
+log = logging.getLogger(__name__)
+
+#: The qbXML version our builders follow; the lowest we generate for is the same one.
+PREFERRED_QBXML = (13, 0)
+MINIMUM_QBXML = (13, 0)
+
+EXPIRED_MESSAGE = (
+    "This sync session is unknown or has expired (JobDesk may have been restarted). "
+    "Nothing was lost: the Web Connector will start a new session at the next update."
+)
+HELLO_REQUEST_IDS = ("jobdesk-host", "jobdesk-company")
+
+
+class Engine(Protocol):
+    """What the session layer needs from the sync engine (``qbwc_server.sync.engine``)."""
+
+    def has_work(self) -> bool: ...
+    def start_session(self, ticket: str) -> None: ...
+    def next_request(self, ticket: str, qbxml_version: str = "13.0") -> str: ...
+    def apply_response(self, ticket: str, response_xml: str) -> int: ...
+    def fail_batch(self, ticket: str, hresult: str, message: str) -> None: ...
+    def progress(self, ticket: str) -> int: ...
+    def end_session(self, ticket: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    """Timings and limits; tests shorten them."""
+
+    #: A ticket stays valid this long after the Web Connector's last call (sliding).
+    ticket_minutes: int = 30
+    #: Another session silent for longer than this no longer makes us answer "busy"...
+    busy_idle_seconds: int = 120
+    #: ...unless QuickBooks is still working on a request we handed it this recently.
+    busy_request_seconds: int = 900
+    #: Failed logins allowed per user name within ``failure_window_seconds``.
+    max_failures: int = 5
+    failure_window_seconds: int = 900
+    #: Web Connector versions: below ``warn_below`` a warning, below ``refuse_below`` a refusal.
+    warn_below: tuple[int, ...] = (2, 3)
+    refuse_below: tuple[int, ...] = (2, 1)
+
+
+@dataclass(frozen=True)
+class HostInfo:
+    """What the HostQuery/CompanyQuery answers say about QuickBooks and the company file."""
+
+    product: str = ""
+    country: str = ""
+    supported_versions: tuple[str, ...] = ()
+    company_name: str = ""
+    #: The FileID data extension the Web Connector wrote into the company, when we see it.
+    file_id: str = ""
+
+
+def parse_version(text: str) -> tuple[int, ...] | None:
+    """``"2.3.0.215"`` → ``(2, 3, 0, 215)``; None when it is not a dotted version."""
+    text = (text or "").strip()
+    if not re.fullmatch(r"\d{1,6}(\.\d{1,6}){0,5}", text):
+        return None
+    return tuple(int(part) for part in text.split("."))
+
+
+def choose_qbxml_version(major: int, minor: int, supported: Sequence[str] = ()) -> str | None:
+    """The qbXML version to speak with this host, or None when it is too old for us."""
+    offered: list[tuple[int, ...]] = [(major, minor)]
+    for text in supported:
+        version = parse_version(text)
+        if version is not None:
+            offered.append(version[:2])
+    best = max(offered)
+    if best < MINIMUM_QBXML:
+        return None
+    if any(version >= PREFERRED_QBXML for version in offered):
+        return "{}.{}".format(*PREFERRED_QBXML)
+    return "{}.{}".format(*best[:2])  # pragma: no cover - only when MINIMUM < PREFERRED
+
+
+def read_host_info(xml: str, owner_id: str = "") -> HostInfo:
+    """HostRet/CompanyRet from a qbXML response (the strHCPResponse or our hello answer).
+
+    Raises ``QbxmlError``/``HostileXmlError`` for XML we will not read.
+    """
+    root = parse_tree(xml, root="QBXML")
+    host = root.find(".//HostRet")
+    company = root.find(".//CompanyRet")
+    file_id = ""
+    if company is not None and owner_id:
+        for ext in company.iterfind("DataExtRet"):
+            same_owner = (ext.findtext("OwnerID") or "").strip().lower() == owner_id.strip().lower()
+            if same_owner and (ext.findtext("DataExtName") or "").strip() == "FileID":
+                file_id = (ext.findtext("DataExtValue") or "").strip()
+    return HostInfo(
+        product=(host.findtext("ProductName") or "").strip() if host is not None else "",
+        country=(host.findtext("Country") or "").strip() if host is not None else "",
+        supported_versions=tuple(
+            (node.text or "").strip()
+            for node in (host.iterfind("SupportedQBXMLVersion") if host is not None else ())
+        ),
+        company_name=(company.findtext("CompanyName") or "").strip() if company is not None else "",
+        file_id=file_id,
+    )
+
+
+def _same_path(a: str, b: str) -> bool:
+    """Windows paths: case-insensitive, either slash."""
+    return a.strip().replace("/", "\\").casefold() == b.strip().replace("/", "\\").casefold()
+
+
+def hello_request(owner_id: str = "") -> str:
+    """Our own HostQuery + CompanyQuery, for a Web Connector that sent no strHCPResponse."""
+    company = company_query(HELLO_REQUEST_IDS[1])
+    if owner_id:
+        etree.SubElement(company, "OwnerID").text = owner_id
+    return build_message([host_query(HELLO_REQUEST_IDS[0]), company], version="13.0")
+
+
+# -- the company binding (admin) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompanyBinding:
+    company_name: str
+    company_path: str
+    file_id: str
+
+    @property
+    def is_bound(self) -> bool:
+        return bool(self.company_name or self.company_path)
+
+
+def get_binding(uow: UnitOfWork) -> CompanyBinding:
+    return CompanyBinding(
+        company_name=str(get_setting(uow, "qbwc.bound_company_name")),
+        company_path=str(get_setting(uow, "qbwc.bound_company_path")),
+        file_id=str(get_setting(uow, "qbwc.bound_file_id")),
+    )
+
+
+def bind_company(uow: UnitOfWork, company_name: str, company_path: str, file_id: str = "") -> CompanyBinding:
+    """Tie this database to one QuickBooks company file (admin only; audited)."""
+    require_admin(uow, "connect JobDesk to a QuickBooks company file")
+    file_id = file_id or str(get_setting(uow, "qbwc.file_id"))
+    set_setting(uow, "qbwc.bound_company_name", company_name)
+    set_setting(uow, "qbwc.bound_company_path", company_path)
+    set_setting(uow, "qbwc.bound_file_id", file_id)
+    audit(
+        uow,
+        "qbwc.bind",
+        "qbwc",
+        None,
+        summary=f"Connected to QuickBooks company “{company_name}”",
+        changes={"company_name": company_name, "company_path": company_path, "file_id": file_id},
+    )
+    return get_binding(uow)
+
+
+def clear_binding(uow: UnitOfWork) -> CompanyBinding:
+    """Forget the QuickBooks company: the next successful sync binds to the open file (admin)."""
+    require_admin(uow, "disconnect JobDesk from its QuickBooks company file")
+    old = get_binding(uow)
+    for key in ("qbwc.bound_company_name", "qbwc.bound_company_path", "qbwc.bound_file_id"):
+        set_setting(uow, key, "")
+    audit(
+        uow,
+        "qbwc.unbind",
+        "qbwc",
+        None,
+        summary=f"Disconnected from QuickBooks company “{old.company_name}”",
+        changes={"company_name": old.company_name, "company_path": old.company_path},
+    )
+    return get_binding(uow)
+
+
+def rebind_to_refused(uow: UnitOfWork) -> CompanyBinding:
+    """Bind to the company file of the latest session that was refused for being different."""
+    require_admin(uow, "connect JobDesk to a different QuickBooks company file")
+    refused = uow.session.scalars(
+        select(WcSession)
+        .where(WcSession.company_name != "", WcSession.state == WC_FAILED)
+        .order_by(WcSession.id.desc())
+        .limit(1)
+    ).first()
+    if refused is None:
+        from desktop_app.errors import NotFound
+
+        raise NotFound("Refused QuickBooks session", "(latest)")
+    return bind_company(uow, refused.company_name, refused.company_file)
+
+
+def binding_mismatch(binding: CompanyBinding, company_name: str, company_path: str, file_id: str) -> str:
+    """ "" when the open company is the bound one, else a plain-words refusal."""
+    if not binding.is_bound:
+        return ""
+    name_ok = not binding.company_name or binding.company_name.casefold() == company_name.strip().casefold()
+    path_ok = not binding.company_path or _same_path(binding.company_path, company_path)
+    file_ok = not (binding.file_id and file_id) or binding.file_id.lower() == file_id.lower()
+    if name_ok and path_ok and file_ok:
+        return ""
+    return (
+        f"QuickBooks has the company “{company_name or '?'}” open ({company_path or 'unknown file'}), "
+        f"but this JobDesk database belongs to “{binding.company_name}” ({binding.company_path}). "
+        "JobDesk sent nothing, so no invoices went into the wrong books. Open the right company "
+        "file in QuickBooks, or, if the company file really moved, ask a JobDesk admin to "
+        "connect JobDesk to this company file (Settings, QuickBooks)."
+    )
+
+
+# -- the sessions ----------------------------------------------------------------------------------
+
+
+class WebConnectorSessions:
+    """The Web Connector's callbacks, one method each, over the database and the engine."""
+
+    def __init__(
+        self,
+        db: Database,
+        engine: Engine,
+        policy: SessionPolicy | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.engine = engine
+        self.policy = policy or SessionPolicy()
+        self.clock = clock
+
+    # serverVersion / clientVersion ---------------------------------------------------------------
+
+    def server_version(self) -> str:
+        return f"JobDesk {__version__}"
+
+    def client_version(self, version: str) -> str:
+        parsed = parse_version(version)
+        if parsed is None:
+            return ""  # an unknown shape is not a reason to stop anyone
+        shown = ".".join(str(p) for p in self.policy.refuse_below)
+        if parsed < self.policy.refuse_below:
+            return (
+                f"E:This QuickBooks Web Connector ({version}) is too old for JobDesk. Install version "
+                f"{shown} or later from Intuit's web site, then update again."
+            )
+        if parsed < self.policy.warn_below:
+            wanted = ".".join(str(p) for p in self.policy.warn_below)
+            return (
+                f"W:This QuickBooks Web Connector ({version}) is old. JobDesk works best with version "
+                f"{wanted} or later; press OK to sync anyway."
+            )
+        return ""
+
+    # authenticate -----------------------------------------------------------------------------------
+
+    def authenticate(self, user_name: str, password: str) -> list[str]:
+        ticket = secrets.token_urlsafe(32)
+        user_name = (user_name or "")[:60]
+        now = self.clock()
+        with self.db.uow() as uow:
+            # Lock one row so two logins at once cannot both find "no active session".
+            uow.session.execute(
+                select(Setting.key).where(Setting.key == "qbwc.password_hash").with_for_update()
+            ).first()
+            expected_user = str(get_setting(uow, "qbwc.username"))
+            stored = str(get_setting(uow, "qbwc.password_hash"))
+            window_start = now - timedelta(seconds=self.policy.failure_window_seconds)
+            failures = (
+                uow.session.scalar(
+                    select(func.count())
+                    .select_from(WcLoginFailure)
+                    .where(WcLoginFailure.user_name == user_name, WcLoginFailure.at >= window_start)
+                )
+                or 0
+            )
+            # Always hash, so a wrong user name takes as long as a wrong password.
+            password_ok = verify_password(password or "", stored)
+            user_ok = hmac.compare_digest(user_name.encode("utf-8"), expected_user.encode("utf-8"))
+            if failures >= self.policy.max_failures or not (password_ok and user_ok):
+                uow.session.add(WcLoginFailure(user_name=user_name, at=now))
+                uow.session.execute(delete(WcLoginFailure).where(WcLoginFailure.at < window_start))
+                uow.commit()
+                if not stored:
+                    log.warning("Web Connector login refused: no password is set (run set-password)")
+                elif failures >= self.policy.max_failures:
+                    log.warning("Web Connector login refused: too many failed attempts for %r", user_name)
+                else:
+                    log.warning("Web Connector login refused for user %r", user_name)
+                return [ticket, "nvu"]
+            self._abandon_stale(uow, now)
+            if self._busy(uow, now):
+                uow.commit()
+                return [ticket, "busy"]
+            has_work = self.engine.has_work()
+            uow.session.add(
+                WcSession(
+                    ticket=ticket,
+                    user_name=user_name,
+                    state=WC_ACTIVE if has_work else WC_NO_WORK,
+                    created_at=now,
+                    last_seen_at=now,
+                    expires_at=now + timedelta(minutes=self.policy.ticket_minutes),
+                    closed_at=None if has_work else now,
+                )
+            )
+            uow.commit()
+        if not has_work:
+            return [ticket, "none"]
+        try:
+            self.engine.start_session(ticket)
+        except Exception as exc:
+            self._fail(ticket, _explain(exc))
+        return [ticket, ""]
+
+    def _busy(self, uow: UnitOfWork, now: datetime) -> bool:
+        idle_limit = now - timedelta(seconds=self.policy.busy_idle_seconds)
+        request_limit = now - timedelta(seconds=self.policy.busy_request_seconds)
+        for other in uow.session.scalars(select(WcSession).where(WcSession.state == WC_ACTIVE)):
+            if other.last_seen_at >= idle_limit:
+                return True
+            if other.request_sent_at is not None and other.request_sent_at >= request_limit:
+                return True
+            # Silent for long: its Web Connector is gone. Its items are verified by the
+            # engine when the next session starts.
+            other.state = WC_ABANDONED
+            other.closed_at = now
+        return False
+
+    def _abandon_stale(self, uow: UnitOfWork, now: datetime) -> None:
+        for other in uow.session.scalars(
+            select(WcSession).where(WcSession.state == WC_ACTIVE, WcSession.expires_at < now)
+        ):
+            other.state = WC_ABANDONED
+            other.closed_at = now
+
+    # session lookup ---------------------------------------------------------------------------------
+
+    def _live(self, uow: UnitOfWork, ticket: str) -> WcSession | None:
+        """The active session for ``ticket`` (touched), or None when unknown/expired/closed."""
+        if not ticket or len(ticket) > 64:
+            return None
+        row = uow.session.scalars(select(WcSession).where(WcSession.ticket == ticket)).first()
+        if row is None:
+            return None
+        now = self.clock()
+        if row.state == WC_ACTIVE and row.expires_at < now:
+            row.state = WC_ABANDONED
+            row.closed_at = now
+            row.last_error = EXPIRED_MESSAGE
+        if row.state not in (WC_ACTIVE, WC_FAILED):
+            return None
+        row.last_seen_at = now
+        row.expires_at = now + timedelta(minutes=self.policy.ticket_minutes)
+        return row
+
+    def _fail(self, ticket: str, message: str) -> None:
+        with self.db.uow() as uow:
+            row = uow.session.scalars(select(WcSession).where(WcSession.ticket == ticket)).first()
+            if row is not None:
+                row.state = WC_FAILED
+                row.last_error = message
+                uow.commit()
+
+    # sendRequestXML -----------------------------------------------------------------------------------
+
+    def send_request(
+        self,
+        ticket: str,
+        hcp_response: str,
+        company_file: str,
+        country: str,
+        major: int,
+        minor: int,
+    ) -> str:
+        with self.db.uow() as uow:
+            row = self._live(uow, ticket)
+            if row is None or row.state != WC_ACTIVE:
+                uow.commit()
+                return ""
+            if not row.hello_done:
+                answer = self._hello(
+                    uow, row, hcp_response or "", company_file or "", country or "", major, minor
+                )
+                if answer is not None:
+                    uow.commit()
+                    return answer
+            version = row.qbxml_version
+            uow.commit()
+        try:
+            request = self.engine.next_request(ticket, version)
+        except Exception as exc:
+            self._fail(ticket, _explain(exc))
+            return ""
+        with self.db.uow() as uow:
+            row = self._live(uow, ticket)
+            if row is not None:
+                if request:
+                    row.request_sent_at = self.clock()
+                else:
+                    row.last_error = row.last_error or "Nothing left to send to QuickBooks."
+            uow.commit()
+        return request
+
+    def _hello(
+        self,
+        uow: UnitOfWork,
+        row: WcSession,
+        hcp: str,
+        company_file: str,
+        country: str,
+        major: int,
+        minor: int,
+    ) -> str | None:
+        """Read the host/company answers and check the company; None when sync may begin.
+
+        Returns "" (refused: getLastError explains) or our own hello request when the Web
+        Connector sent no HostQuery/CompanyQuery results.
+        """
+        owner_id = str(get_setting(uow, "qbwc.owner_id"))
+        if company_file:
+            row.company_file = company_file[:1000]
+        row.country = (country or "")[:8]
+        info = HostInfo()
+        if hcp.strip():
+            try:
+                info = read_host_info(hcp, owner_id)
+            except JobDeskError as exc:
+                log.warning("unreadable strHCPResponse: %s", exc)
+        if not info.company_name and not row.hello_pending:
+            # No usable HostQuery/CompanyQuery from the Web Connector: ask ourselves.
+            row.hello_pending = True
+            row.request_sent_at = self.clock()
+            row.qbxml_version = "13.0"
+            return hello_request(owner_id)
+        return self._accept_host(uow, row, info, major, minor)
+
+    def _accept_host(
+        self, uow: UnitOfWork, row: WcSession, info: HostInfo, major: int, minor: int
+    ) -> str | None:
+        row.host_product = info.product[:255]
+        row.company_name = info.company_name[:255]
+        row.company_file_id = info.file_id[:40]
+        version = choose_qbxml_version(major, minor, info.supported_versions)
+        if version is None:
+            offered = ", ".join(info.supported_versions) or f"{major}.{minor}"
+            row.state = WC_FAILED
+            row.last_error = (
+                f"This QuickBooks ({info.product or 'unknown version'}) understands qbXML {offered}; "
+                f"JobDesk needs qbXML {MINIMUM_QBXML[0]}.{MINIMUM_QBXML[1]} or later (QuickBooks "
+                "Desktop 2014 or newer). Update QuickBooks, then sync again. Nothing was sent."
+            )
+            return ""
+        refusal = binding_mismatch(get_binding(uow), row.company_name, row.company_file, row.company_file_id)
+        if refusal:
+            row.state = WC_FAILED
+            row.last_error = refusal
+            log.warning("refused company file %r (%r)", row.company_file, row.company_name)
+            return ""
+        row.qbxml_version = version
+        row.hello_done = True
+        row.hello_pending = False
+        return None
+
+    # receiveResponseXML -------------------------------------------------------------------------------
+
+    def receive_response(self, ticket: str, response: str, hresult: str, message: str) -> int:
+        with self.db.uow() as uow:
+            row = self._live(uow, ticket)
+            if row is None or row.state != WC_ACTIVE:
+                uow.commit()
+                return -1
+            row.round_trips += 1
+            row.request_sent_at = None
+            if hresult or message:
+                row.last_error = (
+                    "QuickBooks could not process the requests JobDesk sent "
+                    f"({message.strip() or 'no message'}; "
+                    f"code {hresult or 'none'}). JobDesk will check what reached QuickBooks and send the "
+                    "rest again at the next sync."
+                )
+                row.state = WC_FAILED
+                uow.commit()
+                try:
+                    self.engine.fail_batch(ticket, hresult or "", message or "")
+                except Exception:
+                    log.exception("fail_batch raised")
+                return -1
+            if row.hello_pending:
+                try:
+                    info = read_host_info(response or "", str(get_setting(uow, "qbwc.owner_id")))
+                except JobDeskError as exc:
+                    row.state = WC_FAILED
+                    row.last_error = f"JobDesk could not read QuickBooks' answer: {exc}"
+                    uow.commit()
+                    return -1
+                major, minor = _version_pair(info.supported_versions)
+                if self._accept_host(uow, row, info, major, minor) is not None:
+                    uow.commit()
+                    return -1
+                uow.commit()
+                return 0
+            uow.commit()
+        try:
+            percent = int(self.engine.apply_response(ticket, response or ""))
+        except Exception as exc:
+            self._fail(ticket, _explain(exc))
+            return -1
+        percent = max(0, min(100, percent))
+        with self.db.uow() as uow:
+            row = self._live(uow, ticket)
+            if row is not None:
+                row.percent = percent
+                binding = get_binding(uow)
+                if not binding.is_bound and row.company_name:
+                    bind_company(uow, row.company_name, row.company_file)
+            uow.commit()
+        return percent
+
+    # connectionError / getLastError / closeConnection ------------------------------------------------
+
+    def connection_error(self, ticket: str, hresult: str, message: str) -> str:
+        with self.db.uow() as uow:
+            row = self._live(uow, ticket)
+            if row is not None:
+                row.state = WC_FAILED
+                row.last_error = (
+                    "The Web Connector could not open QuickBooks "
+                    f"({(message or '').strip() or 'no message'}; "
+                    f"code {hresult or 'none'}). Check that QuickBooks is installed, the company file is "
+                    "reachable and no dialog is open in QuickBooks, then sync again."
+                )
+            uow.commit()
+        return "done"
+
+    def get_last_error(self, ticket: str) -> str:
+        with self.db.uow() as uow:
+            row = uow.session.scalars(select(WcSession).where(WcSession.ticket == (ticket or ""))).first()
+            if row is None:
+                return EXPIRED_MESSAGE
+            if row.state == WC_ACTIVE and row.expires_at < self.clock():
+                return EXPIRED_MESSAGE
+            return row.last_error or "No error."
+
+    def close_connection(self, ticket: str) -> str:
+        with self.db.uow() as uow:
+            row = uow.session.scalars(select(WcSession).where(WcSession.ticket == (ticket or ""))).first()
+            if row is None:
+                return "JobDesk: session closed."
+            started = row.state in (WC_ACTIVE, WC_FAILED)
+            failed = row.state == WC_FAILED
+            if row.state in (WC_ACTIVE, WC_FAILED):
+                row.state = WC_FAILED if failed else WC_CLOSED
+                row.closed_at = self.clock()
+            percent = row.percent
+            no_work = row.state == WC_NO_WORK
+            uow.commit()
+        if started:
+            try:
+                self.engine.end_session(ticket)
+            except Exception:
+                log.exception("end_session raised")
+        if no_work:
+            return "JobDesk: nothing to sync."
+        if failed:
+            return "JobDesk: sync stopped; see the message above or JobDesk's Sync screen."
+        return f"JobDesk: sync finished ({percent}% done)."
+
+
+def _version_pair(supported: Sequence[str]) -> tuple[int, int]:
+    versions = [v[:2] for v in (parse_version(s) for s in supported) if v is not None and len(v) >= 2]
+    if not versions:
+        return (0, 0)
+    best = max(versions)
+    return (best[0], best[1])
+
+
+def _explain(exc: BaseException) -> str:
+    if isinstance(exc, JobDeskError):
+        return str(exc)
+    log.error("unexpected error in a Web Connector session", exc_info=exc)
+    return (
+        "JobDesk hit an unexpected problem while syncing and stopped safely; nothing is lost. "
+        "The details are in JobDesk's log. Sync again, and contact support if it happens again."
+    )
+
+
+__all__ = [
+    "EXPIRED_MESSAGE",
+    "MINIMUM_QBXML",
+    "PREFERRED_QBXML",
+    "WC_ABANDONED",
+    "CompanyBinding",
+    "Engine",
+    "HostInfo",
+    "SessionPolicy",
+    "WebConnectorSessions",
+    "bind_company",
+    "binding_mismatch",
+    "choose_qbxml_version",
+    "clear_binding",
+    "get_binding",
+    "hello_request",
+    "read_host_info",
+    "rebind_to_refused",
+]

@@ -1,0 +1,586 @@
+"""Transactions: invoices (totals and sales tax computed here), received payments, voids, deletes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from lxml import etree
+
+from desktop_app.domain.money import ZERO, line_amount, percent_of, round_cents
+from qbwc_server.simulator.core import (
+    Computed,
+    Core,
+    Refusal,
+    amount_text,
+    child_text,
+    decimal_of,
+    format_time,
+    leaf,
+    parse_time,
+)
+from qbwc_server.simulator.store import ITEM_KINDS, Application, Invoice, InvoiceLine, ListElement, Payment
+
+INVOICE_ORDER = (
+    "TxnID",
+    "TimeCreated",
+    "TimeModified",
+    "EditSequence",
+    "TxnNumber",
+    "CustomerRef",
+    "ARAccountRef",
+    "TemplateRef",
+    "TxnDate",
+    "RefNumber",
+    "BillAddress",
+    "ShipAddress",
+    "IsPending",
+    "PONumber",
+    "TermsRef",
+    "DueDate",
+    "Subtotal",
+    "ItemSalesTaxRef",
+    "SalesTaxPercentage",
+    "SalesTaxTotal",
+    "AppliedAmount",
+    "BalanceRemaining",
+    "Memo",
+    "IsPaid",
+    "IsToBePrinted",
+    "IsToBeEmailed",
+    "CustomerSalesTaxCodeRef",
+    "LinkedTxn",
+    "InvoiceLineRet",
+)
+PAYMENT_ORDER = (
+    "TxnID",
+    "TimeCreated",
+    "TimeModified",
+    "EditSequence",
+    "TxnNumber",
+    "CustomerRef",
+    "ARAccountRef",
+    "TxnDate",
+    "RefNumber",
+    "TotalAmount",
+    "PaymentMethodRef",
+    "Memo",
+    "DepositToAccountRef",
+    "UnusedPayment",
+    "UnusedCredits",
+    "AppliedToTxnRet",
+)
+_HEADER_SKIP = {
+    "TxnID",
+    "EditSequence",
+    "CustomerRef",
+    "TxnDate",
+    "RefNumber",
+    "ItemSalesTaxRef",
+    "InvoiceLineAdd",
+    "InvoiceLineMod",
+    "TotalAmount",
+    "AppliedToTxnAdd",
+    "AppliedToTxnMod",
+    "IsAutoApply",
+}
+
+
+# -- invoices -----------------------------------------------------------------------------------
+
+
+def applied_to(core: Core, invoice: Invoice) -> Decimal:
+    return sum(
+        (
+            a.amount
+            for p in core.state.payments.values()
+            for a in p.applications
+            if a.invoice_id == invoice.txn_id
+        ),
+        ZERO,
+    )
+
+
+def balance(core: Core, invoice: Invoice) -> Decimal:
+    return invoice.total - applied_to(core, invoice)
+
+
+def _is_taxable(core: Core, code_id: str | None) -> bool:
+    return code_id is not None and core.state.lists[code_id].data.get("IsTaxable") == "true"
+
+
+def _compute(core: Core, invoice: Invoice, customer: ListElement) -> None:
+    """Subtotal, tax and total the way QuickBooks does: tax on taxable lines, rounded once."""
+    invoice.subtotal = sum((line.amount for line in invoice.lines), ZERO)
+    taxable = sum((line.amount for line in invoice.lines if _is_taxable(core, line.tax_code_id)), ZERO)
+    exempt_code = invoice.data.get("CustomerSalesTaxCodeRef") or customer.data.get("SalesTaxCodeRef")
+    rate = (
+        Decimal(core.state.lists[invoice.sales_tax_item_id].data.get("TaxRate", "0"))
+        if invoice.sales_tax_item_id
+        else Decimal(0)
+    )
+    exempt = exempt_code is not None and not _is_taxable(core, exempt_code)
+    invoice.tax_percent = rate
+    invoice.tax_total = ZERO if exempt or invoice.is_void else percent_of(taxable, rate)
+
+
+def _line(core: Core, node: etree._Element, record: str, old: InvoiceLine | None) -> InvoiceLine:
+    item_ref = node.find("ItemRef")
+    item = core.resolve(item_ref, ITEM_KINDS, record) if item_ref is not None else None
+    if item is None and old is not None and old.item_id:
+        item = core.state.lists[old.item_id]
+    quantity = decimal_of(node, "Quantity")
+    rate = decimal_of(node, "Rate")
+    amount = decimal_of(node, "Amount")
+    if old is not None:
+        quantity = quantity if quantity is not None else old.quantity
+        rate = rate if rate is not None else old.rate
+    if rate is None and item is not None and amount is None and "SalesOrPurchase/Price" in item.data:
+        rate = Decimal(item.data["SalesOrPurchase/Price"])
+    if amount is None:
+        if rate is not None:
+            amount = line_amount(quantity if quantity is not None else Decimal(1), rate)
+        else:
+            amount = old.amount if old is not None else ZERO
+    tax_ref = node.find("SalesTaxCodeRef")
+    if tax_ref is not None:
+        tax_code: str | None = core.resolve(tax_ref, {"SalesTaxCode"}, record).list_id
+    elif old is not None:
+        tax_code = old.tax_code_id
+    else:
+        tax_code = item.data.get("SalesTaxCodeRef") if item is not None else None
+    desc = child_text(node, "Desc")
+    if desc is None:
+        desc = (
+            old.description if old is not None else (item.data.get("SalesOrPurchase/Desc") if item else None)
+        )
+    core.state.next_id += 1
+    return InvoiceLine(
+        txn_line_id=old.txn_line_id if old is not None else f"{core.state.next_id:X}-{core.stamp()}",
+        item_id=item.list_id if item is not None else None,
+        description=desc,
+        quantity=quantity,
+        rate=rate,
+        amount=round_cents(amount),
+        tax_code_id=tax_code,
+        service_date=child_text(node, "ServiceDate") or (old.service_date if old else None),
+    )
+
+
+def _sales_tax_item(core: Core, node: etree._Element, customer: ListElement, record: str) -> str | None:
+    ref = node.find("ItemSalesTaxRef")
+    if ref is not None:
+        return core.resolve(ref, {"ItemSalesTax"}, record).list_id
+    if "ItemSalesTaxRef" in customer.data:
+        return customer.data["ItemSalesTaxRef"]
+    default = [e for e in core.elements({"ItemSalesTax"}) if e.is_active]
+    return default[0].list_id if default else None
+
+
+def _next_ref_number(core: Core) -> str:
+    numbers = [
+        int(i.ref_number) for i in core.state.invoices.values() if i.ref_number and i.ref_number.isdigit()
+    ]
+    return str(max(numbers, default=0) + 1)
+
+
+def invoice_add(core: Core, node: etree._Element) -> Invoice:
+    ref_number = child_text(node, "RefNumber")
+    record = f"Invoice {ref_number or ''}".strip()
+    customer = core.resolve(node.find("CustomerRef"), {"Customer"}, record)  # type: ignore[arg-type]
+    data = core.absorb(node, record, skip=_HEADER_SKIP)
+    tax_item = _sales_tax_item(core, node, customer, record)
+    lines = [_line(core, line, record, None) for line in node.findall("InvoiceLineAdd")]
+    now = core.tick()
+    txn_id, number = core.new_txn_id()
+    invoice = Invoice(
+        txn_id=txn_id,
+        txn_number=number,
+        edit_sequence=core.stamp(),
+        time_created=now,
+        time_modified=now,
+        customer_id=customer.list_id,
+        txn_date=_date(node, core),
+        ref_number=ref_number or _next_ref_number(core),
+        data=data,
+        lines=lines,
+        sales_tax_item_id=tax_item,
+    )
+    _compute(core, invoice, customer)
+    core.state.invoices[txn_id] = invoice
+    return invoice
+
+
+def _date(node: etree._Element, core: Core) -> date:
+    text = child_text(node, "TxnDate")
+    return date.fromisoformat(text) if text else core.today()
+
+
+def _find_txn(core: Core, store: dict[str, Invoice] | dict[str, Payment], node: etree._Element) -> str:
+    txn_id = child_text(node, "TxnID") or ""
+    if txn_id not in store:
+        raise Refusal(3120, f'Object "{txn_id}" specified in the request cannot be found.')
+    sequence = child_text(node, "EditSequence")
+    if sequence != store[txn_id].edit_sequence:
+        raise Refusal(3200, f'The provided edit sequence "{sequence}" is out-of-date.')
+    return txn_id
+
+
+def invoice_mod(core: Core, node: etree._Element) -> Invoice:
+    invoice = core.state.invoices[_find_txn(core, core.state.invoices, node)]
+    record = f"Invoice {invoice.ref_number or invoice.txn_id}"
+    customer_ref = node.find("CustomerRef")
+    customer = (
+        core.resolve(customer_ref, {"Customer"}, record)
+        if customer_ref is not None
+        else core.state.lists[invoice.customer_id]
+    )
+    changes = core.absorb(node, record, skip=_HEADER_SKIP)
+    tax_item = (
+        _sales_tax_item(core, node, customer, record)
+        if node.find("ItemSalesTaxRef") is not None
+        else invoice.sales_tax_item_id
+    )
+    line_nodes = node.findall("InvoiceLineMod")
+    lines = invoice.lines
+    if line_nodes:
+        # QuickBooks deletes every line the Mod does not list.
+        existing = {line.txn_line_id: line for line in invoice.lines}
+        lines = []
+        for line_node in line_nodes:
+            line_id = child_text(line_node, "TxnLineID") or ""
+            if line_id != "-1" and line_id not in existing:
+                raise Refusal(3120, f'Object "{line_id}" specified in the request cannot be found.')
+            lines.append(_line(core, line_node, record, existing.get(line_id)))
+    trial = Invoice(
+        **{**invoice.__dict__, "lines": lines, "sales_tax_item_id": tax_item, "data": {**invoice.data}}
+    )
+    core.merge(trial.data, changes)
+    _compute(core, trial, customer)
+    if trial.total < applied_to(core, invoice):
+        raise Refusal(3210, f"{record}: the new total is less than the payments already applied to it.")
+    trial.customer_id = customer.list_id
+    if (txn_date := child_text(node, "TxnDate")) is not None:
+        trial.txn_date = date.fromisoformat(txn_date)
+    if (ref_number := child_text(node, "RefNumber")) is not None:
+        trial.ref_number = ref_number
+    trial.time_modified = core.tick()
+    trial.edit_sequence = core.stamp()
+    core.state.invoices[invoice.txn_id] = trial
+    return trial
+
+
+def _unlink(core: Core, invoice_id: str) -> None:
+    """Payments applied to a voided/deleted invoice become unused credit, as in QuickBooks."""
+    for payment in core.state.payments.values():
+        payment.applications = [a for a in payment.applications if a.invoice_id != invoice_id]
+
+
+def txn_void(core: Core, txn_type: str, txn_id: str) -> Invoice:
+    if txn_type != "Invoice":
+        raise Refusal(3250, f"A {txn_type} cannot be voided through the SDK; delete it instead.")
+    invoice = core.state.invoices.get(txn_id)
+    if invoice is None:
+        raise Refusal(3120, f'Object "{txn_id}" specified in the request cannot be found.')
+    _unlink(core, txn_id)
+    invoice.is_void = True
+    for line in invoice.lines:
+        line.amount, line.quantity = ZERO, Decimal(0) if line.quantity is not None else None
+    invoice.data["Memo"] = "VOID: " + invoice.data.get("Memo", "")
+    _compute(core, invoice, core.state.lists[invoice.customer_id])
+    invoice.time_modified = core.tick()
+    invoice.edit_sequence = core.stamp()
+    return invoice
+
+
+def txn_del(core: Core, txn_type: str, txn_id: str) -> str | None:
+    """Deletes; returns the RefNumber of what was deleted."""
+    if txn_type == "ReceivePayment" and txn_id in core.state.payments:
+        core.tick()
+        return core.state.payments.pop(txn_id).ref_number
+    if txn_type == "Invoice" and txn_id in core.state.invoices:
+        _unlink(core, txn_id)
+        core.tick()
+        return core.state.invoices.pop(txn_id).ref_number
+    raise Refusal(3120, f'Object "{txn_id}" specified in the request cannot be found.')
+
+
+def invoice_ret(core: Core, invoice: Invoice, parent: etree._Element, *, lines: bool, linked: bool) -> None:
+    ret = etree.SubElement(parent, "InvoiceRet")
+    applied = applied_to(core, invoice)
+    remaining = invoice.total - applied
+
+    def emit_lines(node: etree._Element) -> None:
+        for line in invoice.lines:
+            line_ret = etree.SubElement(node, "InvoiceLineRet")
+            leaf(line_ret, "TxnLineID", line.txn_line_id)
+            core.ref(line_ret, "ItemRef", line.item_id)
+            leaf(line_ret, "Desc", line.description)
+            leaf(
+                line_ret,
+                "Quantity",
+                None if line.quantity is None else format(line.quantity.normalize(), "f"),
+            )
+            leaf(line_ret, "Rate", None if line.rate is None else format(line.rate.normalize(), "f"))
+            leaf(line_ret, "Amount", amount_text(line.amount))
+            leaf(line_ret, "ServiceDate", line.service_date)
+            core.ref(line_ret, "SalesTaxCodeRef", line.tax_code_id)
+
+    def emit_linked(node: etree._Element) -> None:
+        for payment in core.state.payments.values():
+            for app in payment.applications:
+                if app.invoice_id == invoice.txn_id:
+                    link = etree.SubElement(node, "LinkedTxn")
+                    leaf(link, "TxnID", payment.txn_id)
+                    leaf(link, "TxnType", "ReceivePayment")
+                    leaf(link, "TxnDate", payment.txn_date.isoformat())
+                    leaf(link, "RefNumber", payment.ref_number)
+                    leaf(link, "LinkType", "AMTTYPE")
+                    leaf(link, "Amount", amount_text(-app.amount))
+
+    computed: dict[str, Computed] = {
+        "TxnID": invoice.txn_id,
+        "TimeCreated": format_time(invoice.time_created),
+        "TimeModified": format_time(invoice.time_modified),
+        "EditSequence": invoice.edit_sequence,
+        "TxnNumber": str(invoice.txn_number),
+        "CustomerRef": lambda node: core.ref(node, "CustomerRef", invoice.customer_id),
+        "TxnDate": invoice.txn_date.isoformat(),
+        "RefNumber": invoice.ref_number,
+        "Subtotal": amount_text(invoice.subtotal),
+        "ItemSalesTaxRef": lambda node: core.ref(node, "ItemSalesTaxRef", invoice.sales_tax_item_id),
+        "SalesTaxPercentage": format(invoice.tax_percent.normalize(), "f"),
+        "SalesTaxTotal": amount_text(invoice.tax_total),
+        "AppliedAmount": amount_text(-applied),
+        "BalanceRemaining": amount_text(remaining),
+        "IsPaid": "true" if remaining <= 0 else "false",
+        "LinkedTxn": emit_linked if linked else None,
+        "InvoiceLineRet": emit_lines if lines else None,
+    }
+    core.emit(ret, invoice.data, INVOICE_ORDER, computed)
+
+
+# -- payments -----------------------------------------------------------------------------------
+
+
+def _applications(
+    core: Core,
+    nodes: Iterable[etree._Element],
+    customer: ListElement,
+    total: Decimal,
+    ignore_payment: str | None,
+    record: str,
+) -> list[Application]:
+    """Checked applications: each invoice open for this customer, never paid beyond its balance."""
+    result: list[Application] = []
+    for node in nodes:
+        txn_id = child_text(node, "TxnID") or ""
+        invoice = core.state.invoices.get(txn_id)
+        if invoice is None:
+            raise Refusal(3120, f'Object "{txn_id}" specified in the request cannot be found.')
+        if invoice.customer_id != customer.list_id:
+            raise Refusal(3210, f"{record}: invoice {invoice.ref_number} is not open for this customer.")
+        amount = decimal_of(node, "PaymentAmount") or ZERO
+        already = sum(
+            (
+                a.amount
+                for p in core.state.payments.values()
+                if p.txn_id != ignore_payment
+                for a in p.applications
+                if a.invoice_id == txn_id
+            ),
+            ZERO,
+        )
+        already += sum((a.amount for a in result if a.invoice_id == txn_id), ZERO)
+        if amount > invoice.total - already:
+            raise Refusal(
+                3210,
+                f"{record}: the payment amount {amount} is more than the "
+                f"{invoice.total - already:.2f} due on invoice {invoice.ref_number}.",
+            )
+        result.append(Application(invoice_id=txn_id, amount=amount))
+    _check_total(result, total, record)
+    return result
+
+
+def _check_total(applications: list[Application], total: Decimal, record: str) -> None:
+    if sum((a.amount for a in applications), ZERO) > total:
+        raise Refusal(3210, f"{record}: the amounts applied are more than the payment's total {total:.2f}.")
+
+
+def _auto_apply(core: Core, customer: ListElement, total: Decimal) -> list[Application]:
+    open_invoices = sorted(
+        (
+            i
+            for i in core.state.invoices.values()
+            if i.customer_id == customer.list_id and balance(core, i) > 0
+        ),
+        key=lambda i: (i.txn_date, i.txn_number),
+    )
+    result, left = [], total
+    for invoice in open_invoices:
+        if left <= 0:
+            break
+        take = min(left, balance(core, invoice))
+        result.append(Application(invoice.txn_id, take))
+        left -= take
+    return result
+
+
+def payment_add(core: Core, node: etree._Element) -> Payment:
+    ref_number = child_text(node, "RefNumber")
+    record = f"Payment {ref_number or ''}".strip()
+    customer = core.resolve(node.find("CustomerRef"), {"Customer"}, record)  # type: ignore[arg-type]
+    data = core.absorb(node, record, skip=_HEADER_SKIP)
+    app_nodes = node.findall("AppliedToTxnAdd")
+    total = decimal_of(node, "TotalAmount")
+    if total is None:
+        total = sum((decimal_of(n, "PaymentAmount") or ZERO for n in app_nodes), ZERO)
+    if child_text(node, "IsAutoApply") == "true":
+        applications = _auto_apply(core, customer, total)
+    else:
+        applications = _applications(core, app_nodes, customer, total, None, record)
+    now = core.tick()
+    txn_id, number = core.new_txn_id()
+    payment = Payment(
+        txn_id=txn_id,
+        txn_number=number,
+        edit_sequence=core.stamp(),
+        time_created=now,
+        time_modified=now,
+        customer_id=customer.list_id,
+        txn_date=_date(node, core),
+        ref_number=ref_number,
+        total=total,
+        data=data,
+        applications=applications,
+    )
+    core.state.payments[txn_id] = payment
+    return payment
+
+
+def payment_mod(core: Core, node: etree._Element) -> Payment:
+    payment = core.state.payments[_find_txn(core, core.state.payments, node)]
+    record = f"Payment {payment.ref_number or payment.txn_id}"
+    customer_ref = node.find("CustomerRef")
+    customer = (
+        core.resolve(customer_ref, {"Customer"}, record)
+        if customer_ref is not None
+        else core.state.lists[payment.customer_id]
+    )
+    changes = core.absorb(node, record, skip=_HEADER_SKIP)
+    total = decimal_of(node, "TotalAmount")
+    total = payment.total if total is None else total
+    app_nodes = node.findall("AppliedToTxnMod")
+    if app_nodes:
+        applications = _applications(core, app_nodes, customer, total, payment.txn_id, record)
+    else:
+        applications = payment.applications
+        _check_total(applications, total, record)
+    core.merge(payment.data, changes)
+    payment.customer_id, payment.total, payment.applications = customer.list_id, total, applications
+    if (txn_date := child_text(node, "TxnDate")) is not None:
+        payment.txn_date = date.fromisoformat(txn_date)
+    if (ref_number := child_text(node, "RefNumber")) is not None:
+        payment.ref_number = ref_number
+    payment.time_modified = core.tick()
+    payment.edit_sequence = core.stamp()
+    return payment
+
+
+def payment_ret(core: Core, payment: Payment, parent: etree._Element) -> None:
+    ret = etree.SubElement(parent, "ReceivePaymentRet")
+
+    def emit_applied(node: etree._Element) -> None:
+        for app in payment.applications:
+            invoice = core.state.invoices[app.invoice_id]
+            applied = etree.SubElement(node, "AppliedToTxnRet")
+            leaf(applied, "TxnID", invoice.txn_id)
+            leaf(applied, "TxnType", "Invoice")
+            leaf(applied, "TxnDate", invoice.txn_date.isoformat())
+            leaf(applied, "RefNumber", invoice.ref_number)
+            leaf(applied, "BalanceRemaining", amount_text(balance(core, invoice)))
+            leaf(applied, "Amount", amount_text(app.amount))
+
+    computed: dict[str, Computed] = {
+        "TxnID": payment.txn_id,
+        "TimeCreated": format_time(payment.time_created),
+        "TimeModified": format_time(payment.time_modified),
+        "EditSequence": payment.edit_sequence,
+        "TxnNumber": str(payment.txn_number),
+        "CustomerRef": lambda node: core.ref(node, "CustomerRef", payment.customer_id),
+        "TxnDate": payment.txn_date.isoformat(),
+        "RefNumber": payment.ref_number,
+        "TotalAmount": amount_text(payment.total),
+        "UnusedPayment": amount_text(payment.unused),
+        "UnusedCredits": amount_text(ZERO),
+        "AppliedToTxnRet": emit_applied,
+    }
+    core.emit(ret, payment.data, PAYMENT_ORDER, computed)
+
+
+# -- queries ------------------------------------------------------------------------------------
+
+
+def select(core: Core, rq: etree._Element, kind: str) -> list[str]:
+    """TxnIDs an InvoiceQuery/ReceivePaymentQuery matches, oldest first."""
+    store: dict[str, Invoice] | dict[str, Payment] = (
+        core.state.invoices if kind == "Invoice" else core.state.payments
+    )
+    ids = [e.text or "" for e in rq.findall("TxnID")]
+    if ids:
+        return [i for i in ids if i in store]
+    refs = [e.text or "" for e in rq.findall("RefNumber")]
+    exact = [e.text or "" for e in rq.findall("RefNumberCaseSensitive")]
+    txns: list[Invoice | Payment] = sorted(store.values(), key=lambda t: t.txn_number)
+    if refs or exact:
+        wanted = {r.casefold() for r in refs}
+        return [
+            t.txn_id
+            for t in txns
+            if t.ref_number is not None and (t.ref_number.casefold() in wanted or t.ref_number in exact)
+        ]
+    chosen = []
+    modified = rq.find("ModifiedDateRangeFilter")
+    dated = rq.find("TxnDateRangeFilter")
+    entity = rq.find("EntityFilter")
+    customers: set[str] | None = None
+    if entity is not None:
+        customers = set()
+        for child in entity:
+            with_children = str(child.tag).endswith("WithChildren")
+            found = core.find(
+                {"Customer"},
+                list_id=child.text if "ListID" in str(child.tag) else None,
+                full_name=child.text if "FullName" in str(child.tag) else None,
+            )
+            if found is not None:
+                customers.add(found.list_id)
+                if with_children:
+                    prefix = core.full_name(found).casefold() + ":"
+                    customers |= {
+                        e.list_id
+                        for e in core.elements({"Customer"})
+                        if core.full_name(e).casefold().startswith(prefix)
+                    }
+    paid = child_text(rq, "PaidStatus") or "All"
+    for txn in txns:
+        if modified is not None:
+            low, high = child_text(modified, "FromModifiedDate"), child_text(modified, "ToModifiedDate")
+            if low and txn.time_modified < parse_time(low):
+                continue
+            if high and txn.time_modified > parse_time(high, end_of_day=True):
+                continue
+        if dated is not None:
+            low, high = child_text(dated, "FromTxnDate"), child_text(dated, "ToTxnDate")
+            if low and txn.txn_date < date.fromisoformat(low):
+                continue
+            if high and txn.txn_date > date.fromisoformat(high):
+                continue
+        if customers is not None and txn.customer_id not in customers:
+            continue
+        if isinstance(txn, Invoice) and paid != "All" and (balance(core, txn) <= 0) != (paid == "PaidOnly"):
+            continue
+        chosen.append(txn.txn_id)
+    return chosen

@@ -1,0 +1,61 @@
+"""Alerts: what went wrong, in plain words, what was tried, and the ways out."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desktop_app.db.sync_models import Alert, SyncItem
+
+#: QuickBooks status codes, explained for office staff.
+EXPLAIN: dict[int, str] = {
+    3100: "QuickBooks already has a record with this name.",
+    3120: "QuickBooks could not find a record this one refers to (it may have been deleted there).",
+    3140: "This record refers to something QuickBooks does not have yet (a customer, job, item or terms).",
+    3170: "QuickBooks could not save the change.",
+    3175: "The record is open or locked by someone in QuickBooks.",
+    3176: "The record is being edited by another QuickBooks user.",
+    3180: "QuickBooks was busy saving another change to this record.",
+    3200: "The record was changed in QuickBooks since JobDesk last saw it.",
+    3210: "QuickBooks refused the amount: the payment is more than the invoice's open balance.",
+    3250: "This feature is turned off in the QuickBooks company's preferences.",
+}
+
+
+def explain(code: int | None, qb_message: str) -> str:
+    text = EXPLAIN.get(code or 0, "QuickBooks refused the change.")
+    return f"{text} (QuickBooks said: {qb_message.strip()})" if qb_message else text
+
+
+def raise_alert(
+    session: Session,
+    item: SyncItem,
+    *,
+    kind: str,
+    label: str,
+    message: str,
+    code: int | None = None,
+    qb_message: str = "",
+    tried: str = "",
+    resolutions: tuple[str, ...] = ("retry", "edit", "dismiss"),
+    data: dict[str, Any] | None = None,
+) -> Alert:
+    """Open (or refresh) the alert for this queue item; the item waits for a person."""
+    alert = session.scalar(select(Alert).where(Alert.sync_item_id == item.id, Alert.state == "open"))
+    if alert is None:
+        alert = Alert(sync_item_id=item.id, entity_type=item.entity_type, entity_id=item.entity_id)
+        session.add(alert)
+    alert.record_label = label[:120]
+    alert.kind = kind
+    alert.status_code = code
+    alert.qb_message = qb_message
+    alert.message = message
+    alert.tried = tried
+    alert.resolutions = ",".join(resolutions)
+    alert.data = json.dumps(data or {}, default=str)
+    item.state = "attention"
+    item.note = message
+    return alert

@@ -1,0 +1,434 @@
+"""Applying QuickBooks' answer to one queue item (one database transaction per item).
+
+Handlers are keyed by what was sent (the item's phase) and by status code, as
+consolibyte's queue does; every outcome leaves the item done, queued for its next
+phase, waiting with backoff, or in front of a person with an alert.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from desktop_app.db.models import Invoice, Item, Job, Payment, PaymentApplication, QbLink
+from desktop_app.db.sync_models import SyncItem
+from qbwc_server import mapping as m
+from qbwc_server import qbxml as q
+from qbwc_server.sync.alerts import explain, raise_alert
+from qbwc_server.sync.plan import label_of
+
+LOCK_CODES = frozenset({3175, 3176, 3180})
+#: A lock is retried in later sessions with growing waits; only a lasting one alerts.
+LOCK_ALERT_AFTER = 5
+ITEM_RET_KIND = {"service": "ItemServiceRet", "material": "ItemNonInventoryRet"}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def finish(item: SyncItem, note: str = "") -> None:
+    item.state = "done"
+    item.pending_key = None
+    item.done_at = now()
+    item.note = note
+
+
+def requeue(item: SyncItem, phase: str, note: str = "", *, delay: timedelta | None = None) -> None:
+    """Back to the queue for its next step (restoring its place as the record's one item)."""
+    from desktop_app.services.sync_queue import pending_key
+
+    key = pending_key(item.entity_type, item.entity_id, item.action)
+    twin = None if item.pending_key == key else _find_key(item, key)
+    if twin is not None and twin.id != item.id:
+        # A newer request for the same record was queued meanwhile: this item carries on
+        # (it knows what was already sent); the newer one is merged into it.
+        twin.state = "cancelled"
+        twin.pending_key = None
+        twin.note = f"Merged into queue item {item.id}."
+    item.state = "queued"
+    item.phase = phase
+    item.pending_key = key
+    item.note = note
+    item.next_attempt_at = now() + delay if delay else None
+
+
+def _find_key(item: SyncItem, key: str) -> SyncItem | None:
+    from sqlalchemy.orm import object_session
+
+    session = object_session(item)
+    assert session is not None
+    session.flush()
+    return session.scalar(select(SyncItem).where(SyncItem.pending_key == key))
+
+
+def set_link(
+    session: Session, item: SyncItem, record: q.Record, values: dict[str, str], *, name: str = ""
+) -> QbLink:
+    assert item.entity_id is not None
+    qb_id = record.list_id or record.txn_id
+    assert qb_id is not None
+    link = m.link_of(session, item.entity_type, item.entity_id)
+    if link is None:
+        link = QbLink(entity_type=item.entity_type, entity_id=item.entity_id, qb_id=qb_id)
+        session.add(link)
+    link.qb_id = qb_id
+    link.edit_sequence = record.edit_sequence or ""
+    link.qb_name = (name or record.full_name or record.ref_number or "")[:209]
+    link.synced_values = json.dumps(values)
+    link.synced_at = now()
+    return link
+
+
+def apply_result(session: Session, item: SyncItem, result: q.Result, sent_values: dict[str, str]) -> None:
+    status = result.status
+    item.status_code = status.status_code
+    item.status_message = status.status_message
+    phase = item.phase
+    if status.is_error:
+        _on_error(session, item, result)
+        return
+    record = result.record
+    if phase in ("add", "mod"):
+        assert record is not None
+        set_link(session, item, record, sent_values)
+        if item.entity_type == "invoice":
+            _compare_totals(session, item, record)
+        finish(item)
+    elif phase in ("void", "delete"):
+        if phase == "delete" and item.entity_id is not None:
+            session.execute(
+                delete(QbLink).where(QbLink.entity_type == "payment", QbLink.entity_id == item.entity_id)
+            )
+        finish(item)
+    elif phase in ("verify", "check", "claim"):
+        _on_lookup(session, item, result)
+    elif phase == "refresh":
+        _on_refresh(session, item, result)
+    elif phase in ("import", "pull"):
+        from qbwc_server.sync.imports import apply_import
+
+        apply_import(session, item, result)
+    else:  # pragma: no cover - every phase sent is handled above
+        raise ValueError(f"unknown phase {phase!r}")
+
+
+# -- lookups: exactly once ----------------------------------------------------------------------
+
+
+def _values_now(session: Session, item: SyncItem) -> dict[str, str]:
+    assert item.entity_id is not None
+    if item.entity_type == "customer":
+        from desktop_app.db.models import Customer
+
+        customer = session.get(Customer, item.entity_id)
+        assert customer is not None
+        return m.customer_values(customer)
+    if item.entity_type == "job":
+        job = session.get(Job, item.entity_id)
+        assert job is not None
+        return m.job_values(session, job)
+    if item.entity_type == "item":
+        record = session.get(Item, item.entity_id)
+        assert record is not None
+        return m.item_values(session, record)
+    return {}
+
+
+def _on_lookup(session: Session, item: SyncItem, result: q.Result) -> None:
+    """verify/claim/check: is the record (or one of its name/number) already in QuickBooks?"""
+    records = list(result.records)
+    kind = item.entity_type
+    if kind == "payment":
+        payment = session.get(Payment, item.entity_id)
+        assert payment is not None
+        marker = m.payment_marker(payment)
+        records = [r for r in records if marker in (r.get("Memo") or "")]
+    if kind == "invoice":
+        _on_invoice_lookup(session, item, records)
+        return
+    if not records:
+        if item.phase == "claim":
+            _name_used_elsewhere(session, item)
+        else:
+            requeue(item, "add", "Not in QuickBooks yet: adding it.")
+        return
+    found = records[0]
+    if kind == "item" and item.phase == "claim":
+        local = session.get(Item, item.entity_id)
+        assert local is not None
+        if found.kind != ITEM_RET_KIND.get(local.kind):
+            _name_used_elsewhere(session, item, other=found.kind.removesuffix("Ret"))
+            return
+    # Same name, same kind of record: link to it instead of making a duplicate.
+    link = set_link(session, item, found, {})
+    link.synced_values = json.dumps({})
+    note = "Linked to the existing QuickBooks record of the same name."
+    if kind in ("customer", "job", "item") and _values_now(session, item):
+        # Bring QuickBooks' copy up to date with ours on the next batch.
+        requeue(item, "", note)
+    else:
+        finish(item, note)
+
+
+def _name_used_elsewhere(session: Session, item: SyncItem, other: str = "") -> None:
+    label = label_of(session, item.entity_type, item.entity_id)
+    where = other or "a vendor, an employee or an other name"
+    raise_alert(
+        session,
+        item,
+        kind="name_in_use",
+        label=label,
+        code=3100,
+        qb_message=item.status_message,
+        message=(
+            f"{label} could not be added: QuickBooks already uses that name for {where}. "
+            "QuickBooks needs names to be unique across customers, vendors, employees and "
+            "other names. Rename the record in JobDesk (or the other one in QuickBooks), then retry."
+        ),
+        tried="Added it; looked for a record of the same kind to link to (none).",
+        resolutions=("edit", "retry", "dismiss"),
+    )
+
+
+def _on_invoice_lookup(session: Session, item: SyncItem, records: list[q.Record]) -> None:
+    invoice = session.get(Invoice, item.entity_id)
+    assert invoice is not None
+    if not records:
+        requeue(item, "add", "No invoice with this number in QuickBooks: adding it.")
+        return
+    ours = m.invoice_customer_ref(session, invoice)
+    expected = invoice.total - invoice.deposit_credit
+
+    def same_customer(record: q.Record) -> bool:
+        if ours.list_id:
+            return record.get("CustomerRef/ListID") == ours.list_id
+        return (record.get("CustomerRef/FullName") or "").lower() == (ours.full_name or "").lower()
+
+    matching = [r for r in records if same_customer(r)]
+    if item.phase == "verify" and matching:
+        # Our earlier Add did reach QuickBooks; its answer was lost. Link, never add twice.
+        set_link(session, item, matching[0], {"Total": str(expected), "Memo": invoice.memo})
+        finish(item, "Found in QuickBooks after a lost answer: linked, not added again.")
+        return
+    other = matching[0] if matching else records[0]
+    same_amount = other.total_amount == expected
+    resolutions = ["renumber", "send_anyway", "dismiss"]
+    if matching and same_amount:
+        resolutions.insert(1, "link")
+    label = f"Invoice {invoice.number}"
+    raise_alert(
+        session,
+        item,
+        kind="number_conflict",
+        label=label,
+        message=(
+            f"{label} was not sent: QuickBooks already has an invoice numbered {invoice.number} "
+            f"(customer {other.get('CustomerRef/FullName') or 'unknown'}, "
+            f"total ${other.total_amount or Decimal(0):,.2f}). Sending ours would create two invoices "
+            "with the same number. Renumber ours, link to the QuickBooks invoice if it is the same "
+            "one, or send anyway."
+        ),
+        tried="Checked QuickBooks for the invoice number before adding.",
+        resolutions=tuple(resolutions),
+        data={
+            "qb_txn_id": other.txn_id,
+            "qb_edit_sequence": other.edit_sequence,
+            "qb_customer": other.get("CustomerRef/FullName"),
+            "qb_total": str(other.total_amount),
+        },
+    )
+
+
+# -- 3200: both sides changed ----------------------------------------------------------------
+
+
+def _on_refresh(session: Session, item: SyncItem, result: q.Result) -> None:
+    record = result.record
+    assert item.entity_id is not None
+    link = m.link_of(session, item.entity_type, item.entity_id)
+    if record is None or link is None:
+        _deleted_in_quickbooks(session, item, link)
+        return
+    synced: dict[str, str] = json.loads(link.synced_values or "{}")
+    ours = _values_now(session, item)
+    clashes = {}
+    for key, our_value in ours.items():
+        theirs = record.get(key) or ""
+        before = synced.get(key)
+        if before is None:
+            continue
+        if our_value != before and theirs != before and theirs != our_value:
+            clashes[key] = {"jobdesk": our_value, "quickbooks": theirs, "before": before}
+    link.edit_sequence = record.edit_sequence or link.edit_sequence
+    # QuickBooks' own changes to fields we did not touch become the agreed values,
+    # so the retried Mod sends only our changes and leaves theirs in place.
+    for key in ours:
+        theirs = record.get(key) or ""
+        if key in synced and ours[key] == synced[key] and theirs != synced[key]:
+            synced[key] = theirs
+    link.synced_values = json.dumps(synced)
+    if clashes:
+        label = label_of(session, item.entity_type, item.entity_id)
+        shown = "; ".join(
+            f"{k}: JobDesk “{v['jobdesk']}”, QuickBooks “{v['quickbooks']}”" for k, v in clashes.items()
+        )
+        raise_alert(
+            session,
+            item,
+            kind="edit_conflict",
+            label=label,
+            code=3200,
+            qb_message=item.status_message,
+            message=(
+                f"{label} was changed both in JobDesk and in QuickBooks, in the same fields: {shown}. "
+                "Choose which to keep: edit the record in JobDesk and retry to send ours, or dismiss to keep "
+                "QuickBooks' values there."
+            ),
+            tried="Re-read the record from QuickBooks after a stale-edit refusal (3200).",
+            resolutions=("retry", "edit", "dismiss"),
+            data={"clashes": clashes},
+        )
+        return
+    requeue(item, "mod", "QuickBooks' copy was newer; sending our change again.")
+
+
+def _deleted_in_quickbooks(session: Session, item: SyncItem, link: QbLink | None) -> None:
+    if link is not None:
+        session.delete(link)
+    label = label_of(session, item.entity_type, item.entity_id)
+    raise_alert(
+        session,
+        item,
+        kind="deleted_in_quickbooks",
+        label=label,
+        code=item.status_code,
+        qb_message=item.status_message,
+        message=(
+            f"{label} was deleted in QuickBooks. JobDesk has unlinked it. Retry to add it to "
+            "QuickBooks again, or dismiss to leave it out of QuickBooks."
+        ),
+        tried="Sent the change; QuickBooks no longer has the record.",
+        resolutions=("retry", "dismiss"),
+    )
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+
+def _on_error(session: Session, item: SyncItem, result: q.Result) -> None:
+    code = result.status.status_code
+    message = result.status.status_message
+    phase = item.phase
+    label = label_of(session, item.entity_type, item.entity_id)
+    if code == 3391 and item.entity_type == "import":
+        # QuickBooks forgot the iterator (a new session): read again from the top.
+        item.iterator_id = ""
+        requeue(item, phase, "Restarting the import from the top.")
+        return
+    if code in LOCK_CODES:
+        locks = item.attempts
+        if locks >= LOCK_ALERT_AFTER:
+            raise_alert(
+                session, item, kind="locked", label=label, code=code, qb_message=message,
+                message=f"{label} stays locked in QuickBooks. {explain(code, '')} Close it there, then retry.",
+                tried=f"Tried {locks} times over several sessions.", resolutions=("retry", "dismiss"),
+            )  # fmt: skip
+            return
+        delay = timedelta(minutes=2 ** min(locks, 8))
+        requeue(item, phase if phase != "add" else "verify", f"Locked in QuickBooks; will retry.", delay=delay)
+        if phase == "add":
+            item.phase = "add"  # a refused Add did not happen: no lookup needed
+        return
+    if code == 3100 and phase == "add" and item.entity_type in ("customer", "job", "item", "terms"):
+        requeue(item, "claim", "The name is already in QuickBooks: checking whether it is the same record.")
+        item.status_message = message
+        return
+    if code == 3200 and phase == "mod":
+        if item.note.startswith("QuickBooks' copy was newer"):
+            raise_alert(
+                session, item, kind="edit_conflict", label=label, code=code, qb_message=message,
+                message=f"{label} keeps changing in QuickBooks while we update it. Retry later.",
+                tried="Re-read the record and retried once.", resolutions=("retry", "dismiss"),
+            )  # fmt: skip
+            return
+        requeue(item, "refresh", "Changed in QuickBooks since our last sync: re-reading it.")
+        return
+    if code in (3120, 3140) and phase in ("mod", "void", "delete", "refresh"):
+        own = m.link_of(session, item.entity_type, item.entity_id) if item.entity_id else None
+        if own is not None and own.qb_id in message:
+            if phase == "delete":
+                session.delete(own)
+                finish(item, "Already deleted in QuickBooks.")
+                return
+            _deleted_in_quickbooks(session, item, own)
+            return
+    if code in (3120, 3140) and item.entity_id is not None:
+        if _unlink_missing_dependency(session, item, message):
+            requeue(item, phase if phase != "add" else "", "Waiting for a record QuickBooks did not have.")
+            return
+        if item.attempts < 3:
+            requeue(item, phase if phase != "add" else "", "A record it refers to was not in QuickBooks yet.")
+            return
+    raise_alert(
+        session, item, kind="error", label=label, code=code, qb_message=message,
+        message=f"{label} was not saved in QuickBooks. {explain(code, message)}",
+        tried=f"Sent {item.attempts} time(s).", resolutions=("retry", "edit", "dismiss"),
+    )  # fmt: skip
+    item.state = "attention"
+
+
+def _unlink_missing_dependency(session: Session, item: SyncItem, message: str) -> bool:
+    """A linked record our request referred to is gone from QuickBooks: unlink and re-add it."""
+    from desktop_app.services.sync_queue import enqueue_in
+    from qbwc_server.sync.plan import dependencies
+
+    lists, txns = dependencies(session, item)
+    for dep_type, dep_id in lists + txns:
+        link = m.link_of(session, dep_type, dep_id)
+        if link is not None and (link.qb_id in message or (link.qb_name and f'"{link.qb_name}"' in message)):
+            session.delete(link)
+            session.flush()
+            enqueue_in(session, dep_type, dep_id)
+            return True
+    return False
+
+
+def _compare_totals(session: Session, item: SyncItem, record: q.Record) -> None:
+    invoice = session.get(Invoice, item.entity_id)
+    assert invoice is not None
+    expected_total = invoice.total - invoice.deposit_credit
+    applied_in_qb = Decimal("0.00")
+    for application in session.scalars(
+        select(PaymentApplication).where(PaymentApplication.invoice_id == invoice.id)
+    ):
+        if m.link_of(session, "payment", application.payment_id) is not None:
+            applied_in_qb += application.amount
+    qb_total = record.total_amount
+    qb_balance = record.balance_remaining
+    expected_balance = expected_total - applied_in_qb
+    problems = []
+    if qb_total is not None and qb_total != expected_total:
+        problems.append(f"total: JobDesk ${expected_total:,.2f}, QuickBooks ${qb_total:,.2f}")
+    if qb_balance is not None and qb_total == expected_total and qb_balance != expected_balance:
+        problems.append(f"balance: JobDesk ${expected_balance:,.2f}, QuickBooks ${qb_balance:,.2f}")
+    if not problems:
+        return
+    from desktop_app.db.sync_models import Alert
+
+    alert = Alert(
+        sync_item_id=item.id, entity_type="invoice", entity_id=invoice.id,
+        record_label=f"Invoice {invoice.number}", kind="total_mismatch",
+        message=(
+            f"Invoice {invoice.number} reached QuickBooks, but the amounts differ ({'; '.join(problems)}). "
+            "This usually means a different sales-tax rate or item setup in QuickBooks. Check the tax "
+            "rate in Settings and the invoice in QuickBooks, then retry or dismiss."
+        ),
+        tried="Compared QuickBooks' total and balance with ours after saving.",
+        resolutions="retry,dismiss", data=json.dumps({"qb_total": str(qb_total), "qb_balance": str(qb_balance)}),
+    )  # fmt: skip
+    session.add(alert)

@@ -1,0 +1,389 @@
+"""One method per Web Connector step (no SOAP here).
+
+Crash safety: an item is marked ``sent`` (with the exact request) in the same commit
+that hands its batch out; each answer is applied in its own transaction, and only to an
+item still ``sent`` under that requestID, so a response applied twice changes nothing.
+An item still ``sent`` when a new batch is built never got its answer: an Add is then
+looked up in QuickBooks before it is ever sent again (``verify``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from desktop_app.db.models import QbLink
+from desktop_app.db.sync_models import SyncBatch, SyncItem
+from desktop_app.db.uow import Database
+from desktop_app.errors import QbxmlError
+from desktop_app.services import settings
+from desktop_app.services.sync_queue import enqueue_in
+from qbwc_server import qbxml as q
+from qbwc_server.sync import plan
+from qbwc_server.sync.apply import finish, requeue
+from qbwc_server.sync.apply import apply_result as apply_one
+from qbwc_server.sync.plan import LIST_TYPES, Built, NothingToSend
+
+#: Items that were sent and never answered come back as these phases.
+RECOVERY_PHASE = {"add": "verify", "check": "check", "verify": "verify", "claim": "claim"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_requests: int = 50
+    max_bytes: int = 500_000
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SyncEngine:
+    """Builds qbXML batches from the queue and applies QuickBooks' responses."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- is there anything to do? ----------------------------------------------------------
+
+    def has_work(self) -> bool:
+        """True when a session should run now.
+
+        In responsive mode the Web Connector polls every minute; a session then runs only
+        when work is due: Sync now was pressed, a trigger marked work urgent, or the sync
+        interval has passed since the last session. Otherwise any queued work is due.
+        """
+        with self.db.reader() as uow:
+            session = uow.session
+            queued = session.scalar(
+                select(func.count()).select_from(SyncItem).where(
+                    SyncItem.state == "queued",
+                    or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= _now()),
+                )
+            )
+            stale = session.scalar(select(func.count()).select_from(SyncItem).where(SyncItem.state == "sent"))
+            values = settings.get_all(uow)
+        has_items = bool(queued) or bool(stale)
+        last = _parse_time(values["sync.last_session_at"])
+        interval = timedelta(minutes=int(values["sync.interval_minutes"]))
+        interval_passed = last is None or _now() - last >= interval
+        requested = _parse_time(values["sync.requested_at"])
+        sync_now = requested is not None and (last is None or requested > last)
+        if not values["sync.responsive"]:
+            return has_items or sync_now
+        if sync_now:
+            return True
+        return has_items and (interval_passed or self._urgent())
+
+    def _urgent(self) -> bool:
+        with self.db.reader() as uow:
+            return (
+                uow.session.scalar(
+                    select(SyncItem.id).where(SyncItem.state == "queued", SyncItem.urgent.is_(True)).limit(1)
+                )
+                is not None
+            )
+
+    # -- a session -------------------------------------------------------------------------
+
+    def start_session(self, ticket: str) -> None:
+        """Items left ``sent`` by a broken session get looked up before anything is re-sent."""
+        from qbwc_server.sync.imports import queue_payment_pull
+
+        with self.db.uow() as uow:
+            self._recover_unanswered(uow.session, exclude_ticket=None)
+            queue_payment_pull(uow.session)
+            uow.commit()
+
+    def next_request(self, ticket: str, qbxml_version: str = "13.0") -> str:
+        """The next qbXML request message, or "" when nothing is left for this session."""
+        with self.db.uow() as uow:
+            session = uow.session
+            self._recover_unanswered(session, exclude_ticket=None)
+            limits = Limits(
+                int(settings.get_setting(uow, "sync.batch_max_requests")),
+                int(settings.get_setting(uow, "sync.batch_max_bytes")),
+            )
+            chosen = self._plan_batch(session, limits)
+            if not chosen:
+                uow.commit()
+                return ""
+            batch = SyncBatch(ticket=ticket, request_count=len(chosen))
+            session.add(batch)
+            session.flush()
+            elements = []
+            size = 0
+            for item, built in chosen:
+                xml = plan.to_xml(built.element)
+                size += len(xml)
+                item.state = "sent"
+                item.phase = built.phase
+                item.pending_key = None
+                item.batch_id = batch.id
+                item.request_xml = xml
+                item.response_xml = ""
+                item.sent_at = _now()
+                item.sent_context = json.dumps({"values": built.values, "extra": built.extra})
+                elements.append(built.element)
+            batch.size_bytes = size
+            message = q.build_message(elements, on_error="continueOnError", version=qbxml_version)
+            uow.commit()
+            return message
+
+    def apply_response(self, ticket: str, response_xml: str) -> int:
+        """Apply QuickBooks' answer, one transaction per item; returns progress 0..100."""
+        try:
+            results = q.parse_response(response_xml)
+        except QbxmlError as error:
+            self.fail_batch(ticket, "parse", f"QuickBooks' answer could not be read: {error}")
+            return self.progress(ticket)
+        batch_id = None
+        for request_id, result in results.items():
+            with self.db.uow() as uow:
+                item = uow.session.scalar(
+                    select(SyncItem).where(SyncItem.request_id == request_id, SyncItem.state == "sent")
+                )
+                if item is None:
+                    continue  # already applied (a repeated answer) or not ours
+                batch_id = item.batch_id
+                stored = json.loads(item.sent_context or "{}")
+                item.response_xml = _result_xml(response_xml, request_id, len(results))
+                apply_one(uow.session, item, result, stored.get("values", {}))
+                uow.commit()
+        with self.db.uow() as uow:
+            if batch_id is None:
+                batch_id = uow.session.scalar(
+                    select(func.max(SyncBatch.id)).where(SyncBatch.ticket == ticket)
+                )
+            if batch_id is not None:
+                batch = uow.session.get(SyncBatch, batch_id)
+                if batch is not None and batch.responded_at is None:
+                    batch.responded_at = _now()
+                # continueOnError answers every request; any still "sent" went unprocessed.
+                for item in uow.session.scalars(
+                    select(SyncItem).where(SyncItem.batch_id == batch_id, SyncItem.state == "sent")
+                ):
+                    if item.request_id not in results:
+                        requeue(item, item.phase, "QuickBooks did not process this request; sending again.")
+            uow.commit()
+        return self.progress(ticket)
+
+    def fail_batch(self, ticket: str, hresult: str, message: str) -> None:
+        """The request processor failed: the batch's items were not applied; say so on them."""
+        with self.db.uow() as uow:
+            batch_id = uow.session.scalar(select(func.max(SyncBatch.id)).where(SyncBatch.ticket == ticket))
+            if batch_id is None:
+                return
+            batch = uow.session.get(SyncBatch, batch_id)
+            assert batch is not None
+            batch.error = f"{hresult}: {message}"[:2000]
+            batch.responded_at = _now()
+            for item in uow.session.scalars(
+                select(SyncItem).where(SyncItem.batch_id == batch_id, SyncItem.state == "sent")
+            ):
+                # We cannot know whether QuickBooks acted on it: recover as an unanswered item.
+                self._recover(item, f"The Web Connector reported an error ({hresult}): {message}")
+            uow.commit()
+
+    def progress(self, ticket: str) -> int:
+        """Share of this session's work done; 100 only when nothing is left to send."""
+        with self.db.reader() as uow:
+            session = uow.session
+            done = session.scalar(
+                select(func.count()).select_from(SyncItem).join(SyncBatch, SyncItem.batch_id == SyncBatch.id)
+                .where(SyncBatch.ticket == ticket, SyncItem.state.in_(("done", "attention", "error")))
+            ) or 0  # fmt: skip
+            remaining = session.scalar(
+                select(func.count()).select_from(SyncItem).where(
+                    SyncItem.state == "queued",
+                    or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= _now()),
+                )
+            ) or 0  # fmt: skip
+        if remaining == 0 or not self._anything_sendable():
+            return 100
+        return min(99, int(100 * done / (done + remaining)))
+
+    def end_session(self, ticket: str) -> None:
+        with self.db.uow() as uow:
+            settings.set_setting(uow, "sync.last_session_at", _now().isoformat())
+            uow.commit()
+
+    # -- batches ---------------------------------------------------------------------------
+
+    def _anything_sendable(self) -> bool:
+        with self.db.uow() as uow:
+            chosen = self._plan_batch(uow.session, Limits(max_requests=1), dry_run=True)
+            uow.rollback()
+            return bool(chosen)
+
+    def _recover_unanswered(self, session: Session, exclude_ticket: str | None) -> None:
+        for item in session.scalars(select(SyncItem).where(SyncItem.state == "sent")):
+            self._recover(item, "The answer to the last attempt never arrived; checking QuickBooks first.")
+
+    @staticmethod
+    def _recover(item: SyncItem, note: str) -> None:
+        requeue(item, RECOVERY_PHASE.get(item.phase, item.phase), note)
+
+    def _candidates(self, session: Session) -> Iterator[SyncItem]:
+        query = (
+            select(SyncItem)
+            .where(
+                SyncItem.state == "queued",
+                or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= _now()),
+            )
+            .order_by(SyncItem.rank, SyncItem.id)
+        )
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            # Two server processes never hand out the same item.
+            query = query.with_for_update(skip_locked=True)
+        yield from session.scalars(query)
+
+    def _plan_batch(self, session: Session, limits: Limits, *, dry_run: bool = False) -> list[tuple[SyncItem, Built]]:
+        self._enqueue_missing_dependencies(session)
+        chosen: list[tuple[SyncItem, Built]] = []
+        in_batch: set[tuple[str, int]] = set()
+        busy: set[tuple[str, int | None]] = {
+            (row.entity_type, row.entity_id)
+            for row in session.execute(
+                select(SyncItem.entity_type, SyncItem.entity_id).where(SyncItem.state == "sent")
+            )
+        }
+        size = 0
+        for item in self._candidates(session):
+            if len(chosen) >= limits.max_requests:
+                break
+            key = (item.entity_type, item.entity_id)
+            if key in busy and item.entity_type != "import":
+                continue
+            blocked = self._blocked(session, item, in_batch)
+            if blocked is not None:
+                if not dry_run:
+                    item.note = blocked
+                continue
+            request_id = f"{item.id}-{item.attempts + 1}"
+            try:
+                built = plan.build(session, item, request_id)
+            except NothingToSend:
+                if not dry_run:
+                    finish(item, "Already up to date in QuickBooks.")
+                continue
+            except Exception as error:  # noqa: BLE001 - a record we cannot map must not stall the queue
+                if not dry_run:
+                    self._unmappable(session, item, error)
+                continue
+            xml_size = len(plan.to_xml(built.element))
+            if chosen and size + xml_size > limits.max_bytes:
+                break
+            size += xml_size
+            if not dry_run:
+                item.attempts += 1
+                item.request_id = request_id
+            chosen.append((item, built))
+            busy.add(key)
+            if item.entity_type in LIST_TYPES and built.phase == "add" and item.entity_id is not None:
+                in_batch.add((item.entity_type, item.entity_id))
+        return chosen
+
+    def _blocked(self, session: Session, item: SyncItem, in_batch: set[tuple[str, int]]) -> str | None:
+        """Why the item must wait, in plain words; None when it can go now."""
+        if item.action in ("void", "delete"):
+            assert item.entity_id is not None
+            if session.scalar(
+                select(QbLink.id).where(QbLink.entity_type == item.entity_type, QbLink.entity_id == item.entity_id)
+            ) is None:
+                return "Waiting until the record itself has reached QuickBooks."
+            return None
+        lists, txns = plan.dependencies(session, item)
+        for dep in lists + txns:
+            if _linked(session, dep):
+                continue
+            if dep in lists and dep in in_batch:
+                continue
+            waiting = session.scalar(
+                select(SyncItem).where(
+                    SyncItem.entity_type == dep[0], SyncItem.entity_id == dep[1],
+                    SyncItem.action == "upsert", SyncItem.state.in_(("attention", "error")),
+                )
+            )  # fmt: skip
+            label = plan.label_of(session, dep[0], dep[1])
+            item.depends_on = json.dumps([list(dep)])
+            if waiting is not None:
+                return f"Waiting for {label}, which needs attention: {waiting.note}"
+            return f"Waiting for {label} to reach QuickBooks first."
+        return None
+
+    def _enqueue_missing_dependencies(self, session: Session) -> None:
+        """A customer before its jobs, jobs and items before invoices: queue what is missing."""
+        pending = {
+            (row.entity_type, row.entity_id)
+            for row in session.execute(
+                select(SyncItem.entity_type, SyncItem.entity_id).where(
+                    SyncItem.action == "upsert", SyncItem.state.in_(("queued", "sent", "attention", "error"))
+                )
+            )
+        }
+        queued = list(
+            session.scalars(
+                select(SyncItem).where(SyncItem.state == "queued", SyncItem.action == "upsert")
+                .order_by(SyncItem.rank, SyncItem.id)
+            )
+        )  # fmt: skip
+        frontier = list(queued)
+        while frontier:
+            item = frontier.pop()
+            lists, txns = plan.dependencies(session, item)
+            for dep in lists + txns:
+                if dep in pending or _linked(session, dep):
+                    continue
+                pending.add(dep)
+                frontier.append(enqueue_in(session, dep[0], dep[1]))
+
+    def _unmappable(self, session: Session, item: SyncItem, error: Exception) -> None:
+        from qbwc_server.sync.alerts import raise_alert
+
+        label = plan.label_of(session, item.entity_type, item.entity_id)
+        raise_alert(
+            session,
+            item,
+            kind="invalid",
+            label=label,
+            message=f"{label} cannot be sent to QuickBooks as it is: {error} Edit it, then retry.",
+            tried="Prepared the request; nothing was sent.",
+            resolutions=("edit", "retry", "dismiss"),
+        )
+
+
+def _linked(session: Session, dep: tuple[str, int]) -> bool:
+    return session.scalar(
+        select(QbLink.id).where(QbLink.entity_type == dep[0], QbLink.entity_id == dep[1])
+    ) is not None
+
+
+def _parse_time(text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _result_xml(response_xml: str, request_id: str, count: int) -> str:
+    """The part of the answer that concerns one item (whole answer when it is the only one)."""
+    if count == 1:
+        return response_xml
+    marker = f'requestID="{request_id}"'
+    start = response_xml.find(marker)
+    if start < 0:
+        return ""
+    open_at = response_xml.rfind("<", 0, start)
+    tag = response_xml[open_at + 1 : start].split()[0]
+    end = response_xml.find(f"</{tag}>", start)
+    if end < 0:
+        end = response_xml.find("/>", start) - len(f"</{tag}>") + 2
+    return response_xml[open_at : end + len(f"</{tag}>")]

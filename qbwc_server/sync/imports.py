@@ -1,0 +1,326 @@
+"""From QuickBooks to the app: the first-run import and the payment pull.
+
+Imports use iterators where QuickBooks allows them (not AccountQuery or
+StandardTermsQuery) and keep the iterator on the queue item, so a session that ends half
+way resumes; QuickBooks forgets iterators between sessions (3391), and the import then
+restarts from the top — harmless, because every record is matched by name and linked,
+never duplicated.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desktop_app.db.models import Account, Customer, Invoice, Item, Job, Payment, QbLink, Setting, Terms
+from desktop_app.db.sync_models import SyncItem
+from desktop_app.db.uow import Actor, UnitOfWork
+from desktop_app.services.sync_queue import cancel_pending, enqueue_in
+from qbwc_server import qbxml as q
+from qbwc_server.sync.apply import finish, requeue
+from qbwc_server.sync.plan import Built
+
+PAGE = 100
+QUICKBOOKS = Actor(name="QuickBooks sync", role="admin")
+#: import action → (query, accepts an iterator)
+IMPORTS: dict[str, tuple[q.build.ListQueryTag | str, bool]] = {
+    "import_accounts": ("AccountQueryRq", False),
+    "import_terms": ("StandardTermsQueryRq", False),
+    "import_sales_tax": ("ItemSalesTaxQueryRq", True),
+    "import_items_service": ("ItemServiceQueryRq", True),
+    "import_items_noninventory": ("ItemNonInventoryQueryRq", True),
+    "import_customers": ("CustomerQueryRq", True),
+    "pull_payments": ("ReceivePaymentQueryRq", True),
+}
+FIRST_RUN = (
+    "import_accounts", "import_terms", "import_sales_tax",
+    "import_items_service", "import_items_noninventory", "import_customers",
+)  # fmt: skip
+
+
+def start_first_run_import(session: Session) -> list[int]:
+    """Queue the first-run import (accounts, terms, tax items, items, customers and jobs)."""
+    return [enqueue_in(session, "import", None, action).id for action in FIRST_RUN]
+
+
+def queue_payment_pull(session: Session) -> None:
+    """Pull payments entered in QuickBooks, if any invoice of ours is there to receive them."""
+    if session.scalar(select(QbLink.id).where(QbLink.entity_type == "invoice").limit(1)) is not None:
+        enqueue_in(session, "import", None, "pull_payments")
+
+
+def _setting(session: Session, key: str) -> str:
+    row = session.get(Setting, key)
+    return row.value if row else ""
+
+
+def _put_setting(session: Session, key: str, value: str) -> None:
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+
+
+def build_import(session: Session, item: SyncItem, request_id: str) -> Built:
+    tag, iterates = IMPORTS[item.action]
+    iterator = None
+    if iterates:
+        iterator = "Continue" if item.iterator_id else "Start"
+    if item.action == "pull_payments":
+        since_text = _setting(session, "sync.last_payment_pull")
+        since = datetime.fromisoformat(since_text) if since_text else datetime(2000, 1, 1, tzinfo=UTC)
+        element = q.txn_query(
+            "ReceivePaymentQueryRq", request_id,
+            max_returned=None if item.iterator_id else PAGE,
+            from_modified=None if item.iterator_id else since - timedelta(minutes=5),
+            include_line_items=True, iterator=iterator, iterator_id=item.iterator_id or None,
+        )  # fmt: skip
+        if item.iterator_id:
+            element = q.txn_query(
+                "ReceivePaymentQueryRq", request_id, max_returned=PAGE,
+                iterator="Continue", iterator_id=item.iterator_id,
+            )  # fmt: skip
+        return Built("pull", element, extra={"started": datetime.now(UTC).isoformat()})
+    if iterates:
+        element = q.list_query(
+            tag, request_id, max_returned=PAGE, iterator=iterator,  # type: ignore[arg-type]
+            iterator_id=item.iterator_id or None,
+            active_status=None if item.iterator_id else "All",
+        )  # fmt: skip
+    else:
+        element = q.list_query(tag, request_id, active_status="All")  # type: ignore[arg-type]
+    return Built("import", element)
+
+
+def apply_import(session: Session, item: SyncItem, result: q.Result) -> None:
+    status = result.status
+    uow = UnitOfWork.joining(session, QUICKBOOKS)
+    handler = _HANDLERS[item.action]
+    for record in result.records:
+        handler(uow, record)
+    remaining = status.iterator_remaining_count or 0
+    if status.iterator_id and remaining > 0:
+        item.iterator_id = status.iterator_id
+        requeue(item, item.phase, f"{remaining:,} more to read from QuickBooks.")
+        return
+    item.iterator_id = ""
+    if item.action == "pull_payments":
+        context = json.loads(item.sent_context or "{}")
+        started = context.get("extra", {}).get("started") or datetime.now(UTC).isoformat()
+        _put_setting(session, "sync.last_payment_pull", started)
+    elif not session.scalar(
+        select(SyncItem.id).where(
+            SyncItem.entity_type == "import", SyncItem.action.in_(FIRST_RUN),
+            SyncItem.state.in_(("queued", "sent")), SyncItem.id != item.id,
+        )
+    ):  # fmt: skip
+        _put_setting(session, "sync.import_done", "true")
+    finish(item, "Imported from QuickBooks.")
+
+
+def restart_iterator(item: SyncItem) -> None:
+    """3391: QuickBooks forgot the iterator (a new session); read again from the top."""
+    item.iterator_id = ""
+
+
+# -- matching and linking ------------------------------------------------------------------------
+
+
+def _link(session: Session, entity_type: str, entity_id: int, record: q.Record) -> None:
+    qb_id = record.list_id or record.txn_id
+    assert qb_id is not None
+    existing = session.scalar(select(QbLink).where(QbLink.entity_type == entity_type, QbLink.qb_id == qb_id))
+    if existing is not None:
+        return
+    mine = session.scalar(
+        select(QbLink).where(QbLink.entity_type == entity_type, QbLink.entity_id == entity_id)
+    )
+    if mine is not None:
+        return  # already linked to another QuickBooks record: leave as it is
+    session.add(
+        QbLink(
+            entity_type=entity_type, entity_id=entity_id, qb_id=qb_id,
+            edit_sequence=record.edit_sequence or "", qb_name=(record.full_name or "")[:209],
+        )
+    )  # fmt: skip
+
+
+def _linked_id(session: Session, entity_type: str, qb_id: str | None) -> int | None:
+    if not qb_id:
+        return None
+    return session.scalar(
+        select(QbLink.entity_id).where(QbLink.entity_type == entity_type, QbLink.qb_id == qb_id)
+    )
+
+
+def _import_account(uow: UnitOfWork, record: q.Record) -> None:
+    session = uow.session
+    full_name = record.full_name or ""
+    account = session.scalar(select(Account).where(Account.full_name == full_name))
+    if account is None:
+        account = Account(
+            name=(record.name or full_name)[:41], full_name=full_name[:159],
+            account_type=record.get("AccountType") or "", active=record.is_active is not False,
+        )  # fmt: skip
+        session.add(account)
+        session.flush()
+    _link(session, "account", account.id, record)
+
+
+def _import_terms(uow: UnitOfWork, record: q.Record) -> None:
+    session = uow.session
+    name = (record.name or "")[:31]
+    terms = session.scalar(select(Terms).where(Terms.name == name))
+    if terms is None:
+        days = int(record.get("StdDueDays") or 0)
+        terms = Terms(name=name, kind="net_days" if days else "upon_receipt", net_days=days or None)
+        session.add(terms)
+        session.flush()
+    _link(session, "terms", terms.id, record)
+
+
+def _import_sales_tax(uow: UnitOfWork, record: q.Record) -> None:
+    session = uow.session
+    if not _setting(session, "tax.item_name") and record.name:
+        _put_setting(session, "tax.item_name", record.name)
+        rate = record.decimal("TaxRate")
+        if rate is not None and not _setting(session, "tax.default_rate"):
+            _put_setting(session, "tax.default_rate", str(rate))
+
+
+def _import_item(kind: str) -> object:
+    def handler(uow: UnitOfWork, record: q.Record) -> None:
+        session = uow.session
+        name = (record.name or "")[:31]
+        key = name.lower()
+        item = session.scalar(select(Item).where(Item.name_key == key))
+        if item is None:
+            price = (
+                record.decimal("SalesOrPurchase/Price")
+                or record.decimal("SalesAndPurchase/SalesPrice")
+                or Decimal("0")
+            )
+            account_name = record.get("SalesOrPurchase/AccountRef/FullName") or record.get(
+                "SalesAndPurchase/IncomeAccountRef/FullName"
+            )
+            account_id = (
+                session.scalar(select(Account.id).where(Account.full_name == account_name)) if account_name else None
+            )
+            item = Item(
+                kind=kind, name=name, name_key=key, unit_price=price,
+                description=record.get("SalesOrPurchase/Desc") or record.get("SalesAndPurchase/SalesDesc") or "",
+                taxable=(record.get("SalesTaxCodeRef/FullName") or "") == "Tax",
+                income_account_id=account_id, active=record.is_active is not False,
+            )  # fmt: skip
+            session.add(item)
+            session.flush()
+        _link(session, "item", item.id, record)
+
+    return handler
+
+
+def _import_customer(uow: UnitOfWork, record: q.Record) -> None:
+    session = uow.session
+    parent_id = record.get("ParentRef/ListID")
+    if parent_id:
+        _import_job(uow, record, parent_id)
+        return
+    name = (record.name or "")[:41]
+    customer = session.scalar(select(Customer).where(Customer.display_name_key == name.strip().lower()))
+    if customer is None:
+        customer = Customer(
+            display_name=name, display_name_key=name.strip().lower(),
+            first_name=(record.get("FirstName") or "")[:25], last_name=(record.get("LastName") or "")[:25],
+            company=(record.get("CompanyName") or "")[:41], home_phone=(record.get("Phone") or "")[:21],
+            mobile_phone=(record.get("Mobile") or "")[:21], work_phone=(record.get("AltPhone") or "")[:21],
+            email=(record.get("Email") or "")[:1023], notes=record.get("Notes") or "",
+            bill_street=(record.get("BillAddress/Addr1") or "")[:41],
+            bill_unit=(record.get("BillAddress/Addr2") or "")[:41],
+            bill_city=(record.get("BillAddress/City") or "")[:31],
+            bill_state=(record.get("BillAddress/State") or "")[:21],
+            bill_zip=(record.get("BillAddress/PostalCode") or "")[:13],
+            active=record.is_active is not False,
+            tax_exempt=(record.get("SalesTaxCodeRef/FullName") or "") == "Non",
+        )  # fmt: skip
+        session.add(customer)
+        session.flush()
+    _link(session, "customer", customer.id, record)
+
+
+def _import_job(uow: UnitOfWork, record: q.Record, parent_list_id: str) -> None:
+    from desktop_app.services import numbering
+    from qbwc_server.mapping import job_qb_name
+
+    session = uow.session
+    customer_id = _linked_id(session, "customer", parent_list_id)
+    if customer_id is None:
+        return  # a job under a sub-job, or a parent we did not import: QuickBooks keeps it
+    name = record.name or ""
+    for job in session.scalars(select(Job).where(Job.customer_id == customer_id)):
+        if job_qb_name(job).lower() == name.lower() or job.name.lower() == name.lower():
+            _link(session, "job", job.id, record)
+            return
+    status = {"InProgress": "in_progress", "Closed": "finished", "Awarded": "scheduled"}.get(
+        record.get("JobStatus") or "", "open"
+    )
+    job = Job(
+        number=numbering.next_job_number(uow), name=name[:41], customer_id=customer_id, status=status,
+        started_on=record.date("JobStartDate"), finished_on=record.date("JobEndDate"),
+    )  # fmt: skip
+    session.add(job)
+    session.flush()
+    _link(session, "job", job.id, record)
+
+
+def _pull_payment(uow: UnitOfWork, record: q.Record) -> None:
+    """A payment entered in QuickBooks against our invoices: record and apply it here, once."""
+    from desktop_app.services import payments
+
+    session = uow.session
+    if _linked_id(session, "payment", record.txn_id) is not None:
+        return  # pulled before, or sent by us
+    if "[JobDesk P" in (record.get("Memo") or ""):
+        return  # ours, sent before its link was stored; the queue's lookup links it
+    applications: list[tuple[int, object]] = []
+    customer_id: int | None = None
+    for line in record.lines("AppliedToTxnRet"):
+        invoice_id = _linked_id(session, "invoice", line.txn_id)
+        amount = line.decimal("Amount")
+        if invoice_id is None or amount is None:
+            continue
+        invoice = session.get(Invoice, invoice_id)
+        if invoice is None or invoice.status == "void":
+            continue
+        customer_id = invoice.customer_id
+        applications.append((invoice_id, min(amount, payments.balance_of(uow, invoice))))
+    applications = [(i, a) for i, a in applications if isinstance(a, Decimal) and a > 0]
+    total = record.total_amount
+    if customer_id is None or total is None or total <= 0 or record.txn_id is None:
+        return  # not for any invoice of ours: stays QuickBooks' business
+    detail = payments.record_payment(
+        uow, customer_id, total, "other", record.date("TxnDate") or datetime.now(UTC).date(),
+        reference=(record.ref_number or "")[:20], memo=f"Entered in QuickBooks. {record.get('Memo') or ''}".strip(),
+        applications=applications,
+    )  # fmt: skip
+    payment = session.get(Payment, detail.id)
+    assert payment is not None
+    payment.origin = "quickbooks"
+    _link(session, "payment", payment.id, record)
+    session.flush()
+    cancel_pending(uow, "payment", payment.id)
+
+
+_HANDLERS = {
+    "import_accounts": _import_account,
+    "import_terms": _import_terms,
+    "import_sales_tax": _import_sales_tax,
+    "import_items_service": _import_item("service"),
+    "import_items_noninventory": _import_item("material"),
+    "import_customers": _import_customer,
+    "pull_payments": _pull_payment,
+}

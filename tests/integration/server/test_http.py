@@ -1,0 +1,212 @@
+"""The server over real HTTP on localhost, driven by the Web Connector simulator (fake engine)."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from desktop_app.db.qbwc_models import WcSession
+from desktop_app.db.uow import Database
+from desktop_app.errors import ValidationError
+from qbwc_server.server import EmbeddedServer
+from qbwc_server.sessions import SessionPolicy
+from qbwc_server.simulator.webconnector import WebConnector, WebConnectorError, envelope
+from tests.qbwc_fakes import PASSWORD, USER, FakeEngine, FakeQuickBooks, set_password
+
+
+@pytest.fixture
+def engine() -> FakeEngine:
+    return FakeEngine(batches=3)
+
+
+@pytest.fixture
+def server(db: Database, engine: FakeEngine) -> Iterator[EmbeddedServer]:
+    set_password(db)
+    with EmbeddedServer(db, "localhost", 0, engine=engine, max_body_bytes=200_000) as running:
+        yield running
+
+
+def connector(server: EmbeddedServer, password: str = PASSWORD, **kwargs: object) -> WebConnector:
+    quickbooks = kwargs.pop("quickbooks", None) or FakeQuickBooks()
+    return WebConnector(server.url, USER, password, quickbooks, **kwargs)  # type: ignore[arg-type]
+
+
+def post(url: str, body: bytes) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "text/xml"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            return reply.status, reply.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_status_and_url(server: EmbeddedServer) -> None:
+    status = server.status
+    assert status.running and status.port > 0
+    assert status.url == f"http://localhost:{status.port}/qbwc"
+
+
+def test_full_session_then_none(server: EmbeddedServer, engine: FakeEngine) -> None:
+    report = connector(server).run_session()
+    assert report.outcome == "done", report.summary()
+    assert report.percents == [33, 66, 100]
+    assert report.calls == [
+        "clientVersion",
+        "authenticate",
+        "sendRequestXML",
+        "receiveResponseXML",
+        "sendRequestXML",
+        "receiveResponseXML",
+        "sendRequestXML",
+        "receiveResponseXML",
+        "closeConnection",
+    ]
+    assert "finished" in report.close_message
+    second = connector(server).run_session()
+    assert second.outcome == "none"
+    assert second.calls == ["clientVersion", "authenticate", "closeConnection"]
+
+
+def test_wrong_password_is_nvu(server: EmbeddedServer) -> None:
+    assert connector(server, password="nope").run_session().outcome == "nvu"
+
+
+def test_old_web_connector_is_refused(server: EmbeddedServer) -> None:
+    report = connector(server, version="2.0.0.1").run_session()
+    assert report.outcome == "client_refused" and "too old" in report.last_error
+
+
+def test_concurrent_session_is_busy(server: EmbeddedServer) -> None:
+    first = connector(server)
+    result = first.call("authenticate", ("strUserName", USER), ("strPassword", PASSWORD))
+    assert [s.text or "" for s in result][1] == ""
+    assert connector(server).run_session().outcome == "busy"
+
+
+def test_hresult_error_path(server: EmbeddedServer, engine: FakeEngine) -> None:
+    class Broken(FakeQuickBooks):
+        def process(self, request_xml: str) -> str:
+            if "HostQueryRq" in request_xml:
+                return super().process(request_xml)
+            raise RuntimeError("QuickBooks found an error when parsing the provided XML text stream.")
+
+    report = connector(server, quickbooks=Broken()).run_session()
+    assert report.outcome == "error"
+    assert report.percents == [-1]
+    assert "QuickBooks could not process" in report.last_error and "0x80040400" in report.last_error
+    assert any(call[0] == "fail_batch" for call in engine.calls)
+
+
+def test_connection_error_path(server: EmbeddedServer, db: Database) -> None:
+    report = connector(server, open_error=("0x80040408", "Could not start QuickBooks.")).run_session()
+    assert report.outcome == "connection_error" and report.last_error == ""
+    with db.reader() as uow:
+        row = uow.session.scalars(select(WcSession)).one()
+        assert row.state == "failed" and "Could not start QuickBooks" in row.last_error
+
+
+def test_different_company_file_is_refused(server: EmbeddedServer, engine: FakeEngine) -> None:
+    assert connector(server, company_file=r"C:\Books\practice.qbw").run_session().outcome == "done"
+    engine.batches += 1
+    report = connector(
+        server, quickbooks=FakeQuickBooks(company="Someone Else LLC"), company_file=r"C:\Books\other.qbw"
+    ).run_session()
+    assert report.outcome == "error"
+    assert "Someone Else LLC" in report.last_error and "sent nothing" in report.last_error
+
+
+def test_oversized_body_is_refused(server: EmbeddedServer) -> None:
+    body = envelope("clientVersion", [("strVersion", "9" * 300_000)])
+    status, data = post(server.url, body)
+    assert status == 413  # waitress' own limit or ours: refused before any parsing
+
+
+def test_malformed_envelope_and_dtd(server: EmbeddedServer) -> None:
+    status, data = post(server.url, b"<soap:Envelope><unclosed>")
+    assert status == 500 and b"Fault" in data and b"Traceback" not in data
+    evil = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+        + envelope("clientVersion", [("strVersion", "&e;")]).split(b"?>", 1)[1]
+    )
+    status, data = post(server.url, evil)
+    assert status == 500 and b"DOCTYPE" in data and b"root:" not in data
+
+
+def test_support_page_and_wsdl(server: EmbeddedServer) -> None:
+    support = server.url.rsplit("/", 1)[0] + "/support"
+    with urllib.request.urlopen(support, timeout=30) as reply:
+        assert reply.status == 200 and b"JobDesk" in reply.read()
+    with urllib.request.urlopen(server.url + "?wsdl", timeout=30) as reply:
+        assert b"wsdl:definitions" in reply.read()
+
+
+def test_simulator_refuses_plain_http_to_an_ip() -> None:
+    with pytest.raises(WebConnectorError):
+        WebConnector("http://127.0.0.1:8089/qbwc", USER, PASSWORD)
+
+
+def test_ticket_survives_a_server_restart(db: Database, engine: FakeEngine) -> None:
+    set_password(db)
+    first = EmbeddedServer(db, "localhost", 0, engine=engine)
+    first.start()
+    try:
+        wc = WebConnector(first.url, USER, PASSWORD, FakeQuickBooks())
+        answer = wc.call("authenticate", ("strUserName", USER), ("strPassword", PASSWORD))
+        ticket = answer[0].text or ""
+    finally:
+        first.stop()
+    server = EmbeddedServer(db, "localhost", 0, engine=engine)
+    server.start()
+    try:
+        wc = WebConnector(server.url, USER, PASSWORD, FakeQuickBooks())
+        hcp = FakeQuickBooks().process(
+            '<?xml version="1.0"?><QBXML><QBXMLMsgsRq><HostQueryRq requestID="1"/></QBXMLMsgsRq></QBXML>'
+        )
+        request = wc.call(
+            "sendRequestXML",
+            ("ticket", ticket),
+            ("strHCPResponse", hcp),
+            ("strCompanyFileName", "C:\\a.qbw"),
+            ("qbXMLCountry", "US"),
+            ("qbXMLMajorVers", 13),
+            ("qbXMLMinorVers", 0),
+        ).text
+        assert request and "CustomerQueryRq" in request
+    finally:
+        server.stop()
+
+
+def test_embedded_server_lifecycle(db: Database, engine: FakeEngine) -> None:
+    server = EmbeddedServer(db, "localhost", 0, engine=engine)
+    assert not server.status.running
+    status = server.start()
+    assert server.start() == status  # idempotent
+    busy_port = EmbeddedServer(db, "127.0.0.1", status.port, engine=engine)
+    with pytest.raises(ValidationError):
+        busy_port.start()
+    assert "could not listen" in busy_port.status.error
+    assert not server.stop().running
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(status.url.replace("/qbwc", "/support"), timeout=5)
+
+
+def test_tls_without_cheroot_says_what_to_do(db: Database, engine: FakeEngine) -> None:
+    try:
+        import cheroot  # noqa: F401
+    except ImportError:
+        server = EmbeddedServer(db, "localhost", 0, engine=engine, certfile="/nonexistent.pem")
+        with pytest.raises(ValidationError, match="TLS proxy"):
+            server.start()
+    else:  # pragma: no cover
+        pytest.skip("cheroot installed")
+
+
+def test_policy_is_configurable(db: Database, engine: FakeEngine) -> None:
+    set_password(db)
+    with EmbeddedServer(db, "localhost", 0, engine=engine, policy=SessionPolicy(max_failures=1)) as server:
+        assert connector(server, password="bad").run_session().outcome == "nvu"
+        assert connector(server).run_session().outcome == "nvu"  # rate-limited

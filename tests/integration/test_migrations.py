@@ -1,0 +1,134 @@
+"""Schema migrations on SQLite: empty → head, refusing newer databases, backups first."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from desktop_app.db import all_models, migrate
+from desktop_app.db.base import Base
+from desktop_app.db.engine import create_db_engine
+from desktop_app.db.migrate import DatabaseTooNew, head_revision, upgrade_to_head
+from desktop_app.db.open import open_database
+
+
+def _dump(path: Path) -> list[tuple[str, ...]]:
+    connection = sqlite3.connect(path)
+    try:
+        return list(connection.iterdump())  # type: ignore[arg-type]
+    finally:
+        connection.close()
+
+
+def test_empty_database_migrates_to_head_matching_the_models(tmp_path: Path) -> None:
+    all_models.load()
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'new.sqlite'}")
+    try:
+        backup = upgrade_to_head(engine)
+        assert backup is None, "a brand-new database has nothing to back up"
+        with engine.connect() as connection:
+            assert (
+                connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+                == head_revision()
+            )
+            tables = set(inspect(connection).get_table_names())
+            assert {t.name for t in Base.metadata.sorted_tables} <= tables
+            # The migration and the models describe the same schema: nothing left to autogenerate.
+            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            assert differences == []
+        assert upgrade_to_head(engine) is None, "upgrading an up-to-date database is a no-op"
+    finally:
+        engine.dispose()
+
+
+def test_database_from_a_newer_version_is_refused_and_left_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "company.sqlite"
+    open_database(f"sqlite:///{path}").dispose()
+    connection = sqlite3.connect(path)
+    connection.execute("UPDATE alembic_version SET version_num = 'ffff_from_the_future'")
+    connection.execute("INSERT INTO settings (key, value) VALUES ('company.name', 'Future Co')")
+    connection.commit()
+    connection.close()
+    before = _dump(path)
+    engine = create_db_engine(f"sqlite:///{path}")
+    try:
+        with pytest.raises(DatabaseTooNew, match="newer version of JobDesk"):
+            upgrade_to_head(engine, backup_dir=tmp_path / "backups")
+    finally:
+        engine.dispose()
+    assert _dump(path) == before
+    assert not (tmp_path / "backups").exists()
+
+
+NEXT_REVISION = """
+from alembic import op
+import sqlalchemy as sa
+
+revision = "9999_test_next"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table("test_upgrade_marker", sa.Column("id", sa.Integer, primary_key=True))
+
+
+def downgrade():
+    op.drop_table("test_upgrade_marker")
+"""
+
+
+def test_upgrading_an_existing_file_makes_a_backup_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "company.sqlite"
+    open_database(f"sqlite:///{path}").dispose()
+    connection = sqlite3.connect(path)
+    connection.execute("INSERT INTO settings (key, value) VALUES ('company.name', 'Backed Up Co')")
+    connection.commit()
+    connection.close()
+    shipped_head = head_revision()
+    # A newer JobDesk: the shipped migrations plus one more revision.
+    scripts = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    (scripts / "versions" / "9999_test_next.py").write_text(NEXT_REVISION.format(head=shipped_head))
+
+    def newer_config() -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(scripts))
+        return config
+
+    monkeypatch.setattr(migrate, "alembic_config", newer_config)
+    engine = create_db_engine(f"sqlite:///{path}")
+    try:
+        backup = upgrade_to_head(engine, backup_dir=tmp_path / "backups")
+    finally:
+        engine.dispose()
+    assert backup is not None and backup.parent == tmp_path / "backups" and backup.exists()
+    saved = sqlite3.connect(backup)
+    try:
+        # The copy is the file as it was before the upgrade, with the user's data in it.
+        assert saved.execute("SELECT version_num FROM alembic_version").fetchone() == (shipped_head,)
+        assert saved.execute("SELECT value FROM settings WHERE key = 'company.name'").fetchone() == (
+            "Backed Up Co",
+        )
+        tables = {row[0] for row in saved.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "test_upgrade_marker" not in tables
+    finally:
+        saved.close()
+    upgraded = sqlite3.connect(path)
+    try:
+        assert upgraded.execute("SELECT version_num FROM alembic_version").fetchone() == ("9999_test_next",)
+        assert upgraded.execute("SELECT value FROM settings WHERE key = 'company.name'").fetchone() == (
+            "Backed Up Co",
+        )
+    finally:
+        upgraded.close()
