@@ -103,9 +103,16 @@ def support_page(app_url: str = "") -> bytes:
 class QbwcWsgiApp:
     """Routing, the size limit and the hostile-XML wall, in front of spyne."""
 
-    def __init__(self, soap_app: WsgiApp, *, max_body_bytes: int = DEFAULT_MAX_BODY) -> None:
+    def __init__(
+        self,
+        soap_app: WsgiApp,
+        *,
+        max_body_bytes: int = DEFAULT_MAX_BODY,
+        sessions: WebConnectorSessions | None = None,
+    ) -> None:
         self.soap_app = soap_app
         self.max_body_bytes = max_body_bytes
+        self.sessions = sessions
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -197,7 +204,7 @@ def make_app(
 
         engine = SyncEngine(db)
     sessions = WebConnectorSessions(db, engine, policy)
-    return QbwcWsgiApp(make_wsgi_app(sessions), max_body_bytes=max_body_bytes)
+    return QbwcWsgiApp(make_wsgi_app(sessions), max_body_bytes=max_body_bytes, sessions=sessions)
 
 
 # -- running it ----------------------------------------------------------------------------------------
@@ -363,6 +370,10 @@ class EmbeddedServer:
                 )
                 raise ValidationError("qbwc.port", self._status.error) from exc
             self._runner = runner
+            if isinstance(self.app, QbwcWsgiApp) and self.app.sessions is not None:
+                abandoned = self.app.sessions.abandon_active()
+                if abandoned:
+                    log.info("%d Web Connector session(s) of the previous run were closed", abandoned)
             scheme = "https" if self.certfile else "http"
             shown_host = "localhost" if host in ("127.0.0.1", "::1") else host
             self._status = ServerStatus(

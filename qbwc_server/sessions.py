@@ -275,6 +275,23 @@ class WebConnectorSessions:
         self.policy = policy or SessionPolicy()
         self.clock = clock
 
+    def abandon_active(self) -> int:
+        """Called when the server starts: sessions of a previous run cannot continue.
+
+        Their Web Connector lost its connection; it gets a graceful "expired" answer if it
+        calls again, and the engine verifies what they sent when the next session starts.
+        Without this, a crash in the middle of a session would make us answer "busy".
+        """
+        now = self.clock()
+        with self.db.uow() as uow:
+            rows = list(uow.session.scalars(select(WcSession).where(WcSession.state == WC_ACTIVE)))
+            for row in rows:
+                row.state = WC_ABANDONED
+                row.closed_at = now
+                row.last_error = row.last_error or "JobDesk was restarted during this sync session."
+            uow.commit()
+        return len(rows)
+
     # serverVersion / clientVersion ---------------------------------------------------------------
 
     def server_version(self) -> str:

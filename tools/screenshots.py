@@ -1,6 +1,6 @@
 """Render every main screen of JobDesk with the demo company to PNG files (offscreen).
 
-    python tools/screenshots.py [output-folder]      (default: screenshots/)
+python tools/screenshots.py [output-folder]      (default: screenshots/)
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QWidget
 
-from desktop_app.db.open import open_database  # noqa: E402
-from desktop_app.db.uow import Actor  # noqa: E402
+from desktop_app.db.open import open_database
+from desktop_app.db.uow import Actor
 
 
 def settle(app: QApplication) -> None:

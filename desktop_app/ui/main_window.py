@@ -6,7 +6,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Protocol, cast
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -243,7 +243,7 @@ class MainWindow(QMainWindow):
         geometry = self.ctx.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)  # type: ignore[arg-type]
-        QTimer.singleShot(0, self.sync_bar.refresh)
+        self.sync_bar._changed("start")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.ctx.settings.setValue("window/geometry", self.saveGeometry())

@@ -111,11 +111,15 @@ class SyncStatusBar(QStatusBar):
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
+        self._soon = QTimer(self)
+        self._soon.setSingleShot(True)
+        self._soon.setInterval(0)
+        self._soon.timeout.connect(self.refresh)
         ctx.changed.connect(self._changed)
         self.overview: SyncOverview | None = None
 
     def _changed(self, kind: str) -> None:
-        QTimer.singleShot(0, self.refresh)
+        self._soon.start()
 
     def stop(self) -> None:
         self._timer.stop()

@@ -25,6 +25,10 @@ class PageLike(Protocol):
     def rows(self) -> Sequence[Any]: ...
 
     @property
+    def started(self) -> bool:
+        return self._started
+
+    @property
     def total(self) -> int: ...
 
 
@@ -128,6 +132,10 @@ class PagedTableModel(QAbstractTableModel):
         return -1
 
     # -- rows ---------------------------------------------------------------------------
+    @property
+    def started(self) -> bool:
+        return self._started
+
     @property
     def total(self) -> int:
         return self._total

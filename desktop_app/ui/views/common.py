@@ -53,5 +53,5 @@ def open_dialog(owner: Any, dialog: Any) -> Any:
 
 def refresh_on(ctx: AppContext, page: Any, *kinds: str) -> None:
     """Reload ``page`` when an action changed one of ``kinds``."""
-    wanted = set(kinds)
-    ctx.changed.connect(lambda kind: page.refresh() if kind in wanted and page.model._started else None)
+    page.refresh_kinds = set(kinds)
+    ctx.changed.connect(page.refresh_if_changed)

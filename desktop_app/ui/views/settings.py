@@ -192,8 +192,18 @@ class SettingsView(QWidget):
             return True
 
         def apply(uow: Any) -> None:
+            from desktop_app.services import numbering
+
             for key, value in changed.items():
-                svc.set_setting(uow, key, value)
+                if key.startswith("numbering."):
+                    svc.set_setting(
+                        uow,
+                        key,
+                        value,
+                        validate=lambda u, v, k=key: numbering.validate_numbering_setting(u, k, v),
+                    )
+                else:
+                    svc.set_setting(uow, key, value)
 
         def on_validation(exc: ValidationError) -> bool:
             return self.errors.show(exc)

@@ -89,6 +89,7 @@ class ListPage(QWidget):
         self._settings = settings
         self._noun = noun
         self.model = PagedTableModel(columns, fetch)
+        self.refresh_kinds: set[str] = set()
         if default_sort:
             self.model.sort_key, self.model.descending = default_sort
 
@@ -179,6 +180,11 @@ class ListPage(QWidget):
             row = self.model.find_row(selected)
             if row >= 0:
                 self.table.selectRow(row)
+
+    def refresh_if_changed(self, kind: str) -> None:
+        """Slot for ``AppContext.changed``: reload when a kind this list shows changed."""
+        if kind in self.refresh_kinds and self.model.started:
+            self.refresh()
 
     def current_id(self) -> int | None:
         index = self.table.currentIndex()

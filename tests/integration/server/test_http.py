@@ -121,7 +121,7 @@ def test_different_company_file_is_refused(server: EmbeddedServer, engine: FakeE
 
 def test_oversized_body_is_refused(server: EmbeddedServer) -> None:
     body = envelope("clientVersion", [("strVersion", "9" * 300_000)])
-    status, data = post(server.url, body)
+    status, _ = post(server.url, body)
     assert status == 413  # waitress' own limit or ours: refused before any parsing
 
 
@@ -149,7 +149,7 @@ def test_simulator_refuses_plain_http_to_an_ip() -> None:
         WebConnector("http://127.0.0.1:8089/qbwc", USER, PASSWORD)
 
 
-def test_ticket_survives_a_server_restart(db: Database, engine: FakeEngine) -> None:
+def test_a_restart_ends_open_sessions_gracefully(db: Database, engine: FakeEngine) -> None:
     set_password(db)
     first = EmbeddedServer(db, "localhost", 0, engine=engine)
     first.start()
@@ -166,6 +166,7 @@ def test_ticket_survives_a_server_restart(db: Database, engine: FakeEngine) -> N
         hcp = FakeQuickBooks().process(
             '<?xml version="1.0"?><QBXML><QBXMLMsgsRq><HostQueryRq requestID="1"/></QBXMLMsgsRq></QBXML>'
         )
+        assert connector(server).run_session().outcome == "done"  # not "busy"
         request = wc.call(
             "sendRequestXML",
             ("ticket", ticket),
@@ -175,7 +176,8 @@ def test_ticket_survives_a_server_restart(db: Database, engine: FakeEngine) -> N
             ("qbXMLMajorVers", 13),
             ("qbXMLMinorVers", 0),
         ).text
-        assert request and "CustomerQueryRq" in request
+        assert request is None or request == ""  # the old ticket gets a graceful empty answer
+        assert "restarted" in (wc.call("getLastError", ("ticket", ticket)).text or "")
     finally:
         server.stop()
 
