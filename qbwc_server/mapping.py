@@ -66,10 +66,25 @@ JOB_STATUS = {
 }
 
 
+LINK_CACHE = "jobdesk_link_cache"
+
+
 def link_of(session: Session, entity_type: str, entity_id: int) -> QbLink | None:
-    return session.scalar(
+    """The record's link. While a batch is planned, lookups are remembered (hits and misses)."""
+    cache: dict[tuple[str, int], QbLink | None] | None = session.info.get(LINK_CACHE)
+    if cache is not None and (entity_type, entity_id) in cache:
+        return cache[(entity_type, entity_id)]
+    link = session.scalar(
         select(QbLink).where(QbLink.entity_type == entity_type, QbLink.entity_id == entity_id)
     )
+    if cache is not None:
+        cache[(entity_type, entity_id)] = link
+    return link
+
+
+def remember_links(session: Session) -> None:
+    """Turn on the per-transaction link cache (the planner's many lookups, one query each)."""
+    session.info.setdefault(LINK_CACHE, {})
 
 
 def _opt(value: str) -> str | None:

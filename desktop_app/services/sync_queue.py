@@ -95,7 +95,8 @@ def enqueue_in(
         action=action,
         state="queued",
         pending_key=pending_key(entity_type, entity_id, action),
-        rank=RANK[rank_key],
+        # Pulling payments runs last, after the session's own payments went out.
+        rank=70 if action == "pull_payments" else RANK[rank_key],
         urgent=urgent,
     )
     session.add(item)

@@ -23,12 +23,15 @@ from desktop_app.db.uow import Database
 from desktop_app.errors import QbxmlError
 from desktop_app.services import settings
 from desktop_app.services.sync_queue import enqueue_in
+from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import plan
 from qbwc_server.sync.apply import finish, requeue
 from qbwc_server.sync.apply import apply_result as apply_one
 from qbwc_server.sync.plan import LIST_TYPES, Built, NothingToSend
 
+#: An item whose dependency waits on a person is looked at again after this long.
+WAIT_FOR_PERSON = timedelta(minutes=5)
 #: Items that were sent and never answered come back as these phases.
 RECOVERY_PHASE = {"add": "verify", "check": "check", "verify": "verify", "claim": "claim"}
 
@@ -216,8 +219,9 @@ class SyncEngine:
     # -- batches ---------------------------------------------------------------------------
 
     def _anything_sendable(self) -> bool:
+        """Is any queued item ready to go? (Bounded: a long blocked queue must not cost seconds.)"""
         with self.db.uow() as uow:
-            chosen = self._plan_batch(uow.session, Limits(max_requests=1), dry_run=True)
+            chosen = self._plan_batch(uow.session, Limits(max_requests=1), dry_run=True, scan_limit=200)
             uow.rollback()
             return bool(chosen)
 
@@ -243,8 +247,10 @@ class SyncEngine:
             query = query.with_for_update(skip_locked=True)
         yield from session.scalars(query)
 
-    def _plan_batch(self, session: Session, limits: Limits, *, dry_run: bool = False) -> list[tuple[SyncItem, Built]]:
-        self._enqueue_missing_dependencies(session)
+    def _plan_batch(
+        self, session: Session, limits: Limits, *, dry_run: bool = False, scan_limit: int | None = None
+    ) -> list[tuple[SyncItem, Built]]:
+        m.remember_links(session)
         chosen: list[tuple[SyncItem, Built]] = []
         in_batch: set[tuple[str, int]] = set()
         busy: set[tuple[str, int | None]] = {
@@ -254,16 +260,16 @@ class SyncEngine:
             )
         }
         size = 0
+        scanned = 0
         for item in self._candidates(session):
-            if len(chosen) >= limits.max_requests:
+            if len(chosen) >= limits.max_requests or (scan_limit is not None and scanned >= scan_limit):
                 break
+            scanned += 1
             key = (item.entity_type, item.entity_id)
             if key in busy and item.entity_type != "import":
                 continue
-            blocked = self._blocked(session, item, in_batch)
+            blocked = self._blocked(session, item, in_batch, dry_run=dry_run)
             if blocked is not None:
-                if not dry_run:
-                    item.note = blocked
                 continue
             request_id = f"{item.id}-{item.attempts + 1}"
             try:
@@ -276,72 +282,64 @@ class SyncEngine:
                 if not dry_run:
                     self._unmappable(session, item, error)
                 continue
+            if dry_run:
+                return [(item, built)]
             xml_size = len(plan.to_xml(built.element))
             if chosen and size + xml_size > limits.max_bytes:
                 break
             size += xml_size
-            if not dry_run:
-                item.attempts += 1
-                item.request_id = request_id
+            item.attempts += 1
+            item.request_id = request_id
             chosen.append((item, built))
             busy.add(key)
             if item.entity_type in LIST_TYPES and built.phase == "add" and item.entity_id is not None:
                 in_batch.add((item.entity_type, item.entity_id))
         return chosen
 
-    def _blocked(self, session: Session, item: SyncItem, in_batch: set[tuple[str, int]]) -> str | None:
-        """Why the item must wait, in plain words; None when it can go now."""
+    def _blocked(
+        self, session: Session, item: SyncItem, in_batch: set[tuple[str, int]], *, dry_run: bool
+    ) -> str | None:
+        """Why the item must wait, in plain words; None when it can go now.
+
+        A dependency nobody queued yet is queued here (a customer before its jobs, jobs
+        and items before invoices); it goes in a later batch, and the item after it.
+        """
         if item.action in ("void", "delete"):
             assert item.entity_id is not None
-            if session.scalar(
-                select(QbLink.id).where(QbLink.entity_type == item.entity_type, QbLink.entity_id == item.entity_id)
-            ) is None:
-                return "Waiting until the record itself has reached QuickBooks."
+            if m.link_of(session, item.entity_type, item.entity_id) is None:
+                return self._wait(item, "Waiting until the record itself has reached QuickBooks.", dry_run)
             return None
         lists, txns = plan.dependencies(session, item)
         for dep in lists + txns:
-            if _linked(session, dep):
+            if m.link_of(session, dep[0], dep[1]) is not None:
                 continue
             if dep in lists and dep in in_batch:
                 continue
-            waiting = session.scalar(
+            pending = session.scalar(
                 select(SyncItem).where(
-                    SyncItem.entity_type == dep[0], SyncItem.entity_id == dep[1],
-                    SyncItem.action == "upsert", SyncItem.state.in_(("attention", "error")),
+                    SyncItem.entity_type == dep[0], SyncItem.entity_id == dep[1], SyncItem.action == "upsert",
+                    SyncItem.state.in_(("queued", "sent", "attention", "error")),
                 )
             )  # fmt: skip
             label = plan.label_of(session, dep[0], dep[1])
-            item.depends_on = json.dumps([list(dep)])
-            if waiting is not None:
-                return f"Waiting for {label}, which needs attention: {waiting.note}"
-            return f"Waiting for {label} to reach QuickBooks first."
+            if pending is None and not dry_run:
+                enqueue_in(session, dep[0], dep[1])
+            if not dry_run:
+                item.depends_on = json.dumps([list(dep)])
+            if pending is not None and pending.state in ("attention", "error"):
+                # Nothing will change until a person acts on the dependency; look again later
+                # (resolving an alert wakes every waiting item at once).
+                if not dry_run:
+                    item.next_attempt_at = _now() + WAIT_FOR_PERSON
+                return self._wait(item, f"Waiting for {label}, which needs attention: {pending.note}", dry_run)
+            return self._wait(item, f"Waiting for {label} to reach QuickBooks first.", dry_run)
         return None
 
-    def _enqueue_missing_dependencies(self, session: Session) -> None:
-        """A customer before its jobs, jobs and items before invoices: queue what is missing."""
-        pending = {
-            (row.entity_type, row.entity_id)
-            for row in session.execute(
-                select(SyncItem.entity_type, SyncItem.entity_id).where(
-                    SyncItem.action == "upsert", SyncItem.state.in_(("queued", "sent", "attention", "error"))
-                )
-            )
-        }
-        queued = list(
-            session.scalars(
-                select(SyncItem).where(SyncItem.state == "queued", SyncItem.action == "upsert")
-                .order_by(SyncItem.rank, SyncItem.id)
-            )
-        )  # fmt: skip
-        frontier = list(queued)
-        while frontier:
-            item = frontier.pop()
-            lists, txns = plan.dependencies(session, item)
-            for dep in lists + txns:
-                if dep in pending or _linked(session, dep):
-                    continue
-                pending.add(dep)
-                frontier.append(enqueue_in(session, dep[0], dep[1]))
+    @staticmethod
+    def _wait(item: SyncItem, note: str, dry_run: bool) -> str:
+        if not dry_run:
+            item.note = note
+        return note
 
     def _unmappable(self, session: Session, item: SyncItem, error: Exception) -> None:
         from qbwc_server.sync.alerts import raise_alert
@@ -356,12 +354,6 @@ class SyncEngine:
             tried="Prepared the request; nothing was sent.",
             resolutions=("edit", "retry", "dismiss"),
         )
-
-
-def _linked(session: Session, dep: tuple[str, int]) -> bool:
-    return session.scalar(
-        select(QbLink.id).where(QbLink.entity_type == dep[0], QbLink.entity_id == dep[1])
-    ) is not None
 
 
 def _parse_time(text: str) -> datetime | None:

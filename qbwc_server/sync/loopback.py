@@ -32,6 +32,9 @@ def run_session(
     """One Web Connector session: batches until the engine says 100 % (or an answer is lost)."""
     from qbwc_server.simulator import ResponseLostError
 
+    if not engine.has_work():
+        # What authenticate answers "none" to: the Web Connector does not even start.
+        return LoopbackReport(0, 0, 100)
     ticket = ticket or secrets.token_hex(16)
     engine.start_session(ticket)
     round_trips = requests = 0
