@@ -4,4 +4,6 @@ from __future__ import annotations
 
 
 def load() -> None:
-    from desktop_app.db import models, qbwc_models, sync_models  # noqa: F401
+    from desktop_app.db import append_only, models, qbwc_models, sync_models, user_models  # noqa: F401
+
+    append_only.install()

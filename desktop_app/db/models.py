@@ -318,6 +318,8 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     user_name: Mapped[str] = mapped_column(String(60), default="system", index=True)
+    #: The signed-in user (None for the system and the sync engine); the name is kept as it was.
+    user_id: Mapped[int | None] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(30))
     entity_type: Mapped[str] = mapped_column(String(20))
     entity_id: Mapped[int | None] = mapped_column(Integer)

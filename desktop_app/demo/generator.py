@@ -90,7 +90,8 @@ def _company_settings(uow: UnitOfWork) -> None:
     settings.set_setting(uow, "company.phone", "(916) 555-0142")
     settings.set_setting(uow, "company.email", "office@summitridge.example")
     settings.set_setting(uow, "numbering.progress", True)
-    settings.set_setting(uow, "tax.default_rate", Decimal("7.25"))
+    # The practice company (QuickBooks simulator) charges 8.25 % "State Tax" too.
+    settings.set_setting(uow, "tax.default_rate", Decimal("8.25"))
     settings.set_setting(uow, "tax.item_name", "State Tax")
     for name in ("Construction Income", "Materials Income"):
         if uow.session.scalar(select(Account.id).where(Account.full_name == name)) is None:

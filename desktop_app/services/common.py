@@ -109,6 +109,7 @@ def audit(
     uow.session.add(
         AuditEntry(
             user_name=uow.actor.name,
+            user_id=uow.actor.user_id,
             action=action,
             entity_type=entity_type,
             entity_id=entity_id,

@@ -66,6 +66,7 @@ SPECS: dict[str, SettingSpec] = _specs(
         "sync.batch_max_bytes", "Batch size (bytes)", 500_000, admin_only=True, minimum=10_000, maximum=20_000_000
     ),
     SettingSpec("sync.office_may_sync_now", "Office users may press Sync now", True, admin_only=True),
+    SettingSpec("users.auto_sign_in", "Sign in automatically on a one-user PC", True, admin_only=True),
     SettingSpec("qbwc.username", "Web Connector user name", "jobdesk", admin_only=True, max_length=60),
     SettingSpec("qbwc.password_hash", "Web Connector password", "", admin_only=True, secret=True, max_length=500),
     SettingSpec("qbwc.port", "Server port", 8089, admin_only=True, minimum=1024, maximum=65535),

@@ -19,12 +19,20 @@ from desktop_app.db.sync_models import SyncItem
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync.alerts import explain, raise_alert
-from qbwc_server.sync.plan import label_of
+from desktop_app.services.sync_queue import label_of
 
 LOCK_CODES = frozenset({3175, 3176, 3180})
 #: A lock is retried in later sessions with growing waits; only a lasting one alerts.
 LOCK_ALERT_AFTER = 5
 ITEM_RET_KIND = {"service": "ItemServiceRet", "material": "ItemNonInventoryRet"}
+
+
+def invoice_total(record: q.Record) -> Decimal | None:
+    """An InvoiceRet carries no total: it is the subtotal plus the sales tax."""
+    subtotal = record.subtotal
+    if subtotal is None:
+        return None
+    return subtotal + (record.decimal("SalesTaxTotal") or Decimal("0.00"))
 
 
 def now() -> datetime:
@@ -216,7 +224,7 @@ def _on_invoice_lookup(session: Session, item: SyncItem, records: list[q.Record]
         finish(item, "Found in QuickBooks after a lost answer: linked, not added again.")
         return
     other = matching[0] if matching else records[0]
-    same_amount = other.total_amount == expected
+    same_amount = invoice_total(other) == expected
     resolutions = ["renumber", "send_anyway", "dismiss"]
     if matching and same_amount:
         resolutions.insert(1, "link")
@@ -229,7 +237,7 @@ def _on_invoice_lookup(session: Session, item: SyncItem, records: list[q.Record]
         message=(
             f"{label} was not sent: QuickBooks already has an invoice numbered {invoice.number} "
             f"(customer {other.get('CustomerRef/FullName') or 'unknown'}, "
-            f"total ${other.total_amount or Decimal(0):,.2f}). Sending ours would create two invoices "
+            f"total ${invoice_total(other) or Decimal(0):,.2f}). Sending ours would create two invoices "
             "with the same number. Renumber ours, link to the QuickBooks invoice if it is the same "
             "one, or send anyway."
         ),
@@ -239,7 +247,7 @@ def _on_invoice_lookup(session: Session, item: SyncItem, records: list[q.Record]
             "qb_txn_id": other.txn_id,
             "qb_edit_sequence": other.edit_sequence,
             "qb_customer": other.get("CustomerRef/FullName"),
-            "qb_total": str(other.total_amount),
+            "qb_total": str(invoice_total(other)),
         },
     )
 
@@ -408,7 +416,7 @@ def _compare_totals(session: Session, item: SyncItem, record: q.Record) -> None:
     ):
         if m.link_of(session, "payment", application.payment_id) is not None:
             applied_in_qb += application.amount
-    qb_total = record.total_amount
+    qb_total = invoice_total(record)
     qb_balance = record.balance_remaining
     expected_balance = expected_total - applied_in_qb
     problems = []

@@ -22,7 +22,7 @@ from desktop_app.db.sync_models import SyncBatch, SyncItem
 from desktop_app.db.uow import Database
 from desktop_app.errors import QbxmlError
 from desktop_app.services import settings
-from desktop_app.services.sync_queue import enqueue_in
+from desktop_app.services.sync_queue import enqueue_in, label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import plan
@@ -51,6 +51,7 @@ class SyncEngine:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._queued_dependency = False
 
     # -- is there anything to do? ----------------------------------------------------------
 
@@ -261,9 +262,36 @@ class SyncEngine:
         }
         size = 0
         scanned = 0
-        for item in self._candidates(session):
-            if len(chosen) >= limits.max_requests or (scan_limit is not None and scanned >= scan_limit):
+        # A dependency found missing is queued during the pass; another pass lets it (and
+        # what waits for it) join this same batch, in order, instead of the next one.
+        for _ in range(3):
+            self._queued_dependency = False
+            full = self._plan_pass(session, limits, chosen, in_batch, busy, dry_run, scan_limit, size, scanned)
+            if dry_run and chosen:
+                return chosen
+            if full or not self._queued_dependency:
                 break
+        return chosen
+
+    def _plan_pass(
+        self,
+        session: Session,
+        limits: Limits,
+        chosen: list[tuple[SyncItem, Built]],
+        in_batch: set[tuple[str, int]],
+        busy: set[tuple[str, int | None]],
+        dry_run: bool,
+        scan_limit: int | None,
+        size: int,
+        scanned: int,
+    ) -> bool:
+        """One walk through the queue in order; True when the batch is full."""
+        size = sum(len(plan.to_xml(built.element)) for _, built in chosen)
+        for item in self._candidates(session):
+            if len(chosen) >= limits.max_requests:
+                return True
+            if scan_limit is not None and scanned >= scan_limit:
+                return True
             scanned += 1
             key = (item.entity_type, item.entity_id)
             if key in busy and item.entity_type != "import":
@@ -283,10 +311,11 @@ class SyncEngine:
                     self._unmappable(session, item, error)
                 continue
             if dry_run:
-                return [(item, built)]
+                chosen.append((item, built))
+                return True
             xml_size = len(plan.to_xml(built.element))
             if chosen and size + xml_size > limits.max_bytes:
-                break
+                return True
             size += xml_size
             item.attempts += 1
             item.request_id = request_id
@@ -294,7 +323,7 @@ class SyncEngine:
             busy.add(key)
             if item.entity_type in LIST_TYPES and built.phase == "add" and item.entity_id is not None:
                 in_batch.add((item.entity_type, item.entity_id))
-        return chosen
+        return False
 
     def _blocked(
         self, session: Session, item: SyncItem, in_batch: set[tuple[str, int]], *, dry_run: bool
@@ -321,9 +350,10 @@ class SyncEngine:
                     SyncItem.state.in_(("queued", "sent", "attention", "error")),
                 )
             )  # fmt: skip
-            label = plan.label_of(session, dep[0], dep[1])
+            label = label_of(session, dep[0], dep[1])
             if pending is None and not dry_run:
                 enqueue_in(session, dep[0], dep[1])
+                self._queued_dependency = True
             if not dry_run:
                 item.depends_on = json.dumps([list(dep)])
             if pending is not None and pending.state in ("attention", "error"):
@@ -344,7 +374,7 @@ class SyncEngine:
     def _unmappable(self, session: Session, item: SyncItem, error: Exception) -> None:
         from qbwc_server.sync.alerts import raise_alert
 
-        label = plan.label_of(session, item.entity_type, item.entity_id)
+        label = label_of(session, item.entity_type, item.entity_id)
         raise_alert(
             session,
             item,

@@ -42,11 +42,6 @@ FIRST_RUN = (
 )  # fmt: skip
 
 
-def start_first_run_import(session: Session) -> list[int]:
-    """Queue the first-run import (accounts, terms, tax items, items, customers and jobs)."""
-    return [enqueue_in(session, "import", None, action).id for action in FIRST_RUN]
-
-
 def queue_payment_pull(session: Session) -> None:
     """Pull payments entered in QuickBooks, if any invoice of ours is there to receive them."""
     if session.scalar(select(QbLink.id).where(QbLink.entity_type == "invoice").limit(1)) is not None:

@@ -50,31 +50,6 @@ def setting(session: Session, key: str, default: str = "") -> str:
     return row.value if row is not None else default
 
 
-def label_of(session: Session, entity_type: str, entity_id: int | None) -> str:
-    """How a person recognises the record: "Invoice 1003", "Customer Smith, Ann"."""
-    if entity_id is None:
-        return entity_type.replace("_", " ").capitalize()
-    if entity_type == "customer":
-        c = session.get(Customer, entity_id)
-        return f"Customer {c.display_name}" if c else f"Customer #{entity_id}"
-    if entity_type == "job":
-        j = session.get(Job, entity_id)
-        return f"Job {j.number} {j.name}" if j else f"Job #{entity_id}"
-    if entity_type == "item":
-        i = session.get(Item, entity_id)
-        return f"Item {i.name}" if i else f"Item #{entity_id}"
-    if entity_type == "invoice":
-        inv = session.get(Invoice, entity_id)
-        return f"Invoice {inv.number}" if inv else f"Invoice #{entity_id}"
-    if entity_type == "payment":
-        p = session.get(Payment, entity_id)
-        return f"Payment of ${p.amount:,.2f} on {p.received_on:%m/%d/%Y}" if p else f"Payment #{entity_id}"
-    if entity_type == "terms":
-        t = session.get(Terms, entity_id)
-        return f"Terms {t.name}" if t else f"Terms #{entity_id}"
-    return f"{entity_type} #{entity_id}"
-
-
 def generic_item_id(session: Session) -> int:
     """The local "Sales" item for lines without a price-book item; created on first need."""
     key = m.GENERIC_ITEM.lower()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 00:01:18.063394
+Create Date: 2026-11-22 00:14:57.237052
 """
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', desktop_app.db.types.UTCDateTime(), nullable=False),
     sa.Column('user_name', sa.String(length=60), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('action', sa.String(length=30), nullable=False),
     sa.Column('entity_type', sa.String(length=20), nullable=False),
     sa.Column('entity_id', sa.Integer(), nullable=True),
@@ -113,6 +114,15 @@ def upgrade() -> None:
     sa.Column('value', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_settings'))
     )
+    op.create_table('sign_in_failures',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('login_key', sa.String(length=60), nullable=False),
+    sa.Column('at', desktop_app.db.types.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sign_in_failures'))
+    )
+    with op.batch_alter_table('sign_in_failures', schema=None) as batch_op:
+        batch_op.create_index('ix_sign_in_failures_login_at', ['login_key', 'at'], unique=False)
+
     op.create_table('sync_batches',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('ticket', sa.String(length=80), nullable=False),
@@ -137,6 +147,22 @@ def upgrade() -> None:
     sa.Column('updated_at', desktop_app.db.types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_terms')),
     sa.UniqueConstraint('name', name=op.f('uq_terms_name'))
+    )
+    op.create_table('users',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('login', sa.String(length=60), nullable=False),
+    sa.Column('login_key', sa.String(length=60), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('role', sa.String(length=10), nullable=False),
+    sa.Column('password_hash', sa.String(length=500), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('last_sign_in_at', desktop_app.db.types.UTCDateTime(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', desktop_app.db.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', desktop_app.db.types.UTCDateTime(), nullable=False),
+    sa.CheckConstraint("role in ('admin', 'office')", name=op.f('ck_users_role')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
+    sa.UniqueConstraint('login_key', name=op.f('uq_users_login_key'))
     )
     op.create_table('wc_login_failures',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -544,11 +570,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_wc_login_failures_at'))
 
     op.drop_table('wc_login_failures')
+    op.drop_table('users')
     op.drop_table('terms')
     with op.batch_alter_table('sync_batches', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sync_batches_ticket'))
 
     op.drop_table('sync_batches')
+    with op.batch_alter_table('sign_in_failures', schema=None) as batch_op:
+        batch_op.drop_index('ix_sign_in_failures_login_at')
+
+    op.drop_table('sign_in_failures')
     op.drop_table('settings')
     op.drop_table('qb_links')
     with op.batch_alter_table('domain_events', schema=None) as batch_op:

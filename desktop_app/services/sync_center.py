@@ -1,0 +1,355 @@
+"""The QuickBooks sync center as services: the queue, history, alerts and their resolutions.
+
+Database-only, like the rest of the core; the engine in ``qbwc_server.sync`` acts on
+what these functions leave in the queue at the next Web Connector session.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
+
+from desktop_app.db.models import Invoice, QbLink
+from desktop_app.db.sync_models import Alert, SyncItem
+from desktop_app.db.types import utcnow
+from desktop_app.db.uow import UnitOfWork
+from desktop_app.errors import InvalidTransition, NotFound, ValidationError
+from desktop_app.services.common import audit, require_admin
+from desktop_app.services.paging import Page
+from desktop_app.services.sync_queue import label_of, pending_key
+
+ACTION_LABEL = {
+    "upsert": "Add or update",
+    "void": "Void",
+    "delete": "Delete",
+    "import_accounts": "Import accounts",
+    "import_terms": "Import terms",
+    "import_sales_tax": "Import sales tax items",
+    "import_items_service": "Import service items",
+    "import_items_noninventory": "Import material items",
+    "import_customers": "Import customers and jobs",
+    "pull_payments": "Bring in payments entered in QuickBooks",
+}
+STATE_LABEL = {
+    "queued": "Waiting to send",
+    "sent": "Sent, awaiting answer",
+    "done": "Done",
+    "attention": "Needs attention",
+    "error": "Error",
+    "cancelled": "Cancelled",
+}
+RESOLUTION_LABEL = {
+    "retry": "Retry",
+    "link": "Link to the QuickBooks record",
+    "renumber": "Renumber ours",
+    "send_anyway": "Send anyway",
+    "edit": "Edit the record",
+    "dismiss": "Dismiss",
+}
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: int
+    entity_type: str
+    entity_id: int | None
+    label: str
+    action: str
+    action_label: str
+    state: str
+    state_label: str
+    attempts: int
+    note: str
+    status_code: int | None
+    status_message: str
+    created_at: datetime
+    sent_at: datetime | None
+    done_at: datetime | None
+
+
+@dataclass(frozen=True)
+class QueueItemDetail:
+    row: QueueRow
+    request_xml: str
+    response_xml: str
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    id: int
+    sync_item_id: int | None
+    entity_type: str
+    entity_id: int | None
+    label: str
+    kind: str
+    message: str
+    status_code: int | None
+    qb_message: str
+    tried: str
+    resolutions: tuple[str, ...]
+    state: str
+    resolution: str
+    resolved_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SyncCounts:
+    pending: int
+    sent: int
+    errors: int
+    alerts: int
+
+
+@dataclass(frozen=True)
+class RecordSyncStatus:
+    linked: bool
+    qb_id: str
+    last_synced: datetime | None
+    pending_state: str
+    pending_note: str
+    alerts: tuple[str, ...]
+
+
+def _row(uow: UnitOfWork, item: SyncItem) -> QueueRow:
+    return QueueRow(
+        id=item.id, entity_type=item.entity_type, entity_id=item.entity_id,
+        label=label_of(uow.session, item.entity_type, item.entity_id),
+        action=item.action, action_label=ACTION_LABEL.get(item.action, item.action),
+        state=item.state, state_label=STATE_LABEL.get(item.state, item.state), attempts=item.attempts,
+        note=item.note, status_code=item.status_code, status_message=item.status_message,
+        created_at=item.created_at, sent_at=item.sent_at, done_at=item.done_at,
+    )  # fmt: skip
+
+
+def list_queue(uow: UnitOfWork, *, offset: int = 0, limit: int = 200) -> Page[QueueRow]:
+    """What will be sent, in the order the engine sends it."""
+    where = SyncItem.state.in_(("queued", "sent", "attention", "error"))
+    total = uow.session.scalar(select(func.count()).select_from(SyncItem).where(where)) or 0
+    items = uow.session.scalars(
+        select(SyncItem).where(where).order_by(SyncItem.rank, SyncItem.id).offset(offset).limit(limit)
+    )
+    return Page(rows=tuple(_row(uow, i) for i in items), total=total, offset=offset, limit=limit)
+
+
+def list_history(uow: UnitOfWork, *, offset: int = 0, limit: int = 200, search: str = "") -> Page[QueueRow]:
+    """What was sent and what QuickBooks answered, newest first."""
+    where = SyncItem.sent_at.is_not(None)
+    if search.strip():
+        pattern = f"%{search.strip()}%"
+        where = where & or_(SyncItem.status_message.ilike(pattern), SyncItem.request_xml.ilike(pattern))
+    total = uow.session.scalar(select(func.count()).select_from(SyncItem).where(where)) or 0
+    items = uow.session.scalars(
+        select(SyncItem).where(where).order_by(SyncItem.sent_at.desc(), SyncItem.id.desc())
+        .offset(offset).limit(limit)
+    )  # fmt: skip
+    return Page(rows=tuple(_row(uow, i) for i in items), total=total, offset=offset, limit=limit)
+
+
+def get_item(uow: UnitOfWork, item_id: int) -> QueueItemDetail:
+    item = uow.session.get(SyncItem, item_id)
+    if item is None:
+        raise NotFound("Queue item", item_id)
+    return QueueItemDetail(row=_row(uow, item), request_xml=item.request_xml, response_xml=item.response_xml)
+
+
+def counts(uow: UnitOfWork) -> SyncCounts:
+    rows = dict(uow.session.execute(select(SyncItem.state, func.count()).group_by(SyncItem.state)).all())
+    alerts = uow.session.scalar(select(func.count()).select_from(Alert).where(Alert.state == "open")) or 0
+    return SyncCounts(
+        pending=int(rows.get("queued", 0)), sent=int(rows.get("sent", 0)),
+        errors=int(rows.get("error", 0) + rows.get("attention", 0)), alerts=int(alerts),
+    )  # fmt: skip
+
+
+def _alert_row(alert: Alert) -> AlertRow:
+    return AlertRow(
+        id=alert.id, sync_item_id=alert.sync_item_id, entity_type=alert.entity_type, entity_id=alert.entity_id,
+        label=alert.record_label, kind=alert.kind, message=alert.message, status_code=alert.status_code,
+        qb_message=alert.qb_message, tried=alert.tried,
+        resolutions=tuple(r for r in alert.resolutions.split(",") if r), state=alert.state,
+        resolution=alert.resolution, resolved_by=alert.resolved_by, created_at=alert.created_at,
+    )  # fmt: skip
+
+
+def list_alerts(uow: UnitOfWork, *, include_closed: bool = False) -> tuple[AlertRow, ...]:
+    query = select(Alert).order_by(Alert.id.desc())
+    if not include_closed:
+        query = query.where(Alert.state == "open")
+    return tuple(_alert_row(a) for a in uow.session.scalars(query.limit(1000)))
+
+
+def record_status(uow: UnitOfWork, entity_type: str, entity_id: int) -> RecordSyncStatus:
+    """For a record's QuickBooks panel: link, last sync, pending work, open alerts."""
+    link = uow.session.scalar(
+        select(QbLink).where(QbLink.entity_type == entity_type, QbLink.entity_id == entity_id)
+    )
+    pending = uow.session.scalar(
+        select(SyncItem).where(
+            SyncItem.entity_type == entity_type, SyncItem.entity_id == entity_id,
+            SyncItem.state.in_(("queued", "sent", "attention", "error")),
+        ).order_by(SyncItem.id.desc()).limit(1)
+    )  # fmt: skip
+    alerts = uow.session.scalars(
+        select(Alert.message).where(
+            Alert.entity_type == entity_type, Alert.entity_id == entity_id, Alert.state == "open"
+        )
+    )
+    return RecordSyncStatus(
+        linked=link is not None, qb_id=link.qb_id if link else "", last_synced=link.synced_at if link else None,
+        pending_state=STATE_LABEL.get(pending.state, "") if pending else "",
+        pending_note=pending.note if pending else "", alerts=tuple(alerts),
+    )  # fmt: skip
+
+
+# -- resolutions ---------------------------------------------------------------------------------
+
+
+def _open_alert(uow: UnitOfWork, alert_id: int) -> tuple[Alert, SyncItem | None]:
+    alert = uow.session.get(Alert, alert_id)
+    if alert is None:
+        raise NotFound("Alert", alert_id)
+    if alert.state != "open":
+        raise InvalidTransition("This alert is already closed.")
+    item = uow.session.get(SyncItem, alert.sync_item_id) if alert.sync_item_id else None
+    return alert, item
+
+
+def _back_to_queue(uow: UnitOfWork, item: SyncItem, phase: str) -> None:
+    key = pending_key(item.entity_type, item.entity_id, item.action)
+    twin = uow.session.scalar(select(SyncItem).where(SyncItem.pending_key == key, SyncItem.id != item.id))
+    if twin is not None:
+        twin.state = "cancelled"
+        twin.pending_key = None
+        twin.note = f"Merged into queue item {item.id}."
+        uow.session.flush()
+    item.state = "queued"
+    item.phase = phase
+    item.pending_key = key
+    item.next_attempt_at = None
+    item.urgent = True
+    item.note = "Queued again after a person's decision."
+
+
+def wake_waiting(uow: UnitOfWork) -> None:
+    """Items that waited on a dependency needing attention may go at the next session."""
+    uow.session.execute(
+        update(SyncItem).where(SyncItem.state == "queued", SyncItem.next_attempt_at.is_not(None))
+        .values(next_attempt_at=None)
+    )  # fmt: skip
+
+
+def _close(uow: UnitOfWork, alert: Alert, resolution: str) -> None:
+    alert.state = "dismissed" if resolution == "dismiss" else "resolved"
+    alert.resolution = resolution
+    alert.resolved_by = uow.actor.name
+    alert.resolved_at = utcnow()
+    audit(
+        uow, "sync_resolution", alert.entity_type, alert.entity_id,
+        summary=f"{RESOLUTION_LABEL.get(resolution, resolution)}: {alert.record_label}"[:255],
+        changes={"alert": [alert.kind, resolution]},
+    )  # fmt: skip
+
+
+def resolve_alert(uow: UnitOfWork, alert_id: int, resolution: str) -> AlertRow:
+    """Act on an alert with one of the resolutions it offers; recorded in the audit log."""
+    alert, item = _open_alert(uow, alert_id)
+    offered = alert.resolutions.split(",")
+    if resolution not in offered and not (resolution == "retry" and "edit" in offered):
+        raise ValidationError("resolution", f"“{RESOLUTION_LABEL.get(resolution, resolution)}” does not apply here.")
+    if resolution == "dismiss":
+        require_admin(uow, "dismiss a QuickBooks alert")
+        if item is not None and item.state in ("attention", "error"):
+            item.state = "cancelled"
+            item.pending_key = None
+            item.note = f"Dismissed by {uow.actor.name}."
+    elif resolution in ("retry", "edit"):
+        if item is not None:
+            _back_to_queue(uow, item, "" if item.phase in ("add", "check", "claim") else item.phase)
+    elif resolution == "send_anyway":
+        assert item is not None
+        _back_to_queue(uow, item, "add")
+    elif resolution == "link":
+        assert item is not None and item.entity_id is not None
+        data = json.loads(alert.data or "{}")
+        if not data.get("qb_txn_id"):
+            raise InvalidTransition("There is no QuickBooks record to link to.")
+        uow.session.add(
+            QbLink(
+                entity_type=item.entity_type, entity_id=item.entity_id, qb_id=data["qb_txn_id"],
+                edit_sequence=data.get("qb_edit_sequence") or "", qb_name=alert.record_label[:209],
+            )
+        )  # fmt: skip
+        item.state = "done"
+        item.pending_key = None
+        item.done_at = utcnow()
+        item.note = f"Linked to the existing QuickBooks invoice by {uow.actor.name}."
+    elif resolution == "renumber":
+        assert item is not None and item.entity_type == "invoice" and item.entity_id is not None
+        _renumber_invoice(uow, item.entity_id)
+        _back_to_queue(uow, item, "")
+    _close(uow, alert, resolution)
+    wake_waiting(uow)
+    return _alert_row(alert)
+
+
+def _renumber_invoice(uow: UnitOfWork, invoice_id: int) -> None:
+    """Give an invoice that never reached QuickBooks the next free number."""
+    from desktop_app.services import numbering
+
+    invoice = uow.session.get(Invoice, invoice_id)
+    if invoice is None:
+        raise NotFound("Invoice", invoice_id)
+    if uow.session.scalar(
+        select(QbLink.id).where(QbLink.entity_type == "invoice", QbLink.entity_id == invoice_id)
+    ) is not None:
+        raise InvalidTransition(f"Invoice {invoice.number} is already in QuickBooks; it cannot be renumbered.")
+    old = invoice.number
+    invoice.number = numbering.next_invoice_number(uow)
+    audit(
+        uow, "renumber", "invoice", invoice.id, summary=f"Invoice {old} renumbered to {invoice.number}",
+        changes={"number": [old, invoice.number]},
+    )  # fmt: skip
+
+
+def undo_dismiss(uow: UnitOfWork, alert_id: int) -> AlertRow:
+    require_admin(uow, "undo the dismissal of a QuickBooks alert")
+    alert = uow.session.get(Alert, alert_id)
+    if alert is None:
+        raise NotFound("Alert", alert_id)
+    if alert.state != "dismissed":
+        raise InvalidTransition("Only a dismissed alert can be brought back.")
+    item = uow.session.get(SyncItem, alert.sync_item_id) if alert.sync_item_id else None
+    if item is not None and item.state == "cancelled":
+        key = pending_key(item.entity_type, item.entity_id, item.action)
+        if uow.session.scalar(select(SyncItem.id).where(SyncItem.pending_key == key)) is None:
+            item.pending_key = key
+        item.state = "attention"
+        item.note = alert.message
+    alert.state = "open"
+    alert.resolution = ""
+    alert.resolved_by = ""
+    alert.resolved_at = None
+    audit(
+        uow, "sync_resolution", alert.entity_type, alert.entity_id,
+        summary=f"Dismissal undone: {alert.record_label}"[:255], changes={"alert": ["dismissed", "open"]},
+    )  # fmt: skip
+    return _alert_row(alert)
+
+
+def start_first_run_import(uow: UnitOfWork) -> int:
+    """Queue the import of accounts, terms, tax items, items, customers and jobs from QuickBooks."""
+    require_admin(uow, "import from QuickBooks")
+    from desktop_app.services.sync_queue import enqueue
+
+    actions = (
+        "import_accounts", "import_terms", "import_sales_tax",
+        "import_items_service", "import_items_noninventory", "import_customers",
+    )  # fmt: skip
+    for action in actions:
+        enqueue(uow, "import", None, action, urgent=True)
+    audit(uow, "sync_resolution", "import", None, summary="First-run import from QuickBooks queued")
+    return len(actions)

@@ -1,0 +1,133 @@
+"""A small office and a simulated QuickBooks company, for the sync engine's rule tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from desktop_app.db.models import Account, QbLink
+from desktop_app.db.sync_models import Alert, SyncItem
+from desktop_app.db.uow import Database
+from desktop_app.services import customers, invoices, items, jobs, settings
+from desktop_app.services.lines import LineInput
+from qbwc_server import qbxml as q
+from qbwc_server.simulator import QuickBooksCompany
+from qbwc_server.sync import SyncEngine
+from qbwc_server.sync.loopback import LoopbackReport, run_session
+from tests.qbxml_schema import QbxmlSchema, load_schema
+
+FINISHED = date(2026, 3, 2)
+
+
+@dataclass
+class Office:
+    """The app's database, the engine and a simulated QuickBooks company, wired together."""
+
+    db: Database
+    qb: QuickBooksCompany
+    engine: SyncEngine
+
+    def sync(self, **kwargs: Any) -> LoopbackReport:
+        return run_session(self.engine, self.qb, **kwargs)
+
+    def customer(self, name: str = "Smith, Ann", **fields: Any) -> int:
+        with self.db.uow() as uow:
+            detail = customers.create_customer(
+                uow, customers.CustomerFields(display_name=name, first_name="Ann", last_name="Smith", **fields)
+            )
+            uow.commit()
+        return detail.id
+
+    def item(self, name: str = "Labor", price: str = "85", *, taxable: bool = False) -> int:
+        with self.db.uow() as uow:
+            detail = items.create_item(uow, items.ItemFields(name=name, unit_price=price, taxable=taxable))
+            uow.commit()
+        return detail.id
+
+    def finished_job(self, customer_id: int, item_id: int, quantity: str = "10", name: str = "Kitchen") -> int:
+        with self.db.uow() as uow:
+            job = jobs.create_job(
+                uow,
+                jobs.JobFields(customer_id=customer_id, name=name, lines=(LineInput(quantity=quantity, item_id=item_id),)),
+            )
+            started = jobs.start_job(uow, job.id, job.version, on=FINISHED)
+            jobs.finish_job(uow, job.id, started.version, on=FINISHED)
+            uow.commit()
+        return job.id
+
+    def invoice(self, job_id: int, *, issue: bool = True) -> int:
+        with self.db.uow() as uow:
+            detail = invoices.create_invoice(uow, job_id, today=FINISHED)
+            if issue:
+                invoices.issue_invoice(uow, detail.id, on=FINISHED)
+            uow.commit()
+        return detail.id
+
+    def invoiced_job(self, customer: str = "Smith, Ann", quantity: str = "10") -> tuple[int, int, int]:
+        """(customer id, job id, invoice id) of a finished, invoiced, issued job."""
+        customer_id = self.customer(customer)
+        item_id = self.labor()
+        job_id = self.finished_job(customer_id, item_id, quantity)
+        return customer_id, job_id, self.invoice(job_id)
+
+    def labor(self) -> int:
+        with self.db.reader() as uow:
+            found = items.list_items(uow, search="Labor")
+        return found.rows[0].id if found.rows else self.item()
+
+    def link(self, entity_type: str, entity_id: int) -> QbLink | None:
+        with self.db.reader() as uow:
+            link = uow.session.scalar(
+                select(QbLink).where(QbLink.entity_type == entity_type, QbLink.entity_id == entity_id)
+            )
+            if link is not None:
+                uow.session.expunge(link)
+            return link
+
+    def alerts(self) -> list[Alert]:
+        with self.db.reader() as uow:
+            found = list(uow.session.scalars(select(Alert).order_by(Alert.id)))
+            uow.session.expunge_all()
+            return found
+
+    def items_of(self, entity_type: str, entity_id: int) -> list[SyncItem]:
+        with self.db.reader() as uow:
+            found = list(
+                uow.session.scalars(
+                    select(SyncItem).where(SyncItem.entity_type == entity_type, SyncItem.entity_id == entity_id)
+                    .order_by(SyncItem.id)
+                )
+            )
+            uow.session.expunge_all()
+            return found
+
+    def count(self, model: Any, *where: Any) -> int:
+        with self.db.reader() as uow:
+            return int(uow.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+    def qb_send(self, *requests: q.Request) -> dict[str, q.Result]:
+        """Someone working in QuickBooks directly (not through JobDesk)."""
+        return q.parse_response(self.qb.process(q.build_message(list(requests))))
+
+    def qb_invoice(self, ref_number: str) -> Any:
+        return next(i for i in self.qb.invoices if i.ref_number == ref_number)
+
+
+@pytest.fixture
+def office(db: Database) -> Office:
+    schema = load_schema("13.0")
+    validator = QbxmlSchema(schema, "13.0") if schema is not None else None
+    with db.uow() as uow:
+        uow.session.add(Account(name="Construction Income", full_name="Construction Income", account_type="Income"))
+        uow.session.flush()
+        account_id = uow.session.scalar(select(Account.id).where(Account.full_name == "Construction Income"))
+        settings.set_setting(uow, "accounts.default_income_account_id", int(account_id or 0))
+        settings.set_setting(uow, "tax.default_rate", Decimal("8.25"))
+        settings.set_setting(uow, "tax.item_name", "State Tax")
+        uow.commit()
+    return Office(db=db, qb=QuickBooksCompany(validator=validator), engine=SyncEngine(db))
