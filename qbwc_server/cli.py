@@ -148,8 +148,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _qwc(args: argparse.Namespace) -> int:
     from qbwc_server.qwc import save_qwc
 
-    db = _open(args)
-    with db.uow(CLI_ACTOR) as uow:
+    with _open(args) as db, db.uow(CLI_ACTOR) as uow:
         path = save_qwc(uow, Path(args.out), args.url)
         uow.commit()
     print(f"wrote {path}: open it in the QuickBooks Web Connector (Add an application).")
@@ -173,10 +172,9 @@ def _set_password(args: argparse.Namespace) -> int:
     from desktop_app.services.settings import get_setting, set_setting
     from qbwc_server.passwords import hash_password
 
-    db = _open(args)
     password = read_password()
     hashed = hash_password(password)
-    with db.uow(CLI_ACTOR) as uow:
+    with _open(args) as db, db.uow(CLI_ACTOR) as uow:
         if args.user:
             set_setting(uow, "qbwc.username", args.user)
         set_setting(uow, "qbwc.password_hash", hashed)
@@ -189,8 +187,7 @@ def _set_password(args: argparse.Namespace) -> int:
 def _queue(args: argparse.Namespace) -> int:
     from desktop_app.services.sync_queue import send_everything_pending
 
-    db = _open(args)
-    with db.uow(CLI_ACTOR) as uow:
+    with _open(args) as db, db.uow(CLI_ACTOR) as uow:
         count = send_everything_pending(uow)
         uow.commit()
     print(f"Queued {count} record(s) for QuickBooks; they go at the next Web Connector update.")
@@ -200,8 +197,7 @@ def _queue(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     from qbwc_server.status import connector_status
 
-    db = _open(args)
-    with db.reader() as uow:
+    with _open(args) as db, db.reader() as uow:
         status = connector_status(uow)
     print(json.dumps(status.as_json(), indent=2) if args.json else status.as_text())
     return 0

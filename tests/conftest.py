@@ -48,6 +48,7 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def _postgres_migrated(request: pytest.FixtureRequest) -> str:
     url = postgres_url(request.config)
+    _drop_postgres_schema(url)  # a throw-away test database: always start from a fresh schema
     database = open_database(url)
     database.dispose()
     return url
@@ -64,6 +65,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     target = tmp_path / "company.sqlite"
     shutil.copyfile(template, target)
     return f"sqlite:///{target}"
+
+
+def _drop_postgres_schema(url: str) -> None:
+    from desktop_app.db.engine import create_db_engine
+
+    engine = create_db_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
 
 
 def _reset_postgres(url: str) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from desktop_app.errors import JobDeskError
 
 
-class AuditTrailReadOnly(JobDeskError):
+class AuditTrailReadOnlyError(JobDeskError):
     """Something tried to change or remove a written audit entry."""
 
 
@@ -23,10 +23,10 @@ def _refuse_audit_changes(session: Session, _context: Any, _instances: Any) -> N
 
     for record in session.deleted:
         if isinstance(record, AuditEntry):
-            raise AuditTrailReadOnly("Entries of the audit trail cannot be deleted.")
+            raise AuditTrailReadOnlyError("Entries of the audit trail cannot be deleted.")
     for record in session.dirty:
         if isinstance(record, AuditEntry) and session.is_modified(record, include_collections=False):
-            raise AuditTrailReadOnly("Entries of the audit trail cannot be changed.")
+            raise AuditTrailReadOnlyError("Entries of the audit trail cannot be changed.")
 
 
 def install() -> None:

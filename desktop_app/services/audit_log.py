@@ -160,7 +160,9 @@ def list_entries(
     return Page(rows=tuple(_row(entry) for entry in rows), total=total, offset=offset, limit=limit)
 
 
-def history_for(uow: UnitOfWork, entity_type: str, entity_id: int, *, limit: int = 500) -> tuple[AuditRow, ...]:
+def history_for(
+    uow: UnitOfWork, entity_type: str, entity_id: int, *, limit: int = 500
+) -> tuple[AuditRow, ...]:
     """Everything that happened to one record, newest first."""
     return list_entries(uow, entity_type=entity_type, entity_id=entity_id, limit=limit).rows
 
@@ -171,4 +173,5 @@ def user_names(uow: UnitOfWork) -> tuple[str, ...]:
 
 
 def entity_types(uow: UnitOfWork) -> tuple[str, ...]:
-    return tuple(uow.session.scalars(select(AuditEntry.entity_type).distinct().order_by(AuditEntry.entity_type)))
+    query = select(AuditEntry.entity_type).distinct().order_by(AuditEntry.entity_type)
+    return tuple(uow.session.scalars(query))

@@ -27,7 +27,15 @@ from desktop_app.domain.status import InvoiceKind, InvoiceStatus, JobStatus, Pay
 from desktop_app.domain.terms import depends_on_invoice_date
 from desktop_app.domain.totals import compute_totals
 from desktop_app.errors import Conflict, InvalidTransition, ValidationError
-from desktop_app.services.common import MAX_NOTE, audit, check_date, clean_text, get, record_event
+from desktop_app.services.common import (
+    MAX_NOTE,
+    audit,
+    check_date,
+    clean_text,
+    get,
+    record_event,
+    require_admin,
+)
 from desktop_app.services.numbering import invoice_number_for
 from desktop_app.services.settings import get_setting
 from desktop_app.services.terms import due_date_for, resolve_terms
@@ -545,6 +553,8 @@ def issue_invoice(uow: UnitOfWork, invoice_id: int, *, on: date | None = None) -
 def void_invoice(uow: UnitOfWork, invoice_id: int, reason: str = "") -> InvoiceDetail:
     """Void: frees the amount for a new invoice; the number stays taken."""
     invoice = _live(uow, invoice_id)
+    if in_quickbooks(uow, invoice.id):
+        require_admin(uow, f"void invoice {invoice.number}, which is already in QuickBooks")
     why = clean_text(reason, "reason", max_length=255)
     if invoice.credited_to_invoice_id is not None:
         main = get(uow, Invoice, invoice.credited_to_invoice_id, "Invoice")
@@ -590,6 +600,8 @@ def update_invoice(
 ) -> InvoiceDetail:
     """Edit what may change; a progress or deposit invoice's amount and due date may not."""
     invoice = _live(uow, invoice_id)
+    if in_quickbooks(uow, invoice.id):
+        require_admin(uow, f"edit invoice {invoice.number}, which is already in QuickBooks")
     if expected_version is not None and expected_version != invoice.version:
         raise Conflict(
             "Another user changed this invoice after you opened it. Reload it to see their changes."

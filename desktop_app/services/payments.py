@@ -20,8 +20,9 @@ from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import ZERO, format_money, parse_money
 from desktop_app.domain.status import InvoiceStatus, PaymentMethod
 from desktop_app.errors import InvalidTransition, NotFound, ValidationError
-from desktop_app.services.common import audit, check_date, clean_text, get, record_event
+from desktop_app.services.common import audit, check_date, clean_text, get, record_event, require_admin
 from desktop_app.services.invoices import balance_of, refresh_status
+from desktop_app.services.sync_queue import is_linked
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,8 @@ def unapply_payment(
 def delete_payment(uow: UnitOfWork, payment_id: int) -> PaymentDetail:
     """Soft-delete a payment: its applications go and the invoices it paid re-open."""
     payment = _payment(uow, payment_id)
+    if is_linked(uow, "payment", payment.id):
+        require_admin(uow, "delete a payment that is already in QuickBooks")
     invoices = [get(uow, Invoice, a.invoice_id, "Invoice") for a in payment.applications]
     credited = next((i for i in invoices if i.credited_to_invoice_id is not None), None)
     if credited is not None:

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from desktop_app.db.types import utcnow
 from desktop_app.db.uow import Actor, Database, UnitOfWork
@@ -38,14 +38,14 @@ MANAGE = "manage users"
 _LOGIN_PATTERN = re.compile(r"^[\w.@+-]+$")
 
 
-class SignInFailed(JobDeskError):
+class SignInError(JobDeskError):
     """The login or password is not right (the message does not say which)."""
 
-    def __init__(self, message: str = "The login or password is not right. Check them and try again.") -> None:
-        super().__init__(message)
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or "The login or password is not right. Check them and try again.")
 
 
-class TooManyAttempts(JobDeskError):
+class TooManyAttemptsError(JobDeskError):
     """Several failed sign-ins in a row: the next attempt must wait ``retry_after`` seconds."""
 
     def __init__(self, retry_after: int) -> None:
@@ -274,7 +274,7 @@ def wait_needed(uow: UnitOfWork, key: str, now: datetime) -> int:
 
 
 def sign_in(db: Database, login: object, password: object, *, now: datetime | None = None) -> Actor:
-    """The actor for a right login and password; ``SignInFailed`` or ``TooManyAttempts`` if not.
+    """The actor for a right login and password; ``SignInError`` or ``TooManyAttemptsError`` if not.
 
     Takes the database (not a unit of work): a failure is committed before it is raised.
     """
@@ -283,23 +283,27 @@ def sign_in(db: Database, login: object, password: object, *, now: datetime | No
     with db.uow() as uow:
         wait = wait_needed(uow, key, moment)
         if wait:
-            raise TooManyAttempts(wait)
+            raise TooManyAttemptsError(wait)
         user = uow.session.scalar(select(User).where(User.login_key == key)) if key else None
         secret = password if isinstance(password, str) else ""
         if verify_password(secret, user.password_hash if user is not None else ""):
             assert user is not None
             if not user.active:
-                raise SignInFailed(
+                raise SignInError(
                     f"The user {user.login} is switched off. Ask an admin to switch it back on."
                 )
             uow.session.execute(delete(SignInFailure).where(SignInFailure.login_key == key))
-            user.last_sign_in_at = moment
+            # A plain UPDATE: signing in must not bump the version an admin's open editor holds.
+            uow.session.execute(
+                update(User).where(User.id == user.id).values(last_sign_in_at=moment),
+                execution_options={"synchronize_session": False},
+            )
             uow.commit()
             return actor_for(user)
         uow.session.execute(delete(SignInFailure).where(SignInFailure.at < moment - timedelta(days=1)))
         uow.session.add(SignInFailure(login_key=key, at=moment))
         uow.commit()
-    raise SignInFailed()
+    raise SignInError()
 
 
 def sign_in_automatically(db: Database) -> Actor | None:

@@ -273,13 +273,8 @@ def _on_refresh(session: Session, item: SyncItem, result: q.Result) -> None:
         if our_value != before and theirs != before and theirs != our_value:
             clashes[key] = {"jobdesk": our_value, "quickbooks": theirs, "before": before}
     link.edit_sequence = record.edit_sequence or link.edit_sequence
-    # QuickBooks' own changes to fields we did not touch become the agreed values,
-    # so the retried Mod sends only our changes and leaves theirs in place.
-    for key in ours:
-        theirs = record.get(key) or ""
-        if key in synced and ours[key] == synced[key] and theirs != synced[key]:
-            synced[key] = theirs
-    link.synced_values = json.dumps(synced)
+    # Fields only QuickBooks changed keep their agreed value here, so the retried Mod
+    # (which sends only what we changed) leaves QuickBooks' change in place.
     if clashes:
         label = label_of(session, item.entity_type, item.entity_id)
         shown = "; ".join(
