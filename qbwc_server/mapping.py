@@ -291,6 +291,9 @@ class InvoiceMapping:
 
 def invoice_fields(session: Session, invoice: Invoice, tax_item_name: str) -> InvoiceMapping:
     lines: list[InvoiceLineFields] = []
+    # A tax-exempt customer's invoice (rate 0) is non-taxable line by line, so QuickBooks
+    # charges exactly what we computed whatever its own customer tax code says.
+    taxed = invoice.tax_rate > 0
     for line in invoice.lines:
         item = session.get(Item, line.item_id) if line.item_id else None
         item_ref = _ref(session, "item", item.id, item.name) if item else Ref.by_name(GENERIC_ITEM)
@@ -301,7 +304,7 @@ def invoice_fields(session: Session, invoice: Invoice, tax_item_name: str) -> In
                 quantity=line.quantity if item else None,
                 rate=line.rate if item else None,
                 amount=line.amount,
-                sales_tax_code=Ref.by_name("Tax" if line.taxable else "Non"),
+                sales_tax_code=Ref.by_name("Tax" if line.taxable and taxed else "Non"),
             )
         )
     if invoice.deposit_credit > ZERO:

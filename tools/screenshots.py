@@ -74,9 +74,66 @@ def main(argv: list[str]) -> int:
         shoot(app, dialog, out / f"detail-{name}.png")
         dialog.tracker.reset()
         dialog.close()
+    _sync_center_shots(app, ctx, window, out)
     window.close()
     db.dispose()
     return 0
+
+
+def _sync_center_shots(app: QApplication, ctx: object, window: object, out: Path) -> None:
+    """The sync center's tabs after a loopback session with the simulator (queue, history, an alert)."""
+    from desktop_app.services import sync_queue
+    from desktop_app.ui.dialogs.sync_now import SyncNowDialog
+    from desktop_app.ui.server_control import DemoQuickBooks
+    from qbwc_server.simulator import QuickBooksCompany
+    from qbwc_server.sync.engine import SyncEngine
+    from qbwc_server.sync.loopback import run_session
+
+    db = ctx.db  # type: ignore[attr-defined]
+    ctx.write(sync_queue.send_everything_pending, changes=("sync",))  # type: ignore[attr-defined]
+    company = QuickBooksCompany()
+    _conflicting_invoice(ctx, company)  # QuickBooks already has one of our numbers: an alert
+    for _ in range(6):  # a session may only queue a dependency; the next poll sends it
+        run_session(SyncEngine(db), company)
+        if not SyncEngine(db).has_work():
+            break
+    ctx.write(sync_queue.send_everything_pending, changes=("sync",))  # type: ignore[attr-defined]
+    center = window.show_screen("sync")  # type: ignore[attr-defined]
+    for key in ("queue", "history", "alerts", "send", "import", "connection"):
+        tab = center.show_tab(key)
+        center.refresh(force=True)
+        if key in ("queue", "history") and tab.model.total:
+            tab.select_item(tab.model.row_at(0).id)
+        shoot(app, window, out / f"sync-{key}.png")  # type: ignore[arg-type]
+    work = Path(tempfile.mkdtemp(prefix="jobdesk-shots-qb-"))
+    ctx.demo = DemoQuickBooks(db, work, "demo", "unused", None)  # type: ignore[attr-defined]
+    dialog = SyncNowDialog(ctx, window)  # type: ignore[arg-type]
+    dialog.start()
+    ctx.tasks.wait(60_000)  # type: ignore[attr-defined]
+    settle(app)
+    shoot(app, dialog, out / "sync-now-done.png")
+    dialog.close()
+
+
+def _conflicting_invoice(ctx: object, company: object) -> None:
+    from decimal import Decimal
+
+    from desktop_app.services import invoice_queries
+    from qbwc_server import qbxml as q
+
+    page = ctx.read(invoice_queries.list_invoices, open_only=True, limit=1)  # type: ignore[attr-defined]
+    if not page.rows:
+        return
+    number = page.rows[0].number
+    line = q.InvoiceLineFields(description="Entered in QuickBooks by hand", amount=Decimal("125.00"))
+    requests = [
+        q.customer_add("1", q.CustomerFields(name="Walk-in customer")),
+        q.invoice_add(
+            "2",
+            q.InvoiceFields(customer=q.Ref(full_name="Walk-in customer"), ref_number=number, lines=(line,)),
+        ),
+    ]
+    company.process(q.build_message(requests))  # type: ignore[attr-defined]
 
 
 def _job_with_invoices(ctx: object) -> int | None:

@@ -124,9 +124,12 @@ def _check_password(password: object) -> str:
 
 
 def _active_admins(uow: UnitOfWork) -> int:
-    return uow.session.scalar(
-        select(func.count()).select_from(User).where(User.role == ROLE_ADMIN, User.active.is_(True))
-    ) or 0
+    return (
+        uow.session.scalar(
+            select(func.count()).select_from(User).where(User.role == ROLE_ADMIN, User.active.is_(True))
+        )
+        or 0
+    )
 
 
 def _check_version(user: User, expected_version: int | None) -> None:

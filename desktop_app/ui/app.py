@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import logging
 import sys
 import threading
@@ -62,22 +61,28 @@ def install_excepthook(prompts: Prompts) -> None:
     threading.excepthook = thread_hook
 
 
-def current_actor() -> Actor:
-    try:
-        name = getpass.getuser()
-    except Exception:
-        name = "user"
-    return Actor(name=name[:60] or "user", role="admin")
+#: Demo mode signs in as this admin without asking (the demo company is thrown away).
+DEMO_ACTOR = Actor(name="Demo Admin", role="admin")
+
+
+def sign_in_actor(db: Database, demo: bool) -> Actor | None:
+    """Who uses the app: the demo admin, or the first-start / sign-in dialogs (None: cancelled)."""
+    if demo:
+        return DEMO_ACTOR
+    from desktop_app.ui.dialogs.sign_in import choose_actor
+
+    return choose_actor(db)
 
 
 def _open(database_url: str | None, demo: bool) -> Database:
     from desktop_app.db.open import open_database
 
     if demo and database_url is None:
-        from desktop_app.db.engine import data_dir
+        import tempfile
+        from pathlib import Path
 
-        path = data_dir() / "demo.sqlite"
-        path.unlink(missing_ok=True)
+        # A throw-away company: its own folder also holds the simulated QuickBooks file.
+        path = Path(tempfile.mkdtemp(prefix="jobdesk-demo-")) / "demo.sqlite"
         database_url = f"sqlite:///{path.as_posix()}"
     db = open_database(database_url)
     if demo:
@@ -90,8 +95,11 @@ def _open(database_url: str | None, demo: bool) -> Database:
     return db
 
 
-def run_gui(database_url: str | None, *, demo: bool = False) -> int:
-    """Start the desktop application; returns the process exit code."""
+def run_gui(database_url: str | None, *, demo: bool = False, actor: Actor | None = None) -> int:
+    """Start the desktop application; returns the process exit code.
+
+    ``actor`` skips signing in (tests, tools); otherwise :func:`sign_in_actor` decides.
+    """
     configure_logging()
     QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = create_application()
@@ -111,12 +119,21 @@ def run_gui(database_url: str | None, *, demo: bool = False) -> int:
     from desktop_app.ui.context import AppContext
     from desktop_app.ui.main_window import MainWindow
 
-    ctx = AppContext(db, current_actor(), prompts=prompts)
+    signed_in = actor or sign_in_actor(db, demo)
+    if signed_in is None:
+        log.info("sign-in cancelled")
+        db.dispose()
+        return 0
+    ctx = AppContext(db, signed_in, prompts=prompts)
+    from desktop_app.ui.server_control import SyncServices
+
+    sync_services = SyncServices(ctx, demo=demo)  # never raises: a busy port shows in the status bar
     window = MainWindow(ctx)
     window.show()
     log.info("JobDesk started (%s)", db.engine.url.render_as_string(hide_password=True))
     code = app.exec()
     ctx.tasks.wait(10_000)
+    sync_services.stop()
     db.dispose()
     logging.shutdown()
     return code

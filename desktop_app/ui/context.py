@@ -43,6 +43,10 @@ class AppContext(QObject):
         self.prompts: Prompts = prompts or QtPrompts()
         self.settings = settings or QSettings("JobDesk", "JobDesk")
         self.tasks = tasks or TaskRunner()
+        #: The embedded Web Connector server (``ServerControl``) when the app started one.
+        self.server: Any = None
+        #: Demo mode's simulated QuickBooks and Web Connector (``DemoQuickBooks``), else None.
+        self.demo: Any = None
 
     # -- database --------------------------------------------------------------------
     def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

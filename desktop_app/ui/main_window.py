@@ -59,7 +59,11 @@ SCREENS: tuple[ScreenSpec, ...] = (
     ),
     ScreenSpec("sync", "QuickBooks Sync", "sync", "desktop_app.ui.views.sync_center:SyncCenterView"),
     ScreenSpec("settings", "Settings", "settings", "desktop_app.ui.views.settings:SettingsView"),
+    ScreenSpec("users", "Users", "users", "desktop_app.ui.views.users:UsersView"),
+    ScreenSpec("audit_log", "Audit log", "clock", "desktop_app.ui.views.audit_log:AuditLogView"),
 )
+#: Screens only an admin sees in the navigation (the services refuse others' changes anyway).
+ADMIN_SCREENS = frozenset({"users"})
 
 
 class UnavailablePanel(QWidget):
@@ -153,7 +157,14 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(icon(spec.icon, "#cbd5e1", 18), spec.title)
             item.setSizeHint(QSize(180, 40))
             self.nav.addItem(item)
+            item.setHidden(spec.key in ADMIN_SCREENS and not self.ctx.actor.is_admin)
         box.addWidget(self.nav, 1)
+        role = "Admin" if self.ctx.actor.is_admin else "Office"
+        self.user_label = QLabel(f"Signed in as {self.ctx.actor.name} ({role})")
+        self.user_label.setObjectName("brandSub")
+        self.user_label.setContentsMargins(20, 0, 16, 0)
+        self.user_label.setWordWrap(True)
+        box.addWidget(self.user_label)
         return rail
 
     def _company_name(self) -> str:

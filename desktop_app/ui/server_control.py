@@ -10,6 +10,7 @@ against the embedded server (or in-process when the server is not running).
 from __future__ import annotations
 
 import errno
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,11 +108,15 @@ class DemoQuickBooks:
         with self._lock:
             sessions = round_trips = 0
             outcome = "done"
-            for _ in range(4):
+            idle = 0
+            for _ in range(6):
                 trips, outcome = self._one_session()
                 sessions += 1
                 round_trips += trips
-                if trips == 0 or not self._has_work():
+                # A session can end early having only queued a dependency (a customer before its
+                # job); the Web Connector's next poll would send it, so poll again.
+                idle = idle + 1 if trips == 0 else 0
+                if idle >= 2 or not self._has_work():
                     break
             self.company.save(self.path)
             return DemoSessionResult(
@@ -148,3 +153,57 @@ class DemoQuickBooks:
 
         loop = run_session(SyncEngine(self.db), self.company)
         return loop.round_trips, "broken" if loop.broken else "done"
+
+
+DEMO_USER = "jobdesk-demo"
+DEMO_PASSWORD = "demo web connector password"
+
+
+class SyncServices:
+    """What ``run_gui`` starts next to the window: the server, and in demo mode the simulator."""
+
+    def __init__(self, ctx: Any, *, demo: bool = False, port: int | None = None) -> None:
+        from desktop_app.services.settings import get_setting
+
+        self.ctx = ctx
+        db: Database = ctx.db
+        try:
+            wanted = port if port is not None else (0 if demo else int(ctx.read(get_setting, "qbwc.port")))
+        except Exception:
+            logger("server").warning("could not read the server port", exc_info=True)
+            wanted = 8089
+        self.server = ServerControl(db, wanted)
+        if demo:
+            try:
+                _demo_settings(db)
+            except Exception:
+                logger("server").warning("could not set up the demo's Web Connector user", exc_info=True)
+        self.server.start()
+        ctx.server = self.server
+        if demo:
+            try:
+                name = db.engine.url.database
+                sqlite_file = db.engine.url.get_backend_name() == "sqlite" and name and name != ":memory:"
+                folder = (
+                    Path(name).parent
+                    if sqlite_file and name
+                    else Path(tempfile.mkdtemp(prefix="jobdesk-demo-"))
+                )
+                ctx.demo = DemoQuickBooks(db, folder, DEMO_USER, DEMO_PASSWORD, self.server)
+            except Exception:
+                logger("server").warning("the demo's simulated QuickBooks is not available", exc_info=True)
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def _demo_settings(db: Database) -> None:
+    """The demo's Web Connector user and password, so the simulated Web Connector can sign in."""
+    from desktop_app.db.uow import Actor
+    from desktop_app.services.settings import set_setting
+    from qbwc_server.passwords import hash_password
+
+    with db.uow(Actor("demo", "admin")) as uow:
+        set_setting(uow, "qbwc.username", DEMO_USER)
+        set_setting(uow, "qbwc.password_hash", hash_password(DEMO_PASSWORD))
+        uow.commit()

@@ -57,30 +57,44 @@ def _parse_time(text: object) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _last_contact(uow: Any) -> datetime | None:
+    """When the Web Connector last called (its newest session), if the server package is here."""
+    status = optional_module("qbwc_server.status")
+    if status is None:
+        return None
+    return _parse_time(status.connector_status(uow, alert_limit=0).last_contact)
+
+
 def read_overview(ctx: AppContext) -> SyncOverview:
     from desktop_app.services.settings import get_all
 
     queue = optional_module("desktop_app.services.sync_queue")
+    center = optional_module("desktop_app.services.sync_center")
 
     def load(uow: Any) -> SyncOverview:
         values = get_all(uow)
         counts: dict[str, int] = queue.queue_counts(uow) if queue is not None else {}
+        summary = center.counts(uow) if center is not None else None
         server = getattr(ctx, "server", None)
-        if server is not None and getattr(server, "running", False):
+        if server is not None and getattr(server, "status_text", ""):
+            server_text = str(server.status_text)
+        elif server is not None and getattr(server, "running", False):
             server_text = f"Server: running on port {getattr(server, 'port', values.get('qbwc.port'))}"
         elif server is not None:
             server_text = "Server: stopped"
         else:
             server_text = f"Server: port {values.get('qbwc.port', 8089)}"
-        last = _parse_time(values.get("sync.last_contact_at") or values.get("sync.last_session_at"))
+        last = _last_contact(uow) or _parse_time(values.get("sync.last_session_at"))
         return SyncOverview(
             last_contact=last,
             interval_minutes=1
             if values.get("sync.responsive")
             else int(values.get("sync.interval_minutes", 15)),
-            pending=counts.get("queued", 0) + counts.get("sending", 0),
-            errors=counts.get("error", 0),
-            alerts=counts.get("attention", 0),
+            pending=summary.pending + summary.sent
+            if summary
+            else counts.get("queued", 0) + counts.get("sent", 0),
+            errors=summary.errors if summary else counts.get("error", 0),
+            alerts=summary.alerts if summary else counts.get("attention", 0),
             server_text=server_text,
         )
 

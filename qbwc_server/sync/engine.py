@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import QbLink
+from desktop_app.db.qbwc_models import WC_ACTIVE, WcSession
 from desktop_app.db.sync_models import SyncBatch, SyncItem
 from desktop_app.db.uow import Database
 from desktop_app.errors import QbxmlError
@@ -100,7 +101,7 @@ class SyncEngine:
         from qbwc_server.sync.imports import queue_payment_pull
 
         with self.db.uow() as uow:
-            self._recover_unanswered(uow.session, exclude_ticket=None)
+            self._recover_unanswered(uow.session, ticket)
             queue_payment_pull(uow.session)
             uow.commit()
 
@@ -108,7 +109,7 @@ class SyncEngine:
         """The next qbXML request message, or "" when nothing is left for this session."""
         with self.db.uow() as uow:
             session = uow.session
-            self._recover_unanswered(session, exclude_ticket=None)
+            self._recover_unanswered(session, ticket)
             limits = Limits(
                 int(settings.get_setting(uow, "sync.batch_max_requests")),
                 int(settings.get_setting(uow, "sync.batch_max_bytes")),
@@ -226,8 +227,21 @@ class SyncEngine:
             uow.rollback()
             return bool(chosen)
 
-    def _recover_unanswered(self, session: Session, exclude_ticket: str | None) -> None:
-        for item in session.scalars(select(SyncItem).where(SyncItem.state == "sent")):
+    def _recover_unanswered(self, session: Session, ticket: str) -> None:
+        """Re-queue items still ``sent`` by this session or by one that is over.
+
+        Items out with another session that is still live (active and not expired) are
+        left alone: a second server process may be waiting for their answer right now.
+        """
+        live = select(WcSession.ticket).where(
+            WcSession.state == WC_ACTIVE, WcSession.expires_at >= _now(), WcSession.ticket != ticket
+        )
+        query = (
+            select(SyncItem)
+            .outerjoin(SyncBatch, SyncItem.batch_id == SyncBatch.id)
+            .where(SyncItem.state == "sent", or_(SyncBatch.ticket.is_(None), SyncBatch.ticket.not_in(live)))
+        )
+        for item in session.scalars(query):
             self._recover(item, "The answer to the last attempt never arrived; checking QuickBooks first.")
 
     @staticmethod

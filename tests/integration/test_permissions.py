@@ -14,7 +14,16 @@ from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.db.types import utcnow
 from desktop_app.db.uow import Actor, Database, UnitOfWork
 from desktop_app.errors import PermissionDenied
-from desktop_app.services import customers, invoices, numbering, payments, settings, sync_center, sync_queue, users
+from desktop_app.services import (
+    customers,
+    invoices,
+    numbering,
+    payments,
+    settings,
+    sync_center,
+    sync_queue,
+    users,
+)
 from qbwc_server import qwc, sessions
 from qbwc_server.passwords import hash_password
 from tests.factories import make_customer, make_job
@@ -46,9 +55,14 @@ def open_alert(uow: UnitOfWork) -> int:
     uow.session.add(item)
     uow.flush()
     alert = Alert(
-        sync_item_id=item.id, entity_type="customer", entity_id=customer.id, record_label=customer.display_name,
-        kind="refused", message="QuickBooks refused it.", resolutions="retry,edit,dismiss",
-    )  # fmt: skip
+        sync_item_id=item.id,
+        entity_type="customer",
+        entity_id=customer.id,
+        record_label=customer.display_name,
+        kind="refused",
+        message="QuickBooks refused it.",
+        resolutions="retry,edit,dismiss",
+    )
     uow.session.add(alert)
     uow.flush()
     return alert.id
@@ -105,12 +119,24 @@ ADMIN_ONLY: list[tuple[str, Callable[[UnitOfWork], Any], Callable[[UnitOfWork, A
     ("switch to match", no_setup, lambda u, _: numbering.switch_to_match(u, renumber_existing=False)),
     ("dismiss alert", open_alert, lambda u, a: sync_center.resolve_alert(u, a, "dismiss")),
     ("undo dismissal", dismissed_alert, lambda u, a: sync_center.undo_dismiss(u, a)),
-    ("edit invoice in QuickBooks", linked_invoice, lambda u, i: invoices.update_invoice(u, i, memo="Changed")),
+    (
+        "edit invoice in QuickBooks",
+        linked_invoice,
+        lambda u, i: invoices.update_invoice(u, i, memo="Changed"),
+    ),
     ("void invoice in QuickBooks", linked_invoice, lambda u, i: invoices.void_invoice(u, i, "wrong")),
     ("delete payment in QuickBooks", linked_payment, lambda u, p: payments.delete_payment(u, p)),
-    ("create user", no_setup, lambda u, _: users.create_user(u, "newbie", "New Person", "office", "long enough")),
+    (
+        "create user",
+        no_setup,
+        lambda u, _: users.create_user(u, "newbie", "New Person", "office", "long enough"),
+    ),
     ("set password", office_user, lambda u, i: users.set_password(u, i, "another long one")),
-    ("change role", office_user, lambda u, i: users.update_user(u, i, None, login="b", name="B", role="admin")),
+    (
+        "change role",
+        office_user,
+        lambda u, i: users.update_user(u, i, None, login="b", name="B", role="admin"),
+    ),
     ("deactivate user", office_user, lambda u, i: users.deactivate_user(u, i)),
     ("auto sign-in policy", no_setup, lambda u, _: settings.set_setting(u, "users.auto_sign_in", False)),
 ]

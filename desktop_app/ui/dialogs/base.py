@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -21,6 +22,9 @@ from PySide6.QtWidgets import (
 from desktop_app.errors import ValidationError
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.widgets.forms import DirtyTracker, FieldErrors
+
+if TYPE_CHECKING:
+    from desktop_app.ui.widgets.history_tab import HistoryTab
 
 
 class RecordDialog(QDialog):
@@ -85,6 +89,9 @@ class RecordDialog(QDialog):
         self.body_layout.setSpacing(10)
         scroll.setWidget(self.body)
         outer.addWidget(scroll, 1)
+        self._outer, self._scroll = outer, scroll
+        self.tabs: QTabWidget | None = None
+        self.history: HistoryTab | None = None
 
         footer = QFrame()
         footer.setObjectName("dialogFooter")
@@ -115,8 +122,22 @@ class RecordDialog(QDialog):
         return None
 
     # -- behaviour ------------------------------------------------------------------------------
+    def add_history_tab(self, entity_type: str) -> HistoryTab:
+        """Put the form on a "Details" tab beside a "History" tab of the record's audit trail."""
+        from desktop_app.ui.widgets.history_tab import HistoryTab
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("recordTabs")
+        self._outer.replaceWidget(self._scroll, self.tabs)
+        self.tabs.addTab(self._scroll, "Details")
+        self.history = HistoryTab(self.ctx, entity_type, getattr(self.record, "id", None))
+        self.tabs.addTab(self.history, "History")
+        return self.history
+
     def set_record(self, record: Any) -> None:
         self.record = record
+        if self.history is not None:
+            self.history.set_record(getattr(record, "id", None))
         with self.tracker.paused():
             self.load(record)
         self.tracker.reset()

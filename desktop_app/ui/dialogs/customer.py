@@ -117,6 +117,7 @@ class CustomerDialog(RecordDialog):
         self.body_layout.addWidget(self.activity_card)
         self.body_layout.addStretch(1)
 
+        self.add_history_tab("customer")
         detail = ctx.read(svc.get_customer, customer_id) if customer_id is not None else None
         self.set_record(detail)
 

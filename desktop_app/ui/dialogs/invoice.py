@@ -102,6 +102,7 @@ class InvoiceDialog(RecordDialog):
         self.print_button = self.header_button("Print…", self.print_invoice)
         self.pdf_button = self.header_button("Export PDF…", self.export_pdf)
         self.send_button = self.header_button("Send", self.send, primary=True)
+        self.add_history_tab("invoice")
         self.set_record(ctx.read(svc.get_invoice, invoice_id))
 
     def load(self, record: svc.InvoiceDetail | None) -> None:

@@ -73,6 +73,7 @@ class PaymentDialog(RecordDialog):
         self.tracker.watch(self.customer, self.amount, self.method, self.reference, self.memo)
         self.delete_button = self.header_button("Delete payment", self.delete)
         self.delete_button.setObjectName("dangerButton")
+        self.add_history_tab("payment")
         self.set_record(ctx.read(svc.get_payment, payment_id) if payment_id is not None else None)
 
     # -- form ------------------------------------------------------------------------------------

@@ -122,6 +122,7 @@ class JobDetailsDialog(DocumentDialog):
         )
         self.cancel_job_button = self.header_button("Cancel job", self.cancel_job)
         self.reopen_button = self.header_button("Reopen", lambda: self.transition(svc.reopen_job))
+        self.add_history_tab("job")
         self.set_record(ctx.read(svc.get_job, job_id) if job_id is not None else None)
 
     def _table(self, model: RowsTableModel, columns: tuple[Column, ...], height: int = 170) -> QTableView:

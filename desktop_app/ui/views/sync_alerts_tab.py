@@ -54,7 +54,10 @@ EDITORS: dict[str, str] = {
     "payment": "desktop_app.ui.dialogs.payment:PaymentDialog",
     "item": "desktop_app.ui.dialogs.item:ItemDialog",
 }
-CHANGES: dict[str, tuple[str, ...]] = {"renumber": ("sync", "invoice"), "link": ("sync", "invoice", "payment")}
+CHANGES: dict[str, tuple[str, ...]] = {
+    "renumber": ("sync", "invoice"),
+    "link": ("sync", "invoice", "payment"),
+}
 
 
 def open_record(owner: Any, ctx: AppContext, entity_type: str, entity_id: int | None) -> Any | None:
@@ -184,7 +187,8 @@ class AlertsTab(QWidget):
         open_count = sum(1 for a in alerts if a.state == "open")
         self.empty.setVisible(not self.cards)
         self.summary.setText(
-            f"{open_count} alert{'s' if open_count != 1 else ''} need{'s' if open_count == 1 else ''} a decision. "
+            f"{open_count} alert{'s' if open_count != 1 else ''} "
+            f"need{'s' if open_count == 1 else ''} a decision. "
             "Nothing else waits on them except the records that depend on them."
             if open_count
             else "No open alerts."

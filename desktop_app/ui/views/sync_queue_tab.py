@@ -24,8 +24,8 @@ QUEUE_COLUMNS = (
     Column("note", "Note", width=320, stretch=True, sort=""),
 )
 HISTORY_COLUMNS = (
-    Column("sent_at", "Sent", kind="datetime", width=160, sort=""),
-    Column("label", "Record", width=240, sort=""),
+    Column("sent_at", "Sent", kind="datetime", width=175, sort=""),
+    Column("label", "Record", width=300, sort=""),
     Column("action_label", "Action", width=140, sort=""),
     Column("state_label", "State", width=130, sort=""),
     Column(
@@ -80,6 +80,8 @@ class _ListWithXml(QWidget):
             return False
         self.table.selectRow(row)
         self.table.setCurrentIndex(self.model.index(row, 0))
+        if self.selected_id != item_id:
+            self._selected()
         return True
 
     def refresh(self, stamp: object = None, *, force: bool = False) -> None:
@@ -161,6 +163,7 @@ class HistoryTab(_ListWithXml):
         box.setContentsMargins(0, 10, 0, 0)
         bar = QHBoxLayout()
         self.search_box = SearchBox("Search QuickBooks' messages and the qbXML sent")
+        self.search_box.setMinimumWidth(420)
         self.search_box.textChanged.connect(self.model.search)
         bar.addWidget(self.search_box)
         bar.addStretch(1)
@@ -176,7 +179,10 @@ class HistoryTab(_ListWithXml):
         pair = QSplitter(Qt.Orientation.Horizontal)
         self.request_view = XmlView("The request JobDesk sent.")
         self.response_view = XmlView("QuickBooks' answer.")
-        for title, view in (("Sent to QuickBooks", self.request_view), ("QuickBooks answered", self.response_view)):
+        for title, view in (
+            ("Sent to QuickBooks", self.request_view),
+            ("QuickBooks answered", self.response_view),
+        ):
             pane = QWidget()
             pane_box = QVBoxLayout(pane)
             pane_box.setContentsMargins(0, 0, 0, 0)

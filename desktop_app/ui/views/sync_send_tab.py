@@ -123,7 +123,9 @@ class SendTab(QWidget):
         hint.setObjectName("hint")
         bar.addWidget(hint, 1)
         self.all_button = QPushButton("Select all")
-        self.all_button.clicked.connect(lambda: self.model.set_all(len(self.model.checked) < len(self.model.rows)))
+        self.all_button.clicked.connect(
+            lambda: self.model.set_all(len(self.model.checked) < len(self.model.rows))
+        )
         bar.addWidget(self.all_button)
         self.everything_button = QPushButton(icon("sync"), "Send everything pending")
         self.everything_button.clicked.connect(self.send_everything)
@@ -139,7 +141,8 @@ class SendTab(QWidget):
         size_columns(self.table, SEND_COLUMNS)
         self.table.doubleClicked.connect(
             lambda index: self.model.set_checked(
-                index.row(), (lambda r: (r.entity_type, r.id) not in self.model.checked)(self.model.rows[index.row()])
+                index.row(),
+                (lambda r: (r.entity_type, r.id) not in self.model.checked)(self.model.rows[index.row()]),
             )
         )
         box.addWidget(self.table, 1)
@@ -153,7 +156,9 @@ class SendTab(QWidget):
     def _update_button(self) -> None:
         count = len(self.model.checked)
         self.send_button.setEnabled(count > 0)
-        self.send_button.setText(f"Send {count} selected to QuickBooks" if count else "Send selected to QuickBooks")
+        self.send_button.setText(
+            f"Send {count} selected to QuickBooks" if count else "Send selected to QuickBooks"
+        )
 
     def refresh(self, stamp: object = None, *, force: bool = False) -> None:
         ok, rows = self.ctx.attempt(self, lambda: self.ctx.read(records_not_in_quickbooks))
@@ -206,7 +211,8 @@ class ImportTab(QWidget):
             "  •  sales tax items\n"
             "  •  service and material items (your price book)\n"
             "  •  customers and jobs\n\n"
-            "Nothing in QuickBooks is changed. Records JobDesk already has are matched by name, not copied twice."
+            "Nothing in QuickBooks is changed. Records JobDesk already has are matched by name, "
+            "not copied twice."
         )
         text.setWordWrap(True)
         box.addWidget(text)
@@ -228,7 +234,9 @@ class ImportTab(QWidget):
 
     def start_import(self) -> bool:
         ok, _ = self.ctx.attempt(
-            self, lambda: self.ctx.write(sync_center.start_first_run_import, changes=("sync",)), title="Import"
+            self,
+            lambda: self.ctx.write(sync_center.start_first_run_import, changes=("sync",)),
+            title="Import",
         )
         if ok:
             self.state = "waiting"
@@ -250,7 +258,8 @@ class ImportTab(QWidget):
             self.progress.show()
             self.progress.setValue(max(0, IMPORT_STEPS - pending))
             self.status.setText(
-                f"Import queued: {IMPORT_STEPS - pending} of {IMPORT_STEPS} lists read so far. It runs at the "
+                f"Import queued: {IMPORT_STEPS - pending} of {IMPORT_STEPS} lists read so far. "
+                "It runs at the "
                 "next Web Connector session (press Sync now to start one)."
             )
             self.start_button.setEnabled(False)

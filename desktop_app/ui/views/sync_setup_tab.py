@@ -101,7 +101,9 @@ class ConnectionTab(QWidget):
         inner.addWidget(self.company_label)
         row = QHBoxLayout()
         self.rebind_button = QPushButton(icon("link"), "Re-bind…")
-        self.rebind_button.setToolTip("Admin: connect this JobDesk database to a different QuickBooks company file")
+        self.rebind_button.setToolTip(
+            "Admin: connect this JobDesk database to a different QuickBooks company file"
+        )
         self.rebind_button.clicked.connect(self.rebind)
         row.addWidget(self.rebind_button)
         row.addStretch(1)
@@ -153,7 +155,14 @@ class ConnectionTab(QWidget):
             "A Web Connector password is set." if values["qbwc.password_hash"] else "No password set yet."
         )
         admin = self.ctx.actor.is_admin
-        for widget in (self.user_name, self.password, self.interval, self.port, self.responsive, self.save_button):
+        for widget in (
+            self.user_name,
+            self.password,
+            self.interval,
+            self.port,
+            self.responsive,
+            self.save_button,
+        ):
             widget.setEnabled(admin)
         self.qwc_button.setEnabled(admin)
         self.errors.clear()
@@ -198,7 +207,9 @@ class ConnectionTab(QWidget):
         from qbwc_server.qwc import write_qwc
 
         server = getattr(self.ctx, "server", None)
-        url = server.url if server is not None and server.running and server.port == self.port.value() else None
+        url = (
+            server.url if server is not None and server.running and server.port == self.port.value() else None
+        )
         ok, text = self.ctx.attempt(self, lambda: self.ctx.write(write_qwc, url, changes=("settings",)))
         if not ok or text is None:
             return None
@@ -211,7 +222,9 @@ class ConnectionTab(QWidget):
         try:
             path.write_text(text, encoding="utf-8")
         except OSError as exc:
-            self.ctx.prompts.error(self, "Save Web Connector file", f"The file could not be saved: {exc.strerror}")
+            self.ctx.prompts.error(
+                self, "Save Web Connector file", f"The file could not be saved: {exc.strerror}"
+            )
             return None
         self._say(f"Saved {path}. Open it from the Web Connector (Add an application).")
         return path

@@ -5,8 +5,17 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop_app.ui.context import AppContext
+from desktop_app.ui.models.columns import format_value
 from desktop_app.ui.resources import icon
 from desktop_app.ui.sync_status import optional_module
+
+
+def _link_text(status: object) -> str:
+    if not getattr(status, "linked", False):
+        return "Not in QuickBooks yet"
+    synced = getattr(status, "last_synced", None)
+    when = f" · last synced {format_value(synced)}" if synced else ""
+    return f"✔ In QuickBooks{when}"
 
 
 class QuickBooksPanel(QFrame):
@@ -45,9 +54,15 @@ class QuickBooksPanel(QFrame):
         center = optional_module("desktop_app.services.sync_center")
         status_fn = getattr(center, "record_status", None) if center is not None else None
         if status_fn is not None:
-            status = self.ctx.read(status_fn, self.entity_type, entity_id)
-            self.link_label.setText(getattr(status, "link_text", ""))
-            self.pending_label.setText(getattr(status, "pending_text", ""))
+            ok, status = self.ctx.attempt(self, lambda: self.ctx.read(status_fn, self.entity_type, entity_id))
+            if not ok or status is None:
+                return
+            self.link_label.setText(_link_text(status))
+            pending = getattr(status, "pending_state", "")
+            note = getattr(status, "pending_note", "")
+            self.pending_label.setText(
+                f"{pending}{': ' + note if note else ''}" if pending else "Nothing waiting to be sent."
+            )
             alerts = getattr(status, "alerts", ())
             self.alerts_label.setText("\n".join(str(getattr(a, "message", a)) for a in alerts))
             self.alerts_label.setVisible(bool(alerts))
