@@ -222,6 +222,12 @@ def get_invoice(uow: UnitOfWork, invoice_id: int) -> InvoiceDetail:
 
 
 def _billable_job(uow: UnitOfWork, job_id: int) -> Job:
+    # Lock the job row: two users invoicing the same job at once are served one after the
+    # other, so the second sees the first's invoice (no second main invoice, never past 100%).
+    if isinstance(job_id, int) and not isinstance(job_id, bool):
+        uow.session.scalars(
+            select(Job).where(Job.id == job_id).with_for_update().execution_options(populate_existing=True)
+        ).first()
     job = get(uow, Job, job_id, "Job")
     if job.status == JobStatus.CANCELLED.value:
         raise InvalidTransition(f"Job {job.number} is cancelled; a cancelled job cannot be invoiced.")

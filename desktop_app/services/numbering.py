@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
 
 from desktop_app.db.models import Counter, Invoice, Job, QbLink
 from desktop_app.db.uow import UnitOfWork
@@ -97,11 +98,23 @@ def config(uow: UnitOfWork) -> NumberingConfig:
 
 
 def _counter(uow: UnitOfWork, name: CounterName, start: int) -> Counter:
-    row = uow.session.scalars(select(Counter).where(Counter.name == name).with_for_update()).first()
+    query = (
+        select(Counter)
+        .where(Counter.name == name)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    row = uow.session.scalars(query).first()
     if row is None:
-        row = Counter(name=name, next_value=start)
-        uow.session.add(row)
-    elif row.next_value < start:
+        # Two users may create the first number at once: one insert wins, the other waits
+        # for it on the primary key, then both lock and use the one row.
+        try:
+            with uow.session.begin_nested():
+                uow.session.add(Counter(name=name, next_value=start))
+        except IntegrityError:
+            pass
+        row = uow.session.scalars(query).one()
+    if row.next_value < start:
         # Raising the start setting moves the counter forward; lowering it never moves it back.
         row.next_value = start
     return row

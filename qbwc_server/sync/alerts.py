@@ -58,4 +58,26 @@ def raise_alert(
     alert.data = json.dumps(data or {}, default=str)
     item.state = "attention"
     item.note = message
+    claim_pending_key(session, item)
     return alert
+
+
+def claim_pending_key(session: Session, item: SyncItem) -> None:
+    """Make the item the record's one pending item again (so a re-queue finds it, not a twin).
+
+    A newer item queued for the same record meanwhile is merged into this one: this one
+    knows what was already sent.
+    """
+    from desktop_app.services.sync_queue import pending_key
+
+    key = pending_key(item.entity_type, item.entity_id, item.action)
+    if item.pending_key == key:
+        return
+    session.flush()
+    twin = session.scalar(select(SyncItem).where(SyncItem.pending_key == key))
+    if twin is not None and twin.id != item.id:
+        twin.state = "cancelled"
+        twin.pending_key = None
+        twin.note = f"Merged into queue item {item.id}."
+        session.flush()
+    item.pending_key = key

@@ -18,7 +18,7 @@ from desktop_app.db.models import Invoice, Item, Job, Payment, PaymentApplicatio
 from desktop_app.db.sync_models import SyncItem
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
-from qbwc_server.sync.alerts import explain, raise_alert
+from qbwc_server.sync.alerts import claim_pending_key, explain, raise_alert
 from desktop_app.services.sync_queue import label_of
 
 LOCK_CODES = frozenset({3175, 3176, 3180})
@@ -48,30 +48,15 @@ def finish(item: SyncItem, note: str = "") -> None:
 
 def requeue(item: SyncItem, phase: str, note: str = "", *, delay: timedelta | None = None) -> None:
     """Back to the queue for its next step (restoring its place as the record's one item)."""
-    from desktop_app.services.sync_queue import pending_key
-
-    key = pending_key(item.entity_type, item.entity_id, item.action)
-    twin = None if item.pending_key == key else _find_key(item, key)
-    if twin is not None and twin.id != item.id:
-        # A newer request for the same record was queued meanwhile: this item carries on
-        # (it knows what was already sent); the newer one is merged into it.
-        twin.state = "cancelled"
-        twin.pending_key = None
-        twin.note = f"Merged into queue item {item.id}."
-    item.state = "queued"
-    item.phase = phase
-    item.pending_key = key
-    item.note = note
-    item.next_attempt_at = now() + delay if delay else None
-
-
-def _find_key(item: SyncItem, key: str) -> SyncItem | None:
     from sqlalchemy.orm import object_session
 
     session = object_session(item)
     assert session is not None
-    session.flush()
-    return session.scalar(select(SyncItem).where(SyncItem.pending_key == key))
+    claim_pending_key(session, item)
+    item.state = "queued"
+    item.phase = phase
+    item.note = note
+    item.next_attempt_at = now() + delay if delay else None
 
 
 def set_link(

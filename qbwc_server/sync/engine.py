@@ -53,6 +53,8 @@ class SyncEngine:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._queued_dependency = False
+        #: A full batch means more is waiting: progress need not look for sendable work.
+        self._last_batch_full = False
 
     # -- is there anything to do? ----------------------------------------------------------
 
@@ -115,6 +117,7 @@ class SyncEngine:
                 int(settings.get_setting(uow, "sync.batch_max_bytes")),
             )
             chosen = self._plan_batch(session, limits)
+            self._last_batch_full = len(chosen) >= limits.max_requests
             if not chosen:
                 uow.commit()
                 return ""
@@ -209,7 +212,9 @@ class SyncEngine:
                     or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= _now()),
                 )
             ) or 0  # fmt: skip
-        if remaining == 0 or not self._anything_sendable():
+        if remaining == 0:
+            return 100
+        if not self._last_batch_full and not self._anything_sendable():
             return 100
         return min(99, int(100 * done / (done + remaining)))
 
@@ -248,19 +253,31 @@ class SyncEngine:
     def _recover(item: SyncItem, note: str) -> None:
         requeue(item, RECOVERY_PHASE.get(item.phase, item.phase), note)
 
-    def _candidates(self, session: Session) -> Iterator[SyncItem]:
-        query = (
-            select(SyncItem)
-            .where(
-                SyncItem.state == "queued",
-                or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= _now()),
+    def _candidates(self, session: Session, page: int = 200) -> Iterator[SyncItem]:
+        """Due queued items in sending order, a page at a time (a long queue is never loaded whole)."""
+        after: tuple[int, int] | None = None
+        while True:
+            query = (
+                select(SyncItem)
+                .where(
+                    SyncItem.state == "queued",
+                    or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= _now()),
+                )
+                .order_by(SyncItem.rank, SyncItem.id)
+                .limit(page)
             )
-            .order_by(SyncItem.rank, SyncItem.id)
-        )
-        if session.bind is not None and session.bind.dialect.name == "postgresql":
-            # Two server processes never hand out the same item.
-            query = query.with_for_update(skip_locked=True)
-        yield from session.scalars(query)
+            if after is not None:
+                query = query.where(
+                    or_(SyncItem.rank > after[0], (SyncItem.rank == after[0]) & (SyncItem.id > after[1]))
+                )
+            if session.bind is not None and session.bind.dialect.name == "postgresql":
+                # Two server processes never hand out the same item.
+                query = query.with_for_update(skip_locked=True)
+            rows = list(session.scalars(query))
+            yield from rows
+            if len(rows) < page:
+                return
+            after = (rows[-1].rank, rows[-1].id)
 
     def _plan_batch(
         self, session: Session, limits: Limits, *, dry_run: bool = False, scan_limit: int | None = None
@@ -370,6 +387,8 @@ class SyncEngine:
                 self._queued_dependency = True
             if not dry_run:
                 item.depends_on = json.dumps([list(dep)])
+            if dry_run and (pending is None or pending.state in ("queued", "sent")):
+                return None  # it (and then this item) will go in this session
             if pending is not None and pending.state in ("attention", "error"):
                 # Nothing will change until a person acts on the dependency; look again later
                 # (resolving an alert wakes every waiting item at once).
