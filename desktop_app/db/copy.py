@@ -244,13 +244,13 @@ def _copy_tables(src: Connection, dst: Connection, tables: Sequence[Table]) -> N
             later.append((table, forward, pending))
     for table, forward, rows in later:
         keys = _primary_key(table)
+        # Columns with an ``onupdate`` (updated_at) keep the copied value, not "now".
+        kept = forward + [c.name for c in table.columns if c.onupdate is not None and c.name not in forward]
         statement = (
-            table.update()
-            .where(*(k == _bind(k) for k in keys))
-            .values({c: _bind(table.c[c]) for c in forward})
+            table.update().where(*(k == _bind(k) for k in keys)).values({c: _bind(table.c[c]) for c in kept})
         )
         params = [
-            {**{f"pk_{k.name}": r[k.name] for k in keys}, **{f"fw_{c}": r[c] for c in forward}} for r in rows
+            {**{f"pk_{k.name}": r[k.name] for k in keys}, **{f"fw_{c}": r[c] for c in kept}} for r in rows
         ]
         dst.execute(statement, params)
 

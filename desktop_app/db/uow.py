@@ -68,9 +68,18 @@ class UnitOfWork:
     ) -> None:
         try:
             if not self._committed:
-                self.session.rollback()
+                try:
+                    self.session.rollback()
+                except OperationalError as error:
+                    if exc is None:
+                        raise _unavailable(error) from error
         finally:
             self.session.close()
+        if isinstance(exc, OperationalError):
+            mapped = _unavailable(exc)
+            if mapped is not exc:
+                # A query inside the block lost the database: say so in words a person can act on.
+                raise mapped from exc
 
     def flush(self) -> None:
         """Send pending changes now, so constraint and version errors surface here."""
@@ -111,9 +120,24 @@ def _stale_conflict() -> Conflict:
     )
 
 
-def _unavailable(exc: OperationalError) -> DatabaseUnavailable | OperationalError:
+def _is_unavailable(exc: OperationalError) -> bool:
+    """Is this a "try again later" failure (busy, unreachable, connection lost)?
+
+    Every operational error psycopg raises is: the server refused or dropped the connection,
+    is shutting down, or gave up on a lock (deadlock, lock timeout, serialization failure).
+    SQLite's operational errors also cover schema mistakes, so only "locked"/"busy" counts there.
+    """
+    if exc.connection_invalidated:
+        return True
+    if exc.orig is not None and type(exc.orig).__module__.startswith("psycopg"):
+        return True
     text = str(exc.orig).lower() if exc.orig is not None else ""
-    if "locked" in text or "connection" in text or "could not connect" in text or "server closed" in text:
+    words = ("locked", "busy", "connection", "could not connect", "server closed")
+    return any(word in text for word in words)
+
+
+def _unavailable(exc: OperationalError) -> DatabaseUnavailable | OperationalError:
+    if _is_unavailable(exc):
         return DatabaseUnavailable(
             "The database is not available right now (busy or unreachable). Your work is "
             "kept on screen; try again in a moment."

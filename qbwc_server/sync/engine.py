@@ -30,6 +30,7 @@ from qbwc_server.sync import plan
 from qbwc_server.sync.apply import finish, requeue
 from qbwc_server.sync.apply import apply_result as apply_one
 from qbwc_server.sync.plan import LIST_TYPES, Built, NothingToSend
+from qbwc_server.sync.prefetch import prefetch
 
 #: An item whose dependency waits on a person is looked at again after this long.
 WAIT_FOR_PERSON = timedelta(minutes=5)
@@ -274,6 +275,7 @@ class SyncEngine:
                 # Two server processes never hand out the same item.
                 query = query.with_for_update(skip_locked=True)
             rows = list(session.scalars(query))
+            prefetch(session, rows)
             yield from rows
             if len(rows) < page:
                 return
@@ -283,6 +285,12 @@ class SyncEngine:
         self, session: Session, limits: Limits, *, dry_run: bool = False, scan_limit: int | None = None
     ) -> list[tuple[SyncItem, Built]]:
         m.remember_links(session)
+        with session.no_autoflush:
+            return self._plan(session, limits, dry_run=dry_run, scan_limit=scan_limit)
+
+    def _plan(
+        self, session: Session, limits: Limits, *, dry_run: bool, scan_limit: int | None
+    ) -> list[tuple[SyncItem, Built]]:
         chosen: list[tuple[SyncItem, Built]] = []
         in_batch: set[tuple[str, int]] = set()
         busy: set[tuple[str, int | None]] = {
@@ -381,12 +389,11 @@ class SyncEngine:
                     SyncItem.state.in_(("queued", "sent", "attention", "error")),
                 )
             )  # fmt: skip
-            label = label_of(session, dep[0], dep[1])
             if pending is None and not dry_run:
                 enqueue_in(session, dep[0], dep[1])
                 self._queued_dependency = True
-            if not dry_run:
-                item.depends_on = json.dumps([list(dep)])
+            if not dry_run and item.depends_on != (waits_for := json.dumps([list(dep)])):
+                item.depends_on = waits_for
             if dry_run and (pending is None or pending.state in ("queued", "sent")):
                 return None  # it (and then this item) will go in this session
             if pending is not None and pending.state in ("attention", "error"):
@@ -394,13 +401,15 @@ class SyncEngine:
                 # (resolving an alert wakes every waiting item at once).
                 if not dry_run:
                     item.next_attempt_at = _now() + WAIT_FOR_PERSON
+                label = label_of(session, dep[0], dep[1])
                 return self._wait(item, f"Waiting for {label}, which needs attention: {pending.note}", dry_run)
+            label = label_of(session, dep[0], dep[1])
             return self._wait(item, f"Waiting for {label} to reach QuickBooks first.", dry_run)
         return None
 
     @staticmethod
     def _wait(item: SyncItem, note: str, dry_run: bool) -> str:
-        if not dry_run:
+        if not dry_run and item.note != note:
             item.note = note
         return note
 

@@ -52,9 +52,13 @@ def setting(session: Session, key: str, default: str = "") -> str:
 
 def generic_item_id(session: Session) -> int:
     """The local "Sales" item for lines without a price-book item; created on first need."""
+    cached: int | None = session.info.get("jobdesk_generic_item")
+    if cached is not None:
+        return cached
     key = m.GENERIC_ITEM.lower()
     found = session.scalar(select(Item.id).where(Item.name_key == key))
     if found is not None:
+        session.info["jobdesk_generic_item"] = found
         return found
     item = Item(
         kind="service", name=m.GENERIC_ITEM, name_key=key, unit_price=0,
