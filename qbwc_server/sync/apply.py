@@ -11,7 +11,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import Invoice, Item, Job, Payment, PaymentApplication, QbLink
@@ -390,12 +390,11 @@ def _compare_totals(session: Session, item: SyncItem, record: q.Record) -> None:
     invoice = session.get(Invoice, item.entity_id)
     assert invoice is not None
     expected_total = invoice.total - invoice.deposit_credit
-    applied_in_qb = Decimal("0.00")
-    for application in session.scalars(
-        select(PaymentApplication).where(PaymentApplication.invoice_id == invoice.id)
-    ):
-        if m.link_of(session, "payment", application.payment_id) is not None:
-            applied_in_qb += application.amount
+    applied_in_qb = session.scalar(
+        select(func.coalesce(func.sum(PaymentApplication.amount), 0))
+        .join(QbLink, (QbLink.entity_type == "payment") & (QbLink.entity_id == PaymentApplication.payment_id))
+        .where(PaymentApplication.invoice_id == invoice.id)
+    ) or Decimal("0.00")
     qb_total = invoice_total(record)
     qb_balance = record.balance_remaining
     expected_balance = expected_total - applied_in_qb

@@ -152,18 +152,30 @@ class SyncEngine:
             self.fail_batch(ticket, "parse", f"QuickBooks' answer could not be read: {error}")
             return self.progress(ticket)
         batch_id = None
-        for request_id, result in results.items():
-            with self.db.uow() as uow:
-                item = uow.session.scalar(
-                    select(SyncItem).where(SyncItem.request_id == request_id, SyncItem.state == "sent")
+        # One session, one commit per item: each answer is durable on its own (a crash
+        # between two loses nothing and repeats nothing), without reloading per item.
+        with self.db.uow() as uow:
+            session = uow.session
+            sent = {
+                item.request_id: item
+                for chunk in _chunks(list(results), 500)
+                for item in session.scalars(
+                    select(SyncItem).where(SyncItem.request_id.in_(chunk), SyncItem.state == "sent")
                 )
-                if item is None:
+            }
+            for request_id, result in results.items():
+                item = sent.get(request_id)
+                if item is None or item.state != "sent":
                     continue  # already applied (a repeated answer) or not ours
                 batch_id = item.batch_id
                 stored = json.loads(item.sent_context or "{}")
                 item.response_xml = _result_xml(response_xml, request_id, len(results))
-                apply_one(uow.session, item, result, stored.get("values", {}))
-                uow.commit()
+                try:
+                    apply_one(session, item, result, stored.get("values", {}))
+                    uow.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
         with self.db.uow() as uow:
             if batch_id is None:
                 batch_id = uow.session.scalar(
@@ -426,6 +438,11 @@ class SyncEngine:
             tried="Prepared the request; nothing was sent.",
             resolutions=("edit", "retry", "dismiss"),
         )
+
+
+def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _parse_time(text: str) -> datetime | None:
