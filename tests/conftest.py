@@ -101,6 +101,19 @@ def db(database_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
+def sqlite_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """Always SQLite, even in the PostgreSQL run: for behaviour that exists only on SQLite."""
+    template: Path = request.getfixturevalue("_sqlite_template")
+    target = tmp_path / "single-pc.sqlite"
+    shutil.copyfile(template, target)
+    database = open_database(f"sqlite:///{target}")
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+@pytest.fixture
 def admin() -> Actor:
     return ADMIN
 

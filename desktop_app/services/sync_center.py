@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 
 from desktop_app.db.models import Invoice, QbLink
 from desktop_app.db.sync_models import Alert, SyncItem
@@ -137,7 +137,7 @@ def list_queue(uow: UnitOfWork, *, offset: int = 0, limit: int = 200) -> Page[Qu
 
 def list_history(uow: UnitOfWork, *, offset: int = 0, limit: int = 200, search: str = "") -> Page[QueueRow]:
     """What was sent and what QuickBooks answered, newest first."""
-    where = SyncItem.sent_at.is_not(None)
+    where: ColumnElement[bool] = SyncItem.sent_at.is_not(None)
     if search.strip():
         pattern = f"%{search.strip()}%"
         where = where & or_(SyncItem.status_message.ilike(pattern), SyncItem.request_xml.ilike(pattern))

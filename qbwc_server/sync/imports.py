@@ -10,8 +10,10 @@ never duplicated.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -63,7 +65,7 @@ def _put_setting(session: Session, key: str, value: str) -> None:
 
 def build_import(session: Session, item: SyncItem, request_id: str) -> Built:
     tag, iterates = IMPORTS[item.action]
-    iterator = None
+    iterator: Literal["Start", "Continue"] | None = None
     if iterates:
         iterator = "Continue" if item.iterator_id else "Start"
     if item.action == "pull_payments":
@@ -188,7 +190,7 @@ def _import_sales_tax(uow: UnitOfWork, record: q.Record) -> None:
             _put_setting(session, "tax.default_rate", str(rate))
 
 
-def _import_item(kind: str) -> object:
+def _import_item(kind: str) -> Callable[[UnitOfWork, q.Record], None]:
     def handler(uow: UnitOfWork, record: q.Record) -> None:
         session = uow.session
         name = (record.name or "")[:31]
@@ -274,7 +276,7 @@ def _import_job(uow: UnitOfWork, record: q.Record, parent_list_id: str) -> None:
 
 def _pull_payment(uow: UnitOfWork, record: q.Record) -> None:
     """A payment entered in QuickBooks against our invoices: record and apply it here, once."""
-    from desktop_app.services import payments
+    from desktop_app.services import invoices, payments
 
     session = uow.session
     if _linked_id(session, "payment", record.txn_id) is not None:
@@ -292,7 +294,7 @@ def _pull_payment(uow: UnitOfWork, record: q.Record) -> None:
         if invoice is None or invoice.status == "void":
             continue
         customer_id = invoice.customer_id
-        applications.append((invoice_id, min(amount, payments.balance_of(uow, invoice))))
+        applications.append((invoice_id, min(amount, invoices.balance_of(uow, invoice))))
     applications = [(i, a) for i, a in applications if isinstance(a, Decimal) and a > 0]
     total = record.total_amount
     if customer_id is None or total is None or total <= 0 or record.txn_id is None:

@@ -167,13 +167,13 @@ def _build_upsert(session: Session, kind: str, record_id: int, request_id: str, 
         assert item is not None
         values = m.item_values(session, item)
         if link is None:
-            fields = m.item_fields(values, item.kind, set(values), mod=False)
-            return Built("add", q.item_add(request_id, fields), values, {"kind": item.kind})
+            item_fields = m.item_fields(values, item.kind, set(values), mod=False)
+            return Built("add", q.item_add(request_id, item_fields), values, {"kind": item.kind})
         only = m.changed_only(values, synced)
         if not only:
             raise NothingToSend
-        fields = m.item_fields(values, item.kind, only | {"Name"}, mod=True)
-        return Built("mod", q.item_mod(request_id, link.qb_id, link.edit_sequence, fields), values)
+        item_fields = m.item_fields(values, item.kind, only | {"Name"}, mod=True)
+        return Built("mod", q.item_mod(request_id, link.qb_id, link.edit_sequence, item_fields), values)
     if kind == "terms":
         terms = session.get(Terms, record_id)
         assert terms is not None
@@ -192,11 +192,13 @@ def _build_upsert(session: Session, kind: str, record_id: int, request_id: str, 
     if kind == "payment":
         payment = session.get(Payment, record_id)
         assert payment is not None
-        fields = m.payment_fields(session, payment)
+        payment_fields = m.payment_fields(session, payment)
         values = {"TotalAmount": str(payment.amount)}
         if link is None:
-            return Built("add", q.receive_payment_add(request_id, fields), values)
-        return Built("mod", q.receive_payment_mod(request_id, link.qb_id, link.edit_sequence, fields), values)
+            return Built("add", q.receive_payment_add(request_id, payment_fields), values)
+        return Built(
+            "mod", q.receive_payment_mod(request_id, link.qb_id, link.edit_sequence, payment_fields), values
+        )
     raise ValueError(f"cannot sync {kind}")
 
 

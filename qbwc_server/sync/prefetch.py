@@ -62,10 +62,10 @@ def prefetch(session: Session, items: Sequence[SyncItem]) -> None:
 def _load(session: Session, wanted: dict[str, set[int]]) -> None:
     for kind, ids in wanted.items():
         model = MODELS[kind]
-        missing = [i for i in ids if session.identity_map.get(session.identity_key(model, i)) is None]  # type: ignore[arg-type]
+        missing = [i for i in ids if session.identity_map.get(session.identity_key(model, i)) is None]
         if not missing:
             continue
-        query = select(model).where(model.id.in_(missing))
+        query = select(model).where(getattr(model, "id").in_(missing))  # noqa: B009 - every model here has an id
         if model is Invoice:
             query = query.options(selectinload(Invoice.lines))
         elif model is Payment:

@@ -203,7 +203,8 @@ def test_a_user_changes_their_own_password_knowing_the_current_one(db: Database)
     assert users.sign_in(db, "ada", "brand new secret").user_id == actor.user_id
 
 
-def test_a_single_user_sqlite_install_may_sign_in_automatically(db: Database, admin: Actor) -> None:
+def test_a_single_user_sqlite_install_may_sign_in_automatically(sqlite_db: Database, admin: Actor) -> None:
+    db = sqlite_db  # automatic sign-in exists only for a single-PC SQLite install
     assert users.sign_in_automatically(db) is None  # nobody yet
     ada = first_admin(db)
     actor = users.sign_in_automatically(db)

@@ -55,6 +55,17 @@ def test_3100_a_vendor_with_the_name_raises_an_alert_that_says_so(office: Office
     assert office.link("customer", customer_id) is None
 
 
+def test_a_record_whose_dependency_needs_attention_waits_and_says_why(office: Office) -> None:
+    office.qb.add_list_element("Vendor", "Smith, Ann", {})
+    customer_id = office.customer()
+    job_id = office.finished_job(customer_id, office.labor())
+    office.sync()
+    (job_item,) = office.items_of("job", job_id)
+    assert job_item.state == "queued"
+    assert "Customer Smith, Ann" in job_item.note and "needs attention" in job_item.note
+    assert office.qb.customers == []
+
+
 # -- 3200: stale EditSequence --------------------------------------------------------------
 
 
