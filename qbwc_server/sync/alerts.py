@@ -59,6 +59,12 @@ def raise_alert(
     item.state = "attention"
     item.note = message
     claim_pending_key(session, item)
+    # What waits for this record says so at once (not only when next looked at).
+    waits_for = json.dumps([[item.entity_type, item.entity_id]])
+    for waiting in session.scalars(
+        select(SyncItem).where(SyncItem.depends_on == waits_for, SyncItem.state == "queued")
+    ):
+        waiting.note = f"Waiting for {label}, which needs attention: {message}"
     return alert
 
 
