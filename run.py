@@ -27,7 +27,7 @@ def venv_python() -> Path:
 
 
 def ensure_environment(extras: str) -> Path:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - run.py must explain itself on an old Python
         sys.exit(f"JobDesk needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     python = venv_python()
     if not python.exists():

@@ -51,9 +51,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100, help="requests per batch")
     args = parser.parse_args()
     size = BulkSize(
-        customers=args.invoices // 5, jobs=args.invoices // 2, items=100,
-        invoices=args.invoices, payments=args.invoices * 4 // 5,
-    )  # fmt: skip
+        customers=args.invoices // 5,
+        jobs=args.invoices // 2,
+        items=100,
+        invoices=args.invoices,
+        payments=args.invoices * 4 // 5,
+    )
     with tempfile.TemporaryDirectory() as folder:
         db = open_database(f"sqlite:///{Path(folder) / 'bench.sqlite'}")
         start = time.perf_counter()
@@ -70,10 +73,15 @@ def main() -> None:
         report = run_session(engine, company)
         total = time.perf_counter() - start
         engine_seconds = total - company.seconds
-        print(f"session: {report.round_trips:,} round trips, {report.requests:,} requests, {total:.1f} s in all")
+        print(
+            f"session: {report.round_trips:,} round trips, {report.requests:,} requests, {total:.1f} s in all"
+        )
         print(f"simulator (QuickBooks stand-in): {company.seconds:.1f} s")
-        print(f"engine (build + apply): {engine_seconds:.1f} s = {1000 * engine_seconds / report.requests:.2f} ms "
-              f"per request, {report.requests / engine_seconds:,.0f} requests/s")  # fmt: skip
+        print(
+            f"engine (build + apply): {engine_seconds:.1f} s = "
+            f"{1000 * engine_seconds / report.requests:.2f} ms "
+            f"per request, {report.requests / engine_seconds:,.0f} requests/s"
+        )
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory (RSS, whole process incl. simulator): {peak:.0f} MB")
         print("targets: < 1 ms per request, < 300 MB peak")

@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--self-test",
         action="store_true",
-        help="start offscreen, open a database, run one simulated Web Connector session, exit 0 if all worked",
+        help="start offscreen, open a database, run one simulated Web Connector session; "
+        "exit 0 only if all worked",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 

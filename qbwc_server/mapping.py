@@ -161,7 +161,9 @@ def income_account_name(session: Session, item: Item) -> str | None:
     account_id = item.income_account_id
     if account_id is None:
         setting = session.get(Setting, "accounts.default_income_account_id")
-        account_id = int(setting.value) if setting and setting.value.isdigit() and setting.value != "0" else None
+        account_id = (
+            int(setting.value) if setting and setting.value.isdigit() and setting.value != "0" else None
+        )
     if account_id is None:
         return None
     account = session.get(Account, account_id)
@@ -188,12 +190,17 @@ def _address(values: Mapping[str, str], prefix: str, only: set[str]) -> Address 
     keys = [k for k in values if k.startswith(prefix + "/")]
     if not any(k in only for k in keys):
         return None
+
     def part(name: str) -> str | None:
         return values.get(f"{prefix}/{name}", "") or None
+
     return Address(
-        addr1=part("Addr1"), addr2=part("Addr2"), city=part("City"),
-        state=part("State"), postal_code=part("PostalCode"),
-    )  # fmt: skip
+        addr1=part("Addr1"),
+        addr2=part("Addr2"),
+        city=part("City"),
+        state=part("State"),
+        postal_code=part("PostalCode"),
+    )
 
 
 def _pick(values: Mapping[str, str], key: str, only: set[str], *, mod: bool) -> str | None:
@@ -226,7 +233,9 @@ def customer_fields(values: Mapping[str, str], only: set[str], *, mod: bool) -> 
     )
 
 
-def job_fields(session: Session, job: Job, values: Mapping[str, str], only: set[str], *, mod: bool) -> CustomerFields:
+def job_fields(
+    session: Session, job: Job, values: Mapping[str, str], only: set[str], *, mod: bool
+) -> CustomerFields:
     def pick(key: str) -> str | None:
         return _pick(values, key, only, mod=mod)
 
@@ -251,8 +260,11 @@ def item_fields(values: Mapping[str, str], kind: str, only: set[str], *, mod: bo
         return _pick(values, key, only, mod=mod)
 
     price, account, tax, active = (
-        pick("Price"), pick("IncomeAccountRef/FullName"), pick("SalesTaxCodeRef/FullName"), pick("IsActive"),
-    )  # fmt: skip
+        pick("Price"),
+        pick("IncomeAccountRef/FullName"),
+        pick("SalesTaxCodeRef/FullName"),
+        pick("IsActive"),
+    )
     return ItemFields(
         name=values["Name"],
         kind=ItemKind.SERVICE if kind == LocalItemKind.SERVICE else ItemKind.NON_INVENTORY,
@@ -317,15 +329,24 @@ def invoice_fields(session: Session, invoice: Invoice, tax_item_name: str) -> In
             )
         )
     terms = session.get(Terms, invoice.terms_id) if invoice.terms_id else None
-    terms_ref = _ref(session, "terms", terms.id, terms.name) if terms and terms_sent_to_quickbooks(terms) else None
+    terms_ref = (
+        _ref(session, "terms", terms.id, terms.name) if terms and terms_sent_to_quickbooks(terms) else None
+    )
     ship = Address(
-        addr1=_opt(invoice.ship_street), addr2=_opt(invoice.ship_unit), city=_opt(invoice.ship_city),
-        state=_opt(invoice.ship_state), postal_code=_opt(invoice.ship_zip),
-    )  # fmt: skip
+        addr1=_opt(invoice.ship_street),
+        addr2=_opt(invoice.ship_unit),
+        city=_opt(invoice.ship_city),
+        state=_opt(invoice.ship_state),
+        postal_code=_opt(invoice.ship_zip),
+    )
     bill = Address(
-        addr1=_opt(invoice.bill_name), addr2=_opt(invoice.bill_street), addr3=_opt(invoice.bill_unit),
-        city=_opt(invoice.bill_city), state=_opt(invoice.bill_state), postal_code=_opt(invoice.bill_zip),
-    )  # fmt: skip
+        addr1=_opt(invoice.bill_name),
+        addr2=_opt(invoice.bill_street),
+        addr3=_opt(invoice.bill_unit),
+        city=_opt(invoice.bill_city),
+        state=_opt(invoice.bill_state),
+        postal_code=_opt(invoice.bill_zip),
+    )
     has_tax = invoice.tax > ZERO and bool(tax_item_name)
     fields = InvoiceFields(
         customer=invoice_customer_ref(session, invoice),
@@ -367,7 +388,9 @@ def payment_fields(session: Session, payment: Payment) -> PaymentFields:
         customer_ref = invoice_customer_ref(session, first)
     else:
         customer_ref = _ref(session, "customer", customer.id, customer_full_name(customer))
-    memo = " ".join(part for part in (payment.memo[:3900], f"({payment.method})", payment_marker(payment)) if part)
+    memo = " ".join(
+        part for part in (payment.memo[:3900], f"({payment.method})", payment_marker(payment)) if part
+    )
     return PaymentFields(
         customer=customer_ref,
         txn_date=payment.received_on,

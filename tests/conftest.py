@@ -13,11 +13,11 @@ import pytest
 if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import text
 
-from desktop_app.db.base import Base  # noqa: E402
-from desktop_app.db.open import open_database  # noqa: E402
-from desktop_app.db.uow import Actor, Database  # noqa: E402
+from desktop_app.db.base import Base
+from desktop_app.db.open import open_database
+from desktop_app.db.uow import Actor, Database
 
 POSTGRES_ENV = "JOBDESK_TEST_POSTGRES_URL"
 ADMIN = Actor(name="Ada Admin", role="admin", user_id=None)

@@ -32,13 +32,17 @@ def differences(db: Database, qb: QuickBooksCompany) -> list[str]:
         for customer in s.scalars(select(Customer)):
             qb_id = links.get(("customer", customer.id))
             if qb_id is not None and lists[qb_id].name != customer.display_name:
-                problems.append(f"customer {customer.display_name} is named {lists[qb_id].name} in QuickBooks")
+                problems.append(
+                    f"customer {customer.display_name} is named {lists[qb_id].name} in QuickBooks"
+                )
         for job in s.scalars(select(Job)):
             qb_id = linked("job", job.id, f"job {job.number}")
             if qb_id is None:
                 continue
             element = lists[qb_id]
-            if element.name != job_qb_name(job) or element.parent_id != links.get(("customer", job.customer_id)):
+            if element.name != job_qb_name(job) or element.parent_id != links.get(
+                ("customer", job.customer_id)
+            ):
                 problems.append(f"job {job.number} differs in QuickBooks ({element.name})")
         for item in s.scalars(select(Item)):
             qb_id = links.get(("item", item.id))
@@ -84,8 +88,10 @@ def differences(db: Database, qb: QuickBooksCompany) -> list[str]:
                 problems.append(f"payment {payment.id} differs: {applied_here} vs {applied_there}")
         if paid != len(qb.payments):
             problems.append(f"QuickBooks has {len(qb.payments)} payments, we have {paid}")
-        money_here = sum((i.total - i.deposit_credit for i in s.scalars(select(Invoice)) if i.status != "void"),
-                         Decimal("0.00"))
+        money_here = sum(
+            (i.total - i.deposit_credit for i in s.scalars(select(Invoice)) if i.status != "void"),
+            Decimal("0.00"),
+        )
     money_there = sum((i.total for i in qb.invoices if not i.is_void), Decimal("0.00"))
     if money_here != money_there:
         problems.append(f"invoiced money differs: ours {money_here}, QuickBooks {money_there}")

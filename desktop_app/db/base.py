@@ -39,5 +39,5 @@ class Versioned(Timestamped):
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - a declared_attr takes the class
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]

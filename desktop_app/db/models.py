@@ -148,9 +148,7 @@ class Bid(Versioned, Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", use_alter=True))
 
-    lines: Mapped[list[BidLine]] = relationship(
-        order_by="BidLine.position", cascade="all, delete-orphan"
-    )
+    lines: Mapped[list[BidLine]] = relationship(order_by="BidLine.position", cascade="all, delete-orphan")
 
 
 class BidLine(_LineColumns, Base):
@@ -177,9 +175,7 @@ class Job(Versioned, Base):
     parent_job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), index=True)
     segment_index: Mapped[int | None] = mapped_column(Integer)
 
-    lines: Mapped[list[JobLine]] = relationship(
-        order_by="JobLine.position", cascade="all, delete-orphan"
-    )
+    lines: Mapped[list[JobLine]] = relationship(order_by="JobLine.position", cascade="all, delete-orphan")
 
 
 class JobLine(_LineColumns, Base):

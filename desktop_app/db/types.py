@@ -53,7 +53,7 @@ class Fixed(TypeDecorator[Decimal]):
         return Decimal(value).quantize(self._unit)
 
 
-def Money() -> Fixed:  # noqa: N802 - reads as a column type
+def Money() -> Fixed:
     """Money column: two decimals."""
     return Fixed(2)
 

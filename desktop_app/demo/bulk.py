@@ -55,25 +55,59 @@ def generate_bulk(db: Database, size: BulkSize, *, seed: int = 1) -> dict[str, i
         s.flush()
         account_id = s.scalar(select(Account.id))
         for key, value in (
-            ("accounts.default_income_account_id", str(account_id)), ("tax.default_rate", str(TAX)),
-            ("tax.item_name", "State Tax"), ("numbering.progress", "true"),
-        ):  # fmt: skip
+            ("accounts.default_income_account_id", str(account_id)),
+            ("tax.default_rate", str(TAX)),
+            ("tax.item_name", "State Tax"),
+            ("numbering.progress", "true"),
+        ):
             s.merge(Setting(key=key, value=value))
-        s.execute(insert(Item), [
-            {"id": n + 1, "kind": "service" if n % 3 else "material", "name": f"Item {n:04d}",
-             "name_key": f"item {n:04d}", "description": f"Item number {n}", "taxable": n % 3 == 0,
-             "unit_price": Decimal(rng.randint(5, 300)), "income_account_id": account_id, "active": True,
-             "version": 1, **stamp}
-            for n in range(size.items)
-        ])  # fmt: skip
-        s.execute(insert(Customer), [
-            {"id": n + 1, "display_name": f"Customer {n:05d}", "display_name_key": f"customer {n:05d}",
-             "first_name": "Pat", "last_name": f"Buyer{n}", "company": "", "mobile_phone": "916-555-0100",
-             "home_phone": "", "work_phone": "", "email": f"c{n}@example.com", "notes": "",
-             "bill_street": f"{n} Main St", "bill_unit": "", "bill_city": "Sacramento", "bill_state": "CA",
-             "bill_zip": "95814", "tax_exempt": False, "active": True, "version": 1, **stamp}
-            for n in range(size.customers)
-        ])  # fmt: skip
+        s.execute(
+            insert(Item),
+            [
+                {
+                    "id": n + 1,
+                    "kind": "service" if n % 3 else "material",
+                    "name": f"Item {n:04d}",
+                    "name_key": f"item {n:04d}",
+                    "description": f"Item number {n}",
+                    "taxable": n % 3 == 0,
+                    "unit_price": Decimal(rng.randint(5, 300)),
+                    "income_account_id": account_id,
+                    "active": True,
+                    "version": 1,
+                    **stamp,
+                }
+                for n in range(size.items)
+            ],
+        )
+        s.execute(
+            insert(Customer),
+            [
+                {
+                    "id": n + 1,
+                    "display_name": f"Customer {n:05d}",
+                    "display_name_key": f"customer {n:05d}",
+                    "first_name": "Pat",
+                    "last_name": f"Buyer{n}",
+                    "company": "",
+                    "mobile_phone": "916-555-0100",
+                    "home_phone": "",
+                    "work_phone": "",
+                    "email": f"c{n}@example.com",
+                    "notes": "",
+                    "bill_street": f"{n} Main St",
+                    "bill_unit": "",
+                    "bill_city": "Sacramento",
+                    "bill_state": "CA",
+                    "bill_zip": "95814",
+                    "tax_exempt": False,
+                    "active": True,
+                    "version": 1,
+                    **stamp,
+                }
+                for n in range(size.customers)
+            ],
+        )
         jobs, job_lines, job_totals = [], [], {}
         for n in range(size.jobs):
             lines = []
@@ -83,16 +117,33 @@ def generate_bulk(db: Database, size: BulkSize, *, seed: int = 1) -> dict[str, i
                 rate = Decimal(rng.randint(10, 200))
                 lines.append((item, quantity, rate, item % 3 == 1, position))
             finished = date(2026, 1, 1) + timedelta(days=n % 300)
-            jobs.append({
-                "id": n + 1, "number": str(10_000 + n), "name": f"Job {n}", "customer_id": n % size.customers + 1,
-                "status": "finished", "started_on": finished, "finished_on": finished, "notes": "",
-                "version": 1, **stamp,
-            })  # fmt: skip
+            jobs.append(
+                {
+                    "id": n + 1,
+                    "number": str(10_000 + n),
+                    "name": f"Job {n}",
+                    "customer_id": n % size.customers + 1,
+                    "status": "finished",
+                    "started_on": finished,
+                    "finished_on": finished,
+                    "notes": "",
+                    "version": 1,
+                    **stamp,
+                }
+            )
             for item, quantity, rate, taxable, position in lines:
-                job_lines.append({
-                    "job_id": n + 1, "item_id": item, "description": f"Item {item - 1:04d}", "quantity": quantity,
-                    "rate": rate, "amount": line_amount(quantity, rate), "taxable": taxable, "position": position,
-                })  # fmt: skip
+                job_lines.append(
+                    {
+                        "job_id": n + 1,
+                        "item_id": item,
+                        "description": f"Item {item - 1:04d}",
+                        "quantity": quantity,
+                        "rate": rate,
+                        "amount": line_amount(quantity, rate),
+                        "taxable": taxable,
+                        "position": position,
+                    }
+                )
             totals = compute_totals(((line_amount(q, r), t) for _, q, r, t, _ in lines), TAX)
             job_totals[n + 1] = totals.total
         s.execute(insert(Job), jobs)
@@ -109,27 +160,60 @@ def generate_bulk(db: Database, size: BulkSize, *, seed: int = 1) -> dict[str, i
                 if invoice_id >= size.invoices:
                     break
                 invoice_id += 1
-                invoices.append({
-                    "id": invoice_id, "number": f"{job['number']}-{sequence}", "kind": "progress",
-                    "customer_id": job["customer_id"], "job_id": job["id"], "job_sequence": sequence,
-                    "invoice_date": job["finished_on"], "due_date": job["finished_on"] + timedelta(days=30),
-                    "subtotal": amount, "tax_rate": Decimal("0"), "tax": Decimal("0.00"), "total": amount,
-                    "deposit_credit": Decimal("0.00"), "status": "open", "issued_at": now, "version": 1, **stamp,
-                })  # fmt: skip
-                invoice_lines.append({
-                    "invoice_id": invoice_id, "job_id": job["id"], "description": f"Progress billing {sequence}",
-                    "quantity": Decimal(1), "rate": amount, "amount": amount, "taxable": False, "position": 0,
-                })  # fmt: skip
+                invoices.append(
+                    {
+                        "id": invoice_id,
+                        "number": f"{job['number']}-{sequence}",
+                        "kind": "progress",
+                        "customer_id": job["customer_id"],
+                        "job_id": job["id"],
+                        "job_sequence": sequence,
+                        "invoice_date": job["finished_on"],
+                        "due_date": job["finished_on"] + timedelta(days=30),
+                        "subtotal": amount,
+                        "tax_rate": Decimal("0"),
+                        "tax": Decimal("0.00"),
+                        "total": amount,
+                        "deposit_credit": Decimal("0.00"),
+                        "status": "open",
+                        "issued_at": now,
+                        "version": 1,
+                        **stamp,
+                    }
+                )
+                invoice_lines.append(
+                    {
+                        "invoice_id": invoice_id,
+                        "job_id": job["id"],
+                        "description": f"Progress billing {sequence}",
+                        "quantity": Decimal(1),
+                        "rate": amount,
+                        "amount": amount,
+                        "taxable": False,
+                        "position": 0,
+                    }
+                )
         s.execute(insert(Invoice), invoices)
         s.execute(insert(InvoiceLine), invoice_lines)
         payments, applications = [], []
         for n, invoice in enumerate(invoices[: size.payments]):
-            payments.append({
-                "id": n + 1, "customer_id": invoice["customer_id"], "received_on": invoice["invoice_date"],
-                "amount": invoice["total"], "method": "check", "reference": str(5000 + n), "memo": "",
-                "origin": "app", "version": 1, **stamp,
-            })  # fmt: skip
-            applications.append({"payment_id": n + 1, "invoice_id": invoice["id"], "amount": invoice["total"], **stamp})
+            payments.append(
+                {
+                    "id": n + 1,
+                    "customer_id": invoice["customer_id"],
+                    "received_on": invoice["invoice_date"],
+                    "amount": invoice["total"],
+                    "method": "check",
+                    "reference": str(5000 + n),
+                    "memo": "",
+                    "origin": "app",
+                    "version": 1,
+                    **stamp,
+                }
+            )
+            applications.append(
+                {"payment_id": n + 1, "invoice_id": invoice["id"], "amount": invoice["total"], **stamp}
+            )
             invoice["status"] = "paid"
         s.execute(insert(Payment), payments)
         s.execute(insert(PaymentApplication), applications)
@@ -137,7 +221,14 @@ def generate_bulk(db: Database, size: BulkSize, *, seed: int = 1) -> dict[str, i
         from sqlalchemy import update
 
         for start in range(0, len(paid_ids), 500):
-            s.execute(update(Invoice).where(Invoice.id.in_(paid_ids[start : start + 500])).values(status="paid"))
+            s.execute(
+                update(Invoice).where(Invoice.id.in_(paid_ids[start : start + 500])).values(status="paid")
+            )
         uow.commit()
-    return {"customers": size.customers, "jobs": size.jobs, "items": size.items,
-            "invoices": len(invoices), "payments": len(payments)}  # fmt: skip
+    return {
+        "customers": size.customers,
+        "jobs": size.jobs,
+        "items": size.items,
+        "invoices": len(invoices),
+        "payments": len(payments),
+    }

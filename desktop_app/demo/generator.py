@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -23,20 +24,100 @@ from desktop_app.services.lines import LineInput
 DEMO_USER = Actor(name="Demo set-up", role="admin")
 START = date(2026, 1, 5)
 
-FIRST = ("Ann", "Ben", "Carla", "Dev", "Elena", "Frank", "Grace", "Hiro", "Ines", "Jamal", "Kate", "Luis",
-         "Maya", "Noah", "Olga", "Pavel", "Quinn", "Rosa", "Sam", "Tara", "Umar", "Vera", "Will", "Yara", "Zoe")  # fmt: skip
-LAST = ("Smith", "Garcia", "Nguyen", "Johnson", "Müller", "O'Brien", "Patel", "Kowalski", "Rossi", "Kim",
-        "Brown", "Lopez", "Wilson", "Anderson", "Taylor", "Thomas", "Moore", "Martin", "Lee", "Clark")  # fmt: skip
+FIRST = (
+    "Ann",
+    "Ben",
+    "Carla",
+    "Dev",
+    "Elena",
+    "Frank",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jamal",
+    "Kate",
+    "Luis",
+    "Maya",
+    "Noah",
+    "Olga",
+    "Pavel",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Will",
+    "Yara",
+    "Zoe",
+)
+LAST = (
+    "Smith",
+    "Garcia",
+    "Nguyen",
+    "Johnson",
+    "Müller",
+    "O'Brien",
+    "Patel",
+    "Kowalski",
+    "Rossi",
+    "Kim",
+    "Brown",
+    "Lopez",
+    "Wilson",
+    "Anderson",
+    "Taylor",
+    "Thomas",
+    "Moore",
+    "Martin",
+    "Lee",
+    "Clark",
+)
 STREETS = ("Oak St", "Maple Ave", "Pine Rd", "Cedar Ln", "Elm St", "Lakeview Dr", "Hillcrest Rd", "Main St")
-CITIES = (("Sacramento", "CA", "958"), ("Fresno", "CA", "937"), ("Reno", "NV", "895"), ("Eugene", "OR", "974"))
-SERVICES = (("Labor - Carpentry", "85"), ("Labor - Electrical", "110"), ("Labor - Plumbing", "105"),
-            ("Labor - Painting", "65"), ("Demolition", "75"), ("Site Cleanup", "55"), ("Design Consultation", "120"),
-            ("HVAC Service Call", "149"), ("Drywall Install", "70"), ("Tile Setting", "90"))  # fmt: skip
-MATERIALS = (("Lumber 2x4x8", "6.48"), ("Drywall Sheet 4x8", "14.98"), ("Paint Gallon", "38.5"),
-             ("Copper Pipe 10ft", "32.75"), ("Wire 12/2 250ft", "89"), ("Tile Box", "42.25"),
-             ("Cement Bag", "12.99"), ("Outlet GFCI", "21.5"), ("Faucet Kitchen", "189"), ("Insulation Roll", "54"))  # fmt: skip
-JOB_NAMES = ("Kitchen remodel", "Bath renovation", "Deck build", "Basement finish", "Roof repair", "Water heater",
-             "Panel upgrade", "Fence install", "Interior paint", "Garage door", "Window replacement", "Patio")  # fmt: skip
+CITIES = (
+    ("Sacramento", "CA", "958"),
+    ("Fresno", "CA", "937"),
+    ("Reno", "NV", "895"),
+    ("Eugene", "OR", "974"),
+)
+SERVICES = (
+    ("Labor - Carpentry", "85"),
+    ("Labor - Electrical", "110"),
+    ("Labor - Plumbing", "105"),
+    ("Labor - Painting", "65"),
+    ("Demolition", "75"),
+    ("Site Cleanup", "55"),
+    ("Design Consultation", "120"),
+    ("HVAC Service Call", "149"),
+    ("Drywall Install", "70"),
+    ("Tile Setting", "90"),
+)
+MATERIALS = (
+    ("Lumber 2x4x8", "6.48"),
+    ("Drywall Sheet 4x8", "14.98"),
+    ("Paint Gallon", "38.5"),
+    ("Copper Pipe 10ft", "32.75"),
+    ("Wire 12/2 250ft", "89"),
+    ("Tile Box", "42.25"),
+    ("Cement Bag", "12.99"),
+    ("Outlet GFCI", "21.5"),
+    ("Faucet Kitchen", "189"),
+    ("Insulation Roll", "54"),
+)
+JOB_NAMES = (
+    "Kitchen remodel",
+    "Bath renovation",
+    "Deck build",
+    "Basement finish",
+    "Roof repair",
+    "Water heater",
+    "Panel upgrade",
+    "Fence install",
+    "Interior paint",
+    "Garage door",
+    "Window replacement",
+    "Patio",
+)
 
 
 @dataclass(frozen=True)
@@ -48,7 +129,9 @@ class CompanySize:
     payments: int = 50
 
     def scaled(self, factor: int) -> CompanySize:
-        return CompanySize(*(n * factor for n in (self.customers, self.jobs, self.items, self.invoices, self.payments)))
+        return CompanySize(
+            *(n * factor for n in (self.customers, self.jobs, self.items, self.invoices, self.payments))
+        )
 
 
 def seed_demo(db: Database, *, scale: int = 1, seed: int = 1) -> dict[str, int]:
@@ -113,10 +196,14 @@ def _price_book(uow: UnitOfWork, rng: random.Random, count: int) -> list[int]:
         detail = items.create_item(
             uow,
             items.ItemFields(
-                kind="service" if service else "material", name=name[:31], description=f"{base_name} (per unit)",
-                unit_price=price, taxable=not service, income_account_id=None if service else materials_account,
+                kind="service" if service else "material",
+                name=name[:31],
+                description=f"{base_name} (per unit)",
+                unit_price=price,
+                taxable=not service,
+                income_account_id=None if service else materials_account,
             ),
-        )  # fmt: skip
+        )
         ids.append(detail.id)
     return ids
 
@@ -129,51 +216,80 @@ def _customers(uow: UnitOfWork, rng: random.Random, count: int) -> list[int]:
         city, state, zip3 = CITIES[n % len(CITIES)]
         company = f"{last} Properties LLC" if n % 6 == 0 else ""
         street = f"{100 + (n * 37) % 9800} {STREETS[n % len(STREETS)]}"
-        display = f"{last}, {first}" if not company else company
+        display = company or f"{last}, {first}"
         if display in used:
             display = f"{display} ({n})"
         used.add(display)
         detail = customers.create_customer(
             uow,
             customers.CustomerFields(
-                first_name=first, last_name=last, display_name=display[:41], company=company,
-                mobile_phone=f"(916) 555-{1000 + n % 9000:04d}", email=f"{first.lower()}.{n}@example.com",
-                bill_street=street, bill_city=city, bill_state=state, bill_zip=f"{zip3}{n % 100:02d}",
+                first_name=first,
+                last_name=last,
+                display_name=display[:41],
+                company=company,
+                mobile_phone=f"(916) 555-{1000 + n % 9000:04d}",
+                email=f"{first.lower()}.{n}@example.com",
+                bill_street=street,
+                bill_city=city,
+                bill_state=state,
+                bill_zip=f"{zip3}{n % 100:02d}",
                 tax_exempt=n % 17 == 0,
             ),
-        )  # fmt: skip
+        )
         locations.add_location(
-            uow, detail.id,
-            locations.LocationFields(name="Home", street=street, city=city, state=state, zip=f"{zip3}{n % 100:02d}"),
-        )  # fmt: skip
+            uow,
+            detail.id,
+            locations.LocationFields(
+                name="Home", street=street, city=city, state=state, zip=f"{zip3}{n % 100:02d}"
+            ),
+        )
         if n % 4 == 0:
             locations.add_location(
-                uow, detail.id,
-                locations.LocationFields(name="Rental", street=f"{n + 7} {STREETS[(n + 3) % 8]}", city=city,
-                                         state=state, zip=f"{zip3}{(n + 5) % 100:02d}"),
-            )  # fmt: skip
+                uow,
+                detail.id,
+                locations.LocationFields(
+                    name="Rental",
+                    street=f"{n + 7} {STREETS[(n + 3) % 8]}",
+                    city=city,
+                    state=state,
+                    zip=f"{zip3}{(n + 5) % 100:02d}",
+                ),
+            )
         ids.append(detail.id)
     return ids
 
 
-def _jobs(uow: UnitOfWork, rng: random.Random, count: int, customer_ids: list[int], item_ids: list[int]) -> list[int]:
+def _jobs(
+    uow: UnitOfWork, rng: random.Random, count: int, customer_ids: list[int], item_ids: list[int]
+) -> list[int]:
     ids = []
     for n in range(count):
-        customer_id = customer_ids[n % len(customer_ids)] if n < len(customer_ids) else rng.choice(customer_ids)
+        customer_id = (
+            customer_ids[n % len(customer_ids)] if n < len(customer_ids) else rng.choice(customer_ids)
+        )
         location = locations.list_locations(uow, customer_id)
         lines = [
-            LineInput(quantity=str(rng.randint(1, 40)), item_id=rng.choice(item_ids)) for _ in range(rng.randint(1, 4))
+            LineInput(quantity=str(rng.randint(1, 40)), item_id=rng.choice(item_ids))
+            for _ in range(rng.randint(1, 4))
         ]
         if n % 9 == 0:
-            lines.append(LineInput(quantity="1", description="Permit fee", rate=str(rng.randint(50, 400)), taxable=False))
+            lines.append(
+                LineInput(
+                    quantity="1", description="Permit fee", rate=str(rng.randint(50, 400)), taxable=False
+                )
+            )
         start = START + timedelta(days=rng.randint(0, 200))
         job = jobs.create_job(
             uow,
             jobs.JobFields(
-                customer_id=customer_id, name=rng.choice(JOB_NAMES), location_id=location[0].id if location else None,
-                scheduled_start=start, notes="Gate code 1234." if n % 5 == 0 else "", lines=tuple(lines),
+                customer_id=customer_id,
+                name=rng.choice(JOB_NAMES),
+                location_id=location[0].id if location else None,
+                scheduled_start=start,
+                notes="Gate code 1234." if n % 5 == 0 else "",
+                lines=tuple(lines),
             ),
-        )  # fmt: skip
+        )
         # Most jobs have been worked on; a few are still open or were cancelled.
         roll = n % 10
         version = job.version
@@ -191,9 +307,12 @@ def _invoices(uow: UnitOfWork, rng: random.Random, target: int, job_ids: list[in
     ids: list[int] = []
     finished = [j for j in job_ids if jobs.get_job(uow, j).status in ("finished", "in_progress")]
 
-    def attempt(make: Callable[[], invoices.InvoiceDetail]) -> invoices.InvoiceDetail | None:
+    def attempt(
+        make: Callable[..., invoices.InvoiceDetail], *args: Any, **kwargs: Any
+    ) -> invoices.InvoiceDetail | None:
+        """Business rules may refuse an invoice (e.g. past 100 %): the generator skips it."""
         try:
-            return make()
+            return make(*args, **kwargs)
         except JobDeskError:
             return None
 
@@ -206,27 +325,34 @@ def _invoices(uow: UnitOfWork, rng: random.Random, target: int, job_ids: list[in
         style = index % 10
         if style <= 6:  # progress billing: 2–7 invoices of one job
             shares = rng.choice(
-                ((10, 10, 10, 10, 10, 10, None), (20, 20, 20, 20, None), (15, 15, 15, 15, 15, None), (50, None))
+                (
+                    (10, 10, 10, 10, 10, 10, None),
+                    (20, 20, 20, 20, None),
+                    (15, 15, 15, 15, 15, None),
+                    (50, None),
+                )
             )
             for share in shares:
                 if len(ids) >= target:
                     break
                 made = attempt(
-                    lambda share=share: invoices.create_progress_invoice(
-                        uow, job_id, percent=share if share is not None else None,
-                        amount=None if share is not None else _remaining(uow, job_id), today=today,
-                    )
-                )  # fmt: skip
+                    invoices.create_progress_invoice,
+                    uow,
+                    job_id,
+                    percent=share,
+                    amount=None if share is not None else _remaining(uow, job_id),
+                    today=today,
+                )
                 if made:
                     ids.append(made.id)
         elif style in (7, 8):  # deposit, then the main invoice
-            deposit = attempt(lambda: invoices.create_deposit_invoice(uow, job_id, percent=20, today=today))
+            deposit = attempt(invoices.create_deposit_invoice, uow, job_id, percent=20, today=today)
             if deposit:
                 ids.append(deposit.id)
                 invoices.issue_invoice(uow, deposit.id, on=today)
                 if job.status == "finished":
                     payments.mark_paid(uow, deposit.id, received_on=today)
-            main = attempt(lambda: invoices.create_invoice(uow, job_id, today=today))
+            main = attempt(invoices.create_invoice, uow, job_id, today=today)
             if main:
                 ids.append(main.id)
         else:  # kept for one invoice over several jobs of the customer
@@ -251,7 +377,11 @@ def _invoices(uow: UnitOfWork, rng: random.Random, target: int, job_ids: list[in
         if detail.status == "open" and detail.amount_paid == 0 and detail.kind == "progress":
             invoices.void_invoice(uow, invoice_id, reason="Wrong percentage")
             if detail.job_id is not None and len(ids) < target:
-                made = attempt(lambda j=detail.job_id: invoices.create_progress_invoice(uow, j, amount=_remaining(uow, j)))
+                made = attempt(
+                    lambda j=detail.job_id: invoices.create_progress_invoice(
+                        uow, j, amount=_remaining(uow, j)
+                    )
+                )
                 if made:
                     ids.append(made.id)
     return ids
@@ -260,7 +390,11 @@ def _invoices(uow: UnitOfWork, rng: random.Random, target: int, job_ids: list[in
 def _remaining(uow: UnitOfWork, job_id: int) -> Decimal:
     job = uow.session.get(jobs.Job, job_id)
     assert job is not None
-    live = [i for i in invoices.job_invoices(uow, job_id) if i.status != "void" and i.kind in ("progress", "deposit")]
+    live = [
+        i
+        for i in invoices.job_invoices(uow, job_id)
+        if i.status != "void" and i.kind in ("progress", "deposit")
+    ]
     return invoices.job_total(uow, job) - sum((i.total for i in live), Decimal("0.00"))
 
 
@@ -277,12 +411,21 @@ def _payments(uow: UnitOfWork, rng: random.Random, target: int, invoice_ids: lis
         if n % 5 == 4:  # a partial payment
             amount = (detail.balance / 2).quantize(Decimal("0.01"))
             payments.record_payment(
-                uow, detail.customer_id, amount, methods[n % 5], when, reference=f"{1000 + n}",
+                uow,
+                detail.customer_id,
+                amount,
+                methods[n % 5],
+                when,
+                reference=f"{1000 + n}",
                 applications=[(invoice_id, amount)],
-            )  # fmt: skip
+            )
         elif n % 11 == 3:  # money received before it was applied
-            payments.record_payment(uow, detail.customer_id, detail.balance, methods[n % 5], when, reference="")
+            payments.record_payment(
+                uow, detail.customer_id, detail.balance, methods[n % 5], when, reference=""
+            )
         else:
-            payments.mark_paid(uow, invoice_id, method=methods[n % 5], received_on=when, reference=f"{2000 + n}")
+            payments.mark_paid(
+                uow, invoice_id, method=methods[n % 5], received_on=when, reference=f"{2000 + n}"
+            )
         count += 1
     return count

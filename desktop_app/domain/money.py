@@ -30,7 +30,7 @@ def parse_decimal(value: object, field: str, *, places: Decimal = CENT) -> Decim
     """
     from desktop_app.errors import ValidationError
 
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise ValidationError(field, f"{_label(field)} must be given as an exact number, not a float.")
     if isinstance(value, Decimal):
         number = value

@@ -63,9 +63,7 @@ def check_date(value: object, field: str, *, required: bool = False, label: str 
     if not isinstance(value, date):
         raise ValidationError(field, f"{name} must be a date.")
     if not MIN_DATE <= value <= MAX_DATE:
-        raise ValidationError(
-            field, f"{name} must be between {MIN_DATE:%m/%d/%Y} and {MAX_DATE:%m/%d/%Y}."
-        )
+        raise ValidationError(field, f"{name} must be between {MIN_DATE:%m/%d/%Y} and {MAX_DATE:%m/%d/%Y}.")
     return value
 
 

@@ -179,9 +179,19 @@ def list_invoices(
     order.append(Invoice.id.desc() if descending else Invoice.id.asc())
     base = (
         select(
-            Invoice.id, Invoice.number, Invoice.kind, Invoice.customer_id, Customer.display_name,
-            Invoice.job_id, Job.number, Invoice.invoice_date, Invoice.due_date, Invoice.total, balance,
-            Invoice.status, in_qb,
+            Invoice.id,
+            Invoice.number,
+            Invoice.kind,
+            Invoice.customer_id,
+            Customer.display_name,
+            Invoice.job_id,
+            Job.number,
+            Invoice.invoice_date,
+            Invoice.due_date,
+            Invoice.total,
+            balance,
+            Invoice.status,
+            in_qb,
         )
         .join(Customer, Customer.id == Invoice.customer_id)
         .outerjoin(Job, Job.id == Invoice.job_id)
@@ -199,9 +209,19 @@ def list_invoices(
     return Page(
         rows=tuple(
             InvoiceRow(
-                id=r[0], number=r[1], kind=InvoiceKind(r[2]), customer_id=r[3], customer_name=r[4],
-                job_id=r[5], job_number=r[6], invoice_date=r[7], due_date=r[8], total=r[9],
-                balance=r[10], status=InvoiceStatus(r[11]), in_quickbooks=bool(r[12]),
+                id=r[0],
+                number=r[1],
+                kind=InvoiceKind(r[2]),
+                customer_id=r[3],
+                customer_name=r[4],
+                job_id=r[5],
+                job_number=r[6],
+                invoice_date=r[7],
+                due_date=r[8],
+                total=r[9],
+                balance=r[10],
+                status=InvoiceStatus(r[11]),
+                in_quickbooks=bool(r[12]),
             )
             for r in rows
         ),
@@ -214,9 +234,7 @@ def list_invoices(
 def list_open_invoices_for_customer(uow: UnitOfWork, customer_id: int) -> tuple[InvoiceRow, ...]:
     """The customer's invoices with money owing, oldest first (for applying a payment)."""
     get(uow, Customer, customer_id, "Customer")
-    page = list_invoices(
-        uow, customer_id=customer_id, open_only=True, sort="date", limit=MAX_LIMIT
-    )
+    page = list_invoices(uow, customer_id=customer_id, open_only=True, sort="date", limit=MAX_LIMIT)
     return page.rows
 
 
@@ -272,24 +290,42 @@ def list_payments(
     order = [key.desc() if descending else key.asc(), Payment.id.desc() if descending else Payment.id.asc()]
     query = (
         select(
-            Payment.id, Payment.customer_id, Customer.display_name, Payment.received_on, Payment.amount,
-            applied, unapplied, Payment.method, Payment.reference, _in_qb_sql("payment", Payment.id),
+            Payment.id,
+            Payment.customer_id,
+            Customer.display_name,
+            Payment.received_on,
+            Payment.amount,
+            applied,
+            unapplied,
+            Payment.method,
+            Payment.reference,
+            _in_qb_sql("payment", Payment.id),
         )
         .join(Customer, Customer.id == Payment.customer_id)
         .where(*conditions)
     )
-    total = uow.session.scalar(
-        select(func.count(Payment.id))
-        .select_from(Payment)
-        .join(Customer, Customer.id == Payment.customer_id)
-        .where(*conditions)
-    ) or 0
+    total = (
+        uow.session.scalar(
+            select(func.count(Payment.id))
+            .select_from(Payment)
+            .join(Customer, Customer.id == Payment.customer_id)
+            .where(*conditions)
+        )
+        or 0
+    )
     rows = uow.session.execute(query.order_by(*order).offset(offset).limit(limit)).all()
     return Page(
         rows=tuple(
             PaymentRow(
-                id=r[0], customer_id=r[1], customer_name=r[2], received_on=r[3], amount=r[4],
-                applied=r[5], unapplied=r[6], method=PaymentMethod(r[7]), reference=r[8],
+                id=r[0],
+                customer_id=r[1],
+                customer_name=r[2],
+                received_on=r[3],
+                amount=r[4],
+                applied=r[5],
+                unapplied=r[6],
+                method=PaymentMethod(r[7]),
+                reference=r[8],
                 in_quickbooks=bool(r[9]),
             )
             for r in rows
@@ -309,9 +345,7 @@ def job_invoicing_summary(uow: UnitOfWork, job_id: int) -> JobInvoicingSummary:
     """
     job = get(uow, Job, job_id, "Job")
     total = job_total(uow, job)
-    invoices = list(
-        uow.session.scalars(select(Invoice).where(Invoice.job_id == job.id).order_by(Invoice.id))
-    )
+    invoices = list(uow.session.scalars(select(Invoice).where(Invoice.job_id == job.id).order_by(Invoice.id)))
     live = [i for i in invoices if i.status != InvoiceStatus.VOID.value]
     full = [i for i in live if i.kind in FULL_KINDS]
     # A full invoice bills the whole job (its deposits are credited inside it).
@@ -329,9 +363,13 @@ def job_invoicing_summary(uow: UnitOfWork, job_id: int) -> JobInvoicingSummary:
     paid = sum((applied_total(uow, i.id) for i in live), ZERO)
     lines = tuple(
         JobInvoiceLine(
-            id=i.id, number=i.number, kind=InvoiceKind(i.kind), amount=i.total,
+            id=i.id,
+            number=i.number,
+            kind=InvoiceKind(i.kind),
+            amount=i.total,
             percent=i.percent if i.percent is not None else percent_for(i.total, total),
-            balance=balance_of(uow, i), status=InvoiceStatus(i.status),
+            balance=balance_of(uow, i),
+            status=InvoiceStatus(i.status),
         )
         for i in invoices
     )

@@ -108,9 +108,7 @@ class InvoiceDetail:
 
 def applied_total(uow: UnitOfWork, invoice_id: int) -> Decimal:
     value = uow.session.scalar(
-        select(func.sum(PaymentApplication.amount)).where(
-            PaymentApplication.invoice_id == invoice_id
-        )
+        select(func.sum(PaymentApplication.amount)).where(PaymentApplication.invoice_id == invoice_id)
     )
     return value if isinstance(value, Decimal) else ZERO
 
@@ -148,9 +146,7 @@ def job_total(uow: UnitOfWork, job: Job) -> Decimal:
 
 
 def job_invoices(uow: UnitOfWork, job_id: int) -> list[Invoice]:
-    return list(
-        uow.session.scalars(select(Invoice).where(Invoice.job_id == job_id).order_by(Invoice.id))
-    )
+    return list(uow.session.scalars(select(Invoice).where(Invoice.job_id == job_id).order_by(Invoice.id)))
 
 
 def in_quickbooks(uow: UnitOfWork, invoice_id: int) -> bool:
@@ -183,7 +179,11 @@ def detail(uow: UnitOfWork, invoice: Invoice) -> InvoiceDetail:
         due_date=invoice.due_date,
         bill_name=invoice.bill_name,
         bill_address=(
-            invoice.bill_street, invoice.bill_unit, invoice.bill_city, invoice.bill_state, invoice.bill_zip
+            invoice.bill_street,
+            invoice.bill_unit,
+            invoice.bill_city,
+            invoice.bill_state,
+            invoice.bill_zip,
         ),
         memo=invoice.memo,
         customer_notes=invoice.customer_notes,
@@ -206,8 +206,15 @@ def detail(uow: UnitOfWork, invoice: Invoice) -> InvoiceDetail:
         in_quickbooks=in_quickbooks(uow, invoice.id),
         lines=tuple(
             InvoiceLineDetail(
-                line.id, line.position, line.job_id, line.item_id, line.description, line.quantity,
-                line.rate, line.amount, line.taxable,
+                line.id,
+                line.position,
+                line.job_id,
+                line.item_id,
+                line.description,
+                line.quantity,
+                line.rate,
+                line.amount,
+                line.taxable,
             )
             for line in invoice.lines
         ),
@@ -290,7 +297,10 @@ def _save_new(uow: UnitOfWork, invoice: Invoice, job: Job | None) -> InvoiceDeta
     uow.session.add(invoice)
     uow.flush()
     audit(
-        uow, "create", "invoice", invoice.id,
+        uow,
+        "create",
+        "invoice",
+        invoice.id,
         summary=f"{invoice.kind.capitalize()} invoice {number} created for {format_money(invoice.total)}",
         changes={"number": [None, number], "total": [None, str(invoice.total)]},
     )
@@ -304,8 +314,14 @@ def _copy_lines(invoice: Invoice, jobs: Sequence[Job]) -> None:
         for line in job.lines:
             invoice.lines.append(
                 InvoiceLine(
-                    position=position, job_id=job.id, item_id=line.item_id, description=line.description,
-                    quantity=line.quantity, rate=line.rate, amount=line.amount, taxable=line.taxable,
+                    position=position,
+                    job_id=job.id,
+                    item_id=line.item_id,
+                    description=line.description,
+                    quantity=line.quantity,
+                    rate=line.rate,
+                    amount=line.amount,
+                    taxable=line.taxable,
                 )
             )
             position += 1
@@ -351,8 +367,15 @@ def create_invoice(
     customer = get(uow, Customer, job.customer_id, "Customer")
     kind = InvoiceKind.SEGMENT if job.parent_job_id is not None else InvoiceKind.STANDARD
     invoice = _new_invoice(
-        uow, customer=customer, job=job, kind=kind, terms_id=terms_id, due_date=due_date, memo=memo,
-        customer_notes=customer_notes, today=today,
+        uow,
+        customer=customer,
+        job=job,
+        kind=kind,
+        terms_id=terms_id,
+        due_date=due_date,
+        memo=memo,
+        customer_notes=customer_notes,
+        today=today,
     )
     _copy_lines(invoice, [job])
     _set_totals(uow, invoice, customer)
@@ -381,15 +404,27 @@ def _partial(
     share = _share(uow, job, live, percent, amount)
     customer = get(uow, Customer, job.customer_id, "Customer")
     invoice = _new_invoice(
-        uow, customer=customer, job=job, kind=kind, terms_id=terms_id, due_date=due_date, memo=memo,
-        customer_notes=customer_notes, today=today,
+        uow,
+        customer=customer,
+        job=job,
+        kind=kind,
+        terms_id=terms_id,
+        due_date=due_date,
+        memo=memo,
+        customer_notes=customer_notes,
+        today=today,
     )
     shown = f"{share.percent.normalize():f}%"
     label = "Progress billing" if kind is InvoiceKind.PROGRESS else "Deposit"
     invoice.lines.append(
         InvoiceLine(
-            position=0, job_id=job.id, description=f"{label} {shown} of job {job.number} – {job.name}",
-            quantity=Decimal(1), rate=share.amount, amount=share.amount, taxable=False,
+            position=0,
+            job_id=job.id,
+            description=f"{label} {shown} of job {job.number} – {job.name}",
+            quantity=Decimal(1),
+            rate=share.amount,
+            amount=share.amount,
+            taxable=False,
         )
     )
     invoice.percent = share.percent
@@ -476,8 +511,15 @@ def create_multi_job_invoice(
         if any(i.status != InvoiceStatus.VOID.value for i in job_invoices(uow, job.id)):
             raise InvalidTransition(f"Job {job.number} already has its own invoice.")
     invoice = _new_invoice(
-        uow, customer=customer, job=None, kind=InvoiceKind.STANDARD, terms_id=terms_id, due_date=due_date,
-        memo=memo, customer_notes=customer_notes, today=today,
+        uow,
+        customer=customer,
+        job=None,
+        kind=InvoiceKind.STANDARD,
+        terms_id=terms_id,
+        due_date=due_date,
+        memo=memo,
+        customer_notes=customer_notes,
+        today=today,
     )
     finished = [j.finished_on for j in jobs if j.finished_on is not None]
     if len(finished) == len(jobs):
@@ -516,7 +558,10 @@ def _credit_deposits(uow: UnitOfWork, main: Invoice) -> None:
         main.deposit_credit += credit
         deposit.credited_to_invoice_id = main.id
         audit(
-            uow, "deposit", "invoice", main.id,
+            uow,
+            "deposit",
+            "invoice",
+            main.id,
             summary=f"Deposit {deposit.number} ({format_money(credit)}) credited to invoice {main.number}",
             changes={"deposit_credit": [str(main.deposit_credit - credit), str(main.deposit_credit)]},
         )
@@ -546,7 +591,11 @@ def issue_invoice(uow: UnitOfWork, invoice_id: int, *, on: date | None = None) -
     invoice.sent_at = now
     refresh_status(uow, invoice)
     audit(
-        uow, "issue", "invoice", invoice.id, summary=f"Invoice {invoice.number} issued",
+        uow,
+        "issue",
+        "invoice",
+        invoice.id,
+        summary=f"Invoice {invoice.number} issued",
         changes={
             k: [str(v), str(getattr(invoice, k))] for k, v in before.items() if v != getattr(invoice, k)
         },
@@ -583,7 +632,11 @@ def void_invoice(uow: UnitOfWork, invoice_id: int, reason: str = "") -> InvoiceD
     invoice.voided_at = utcnow()
     invoice.void_reason = why
     audit(
-        uow, "void", "invoice", invoice.id, summary=f"Invoice {invoice.number} voided",
+        uow,
+        "void",
+        "invoice",
+        invoice.id,
+        summary=f"Invoice {invoice.number} voided",
         changes={"status": ["open", "void"], "void_reason": ["", why]},
     )
     record_event(uow, "invoice.voided", "invoice", invoice.id)

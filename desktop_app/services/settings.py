@@ -56,19 +56,28 @@ SPECS: dict[str, SettingSpec] = _specs(
     SettingSpec("tax.default_rate", "Default sales tax rate (%)", Decimal("0")),
     SettingSpec("tax.item_name", "QuickBooks sales tax item", "", max_length=31),
     SettingSpec("accounts.default_income_account_id", "Default income account", 0),
-    SettingSpec("sync.interval_minutes", "Sync every (minutes)", 15, admin_only=True, minimum=1, maximum=1440),
+    SettingSpec(
+        "sync.interval_minutes", "Sync every (minutes)", 15, admin_only=True, minimum=1, maximum=1440
+    ),
     SettingSpec("sync.responsive", "Responsive Sync now (poll every minute)", False, admin_only=True),
     SettingSpec("sync.on_job_finished", "Sync when a job is finished", True, admin_only=True),
     SettingSpec("sync.on_invoice_sent", "Sync when an invoice is sent", True, admin_only=True),
     SettingSpec("sync.on_invoice_paid", "Sync when an invoice is paid", True, admin_only=True),
     SettingSpec("sync.batch_max_requests", "Requests per batch", 50, admin_only=True, minimum=1, maximum=500),
     SettingSpec(
-        "sync.batch_max_bytes", "Batch size (bytes)", 500_000, admin_only=True, minimum=10_000, maximum=20_000_000
+        "sync.batch_max_bytes",
+        "Batch size (bytes)",
+        500_000,
+        admin_only=True,
+        minimum=10_000,
+        maximum=20_000_000,
     ),
     SettingSpec("sync.office_may_sync_now", "Office users may press Sync now", True, admin_only=True),
     SettingSpec("users.auto_sign_in", "Sign in automatically on a one-user PC", True, admin_only=True),
     SettingSpec("qbwc.username", "Web Connector user name", "jobdesk", admin_only=True, max_length=60),
-    SettingSpec("qbwc.password_hash", "Web Connector password", "", admin_only=True, secret=True, max_length=500),
+    SettingSpec(
+        "qbwc.password_hash", "Web Connector password", "", admin_only=True, secret=True, max_length=500
+    ),
     SettingSpec("qbwc.port", "Server port", 8089, admin_only=True, minimum=1024, maximum=65535),
     SettingSpec("qbwc.owner_id", "Web Connector OwnerID", "", admin_only=True, max_length=40),
     SettingSpec("qbwc.file_id", "Web Connector FileID", "", admin_only=True, max_length=40),

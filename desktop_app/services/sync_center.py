@@ -116,13 +116,22 @@ class RecordSyncStatus:
 
 def _row(uow: UnitOfWork, item: SyncItem) -> QueueRow:
     return QueueRow(
-        id=item.id, entity_type=item.entity_type, entity_id=item.entity_id,
+        id=item.id,
+        entity_type=item.entity_type,
+        entity_id=item.entity_id,
         label=label_of(uow.session, item.entity_type, item.entity_id),
-        action=item.action, action_label=ACTION_LABEL.get(item.action, item.action),
-        state=item.state, state_label=STATE_LABEL.get(item.state, item.state), attempts=item.attempts,
-        note=item.note, status_code=item.status_code, status_message=item.status_message,
-        created_at=item.created_at, sent_at=item.sent_at, done_at=item.done_at,
-    )  # fmt: skip
+        action=item.action,
+        action_label=ACTION_LABEL.get(item.action, item.action),
+        state=item.state,
+        state_label=STATE_LABEL.get(item.state, item.state),
+        attempts=item.attempts,
+        note=item.note,
+        status_code=item.status_code,
+        status_message=item.status_message,
+        created_at=item.created_at,
+        sent_at=item.sent_at,
+        done_at=item.done_at,
+    )
 
 
 def list_queue(uow: UnitOfWork, *, offset: int = 0, limit: int = 200) -> Page[QueueRow]:
@@ -143,9 +152,12 @@ def list_history(uow: UnitOfWork, *, offset: int = 0, limit: int = 200, search: 
         where = where & or_(SyncItem.status_message.ilike(pattern), SyncItem.request_xml.ilike(pattern))
     total = uow.session.scalar(select(func.count()).select_from(SyncItem).where(where)) or 0
     items = uow.session.scalars(
-        select(SyncItem).where(where).order_by(SyncItem.sent_at.desc(), SyncItem.id.desc())
-        .offset(offset).limit(limit)
-    )  # fmt: skip
+        select(SyncItem)
+        .where(where)
+        .order_by(SyncItem.sent_at.desc(), SyncItem.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
     return Page(rows=tuple(_row(uow, i) for i in items), total=total, offset=offset, limit=limit)
 
 
@@ -160,19 +172,31 @@ def counts(uow: UnitOfWork) -> SyncCounts:
     rows = dict(uow.session.execute(select(SyncItem.state, func.count()).group_by(SyncItem.state)).all())
     alerts = uow.session.scalar(select(func.count()).select_from(Alert).where(Alert.state == "open")) or 0
     return SyncCounts(
-        pending=int(rows.get("queued", 0)), sent=int(rows.get("sent", 0)),
-        errors=int(rows.get("error", 0) + rows.get("attention", 0)), alerts=int(alerts),
-    )  # fmt: skip
+        pending=int(rows.get("queued", 0)),
+        sent=int(rows.get("sent", 0)),
+        errors=int(rows.get("error", 0) + rows.get("attention", 0)),
+        alerts=int(alerts),
+    )
 
 
 def _alert_row(alert: Alert) -> AlertRow:
     return AlertRow(
-        id=alert.id, sync_item_id=alert.sync_item_id, entity_type=alert.entity_type, entity_id=alert.entity_id,
-        label=alert.record_label, kind=alert.kind, message=alert.message, status_code=alert.status_code,
-        qb_message=alert.qb_message, tried=alert.tried,
-        resolutions=tuple(r for r in alert.resolutions.split(",") if r), state=alert.state,
-        resolution=alert.resolution, resolved_by=alert.resolved_by, created_at=alert.created_at,
-    )  # fmt: skip
+        id=alert.id,
+        sync_item_id=alert.sync_item_id,
+        entity_type=alert.entity_type,
+        entity_id=alert.entity_id,
+        label=alert.record_label,
+        kind=alert.kind,
+        message=alert.message,
+        status_code=alert.status_code,
+        qb_message=alert.qb_message,
+        tried=alert.tried,
+        resolutions=tuple(r for r in alert.resolutions.split(",") if r),
+        state=alert.state,
+        resolution=alert.resolution,
+        resolved_by=alert.resolved_by,
+        created_at=alert.created_at,
+    )
 
 
 def list_alerts(uow: UnitOfWork, *, include_closed: bool = False) -> tuple[AlertRow, ...]:
@@ -188,21 +212,28 @@ def record_status(uow: UnitOfWork, entity_type: str, entity_id: int) -> RecordSy
         select(QbLink).where(QbLink.entity_type == entity_type, QbLink.entity_id == entity_id)
     )
     pending = uow.session.scalar(
-        select(SyncItem).where(
-            SyncItem.entity_type == entity_type, SyncItem.entity_id == entity_id,
+        select(SyncItem)
+        .where(
+            SyncItem.entity_type == entity_type,
+            SyncItem.entity_id == entity_id,
             SyncItem.state.in_(("queued", "sent", "attention", "error")),
-        ).order_by(SyncItem.id.desc()).limit(1)
-    )  # fmt: skip
+        )
+        .order_by(SyncItem.id.desc())
+        .limit(1)
+    )
     alerts = uow.session.scalars(
         select(Alert.message).where(
             Alert.entity_type == entity_type, Alert.entity_id == entity_id, Alert.state == "open"
         )
     )
     return RecordSyncStatus(
-        linked=link is not None, qb_id=link.qb_id if link else "", last_synced=link.synced_at if link else None,
+        linked=link is not None,
+        qb_id=link.qb_id if link else "",
+        last_synced=link.synced_at if link else None,
         pending_state=STATE_LABEL.get(pending.state, "") if pending else "",
-        pending_note=pending.note if pending else "", alerts=tuple(alerts),
-    )  # fmt: skip
+        pending_note=pending.note if pending else "",
+        alerts=tuple(alerts),
+    )
 
 
 # -- resolutions ---------------------------------------------------------------------------------
@@ -237,9 +268,10 @@ def _back_to_queue(uow: UnitOfWork, item: SyncItem, phase: str) -> None:
 def wake_waiting(uow: UnitOfWork) -> None:
     """Items that waited on a dependency needing attention may go at the next session."""
     uow.session.execute(
-        update(SyncItem).where(SyncItem.state == "queued", SyncItem.next_attempt_at.is_not(None))
+        update(SyncItem)
+        .where(SyncItem.state == "queued", SyncItem.next_attempt_at.is_not(None))
         .values(next_attempt_at=None)
-    )  # fmt: skip
+    )
 
 
 def _close(uow: UnitOfWork, alert: Alert, resolution: str) -> None:
@@ -248,10 +280,13 @@ def _close(uow: UnitOfWork, alert: Alert, resolution: str) -> None:
     alert.resolved_by = uow.actor.name
     alert.resolved_at = utcnow()
     audit(
-        uow, "sync_resolution", alert.entity_type, alert.entity_id,
+        uow,
+        "sync_resolution",
+        alert.entity_type,
+        alert.entity_id,
         summary=f"{RESOLUTION_LABEL.get(resolution, resolution)}: {alert.record_label}"[:255],
         changes={"alert": [alert.kind, resolution]},
-    )  # fmt: skip
+    )
 
 
 def resolve_alert(uow: UnitOfWork, alert_id: int, resolution: str) -> AlertRow:
@@ -259,7 +294,9 @@ def resolve_alert(uow: UnitOfWork, alert_id: int, resolution: str) -> AlertRow:
     alert, item = _open_alert(uow, alert_id)
     offered = alert.resolutions.split(",")
     if resolution not in offered and not (resolution == "retry" and "edit" in offered):
-        raise ValidationError("resolution", f"“{RESOLUTION_LABEL.get(resolution, resolution)}” does not apply here.")
+        raise ValidationError(
+            "resolution", f"“{RESOLUTION_LABEL.get(resolution, resolution)}” does not apply here."
+        )
     if resolution == "dismiss":
         require_admin(uow, "dismiss a QuickBooks alert")
         if item is not None and item.state in ("attention", "error"):
@@ -279,10 +316,13 @@ def resolve_alert(uow: UnitOfWork, alert_id: int, resolution: str) -> AlertRow:
             raise InvalidTransition("There is no QuickBooks record to link to.")
         uow.session.add(
             QbLink(
-                entity_type=item.entity_type, entity_id=item.entity_id, qb_id=data["qb_txn_id"],
-                edit_sequence=data.get("qb_edit_sequence") or "", qb_name=alert.record_label[:209],
+                entity_type=item.entity_type,
+                entity_id=item.entity_id,
+                qb_id=data["qb_txn_id"],
+                edit_sequence=data.get("qb_edit_sequence") or "",
+                qb_name=alert.record_label[:209],
             )
-        )  # fmt: skip
+        )
         item.state = "done"
         item.pending_key = None
         item.done_at = utcnow()
@@ -303,16 +343,25 @@ def _renumber_invoice(uow: UnitOfWork, invoice_id: int) -> None:
     invoice = uow.session.get(Invoice, invoice_id)
     if invoice is None:
         raise NotFound("Invoice", invoice_id)
-    if uow.session.scalar(
-        select(QbLink.id).where(QbLink.entity_type == "invoice", QbLink.entity_id == invoice_id)
-    ) is not None:
-        raise InvalidTransition(f"Invoice {invoice.number} is already in QuickBooks; it cannot be renumbered.")
+    if (
+        uow.session.scalar(
+            select(QbLink.id).where(QbLink.entity_type == "invoice", QbLink.entity_id == invoice_id)
+        )
+        is not None
+    ):
+        raise InvalidTransition(
+            f"Invoice {invoice.number} is already in QuickBooks; it cannot be renumbered."
+        )
     old = invoice.number
     invoice.number = numbering.next_invoice_number(uow)
     audit(
-        uow, "renumber", "invoice", invoice.id, summary=f"Invoice {old} renumbered to {invoice.number}",
+        uow,
+        "renumber",
+        "invoice",
+        invoice.id,
+        summary=f"Invoice {old} renumbered to {invoice.number}",
         changes={"number": [old, invoice.number]},
-    )  # fmt: skip
+    )
 
 
 def undo_dismiss(uow: UnitOfWork, alert_id: int) -> AlertRow:
@@ -334,9 +383,13 @@ def undo_dismiss(uow: UnitOfWork, alert_id: int) -> AlertRow:
     alert.resolved_by = ""
     alert.resolved_at = None
     audit(
-        uow, "sync_resolution", alert.entity_type, alert.entity_id,
-        summary=f"Dismissal undone: {alert.record_label}"[:255], changes={"alert": ["dismissed", "open"]},
-    )  # fmt: skip
+        uow,
+        "sync_resolution",
+        alert.entity_type,
+        alert.entity_id,
+        summary=f"Dismissal undone: {alert.record_label}"[:255],
+        changes={"alert": ["dismissed", "open"]},
+    )
     return _alert_row(alert)
 
 
@@ -346,9 +399,13 @@ def start_first_run_import(uow: UnitOfWork) -> int:
     from desktop_app.services.sync_queue import enqueue
 
     actions = (
-        "import_accounts", "import_terms", "import_sales_tax",
-        "import_items_service", "import_items_noninventory", "import_customers",
-    )  # fmt: skip
+        "import_accounts",
+        "import_terms",
+        "import_sales_tax",
+        "import_items_service",
+        "import_items_noninventory",
+        "import_customers",
+    )
     for action in actions:
         enqueue(uow, "import", None, action, urgent=True)
     audit(uow, "sync_resolution", "import", None, summary="First-run import from QuickBooks queued")

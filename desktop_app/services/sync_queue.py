@@ -239,7 +239,7 @@ _RULES = {
 
 
 def send_records(uow: UnitOfWork, records: Iterable[tuple[str, int]]) -> int:
-    """"Send to QuickBooks" for chosen records (invoices, payments, …); returns how many queued."""
+    """ "Send to QuickBooks" for chosen records (invoices, payments, …); returns how many queued."""
     count = 0
     for entity_type, entity_id in records:
         if entity_type not in SYNCABLE:
@@ -282,7 +282,9 @@ def send_everything_pending(uow: UnitOfWork) -> int:
     ]
     count = 0
     for entity_type, entity_id in records:
-        if entity_id in linked.get(entity_type, set()) and not _changed_since_sync(uow, entity_type, entity_id):
+        if entity_id in linked.get(entity_type, set()) and not _changed_since_sync(
+            uow, entity_type, entity_id
+        ):
             continue
         enqueue(uow, entity_type, entity_id)
         count += 1
@@ -305,7 +307,7 @@ def _changed_since_sync(uow: UnitOfWork, entity_type: str, entity_id: int) -> bo
 
 
 def request_sync_now(uow: UnitOfWork) -> None:
-    """"Sync now": the next Web Connector poll runs a session even in responsive mode."""
+    """ "Sync now": the next Web Connector poll runs a session even in responsive mode."""
     if not uow.actor.is_admin and not settings.get_setting(uow, "sync.office_may_sync_now"):
         raise PermissionDenied("start a sync with QuickBooks (an admin can allow this in Settings)")
     settings.set_setting(uow, "sync.requested_at", datetime.now(UTC).isoformat())

@@ -46,8 +46,14 @@ def create_terms(uow: UnitOfWork, name: str, kind: TermsKind | str, net_days: in
     terms = Terms(name=clean, kind=terms_kind.value, net_days=days)
     uow.session.add(terms)
     uow.flush()
-    audit(uow, "create", "terms", terms.id, summary=f"Terms {clean} created",
-          changes={"kind": [None, terms_kind.value], "net_days": [None, days]})
+    audit(
+        uow,
+        "create",
+        "terms",
+        terms.id,
+        summary=f"Terms {clean} created",
+        changes={"kind": [None, terms_kind.value], "net_days": [None, days]},
+    )
     return _info(terms)
 
 

@@ -49,7 +49,7 @@ SUB_ORDER: Mapping[str, Sequence[str]] = {
 Computed = str | Callable[[etree._Element], None] | None
 
 
-class Refusal(Exception):  # noqa: N818 - private control flow: becomes a status code, never escapes
+class Refusal(Exception):
     """A request QuickBooks would refuse; ``process`` turns it into a status code."""
 
     def __init__(self, code: int, message: str, severity: str = "Error") -> None:

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.models import Invoice, Item, Job, Payment, PaymentApplication, QbLink
 from desktop_app.db.sync_models import SyncItem
+from desktop_app.services.sync_queue import label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync.alerts import claim_pending_key, explain, raise_alert
-from desktop_app.services.sync_queue import label_of
 
 LOCK_CODES = frozenset({3175, 3176, 3180})
 #: A lock is retried in later sessions with growing waits; only a lasting one alerts.
@@ -322,13 +322,21 @@ def _on_error(session: Session, item: SyncItem, result: q.Result) -> None:
         locks = item.attempts
         if locks >= LOCK_ALERT_AFTER:
             raise_alert(
-                session, item, kind="locked", label=label, code=code, qb_message=message,
-                message=f"{label} stays locked in QuickBooks. {explain(code, '')} Close it there, then retry.",
-                tried=f"Tried {locks} times over several sessions.", resolutions=("retry", "dismiss"),
-            )  # fmt: skip
+                session,
+                item,
+                kind="locked",
+                label=label,
+                code=code,
+                qb_message=message,
+                message=(
+                    f"{label} stays locked in QuickBooks. {explain(code, '')} Close it there, then retry."
+                ),
+                tried=f"Tried {locks} times over several sessions.",
+                resolutions=("retry", "dismiss"),
+            )
             return
         delay = timedelta(minutes=2 ** min(locks, 8))
-        requeue(item, phase if phase != "add" else "verify", f"Locked in QuickBooks; will retry.", delay=delay)
+        requeue(item, phase if phase != "add" else "verify", "Locked in QuickBooks; will retry.", delay=delay)
         if phase == "add":
             item.phase = "add"  # a refused Add did not happen: no lookup needed
         return
@@ -339,10 +347,16 @@ def _on_error(session: Session, item: SyncItem, result: q.Result) -> None:
     if code == 3200 and phase == "mod":
         if item.note.startswith("QuickBooks' copy was newer"):
             raise_alert(
-                session, item, kind="edit_conflict", label=label, code=code, qb_message=message,
+                session,
+                item,
+                kind="edit_conflict",
+                label=label,
+                code=code,
+                qb_message=message,
                 message=f"{label} keeps changing in QuickBooks while we update it. Retry later.",
-                tried="Re-read the record and retried once.", resolutions=("retry", "dismiss"),
-            )  # fmt: skip
+                tried="Re-read the record and retried once.",
+                resolutions=("retry", "dismiss"),
+            )
             return
         requeue(item, "refresh", "Changed in QuickBooks since our last sync: re-reading it.")
         return
@@ -363,10 +377,16 @@ def _on_error(session: Session, item: SyncItem, result: q.Result) -> None:
             requeue(item, phase if phase != "add" else "", "A record it refers to was not in QuickBooks yet.")
             return
     raise_alert(
-        session, item, kind="error", label=label, code=code, qb_message=message,
+        session,
+        item,
+        kind="error",
+        label=label,
+        code=code,
+        qb_message=message,
         message=f"{label} was not saved in QuickBooks. {explain(code, message)}",
-        tried=f"Sent {item.attempts} time(s).", resolutions=("retry", "edit", "dismiss"),
-    )  # fmt: skip
+        tried=f"Sent {item.attempts} time(s).",
+        resolutions=("retry", "edit", "dismiss"),
+    )
     item.state = "attention"
 
 
@@ -408,14 +428,18 @@ def _compare_totals(session: Session, item: SyncItem, record: q.Record) -> None:
     from desktop_app.db.sync_models import Alert
 
     alert = Alert(
-        sync_item_id=item.id, entity_type="invoice", entity_id=invoice.id,
-        record_label=f"Invoice {invoice.number}", kind="total_mismatch",
+        sync_item_id=item.id,
+        entity_type="invoice",
+        entity_id=invoice.id,
+        record_label=f"Invoice {invoice.number}",
+        kind="total_mismatch",
         message=(
             f"Invoice {invoice.number} reached QuickBooks, but the amounts differ ({'; '.join(problems)}). "
             "This usually means a different sales-tax rate or item setup in QuickBooks. Check the tax "
             "rate in Settings and the invoice in QuickBooks, then retry or dismiss."
         ),
         tried="Compared QuickBooks' total and balance with ours after saving.",
-        resolutions="retry,dismiss", data=json.dumps({"qb_total": str(qb_total), "qb_balance": str(qb_balance)}),
-    )  # fmt: skip
+        resolutions="retry,dismiss",
+        data=json.dumps({"qb_total": str(qb_total), "qb_balance": str(qb_balance)}),
+    )
     session.add(alert)

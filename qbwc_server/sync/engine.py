@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from desktop_app.db.models import QbLink
 from desktop_app.db.qbwc_models import WC_ACTIVE, WcSession
 from desktop_app.db.sync_models import SyncBatch, SyncItem
 from desktop_app.db.uow import Database
@@ -27,8 +26,8 @@ from desktop_app.services.sync_queue import enqueue_in, label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import plan
-from qbwc_server.sync.apply import finish, requeue
 from qbwc_server.sync.apply import apply_result as apply_one
+from qbwc_server.sync.apply import finish, requeue
 from qbwc_server.sync.plan import LIST_TYPES, Built, NothingToSend
 from qbwc_server.sync.prefetch import prefetch
 
@@ -69,7 +68,9 @@ class SyncEngine:
         with self.db.reader() as uow:
             session = uow.session
             queued = session.scalar(
-                select(func.count()).select_from(SyncItem).where(
+                select(func.count())
+                .select_from(SyncItem)
+                .where(
                     SyncItem.state == "queued",
                     or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= _now()),
                 )
@@ -215,16 +216,26 @@ class SyncEngine:
         """Share of this session's work done; 100 only when nothing is left to send."""
         with self.db.reader() as uow:
             session = uow.session
-            done = session.scalar(
-                select(func.count()).select_from(SyncItem).join(SyncBatch, SyncItem.batch_id == SyncBatch.id)
-                .where(SyncBatch.ticket == ticket, SyncItem.state.in_(("done", "attention", "error")))
-            ) or 0  # fmt: skip
-            remaining = session.scalar(
-                select(func.count()).select_from(SyncItem).where(
-                    SyncItem.state == "queued",
-                    or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= _now()),
+            done = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(SyncItem)
+                    .join(SyncBatch, SyncItem.batch_id == SyncBatch.id)
+                    .where(SyncBatch.ticket == ticket, SyncItem.state.in_(("done", "attention", "error")))
                 )
-            ) or 0  # fmt: skip
+                or 0
+            )
+            remaining = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(SyncItem)
+                    .where(
+                        SyncItem.state == "queued",
+                        or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= _now()),
+                    )
+                )
+                or 0
+            )
         if remaining == 0:
             return 100
         if not self._last_batch_full and not self._anything_sendable():
@@ -317,7 +328,9 @@ class SyncEngine:
         # what waits for it) join this same batch, in order, instead of the next one.
         for _ in range(3):
             self._queued_dependency = False
-            full = self._plan_pass(session, limits, chosen, in_batch, busy, dry_run, scan_limit, size, scanned)
+            full = self._plan_pass(
+                session, limits, chosen, in_batch, busy, dry_run, scan_limit, size, scanned
+            )
             if dry_run and chosen:
                 return chosen
             if full or not self._queued_dependency:
@@ -357,7 +370,7 @@ class SyncEngine:
                 if not dry_run:
                     finish(item, "Already up to date in QuickBooks.")
                 continue
-            except Exception as error:  # noqa: BLE001 - a record we cannot map must not stall the queue
+            except Exception as error:
                 if not dry_run:
                     self._unmappable(session, item, error)
                 continue
@@ -397,10 +410,12 @@ class SyncEngine:
                 continue
             pending = session.scalar(
                 select(SyncItem).where(
-                    SyncItem.entity_type == dep[0], SyncItem.entity_id == dep[1], SyncItem.action == "upsert",
+                    SyncItem.entity_type == dep[0],
+                    SyncItem.entity_id == dep[1],
+                    SyncItem.action == "upsert",
                     SyncItem.state.in_(("queued", "sent", "attention", "error")),
                 )
-            )  # fmt: skip
+            )
             if pending is None and not dry_run:
                 enqueue_in(session, dep[0], dep[1])
                 self._queued_dependency = True
@@ -414,7 +429,9 @@ class SyncEngine:
                 if not dry_run:
                     item.next_attempt_at = _now() + WAIT_FOR_PERSON
                 label = label_of(session, dep[0], dep[1])
-                return self._wait(item, f"Waiting for {label}, which needs attention: {pending.note}", dry_run)
+                return self._wait(
+                    item, f"Waiting for {label}, which needs attention: {pending.note}", dry_run
+                )
             label = label_of(session, dep[0], dep[1])
             return self._wait(item, f"Waiting for {label} to reach QuickBooks first.", dry_run)
         return None

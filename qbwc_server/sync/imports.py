@@ -39,9 +39,13 @@ IMPORTS: dict[str, tuple[q.build.ListQueryTag | str, bool]] = {
     "pull_payments": ("ReceivePaymentQueryRq", True),
 }
 FIRST_RUN = (
-    "import_accounts", "import_terms", "import_sales_tax",
-    "import_items_service", "import_items_noninventory", "import_customers",
-)  # fmt: skip
+    "import_accounts",
+    "import_terms",
+    "import_sales_tax",
+    "import_items_service",
+    "import_items_noninventory",
+    "import_customers",
+)
 
 
 def queue_payment_pull(session: Session) -> None:
@@ -72,23 +76,32 @@ def build_import(session: Session, item: SyncItem, request_id: str) -> Built:
         since_text = _setting(session, "sync.last_payment_pull")
         since = datetime.fromisoformat(since_text) if since_text else datetime(2000, 1, 1, tzinfo=UTC)
         element = q.txn_query(
-            "ReceivePaymentQueryRq", request_id,
+            "ReceivePaymentQueryRq",
+            request_id,
             max_returned=None if item.iterator_id else PAGE,
             from_modified=None if item.iterator_id else since - timedelta(minutes=5),
-            include_line_items=True, iterator=iterator, iterator_id=item.iterator_id or None,
-        )  # fmt: skip
+            include_line_items=True,
+            iterator=iterator,
+            iterator_id=item.iterator_id or None,
+        )
         if item.iterator_id:
             element = q.txn_query(
-                "ReceivePaymentQueryRq", request_id, max_returned=PAGE,
-                iterator="Continue", iterator_id=item.iterator_id,
-            )  # fmt: skip
+                "ReceivePaymentQueryRq",
+                request_id,
+                max_returned=PAGE,
+                iterator="Continue",
+                iterator_id=item.iterator_id,
+            )
         return Built("pull", element, extra={"started": datetime.now(UTC).isoformat()})
     if iterates:
         element = q.list_query(
-            tag, request_id, max_returned=PAGE, iterator=iterator,  # type: ignore[arg-type]
+            tag,
+            request_id,
+            max_returned=PAGE,
+            iterator=iterator,  # type: ignore[arg-type]
             iterator_id=item.iterator_id or None,
             active_status=None if item.iterator_id else "All",
-        )  # fmt: skip
+        )
     else:
         element = q.list_query(tag, request_id, active_status="All")  # type: ignore[arg-type]
     return Built("import", element)
@@ -112,10 +125,12 @@ def apply_import(session: Session, item: SyncItem, result: q.Result) -> None:
         _put_setting(session, "sync.last_payment_pull", started)
     elif not session.scalar(
         select(SyncItem.id).where(
-            SyncItem.entity_type == "import", SyncItem.action.in_(FIRST_RUN),
-            SyncItem.state.in_(("queued", "sent")), SyncItem.id != item.id,
+            SyncItem.entity_type == "import",
+            SyncItem.action.in_(FIRST_RUN),
+            SyncItem.state.in_(("queued", "sent")),
+            SyncItem.id != item.id,
         )
-    ):  # fmt: skip
+    ):
         _put_setting(session, "sync.import_done", "true")
     finish(item, "Imported from QuickBooks.")
 
@@ -141,10 +156,13 @@ def _link(session: Session, entity_type: str, entity_id: int, record: q.Record) 
         return  # already linked to another QuickBooks record: leave as it is
     session.add(
         QbLink(
-            entity_type=entity_type, entity_id=entity_id, qb_id=qb_id,
-            edit_sequence=record.edit_sequence or "", qb_name=(record.full_name or "")[:209],
+            entity_type=entity_type,
+            entity_id=entity_id,
+            qb_id=qb_id,
+            edit_sequence=record.edit_sequence or "",
+            qb_name=(record.full_name or "")[:209],
         )
-    )  # fmt: skip
+    )
 
 
 def _linked_id(session: Session, entity_type: str, qb_id: str | None) -> int | None:
@@ -161,9 +179,11 @@ def _import_account(uow: UnitOfWork, record: q.Record) -> None:
     account = session.scalar(select(Account).where(Account.full_name == full_name))
     if account is None:
         account = Account(
-            name=(record.name or full_name)[:41], full_name=full_name[:159],
-            account_type=record.get("AccountType") or "", active=record.is_active is not False,
-        )  # fmt: skip
+            name=(record.name or full_name)[:41],
+            full_name=full_name[:159],
+            account_type=record.get("AccountType") or "",
+            active=record.is_active is not False,
+        )
         session.add(account)
         session.flush()
     _link(session, "account", account.id, record)
@@ -206,14 +226,22 @@ def _import_item(kind: str) -> Callable[[UnitOfWork, q.Record], None]:
                 "SalesAndPurchase/IncomeAccountRef/FullName"
             )
             account_id = (
-                session.scalar(select(Account.id).where(Account.full_name == account_name)) if account_name else None
+                session.scalar(select(Account.id).where(Account.full_name == account_name))
+                if account_name
+                else None
             )
             item = Item(
-                kind=kind, name=name, name_key=key, unit_price=price,
-                description=record.get("SalesOrPurchase/Desc") or record.get("SalesAndPurchase/SalesDesc") or "",
+                kind=kind,
+                name=name,
+                name_key=key,
+                unit_price=price,
+                description=record.get("SalesOrPurchase/Desc")
+                or record.get("SalesAndPurchase/SalesDesc")
+                or "",
                 taxable=(record.get("SalesTaxCodeRef/FullName") or "") == "Tax",
-                income_account_id=account_id, active=record.is_active is not False,
-            )  # fmt: skip
+                income_account_id=account_id,
+                active=record.is_active is not False,
+            )
             session.add(item)
             session.flush()
         _link(session, "item", item.id, record)
@@ -231,11 +259,16 @@ def _import_customer(uow: UnitOfWork, record: q.Record) -> None:
     customer = session.scalar(select(Customer).where(Customer.display_name_key == name.strip().lower()))
     if customer is None:
         customer = Customer(
-            display_name=name, display_name_key=name.strip().lower(),
-            first_name=(record.get("FirstName") or "")[:25], last_name=(record.get("LastName") or "")[:25],
-            company=(record.get("CompanyName") or "")[:41], home_phone=(record.get("Phone") or "")[:21],
-            mobile_phone=(record.get("Mobile") or "")[:21], work_phone=(record.get("AltPhone") or "")[:21],
-            email=(record.get("Email") or "")[:1023], notes=record.get("Notes") or "",
+            display_name=name,
+            display_name_key=name.strip().lower(),
+            first_name=(record.get("FirstName") or "")[:25],
+            last_name=(record.get("LastName") or "")[:25],
+            company=(record.get("CompanyName") or "")[:41],
+            home_phone=(record.get("Phone") or "")[:21],
+            mobile_phone=(record.get("Mobile") or "")[:21],
+            work_phone=(record.get("AltPhone") or "")[:21],
+            email=(record.get("Email") or "")[:1023],
+            notes=record.get("Notes") or "",
             bill_street=(record.get("BillAddress/Addr1") or "")[:41],
             bill_unit=(record.get("BillAddress/Addr2") or "")[:41],
             bill_city=(record.get("BillAddress/City") or "")[:31],
@@ -243,7 +276,7 @@ def _import_customer(uow: UnitOfWork, record: q.Record) -> None:
             bill_zip=(record.get("BillAddress/PostalCode") or "")[:13],
             active=record.is_active is not False,
             tax_exempt=(record.get("SalesTaxCodeRef/FullName") or "") == "Non",
-        )  # fmt: skip
+        )
         session.add(customer)
         session.flush()
     _link(session, "customer", customer.id, record)
@@ -266,9 +299,13 @@ def _import_job(uow: UnitOfWork, record: q.Record, parent_list_id: str) -> None:
         record.get("JobStatus") or "", "open"
     )
     job = Job(
-        number=numbering.next_job_number(uow), name=name[:41], customer_id=customer_id, status=status,
-        started_on=record.date("JobStartDate"), finished_on=record.date("JobEndDate"),
-    )  # fmt: skip
+        number=numbering.next_job_number(uow),
+        name=name[:41],
+        customer_id=customer_id,
+        status=status,
+        started_on=record.date("JobStartDate"),
+        finished_on=record.date("JobEndDate"),
+    )
     session.add(job)
     session.flush()
     _link(session, "job", job.id, record)
@@ -300,10 +337,15 @@ def _pull_payment(uow: UnitOfWork, record: q.Record) -> None:
     if customer_id is None or total is None or total <= 0 or record.txn_id is None:
         return  # not for any invoice of ours: stays QuickBooks' business
     detail = payments.record_payment(
-        uow, customer_id, total, "other", record.date("TxnDate") or datetime.now(UTC).date(),
-        reference=(record.ref_number or "")[:20], memo=f"Entered in QuickBooks. {record.get('Memo') or ''}".strip(),
+        uow,
+        customer_id,
+        total,
+        "other",
+        record.date("TxnDate") or datetime.now(UTC).date(),
+        reference=(record.ref_number or "")[:20],
+        memo=f"Entered in QuickBooks. {record.get('Memo') or ''}".strip(),
         applications=applications,
-    )  # fmt: skip
+    )
     payment = session.get(Payment, detail.id)
     assert payment is not None
     payment.origin = "quickbooks"

@@ -41,7 +41,7 @@ class Built:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class NothingToSend(Exception):  # noqa: N818 - control flow: the item is already in step
+class NothingToSend(Exception):
     """The record is already as QuickBooks has it (e.g. a Mod with no changed field)."""
 
 
@@ -61,9 +61,13 @@ def generic_item_id(session: Session) -> int:
         session.info["jobdesk_generic_item"] = found
         return found
     item = Item(
-        kind="service", name=m.GENERIC_ITEM, name_key=key, unit_price=0,
-        description="Sales (lines without a price-book item)", taxable=False,
-    )  # fmt: skip
+        kind="service",
+        name=m.GENERIC_ITEM,
+        name_key=key,
+        unit_price=0,
+        description="Sales (lines without a price-book item)",
+        taxable=False,
+    )
     session.add(item)
     session.flush()
     return item.id
@@ -144,7 +148,9 @@ def _build_upsert(session: Session, kind: str, record_id: int, request_id: str, 
         assert customer is not None
         values = m.customer_values(customer)
         if link is None:
-            return Built("add", q.customer_add(request_id, m.customer_fields(values, set(values), mod=False)), values)
+            return Built(
+                "add", q.customer_add(request_id, m.customer_fields(values, set(values), mod=False)), values
+            )
         only = m.changed_only(values, synced)
         if not only:
             raise NothingToSend
@@ -188,7 +194,9 @@ def _build_upsert(session: Session, kind: str, record_id: int, request_id: str, 
         extra = {"expected_total": str(mapped.expected_total)}
         if link is None:
             return Built("add", q.invoice_add(request_id, mapped.fields), values, extra)
-        return Built("mod", q.invoice_mod(request_id, link.qb_id, link.edit_sequence, mapped.fields), values, extra)
+        return Built(
+            "mod", q.invoice_mod(request_id, link.qb_id, link.edit_sequence, mapped.fields), values, extra
+        )
     if kind == "payment":
         payment = session.get(Payment, record_id)
         assert payment is not None
@@ -235,7 +243,9 @@ def _lookup_query(session: Session, kind: str, record_id: int, request_id: str) 
     if kind == "invoice":
         invoice = session.get(Invoice, record_id)
         assert invoice is not None
-        return q.txn_query("InvoiceQueryRq", request_id, ref_numbers=[invoice.number], include_line_items=False)
+        return q.txn_query(
+            "InvoiceQueryRq", request_id, ref_numbers=[invoice.number], include_line_items=False
+        )
     payment = session.get(Payment, record_id)
     assert payment is not None
     return q.txn_query(

@@ -18,7 +18,14 @@ from desktop_app.db.models import Customer, Invoice, Item, Job, Payment, QbLink,
 from desktop_app.db.sync_models import SyncItem
 from qbwc_server import mapping as m
 
-MODELS = {"customer": Customer, "job": Job, "item": Item, "invoice": Invoice, "payment": Payment, "terms": Terms}
+MODELS = {
+    "customer": Customer,
+    "job": Job,
+    "item": Item,
+    "invoice": Invoice,
+    "payment": Payment,
+    "terms": Terms,
+}
 
 
 def prefetch(session: Session, items: Sequence[SyncItem]) -> None:

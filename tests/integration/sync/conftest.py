@@ -38,7 +38,8 @@ class Office:
     def customer(self, name: str = "Smith, Ann", **fields: Any) -> int:
         with self.db.uow() as uow:
             detail = customers.create_customer(
-                uow, customers.CustomerFields(display_name=name, first_name="Ann", last_name="Smith", **fields)
+                uow,
+                customers.CustomerFields(display_name=name, first_name="Ann", last_name="Smith", **fields),
             )
             uow.commit()
         return detail.id
@@ -49,11 +50,15 @@ class Office:
             uow.commit()
         return detail.id
 
-    def finished_job(self, customer_id: int, item_id: int, quantity: str = "10", name: str = "Kitchen") -> int:
+    def finished_job(
+        self, customer_id: int, item_id: int, quantity: str = "10", name: str = "Kitchen"
+    ) -> int:
         with self.db.uow() as uow:
             job = jobs.create_job(
                 uow,
-                jobs.JobFields(customer_id=customer_id, name=name, lines=(LineInput(quantity=quantity, item_id=item_id),)),
+                jobs.JobFields(
+                    customer_id=customer_id, name=name, lines=(LineInput(quantity=quantity, item_id=item_id),)
+                ),
             )
             started = jobs.start_job(uow, job.id, job.version, on=FINISHED)
             jobs.finish_job(uow, job.id, started.version, on=FINISHED)
@@ -99,7 +104,8 @@ class Office:
         with self.db.reader() as uow:
             found = list(
                 uow.session.scalars(
-                    select(SyncItem).where(SyncItem.entity_type == entity_type, SyncItem.entity_id == entity_id)
+                    select(SyncItem)
+                    .where(SyncItem.entity_type == entity_type, SyncItem.entity_id == entity_id)
                     .order_by(SyncItem.id)
                 )
             )
@@ -123,7 +129,9 @@ def office(db: Database) -> Office:
     schema = load_schema("13.0")
     validator = QbxmlSchema(schema, "13.0") if schema is not None else None
     with db.uow() as uow:
-        uow.session.add(Account(name="Construction Income", full_name="Construction Income", account_type="Income"))
+        uow.session.add(
+            Account(name="Construction Income", full_name="Construction Income", account_type="Income")
+        )
         uow.session.flush()
         account_id = uow.session.scalar(select(Account.id).where(Account.full_name == "Construction Income"))
         settings.set_setting(uow, "accounts.default_income_account_id", int(account_id or 0))

@@ -12,7 +12,7 @@ from tests.integration.sync.conftest import FINISHED, Office
 
 
 def test_a_job_and_its_invoice_reach_quickbooks_in_dependency_order(office: Office) -> None:
-    _, job_id, invoice_id = office.invoiced_job()
+    _, _job_id, invoice_id = office.invoiced_job()
     report = office.sync()
     assert report.percent == 100
     names = [office.qb.full_name(c) for c in office.qb.customers]
@@ -56,8 +56,14 @@ def test_the_newest_data_is_read_when_the_batch_is_built(office: Office) -> None
     with office.db.uow() as uow:
         sync_queue.enqueue(uow, "customer", customer_id)
         detail = customers.get_customer(uow, customer_id)
-        customers.update_customer(uow, customer_id, detail.version, customers.CustomerFields(
-            display_name="Smith, Ann", first_name="Ann", last_name="Smith", email="ann@example.com"))
+        customers.update_customer(
+            uow,
+            customer_id,
+            detail.version,
+            customers.CustomerFields(
+                display_name="Smith, Ann", first_name="Ann", last_name="Smith", email="ann@example.com"
+            ),
+        )
         uow.commit()
     office.sync()
     (qb_customer,) = office.qb.customers

@@ -73,7 +73,10 @@ def test_a_customer_renamed_in_the_app_is_renamed_in_quickbooks(office: Office) 
         detail = customers.get_customer(uow, customer_id)
         fields = detail.to_fields()
         customers.update_customer(
-            uow, customer_id, detail.version, fields.__class__(**{**fields.__dict__, "display_name": "Smith-Jones, Ann"})
+            uow,
+            customer_id,
+            detail.version,
+            fields.__class__(**{**fields.__dict__, "display_name": "Smith-Jones, Ann"}),
         )
         uow.commit()
     office.sync()
@@ -87,10 +90,16 @@ def test_payments_entered_in_quickbooks_are_pulled_once(office: Office) -> None:
     office.sync()
     qb_invoice = office.qb.invoices[0]
     office.qb_send(
-        q.receive_payment_add("p", q.PaymentFields(
-            customer=q.Ref.by_id(qb_invoice.customer_id), txn_date=FINISHED, ref_number="5501",
-            total_amount=Decimal("300.00"), applications=(q.AppliedPayment(qb_invoice.txn_id, Decimal("300.00")),),
-        ))
+        q.receive_payment_add(
+            "p",
+            q.PaymentFields(
+                customer=q.Ref.by_id(qb_invoice.customer_id),
+                txn_date=FINISHED,
+                ref_number="5501",
+                total_amount=Decimal("300.00"),
+                applications=(q.AppliedPayment(qb_invoice.txn_id, Decimal("300.00")),),
+            ),
+        )
     )
     with office.db.uow() as uow:
         sync_queue.request_sync_now(uow)

@@ -18,7 +18,9 @@ def _customer_fields(office: Office, customer_id: int, **changes: str) -> None:
     with office.db.uow() as uow:
         detail = customers.get_customer(uow, customer_id)
         fields = detail.to_fields()
-        customers.update_customer(uow, customer_id, detail.version, fields.__class__(**{**fields.__dict__, **changes}))
+        customers.update_customer(
+            uow, customer_id, detail.version, fields.__class__(**{**fields.__dict__, **changes})
+        )
         uow.commit()
 
 
@@ -78,7 +80,9 @@ def test_3200_rereads_and_retries_keeping_both_sides_changes(office: Office) -> 
     qb_customer = office.qb.customers[0]
     # Someone edits the phone in QuickBooks; we edit the email in JobDesk.
     office.qb_send(
-        q.customer_mod("m", qb_customer.list_id, qb_customer.edit_sequence, q.CustomerFields(name="", phone="555-0199"))
+        q.customer_mod(
+            "m", qb_customer.list_id, qb_customer.edit_sequence, q.CustomerFields(name="", phone="555-0199")
+        )
     )
     _customer_fields(office, customer_id, email="ann@example.com")
     office.sync()
@@ -98,7 +102,12 @@ def test_3200_on_a_field_both_sides_changed_raises_an_alert_with_both_values(off
     office.sync()
     qb_customer = office.qb.customers[0]
     office.qb_send(
-        q.customer_mod("m", qb_customer.list_id, qb_customer.edit_sequence, q.CustomerFields(name="", email="qb@example.com"))
+        q.customer_mod(
+            "m",
+            qb_customer.list_id,
+            qb_customer.edit_sequence,
+            q.CustomerFields(name="", email="qb@example.com"),
+        )
     )
     _customer_fields(office, customer_id, email="app@example.com")
     office.sync()
@@ -112,10 +121,12 @@ def test_3200_on_a_field_both_sides_changed_raises_an_alert_with_both_values(off
 
 
 def test_3140_a_deleted_parent_is_unlinked_re_added_and_the_job_retried(office: Office) -> None:
-    customer_id, job_id, _ = office.invoiced_job()
+    customer_id, _job_id, _ = office.invoiced_job()
     # The customer was linked once, but QuickBooks no longer has that ListID.
     with office.db.uow() as uow:
-        uow.session.add(QbLink(entity_type="customer", entity_id=customer_id, qb_id="DEAD-1", edit_sequence="1"))
+        uow.session.add(
+            QbLink(entity_type="customer", entity_id=customer_id, qb_id="DEAD-1", edit_sequence="1")
+        )
         uow.commit()
     for _ in range(3):
         office.sync()
@@ -129,8 +140,15 @@ def test_3140_a_deleted_parent_is_unlinked_re_added_and_the_job_retried(office: 
 def test_a_record_deleted_in_quickbooks_is_unlinked_and_alerted_on_update(office: Office) -> None:
     customer_id = office.customer()
     with office.db.uow() as uow:
-        uow.session.add(QbLink(entity_type="customer", entity_id=customer_id, qb_id="GONE-7", edit_sequence="1",
-                               synced_values='{"Name": "Smith, Ann"}'))
+        uow.session.add(
+            QbLink(
+                entity_type="customer",
+                entity_id=customer_id,
+                qb_id="GONE-7",
+                edit_sequence="1",
+                synced_values='{"Name": "Smith, Ann"}',
+            )
+        )
         uow.commit()
     _customer_fields(office, customer_id, email="new@example.com")
     office.sync()
@@ -160,7 +178,9 @@ def test_a_lock_is_retried_later_with_backoff_and_no_alert(office: Office) -> No
     assert office.qb.customers == []
     # Later (the backoff has passed) it goes through.
     with office.db.uow() as uow:
-        uow.session.execute(update(SyncItem).values(next_attempt_at=item.next_attempt_at - timedelta(hours=1)))
+        uow.session.execute(
+            update(SyncItem).values(next_attempt_at=item.next_attempt_at - timedelta(hours=1))
+        )
         uow.commit()
     office.sync()
     assert [c.name for c in office.qb.customers] == ["Smith, Ann"]
@@ -192,15 +212,21 @@ def test_a_lock_that_lasts_raises_an_alert(office: Office) -> None:
 def _foreign_invoice(office: Office, ref: str, customer: str = "Walk-in, Sam", amount: str = "99.00") -> None:
     office.qb_send(q.customer_add("c", q.CustomerFields(name=customer)))
     office.qb_send(
-        q.invoice_add("i", q.InvoiceFields(
-            customer=q.Ref.by_name(customer), ref_number=ref,
-            lines=(q.InvoiceLineFields(item=q.Ref.by_name("Labor"), amount=Decimal(amount)),),
-        ))
+        q.invoice_add(
+            "i",
+            q.InvoiceFields(
+                customer=q.Ref.by_name(customer),
+                ref_number=ref,
+                lines=(q.InvoiceLineFields(item=q.Ref.by_name("Labor"), amount=Decimal(amount)),),
+            ),
+        )
     )
 
 
 def _conflicted(office: Office) -> tuple[int, int]:
-    office.qb_send(q.item_add("l", q.ItemFields(name="Labor", income_account=q.Ref.by_name("Construction Income"))))
+    office.qb_send(
+        q.item_add("l", q.ItemFields(name="Labor", income_account=q.Ref.by_name("Construction Income")))
+    )
     _foreign_invoice(office, "1000")
     _, _, invoice_id = office.invoiced_job()
     office.sync()
@@ -230,7 +256,7 @@ def test_number_conflict_renumber_sends_ours_with_the_next_number(office: Office
 
 
 def test_number_conflict_send_anyway_makes_a_duplicate_number_on_purpose(office: Office) -> None:
-    invoice_id, alert_id = _conflicted(office)
+    _invoice_id, alert_id = _conflicted(office)
     with office.db.uow() as uow:
         sync_center.resolve_alert(uow, alert_id, "send_anyway")
         uow.commit()
@@ -239,7 +265,9 @@ def test_number_conflict_send_anyway_makes_a_duplicate_number_on_purpose(office:
 
 
 def test_number_conflict_link_when_it_is_the_same_invoice(office: Office) -> None:
-    office.qb_send(q.item_add("l", q.ItemFields(name="Labor", income_account=q.Ref.by_name("Construction Income"))))
+    office.qb_send(
+        q.item_add("l", q.ItemFields(name="Labor", income_account=q.Ref.by_name("Construction Income")))
+    )
     customer_id = office.customer()
     with office.db.uow() as uow:
         sync_queue.send_records(uow, [("customer", customer_id)])
@@ -249,10 +277,14 @@ def test_number_conflict_link_when_it_is_the_same_invoice(office: Office) -> Non
     office.sync()
     full_name = "Smith, Ann:1000 Kitchen"
     office.qb_send(
-        q.invoice_add("i", q.InvoiceFields(
-            customer=q.Ref.by_name(full_name), ref_number="1000",
-            lines=(q.InvoiceLineFields(item=q.Ref.by_name("Labor"), amount=Decimal("850.00")),),
-        ))
+        q.invoice_add(
+            "i",
+            q.InvoiceFields(
+                customer=q.Ref.by_name(full_name),
+                ref_number="1000",
+                lines=(q.InvoiceLineFields(item=q.Ref.by_name("Labor"), amount=Decimal("850.00")),),
+            ),
+        )
     )
     invoice_id = office.invoice(job_id)
     office.sync()
