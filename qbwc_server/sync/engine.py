@@ -172,7 +172,13 @@ class SyncEngine:
                 stored = json.loads(item.sent_context or "{}")
                 item.response_xml = _result_xml(response_xml, request_id, len(results))
                 try:
-                    apply_one(session, item, result, stored.get("values", {}))
+                    if item.entity_type == "import":
+                        # Imports look up the records they just created: keep autoflush.
+                        apply_one(session, item, result, stored.get("values", {}))
+                    else:
+                        # One flush at commit instead of one before every lookup it makes.
+                        with session.no_autoflush:
+                            apply_one(session, item, result, stored.get("values", {}))
                     uow.commit()
                 except BaseException:
                     session.rollback()
