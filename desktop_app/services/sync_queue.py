@@ -64,17 +64,31 @@ def _find_pending(session: Session, entity_type: str, entity_id: int | None, act
 
 
 def enqueue(
-    uow: UnitOfWork, entity_type: str, entity_id: int | None, action: str = "upsert", *, urgent: bool = False
+    uow: UnitOfWork,
+    entity_type: str,
+    entity_id: int | None,
+    action: str = "upsert",
+    *,
+    urgent: bool = False,
+    reset_attention: bool = True,
 ) -> SyncItem:
     """Queue work for a record; a record already queued keeps its one item.
 
     The item holds no data: the newest record is read when the batch is built.
     """
-    return enqueue_in(uow.session, entity_type, entity_id, action, urgent=urgent)
+    return enqueue_in(
+        uow.session, entity_type, entity_id, action, urgent=urgent, reset_attention=reset_attention
+    )
 
 
 def enqueue_in(
-    session: Session, entity_type: str, entity_id: int | None, action: str = "upsert", *, urgent: bool = False
+    session: Session,
+    entity_type: str,
+    entity_id: int | None,
+    action: str = "upsert",
+    *,
+    urgent: bool = False,
+    reset_attention: bool = True,
 ) -> SyncItem:
     """``enqueue`` for the sync engine, which works inside its own session."""
     rank_key = ("import", "import") if entity_type == "import" else (entity_type, action)
@@ -82,7 +96,7 @@ def enqueue_in(
         raise ValidationError("entity_type", f"{entity_type} records cannot be sent to QuickBooks.")
     existing = _find_pending(session, entity_type, entity_id, action)
     if existing is not None:
-        if existing.state != "queued":
+        if existing.state != "queued" and (reset_attention or existing.state != "attention"):
             # A person fixed the record (or asked again): give it a fresh start.
             existing.state = "queued"
             existing.next_attempt_at = None
@@ -286,7 +300,8 @@ def send_everything_pending(uow: UnitOfWork) -> int:
             uow, entity_type, entity_id
         ):
             continue
-        enqueue(uow, entity_type, entity_id)
+        # An item waiting on a person's decision stays so: a bulk send must not loop it.
+        enqueue(uow, entity_type, entity_id, reset_attention=False)
         count += 1
     return count
 

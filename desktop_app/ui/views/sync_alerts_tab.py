@@ -179,7 +179,10 @@ class AlertsTab(QWidget):
         if include_closed:
             alerts = tuple(a for a in alerts if a.state in ("open", "dismissed"))
         for card in self.cards:
+            # Hidden and detached now, deleted later: an old card never shows under the new ones.
             self.list_box.removeWidget(card)
+            card.hide()
+            card.setParent(None)
             card.deleteLater()
         self.cards = [AlertCard(self, alert) for alert in alerts]
         for number, card in enumerate(self.cards):

@@ -341,3 +341,14 @@ def test_a_total_that_differs_in_quickbooks_is_an_alert(office: Office) -> None:
     assert alert.kind == "total_mismatch"
     assert "$429.00" in alert.message and "$433.00" in alert.message
     assert office.link("invoice", invoice_id) is not None  # it did reach QuickBooks, once
+
+
+def test_send_everything_pending_leaves_a_decision_to_the_person(office: Office) -> None:
+    invoice_id, _ = _conflicted(office)
+    with office.db.uow() as uow:
+        sync_queue.send_everything_pending(uow)
+        uow.commit()
+    states = [i.state for i in office.items_of("invoice", invoice_id)]
+    assert states == ["attention"]
+    office.sync()
+    assert len(office.qb.invoices) == 1  # nothing re-sent behind the person's back
