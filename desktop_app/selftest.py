@@ -229,7 +229,37 @@ def _run_steps(report: Report, tmp: Path, cleanups: list[Callable[[], Any]]) -> 
         _check(queued > 0, "nothing was queued for QuickBooks")
         notes.append(", ".join(f"{n} {what}" for what, n in counts.items()) + f"; {queued} queued")
 
-    # 5. The embedded server, on a free port, answering the WSDL.
+    # 5. Every screen, with data in it: the views are imported by name, so a build that
+    #    left one out (or one of its imports) shows up here, not in front of a user.
+    with report.step("every screen opens with the company's data") as notes:
+        import importlib.util
+
+        from desktop_app.ui.main_window import SCREENS, UnavailablePanel
+
+        opened, absent, broken = 0, [], []
+        for spec in SCREENS:
+            module_name = spec.target.split(":")[0]
+            if importlib.util.find_spec(module_name) is None:
+                absent.append(spec.title)
+                continue
+            widget = window.show_screen(spec.key)
+            app.processEvents()
+            if isinstance(widget, UnavailablePanel):
+                broken.append(spec.title)
+            else:
+                opened += 1
+        ctx.tasks.wait(10_000)
+        app.processEvents()
+        _check(not broken, f"screens that could not load: {', '.join(broken)} (see the log)")
+        errors = [a for a in prompts.asked if a.kind == "error"]
+        _check(not errors, "errors shown: " + "; ".join(a.text for a in errors))
+        notes.append(
+            f"{opened} of {len(SCREENS)} screens"
+            + (f"; not in this version: {', '.join(absent)}" if absent else "")
+        )
+        window.show_screen(SCREENS[0].key)
+
+    # 6. The embedded server, on a free port, answering the WSDL.
     with report.step("the Web Connector server starts on a free port") as notes:
         from qbwc_server.server import EmbeddedServer
 
@@ -242,7 +272,7 @@ def _run_steps(report: Report, tmp: Path, cleanups: list[Callable[[], Any]]) -> 
         _check(b"authenticate" in wsdl and b"sendRequestXML" in wsdl, "the WSDL lacks the QBWC methods")
         notes.append(server.url)
 
-    # 6. One Web Connector session against the QuickBooks simulator.
+    # 7. One Web Connector session against the QuickBooks simulator.
     with report.step("one Web Connector session syncs the company to QuickBooks") as notes:
         from qbwc_server.simulator import QuickBooksCompany
         from qbwc_server.simulator.webconnector import WebConnector
@@ -258,7 +288,7 @@ def _run_steps(report: Report, tmp: Path, cleanups: list[Callable[[], Any]]) -> 
             f" {session.seconds:.1f} s"
         )
 
-    # 7. What QuickBooks received, and what JobDesk says about it.
+    # 8. What QuickBooks received, and what JobDesk says about it.
     with report.step("QuickBooks received every record; no errors, nothing left queued") as notes:
         from sqlalchemy import func, select
 
@@ -291,7 +321,7 @@ def _run_steps(report: Report, tmp: Path, cleanups: list[Callable[[], Any]]) -> 
             f" {len(quickbooks.payments)} payments"
         )
 
-    # 8. Stopping cleanly is part of the test.
+    # 9. Stopping cleanly is part of the test.
     with report.step("the server stops"):
         cleanups.remove(server.stop)
         stopped = server.stop()

@@ -8,6 +8,7 @@ there is no stored balance to drift out of step with the applications.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -117,6 +118,23 @@ def _like(search: str) -> str:
     return f"%{escaped}%"
 
 
+def _is_sqlite(uow: UnitOfWork) -> bool:
+    return uow.session.get_bind().dialect.name == "sqlite"
+
+
+def _matcher(uow: UnitOfWork, search: str) -> Callable[[Any], ColumnElement[bool]]:
+    """``column -> condition``: the column contains ``search``, ignoring case.
+
+    On SQLite plain LIKE already ignores ASCII case, and its ``lower()`` folds only ASCII
+    too, so ``ilike`` (``lower(x) LIKE lower(y)``) matched exactly the same rows while
+    calling ``lower()`` twice per row; on PostgreSQL ``ILIKE`` is native (and unicode-aware).
+    """
+    pattern = _like(search)
+    if _is_sqlite(uow):
+        return lambda column: column.like(pattern, escape="\\")
+    return lambda column: column.ilike(pattern, escape="\\")
+
+
 def list_invoices(
     uow: UnitOfWork,
     *,
@@ -136,13 +154,15 @@ def list_invoices(
     in_qb = _in_qb_sql("invoice", Invoice.id).label("in_qb")
     conditions: list[ColumnElement[bool]] = []
     if search.strip():
-        pattern = _like(search)
+        matches = _matcher(uow, search)
+        # Customer and job names are matched in their own (small) tables, so the filter
+        # needs no join: the count reads only invoices, and each name is tested once.
         conditions.append(
             or_(
-                Invoice.number.ilike(pattern, escape="\\"),
-                Customer.display_name.ilike(pattern, escape="\\"),
-                Job.number.ilike(pattern, escape="\\"),
-                Invoice.memo.ilike(pattern, escape="\\"),
+                matches(Invoice.number),
+                Invoice.customer_id.in_(select(Customer.id).where(matches(Customer.display_name))),
+                Invoice.job_id.in_(select(Job.id).where(matches(Job.number))),
+                matches(Invoice.memo),
             )
         )
     if status is not None:
@@ -177,7 +197,16 @@ def list_invoices(
         raise ValidationError("sort", f"Invoices cannot be sorted by {sort}.")
     order = [c.desc() if descending else c.asc() for c in sorts[sort]]
     order.append(Invoice.id.desc() if descending else Invoice.id.asc())
-    base = (
+    # The page's ids first (filter, sort, offset and limit over invoices alone, joining a
+    # name table only to sort by it), then the display columns, the balance subquery and
+    # the QuickBooks link for those ``limit`` rows only, not for every match before sorting.
+    page_ids = select(Invoice.id).where(*conditions)
+    if sort == "customer":
+        page_ids = page_ids.join(Customer, Customer.id == Invoice.customer_id)
+    elif sort == "job":
+        page_ids = page_ids.outerjoin(Job, Job.id == Invoice.job_id)
+    page_ids = page_ids.order_by(*order).offset(offset).limit(limit)
+    query = (
         select(
             Invoice.id,
             Invoice.number,
@@ -195,17 +224,13 @@ def list_invoices(
         )
         .join(Customer, Customer.id == Invoice.customer_id)
         .outerjoin(Job, Job.id == Invoice.job_id)
-        .where(*conditions)
+        .where(Invoice.id.in_(page_ids))
+        .order_by(*order)
     )
-    count_query = (
-        select(func.count(Invoice.id))
-        .select_from(Invoice)
-        .join(Customer, Customer.id == Invoice.customer_id)
-        .outerjoin(Job, Job.id == Invoice.job_id)
-        .where(*conditions)
-    )
+    # Every condition is on the invoice itself (names are matched by subquery): no joins.
+    count_query = select(func.count(Invoice.id)).select_from(Invoice).where(*conditions)
     total = uow.session.scalar(count_query) or 0
-    rows = uow.session.execute(base.order_by(*order).offset(offset).limit(limit)).all()
+    rows = uow.session.execute(query).all()
     return Page(
         rows=tuple(
             InvoiceRow(
@@ -268,12 +293,12 @@ def list_payments(
     if unapplied_only:
         conditions.append(type_coerce(Payment.amount - applied_raw, Money()) > ZERO)
     if search.strip():
-        pattern = _like(search)
+        matches = _matcher(uow, search)
         conditions.append(
             or_(
-                Customer.display_name.ilike(pattern, escape="\\"),
-                Payment.reference.ilike(pattern, escape="\\"),
-                Payment.memo.ilike(pattern, escape="\\"),
+                Payment.customer_id.in_(select(Customer.id).where(matches(Customer.display_name))),
+                matches(Payment.reference),
+                matches(Payment.memo),
             )
         )
     sorts: dict[str, Any] = {
@@ -306,10 +331,8 @@ def list_payments(
     )
     total = (
         uow.session.scalar(
-            select(func.count(Payment.id))
-            .select_from(Payment)
-            .join(Customer, Customer.id == Payment.customer_id)
-            .where(*conditions)
+            # The conditions are all on the payment (names matched by subquery): no join.
+            select(func.count(Payment.id)).select_from(Payment).where(*conditions)
         )
         or 0
     )

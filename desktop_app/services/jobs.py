@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from desktop_app.db.models import Customer, Invoice, InvoiceLine, Job, JobLine
 from desktop_app.db.types import utcnow
@@ -428,16 +428,21 @@ def list_jobs(
     search = clean_text(search, "search", max_length=200)
     if sort not in SORTS:
         raise ValidationError("sort", f"Jobs cannot be sorted by “{sort}”.")
-    query = select(Job, Customer).join(Customer, Customer.id == Job.customer_id)
+    conditions: list[ColumnElement[bool]] = []
     words = search.lower().split()
     if words:
-        query = query.where(
+        conditions.append(
             and_(
                 *(
                     or_(
                         func.lower(Job.number).contains(word, autoescape=True),
                         func.lower(Job.name).contains(word, autoescape=True),
-                        Customer.display_name_key.contains(word, autoescape=True),
+                        # Matched in the customers table, so counting needs no join.
+                        Job.customer_id.in_(
+                            select(Customer.id).where(
+                                Customer.display_name_key.contains(word, autoescape=True)
+                            )
+                        ),
                     )
                     for word in words
                 )
@@ -448,14 +453,14 @@ def list_jobs(
         valid = {s.value for s in JobStatus}
         if any(s not in valid for s in wanted):
             raise ValidationError("status", "Unknown job status.")
-        query = query.where(Job.status.in_(wanted))
+        conditions.append(Job.status.in_(wanted))
     if customer_id is not None:
-        query = query.where(Job.customer_id == customer_id)
+        conditions.append(Job.customer_id == customer_id)
     if not include_segments:
-        query = query.where(Job.parent_job_id.is_(None))
-    total = (
-        uow.session.scalar(select(func.count()).select_from(query.with_only_columns(Job.id).subquery())) or 0
-    )
+        conditions.append(Job.parent_job_id.is_(None))
+    # Every condition is on the job itself (customer names matched by subquery): no join.
+    total = uow.session.scalar(select(func.count(Job.id)).where(*conditions)) or 0
+    query = select(Job, Customer).join(Customer, Customer.id == Job.customer_id).where(*conditions)
     order = SORTS[sort].desc() if descending else SORTS[sort].asc()
     rows = list(uow.session.execute(query.order_by(order, Job.id).offset(offset).limit(limit)))
     totals = _page_totals(uow, [(job.id, customer.tax_exempt) for job, customer in rows])

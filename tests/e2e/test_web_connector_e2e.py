@@ -103,3 +103,19 @@ def test_restart_in_the_middle_of_a_session_recovers_without_duplicates(company_
     numbers = Counter(i.ref_number for i in quickbooks.invoices)
     assert all(n == 1 for n in numbers.values()), numbers
     assert len(quickbooks.invoices) == _live_invoices(company_db)
+
+
+def test_the_realistic_company_syncs_over_http_exactly(realistic: Database) -> None:
+    """The sync-engine issue's company, through server + Web Connector + QuickBooks simulators."""
+    from tests.sync_compare import differences
+
+    set_password(realistic)
+    with realistic.uow() as uow:
+        assert send_everything_pending(uow) > 2000
+        uow.commit()
+    quickbooks = QuickBooksCompany()
+    with EmbeddedServer(realistic, "localhost", 0) as server:
+        report = connector(server, quickbooks).run_session()
+        assert report.outcome == "done", report.summary()
+        assert differences(realistic, quickbooks) == []
+        assert connector(server, quickbooks).run_session().outcome == "none"
