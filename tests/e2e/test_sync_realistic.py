@@ -9,6 +9,7 @@ from qbwc_server.sync import SyncEngine
 from qbwc_server.sync.loopback import run_session
 from tests.sync_compare import differences
 
+
 def test_a_realistic_company_syncs_completely_and_exactly(realistic: Database) -> None:
     with realistic.uow() as uow:
         queued = sync_queue.send_everything_pending(uow)
