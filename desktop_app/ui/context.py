@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QWidget
 
+from desktop_app.db.engine import sqlite_path
 from desktop_app.db.uow import Actor, Database, UnitOfWork
 from desktop_app.errors import ValidationError
 from desktop_app.ui.errors import show_error
@@ -49,6 +50,15 @@ class AppContext(QObject):
         self.demo: Any = None
 
     # -- database --------------------------------------------------------------------
+    @property
+    def background_reads(self) -> bool:
+        """Can reads run on worker threads, each in its own connection?
+
+        Not for an in-memory SQLite database: its threads share one connection (StaticPool),
+        so a read there could interleave with a write's transaction.
+        """
+        return self.db.engine.dialect.name != "sqlite" or sqlite_path(self.db.url) is not None
+
     def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a read-only service function in its own short unit of work."""
         with self.db.reader(self.actor) as uow:

@@ -79,7 +79,7 @@ def claim_pending_key(session: Session, item: SyncItem) -> None:
     key = pending_key(item.entity_type, item.entity_id, item.action)
     if item.pending_key == key:
         return
-    session.flush()
+    # The twin, if any, is another (committed) row: no flush is needed to find it.
     twin = session.scalar(select(SyncItem).where(SyncItem.pending_key == key))
     if twin is not None and twin.id != item.id:
         twin.state = "cancelled"

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from desktop_app.ui.context import AppContext
-from desktop_app.ui.models.paged import Fetch, PageLike
+from desktop_app.ui.models.paged import BackgroundFetch, Fetch, PageLike
 
 FilterMap = Callable[[Mapping[str, str]], dict[str, Any]]
 
@@ -14,7 +14,11 @@ FilterMap = Callable[[Mapping[str, str]], dict[str, Any]]
 def service_fetch(
     ctx: AppContext, fn: Callable[..., Any], *, filters: FilterMap | None = None, **fixed: Any
 ) -> Fetch:
-    """``fn(uow, *, search, offset, limit, sort, descending, **filters) -> Page`` as a model fetch."""
+    """``fn(uow, *, search, offset, limit, sort, descending, **filters) -> Page`` as a model fetch.
+
+    It runs in the background (see ``BackgroundFetch``) unless the database cannot be read
+    from another thread.
+    """
 
     def fetch(
         offset: int, limit: int, search: str, sort: str | None, descending: bool, chosen: Mapping[str, str]
@@ -30,7 +34,8 @@ def service_fetch(
         page: PageLike = ctx.read(fn, **kwargs)
         return page
 
-    return fetch
+    # Each call opens its own reader, so the list model may run it on a worker thread.
+    return BackgroundFetch(fetch) if ctx.background_reads else fetch
 
 
 def active_filter(chosen: Mapping[str, str]) -> dict[str, Any]:

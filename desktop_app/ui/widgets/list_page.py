@@ -158,6 +158,9 @@ class ListPage(QWidget):
         outer.addWidget(self.empty_label)
 
         self.model.loaded.connect(self._loaded)
+        self.model.loading_changed.connect(self._loading)
+        self._count_text = ""
+        self._reselect: int | None = None
         self._restore_state()
 
     # -- public -------------------------------------------------------------------------
@@ -174,12 +177,9 @@ class ListPage(QWidget):
         self.model.start()
 
     def refresh(self) -> None:
-        selected = self.current_id()
+        """Reload the rows (in the background when the model can), keeping the selection."""
+        self._reselect = self.current_id()
         self.model.reload()
-        if selected is not None:
-            row = self.model.find_row(selected)
-            if row >= 0:
-                self.table.selectRow(row)
 
     def refresh_if_changed(self, kind: str) -> None:
         """Slot for ``AppContext.changed``: reload when a kind this list shows changed."""
@@ -203,13 +203,23 @@ class ListPage(QWidget):
     # -- internals ------------------------------------------------------------------------
     def _loaded(self, total: int) -> None:
         one, many = self._noun
-        self.count_label.setText(f"{total:,} {one if total == 1 else many}")
+        self._count_text = f"{total:,} {one if total == 1 else many}"
+        self.count_label.setText(self._count_text)
+        selected, self._reselect = self._reselect, None
+        if selected is not None:
+            row = self.model.find_row(selected)
+            if row >= 0:
+                self.table.selectRow(row)
         if total == 0:
             searching = bool(self.model.search_text)
             self.empty_label.setText(
                 f"No {many} match “{self.model.search_text}”." if searching else f"No {many} yet."
             )
         self.empty_label.setVisible(total == 0)
+
+    def _loading(self, loading: bool) -> None:
+        """A slow query: say so under the title; the old rows stay until the new ones come."""
+        self.count_label.setText("Loading…" if loading else self._count_text)
 
     def _header_clicked(self, section: int) -> None:
         column = self.model.columns[section]
