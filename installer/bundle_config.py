@@ -143,7 +143,7 @@ def read_version(root: Path = ROOT) -> str:
 
 
 def version_tuple(version: str) -> tuple[int, int, int, int]:
-    """"1.2.3" / "1.2.3rc1" / "1.2" → (1, 2, 3, 0): Windows wants four small numbers."""
+    """ "1.2.3" / "1.2.3rc1" / "1.2" → (1, 2, 3, 0): Windows wants four small numbers."""
     numbers = [int(n) for n in re.findall(r"\d+", version.split("+")[0])[:4]]
     numbers += [0] * (4 - len(numbers))
     return (numbers[0], numbers[1], numbers[2], numbers[3])

@@ -65,7 +65,7 @@ Name: "english"; MessagesFile: "compiler:Default.isl"
 
 [Tasks]
 Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{cm:AdditionalIcons}"; Flags: unchecked
-Name: "startup"; Description: "Start JobDesk when Windows starts, so its QuickBooks Web Connector server is running when the Web Connector polls"; GroupDescription: "QuickBooks:"; Flags: unchecked
+Name: "startup"; Description: "Start JobDesk when anyone signs in to this PC, so its QuickBooks Web Connector server is running when the Web Connector polls"; GroupDescription: "QuickBooks:"; Flags: unchecked
 
 [InstallDelete]
 ; An upgrade replaces the program wholesale, so no module of the old version lingers.
@@ -84,7 +84,7 @@ Name: "{autostartup}\{#MyAppName}"; Filename: "{app}\{#MyAppExeName}"; WorkingDi
 
 [Run]
 ; As the user who ran setup (not the elevated account), so the .qwc and the database are theirs.
-Filename: "{app}\{#MyAppExeName}"; Parameters: "setup-web-connector"; WorkingDir: "{app}"; Description: "Add JobDesk to the QuickBooks Web Connector (opens {#MyDataDir}\JobDesk.qwc)"; Flags: postinstall skipifsilent runasoriginaluser waituntilterminated; Check: WebConnectorInstalled
+Filename: "{app}\{#MyAppExeName}"; Parameters: "setup-web-connector"; WorkingDir: "{app}"; Description: "Add JobDesk to the QuickBooks Web Connector (writes and opens JobDesk.qwc)"; Flags: postinstall skipifsilent runasoriginaluser waituntilterminated; Check: WebConnectorInstalled
 Filename: "{app}\{#MyAppExeName}"; WorkingDir: "{app}"; Description: "{cm:LaunchProgram,{#MyAppName}}"; Flags: postinstall skipifsilent runasoriginaluser nowait
 
 [UninstallDelete]
@@ -103,6 +103,6 @@ procedure CurUninstallStepChanged(CurUninstallStep: TUninstallStep);
 begin
   if (CurUninstallStep = usPostUninstall) and not UninstallSilent then
     MsgBox('JobDesk was removed. Your company data (database, backups and logs) was kept in ' +
-      ExpandConstant('{localappdata}\JobDesk') + '; installing JobDesk again opens it.',
+      'your per-user data folder, %LOCALAPPDATA%\JobDesk; installing JobDesk again opens it.',
       mbInformation, MB_OK);
 end;

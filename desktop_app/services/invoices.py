@@ -17,7 +17,16 @@ from enum import Enum, auto
 
 from sqlalchemy import exists, func, select
 
-from desktop_app.db.models import Customer, Invoice, InvoiceLine, Job, PaymentApplication, QbLink, Terms
+from desktop_app.db.models import (
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Job,
+    PaymentApplication,
+    QbLink,
+    ServiceLocation,
+    Terms,
+)
 from desktop_app.db.types import utcnow
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.invoice_dates import date_at_creation, date_at_issue, resolve_policy
@@ -287,7 +296,22 @@ def _new_invoice(
         memo=memo,
         customer_notes=notes,
         status=InvoiceStatus.OPEN.value,
+        **_service_address(uow, job),
     )
+
+
+def _service_address(uow: UnitOfWork, job: Job | None) -> dict[str, str]:
+    """The job's service location, copied onto the invoice (QuickBooks' ShipAddress)."""
+    location = uow.session.get(ServiceLocation, job.location_id) if job and job.location_id else None
+    if location is None:
+        return {}
+    return {
+        "ship_street": location.street,
+        "ship_unit": location.unit,
+        "ship_city": location.city,
+        "ship_state": location.state,
+        "ship_zip": location.zip,
+    }
 
 
 def _save_new(uow: UnitOfWork, invoice: Invoice, job: Job | None) -> InvoiceDetail:

@@ -31,7 +31,7 @@ def test_bid_lines_totals_and_convert_to_job(qtbot: QtBot, ctx: AppContext) -> N
     assert "quantity" in dialog.lines.error.text()
     dialog.lines.set_cell(row, 2, "1")
     assert dialog.save()
-    assert view.model.total == 1
+    qtbot.waitUntil(lambda: view.model.total == 1)  # the list reloads in the background
 
     dialog.convert_to_job()
     assert dialog.converted_job_id is not None

@@ -30,7 +30,7 @@ def test_new_customer_validation_then_save_updates_list(qtbot: QtBot, ctx: AppCo
     dialog.widgets["mobile_phone"].setText("(555) 123-4567")
     assert dialog.save()
     assert dialog.errors.message("display_name") == ""
-    assert view.model.total == 1
+    qtbot.waitUntil(lambda: view.model.total == 1)  # the list reloads in the background
     assert view.model.row_at(0).display_name == "Bella Builders"
 
 

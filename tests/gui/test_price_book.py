@@ -19,7 +19,7 @@ def test_new_item_validation_and_list(qtbot: QtBot, ctx: AppContext) -> None:
     dialog.price.setText("12.50")
     dialog.taxable.setChecked(True)
     assert dialog.save()
-    assert view.model.total == 1
+    qtbot.waitUntil(lambda: view.model.total == 1)  # the list reloads in the background
     row = view.model.row_at(0)
     assert row.name == "Drywall sheet" and row.taxable
     assert view.model.data(view.model.index(0, 3)) == "$12.50"
