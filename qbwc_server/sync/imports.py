@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import Actor, UnitOfWork
 from desktop_app.services.sync_queue import cancel_pending, enqueue_in
 from qbwc_server import qbxml as q
+from qbwc_server.qbxml.build import ListQueryTag
 from qbwc_server.sync.apply import finish, requeue
 from qbwc_server.sync.plan import Built
 
@@ -95,15 +96,15 @@ def build_import(session: Session, item: SyncItem, request_id: str) -> Built:
         return Built("pull", element, extra={"started": datetime.now(UTC).isoformat()})
     if iterates:
         element = q.list_query(
-            tag,
+            cast("ListQueryTag", tag),
             request_id,
             max_returned=PAGE,
-            iterator=iterator,  # type: ignore[arg-type]
+            iterator=iterator,
             iterator_id=item.iterator_id or None,
             active_status=None if item.iterator_id else "All",
         )
     else:
-        element = q.list_query(tag, request_id, active_status="All")  # type: ignore[arg-type]
+        element = q.list_query(cast("ListQueryTag", tag), request_id, active_status="All")
     return Built("import", element)
 
 
