@@ -291,7 +291,7 @@ def _bind(host: str, port: int) -> list[socket.socket]:
     return sockets
 
 
-class _CherootTlsRunner:  # pragma: no cover - needs cheroot and a certificate
+class _CherootTlsRunner:
     def __init__(self, app: WsgiApp, host: str, port: int, threads: int, certfile: str, keyfile: str) -> None:
         from cheroot import wsgi  # type: ignore[import-not-found, unused-ignore]
         from cheroot.ssl.builtin import BuiltinSSLAdapter  # type: ignore[import-not-found, unused-ignore]

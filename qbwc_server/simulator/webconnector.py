@@ -21,6 +21,7 @@ a message in receiveResponseXML.
 
 from __future__ import annotations
 
+import ssl
 import time
 import urllib.error
 import urllib.parse
@@ -132,6 +133,7 @@ class WebConnector:
         strict_url: bool = True,
         sleep: Callable[[float], None] = time.sleep,
         max_round_trips: int = 100_000,
+        context: ssl.SSLContext | None = None,
     ) -> None:
         if strict_url:
             check_url(url)
@@ -149,6 +151,8 @@ class WebConnector:
         self.timeout = timeout
         self.sleep = sleep
         self.max_round_trips = max_round_trips
+        #: TLS settings for an https URL (e.g. trusting a test certificate).
+        self.context = context
         self._report = SessionReport()
 
     # -- one call ------------------------------------------------------------------------------------
@@ -169,7 +173,7 @@ class WebConnector:
         self._report.bytes_sent += len(body)
         self._report.calls.append(method)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as reply:
+            with urllib.request.urlopen(request, timeout=self.timeout, context=self.context) as reply:
                 data = reply.read()
         except urllib.error.HTTPError as exc:
             data = exc.read()

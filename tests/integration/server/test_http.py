@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+import ssl
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -196,15 +201,37 @@ def test_embedded_server_lifecycle(db: Database, engine: FakeEngine) -> None:
         urllib.request.urlopen(status.url.replace("/qbwc", "/support"), timeout=5)
 
 
-def test_tls_without_cheroot_says_what_to_do(db: Database, engine: FakeEngine) -> None:
-    try:
-        import cheroot  # noqa: F401
-    except ImportError:
-        server = EmbeddedServer(db, "localhost", 0, engine=engine, certfile="/nonexistent.pem")
-        with pytest.raises(ValidationError, match="TLS proxy"):
-            server.start()
-    else:  # pragma: no cover
-        pytest.skip("cheroot installed")
+def test_tls_without_cheroot_says_what_to_do(
+    db: Database, engine: FakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "cheroot", None)  # as on a machine without it
+    server = EmbeddedServer(db, "localhost", 0, engine=engine, certfile="/nonexistent.pem")
+    with pytest.raises(ValidationError, match="TLS proxy"):
+        server.start()
+
+
+def test_https_with_a_certificate_file(db: Database, engine: FakeEngine, tmp_path: Path) -> None:
+    pytest.importorskip("cheroot", reason="HTTPS is served by cheroot (the 'https' extra)")
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    set_password(db)
+    server = EmbeddedServer(db, "localhost", 0, engine=engine, certfile=str(cert), keyfile=str(key))
+    with server:
+        assert server.url.startswith("https://localhost:")
+        context = ssl.create_default_context(cafile=str(cert))
+        with urllib.request.urlopen(
+            server.url.replace("/qbwc", "/support"), timeout=10, context=context
+        ) as page:
+            assert page.status == 200
+        report = connector(server, context=context).run_session()
+        assert report.outcome == "done", report.summary()
 
 
 def test_policy_is_configurable(db: Database, engine: FakeEngine) -> None:
