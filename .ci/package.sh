@@ -34,6 +34,20 @@ if [ ! -x "$BUNDLE" ]; then
   echo "== packaging FAILED: $BUNDLE was not built" >&2
   exit 1
 fi
+# Every data file the spec lists (installer/bundle_config.py) must be in the bundle.
+"$PY" - <<'PYEOF'
+import sys
+from pathlib import Path
+
+sys.path.insert(0, "installer")
+import bundle_config as cfg
+
+internal = Path("dist") / cfg.APP_NAME / "_internal"
+missing = sorted(p for p in cfg.bundle_relative_paths() if not (internal / p).is_file())
+if missing:
+    sys.exit(f"== packaging FAILED: the bundle lacks {missing}")
+print(f"== bundle holds all {len(cfg.bundle_relative_paths())} data files the app opens")
+PYEOF
 started=$(date +%s)
 if timeout 180 "$BUNDLE" --self-test; then
   echo "== bundle self-test passed ($(( $(date +%s) - started )) s)"

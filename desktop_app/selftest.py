@@ -70,8 +70,12 @@ class Report:
             yield notes
         except Exception as exc:
             self.failed = True
-            self.say(f"  FAIL  {name}: {exc}")
-            for line in traceback.format_exc().rstrip().splitlines():
+            first, *more = str(exc).splitlines() or [""]
+            self.say(f"  FAIL  {name}: {first or type(exc).__name__}")
+            # a failed check explains itself; anything else also gets its traceback
+            if not isinstance(exc, SelfTestError):
+                more = traceback.format_exc().rstrip().splitlines()
+            for line in more:
                 self.say(f"        {line}")
             raise _StopError from exc
         self.say(f"  ok    {name} ({time.perf_counter() - started:.1f} s)")
@@ -163,7 +167,7 @@ def run_self_test(*, stream: TextIO | None = None, watchdog_seconds: float = WAT
 
 def _run_steps(report: Report, tmp: Path, cleanups: list[Callable[[], Any]]) -> None:
     # 1. Qt, offscreen, with the style sheet and icons the bundle must carry.
-    with report.step("Qt starts offscreen with JobDesk's style and icons"):
+    with report.step("Qt starts offscreen with JobDesk's style and icons") as notes:
         from PySide6.QtCore import QSettings
         from PySide6.QtWidgets import QApplication
 
@@ -176,6 +180,9 @@ def _run_steps(report: Report, tmp: Path, cleanups: list[Callable[[], Any]]) -> 
         _check(QApplication.platformName() == "offscreen", f"Qt platform is {QApplication.platformName()!r}")
         _check(len(stylesheet()) > 100, "the style sheet (jobdesk.qss) is missing or empty")
         _check(not icon("logo", "#2563eb", 32).isNull(), "the logo icon (logo.svg) could not be drawn")
+        from desktop_app.ui.resources import HERE
+
+        notes.append(f"resources from {HERE}")
 
     # 2. The database: a new SQLite file, migrated to the newest schema.
     with report.step("a throw-away company database opens and migrates"):

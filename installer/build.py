@@ -14,6 +14,7 @@ resource of JobDesk.exe and, as ``/DMyAppVersion``, into the setup program.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -44,12 +45,8 @@ def folder_size(path: Path) -> int:
 
 
 def build_bundle(*, clean: bool) -> Path:
-    try:
-        import PyInstaller  # noqa: F401
-    except ImportError:
-        raise SystemExit(
-            "PyInstaller is not installed. Install it with:  pip install -e .[package]"
-        ) from None
+    if importlib.util.find_spec("PyInstaller") is None:
+        raise SystemExit("PyInstaller is not installed. Install it with:  pip install -e .[package]")
     version = cfg.read_version()
     cfg.write_version_file(ROOT, version)
     command = [

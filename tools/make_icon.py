@@ -41,7 +41,7 @@ def render_png(size: int, svg: str) -> bytes:
     array = QByteArray()
     buffer = QBuffer(array)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, "PNG"):
+    if not image.save(buffer, "PNG"):  # type: ignore[call-overload]  # the stubs want bytes; Qt wants str
         raise RuntimeError("Qt could not encode a PNG")
     buffer.close()
     return bytes(array.data())
