@@ -247,6 +247,21 @@ def _billable_job(uow: UnitOfWork, job_id: int) -> Job:
     job = get(uow, Job, job_id, "Job")
     if job.status == JobStatus.CANCELLED.value:
         raise InvalidTransition(f"Job {job.number} is cancelled; a cancelled job cannot be invoiced.")
+    # A job billed in full on an invoice of several jobs has nothing left to invoice
+    # (its lines are not in the job's own invoice list, so check them here).
+    shared = uow.session.scalar(
+        select(Invoice.number)
+        .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
+        .where(
+            InvoiceLine.job_id == job.id, Invoice.job_id.is_(None), Invoice.status != InvoiceStatus.VOID.value
+        )
+        .limit(1)
+    )
+    if shared is not None:
+        raise InvalidTransition(
+            f"Job {job.number} is already billed on invoice {shared}, together with other jobs. "
+            "Void that invoice first to invoice the job again."
+        )
     return job
 
 

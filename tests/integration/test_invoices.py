@@ -271,3 +271,36 @@ def test_list_sorts_numbers_naturally(db: Database, admin: Actor) -> None:
         for _ in range(3):
             invoices.create_invoice(uow, make_job(uow, customer).id)
         assert [r.number for r in list_invoices(uow).rows] == ["998", "999", "1000"]
+
+
+def test_a_job_billed_on_a_multi_job_invoice_cannot_be_billed_again(db: Database) -> None:
+    """The 100 % rule holds across invoices of several jobs too."""
+    from desktop_app.services import customers, jobs, settings
+    from desktop_app.services.lines import LineInput
+
+    with db.uow() as uow:
+        settings.set_setting(uow, "numbering.progress", True)
+        customer = customers.create_customer(uow, customers.CustomerFields(display_name="Multi, Mo"))
+        ids = []
+        for name in ("Porch", "Gate"):
+            job = jobs.create_job(
+                uow,
+                jobs.JobFields(
+                    customer_id=customer.id, name=name,
+                    lines=(LineInput(quantity="1", description=name, rate="100"),),
+                ),
+            )  # fmt: skip
+            ids.append(job.id)
+        shared = invoices.create_multi_job_invoice(uow, customer.id, ids, today=date(2026, 3, 1))
+        uow.commit()
+    for make in (
+        lambda uow: invoices.create_invoice(uow, ids[0]),
+        lambda uow: invoices.create_progress_invoice(uow, ids[0], percent=10),
+        lambda uow: invoices.create_multi_job_invoice(uow, customer.id, ids),
+    ):
+        with db.uow() as uow, pytest.raises(InvalidTransition, match=shared.number):
+            make(uow)
+    with db.uow() as uow:
+        invoices.void_invoice(uow, shared.id, reason="split per job")
+        assert invoices.create_progress_invoice(uow, ids[0], percent=10).total == Decimal("10.00")
+        uow.commit()
