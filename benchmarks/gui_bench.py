@@ -4,6 +4,8 @@
 
 Prints milliseconds for: first paint of the invoice list (query + model + table painted),
 and filtering it by a search string (query + repaint). Targets: 500 ms and 150 ms.
+The first page loads synchronously; search and scrolling query on a worker thread, so
+those figures run until the results have come back and the table is repainted.
 The bulk data is inserted with SQL for speed (this is a benchmark, not application code).
 """
 
@@ -93,6 +95,14 @@ def paint(app: QApplication) -> None:
     app.processEvents()
 
 
+def settle(app: QApplication, model: object) -> None:
+    """Until the model's background queries have come back and been applied (UI stays live)."""
+    while getattr(model, "loading", False):
+        app.processEvents()
+        time.sleep(0.001)
+    app.processEvents()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--invoices", type=int, default=100_000)
@@ -127,7 +137,8 @@ def main() -> int:
     assert view.model.total == args.invoices
 
     began = time.perf_counter()
-    view.model.set_search(args.search)
+    view.model.set_search(args.search)  # queried on a worker thread
+    settle(app, view.model)
     view.table.viewport().repaint()
     paint(app)
     filtered = (time.perf_counter() - began) * 1000
@@ -135,7 +146,10 @@ def main() -> int:
 
     began = time.perf_counter()
     view.model.set_search("")
+    settle(app, view.model)
     view.table.scrollToBottom()
+    view.table.viewport().repaint()
+    settle(app, view.model)  # the last page, fetched in the background
     view.table.viewport().repaint()
     paint(app)
     scrolled = (time.perf_counter() - began) * 1000

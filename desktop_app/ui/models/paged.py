@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from PySide6.QtCore import (
@@ -85,6 +85,7 @@ class _Query:
     sort: str | None
     descending: bool
     filters: tuple[tuple[str, str], ...]
+    reset: bool = False  # a new result set (else one more page of the current one)
 
 
 @dataclass(frozen=True)
@@ -263,13 +264,30 @@ class PagedTableModel(QAbstractTableModel):
         self._reset_wanted = False
         self._reset_running = True
         self._set_loading(True)
-        query = self._query(0)
+        self._submit(replace(self._query(0), reset=True))
+
+    def _submit(self, query: _Query) -> None:
+        """Run the fetch on the thread pool; its answer comes back as a signal on this thread."""
         self._tasks.start(
             "list page",
             lambda _progress: self._run(query),
-            on_success=self._reset_done,
-            on_error=lambda exc: self._reset_failed(query, exc),
+            on_success=lambda result: self._answered(query, result),
+            on_error=lambda exc: self._answered(query, exc),
         )
+
+    def _answered(self, query: _Query, outcome: object) -> None:
+        """On the UI thread: apply a worker's answer (stale answers are dropped)."""
+        if query.reset:
+            if isinstance(outcome, _Result):
+                self._reset_done(outcome)
+            else:
+                self._reset_failed(
+                    query, outcome if isinstance(outcome, BaseException) else Exception(outcome)
+                )
+        elif isinstance(outcome, _Result):
+            self._page_done(outcome)
+        elif isinstance(outcome, BaseException):
+            self._page_failed(query, outcome)
 
     def _reset_done(self, result: _Result) -> None:
         self._reset_running = False
@@ -301,13 +319,7 @@ class PagedTableModel(QAbstractTableModel):
         if number in self._pages_running or self._reset_running:
             return
         self._pages_running.add(number)
-        query = self._query(number)
-        self._tasks.start(
-            "list page",
-            lambda _progress: self._run(query),
-            on_success=self._page_done,
-            on_error=lambda exc: self._page_failed(query, exc),
-        )
+        self._submit(self._query(number))
 
     def _page_done(self, result: _Result) -> None:
         number = result.query.page
@@ -339,7 +351,7 @@ class PagedTableModel(QAbstractTableModel):
             self.loading_changed.emit(False)
 
     def wait(self, msecs: int = 10_000) -> bool:
-        """Block until background queries finish (tests and benchmarks)."""
+        """Block until background queries finish (their answers apply as events are processed)."""
         return self._tasks.wait(msecs)
 
     # -- rows ---------------------------------------------------------------------------
