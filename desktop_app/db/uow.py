@@ -7,6 +7,8 @@ JobDesk errors here, in one place.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
@@ -83,22 +85,25 @@ class UnitOfWork:
 
     def flush(self) -> None:
         """Send pending changes now, so constraint and version errors surface here."""
-        try:
+        with self._database_errors(integrity=False):
             self.session.flush()
-        except StaleDataError as exc:
-            self.session.rollback()
-            raise _stale_conflict() from exc
-        except OperationalError as exc:
-            self.session.rollback()
-            raise _unavailable(exc) from exc
 
     def commit(self) -> None:
-        try:
+        with self._database_errors(integrity=True):
             self.session.commit()
+        self._committed = True
+
+    @contextmanager
+    def _database_errors(self, *, integrity: bool) -> Iterator[None]:
+        """The one place database failures a person can cause become JobDesk errors."""
+        try:
+            yield
         except StaleDataError as exc:
             self.session.rollback()
             raise _stale_conflict() from exc
         except IntegrityError as exc:
+            if not integrity:
+                raise
             self.session.rollback()
             raise Conflict(
                 "The change could not be saved because it clashes with another record "
@@ -107,7 +112,6 @@ class UnitOfWork:
         except OperationalError as exc:
             self.session.rollback()
             raise _unavailable(exc) from exc
-        self._committed = True
 
     def rollback(self) -> None:
         self.session.rollback()
