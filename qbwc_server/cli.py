@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic narrates every start-up at INFO; an admin needs only its warnings.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         handler = {
             "serve": _serve,

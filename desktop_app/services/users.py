@@ -276,10 +276,22 @@ def wait_needed(uow: UnitOfWork, key: str, now: datetime) -> int:
     return int(seconds) + (1 if seconds % 1 else 0) if seconds > 0 else 0
 
 
+def _audit_failure(uow: UnitOfWork, user: User | None, reason: str) -> None:
+    """A failed sign-in, by the system (nobody is signed in), never with the password.
+
+    An unknown login is not written down either: people sometimes type their password there.
+    """
+    who = f"as {user.login}" if user is not None else "with an unknown login"
+    audit(uow, "sign_in_failed", "user", user.id if user is not None else None,
+          summary=f"Failed sign-in {who} ({reason})")  # fmt: skip
+
+
 def sign_in(db: Database, login: object, password: object, *, now: datetime | None = None) -> Actor:
     """The actor for a right login and password; ``SignInError`` or ``TooManyAttemptsError`` if not.
 
     Takes the database (not a unit of work): a failure is committed before it is raised.
+    Both outcomes are audited ("sign_in" by the user, "sign_in_failed" by the system); an
+    attempt refused because it came too soon is not (it never reaches the password check).
     """
     moment = now or utcnow()
     key = login_key(login)
@@ -292,10 +304,14 @@ def sign_in(db: Database, login: object, password: object, *, now: datetime | No
         if verify_password(secret, user.password_hash if user is not None else ""):
             assert user is not None
             if not user.active:
+                _audit_failure(uow, user, "the user is switched off")
+                uow.commit()
                 raise SignInError(
                     f"The user {user.login} is switched off. Ask an admin to switch it back on."
                 )
             uow.session.execute(delete(SignInFailure).where(SignInFailure.login_key == key))
+            uow.actor = actor_for(user)
+            audit(uow, "sign_in", "user", user.id, summary=f"{user.login} signed in")
             # A plain UPDATE: signing in must not bump the version an admin's open editor holds.
             uow.session.execute(
                 update(User).where(User.id == user.id).values(last_sign_in_at=moment),
@@ -305,6 +321,7 @@ def sign_in(db: Database, login: object, password: object, *, now: datetime | No
             return actor_for(user)
         uow.session.execute(delete(SignInFailure).where(SignInFailure.at < moment - timedelta(days=1)))
         uow.session.add(SignInFailure(login_key=key, at=moment))
+        _audit_failure(uow, user, "wrong password" if user is not None else "unknown login")
         uow.commit()
     raise SignInError()
 
