@@ -9,12 +9,14 @@ from typing import Protocol, cast
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QSizePolicy,
     QStackedWidget,
     QToolBar,
@@ -106,6 +108,7 @@ class MainWindow(QMainWindow):
         self.resize(1360, 860)
         self.setMinimumSize(1024, 640)
         self._screens: dict[str, QWidget] = {}
+        self.last_dialog: QDialog | None = None
 
         root = QWidget()
         layout = QHBoxLayout(root)
@@ -159,13 +162,34 @@ class MainWindow(QMainWindow):
             self.nav.addItem(item)
             item.setHidden(spec.key in ADMIN_SCREENS and not self.ctx.actor.is_admin)
         box.addWidget(self.nav, 1)
+        box.addLayout(self._build_user_area())
+        return rail
+
+    def _build_user_area(self) -> QHBoxLayout:
+        """“Signed in as …” with a user menu (Change my password…)."""
+        row = QHBoxLayout()
+        row.setContentsMargins(20, 0, 10, 0)
+        row.setSpacing(4)
         role = "Admin" if self.ctx.actor.is_admin else "Office"
         self.user_label = QLabel(f"Signed in as {self.ctx.actor.name} ({role})")
         self.user_label.setObjectName("brandSub")
-        self.user_label.setContentsMargins(20, 0, 16, 0)
         self.user_label.setWordWrap(True)
-        box.addWidget(self.user_label)
-        return rail
+        row.addWidget(self.user_label, 1)
+        self.change_password_action = QAction("Change my password…", self)
+        self.change_password_action.triggered.connect(self.change_password)
+        # Only a real user has a password (not demo mode's made-up admin).
+        self.change_password_action.setEnabled(self.ctx.actor.user_id is not None)
+        self.user_menu = QMenu(self)
+        self.user_menu.addAction(self.change_password_action)
+        self.user_button = QToolButton()
+        self.user_button.setObjectName("userMenuButton")
+        self.user_button.setIcon(icon("users", "#94a3b8", 16))
+        self.user_button.setToolTip("Your user")
+        self.user_button.setAutoRaise(True)
+        self.user_button.setMenu(self.user_menu)
+        self.user_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        row.addWidget(self.user_button, 0, Qt.AlignmentFlag.AlignTop)
+        return row
 
     def _company_name(self) -> str:
         try:
@@ -248,6 +272,16 @@ class MainWindow(QMainWindow):
 
     def sync_now(self) -> None:
         sync_now(self.ctx, self)
+
+    def change_password(self) -> QDialog:
+        """Open “Change my password” (window-modal, not blocking; returned for tests)."""
+        from desktop_app.ui.dialogs.change_password import ChangePasswordDialog
+
+        dialog = ChangePasswordDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.last_dialog = dialog
+        dialog.open()
+        return dialog
 
     # -- state ---------------------------------------------------------------------------------
     def _restore_geometry(self) -> None:

@@ -35,5 +35,3 @@ def realistic(realistic_template: Path, tmp_path: Path) -> Iterator[Database]:
     database = open_database(f"sqlite:///{target}")
     yield database
     database.dispose()
-
-

@@ -14,7 +14,7 @@ from desktop_app.ui.main_window import SCREENS, MainWindow
 from desktop_app.ui.prompts import ScriptedPrompts
 from desktop_app.ui.views.audit_log import AuditLogView, criteria
 from desktop_app.ui.views.users import PasswordDialog, UserDialog, UsersView
-from tests.gui.helpers import make_customer
+from tests.gui.helpers import make_customer, make_item
 
 PASSWORD = "long enough"
 
@@ -152,3 +152,77 @@ def test_search_box_and_filters_become_service_arguments() -> None:
         "date_from": date(2026, 3, 4),
     }
     assert criteria("", {"period": "0"}, today) == {"date_from": today}
+
+
+def test_custom_range_becomes_inclusive_service_dates() -> None:
+    from datetime import date
+
+    chosen = {"period": "custom", "date_from": "2026-03-01", "date_to": "2026-03-10", "user": "Ada"}
+    assert criteria("", chosen) == {
+        "user": "Ada",
+        "date_from": date(2026, 3, 1),
+        "date_to": date(2026, 3, 10),
+    }
+    # The stored range is ignored while a preset period (or any date) is chosen.
+    assert criteria("", {**chosen, "period": ""}) == {"user": "Ada"}
+    assert criteria("", {**chosen, "period": "6"}, date(2026, 3, 10)) == {
+        "user": "Ada",
+        "date_from": date(2026, 3, 4),
+    }
+
+
+def test_audit_log_custom_date_range_with_the_record_and_user_filters(
+    qtbot: QtBot, ctx: AppContext, office: Actor, tmp_path: Path
+) -> None:
+    from datetime import date, timedelta
+
+    make_customer(ctx, "Ann Acres")
+    make_item(ctx)
+    office_ctx = office_context(ctx, office, tmp_path)
+    bob = make_customer(office_ctx, "Bob Builds")
+    view = AuditLogView(office_ctx)
+    qtbot.addWidget(view)
+    view.show()
+    view.start()
+    everything = view.model.total
+    assert everything >= 2
+    assert view.range_box.isHidden()  # only while “Custom range…” is chosen
+    assert view.date_from.calendarPopup() and view.date_to.calendarPopup()
+
+    today = date.today()
+    yesterday = today - timedelta(days=1)
+    view.set_range(yesterday - timedelta(days=5), yesterday)
+    assert not view.range_box.isHidden()
+    qtbot.waitUntil(lambda: view.model.total == 0, timeout=2000)
+    assert view.empty_label.isVisible()
+
+    view.date_to.setDate(view.date_to.date().addDays(1))  # through today
+    qtbot.waitUntil(lambda: view.model.total == everything, timeout=2000)
+
+    view.date_from.setDate(view.date_to.date().addDays(1))  # “To” before “From”: said, not applied
+    assert not view.range_error.isHidden() and "before" in view.range_error.text()
+    assert view.model.total == everything
+    view.date_from.setDate(view.date_to.date())  # today only
+    assert view.range_error.isHidden()
+    assert view.model.filters["date_from"] == view.model.filters["date_to"] == today.isoformat()
+
+    users_box = view.filter_boxes["user"]
+    users_box.setCurrentIndex(users_box.findData(office.name))
+    qtbot.waitUntil(lambda: view.model.total == 1, timeout=2000)
+    assert getattr(view.model.row_at(0), "entity_id", None) == bob.id
+    records = view.filter_boxes["entity_type"]
+    records.setCurrentIndex(records.findData("item"))  # only the admin added an item
+    qtbot.waitUntil(lambda: view.model.total == 0, timeout=2000)
+    records.setCurrentIndex(records.findData("customer"))
+    qtbot.waitUntil(lambda: view.model.total == 1, timeout=2000)
+    view.search_box.setText("Ann")
+    qtbot.waitUntil(lambda: view.model.total == 0, timeout=2000)
+    view.search_box.setText("Bob")
+    qtbot.waitUntil(lambda: view.model.total == 1, timeout=2000)
+    view.set_range(yesterday, yesterday)
+    qtbot.waitUntil(lambda: view.model.total == 0, timeout=2000)
+
+    period = view.filter_boxes["period"]
+    period.setCurrentIndex(0)  # Any date: the range is hidden and no longer applies
+    assert view.range_box.isHidden()
+    qtbot.waitUntil(lambda: view.model.total == 1, timeout=2000)

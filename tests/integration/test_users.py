@@ -218,3 +218,54 @@ def test_a_single_user_sqlite_install_may_sign_in_automatically(sqlite_db: Datab
         uow.commit()
     add_user(db, admin, "olly")
     assert users.sign_in_automatically(db) is None  # several users: ask who it is
+
+
+def test_sign_ins_are_audited_without_the_password(db: Database, admin: Actor) -> None:
+    ada = first_admin(db)
+    olly = add_user(db, admin, "olly")
+    with db.uow(admin) as uow:
+        users.deactivate_user(uow, olly.id)
+        uow.commit()
+    with pytest.raises(SignInError):
+        users.sign_in(db, "ada", "wrong horse battery")
+    with pytest.raises(SignInError):
+        users.sign_in(db, "correct horse", "typed into the login")  # an unknown login
+    with pytest.raises(SignInError):
+        users.sign_in(db, "olly", PASSWORD)  # switched off
+    users.sign_in(db, "ADA", PASSWORD)
+    with db.reader() as uow:
+        entries = list(
+            uow.session.execute(
+                select(AuditEntry.action, AuditEntry.entity_id, AuditEntry.user_name, AuditEntry.user_id,
+                       AuditEntry.summary, AuditEntry.changes)
+                .where(AuditEntry.action.in_(("sign_in", "sign_in_failed")))
+                .order_by(AuditEntry.id)
+            )
+        )  # fmt: skip
+    assert [(e.action, e.entity_id) for e in entries] == [
+        ("sign_in_failed", ada.id),
+        ("sign_in_failed", None),
+        ("sign_in_failed", olly.id),
+        ("sign_in", ada.id),
+    ]
+    assert entries[0].user_name == "system" and "as ada" in entries[0].summary
+    assert "unknown login" in entries[1].summary and "correct horse" not in entries[1].summary
+    assert "switched off" in entries[2].summary
+    assert entries[3].user_name == "Ada Admin" and entries[3].user_id == ada.id
+    for entry in entries:
+        assert PASSWORD not in entry.summary + entry.changes
+        assert "wrong horse" not in entry.summary + entry.changes
+        assert "typed into" not in entry.summary + entry.changes
+
+
+def test_an_attempt_refused_for_coming_too_soon_is_not_audited(db: Database) -> None:
+    first_admin(db)
+    now = utcnow()
+    for _ in range(users.FREE_ATTEMPTS):
+        with pytest.raises(SignInError):
+            users.sign_in(db, "ada", "guess", now=now)
+    with pytest.raises(TooManyAttemptsError):
+        users.sign_in(db, "ada", PASSWORD, now=now)
+    with db.reader() as uow:
+        actions = list(uow.session.scalars(select(AuditEntry.action).where(AuditEntry.entity_type == "user")))
+    assert actions.count("sign_in_failed") == users.FREE_ATTEMPTS and "sign_in" not in actions

@@ -1,4 +1,9 @@
-"""The audit log: every change, by whom and when, browsed by record, user and date."""
+"""The audit log: every change, by whom and when, browsed by record, user and date.
+
+The Date filter offers preset periods and a custom From/To range (two date fields with
+calendar pop-ups, shown while “Custom range…” is chosen); all reach ``list_entries`` as
+``date_from`` / ``date_to``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,9 @@ import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any, cast
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QWidget
 
 from desktop_app.services import audit_log as svc
 from desktop_app.ui.context import AppContext
@@ -29,7 +37,11 @@ PERIODS = (
     ("Last 7 days", "6"),
     ("Last 30 days", "29"),
     ("Last 365 days", "364"),
+    ("Custom range…", "custom"),
 )
+CUSTOM = "custom"
+#: How far back the custom range starts when first shown.
+DEFAULT_RANGE_DAYS = 30
 _RECORD_NUMBER = re.compile(r"^#?\s*(\d{1,9})$")
 
 
@@ -51,9 +63,24 @@ def criteria(search: str, chosen: Mapping[str, str], today: date | None = None) 
     if chosen.get("user"):
         kwargs["user"] = chosen["user"]
     days = chosen.get("period", "")
-    if days:
+    if days == CUSTOM:
+        for key in ("date_from", "date_to"):
+            if chosen.get(key):
+                kwargs[key] = date.fromisoformat(chosen[key])
+    elif days:
         kwargs["date_from"] = (today or date.today()) - timedelta(days=int(days))
     return kwargs
+
+
+def _date_edit(name: str, tip: str, day: QDate) -> QDateEdit:
+    edit = QDateEdit(day)
+    edit.setObjectName(name)
+    edit.setToolTip(tip)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("MM/dd/yyyy")
+    edit.setMinimumDate(QDate(1901, 1, 1))
+    edit.setMaximumDate(QDate(2099, 12, 31))
+    return edit
 
 
 class AuditLogView(ListPage):
@@ -78,12 +105,67 @@ class AuditLogView(ListPage):
             ),
             noun=("entry", "entries"),
         )
+        self._build_range()
         self.add_action("Details", "edit").clicked.connect(self.show_current)
         self.activated.connect(lambda _id: self.show_current())
         self.refresh_kinds = {"customer", "location", "item", "bid", "job", "invoice", "payment", "settings"}
         self.refresh_kinds |= {"sync", "user", "account"}
         ctx.changed.connect(self.refresh_if_changed)
 
+    # -- the custom date range -----------------------------------------------------------------
+    def _build_range(self) -> None:
+        today = QDate.currentDate()
+        self.range_box = QWidget()
+        self.range_box.setObjectName("customRange")
+        row = QHBoxLayout(self.range_box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        self.date_from = _date_edit("dateFrom", "From (inclusive)", today.addDays(-DEFAULT_RANGE_DAYS))
+        self.date_to = _date_edit("dateTo", "To (inclusive)", today)
+        row.addWidget(QLabel("From"))
+        row.addWidget(self.date_from)
+        row.addWidget(QLabel("To"))
+        row.addWidget(self.date_to)
+        self.range_error = QLabel("")
+        self.range_error.setObjectName("fieldError")
+        self.range_error.setStyleSheet("color: #b91c1c;")
+        self.range_error.hide()
+        row.addWidget(self.range_error)
+        period = self.filter_boxes["period"]
+        self.filter_bar.insertWidget(self.filter_bar.indexOf(period) + 1, self.range_box)
+        self._store_range()
+        self.range_box.setVisible(period.currentData() == CUSTOM)
+        period.currentIndexChanged.connect(lambda _=0: self.range_box.setVisible(self.custom_range()))
+        self.date_from.dateChanged.connect(lambda _=None: self._range_changed())
+        self.date_to.dateChanged.connect(lambda _=None: self._range_changed())
+
+    def custom_range(self) -> bool:
+        return bool(self.filter_boxes["period"].currentData() == CUSTOM)
+
+    def _store_range(self) -> bool:
+        """Keep a valid From/To in the filters (used only while the custom range is chosen)."""
+        first, last = self.date_from.date(), self.date_to.date()
+        if first > last:
+            self.range_error.setText("“To” is before “From”.")
+            self.range_error.show()
+            return False
+        self.range_error.hide()
+        self.model.filters["date_from"] = first.toString("yyyy-MM-dd")
+        self.model.filters["date_to"] = last.toString("yyyy-MM-dd")
+        return True
+
+    def _range_changed(self) -> None:
+        if self._store_range() and self.custom_range() and self.model.started:
+            self.model.reload()
+
+    def set_range(self, first: date, last: date) -> None:
+        """Choose “Custom range…” from ``first`` to ``last`` (both inclusive)."""
+        self.date_from.setDate(QDate(first.year, first.month, first.day))
+        self.date_to.setDate(QDate(last.year, last.month, last.day))
+        period = self.filter_boxes["period"]
+        period.setCurrentIndex(period.findData(CUSTOM))
+
+    # -- data ----------------------------------------------------------------------------------
     def _fetch(
         self,
         offset: int,

@@ -134,6 +134,8 @@ class ListPage(QWidget):
             bar.addWidget(box)
         bar.addStretch(1)
         outer.addLayout(bar)
+        #: The search and filter row (a screen may add its own filter widgets before the stretch).
+        self.filter_bar = bar
 
         self.table = make_table()
         self.table.setModel(self.model)
