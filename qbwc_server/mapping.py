@@ -82,6 +82,20 @@ def link_of(session: Session, entity_type: str, entity_id: int) -> QbLink | None
     return link
 
 
+def cache_link(session: Session, entity_type: str, entity_id: int, link: QbLink | None) -> None:
+    """Keep the link cache (when on) true after a link is made or removed."""
+    cache: dict[tuple[str, int], QbLink | None] | None = session.info.get(LINK_CACHE)
+    if cache is not None:
+        cache[(entity_type, entity_id)] = link
+
+
+def forget_links(session: Session) -> None:
+    """Drop the cache (after work that makes links without telling it, like imports)."""
+    cache: dict[tuple[str, int], QbLink | None] | None = session.info.get(LINK_CACHE)
+    if cache is not None:
+        cache.clear()
+
+
 def remember_links(session: Session) -> None:
     """Turn on the per-transaction link cache (the planner's many lookups, one query each)."""
     session.info.setdefault(LINK_CACHE, {})

@@ -69,6 +69,7 @@ def set_link(
     if link is None:
         link = QbLink(entity_type=item.entity_type, entity_id=item.entity_id, qb_id=qb_id)
         session.add(link)
+        m.cache_link(session, item.entity_type, item.entity_id, link)
     link.qb_id = qb_id
     link.edit_sequence = record.edit_sequence or ""
     link.qb_name = (name or record.full_name or record.ref_number or "")[:209]
@@ -97,6 +98,7 @@ def apply_result(session: Session, item: SyncItem, result: q.Result, sent_values
             session.execute(
                 delete(QbLink).where(QbLink.entity_type == "payment", QbLink.entity_id == item.entity_id)
             )
+            m.cache_link(session, "payment", item.entity_id, None)
         finish(item)
     elif phase in ("verify", "check", "claim"):
         _on_lookup(session, item, result)
@@ -288,6 +290,7 @@ def _on_refresh(session: Session, item: SyncItem, result: q.Result) -> None:
 def _deleted_in_quickbooks(session: Session, item: SyncItem, link: QbLink | None) -> None:
     if link is not None:
         session.delete(link)
+        m.cache_link(session, link.entity_type, link.entity_id, None)
     label = label_of(session, item.entity_type, item.entity_id)
     raise_alert(
         session,
@@ -365,6 +368,7 @@ def _on_error(session: Session, item: SyncItem, result: q.Result) -> None:
         if own is not None and own.qb_id in message:
             if phase == "delete":
                 session.delete(own)
+                m.cache_link(session, own.entity_type, own.entity_id, None)
                 finish(item, "Already deleted in QuickBooks.")
                 return
             _deleted_in_quickbooks(session, item, own)
@@ -400,6 +404,7 @@ def _unlink_missing_dependency(session: Session, item: SyncItem, message: str) -
         link = m.link_of(session, dep_type, dep_id)
         if link is not None and (link.qb_id in message or (link.qb_name and f'"{link.qb_name}"' in message)):
             session.delete(link)
+            m.cache_link(session, dep_type, dep_id, None)
             session.flush()
             enqueue_in(session, dep_type, dep_id)
             return True
@@ -410,11 +415,20 @@ def _compare_totals(session: Session, item: SyncItem, record: q.Record) -> None:
     invoice = session.get(Invoice, item.entity_id)
     assert invoice is not None
     expected_total = invoice.total - invoice.deposit_credit
-    applied_in_qb = session.scalar(
-        select(func.coalesce(func.sum(PaymentApplication.amount), 0))
-        .join(QbLink, (QbLink.entity_type == "payment") & (QbLink.entity_id == PaymentApplication.payment_id))
-        .where(PaymentApplication.invoice_id == invoice.id)
-    ) or Decimal("0.00")
+    # Payments can reach QuickBooks only after the invoice did: after an Add there are none.
+    applied_in_qb = (
+        Decimal("0.00")
+        if item.phase == "add"
+        else session.scalar(
+            select(func.coalesce(func.sum(PaymentApplication.amount), 0))
+            .join(
+                QbLink,
+                (QbLink.entity_type == "payment") & (QbLink.entity_id == PaymentApplication.payment_id),
+            )
+            .where(PaymentApplication.invoice_id == invoice.id)
+        )
+        or Decimal("0.00")
+    )
     qb_total = invoice_total(record)
     qb_balance = record.balance_remaining
     expected_balance = expected_total - applied_in_qb

@@ -164,6 +164,9 @@ class SyncEngine:
                     select(SyncItem).where(SyncItem.request_id.in_(chunk), SyncItem.state == "sent")
                 )
             }
+            # The records these answers concern, and their links, in a few queries.
+            m.remember_links(session)
+            prefetch(session, list(sent.values()))
             for request_id, result in results.items():
                 item = sent.get(request_id)
                 if item is None or item.state != "sent":
@@ -173,8 +176,10 @@ class SyncEngine:
                 item.response_xml = _result_xml(response_xml, request_id, len(results))
                 try:
                     if item.entity_type == "import":
-                        # Imports look up the records they just created: keep autoflush.
+                        # Imports look up the records they just created: keep autoflush;
+                        # and they link records directly, so the link cache starts afresh.
                         apply_one(session, item, result, stored.get("values", {}))
+                        m.forget_links(session)
                     else:
                         # One flush at commit instead of one before every lookup it makes.
                         with session.no_autoflush:
