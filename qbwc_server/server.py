@@ -24,6 +24,7 @@ a TLS proxy (IIS, nginx, Caddy) that forwards to ``http://localhost:<port>/qbwc`
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import logging
@@ -257,12 +258,19 @@ class _WaitressRunner:
             try:
                 for dispatcher in list(self.server._map.values()):
                     if dispatcher is not self.server.trigger:
-                        dispatcher.close()
-                self.server.trigger.close()
+                        with contextlib.suppress(OSError):
+                            dispatcher.close()
+                with contextlib.suppress(OSError):
+                    self.server.trigger.close()
             finally:
                 closed.set()
 
-        self.server.trigger.pull_trigger(close_all)
+        try:
+            self.server.trigger.pull_trigger(close_all)
+        except OSError:
+            # The loop already ended and closed its wake-up pipe (EBADF): nothing can run
+            # in it any more, so close what is left from here.
+            close_all()
         closed.wait(5)
         self.server.task_dispatcher.shutdown(timeout=5)
 
