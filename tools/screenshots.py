@@ -85,13 +85,15 @@ def _sync_center_shots(app: QApplication, ctx: object, window: object, out: Path
     from desktop_app.services import sync_queue
     from desktop_app.ui.dialogs.sync_now import SyncNowDialog
     from desktop_app.ui.server_control import DemoQuickBooks
-    from qbwc_server.simulator import QuickBooksCompany
     from qbwc_server.sync.engine import SyncEngine
     from qbwc_server.sync.loopback import run_session
 
     db = ctx.db  # type: ignore[attr-defined]
     ctx.write(sync_queue.send_everything_pending, changes=("sync",))  # type: ignore[attr-defined]
-    company = QuickBooksCompany()
+    # One simulated QuickBooks company throughout, as in demo mode.
+    work = Path(tempfile.mkdtemp(prefix="jobdesk-shots-qb-"))
+    demo = DemoQuickBooks(db, work, "demo", "unused", None)
+    company = demo.company
     _conflicting_invoice(ctx, company)  # QuickBooks already has one of our numbers: an alert
     for _ in range(6):  # a session may only queue a dependency; the next poll sends it
         run_session(SyncEngine(db), company)
@@ -105,8 +107,7 @@ def _sync_center_shots(app: QApplication, ctx: object, window: object, out: Path
         if key in ("queue", "history") and tab.model.total:
             tab.select_item(tab.model.row_at(0).id)
         shoot(app, window, out / f"sync-{key}.png")  # type: ignore[arg-type]
-    work = Path(tempfile.mkdtemp(prefix="jobdesk-shots-qb-"))
-    ctx.demo = DemoQuickBooks(db, work, "demo", "unused", None)  # type: ignore[attr-defined]
+    ctx.demo = demo  # type: ignore[attr-defined]
     dialog = SyncNowDialog(ctx, window)  # type: ignore[arg-type]
     dialog.start()
     ctx.tasks.wait(60_000)  # type: ignore[attr-defined]
