@@ -44,6 +44,8 @@ as_pg "'$PGBIN/pg_ctl' -D '$PGROOT/data' -l '$PGROOT/server.log' -w -o \"-p $POR
 "$PGBIN/createdb" -h localhost -p "$PORT" -U "$PGUSER" jobdesk_test
 
 export QT_QPA_PLATFORM=offscreen
-.venv/bin/python -m pytest tests/unit tests/integration tests/e2e -q -p no:cacheprovider \
+# JOBDESK_PG_TESTS narrows the run (a developer checking one file); CI runs them all.
+# shellcheck disable=SC2086
+.venv/bin/python -m pytest ${JOBDESK_PG_TESTS:-tests/unit tests/integration tests/e2e} -q -p no:cacheprovider \
   --postgres-url "postgresql+psycopg://$PGUSER@localhost:$PORT/jobdesk_test"
 echo "== PostgreSQL tests passed in $(( $(date +%s) - started ))s"

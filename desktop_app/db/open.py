@@ -6,6 +6,7 @@ from desktop_app.db import all_models
 from desktop_app.db.engine import create_db_engine, resolve_database_url
 from desktop_app.db.migrate import upgrade_to_head
 from desktop_app.db.uow import Database
+from desktop_app.errors import Conflict
 
 
 def open_database(url: str | None = None, *, upgrade: bool = True) -> Database:
@@ -17,7 +18,15 @@ def open_database(url: str | None = None, *, upgrade: bool = True) -> Database:
     if upgrade:
         upgrade_to_head(engine)
     database = Database(engine)
-    with database.uow() as uow:
-        ensure_defaults(uow)
-        uow.commit()
+    # Two apps starting together on one PostgreSQL company may both add the defaults; the
+    # slower one's insert clashes on the unique name, and a second look finds them there.
+    for attempt in range(3):
+        try:
+            with database.uow() as uow:
+                ensure_defaults(uow)
+                uow.commit()
+            break
+        except Conflict:
+            if attempt == 2:
+                raise
     return database
