@@ -17,6 +17,7 @@ from desktop_app.errors import Conflict, ValidationError
 from desktop_app.services.common import MAX_NOTE, audit, clean_text, diff, get, record_event, snapshot
 from desktop_app.services.locations import LocationDetail, to_detail
 from desktop_app.services.paging import Page
+from desktop_app.services.search import contains_matcher
 
 #: QuickBooks nests sub-customers and jobs at most five levels deep.
 MAX_DEPTH = 5
@@ -308,7 +309,7 @@ def open_balances(uow: UnitOfWork, customer_ids: Iterable[int]) -> dict[int, Dec
     return balances
 
 
-def _search_filter(search: str) -> ColumnElement[bool] | None:
+def _search_filter(uow: UnitOfWork, search: str) -> ColumnElement[bool] | None:
     words = search.split()
     if not words:
         return None
@@ -316,10 +317,11 @@ def _search_filter(search: str) -> ColumnElement[bool] | None:
     for word in words:
         pattern = f"%{_escape_like(word.lower())}%"
         digits = "".join(ch for ch in word if ch.isdigit())
+        matches = contains_matcher(uow, word)
         columns: list[ColumnElement[bool]] = [
             Customer.display_name_key.like(pattern, escape="\\"),
-            func.lower(Customer.company).like(pattern, escape="\\"),
-            func.lower(Customer.email).like(pattern, escape="\\"),
+            matches(Customer.company),
+            matches(Customer.email),
         ]
         for phone in (Customer.mobile_phone, Customer.work_phone, Customer.home_phone):
             columns.append(phone.like(pattern, escape="\\"))
@@ -359,7 +361,7 @@ def list_customers(
     if sort not in SORTS:
         raise ValidationError("sort", f"Customers cannot be sorted by “{sort}”.")
     query: Select[Any] = select(Customer)
-    condition = _search_filter(search)
+    condition = _search_filter(uow, search)
     if condition is not None:
         query = query.where(condition)
     if active is not None:

@@ -8,7 +8,6 @@ there is no stored balance to drift out of step with the applications.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -26,6 +25,7 @@ from desktop_app.errors import ValidationError
 from desktop_app.services.common import get
 from desktop_app.services.invoices import FULL_KINDS, applied_total, balance_of, job_total
 from desktop_app.services.paging import Page
+from desktop_app.services.search import contains_matcher
 
 MAX_LIMIT = 1000
 
@@ -113,28 +113,6 @@ def _check_paging(offset: int, limit: int) -> None:
         raise ValidationError("limit", f"A page holds from 1 to {MAX_LIMIT} rows.")
 
 
-def _like(search: str) -> str:
-    escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _is_sqlite(uow: UnitOfWork) -> bool:
-    return uow.session.get_bind().dialect.name == "sqlite"
-
-
-def _matcher(uow: UnitOfWork, search: str) -> Callable[[Any], ColumnElement[bool]]:
-    """``column -> condition``: the column contains ``search``, ignoring case.
-
-    On SQLite plain LIKE already ignores ASCII case, and its ``lower()`` folds only ASCII
-    too, so ``ilike`` (``lower(x) LIKE lower(y)``) matched exactly the same rows while
-    calling ``lower()`` twice per row; on PostgreSQL ``ILIKE`` is native (and unicode-aware).
-    """
-    pattern = _like(search)
-    if _is_sqlite(uow):
-        return lambda column: column.like(pattern, escape="\\")
-    return lambda column: column.ilike(pattern, escape="\\")
-
-
 def list_invoices(
     uow: UnitOfWork,
     *,
@@ -154,7 +132,7 @@ def list_invoices(
     in_qb = _in_qb_sql("invoice", Invoice.id).label("in_qb")
     conditions: list[ColumnElement[bool]] = []
     if search.strip():
-        matches = _matcher(uow, search)
+        matches = contains_matcher(uow, search)
         # Customer and job names are matched in their own (small) tables, so the filter
         # needs no join: the count reads only invoices, and each name is tested once.
         conditions.append(
@@ -293,7 +271,7 @@ def list_payments(
     if unapplied_only:
         conditions.append(type_coerce(Payment.amount - applied_raw, Money()) > ZERO)
     if search.strip():
-        matches = _matcher(uow, search)
+        matches = contains_matcher(uow, search)
         conditions.append(
             or_(
                 Payment.customer_id.in_(select(Customer.id).where(matches(Customer.display_name))),

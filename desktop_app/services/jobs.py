@@ -35,6 +35,7 @@ from desktop_app.services.lines import (
 )
 from desktop_app.services.locations import LocationDetail, location_of_customer, to_detail
 from desktop_app.services.paging import Page
+from desktop_app.services.search import contains_matcher
 
 #: QuickBooks job names (the part after "Customer:") are at most 41 characters.
 MAX_JOB_NAME = 41
@@ -435,8 +436,8 @@ def list_jobs(
             and_(
                 *(
                     or_(
-                        func.lower(Job.number).contains(word, autoescape=True),
-                        func.lower(Job.name).contains(word, autoescape=True),
+                        contains_matcher(uow, word)(Job.number),
+                        contains_matcher(uow, word)(Job.name),
                         # Matched in the customers table, so counting needs no join.
                         Job.customer_id.in_(
                             select(Customer.id).where(
