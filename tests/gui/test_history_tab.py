@@ -98,3 +98,31 @@ def test_history_tab_reloads_when_its_kind_changes(qtbot: QtBot, ctx: AppContext
     ctx.write(customers.deactivate_customer, customer.id, customer.version, changes=("customer",))
     assert texts(tab, 2)[0] == "Deactivate"
     assert texts(tab, 4)[0] == "active: True → False"
+
+
+def test_bid_item_and_location_windows_have_their_history(qtbot: QtBot, ctx: AppContext) -> None:
+    from desktop_app.services import bids, items, locations
+    from desktop_app.services.lines import LineInput
+    from desktop_app.ui.dialogs.bid import BidDialog
+    from desktop_app.ui.dialogs.item import ItemDialog
+    from desktop_app.ui.dialogs.location import LocationDialog
+
+    customer = make_customer(ctx)
+    bid = ctx.write(
+        bids.create_bid,
+        bids.BidFields(
+            customer_id=customer.id,
+            title="Deck",
+            lines=(LineInput(quantity="1", description="Deck", rate="900"),),
+        ),
+    )
+    item = ctx.write(items.create_item, items.ItemFields(name="Grout", unit_price="9.50"))
+    location = ctx.write(locations.add_location, customer.id, locations.LocationFields(street="4 Bay Rd"))
+
+    for dialog in (
+        BidDialog(ctx, bid.id),
+        ItemDialog(ctx, item.id),
+        LocationDialog(ctx, customer.id, location.id),
+    ):
+        qtbot.addWidget(dialog)
+        assert dialog.history is not None and texts(dialog.history, 2) == ["Create"]

@@ -38,6 +38,7 @@ class BidDialog(DocumentDialog):
         self.decline_button = self.header_button("Declined", lambda: self.move_to(BidStatus.DECLINED))
         self.convert_button = self.header_button("Convert to job", self.convert_to_job, primary=True)
         self.converted_job_id: int | None = None
+        self.add_history_tab("bid")
         self.set_record(ctx.read(svc.get_bid, bid_id) if bid_id is not None else None)
 
     def load(self, record: svc.BidDetail | None) -> None:

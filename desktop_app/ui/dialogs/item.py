@@ -39,6 +39,7 @@ class ItemDialog(RecordDialog):
         self.body_layout.addWidget(frame)
         self.body_layout.addStretch(1)
         self.tracker.watch(self.name, self.kind, self.description, self.price, self.taxable, self.account)
+        self.add_history_tab("item")
         self.set_record(ctx.read(svc.get_item, item_id) if item_id is not None else None)
 
     def load(self, record: svc.ItemDetail | None) -> None:

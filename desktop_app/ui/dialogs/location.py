@@ -36,6 +36,7 @@ class LocationDialog(RecordDialog):
         self.body_layout.addWidget(frame)
         self.body_layout.addStretch(1)
         self.tracker.watch(*self.widgets.values())
+        self.add_history_tab("location")
         self.set_record(ctx.read(svc.get_location, location_id) if location_id is not None else None)
 
     def load(self, record: svc.LocationDetail | None) -> None:
