@@ -9,8 +9,9 @@ saved change and its queue item are committed together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -333,26 +334,24 @@ def queue_counts(uow: UnitOfWork) -> dict[str, int]:
     return {state: count for state, count in rows}
 
 
+#: How each kind of record names itself to a person ("Invoice 1003", "Customer Smith, Ann").
+_LABELS: dict[str, tuple[type[Any], Callable[[Any], str]]] = {
+    "customer": (Customer, lambda c: f"Customer {c.display_name}"),
+    "job": (Job, lambda j: f"Job {j.number} {j.name}"),
+    "item": (Item, lambda i: f"Item {i.name}"),
+    "invoice": (Invoice, lambda i: f"Invoice {i.number}"),
+    "payment": (Payment, lambda p: f"Payment of ${p.amount:,.2f} on {p.received_on:%m/%d/%Y}"),
+    "terms": (Terms, lambda t: f"Terms {t.name}"),
+}
+
+
 def label_of(session: Session, entity_type: str, entity_id: int | None) -> str:
-    """How a person recognises the record: "Invoice 1003", "Customer Smith, Ann"."""
+    """How a person recognises the record; "#id" when it no longer exists."""
     if entity_id is None:
         return entity_type.replace("_", " ").capitalize()
-    if entity_type == "customer":
-        c = session.get(Customer, entity_id)
-        return f"Customer {c.display_name}" if c else f"Customer #{entity_id}"
-    if entity_type == "job":
-        j = session.get(Job, entity_id)
-        return f"Job {j.number} {j.name}" if j else f"Job #{entity_id}"
-    if entity_type == "item":
-        i = session.get(Item, entity_id)
-        return f"Item {i.name}" if i else f"Item #{entity_id}"
-    if entity_type == "invoice":
-        inv = session.get(Invoice, entity_id)
-        return f"Invoice {inv.number}" if inv else f"Invoice #{entity_id}"
-    if entity_type == "payment":
-        p = session.get(Payment, entity_id)
-        return f"Payment of ${p.amount:,.2f} on {p.received_on:%m/%d/%Y}" if p else f"Payment #{entity_id}"
-    if entity_type == "terms":
-        t = session.get(Terms, entity_id)
-        return f"Terms {t.name}" if t else f"Terms #{entity_id}"
-    return f"{entity_type} #{entity_id}"
+    known = _LABELS.get(entity_type)
+    if known is None:
+        return f"{entity_type} #{entity_id}"
+    model, describe = known
+    record = session.get(model, entity_id)
+    return describe(record) if record is not None else f"{entity_type.capitalize()} #{entity_id}"
