@@ -89,6 +89,13 @@ def cache_link(session: Session, entity_type: str, entity_id: int, link: QbLink 
         cache[(entity_type, entity_id)] = link
 
 
+def forget_link(session: Session, entity_type: str, entity_id: int) -> None:
+    """Let the next lookup of this one record read the database."""
+    cache: dict[tuple[str, int], QbLink | None] | None = session.info.get(LINK_CACHE)
+    if cache is not None:
+        cache.pop((entity_type, entity_id), None)
+
+
 def forget_links(session: Session) -> None:
     """Drop the cache (after work that makes links without telling it, like imports)."""
     cache: dict[tuple[str, int], QbLink | None] | None = session.info.get(LINK_CACHE)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -117,6 +117,35 @@ class UnitOfWork:
         self.session.rollback()
 
 
+class _PinnedUnitOfWork(UnitOfWork):
+    def __init__(self, engine: Engine, actor: Actor) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+        super().__init__(sessionmaker(expire_on_commit=False), actor)
+
+    def __enter__(self) -> Self:
+        try:
+            self._connection = self._engine.connect()
+        except OperationalError as error:
+            raise _unavailable(error) from error
+        # Not in a transaction yet: the session begins and commits its own on this connection.
+        self._factory = sessionmaker(self._connection, expire_on_commit=False)
+        return super().__enter__()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            super().__exit__(exc_type, exc, tb)
+        finally:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+
 def _stale_conflict() -> Conflict:
     return Conflict(
         "Another user changed this record after you opened it. Reload it to see their "
@@ -162,6 +191,14 @@ class Database:
 
     def uow(self, actor: Actor = SYSTEM) -> UnitOfWork:
         return UnitOfWork(self._factory, actor)
+
+    def pinned(self, actor: Actor = SYSTEM) -> UnitOfWork:
+        """A unit of work for many short transactions in a row, on one connection.
+
+        Its session commits as often as it likes without handing the connection back to
+        the pool (and having it reset) in between: the sync commits once per answer.
+        """
+        return _PinnedUnitOfWork(self.engine, actor)
 
     def reader(self, actor: Actor = SYSTEM) -> UnitOfWork:
         """A unit of work for reading only: on SQLite it takes no write lock."""

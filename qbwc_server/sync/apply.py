@@ -22,6 +22,9 @@ from qbwc_server import qbxml as q
 from qbwc_server.sync.alerts import claim_pending_key, explain, raise_alert
 
 LOCK_CODES = frozenset({3175, 3176, 3180})
+#: What an item says after a lookup found nothing (it is added next).
+NOT_FOUND_NOTE = "Not in QuickBooks yet: adding it."
+NO_SUCH_NUMBER_NOTE = "No invoice with this number in QuickBooks: adding it."
 #: A lock is retried in later sessions with growing waits; only a lasting one alerts.
 LOCK_ALERT_AFTER = 5
 ITEM_RET_KIND = {"service": "ItemServiceRet", "material": "ItemNonInventoryRet"}
@@ -150,7 +153,7 @@ def _on_lookup(session: Session, item: SyncItem, result: q.Result) -> None:
         if item.phase == "claim":
             _name_used_elsewhere(session, item)
         else:
-            requeue(item, "add", "Not in QuickBooks yet: adding it.")
+            requeue(item, "add", NOT_FOUND_NOTE)
         return
     found = records[0]
     if kind == "item" and item.phase == "claim":
@@ -194,7 +197,7 @@ def _on_invoice_lookup(session: Session, item: SyncItem, records: list[q.Record]
     invoice = session.get(Invoice, item.entity_id)
     assert invoice is not None
     if not records:
-        requeue(item, "add", "No invoice with this number in QuickBooks: adding it.")
+        requeue(item, "add", NO_SUCH_NUMBER_NOTE)
         return
     ours = m.invoice_customer_ref(session, invoice)
     expected = invoice.total - invoice.deposit_credit
@@ -411,10 +414,23 @@ def _unlink_missing_dependency(session: Session, item: SyncItem, message: str) -
     return False
 
 
+def total_problems(invoice: Invoice, record: q.Record, applied_in_qb: Decimal) -> list[str]:
+    """How QuickBooks' total and balance differ from ours (empty when they agree)."""
+    expected_total = invoice.total - invoice.deposit_credit
+    qb_total = invoice_total(record)
+    qb_balance = record.balance_remaining
+    expected_balance = expected_total - applied_in_qb
+    problems = []
+    if qb_total is not None and qb_total != expected_total:
+        problems.append(f"total: JobDesk ${expected_total:,.2f}, QuickBooks ${qb_total:,.2f}")
+    if qb_balance is not None and qb_total == expected_total and qb_balance != expected_balance:
+        problems.append(f"balance: JobDesk ${expected_balance:,.2f}, QuickBooks ${qb_balance:,.2f}")
+    return problems
+
+
 def _compare_totals(session: Session, item: SyncItem, record: q.Record) -> None:
     invoice = session.get(Invoice, item.entity_id)
     assert invoice is not None
-    expected_total = invoice.total - invoice.deposit_credit
     # Payments can reach QuickBooks only after the invoice did: after an Add there are none.
     applied_in_qb = (
         Decimal("0.00")
@@ -429,14 +445,7 @@ def _compare_totals(session: Session, item: SyncItem, record: q.Record) -> None:
         )
         or Decimal("0.00")
     )
-    qb_total = invoice_total(record)
-    qb_balance = record.balance_remaining
-    expected_balance = expected_total - applied_in_qb
-    problems = []
-    if qb_total is not None and qb_total != expected_total:
-        problems.append(f"total: JobDesk ${expected_total:,.2f}, QuickBooks ${qb_total:,.2f}")
-    if qb_balance is not None and qb_total == expected_total and qb_balance != expected_balance:
-        problems.append(f"balance: JobDesk ${expected_balance:,.2f}, QuickBooks ${qb_balance:,.2f}")
+    problems = total_problems(invoice, record, applied_in_qb)
     if not problems:
         return
     from desktop_app.db.sync_models import Alert
@@ -454,6 +463,8 @@ def _compare_totals(session: Session, item: SyncItem, record: q.Record) -> None:
         ),
         tried="Compared QuickBooks' total and balance with ours after saving.",
         resolutions="retry,dismiss",
-        data=json.dumps({"qb_total": str(qb_total), "qb_balance": str(qb_balance)}),
+        data=json.dumps(
+            {"qb_total": str(invoice_total(record)), "qb_balance": str(record.balance_remaining)}
+        ),
     )
     session.add(alert)

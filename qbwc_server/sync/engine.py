@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from desktop_app.db.qbwc_models import WC_ACTIVE, WcSession
@@ -22,25 +22,38 @@ from desktop_app.db.sync_models import SyncBatch, SyncItem
 from desktop_app.db.uow import Database
 from desktop_app.errors import QbxmlError
 from desktop_app.services import settings
-from desktop_app.services.sync_queue import enqueue_in, label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
-from qbwc_server.sync import plan
 from qbwc_server.sync.apply import apply_result as apply_one
-from qbwc_server.sync.apply import finish, requeue
-from qbwc_server.sync.plan import LIST_TYPES, Built, NothingToSend
-from qbwc_server.sync.prefetch import prefetch
+from qbwc_server.sync.apply import requeue
+from qbwc_server.sync.fast_apply import apply_fast
+from qbwc_server.sync.planner import DEFER_TEXTS, BatchPlanner, Limits
+from qbwc_server.sync.prefetch import prefetch_answered
 
-#: An item whose dependency waits on a person is looked at again after this long.
-WAIT_FOR_PERSON = timedelta(minutes=5)
+#: States that end an item's part in a session (done, or in front of a person).
+FINISHED = ("done", "attention", "error")
 #: Items that were sent and never answered come back as these phases.
 RECOVERY_PHASE = {"add": "verify", "check": "check", "verify": "verify", "claim": "claim"}
 
 
-@dataclass(frozen=True)
-class Limits:
-    max_requests: int = 50
-    max_bytes: int = 500_000
+_ITEMS = cast(Table, SyncItem.__table__)
+# Built once; run for every item of a batch in one executemany.
+_MARK_SENT = (
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("item_id"))
+    .values(
+        state="sent",
+        phase=bindparam("phase"),
+        pending_key=None,
+        batch_id=bindparam("batch"),
+        attempts=_ITEMS.c.attempts + 1,
+        request_id=bindparam("request"),
+        request_xml=bindparam("xml"),
+        response_xml="",
+        sent_at=bindparam("sent"),
+        sent_context=bindparam("context"),
+    )
+)
 
 
 def _now() -> datetime:
@@ -52,7 +65,8 @@ class SyncEngine:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._queued_dependency = False
+        #: Items finished (done, or in front of a person) per session: the progress bar's count.
+        self._finished: dict[str, int] = {}
         #: A full batch means more is waiting: progress need not look for sendable work.
         self._last_batch_full = False
 
@@ -118,30 +132,38 @@ class SyncEngine:
                 int(settings.get_setting(uow, "sync.batch_max_requests")),
                 int(settings.get_setting(uow, "sync.batch_max_bytes")),
             )
-            chosen = self._plan_batch(session, limits)
+            chosen = BatchPlanner(session, limits).plan()
             self._last_batch_full = len(chosen) >= limits.max_requests
             if not chosen:
                 uow.commit()
                 return ""
-            batch = SyncBatch(ticket=ticket, request_count=len(chosen))
+            batch = SyncBatch(
+                ticket=ticket,
+                request_count=len(chosen),
+                size_bytes=sum(len(one.built.xml) for one in chosen),
+            )
             session.add(batch)
             session.flush()
-            elements = []
-            size = 0
-            for item, built in chosen:
-                xml = plan.to_xml(built.element)
-                size += len(xml)
-                item.state = "sent"
-                item.phase = built.phase
-                item.pending_key = None
-                item.batch_id = batch.id
-                item.request_xml = xml
-                item.response_xml = ""
-                item.sent_at = _now()
-                item.sent_context = json.dumps({"values": built.values, "extra": built.extra})
-                elements.append(built.element)
-            batch.size_bytes = size
-            message = q.build_message(elements, on_error="continueOnError", version=qbxml_version)
+            sent_at = _now()
+            rows = [
+                {
+                    "item_id": one.item.id,
+                    "phase": one.built.phase,
+                    "batch": batch.id,
+                    "request": one.request_id,
+                    "xml": one.built.xml,
+                    "sent": sent_at,
+                    "context": json.dumps({"values": one.built.values, "extra": one.built.extra}),
+                }
+                for one in chosen
+            ]
+            # Planning may have changed some of these items (an import's iterator): those
+            # changes go first, then every item is marked sent in one statement.
+            session.flush()
+            session.connection().execute(_MARK_SENT, rows)
+            message = q.build_message(
+                [one.built.element for one in chosen], on_error="continueOnError", version=qbxml_version
+            )
             uow.commit()
             return message
 
@@ -155,26 +177,34 @@ class SyncEngine:
         batch_id = None
         # One session, one commit per item: each answer is durable on its own (a crash
         # between two loses nothing and repeats nothing), without reloading per item.
-        with self.db.uow() as uow:
+        with self.db.pinned() as uow:
             session = uow.session
             sent = {
                 item.request_id: item
                 for chunk in _chunks(list(results), 500)
                 for item in session.scalars(
-                    select(SyncItem).where(SyncItem.request_id.in_(chunk), SyncItem.state == "sent")
+                    select(SyncItem)
+                    .options(*DEFER_TEXTS)
+                    .where(SyncItem.request_id.in_(chunk), SyncItem.state == "sent")
                 )
             }
             # The records these answers concern, and their links, in a few queries.
             m.remember_links(session)
-            prefetch(session, list(sent.values()))
+            prefetch_answered(session, list(sent.values()))
+            finished = self._finished_count(session, ticket)
             for request_id, result in results.items():
                 item = sent.get(request_id)
                 if item is None or item.state != "sent":
                     continue  # already applied (a repeated answer) or not ours
                 batch_id = item.batch_id
                 stored = json.loads(item.sent_context or "{}")
-                item.response_xml = _result_xml(response_xml, request_id, len(results))
+                part = _result_xml(response_xml, request_id, len(results))
                 try:
+                    if apply_fast(session, item, result, stored.get("values", {}), part):
+                        finished += item.state in FINISHED
+                        self._finished[ticket] = finished
+                        continue
+                    item.response_xml = part
                     if item.entity_type == "import":
                         # Imports look up the records they just created: keep autoflush;
                         # and they link records directly, so the link cache starts afresh.
@@ -185,6 +215,8 @@ class SyncEngine:
                         with session.no_autoflush:
                             apply_one(session, item, result, stored.get("values", {}))
                     uow.commit()
+                    finished += item.state in FINISHED
+                    self._finished[ticket] = finished
                 except BaseException:
                     session.rollback()
                     raise
@@ -227,15 +259,7 @@ class SyncEngine:
         """Share of this session's work done; 100 only when nothing is left to send."""
         with self.db.reader() as uow:
             session = uow.session
-            done = (
-                session.scalar(
-                    select(func.count())
-                    .select_from(SyncItem)
-                    .join(SyncBatch, SyncItem.batch_id == SyncBatch.id)
-                    .where(SyncBatch.ticket == ticket, SyncItem.state.in_(("done", "attention", "error")))
-                )
-                or 0
-            )
+            done = self._finished_count(session, ticket)
             remaining = (
                 session.scalar(
                     select(func.count())
@@ -253,7 +277,22 @@ class SyncEngine:
             return 100
         return min(99, int(100 * done / (done + remaining)))
 
+    def _finished_count(self, session: Session, ticket: str) -> int:
+        """Items this session finished: counted as they are applied, read once after a restart."""
+        if ticket not in self._finished:
+            self._finished[ticket] = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(SyncItem)
+                    .join(SyncBatch, SyncItem.batch_id == SyncBatch.id)
+                    .where(SyncBatch.ticket == ticket, SyncItem.state.in_(FINISHED))
+                )
+                or 0
+            )
+        return self._finished[ticket]
+
     def end_session(self, ticket: str) -> None:
+        self._finished.pop(ticket, None)
         with self.db.uow() as uow:
             settings.set_setting(uow, "sync.last_session_at", _now().isoformat())
             uow.commit()
@@ -263,7 +302,7 @@ class SyncEngine:
     def _anything_sendable(self) -> bool:
         """Is any queued item ready to go? (Bounded: a long blocked queue must not cost seconds.)"""
         with self.db.uow() as uow:
-            chosen = self._plan_batch(uow.session, Limits(max_requests=1), dry_run=True, scan_limit=200)
+            chosen = BatchPlanner(uow.session, Limits(max_requests=1), dry_run=True, scan_limit=200).plan()
             uow.rollback()
             return bool(chosen)
 
@@ -287,185 +326,6 @@ class SyncEngine:
     @staticmethod
     def _recover(item: SyncItem, note: str) -> None:
         requeue(item, RECOVERY_PHASE.get(item.phase, item.phase), note)
-
-    def _candidates(self, session: Session, page: int = 200) -> Iterator[SyncItem]:
-        """Due queued items in sending order, a page at a time (a long queue is never loaded whole)."""
-        after: tuple[int, int] | None = None
-        while True:
-            query = (
-                select(SyncItem)
-                .where(
-                    SyncItem.state == "queued",
-                    or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= _now()),
-                )
-                .order_by(SyncItem.rank, SyncItem.id)
-                .limit(page)
-            )
-            if after is not None:
-                query = query.where(
-                    or_(SyncItem.rank > after[0], (SyncItem.rank == after[0]) & (SyncItem.id > after[1]))
-                )
-            if session.bind is not None and session.bind.dialect.name == "postgresql":
-                # Two server processes never hand out the same item.
-                query = query.with_for_update(skip_locked=True)
-            rows = list(session.scalars(query))
-            prefetch(session, rows)
-            yield from rows
-            if len(rows) < page:
-                return
-            after = (rows[-1].rank, rows[-1].id)
-
-    def _plan_batch(
-        self, session: Session, limits: Limits, *, dry_run: bool = False, scan_limit: int | None = None
-    ) -> list[tuple[SyncItem, Built]]:
-        m.remember_links(session)
-        with session.no_autoflush:
-            return self._plan(session, limits, dry_run=dry_run, scan_limit=scan_limit)
-
-    def _plan(
-        self, session: Session, limits: Limits, *, dry_run: bool, scan_limit: int | None
-    ) -> list[tuple[SyncItem, Built]]:
-        chosen: list[tuple[SyncItem, Built]] = []
-        in_batch: set[tuple[str, int]] = set()
-        busy: set[tuple[str, int | None]] = {
-            (row.entity_type, row.entity_id)
-            for row in session.execute(
-                select(SyncItem.entity_type, SyncItem.entity_id).where(SyncItem.state == "sent")
-            )
-        }
-        size = 0
-        scanned = 0
-        # A dependency found missing is queued during the pass; another pass lets it (and
-        # what waits for it) join this same batch, in order, instead of the next one.
-        for _ in range(3):
-            self._queued_dependency = False
-            full = self._plan_pass(
-                session, limits, chosen, in_batch, busy, dry_run, scan_limit, size, scanned
-            )
-            if dry_run and chosen:
-                return chosen
-            if full or not self._queued_dependency:
-                break
-        return chosen
-
-    def _plan_pass(
-        self,
-        session: Session,
-        limits: Limits,
-        chosen: list[tuple[SyncItem, Built]],
-        in_batch: set[tuple[str, int]],
-        busy: set[tuple[str, int | None]],
-        dry_run: bool,
-        scan_limit: int | None,
-        size: int,
-        scanned: int,
-    ) -> bool:
-        """One walk through the queue in order; True when the batch is full."""
-        size = sum(len(plan.to_xml(built.element)) for _, built in chosen)
-        for item in self._candidates(session):
-            if len(chosen) >= limits.max_requests:
-                return True
-            if scan_limit is not None and scanned >= scan_limit:
-                return True
-            scanned += 1
-            key = (item.entity_type, item.entity_id)
-            if key in busy and item.entity_type != "import":
-                continue
-            blocked = self._blocked(session, item, in_batch, dry_run=dry_run)
-            if blocked is not None:
-                continue
-            request_id = f"{item.id}-{item.attempts + 1}"
-            try:
-                built = plan.build(session, item, request_id)
-            except NothingToSend:
-                if not dry_run:
-                    finish(item, "Already up to date in QuickBooks.")
-                continue
-            except Exception as error:
-                if not dry_run:
-                    self._unmappable(session, item, error)
-                continue
-            if dry_run:
-                chosen.append((item, built))
-                return True
-            xml_size = len(plan.to_xml(built.element))
-            if chosen and size + xml_size > limits.max_bytes:
-                return True
-            size += xml_size
-            item.attempts += 1
-            item.request_id = request_id
-            chosen.append((item, built))
-            busy.add(key)
-            if item.entity_type in LIST_TYPES and built.phase == "add" and item.entity_id is not None:
-                in_batch.add((item.entity_type, item.entity_id))
-        return False
-
-    def _blocked(
-        self, session: Session, item: SyncItem, in_batch: set[tuple[str, int]], *, dry_run: bool
-    ) -> str | None:
-        """Why the item must wait, in plain words; None when it can go now.
-
-        A dependency nobody queued yet is queued here (a customer before its jobs, jobs
-        and items before invoices); it goes in a later batch, and the item after it.
-        """
-        if item.action in ("void", "delete"):
-            assert item.entity_id is not None
-            if m.link_of(session, item.entity_type, item.entity_id) is None:
-                return self._wait(item, "Waiting until the record itself has reached QuickBooks.", dry_run)
-            return None
-        lists, txns = plan.dependencies(session, item)
-        for dep in lists + txns:
-            if m.link_of(session, dep[0], dep[1]) is not None:
-                continue
-            if dep in lists and dep in in_batch:
-                continue
-            pending = session.scalar(
-                select(SyncItem).where(
-                    SyncItem.entity_type == dep[0],
-                    SyncItem.entity_id == dep[1],
-                    SyncItem.action == "upsert",
-                    SyncItem.state.in_(("queued", "sent", "attention", "error")),
-                )
-            )
-            if pending is None and not dry_run:
-                enqueue_in(session, dep[0], dep[1])
-                self._queued_dependency = True
-            if not dry_run and item.depends_on != (waits_for := json.dumps([list(dep)])):
-                item.depends_on = waits_for
-            if dry_run and (pending is None or pending.state in ("queued", "sent")):
-                return None  # it (and then this item) will go in this session
-            if pending is not None and pending.state in ("attention", "error"):
-                # Nothing will change until a person acts on the dependency; look again later
-                # (resolving an alert wakes every waiting item at once).
-                if not dry_run:
-                    item.next_attempt_at = _now() + WAIT_FOR_PERSON
-                label = label_of(session, dep[0], dep[1])
-                return self._wait(
-                    item, f"Waiting for {label}, which needs attention: {pending.note}", dry_run
-                )
-            label = label_of(session, dep[0], dep[1])
-            return self._wait(item, f"Waiting for {label} to reach QuickBooks first.", dry_run)
-        return None
-
-    @staticmethod
-    def _wait(item: SyncItem, note: str, dry_run: bool) -> str:
-        if not dry_run and item.note != note:
-            item.note = note
-        return note
-
-    def _unmappable(self, session: Session, item: SyncItem, error: Exception) -> None:
-        from qbwc_server.sync.alerts import raise_alert
-
-        label = label_of(session, item.entity_type, item.entity_id)
-        raise_alert(
-            session,
-            item,
-            kind="invalid",
-            label=label,
-            message=f"{label} cannot be sent to QuickBooks as it is: {error} Edit it, then retry.",
-            tried="Prepared the request; nothing was sent.",
-            resolutions=("edit", "retry", "dismiss"),
-        )
 
 
 def _chunks(values: list[str], size: int) -> Iterator[list[str]]:

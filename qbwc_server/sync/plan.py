@@ -39,6 +39,14 @@ class Built:
     element: q.Request
     values: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    _xml: str | None = field(default=None, repr=False)
+
+    @property
+    def xml(self) -> str:
+        """The request as text (serialised once: its size decides the batch, then it is sent)."""
+        if self._xml is None:
+            self._xml = to_xml(self.element)
+        return self._xml
 
 
 class NothingToSend(Exception):
@@ -46,8 +54,13 @@ class NothingToSend(Exception):
 
 
 def setting(session: Session, key: str, default: str = "") -> str:
-    row = session.get(Setting, key)
-    return row.value if row is not None else default
+    """A setting's value, read once per transaction (a missing one is not looked up again)."""
+    cache: dict[str, str | None] = session.info.setdefault("jobdesk_settings", {})
+    if key not in cache:
+        row = session.get(Setting, key)
+        cache[key] = row.value if row is not None else None
+    value = cache[key]
+    return value if value is not None else default
 
 
 def generic_item_id(session: Session) -> int:

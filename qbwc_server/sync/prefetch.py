@@ -55,7 +55,15 @@ def prefetch(session: Session, items: Sequence[SyncItem]) -> None:
         if payment is not None:
             refs["customer"].add(payment.customer_id)
             refs["invoice"].update(a.invoice_id for a in payment.applications)
-    _load(session, refs)
+    # A payment's invoices are needed for their links and customers, not their lines.
+    _load(session, {kind: ids for kind, ids in refs.items() if kind != "invoice"})
+    _load(session, {"invoice": refs.get("invoice", set())}, children=False)
+    # A payment names its invoices' customer or job.
+    for invoice_id in refs.get("invoice", set()) - wanted.get("invoice", set()):
+        invoice = session.get(Invoice, invoice_id)
+        if invoice is not None and invoice.job_id is not None:
+            refs["job"].add(invoice.job_id)
+    _load(session, {"job": refs.get("job", set())})
     for job_id in list(refs.get("job", ())):
         job = session.get(Job, job_id)
         if job is not None:
@@ -66,14 +74,26 @@ def prefetch(session: Session, items: Sequence[SyncItem]) -> None:
     _links(session, wanted.items())
 
 
-def _load(session: Session, wanted: dict[str, set[int]]) -> None:
+def prefetch_answered(session: Session, items: Sequence[SyncItem]) -> None:
+    """What applying answers mostly reads: each item's own link, and invoices' totals."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for item in items:
+        if item.entity_id is not None and item.entity_type in MODELS:
+            wanted[item.entity_type].add(item.entity_id)
+    _load(session, {"invoice": wanted.get("invoice", set())}, children=False)
+    _links(session, wanted.items())
+
+
+def _load(session: Session, wanted: dict[str, set[int]], *, children: bool = True) -> None:
     for kind, ids in wanted.items():
         model = MODELS[kind]
         missing = [i for i in ids if session.identity_map.get(session.identity_key(model, i)) is None]
         if not missing:
             continue
         query = select(model).where(getattr(model, "id").in_(missing))  # noqa: B009 - every model here has an id
-        if model is Invoice:
+        if not children:
+            pass
+        elif model is Invoice:
             query = query.options(selectinload(Invoice.lines))
         elif model is Payment:
             query = query.options(selectinload(Payment.applications))

@@ -8,7 +8,7 @@ import pytest
 
 from desktop_app.services import sync_queue
 from qbwc_server.simulator import ResponseLostError
-from qbwc_server.sync import apply as apply_module
+from qbwc_server.sync import fast_apply
 from tests.integration.sync.conftest import Office
 
 
@@ -57,7 +57,8 @@ def test_a_crash_between_two_answers_of_one_batch_loses_and_repeats_nothing(
     engine.start_session(ticket)
     message = engine.next_request(ticket)
     response = office.qb.process(message)
-    real = apply_module.apply_result
+    # Every answer is first offered to the fast path: the power goes at the third.
+    real = fast_apply.apply_fast
     calls = {"n": 0}
 
     def crash_after_two(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -66,7 +67,7 @@ def test_a_crash_between_two_answers_of_one_batch_loses_and_repeats_nothing(
             raise SystemExit("power cut")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("qbwc_server.sync.engine.apply_one", crash_after_two)
+    monkeypatch.setattr("qbwc_server.sync.engine.apply_fast", crash_after_two)
     with pytest.raises(SystemExit):
         engine.apply_response(ticket, response)
     monkeypatch.undo()

@@ -1,0 +1,224 @@
+"""The answers nearly every sync is made of, written with plain SQL statements.
+
+Almost every answer is one of: an Add or Mod that worked (link the record; the item is
+done), a Void or Delete that worked, or a lookup that found nothing (an invoice-number
+check or an exactly-once verify: send the Add next). Through the ORM's unit of work each
+costs several times the one or two statements it needs; here they are those statements,
+still in the item's own transaction. Everything else (errors, lookups that found a
+record, imports, a total that differs) returns False and goes through
+``apply.apply_result``, which stays the reference: tests run both paths on the same
+answers and compare every row.
+
+The ORM objects in the session are kept true (``set_committed_value``) without being
+marked dirty, so the commit that follows has nothing left to flush.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from desktop_app.db.models import Invoice, QbLink
+from desktop_app.db.sync_models import SyncItem
+from desktop_app.services.sync_queue import pending_key
+from qbwc_server import mapping as m
+from qbwc_server import qbxml as q
+from qbwc_server.sync.apply import NO_SUCH_NUMBER_NOTE, NOT_FOUND_NOTE, now, total_problems
+from qbwc_server.sync.writes import Writes, writes_for
+
+_ITEMS = cast(Table, SyncItem.__table__)
+_LINKS = cast(Table, QbLink.__table__)
+_STATUS: dict[str, Any] = {
+    "status_code": bindparam("status_code"),
+    "status_message": bindparam("status_message"),
+}
+# Built once: a statement made per call costs more than running it.
+_ITEM_DONE = (
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("item_id"), _ITEMS.c.state == "sent")
+    .values(
+        state="done",
+        pending_key=None,
+        done_at=bindparam("done_at"),
+        note=bindparam("note"),
+        response_xml=bindparam("response_xml"),
+        **_STATUS,
+    )
+)
+_ITEM_REQUEUED = (
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("item_id"), _ITEMS.c.state == "sent")
+    .values(
+        state="queued",
+        phase=bindparam("phase"),
+        pending_key=bindparam("key"),
+        note=bindparam("note"),
+        next_attempt_at=None,
+        response_xml=bindparam("response_xml"),
+        **_STATUS,
+    )
+)
+_MERGE_TWIN = (
+    update(_ITEMS)
+    .where(_ITEMS.c.pending_key == bindparam("key"), _ITEMS.c.id != bindparam("item_id"))
+    .values(state="cancelled", pending_key=None, note=bindparam("note"))
+)
+_LINK_FIELDS = ("qb_id", "edit_sequence", "qb_name", "synced_values", "synced_at")
+_LINK_INSERT = insert(_LINKS).values(
+    entity_type=bindparam("entity_type"),
+    entity_id=bindparam("entity_id"),
+    **{name: bindparam(name) for name in _LINK_FIELDS},
+)
+_LINK_UPDATE = (
+    update(_LINKS)
+    .where(_LINKS.c.id == bindparam("link_id"))
+    .values(**{name: bindparam(name) for name in _LINK_FIELDS})
+)
+_PAYMENT_UNLINK = _LINKS.delete().where(
+    _LINKS.c.entity_type == "payment", _LINKS.c.entity_id == bindparam("entity_id")
+)
+
+
+class _AlreadyApplied(Exception):
+    """The item is no longer "sent" in the database: another process applied this answer."""
+
+
+def apply_fast(
+    session: Session, item: SyncItem, result: q.Result, sent_values: dict[str, str], response_xml: str
+) -> bool:
+    """Apply a common answer and commit it; False (nothing written) when it needs the general path."""
+    if item.entity_type == "import" or item.entity_id is None or result.status.is_error:
+        return False
+    writes = writes_for(session)
+    try:
+        done = _apply(session, writes, item, result, sent_values, response_xml)
+    except _AlreadyApplied:
+        writes.rollback()
+        return True  # nothing left to do for it
+    except IntegrityError:
+        # A clash the general path explains (e.g. a QuickBooks id linked twice).
+        writes.rollback()
+        return False
+    except BaseException:
+        writes.rollback()
+        raise
+    if done:
+        writes.commit()
+    else:
+        writes.rollback()
+    return done
+
+
+def _apply(
+    session: Session,
+    writes: Writes,
+    item: SyncItem,
+    result: q.Result,
+    sent_values: dict[str, str],
+    response_xml: str,
+) -> bool:
+    """Write the outcome; the objects in the session learn it only once all is written."""
+    assert item.entity_id is not None
+    phase = item.phase
+    if phase in ("add", "mod"):
+        return _saved(session, writes, item, result, sent_values, response_xml)
+    if phase == "void" or (phase == "delete" and item.entity_type == "payment"):
+        done = _item_done(writes, item, result, response_xml)
+        if phase == "delete":
+            writes.run(_PAYMENT_UNLINK, {"entity_id": item.entity_id})
+            m.cache_link(session, "payment", item.entity_id, None)
+        _remember(item, done)
+        return True
+    if phase in ("check", "verify") and not result.records and item.entity_type != "payment":
+        note = NO_SUCH_NUMBER_NOTE if item.entity_type == "invoice" else NOT_FOUND_NOTE
+        key = pending_key(item.entity_type, item.entity_id, item.action)
+        if item.pending_key != key:
+            # A newer item queued for the record meanwhile merges into this one, which
+            # knows what was already sent (as alerts.claim_pending_key does).
+            note_merged = f"Merged into queue item {item.id}."
+            if writes.run(_MERGE_TWIN, {"key": key, "item_id": item.id, "note": note_merged}):
+                return False  # rare: the general path does it with the ORM objects in step
+        values = {"phase": "add", "key": key, "note": note, "response_xml": response_xml}
+        constants = {"state": "queued", "pending_key": key, "next_attempt_at": None}
+        _remember(item, _write_item(writes, item, result, _ITEM_REQUEUED, values, constants))
+        return True
+    return False
+
+
+def _saved(
+    session: Session,
+    writes: Writes,
+    item: SyncItem,
+    result: q.Result,
+    values: dict[str, str],
+    response_xml: str,
+) -> bool:
+    record = result.record
+    assert record is not None and item.entity_id is not None
+    if item.entity_type == "invoice":
+        # A Mod's balance depends on payments in QuickBooks: the general path works it out.
+        if item.phase == "mod":
+            return False
+        invoice = session.get(Invoice, item.entity_id)
+        if invoice is None or total_problems(invoice, record, Decimal("0.00")):
+            return False  # the general path raises the alert
+    qb_id = record.list_id or record.txn_id
+    assert qb_id is not None
+    done = _item_done(writes, item, result, response_xml)
+    fields: dict[str, Any] = {
+        "qb_id": qb_id,
+        "edit_sequence": record.edit_sequence or "",
+        "qb_name": (record.full_name or record.ref_number or "")[:209],
+        "synced_values": json.dumps(values),
+        "synced_at": now(),
+    }
+    link = m.link_of(session, item.entity_type, item.entity_id)
+    if link is None:
+        record_key = {"entity_type": item.entity_type, "entity_id": item.entity_id}
+        writes.run(_LINK_INSERT, {**record_key, **fields})
+        # The next lookup reads the new row (a persistent object, not a copy of one).
+        m.forget_link(session, item.entity_type, item.entity_id)
+    else:
+        writes.run(_LINK_UPDATE, {"link_id": link.id, **fields})
+        _remember(link, fields)
+    _remember(item, done)
+    return True
+
+
+def _item_done(writes: Writes, item: SyncItem, result: q.Result, response_xml: str) -> dict[str, Any]:
+    values = {"done_at": now(), "note": "", "response_xml": response_xml}
+    return _write_item(writes, item, result, _ITEM_DONE, values, {"state": "done", "pending_key": None})
+
+
+def _write_item(
+    writes: Writes,
+    item: SyncItem,
+    result: q.Result,
+    statement: Any,
+    values: dict[str, Any],
+    constants: dict[str, Any],
+) -> dict[str, Any]:
+    """Update the item if it is still "sent"; what it now holds, for ``_remember``."""
+    params = {
+        "item_id": item.id,
+        "status_code": result.status.status_code,
+        "status_message": result.status.status_message,
+        **values,
+    }
+    if writes.run(statement, params) != 1:
+        raise _AlreadyApplied
+    params.pop("item_id")
+    params.pop("key", None)
+    return {**params, **constants}
+
+
+def _remember(record: object, values: dict[str, Any]) -> None:
+    """Keep the object in the session true to the row, without marking it changed."""
+    for key, value in values.items():
+        set_committed_value(record, key, value)

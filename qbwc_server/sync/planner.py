@@ -1,0 +1,298 @@
+"""Choosing the next batch: queue items in sending order, each ready or waiting, and why.
+
+A walk through the queue in (rank, id) order, a page at a time, with each page's records
+and links loaded in a few queries (``prefetch``). An item goes in the batch when every
+record it refers to is in QuickBooks or goes earlier in the same batch; a dependency
+nobody queued yet is queued here (a customer before its jobs, jobs and items before
+invoices), and another walk lets it and what waits for it join this same batch.
+
+Why an item waits is written on it only for the items the last walk looked at: an early
+walk may find a thousand invoices waiting for the one item it has just queued, which the
+next walk sends first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, defer
+
+from desktop_app.db.sync_models import SyncItem
+from desktop_app.services.sync_queue import enqueue_in, label_of
+from qbwc_server import mapping as m
+from qbwc_server.sync import plan
+from qbwc_server.sync.apply import finish
+from qbwc_server.sync.plan import LIST_TYPES, Built, Dep, NothingToSend
+from qbwc_server.sync.prefetch import prefetch
+
+#: An item whose dependency waits on a person is looked at again after this long.
+WAIT_FOR_PERSON = timedelta(minutes=5)
+#: Walks per batch: each may queue dependencies the next one sends.
+MAX_WALKS = 3
+#: What was sent and answered last time: large, and not needed to plan or apply.
+DEFER_TEXTS = (defer(SyncItem.request_xml), defer(SyncItem.response_xml))
+#: States in which a queue item still stands for work on its record.
+_PENDING_STATES = ("queued", "sent", "attention", "error")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_requests: int = 50
+    max_bytes: int = 500_000
+
+
+@dataclass
+class Chosen:
+    item: SyncItem
+    built: Built
+    request_id: str
+
+
+@dataclass(frozen=True)
+class _Pending:
+    state: str
+    note: str
+
+
+@dataclass(frozen=True)
+class _Wait:
+    """Why an item waits: written on it if it is still waiting after the last walk."""
+
+    dependency: Dep
+    pending: _Pending | None
+    for_person: bool
+
+
+@dataclass
+class BatchPlanner:
+    session: Session
+    limits: Limits
+    #: Only find out whether anything could go: write nothing, stop at the first.
+    dry_run: bool = False
+    scan_limit: int | None = None
+    chosen: list[Chosen] = field(default_factory=list)
+    _in_batch: set[Dep] = field(default_factory=set)
+    _busy: set[tuple[str, int | None]] = field(default_factory=set)
+    _pending: dict[Dep, _Pending | None] = field(default_factory=dict)
+    _deps: dict[int, tuple[list[Dep], list[Dep]]] = field(default_factory=dict)
+    _waits: dict[int, tuple[SyncItem, _Wait]] = field(default_factory=dict)
+    _queued_dependency: bool = False
+    #: Items looked at since this walk queued its first dependency.
+    _since_queued: int = 0
+    _size: int = 0
+    _scanned: int = 0
+
+    def plan(self) -> list[Chosen]:
+        m.remember_links(self.session)
+        with self.session.no_autoflush:
+            self._busy = {
+                (row.entity_type, row.entity_id)
+                for row in self.session.execute(
+                    select(SyncItem.entity_type, SyncItem.entity_id).where(SyncItem.state == "sent")
+                )
+            }
+            for _ in range(MAX_WALKS):
+                self._queued_dependency = False
+                self._since_queued = 0
+                self._waits.clear()
+                full = self._walk()
+                if self.dry_run and self.chosen:
+                    break
+                if full or not self._queued_dependency:
+                    break
+            if not self.dry_run:
+                for item, wait in self._waits.values():
+                    self._write_wait(item, wait)
+        return self.chosen
+
+    # -- one walk ----------------------------------------------------------------------------
+
+    def _walk(self) -> bool:
+        """One walk through the queue in order; True when the batch is full."""
+        limits = self.limits
+        for item in self._candidates():
+            if len(self.chosen) >= limits.max_requests:
+                return True
+            if self.scan_limit is not None and self._scanned >= self.scan_limit:
+                return True
+            self._scanned += 1
+            if self._queued_dependency:
+                # What follows mostly waits for what was just queued (a thousand invoices
+                # for one new item): walk again rather than read the whole queue first.
+                self._since_queued += 1
+                if self._since_queued > limits.max_requests:
+                    return False
+            key = (item.entity_type, item.entity_id)
+            if key in self._busy and item.entity_type != "import":
+                continue
+            wait = self._blocked(item)
+            if wait is not None:
+                self._waits[item.id] = (item, wait)
+                continue
+            request_id = f"{item.id}-{item.attempts + 1}"
+            try:
+                built = plan.build(self.session, item, request_id)
+            except NothingToSend:
+                if not self.dry_run:
+                    finish(item, "Already up to date in QuickBooks.")
+                continue
+            except Exception as error:
+                if not self.dry_run:
+                    self._unmappable(item, error)
+                continue
+            if self.dry_run:
+                self.chosen.append(Chosen(item, built, request_id))
+                return True
+            xml_size = len(built.xml)
+            if self.chosen and self._size + xml_size > limits.max_bytes:
+                return True
+            self._size += xml_size
+            self.chosen.append(Chosen(item, built, request_id))
+            self._busy.add(key)
+            if item.entity_type in LIST_TYPES and built.phase == "add" and item.entity_id is not None:
+                self._in_batch.add((item.entity_type, item.entity_id))
+        return False
+
+    def _candidates(self) -> Iterator[SyncItem]:
+        """Due queued items in sending order, a page at a time (a long queue is never loaded whole)."""
+        session = self.session
+        # A page a little larger than the batch: a few items usually wait or are busy.
+        page = max(20, min(500, self.limits.max_requests + self.limits.max_requests // 4))
+        after: tuple[int, int] | None = None
+        now = datetime.now(UTC)
+        while True:
+            query = (
+                select(SyncItem)
+                .options(*DEFER_TEXTS)
+                .where(
+                    SyncItem.state == "queued",
+                    or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= now),
+                )
+                .order_by(SyncItem.rank, SyncItem.id)
+                .limit(page)
+            )
+            if after is not None:
+                query = query.where(
+                    or_(SyncItem.rank > after[0], (SyncItem.rank == after[0]) & (SyncItem.id > after[1]))
+                )
+            if session.bind is not None and session.bind.dialect.name == "postgresql":
+                # Two server processes never hand out the same item.
+                query = query.with_for_update(skip_locked=True)
+            rows = list(session.scalars(query))
+            prefetch(session, rows)
+            self._prefetch_pending(rows)
+            yield from rows
+            if len(rows) < page:
+                return
+            after = (rows[-1].rank, rows[-1].id)
+
+    # -- waiting -----------------------------------------------------------------------------
+
+    def _blocked(self, item: SyncItem) -> _Wait | None:
+        """What the item must wait for; None when it can go now."""
+        session = self.session
+        if item.action in ("void", "delete"):
+            assert item.entity_id is not None
+            if m.link_of(session, item.entity_type, item.entity_id) is None:
+                return _Wait((item.entity_type, item.entity_id), None, for_person=False)
+            return None
+        lists, txns = self._dependencies(item)
+        for dep in lists + txns:
+            if m.link_of(session, dep[0], dep[1]) is not None:
+                continue
+            if dep in lists and dep in self._in_batch:
+                continue
+            pending = self._pending_of(dep)
+            if pending is None and not self.dry_run:
+                enqueue_in(session, dep[0], dep[1])
+                self._pending[dep] = _Pending("queued", "")
+                self._queued_dependency = True
+            if self.dry_run and (pending is None or pending.state in ("queued", "sent")):
+                return None  # it (and then this item) will go in this session
+            for_person = pending is not None and pending.state in ("attention", "error")
+            return _Wait(dep, pending, for_person)
+        return None
+
+    def _dependencies(self, item: SyncItem) -> tuple[list[Dep], list[Dep]]:
+        if item.id not in self._deps:
+            self._deps[item.id] = plan.dependencies(self.session, item)
+        return self._deps[item.id]
+
+    def _prefetch_pending(self, items: list[SyncItem]) -> None:
+        """The queue items of a page's missing dependencies, in one query per kind of record."""
+        missing: dict[str, set[int]] = {}
+        for item in items:
+            if item.action in ("void", "delete") or item.entity_type == "import":
+                continue
+            lists, txns = self._dependencies(item)
+            for dep in lists + txns:
+                if dep not in self._pending and m.link_of(self.session, dep[0], dep[1]) is None:
+                    missing.setdefault(dep[0], set()).add(dep[1])
+        for kind, ids in missing.items():
+            found: dict[int, _Pending] = {}
+            for start in range(0, len(ids), 500):
+                chunk = sorted(ids)[start : start + 500]
+                for row in self.session.execute(
+                    select(SyncItem.entity_id, SyncItem.state, SyncItem.note).where(
+                        SyncItem.entity_type == kind,
+                        SyncItem.entity_id.in_(chunk),
+                        SyncItem.action == "upsert",
+                        SyncItem.state.in_(_PENDING_STATES),
+                    )
+                ):
+                    found[row.entity_id] = _Pending(row.state, row.note)
+            for record_id in ids:
+                self._pending[(kind, record_id)] = found.get(record_id)
+
+    def _pending_of(self, dep: Dep) -> _Pending | None:
+        """The dependency's own queue item, if any (looked up once per batch)."""
+        if dep not in self._pending:
+            row = self.session.execute(
+                select(SyncItem.state, SyncItem.note).where(
+                    SyncItem.entity_type == dep[0],
+                    SyncItem.entity_id == dep[1],
+                    SyncItem.action == "upsert",
+                    SyncItem.state.in_(_PENDING_STATES),
+                )
+            ).first()
+            self._pending[dep] = _Pending(row.state, row.note) if row is not None else None
+        return self._pending[dep]
+
+    def _write_wait(self, item: SyncItem, wait: _Wait) -> None:
+        session = self.session
+        dep = wait.dependency
+        if (item.entity_type, item.entity_id) == dep:
+            note = "Waiting until the record itself has reached QuickBooks."
+        else:
+            waits_for = json.dumps([list(dep)])
+            if item.depends_on != waits_for:
+                item.depends_on = waits_for
+            label = label_of(session, dep[0], dep[1])
+            if wait.for_person:
+                assert wait.pending is not None
+                # Nothing will change until a person acts on the dependency; look again later
+                # (resolving an alert wakes every waiting item at once).
+                item.next_attempt_at = datetime.now(UTC) + WAIT_FOR_PERSON
+                note = f"Waiting for {label}, which needs attention: {wait.pending.note}"
+            else:
+                note = f"Waiting for {label} to reach QuickBooks first."
+        if item.note != note:
+            item.note = note
+
+    def _unmappable(self, item: SyncItem, error: Exception) -> None:
+        from qbwc_server.sync.alerts import raise_alert
+
+        label = label_of(self.session, item.entity_type, item.entity_id)
+        raise_alert(
+            self.session,
+            item,
+            kind="invalid",
+            label=label,
+            message=f"{label} cannot be sent to QuickBooks as it is: {error} Edit it, then retry.",
+            tried="Prepared the request; nothing was sent.",
+            resolutions=("edit", "retry", "dismiss"),
+        )
