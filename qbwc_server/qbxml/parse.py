@@ -3,7 +3,8 @@
 ``iter_response`` streams: it yields each response's ``Status`` as soon as its start
 tag is read, then its records one by one, clearing the XML behind it, so a 50 MB
 CustomerQueryRs is read in bounded memory. ``parse_response`` collects everything and
-suits ordinary batches.
+suits ordinary batches: a message of a few megabytes it parses whole, which is several
+times faster than event by event and gives the same results.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from lxml import etree
 
 from desktop_app.errors import QbxmlError
 from qbwc_server.qbxml.fields import parse_amount
-from qbwc_server.qbxml.safe import MAX_MESSAGE_BYTES, Source, iter_events
+from qbwc_server.qbxml.safe import MAX_MESSAGE_BYTES, WHOLE_MESSAGE_BYTES, Source, iter_events, parse_tree
 
 #: Repeated structures kept as nested records instead of being flattened into paths.
 CHILD_RECORD_TAGS = frozenset(
@@ -231,6 +232,28 @@ def iter_response(source: Source, *, max_bytes: int = MAX_MESSAGE_BYTES) -> Iter
             _release(element)
 
 
+def _iter_tree(top: etree._Element) -> Iterator[Status | Record]:
+    """What ``iter_response`` yields, from a message already parsed whole."""
+    for messages in top:
+        if messages.tag != "QBXMLMsgsRs":
+            continue
+        for answer in messages:
+            status = _status(answer)
+            yield status
+            loose: dict[str, tuple[str, ...]] = {}
+            for element in answer:
+                if len(element):
+                    yield to_record(element, status.request_id)
+                elif element.tag != "ErrorRecovery":
+                    loose[str(element.tag)] = (element.text or "",)
+            if loose:
+                yield Record(
+                    kind=status.rs_type.removesuffix("Rs") + "Ret",
+                    request_id=status.request_id,
+                    values=loose,
+                )
+
+
 def _release(element: etree._Element) -> None:
     element.clear()
     parent = element.getparent()
@@ -242,7 +265,13 @@ def parse_response(source: Source, *, max_bytes: int = MAX_MESSAGE_BYTES) -> dic
     """The whole response: requestID → Result, in message order."""
     statuses: list[Status] = []
     records: dict[int, list[Record]] = {}
-    for item in iter_response(source, max_bytes=max_bytes):
+    whole = isinstance(source, str | bytes) and len(source) <= min(max_bytes, WHOLE_MESSAGE_BYTES)
+    items = (
+        _iter_tree(parse_tree(source, max_bytes=max_bytes))
+        if whole
+        else iter_response(source, max_bytes=max_bytes)
+    )
+    for item in items:
         if isinstance(item, Status):
             statuses.append(item)
             records[len(statuses) - 1] = []

@@ -141,11 +141,34 @@ def iter_events(
         raise QbxmlError("The QuickBooks message is empty.")
 
 
+#: Up to this size a message is parsed whole (far faster than event by event).
+WHOLE_MESSAGE_BYTES = 8 * 1024 * 1024
+
+
+def _tree_parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        load_dtd=False,
+        dtd_validation=False,
+        no_network=True,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
 def parse_tree(source: Source, *, root: str = "QBXML", max_bytes: int = MAX_MESSAGE_BYTES) -> etree._Element:
-    """The whole document as a tree: for requests and other small messages."""
-    top: etree._Element | None = None
-    for event, element in iter_events(source, root=root, max_bytes=max_bytes):
-        if top is None and event == "start":
-            top = element
-    assert top is not None  # iter_events raises on an empty body
+    """The whole document as a tree: for requests, batch answers and other small messages.
+
+    The same checks as ``iter_events`` (size, UTF-8, no declarations) run on the bytes first.
+    """
+    data = b"".join(checked_chunks(source, max_bytes))
+    if not data.strip():
+        raise QbxmlError("The QuickBooks message is empty.")
+    try:
+        top = etree.fromstring(data, _tree_parser())
+    except etree.XMLSyntaxError as exc:
+        raise QbxmlError(f"The QuickBooks message is not well-formed XML: {exc}") from None
+    if top.tag != root:
+        raise QbxmlError(f"Expected a <{root}> message, got <{top.tag}>.")
     return top

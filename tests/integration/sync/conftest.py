@@ -126,6 +126,10 @@ class Office:
 
 @pytest.fixture
 def office(db: Database) -> Office:
+    return make_office(db)
+
+
+def make_office(db: Database) -> Office:
     schema = load_schema("13.0")
     validator = QbxmlSchema(schema, "13.0") if schema is not None else None
     with db.uow() as uow:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -163,3 +164,25 @@ def test_streaming_yields_status_before_its_records() -> None:
 def test_malformed_responses_raise_qbxml_error(body: str) -> None:
     with pytest.raises(QbxmlError):
         parse_response(body)
+
+
+@pytest.mark.parametrize("body", [RESPONSE, re.sub(r">\s+<", "><", RESPONSE)])
+def test_a_message_parsed_whole_gives_what_streaming_gives(body: str) -> None:
+    whole = parse_response(body)  # a str of a few KB is parsed whole
+    streamed = parse_response(io.BytesIO(body.encode()))  # a stream is read event by event
+    assert list(whole) == list(streamed) == ["1", "2", "3", "4", "5", "6", "7"]
+    assert whole == streamed
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<QBXML><QBXMLMsgsRs><CustomerQueryRs requestID='1'/></QBXMLMsgsRs></QBXML>",
+        "<QBXML><QBXMLMsgsRs><CustomerQueryRs requestID='1' statusCode='0' statusSeverity='Info'>",
+        "<QBXMLX><QBXMLMsgsRs/></QBXMLX>",
+        "  ",
+    ],
+)
+def test_malformed_streams_raise_qbxml_error_too(body: str) -> None:
+    with pytest.raises(QbxmlError):
+        parse_response(io.BytesIO(body.encode()))

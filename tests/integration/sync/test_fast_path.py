@@ -1,0 +1,195 @@
+"""The fast path for common answers writes exactly what the general path writes.
+
+``fast_apply`` handles most answers with a few statements (on SQLite, on the driver's
+own connection); ``apply.apply_result`` stays the reference. The same office is synced
+three ways and every queue item and link is compared, column by column.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from desktop_app.db.models import QbLink
+from desktop_app.db.open import open_database
+from desktop_app.db.sync_models import SyncItem
+from desktop_app.services import customers, invoices, payments, sync_queue
+from qbwc_server import qbxml as q
+from qbwc_server.sync import apply as apply_module
+from qbwc_server.sync import fast_apply, writes
+from tests.integration.sync.conftest import FINISHED, Office, make_office
+
+ITEM_COLUMNS = (
+    "entity_type",
+    "entity_id",
+    "action",
+    "state",
+    "phase",
+    "pending_key",
+    "attempts",
+    "request_id",
+    "request_xml",
+    "response_xml",
+    "status_code",
+    "status_message",
+    "note",
+    "depends_on",
+    "next_attempt_at",
+)
+LINK_COLUMNS = ("entity_type", "entity_id", "qb_id", "edit_sequence", "qb_name", "synced_values")
+
+
+def _busy_office(office: Office) -> None:
+    """Customers, jobs, invoices, a renamed customer, a void, a payment made and deleted."""
+    ids = [office.invoiced_job(f"Customer {n}", quantity=str(n + 1)) for n in range(4)]
+    with office.db.uow() as uow:
+        paid = payments.mark_paid(uow, ids[0][2], received_on=FINISHED, reference="1042")
+        uow.commit()
+    office.sync()
+    with office.db.uow() as uow:
+        invoices.void_invoice(uow, ids[1][2], reason="Wrong job")
+        payments.delete_payment(uow, paid.id)
+        detail = customers.get_customer(uow, ids[2][0])
+        fields = detail.to_fields()
+        renamed = fields.__class__(**{**fields.__dict__, "display_name": "Renamed Customer"})
+        customers.update_customer(uow, ids[2][0], detail.version, renamed)
+        sync_queue.send_everything_pending(uow)
+        uow.commit()
+    office.sync()
+    office.sync()
+
+
+def _rows(office: Office) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    with office.db.reader() as uow:
+        items = [
+            tuple(getattr(i, c) for c in ITEM_COLUMNS)
+            for i in uow.session.scalars(select(SyncItem).order_by(SyncItem.id))
+        ]
+        links = [
+            tuple(getattr(link, c) for c in LINK_COLUMNS)
+            for link in uow.session.scalars(select(QbLink).order_by(QbLink.entity_type, QbLink.entity_id))
+        ]
+    return items, links
+
+
+@pytest.fixture
+def fresh_office(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """A factory of offices, each on its own fresh SQLite database."""
+    template: Path = request.getfixturevalue("_sqlite_template")
+    opened = []
+
+    def make(name: str) -> Office:
+        target = tmp_path / f"{name}.sqlite"
+        shutil.copyfile(template, target)
+        db = open_database(f"sqlite:///{target}")
+        opened.append(db)
+        return make_office(db)
+
+    yield make
+    for db in opened:
+        db.dispose()
+
+
+def test_the_fast_path_writes_what_the_general_path_writes(
+    fresh_office: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    general = fresh_office("general")
+    with monkeypatch.context() as patch:
+        patch.setattr("qbwc_server.sync.engine.apply_fast", lambda *args: False)
+        _busy_office(general)
+    through_session = fresh_office("session")
+    with monkeypatch.context() as patch:
+        patch.setattr("qbwc_server.sync.fast_apply.writes_for", writes.SessionWrites)
+        _busy_office(through_session)
+    on_sqlite = fresh_office("sqlite")
+    _busy_office(on_sqlite)
+
+    expected = _rows(general)
+    assert len(expected[0]) > 15 and len(expected[1]) > 10  # the scenario did sync
+    assert {row[3] for row in expected[0]} == {"done"}
+    assert _rows(through_session) == expected
+    assert _rows(on_sqlite) == expected
+    # And QuickBooks ended the same: one voided invoice, no payment.
+    for office in (general, through_session, on_sqlite):
+        assert sorted(i.is_void for i in office.qb.invoices) == [False, False, False, True]
+        assert office.qb.payments == []
+
+
+def test_common_answers_never_reach_the_general_path(office: Office, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = apply_module.apply_result
+
+    def spy(session: Any, item: SyncItem, *args: Any) -> None:
+        calls.append(f"{item.entity_type}:{item.phase}")
+        real(session, item, *args)
+
+    monkeypatch.setattr("qbwc_server.sync.engine.apply_one", spy)
+    for n in range(3):
+        office.invoiced_job(f"Customer {n}")
+    office.sync()
+    assert len(office.qb.invoices) == 3
+    assert calls == []
+
+
+def test_an_answer_applied_meanwhile_by_another_process_is_left_alone(office: Office) -> None:
+    customer_id = office.customer("Smith, Ann")
+    with office.db.uow() as uow:
+        sync_queue.send_records(uow, [("customer", customer_id)])
+        uow.commit()
+    engine, ticket = office.engine, "race"
+    engine.start_session(ticket)
+    results = q.parse_response(office.qb.process(engine.next_request(ticket)))
+    (request_id, result), *_ = results.items()
+    with office.db.pinned() as uow:
+        item = uow.session.scalar(select(SyncItem).where(SyncItem.request_id == request_id))
+        assert item is not None and item.state == "sent"
+        uow.session.commit()
+        with office.db.uow() as other:
+            other.session.execute(
+                update(SyncItem).where(SyncItem.id == item.id).values(state="done", note="other")
+            )
+            other.commit()
+        assert fast_apply.apply_fast(uow.session, item, result, {}, "") is True
+    (stored,) = office.items_of("customer", customer_id)
+    assert (stored.state, stored.note) == ("done", "other")
+    assert office.link("customer", customer_id) is None
+
+
+def test_sqlite_writes_convert_values_as_sqlalchemy_does(office: Office) -> None:
+    if office.db.engine.dialect.name != "sqlite":
+        pytest.skip("the driver-level writes exist only on SQLite")
+    office.customer("Smith, Ann")
+    when = datetime(2026, 11, 22, 3, 4, 5, 600_000, tzinfo=UTC)
+    with office.db.pinned() as uow:
+        writer = writes.writes_for(uow.session)
+        assert isinstance(writer, writes.SqliteWrites)
+        fields = {"qb_id": "80000001-1", "edit_sequence": "17", "qb_name": "Smith", "synced_values": "{}"}
+        writer.run(
+            fast_apply._LINK_INSERT, {"entity_type": "customer", "entity_id": 1, **fields, "synced_at": when}
+        )
+        writer.commit()
+        # The same QuickBooks id twice: SQLAlchemy's own error, and nothing left half done.
+        second = writes.writes_for(uow.session)
+        with pytest.raises(IntegrityError):
+            second.run(
+                fast_apply._LINK_INSERT,
+                {"entity_type": "customer", "entity_id": 2, **fields, "synced_at": when},
+            )
+        second.commit()
+    link = office.link("customer", 1)
+    assert link is not None and link.synced_at == when and link.qb_id == "80000001-1"
+    assert office.link("customer", 2) is None
+
+
+def test_a_session_in_a_transaction_writes_through_the_session(office: Office) -> None:
+    with office.db.pinned() as uow:
+        uow.session.scalar(select(SyncItem.id).limit(1))  # the session has begun
+        assert isinstance(writes.writes_for(uow.session), writes.SessionWrites)
+    with office.db.uow() as uow:  # not on a connection of its own
+        assert isinstance(writes.writes_for(uow.session), writes.SessionWrites)
