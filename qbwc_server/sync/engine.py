@@ -27,7 +27,7 @@ from qbwc_server import qbxml as q
 from qbwc_server.sync.apply import apply_result as apply_one
 from qbwc_server.sync.apply import requeue
 from qbwc_server.sync.fast_apply import apply_fast
-from qbwc_server.sync.planner import DEFER_TEXTS, BatchPlanner, Limits
+from qbwc_server.sync.planner import DEFER_UNREAD, BatchPlanner, Limits
 from qbwc_server.sync.prefetch import prefetch_answered
 
 #: States that end an item's part in a session (done, or in front of a person).
@@ -184,7 +184,7 @@ class SyncEngine:
                 for chunk in _chunks(list(results), 500)
                 for item in session.scalars(
                     select(SyncItem)
-                    .options(*DEFER_TEXTS)
+                    .options(*DEFER_UNREAD)
                     .where(SyncItem.request_id.in_(chunk), SyncItem.state == "sent")
                 )
             }

@@ -33,8 +33,19 @@ from qbwc_server.sync.prefetch import prefetch
 WAIT_FOR_PERSON = timedelta(minutes=5)
 #: Walks per batch: each may queue dependencies the next one sends.
 MAX_WALKS = 3
-#: What was sent and answered last time: large, and not needed to plan or apply.
-DEFER_TEXTS = (defer(SyncItem.request_xml), defer(SyncItem.response_xml))
+#: Columns of a queue item that planning and applying do not read (the last request and
+#: answer are large; the timestamps cost a conversion each): loaded only if asked for.
+DEFER_UNREAD = tuple(
+    defer(column)
+    for column in (
+        SyncItem.request_xml,
+        SyncItem.response_xml,
+        SyncItem.created_at,
+        SyncItem.updated_at,
+        SyncItem.sent_at,
+        SyncItem.done_at,
+    )
+)
 #: States in which a queue item still stands for work on its record.
 _PENDING_STATES = ("queued", "sent", "attention", "error")
 
@@ -167,7 +178,7 @@ class BatchPlanner:
         while True:
             query = (
                 select(SyncItem)
-                .options(*DEFER_TEXTS)
+                .options(*DEFER_UNREAD)
                 .where(
                     SyncItem.state == "queued",
                     or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= now),

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from desktop_app.db.models import Customer, Invoice, Item, Job, Payment, QbLink, Terms
 from desktop_app.db.sync_models import SyncItem
@@ -91,6 +91,9 @@ def _load(session: Session, wanted: dict[str, set[int]], *, children: bool = Tru
         if not missing:
             continue
         query = select(model).where(getattr(model, "id").in_(missing))  # noqa: B009 - every model here has an id
+        # Requests never carry when a record was created or last edited.
+        stamps = (getattr(model, "created_at"), getattr(model, "updated_at"))  # noqa: B009 - all are Timestamped
+        query = query.options(*(defer(column) for column in stamps))
         if not children:
             pass
         elif model is Invoice:
