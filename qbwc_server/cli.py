@@ -114,6 +114,7 @@ def _open(args: argparse.Namespace) -> Database:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from desktop_app.runtime import settle_after_start
     from desktop_app.services.settings import get_setting
     from qbwc_server.server import EmbeddedServer
 
@@ -136,6 +137,7 @@ def _serve(args: argparse.Namespace) -> int:
         f"JobDesk Web Connector server on {status.url} (support page {status.url.rsplit('/', 1)[0]}/support)"
     )
     print("Press Ctrl+C to stop.")
+    settle_after_start()
     try:
         while not stop.wait(0.5):
             if not server.status.running:

@@ -116,6 +116,7 @@ def run_gui(database_url: str | None, *, demo: bool = False, actor: Actor | None
         prompts.error(None, "JobDesk could not open the company database", text)
         return 1
 
+    from desktop_app.runtime import settle_after_start
     from desktop_app.ui.context import AppContext
     from desktop_app.ui.main_window import MainWindow
 
@@ -130,6 +131,7 @@ def run_gui(database_url: str | None, *, demo: bool = False, actor: Actor | None
     sync_services = SyncServices(ctx, demo=demo)  # never raises: a busy port shows in the status bar
     window = MainWindow(ctx)
     window.show()
+    settle_after_start()
     log.info("JobDesk started (%s)", db.engine.url.render_as_string(hide_password=True))
     code = app.exec()
     ctx.tasks.wait(10_000)
