@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from lxml import etree
 
@@ -101,18 +101,21 @@ def checked_chunks(source: Source, max_bytes: int = MAX_MESSAGE_BYTES) -> Iterat
         raise HostileXmlError("The QuickBooks message is not UTF-8 text.") from None
 
 
+#: The second wall (the first is ``checked_chunks``): nothing resolved, loaded or fetched.
+_PARSER_OPTIONS: dict[str, Any] = {
+    "resolve_entities": False,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "no_network": True,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+
+
 def pull_parser() -> etree.XMLPullParser:
     """An incremental parser that never resolves entities, loads DTDs or touches the network."""
-    return etree.XMLPullParser(
-        events=("start", "end"),
-        resolve_entities=False,
-        load_dtd=False,
-        dtd_validation=False,
-        no_network=True,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    return etree.XMLPullParser(events=("start", "end"), **_PARSER_OPTIONS)
 
 
 def iter_events(
@@ -146,15 +149,7 @@ WHOLE_MESSAGE_BYTES = 8 * 1024 * 1024
 
 
 def _tree_parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        load_dtd=False,
-        dtd_validation=False,
-        no_network=True,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    return etree.XMLParser(**_PARSER_OPTIONS)
 
 
 def parse_tree(source: Source, *, root: str = "QBXML", max_bytes: int = MAX_MESSAGE_BYTES) -> etree._Element:

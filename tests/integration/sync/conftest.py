@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from desktop_app.db.models import Account, QbLink
 from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.db.uow import Database
-from desktop_app.services import customers, invoices, items, jobs, settings
+from desktop_app.services import customers, invoices, items, jobs, settings, sync_queue
 from desktop_app.services.lines import LineInput
 from qbwc_server import qbxml as q
 from qbwc_server.simulator import QuickBooksCompany
@@ -79,6 +79,15 @@ class Office:
         item_id = self.labor()
         job_id = self.finished_job(customer_id, item_id, quantity)
         return customer_id, job_id, self.invoice(job_id)
+
+    def queued_customers(self, count: int, *, batch: int) -> list[int]:
+        """``count`` customers sent to QuickBooks in batches of ``batch`` requests."""
+        ids = [self.customer(f"Customer {n}") for n in range(count)]
+        with self.db.uow() as uow:
+            settings.set_setting(uow, "sync.batch_max_requests", batch)
+            sync_queue.send_records(uow, [("customer", n) for n in ids])
+            uow.commit()
+        return ids
 
     def labor(self) -> int:
         with self.db.reader() as uow:

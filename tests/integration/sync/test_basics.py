@@ -113,12 +113,7 @@ def test_printing_or_creating_an_invoice_does_not_send_it(office: Office) -> Non
 
 
 def test_progress_reaches_100_only_when_nothing_is_left(office: Office) -> None:
-    for n in range(6):
-        office.customer(f"Customer {n}")
-    with office.db.uow() as uow:
-        settings.set_setting(uow, "sync.batch_max_requests", 2)
-        sync_queue.send_records(uow, [("customer", n) for n in range(1, 7)])
-        uow.commit()
+    office.queued_customers(6, batch=2)
     engine, ticket = office.engine, "t-progress"
     engine.start_session(ticket)
     seen = []

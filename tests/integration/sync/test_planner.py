@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from desktop_app.db.sync_models import SyncItem
-from desktop_app.services import settings, sync_queue
+from desktop_app.services import settings
 from qbwc_server import qbxml as q
 from qbwc_server.sync import SyncEngine
 from tests.integration.sync.conftest import Office
@@ -43,12 +43,7 @@ def test_dependencies_found_missing_go_first_in_the_same_batch(office: Office) -
 
 
 def test_progress_survives_a_new_engine_in_the_middle_of_a_session(office: Office) -> None:
-    for n in range(6):
-        office.customer(f"Customer {n}")
-    with office.db.uow() as uow:
-        settings.set_setting(uow, "sync.batch_max_requests", 2)
-        sync_queue.send_records(uow, [("customer", n) for n in range(1, 7)])
-        uow.commit()
+    office.queued_customers(6, batch=2)
     ticket = "t-restart"
     first = SyncEngine(office.db)
     first.start_session(ticket)
