@@ -399,7 +399,11 @@ def create_multi_job_invoice(
     unique_ids = list(dict.fromkeys(job_ids))
     if len(unique_ids) < 2:
         raise ValidationError("job_ids", "Choose at least two jobs to bill on one invoice.")
-    jobs = [_billable_job(uow, job_id) for job_id in unique_ids]
+    # Rows are locked in id order, whatever order the user chose: two users billing the
+    # same jobs chosen in opposite orders then wait for each other instead of deadlocking.
+    in_lock_order = sorted(unique_ids) if all(type(i) is int for i in unique_ids) else unique_ids
+    locked = {job_id: _billable_job(uow, job_id) for job_id in in_lock_order}
+    jobs = [locked[job_id] for job_id in unique_ids]
     others = [j.number for j in jobs if j.customer_id != customer.id]
     if others:
         raise ValidationError(

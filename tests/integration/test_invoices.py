@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -200,6 +201,29 @@ def test_multi_job_invoice_same_customer(db: Database, admin: Actor) -> None:
     with db.reader() as uow:
         page = list_invoices(uow, job_id=j2.id)
     assert [r.id for r in page.rows] == [inv.id]
+
+
+def test_multi_job_invoice_locks_jobs_in_id_order_and_bills_them_in_the_chosen_order(
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locked: list[int] = []
+    real = invoices._billable_job
+
+    def spy(uow: Any, job_id: int) -> Any:
+        locked.append(job_id)
+        return real(uow, job_id)
+
+    monkeypatch.setattr(invoices, "_billable_job", spy)
+    with db.uow(admin) as uow:
+        customer = make_customer(uow)
+        j1 = make_job(uow, customer, [("1", "100", True)])
+        j2 = make_job(uow, customer, [("2", "50", False)])
+        j3 = make_job(uow, customer, [("3", "10", False)])
+        inv = invoices.create_multi_job_invoice(uow, customer.id, [j3.id, j1.id, j2.id])
+        uow.commit()
+    # Always the same order of row locks: two users cannot deadlock on the same jobs.
+    assert locked == sorted(locked) == [j1.id, j2.id, j3.id]
+    assert [line.job_id for line in inv.lines] == [j3.id, j1.id, j2.id]
 
 
 def test_multi_job_invoice_refused_across_customers(db: Database, admin: Actor) -> None:
