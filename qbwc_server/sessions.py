@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import hmac
 import logging
-import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from lxml import etree
 from sqlalchemy import delete, func, select
 
 from desktop_app.db.models import Setting
@@ -43,23 +41,35 @@ from desktop_app.db.qbwc_models import (
 from desktop_app.db.types import utcnow
 from desktop_app.db.uow import Database, UnitOfWork
 from desktop_app.errors import JobDeskError
-from desktop_app.services.common import audit, require_admin
-from desktop_app.services.settings import get_setting, set_setting
+from desktop_app.services.settings import get_setting
 from desktop_app.version import __version__
+from qbwc_server.binding import (
+    CompanyBinding,
+    bind_company,
+    binding_mismatch,
+    clear_binding,
+    get_binding,
+    rebind_to_refused,
+)
+from qbwc_server.host import (
+    MINIMUM_QBXML,
+    PREFERRED_QBXML,
+    HostInfo,
+    choose_qbxml_version,
+    hello_request,
+    parse_version,
+    read_host_info,
+    version_pair,
+)
 from qbwc_server.passwords import verify_password
-from qbwc_server.qbxml import build_message, company_query, host_query, parse_tree
 
 log = logging.getLogger(__name__)
 
-#: The qbXML version our builders follow; the lowest we generate for is the same one.
-PREFERRED_QBXML = (13, 0)
-MINIMUM_QBXML = (13, 0)
 
 EXPIRED_MESSAGE = (
     "This sync session is unknown or has expired (JobDesk may have been restarted). "
     "Nothing was lost: the Web Connector will start a new session at the next update."
 )
-HELLO_REQUEST_IDS = ("jobdesk-host", "jobdesk-company")
 
 
 class Engine(Protocol):
@@ -90,171 +100,6 @@ class SessionPolicy:
     #: Web Connector versions: below ``warn_below`` a warning, below ``refuse_below`` a refusal.
     warn_below: tuple[int, ...] = (2, 3)
     refuse_below: tuple[int, ...] = (2, 1)
-
-
-@dataclass(frozen=True)
-class HostInfo:
-    """What the HostQuery/CompanyQuery answers say about QuickBooks and the company file."""
-
-    product: str = ""
-    country: str = ""
-    supported_versions: tuple[str, ...] = ()
-    company_name: str = ""
-    #: The FileID data extension the Web Connector wrote into the company, when we see it.
-    file_id: str = ""
-
-
-def parse_version(text: str) -> tuple[int, ...] | None:
-    """``"2.3.0.215"`` → ``(2, 3, 0, 215)``; None when it is not a dotted version."""
-    text = (text or "").strip()
-    if not re.fullmatch(r"\d{1,6}(\.\d{1,6}){0,5}", text):
-        return None
-    return tuple(int(part) for part in text.split("."))
-
-
-def choose_qbxml_version(major: int, minor: int, supported: Sequence[str] = ()) -> str | None:
-    """The qbXML version to speak with this host, or None when it is too old for us."""
-    offered: list[tuple[int, ...]] = [(major, minor)]
-    for text in supported:
-        version = parse_version(text)
-        if version is not None:
-            offered.append(version[:2])
-    best = max(offered)
-    if best < MINIMUM_QBXML:
-        return None
-    if any(version >= PREFERRED_QBXML for version in offered):
-        return "{}.{}".format(*PREFERRED_QBXML)
-    return "{}.{}".format(*best[:2])  # pragma: no cover - only when MINIMUM < PREFERRED
-
-
-def read_host_info(xml: str, owner_id: str = "") -> HostInfo:
-    """HostRet/CompanyRet from a qbXML response (the strHCPResponse or our hello answer).
-
-    Raises ``QbxmlError``/``HostileXmlError`` for XML we will not read.
-    """
-    root = parse_tree(xml, root="QBXML")
-    host = root.find(".//HostRet")
-    company = root.find(".//CompanyRet")
-    file_id = ""
-    if company is not None and owner_id:
-        for ext in company.iterfind("DataExtRet"):
-            same_owner = (ext.findtext("OwnerID") or "").strip().lower() == owner_id.strip().lower()
-            if same_owner and (ext.findtext("DataExtName") or "").strip() == "FileID":
-                file_id = (ext.findtext("DataExtValue") or "").strip()
-    return HostInfo(
-        product=(host.findtext("ProductName") or "").strip() if host is not None else "",
-        country=(host.findtext("Country") or "").strip() if host is not None else "",
-        supported_versions=tuple(
-            (node.text or "").strip()
-            for node in (host.iterfind("SupportedQBXMLVersion") if host is not None else ())
-        ),
-        company_name=(company.findtext("CompanyName") or "").strip() if company is not None else "",
-        file_id=file_id,
-    )
-
-
-def _same_path(a: str, b: str) -> bool:
-    """Windows paths: case-insensitive, either slash."""
-    return a.strip().replace("/", "\\").casefold() == b.strip().replace("/", "\\").casefold()
-
-
-def hello_request(owner_id: str = "") -> str:
-    """Our own HostQuery + CompanyQuery, for a Web Connector that sent no strHCPResponse."""
-    company = company_query(HELLO_REQUEST_IDS[1])
-    if owner_id:
-        etree.SubElement(company, "OwnerID").text = owner_id
-    return build_message([host_query(HELLO_REQUEST_IDS[0]), company], version="13.0")
-
-
-# -- the company binding (admin) -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CompanyBinding:
-    company_name: str
-    company_path: str
-    file_id: str
-
-    @property
-    def is_bound(self) -> bool:
-        return bool(self.company_name or self.company_path)
-
-
-def get_binding(uow: UnitOfWork) -> CompanyBinding:
-    return CompanyBinding(
-        company_name=str(get_setting(uow, "qbwc.bound_company_name")),
-        company_path=str(get_setting(uow, "qbwc.bound_company_path")),
-        file_id=str(get_setting(uow, "qbwc.bound_file_id")),
-    )
-
-
-def bind_company(uow: UnitOfWork, company_name: str, company_path: str, file_id: str = "") -> CompanyBinding:
-    """Tie this database to one QuickBooks company file (admin only; audited)."""
-    require_admin(uow, "connect JobDesk to a QuickBooks company file")
-    file_id = file_id or str(get_setting(uow, "qbwc.file_id"))
-    set_setting(uow, "qbwc.bound_company_name", company_name)
-    set_setting(uow, "qbwc.bound_company_path", company_path)
-    set_setting(uow, "qbwc.bound_file_id", file_id)
-    audit(
-        uow,
-        "qbwc.bind",
-        "qbwc",
-        None,
-        summary=f"Connected to QuickBooks company “{company_name}”",
-        changes={"company_name": company_name, "company_path": company_path, "file_id": file_id},
-    )
-    return get_binding(uow)
-
-
-def clear_binding(uow: UnitOfWork) -> CompanyBinding:
-    """Forget the QuickBooks company: the next successful sync binds to the open file (admin)."""
-    require_admin(uow, "disconnect JobDesk from its QuickBooks company file")
-    old = get_binding(uow)
-    for key in ("qbwc.bound_company_name", "qbwc.bound_company_path", "qbwc.bound_file_id"):
-        set_setting(uow, key, "")
-    audit(
-        uow,
-        "qbwc.unbind",
-        "qbwc",
-        None,
-        summary=f"Disconnected from QuickBooks company “{old.company_name}”",
-        changes={"company_name": old.company_name, "company_path": old.company_path},
-    )
-    return get_binding(uow)
-
-
-def rebind_to_refused(uow: UnitOfWork) -> CompanyBinding:
-    """Bind to the company file of the latest session that was refused for being different."""
-    require_admin(uow, "connect JobDesk to a different QuickBooks company file")
-    refused = uow.session.scalars(
-        select(WcSession)
-        .where(WcSession.company_name != "", WcSession.state == WC_FAILED)
-        .order_by(WcSession.id.desc())
-        .limit(1)
-    ).first()
-    if refused is None:
-        from desktop_app.errors import NotFound
-
-        raise NotFound("Refused QuickBooks session", "(latest)")
-    return bind_company(uow, refused.company_name, refused.company_file)
-
-
-def binding_mismatch(binding: CompanyBinding, company_name: str, company_path: str, file_id: str) -> str:
-    """ "" when the open company is the bound one, else a plain-words refusal."""
-    if not binding.is_bound:
-        return ""
-    name_ok = not binding.company_name or binding.company_name.casefold() == company_name.strip().casefold()
-    path_ok = not binding.company_path or _same_path(binding.company_path, company_path)
-    file_ok = not (binding.file_id and file_id) or binding.file_id.lower() == file_id.lower()
-    if name_ok and path_ok and file_ok:
-        return ""
-    return (
-        f"QuickBooks has the company “{company_name or '?'}” open ({company_path or 'unknown file'}), "
-        f"but this JobDesk database belongs to “{binding.company_name}” ({binding.company_path}). "
-        "JobDesk sent nothing, so no invoices went into the wrong books. Open the right company "
-        "file in QuickBooks, or, if the company file really moved, ask a JobDesk admin to "
-        "connect JobDesk to this company file (Settings, QuickBooks)."
-    )
 
 
 # -- the sessions ----------------------------------------------------------------------------------
@@ -557,7 +402,7 @@ class WebConnectorSessions:
                     row.last_error = f"JobDesk could not read QuickBooks' answer: {exc}"
                     uow.commit()
                     return -1
-                major, minor = _version_pair(info.supported_versions)
+                major, minor = version_pair(info.supported_versions)
                 if self._accept_host(uow, row, info, major, minor) is not None:
                     uow.commit()
                     return -1
@@ -628,14 +473,6 @@ class WebConnectorSessions:
         if failed:
             return "JobDesk: sync stopped; see the message above or JobDesk's Sync screen."
         return f"JobDesk: sync finished ({percent}% done)."
-
-
-def _version_pair(supported: Sequence[str]) -> tuple[int, int]:
-    versions = [v[:2] for v in (parse_version(s) for s in supported) if v is not None and len(v) >= 2]
-    if not versions:
-        return (0, 0)
-    best = max(versions)
-    return (best[0], best[1])
 
 
 def _explain(exc: BaseException) -> str:
