@@ -17,6 +17,7 @@ from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import ZERO
 from desktop_app.domain.status import InvoiceKind, InvoiceStatus, PaymentMethod
 from desktop_app.domain.totals import compute_totals
+from desktop_app.errors import InvalidTransition
 from desktop_app.services.common import get, record_event
 from desktop_app.services.settings import get_setting
 
@@ -74,6 +75,18 @@ class InvoiceDetail:
 
 
 # --- shared helpers (payments use these too) --------------------------------------------------
+
+
+PARTIAL_KINDS = (InvoiceKind.PROGRESS.value, InvoiceKind.DEPOSIT.value)
+FULL_KINDS = (InvoiceKind.STANDARD.value, InvoiceKind.SEGMENT.value)
+
+
+def live_invoice(uow: UnitOfWork, invoice_id: int) -> Invoice:
+    """The invoice, refused when void (a void invoice cannot be changed)."""
+    invoice = get(uow, Invoice, invoice_id, "Invoice")
+    if invoice.status == InvoiceStatus.VOID.value:
+        raise InvalidTransition(f"Invoice {invoice.number} is void; a void invoice cannot be changed.")
+    return invoice
 
 
 def applied_total(uow: UnitOfWork, invoice_id: int) -> Decimal:

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from enum import Enum, auto
 
 from sqlalchemy import select
 
@@ -32,10 +31,10 @@ from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.invoice_dates import date_at_creation, date_at_issue, resolve_policy
 from desktop_app.domain.money import ZERO, format_money, parse_decimal, parse_money
 from desktop_app.domain.progress import PERCENT_PLACES, NewShare, Share, next_share
-from desktop_app.domain.status import InvoiceKind, InvoiceStatus, JobStatus, PaymentMethod, TermsKind
+from desktop_app.domain.status import InvoiceKind, InvoiceStatus, JobStatus, TermsKind
 from desktop_app.domain.terms import depends_on_invoice_date
 from desktop_app.domain.totals import compute_totals
-from desktop_app.errors import Conflict, InvalidTransition, ValidationError
+from desktop_app.errors import InvalidTransition, ValidationError
 from desktop_app.services.common import (
     MAX_NOTE,
     audit,
@@ -46,6 +45,8 @@ from desktop_app.services.common import (
     require_admin,
 )
 from desktop_app.services.invoice_details import (
+    FULL_KINDS,
+    PARTIAL_KINDS,
     InvoiceDetail,
     InvoiceLineDetail,
     applied_total,
@@ -55,12 +56,14 @@ from desktop_app.services.invoice_details import (
     in_quickbooks,
     job_invoices,
     job_total,
+    live_invoice,
     refresh_status,
     tax_rate,
 )
+from desktop_app.services.invoice_edits import UNSET, update_invoice
 from desktop_app.services.numbering import invoice_number_for
 from desktop_app.services.settings import get_setting
-from desktop_app.services.terms import due_date_for, resolve_terms
+from desktop_app.services.terms import check_chosen_due, due_date_for, resolve_terms
 
 __all__ = [
     "FULL_KINDS",
@@ -85,16 +88,6 @@ __all__ = [
     "update_invoice",
     "void_invoice",
 ]
-
-PARTIAL_KINDS = (InvoiceKind.PROGRESS.value, InvoiceKind.DEPOSIT.value)
-FULL_KINDS = (InvoiceKind.STANDARD.value, InvoiceKind.SEGMENT.value)
-
-
-class _Unset(Enum):
-    UNSET = auto()
-
-
-UNSET = _Unset.UNSET
 
 
 # --- creating ---------------------------------------------------------------------------------
@@ -128,13 +121,6 @@ def _billable_job(uow: UnitOfWork, job_id: int) -> Job:
     return job
 
 
-def _check_chosen_due(terms: Terms | None, fixed: date | None, invoice_date: date) -> None:
-    """A date the user typed must not precede the invoice; "upon start" terms legitimately may."""
-    chosen = terms is None or terms.kind == TermsKind.FIXED_DATE.value
-    if chosen and fixed is not None and fixed < invoice_date:
-        raise ValidationError("due_date", "The due date cannot be before the invoice date.")
-
-
 def _new_invoice(
     uow: UnitOfWork,
     *,
@@ -156,7 +142,7 @@ def _new_invoice(
     finished = job.finished_on if job is not None else None
     invoice_date = date_at_creation(finished, created_on)
     due = due_date_for(terms, invoice_date=invoice_date, job=job, fixed_date=fixed)
-    _check_chosen_due(terms, fixed, invoice_date)
+    check_chosen_due(terms, fixed, invoice_date)
     return Invoice(
         kind=kind.value,
         customer_id=customer.id,
@@ -439,13 +425,6 @@ def create_multi_job_invoice(
 # --- actions ----------------------------------------------------------------------------------
 
 
-def _live(uow: UnitOfWork, invoice_id: int) -> Invoice:
-    invoice = get(uow, Invoice, invoice_id, "Invoice")
-    if invoice.status == InvoiceStatus.VOID.value:
-        raise InvalidTransition(f"Invoice {invoice.number} is void; a void invoice cannot be changed.")
-    return invoice
-
-
 def _credit_deposits(uow: UnitOfWork, main: Invoice) -> None:
     if main.job_id is None or main.kind not in FULL_KINDS:
         return
@@ -475,7 +454,7 @@ def _credit_deposits(uow: UnitOfWork, main: Invoice) -> None:
 
 def issue_invoice(uow: UnitOfWork, invoice_id: int, *, on: date | None = None) -> InvoiceDetail:
     """Issue (send) an invoice: dates it per the policy, credits paid deposits, tells the sync."""
-    invoice = _live(uow, invoice_id)
+    invoice = live_invoice(uow, invoice_id)
     issued_on = on or date.today()
     now = utcnow()
     before = {"invoice_date": invoice.invoice_date, "due_date": invoice.due_date}
@@ -513,7 +492,7 @@ def issue_invoice(uow: UnitOfWork, invoice_id: int, *, on: date | None = None) -
 
 def void_invoice(uow: UnitOfWork, invoice_id: int, reason: str = "") -> InvoiceDetail:
     """Void: frees the amount for a new invoice; the number stays taken."""
-    invoice = _live(uow, invoice_id)
+    invoice = live_invoice(uow, invoice_id)
     if in_quickbooks(uow, invoice.id):
         require_admin(uow, f"void invoice {invoice.number}, which is already in QuickBooks")
     why = clean_text(reason, "reason", max_length=255)
@@ -547,80 +526,4 @@ def void_invoice(uow: UnitOfWork, invoice_id: int, reason: str = "") -> InvoiceD
     )
     record_event(uow, "invoice.voided", "invoice", invoice.id)
     uow.flush()
-    return detail(uow, invoice)
-
-
-def update_invoice(
-    uow: UnitOfWork,
-    invoice_id: int,
-    *,
-    expected_version: int | None = None,
-    memo: str | _Unset = UNSET,
-    customer_notes: str | _Unset = UNSET,
-    attachments: Sequence[str] | _Unset = UNSET,
-    allowed_payment_methods: Sequence[str] | _Unset = UNSET,
-    terms_id: int | _Unset | None = UNSET,
-    due_date: date | _Unset | None = UNSET,
-    amount: object = UNSET,
-) -> InvoiceDetail:
-    """Edit what may change; a progress or deposit invoice's amount and due date may not."""
-    invoice = _live(uow, invoice_id)
-    if in_quickbooks(uow, invoice.id):
-        require_admin(uow, f"edit invoice {invoice.number}, which is already in QuickBooks")
-    if expected_version is not None and expected_version != invoice.version:
-        raise Conflict(
-            "Another user changed this invoice after you opened it. Reload it to see their changes."
-        )
-    if amount is not UNSET:
-        if invoice.kind in PARTIAL_KINDS:
-            raise InvalidTransition(
-                f"The amount of invoice {invoice.number} cannot be changed. Void it and create a new "
-                f"invoice for the right amount."
-            )
-        raise ValidationError("amount", "An invoice's amount comes from its lines; change the lines.")
-    if invoice.kind in PARTIAL_KINDS and (due_date is not UNSET or terms_id is not UNSET):
-        raise InvalidTransition(
-            f"The due date of invoice {invoice.number} cannot be changed. Void it and create a new "
-            f"invoice with the right terms."
-        )
-    fields = ("memo", "customer_notes", "attachments", "allowed_payment_methods", "terms_id", "due_date")
-    before = {name: getattr(invoice, name) for name in fields}
-    # Validate everything first, then assign: a refused edit leaves the invoice untouched.
-    new: dict[str, object] = {}
-    if not isinstance(memo, _Unset):
-        new["memo"] = clean_text(memo, "memo", max_length=4095)
-    if not isinstance(customer_notes, _Unset):
-        new["customer_notes"] = clean_text(customer_notes, "customer_notes", max_length=MAX_NOTE)
-    if not isinstance(attachments, _Unset):
-        paths = [clean_text(a, "attachments", max_length=1000) for a in attachments]
-        new["attachments"] = "\n".join(p for p in paths if p)
-    if not isinstance(allowed_payment_methods, _Unset):
-        try:
-            methods = [PaymentMethod(m).value for m in allowed_payment_methods]
-        except ValueError:
-            raise ValidationError(
-                "allowed_payment_methods", "Choose payment methods from the list."
-            ) from None
-        new["allowed_payment_methods"] = ",".join(dict.fromkeys(methods))
-    if not isinstance(terms_id, _Unset) or not isinstance(due_date, _Unset):
-        if isinstance(terms_id, _Unset):
-            terms = uow.session.get(Terms, invoice.terms_id) if invoice.terms_id is not None else None
-        else:
-            # An explicit None means "no terms" here, not "the company default".
-            terms = resolve_terms(uow, terms_id) if terms_id is not None else None
-        fixed = None if isinstance(due_date, _Unset) else check_date(due_date, "due_date")
-        job = uow.session.get(Job, invoice.job_id) if invoice.job_id is not None else None
-        new["due_date"] = due_date_for(terms, invoice_date=invoice.invoice_date, job=job, fixed_date=fixed)
-        _check_chosen_due(terms, fixed, invoice.invoice_date)
-        new["terms_id"] = terms.id if terms is not None else None
-    for name, value in new.items():
-        setattr(invoice, name, value)
-    after = {name: getattr(invoice, name) for name in fields}
-    changed = {k: [str(before[k]), str(after[k])] for k in fields if before[k] != after[k]}
-    if changed:
-        audit(
-            uow, "update", "invoice", invoice.id, summary=f"Invoice {invoice.number} edited", changes=changed
-        )
-        record_event(uow, "invoice.updated", "invoice", invoice.id)
-        uow.flush()
     return detail(uow, invoice)

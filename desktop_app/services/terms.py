@@ -95,3 +95,10 @@ def due_date_for(
         job_finished_on=job.finished_on if job is not None else None,
         fixed_date=fixed_date,
     )
+
+
+def check_chosen_due(terms: Terms | None, fixed: date | None, invoice_date: date) -> None:
+    """A date the user typed must not precede the invoice; "upon start" terms legitimately may."""
+    chosen = terms is None or terms.kind == TermsKind.FIXED_DATE.value
+    if chosen and fixed is not None and fixed < invoice_date:
+        raise ValidationError("due_date", "The due date cannot be before the invoice date.")

@@ -16,6 +16,8 @@ MONEY_MODULES = sorted(
             for name in (
                 "invoices.py",
                 "invoice_queries.py",
+                "invoice_details.py",
+                "invoice_edits.py",
                 "payments.py",
                 "numbering.py",
                 "terms.py",
