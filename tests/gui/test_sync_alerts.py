@@ -88,10 +88,13 @@ def test_a_number_conflict_is_resolved_from_its_card(
     assert view.summary.text().endswith("0 alerts")
     queue = view.show_tab("queue")
     assert queue is view.queue_tab
-    rows = [queue.model.row_at(i) for i in range(queue.model.total)]
-    assert [(getattr(row, "label", ""), getattr(row, "state", "")) for row in rows] == [
-        (label, "queued") for label in queued
-    ]
+
+    def queue_rows() -> list[tuple[str, str]]:
+        rows = [queue.model.row_at(i) for i in range(queue.model.total)]
+        return [(getattr(row, "label", ""), getattr(row, "state", "")) for row in rows]
+
+    # The queue list reloads in the background: its rows follow as soon as they are read.
+    qtbot.waitUntil(lambda: queue_rows() == [(label, "queued") for label in queued], timeout=5000)
     run_sync(ctx, company)
     assert invoice_refs(company) == refs
     assert not ctx.read(sync_center.list_alerts)

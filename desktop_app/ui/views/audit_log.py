@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QWidget
 from desktop_app.services import audit_log as svc
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.models.columns import Column
-from desktop_app.ui.models.paged import PageLike
+from desktop_app.ui.models.paged import BackgroundFetch, PageLike
 from desktop_app.ui.widgets.list_page import ListPage
 
 COLUMNS = (
@@ -95,7 +95,8 @@ class AuditLogView(ListPage):
             "audit_log",
             "Audit log",
             COLUMNS,
-            self._fetch,
+            # Each call opens its own reader: the list model may run it on a worker thread.
+            BackgroundFetch(self._fetch) if ctx.background_reads else self._fetch,
             ctx.settings,
             search_placeholder="Search what happened, or #123 for one record",
             filters=(

@@ -12,7 +12,7 @@ from desktop_app.services import sync_center
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.logs import logger
 from desktop_app.ui.models.columns import Column
-from desktop_app.ui.models.paged import Fetch, PagedTableModel, PageLike
+from desktop_app.ui.models.paged import BackgroundFetch, Fetch, PagedTableModel, PageLike
 from desktop_app.ui.widgets.list_page import SearchBox, make_table, size_columns
 from desktop_app.ui.widgets.xml_view import XmlView
 
@@ -49,7 +49,8 @@ def _fetch(ctx: AppContext, fn: Any, *, searchable: bool) -> Fetch:
         page: PageLike = ctx.read(fn, **kwargs)
         return page
 
-    return fetch
+    # Each call opens its own reader: the list model may run it on a worker thread.
+    return BackgroundFetch(fetch) if ctx.background_reads else fetch
 
 
 class _ListWithXml(QWidget):
@@ -69,6 +70,9 @@ class _ListWithXml(QWidget):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.selected_id: int | None = None
         self._stamp: object = None
+        #: The item to select again once a refresh's rows are in (they may come later).
+        self._keep: int | None = None
+        self.model.loaded.connect(self._after_load)
 
     def current_item(self) -> Any | None:
         index = self.table.currentIndex()
@@ -89,12 +93,15 @@ class _ListWithXml(QWidget):
         if not force and self.model.started and stamp is not None and stamp == self._stamp:
             return
         self._stamp = stamp
-        keep = self.selected_id
+        self._keep = self.selected_id
         if self.model.started:
-            self.model.reload()
+            self.model.reload()  # in the background: _after_load runs when the rows are in
         else:
             self.model.start()
-        self.empty.setVisible(self.model.total == 0)
+
+    def _after_load(self, total: int) -> None:
+        self.empty.setVisible(total == 0)
+        keep, self._keep = self._keep, None
         if keep is not None and not self.select_item(keep):
             self.selected_id = None
             self._show(None)
