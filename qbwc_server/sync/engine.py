@@ -118,6 +118,8 @@ class SyncEngine:
         """Items left ``sent`` by a broken session get looked up before anything is re-sent."""
         from qbwc_server.sync.imports import queue_payment_pull
 
+        # One session at a time per server: counts of sessions that never ended go.
+        self._finished = {ticket: 0}
         with self.db.uow() as uow:
             self._recover_unanswered(uow.session, ticket)
             queue_payment_pull(uow.session)
