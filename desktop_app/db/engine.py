@@ -64,6 +64,10 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+#: Pages written to the write-ahead log between two checkpoints (about 40 MB).
+WAL_CHECKPOINT_PAGES = 10_000
+
+
 def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -76,6 +80,10 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         if wal:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # The sync commits once per QuickBooks answer, each rewriting the same few queue
+            # pages: copying the log into the database every 10,000 pages (not SQLite's 1,000)
+            # writes each such page once instead of ten times (about a tenth of the sync's time).
+            cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

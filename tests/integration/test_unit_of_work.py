@@ -51,3 +51,14 @@ def test_duplicate_racing_past_the_check_becomes_conflict(db: Database, admin: A
     assert _count(db) == 1
     with db.reader() as uow:
         assert customers.list_customers(uow).rows[0].display_name == "Twin"
+
+
+def test_a_company_file_is_opened_for_many_small_commits(sqlite_db: Database) -> None:
+    from desktop_app.db.engine import WAL_CHECKPOINT_PAGES
+
+    with sqlite_db.engine.connect() as connection:
+        pragma = connection.exec_driver_sql
+        assert pragma("PRAGMA journal_mode").scalar() == "wal"
+        assert pragma("PRAGMA synchronous").scalar() == 1  # NORMAL: safe with WAL, no sync per commit
+        assert pragma("PRAGMA wal_autocheckpoint").scalar() == WAL_CHECKPOINT_PAGES > 1000
+        assert pragma("PRAGMA foreign_keys").scalar() == 1
