@@ -70,7 +70,7 @@ class SyncEngine:
     def __init__(self, db: Database) -> None:
         self.db = db
         #: Items finished (done, or in front of a person) per session: the progress bar's count.
-        self._finished: dict[str, int] = {}
+        self._finished: dict[str, set[int]] = {}
         #: A full batch means more is waiting: progress need not look for sendable work.
         self._last_batch_full = False
 
@@ -123,7 +123,7 @@ class SyncEngine:
         from qbwc_server.sync.imports import queue_payment_pull
 
         # One session at a time per server: counts of sessions that never ended go.
-        self._finished = {ticket: 0}
+        self._finished = {ticket: set()}
         with self.db.uow() as uow:
             self._recover_unanswered(uow.session, ticket)
             queue_payment_pull(uow.session)
@@ -197,7 +197,7 @@ class SyncEngine:
             # The records these answers concern, and their links, in a few queries.
             m.remember_links(session)
             prefetch_answered(session, list(sent.values()))
-            finished = self._finished_count(session, ticket)
+            finished = self._finished_items(session, ticket)
             for request_id, result in results.items():
                 item = sent.get(request_id)
                 if item is None or item.state != "sent":
@@ -207,8 +207,8 @@ class SyncEngine:
                 part = _result_xml(response_xml, request_id, len(results))
                 try:
                     if apply_fast(session, item, result, stored.get("values", {}), part):
-                        finished += item.state in FINISHED
-                        self._finished[ticket] = finished
+                        if item.state in FINISHED:
+                            finished.add(item.id)
                         continue
                     item.response_xml = part
                     if item.entity_type == "import":
@@ -221,8 +221,8 @@ class SyncEngine:
                         with session.no_autoflush:
                             apply_one(session, item, result, stored.get("values", {}))
                     uow.commit()
-                    finished += item.state in FINISHED
-                    self._finished[ticket] = finished
+                    if item.state in FINISHED:
+                        finished.add(item.id)
                 except BaseException:
                     session.rollback()
                     raise
@@ -265,7 +265,7 @@ class SyncEngine:
         """Share of this session's work done; 100 only when nothing is left to send."""
         with self.db.reader() as uow:
             session = uow.session
-            done = self._finished_count(session, ticket)
+            done = len(self._finished_items(session, ticket))
             remaining = (
                 session.scalar(
                     select(func.count())
@@ -283,17 +283,15 @@ class SyncEngine:
             return 100
         return min(99, int(100 * done / (done + remaining)))
 
-    def _finished_count(self, session: Session, ticket: str) -> int:
-        """Items this session finished: counted as they are applied, read once after a restart."""
+    def _finished_items(self, session: Session, ticket: str) -> set[int]:
+        """Items this session finished: noted as they are applied, read once after a restart."""
         if ticket not in self._finished:
-            self._finished[ticket] = (
-                session.scalar(
-                    select(func.count())
-                    .select_from(SyncItem)
+            self._finished[ticket] = set(
+                session.scalars(
+                    select(SyncItem.id)
                     .join(SyncBatch, SyncItem.batch_id == SyncBatch.id)
                     .where(SyncBatch.ticket == ticket, SyncItem.state.in_(FINISHED))
                 )
-                or 0
             )
         return self._finished[ticket]
 

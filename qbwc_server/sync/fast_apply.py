@@ -39,9 +39,16 @@ _STATUS: dict[str, Any] = {
     "status_message": bindparam("status_message"),
 }
 # Built once: a statement made per call costs more than running it.
+#: Only an item still "sent" under the answer's requestID: an answer applied twice, or to
+#: an item another process has since re-sent, changes nothing.
+_STILL_SENT = (
+    _ITEMS.c.id == bindparam("item_id"),
+    _ITEMS.c.state == "sent",
+    _ITEMS.c.request_id == bindparam("answered_id"),
+)
 _ITEM_DONE = (
     update(_ITEMS)
-    .where(_ITEMS.c.id == bindparam("item_id"), _ITEMS.c.state == "sent")
+    .where(*_STILL_SENT)
     .values(
         state="done",
         pending_key=None,
@@ -53,7 +60,7 @@ _ITEM_DONE = (
 )
 _ITEM_REQUEUED = (
     update(_ITEMS)
-    .where(_ITEMS.c.id == bindparam("item_id"), _ITEMS.c.state == "sent")
+    .where(*_STILL_SENT)
     .values(
         state="queued",
         phase=bindparam("phase"),
@@ -86,7 +93,7 @@ _PAYMENT_UNLINK = _LINKS.delete().where(
 
 
 class _AlreadyApplied(Exception):
-    """The item is no longer "sent" in the database: another process applied this answer."""
+    """The item is no longer "sent" under this requestID: another process dealt with it."""
 
 
 def apply_fast(
@@ -95,9 +102,23 @@ def apply_fast(
     """Apply a common answer and commit it; False (nothing written) when it needs the general path."""
     if item.entity_type == "import" or item.entity_id is None or result.status.is_error:
         return False
+    phase = item.phase
+    link: QbLink | None = None
+    if phase in ("add", "mod"):
+        # What the outcome needs from the session is read before anything is written: a
+        # read may begin the session's transaction, and that decides where writes go.
+        if not _saveable(session, item, result):
+            return False
+        link = m.link_of(session, item.entity_type, item.entity_id)
+    elif not (
+        phase == "void"
+        or (phase == "delete" and item.entity_type == "payment")
+        or (phase in ("check", "verify") and not result.records and item.entity_type != "payment")
+    ):
+        return False
     writes = writes_for(session)
     try:
-        done = _apply(session, writes, item, result, sent_values, response_xml)
+        done = _apply(session, writes, item, result, link, sent_values, response_xml)
     except _AlreadyApplied:
         writes.rollback()
         return True  # nothing left to do for it
@@ -115,62 +136,71 @@ def apply_fast(
     return done
 
 
+def _saveable(session: Session, item: SyncItem, result: q.Result) -> bool:
+    """Can a successful Add/Mod be recorded without further thought?"""
+    record = result.record
+    assert record is not None and item.entity_id is not None
+    if item.entity_type != "invoice":
+        return True
+    # A Mod's balance depends on payments in QuickBooks: the general path works it out;
+    # a total that differs raises an alert there.
+    if item.phase == "mod":
+        return False
+    invoice = session.get(Invoice, item.entity_id)
+    return invoice is not None and not total_problems(invoice, record, Decimal("0.00"))
+
+
 def _apply(
     session: Session,
     writes: Writes,
     item: SyncItem,
     result: q.Result,
+    link: QbLink | None,
     sent_values: dict[str, str],
     response_xml: str,
 ) -> bool:
-    """Write the outcome; the objects in the session learn it only once all is written."""
+    """Write the outcome (no reads here); the session's objects learn it once all is written."""
     assert item.entity_id is not None
     phase = item.phase
     if phase in ("add", "mod"):
-        return _saved(session, writes, item, result, sent_values, response_xml)
-    if phase == "void" or (phase == "delete" and item.entity_type == "payment"):
+        done = _item_done(writes, item, result, response_xml)
+        _save_link(session, writes, item, result, link, sent_values)
+        _remember(item, done)
+        return True
+    if phase in ("void", "delete"):
         done = _item_done(writes, item, result, response_xml)
         if phase == "delete":
             writes.run(_PAYMENT_UNLINK, {"entity_id": item.entity_id})
             m.cache_link(session, "payment", item.entity_id, None)
         _remember(item, done)
         return True
-    if phase in ("check", "verify") and not result.records and item.entity_type != "payment":
-        note = NO_SUCH_NUMBER_NOTE if item.entity_type == "invoice" else NOT_FOUND_NOTE
-        key = pending_key(item.entity_type, item.entity_id, item.action)
-        if item.pending_key != key:
-            # A newer item queued for the record meanwhile merges into this one, which
-            # knows what was already sent (as alerts.claim_pending_key does).
-            note_merged = f"Merged into queue item {item.id}."
-            if writes.run(_MERGE_TWIN, {"key": key, "item_id": item.id, "note": note_merged}):
-                return False  # rare: the general path does it with the ORM objects in step
-        values = {"phase": "add", "key": key, "note": note, "response_xml": response_xml}
-        constants = {"state": "queued", "pending_key": key, "next_attempt_at": None}
-        _remember(item, _write_item(writes, item, result, _ITEM_REQUEUED, values, constants))
-        return True
-    return False
+    # check / verify that found nothing: the Add goes next.
+    note = NO_SUCH_NUMBER_NOTE if item.entity_type == "invoice" else NOT_FOUND_NOTE
+    key = pending_key(item.entity_type, item.entity_id, item.action)
+    if item.pending_key != key:
+        # A newer item queued for the record meanwhile merges into this one, which knows
+        # what was already sent (as alerts.claim_pending_key does).
+        note_merged = f"Merged into queue item {item.id}."
+        if writes.run(_MERGE_TWIN, {"key": key, "item_id": item.id, "note": note_merged}):
+            return False  # rare: the general path does it with the ORM objects in step
+    values = {"phase": "add", "key": key, "note": note, "response_xml": response_xml}
+    constants = {"state": "queued", "pending_key": key, "next_attempt_at": None}
+    _remember(item, _write_item(writes, item, result, _ITEM_REQUEUED, values, constants))
+    return True
 
 
-def _saved(
+def _save_link(
     session: Session,
     writes: Writes,
     item: SyncItem,
     result: q.Result,
+    link: QbLink | None,
     values: dict[str, str],
-    response_xml: str,
-) -> bool:
+) -> None:
     record = result.record
     assert record is not None and item.entity_id is not None
-    if item.entity_type == "invoice":
-        # A Mod's balance depends on payments in QuickBooks: the general path works it out.
-        if item.phase == "mod":
-            return False
-        invoice = session.get(Invoice, item.entity_id)
-        if invoice is None or total_problems(invoice, record, Decimal("0.00")):
-            return False  # the general path raises the alert
     qb_id = record.list_id or record.txn_id
     assert qb_id is not None
-    done = _item_done(writes, item, result, response_xml)
     fields: dict[str, Any] = {
         "qb_id": qb_id,
         "edit_sequence": record.edit_sequence or "",
@@ -178,7 +208,6 @@ def _saved(
         "synced_values": json.dumps(values),
         "synced_at": now(),
     }
-    link = m.link_of(session, item.entity_type, item.entity_id)
     if link is None:
         record_key = {"entity_type": item.entity_type, "entity_id": item.entity_id}
         writes.run(_LINK_INSERT, {**record_key, **fields})
@@ -187,8 +216,6 @@ def _saved(
     else:
         writes.run(_LINK_UPDATE, {"link_id": link.id, **fields})
         _remember(link, fields)
-    _remember(item, done)
-    return True
 
 
 def _item_done(writes: Writes, item: SyncItem, result: q.Result, response_xml: str) -> dict[str, Any]:
@@ -204,17 +231,18 @@ def _write_item(
     values: dict[str, Any],
     constants: dict[str, Any],
 ) -> dict[str, Any]:
-    """Update the item if it is still "sent"; what it now holds, for ``_remember``."""
+    """Update the item if it is still "sent" under this answer's requestID; what it now holds."""
     params = {
         "item_id": item.id,
+        "answered_id": item.request_id,
         "status_code": result.status.status_code,
         "status_message": result.status.status_message,
         **values,
     }
     if writes.run(statement, params) != 1:
         raise _AlreadyApplied
-    params.pop("item_id")
-    params.pop("key", None)
+    for key in ("item_id", "answered_id", "key"):
+        params.pop(key, None)
     return {**params, **constants}
 
 

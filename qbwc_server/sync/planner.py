@@ -86,6 +86,7 @@ class BatchPlanner:
     dry_run: bool = False
     scan_limit: int | None = None
     chosen: list[Chosen] = field(default_factory=list)
+    _chosen_ids: set[int] = field(default_factory=set)
     _in_batch: set[Dep] = field(default_factory=set)
     _busy: set[tuple[str, int | None]] = field(default_factory=set)
     _pending: dict[Dep, _Pending | None] = field(default_factory=dict)
@@ -106,11 +107,13 @@ class BatchPlanner:
                     select(SyncItem.entity_type, SyncItem.entity_id).where(SyncItem.state == "sent")
                 )
             }
-            for _ in range(MAX_WALKS):
+            for walk in range(MAX_WALKS):
                 self._queued_dependency = False
                 self._since_queued = 0
                 self._waits.clear()
-                full = self._walk()
+                # The last walk reads on to the end: stopping early there could end a
+                # session with nothing sent while sendable items wait further down.
+                full = self._walk(stop_early=walk < MAX_WALKS - 1)
                 if self.dry_run and self.chosen:
                     break
                 if full or not self._queued_dependency:
@@ -122,7 +125,7 @@ class BatchPlanner:
 
     # -- one walk ----------------------------------------------------------------------------
 
-    def _walk(self) -> bool:
+    def _walk(self, *, stop_early: bool) -> bool:
         """One walk through the queue in order; True when the batch is full."""
         limits = self.limits
         for item in self._candidates():
@@ -131,13 +134,16 @@ class BatchPlanner:
             if self.scan_limit is not None and self._scanned >= self.scan_limit:
                 return True
             self._scanned += 1
-            if self._queued_dependency:
+            if self._queued_dependency and stop_early:
                 # What follows mostly waits for what was just queued (a thousand invoices
                 # for one new item): walk again rather than read the whole queue first.
                 self._since_queued += 1
                 if self._since_queued > limits.max_requests:
                     return False
+            if item.id in self._chosen_ids:
+                continue  # chosen by an earlier walk (still "queued" until the batch goes)
             key = (item.entity_type, item.entity_id)
+            # Imports share one key (no record); each is its own list, so several may go.
             if key in self._busy and item.entity_type != "import":
                 continue
             wait = self._blocked(item)
@@ -163,6 +169,7 @@ class BatchPlanner:
                 return True
             self._size += xml_size
             self.chosen.append(Chosen(item, built, request_id))
+            self._chosen_ids.add(item.id)
             self._busy.add(key)
             if item.entity_type in LIST_TYPES and built.phase == "add" and item.entity_id is not None:
                 self._in_batch.add((item.entity_type, item.entity_id))

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
 
@@ -34,19 +34,31 @@ class Writes(Protocol):
 
 
 class SessionWrites:
-    """In the session's transaction, on any database."""
+    """In the session's transaction, on any database.
+
+    The writes go in a savepoint, so giving up on them (the general path takes over)
+    undoes only them: the session's loaded records and its transaction stay as they were.
+    """
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._savepoint: SessionTransaction | None = None
 
     def run(self, statement: UpdateBase, params: dict[str, Any]) -> int:
+        if self._savepoint is None:
+            self._savepoint = self._session.begin_nested()
         return self._session.connection().execute(statement, params).rowcount
 
     def commit(self) -> None:
+        if self._savepoint is not None:
+            self._savepoint.commit()
+            self._savepoint = None
         self._session.commit()
 
     def rollback(self) -> None:
-        self._session.rollback()
+        if self._savepoint is not None:
+            savepoint, self._savepoint = self._savepoint, None
+            savepoint.rollback()
 
 
 class _Compiled:

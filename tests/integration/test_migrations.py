@@ -132,3 +132,33 @@ def test_upgrading_an_existing_file_makes_a_backup_first(
         )
     finally:
         upgraded.close()
+
+
+def test_a_database_of_the_first_schema_upgrades_with_its_queue_kept(tmp_path: Path) -> None:
+    from alembic import command
+
+    path = tmp_path / "first.sqlite"
+    engine = create_db_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as connection:
+            config = migrate.alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0001")
+            connection.execute(
+                text(
+                    "INSERT INTO sync_items (entity_type, entity_id, action, state, phase, rank, urgent, "
+                    "attempts, request_xml, response_xml, status_message, note, depends_on, sent_context, "
+                    "iterator_id, created_at, updated_at) VALUES ('customer', 7, 'upsert', 'queued', '', 20, "
+                    "0, 0, '', '', '', '', '[]', '{}', '', '2026-11-01 00:00:00', '2026-11-01 00:00:00')"
+                )
+            )
+        assert upgrade_to_head(engine, backup_dir=tmp_path / "backups") is not None
+        with engine.connect() as connection:
+            indexes = {ix["name"]: ix["column_names"] for ix in inspect(connection).get_indexes("sync_items")}
+            assert "ix_sync_items_state" not in indexes
+            assert indexes["ix_sync_items_order"] == ["state", "rank", "id", "next_attempt_at"]
+            assert connection.execute(text("SELECT entity_id FROM sync_items")).scalars().all() == [7]
+            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            assert differences == []
+    finally:
+        engine.dispose()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 from desktop_app.db.models import QbLink
@@ -193,3 +193,62 @@ def test_a_session_in_a_transaction_writes_through_the_session(office: Office) -
         assert isinstance(writes.writes_for(uow.session), writes.SessionWrites)
     with office.db.uow() as uow:  # not on a connection of its own
         assert isinstance(writes.writes_for(uow.session), writes.SessionWrites)
+
+
+def test_an_import_answer_and_adds_in_one_batch_are_all_applied(office: Office) -> None:
+    """After an import's answer (the general path), the adds' answers take the fast path."""
+    ids = [office.customer(f"Customer {n}") for n in range(3)]
+    with office.db.uow() as uow:
+        sync_queue.enqueue_in(uow.session, "import", None, "import_terms")
+        sync_queue.send_records(uow, [("customer", n) for n in ids])
+        uow.commit()
+    office.engine.start_session("mixed")
+    message = office.engine.next_request("mixed")
+    assert "StandardTermsQueryRq" in message and message.count("<CustomerAddRq ") == 3
+    assert office.engine.apply_response("mixed", office.qb.process(message)) == 100
+    assert all(office.link("customer", n) is not None for n in ids)
+    assert {i.state for n in ids for i in office.items_of("customer", n)} == {"done"}
+
+
+def test_an_answer_to_an_item_sent_again_since_is_ignored(office: Office) -> None:
+    customer_id = office.customer("Smith, Ann")
+    with office.db.uow() as uow:
+        sync_queue.send_records(uow, [("customer", customer_id)])
+        uow.commit()
+    office.engine.start_session("old")
+    results = q.parse_response(office.qb.process(office.engine.next_request("old")))
+    (_, result), *_ = results.items()
+    with office.db.pinned() as uow:
+        item = uow.session.scalar(select(SyncItem).where(SyncItem.entity_id == customer_id))
+        assert item is not None and item.state == "sent"
+        uow.session.commit()
+        # Meanwhile another server recovered the item and sent it again, as attempt 2.
+        with office.db.uow() as other:
+            other.session.execute(
+                update(SyncItem).where(SyncItem.id == item.id).values(request_id=f"{item.id}-2")
+            )
+            other.commit()
+        assert fast_apply.apply_fast(uow.session, item, result, {}, "") is True
+    (stored,) = office.items_of("customer", customer_id)
+    assert (stored.state, stored.request_id) == ("sent", f"{stored.id}-2")
+    assert office.link("customer", customer_id) is None
+
+
+def test_writes_given_up_through_the_session_leave_its_records_loaded(office: Office) -> None:
+    customer_id = office.customer("Smith, Ann")
+    with office.db.uow() as uow:
+        sync_queue.send_records(uow, [("customer", customer_id)])
+        uow.commit()
+    with office.db.pinned() as uow:
+        item = uow.session.scalar(select(SyncItem).where(SyncItem.entity_id == customer_id))
+        assert item is not None
+        writer = writes.writes_for(uow.session)  # a transaction is open: through the session
+        assert isinstance(writer, writes.SessionWrites)
+        writer.run(
+            fast_apply._MERGE_TWIN, {"key": item.pending_key, "item_id": item.id + 1000, "note": "merged"}
+        )
+        writer.rollback()
+        assert not inspect(item).expired  # the prefetched records stay (no reload one by one)
+        assert item.state == "queued"
+    (stored,) = office.items_of("customer", customer_id)
+    assert (stored.state, stored.note) == ("queued", "")

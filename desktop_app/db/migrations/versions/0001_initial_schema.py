@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 02:53:11.953614
+Create Date: 2026-11-22 00:14:57.237052
 """
 from __future__ import annotations
 
@@ -291,8 +291,9 @@ def upgrade() -> None:
     with op.batch_alter_table('sync_items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sync_items_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index('ix_sync_items_entity', ['entity_type', 'entity_id'], unique=False)
-        batch_op.create_index('ix_sync_items_order', ['state', 'rank', 'id', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_sync_items_order', ['state', 'rank', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sync_items_request_id'), ['request_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sync_items_state'), ['state'], unique=False)
 
     op.create_table('bids',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -545,6 +546,7 @@ def downgrade() -> None:
 
     op.drop_table('bids')
     with op.batch_alter_table('sync_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sync_items_state'))
         batch_op.drop_index(batch_op.f('ix_sync_items_request_id'))
         batch_op.drop_index('ix_sync_items_order')
         batch_op.drop_index('ix_sync_items_entity')
