@@ -137,27 +137,40 @@ def test_common_answers_never_reach_the_general_path(office: Office, monkeypatch
     assert calls == []
 
 
-def test_an_answer_applied_meanwhile_by_another_process_is_left_alone(office: Office) -> None:
+@pytest.mark.parametrize(
+    ("meanwhile", "expected"),
+    [
+        # Another server applied this very answer.
+        ({"state": "done", "note": "other"}, ("done", "other", "-1")),
+        # Another server recovered the item and sent it again, as attempt 2.
+        ({"request_id": "resent"}, ("sent", "", "-2")),
+    ],
+)
+def test_an_answer_is_left_alone_when_another_process_dealt_with_the_item(
+    office: Office, meanwhile: dict[str, str], expected: tuple[str, str, str]
+) -> None:
     customer_id = office.customer("Smith, Ann")
     with office.db.uow() as uow:
         sync_queue.send_records(uow, [("customer", customer_id)])
         uow.commit()
-    engine, ticket = office.engine, "race"
-    engine.start_session(ticket)
-    results = q.parse_response(office.qb.process(engine.next_request(ticket)))
-    (request_id, result), *_ = results.items()
+    office.engine.start_session("race")
+    results = q.parse_response(office.qb.process(office.engine.next_request("race")))
+    (_, result), *_ = results.items()
     with office.db.pinned() as uow:
-        item = uow.session.scalar(select(SyncItem).where(SyncItem.request_id == request_id))
+        item = uow.session.scalar(select(SyncItem).where(SyncItem.entity_id == customer_id))
         assert item is not None and item.state == "sent"
         uow.session.commit()
+        changes = {k: (f"{item.id}-2" if v == "resent" else v) for k, v in meanwhile.items()}
         with office.db.uow() as other:
-            other.session.execute(
-                update(SyncItem).where(SyncItem.id == item.id).values(state="done", note="other")
-            )
+            other.session.execute(update(SyncItem).where(SyncItem.id == item.id).values(**changes))
             other.commit()
         assert fast_apply.apply_fast(uow.session, item, result, {}, "") is True
     (stored,) = office.items_of("customer", customer_id)
-    assert (stored.state, stored.note) == ("done", "other")
+    assert (stored.state, stored.note, stored.request_id) == (
+        expected[0],
+        expected[1],
+        f"{stored.id}{expected[2]}",
+    )
     assert office.link("customer", customer_id) is None
 
 
@@ -208,30 +221,6 @@ def test_an_import_answer_and_adds_in_one_batch_are_all_applied(office: Office) 
     assert office.engine.apply_response("mixed", office.qb.process(message)) == 100
     assert all(office.link("customer", n) is not None for n in ids)
     assert {i.state for n in ids for i in office.items_of("customer", n)} == {"done"}
-
-
-def test_an_answer_to_an_item_sent_again_since_is_ignored(office: Office) -> None:
-    customer_id = office.customer("Smith, Ann")
-    with office.db.uow() as uow:
-        sync_queue.send_records(uow, [("customer", customer_id)])
-        uow.commit()
-    office.engine.start_session("old")
-    results = q.parse_response(office.qb.process(office.engine.next_request("old")))
-    (_, result), *_ = results.items()
-    with office.db.pinned() as uow:
-        item = uow.session.scalar(select(SyncItem).where(SyncItem.entity_id == customer_id))
-        assert item is not None and item.state == "sent"
-        uow.session.commit()
-        # Meanwhile another server recovered the item and sent it again, as attempt 2.
-        with office.db.uow() as other:
-            other.session.execute(
-                update(SyncItem).where(SyncItem.id == item.id).values(request_id=f"{item.id}-2")
-            )
-            other.commit()
-        assert fast_apply.apply_fast(uow.session, item, result, {}, "") is True
-    (stored,) = office.items_of("customer", customer_id)
-    assert (stored.state, stored.request_id) == ("sent", f"{stored.id}-2")
-    assert office.link("customer", customer_id) is None
 
 
 def test_writes_given_up_through_the_session_leave_its_records_loaded(office: Office) -> None:
