@@ -251,33 +251,29 @@ class BatchPlanner:
                 if dep not in self._pending and m.link_of(self.session, dep[0], dep[1]) is None:
                     missing.setdefault(dep[0], set()).add(dep[1])
         for kind, ids in missing.items():
-            found: dict[int, _Pending] = {}
-            for start in range(0, len(ids), 500):
-                chunk = sorted(ids)[start : start + 500]
-                for row in self.session.execute(
-                    select(SyncItem.entity_id, SyncItem.state, SyncItem.note).where(
-                        SyncItem.entity_type == kind,
-                        SyncItem.entity_id.in_(chunk),
-                        SyncItem.action == "upsert",
-                        SyncItem.state.in_(_PENDING_STATES),
-                    )
-                ):
-                    found[row.entity_id] = _Pending(row.state, row.note)
-            for record_id in ids:
-                self._pending[(kind, record_id)] = found.get(record_id)
+            self._load_pending(kind, ids)
+
+    def _load_pending(self, kind: str, ids: set[int]) -> None:
+        """Note each record's own pending queue item (or that it has none), 500 ids a query."""
+        ordered = sorted(ids)
+        found: dict[int, _Pending] = {}
+        for start in range(0, len(ordered), 500):
+            for row in self.session.execute(
+                select(SyncItem.entity_id, SyncItem.state, SyncItem.note).where(
+                    SyncItem.entity_type == kind,
+                    SyncItem.entity_id.in_(ordered[start : start + 500]),
+                    SyncItem.action == "upsert",
+                    SyncItem.state.in_(_PENDING_STATES),
+                )
+            ):
+                found[row.entity_id] = _Pending(row.state, row.note)
+        for record_id in ordered:
+            self._pending[(kind, record_id)] = found.get(record_id)
 
     def _pending_of(self, dep: Dep) -> _Pending | None:
         """The dependency's own queue item, if any (looked up once per batch)."""
         if dep not in self._pending:
-            row = self.session.execute(
-                select(SyncItem.state, SyncItem.note).where(
-                    SyncItem.entity_type == dep[0],
-                    SyncItem.entity_id == dep[1],
-                    SyncItem.action == "upsert",
-                    SyncItem.state.in_(_PENDING_STATES),
-                )
-            ).first()
-            self._pending[dep] = _Pending(row.state, row.note) if row is not None else None
+            self._load_pending(dep[0], {dep[1]})
         return self._pending[dep]
 
     def _write_wait(self, item: SyncItem, wait: _Wait) -> None:
