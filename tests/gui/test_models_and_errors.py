@@ -71,19 +71,32 @@ def test_search_is_debounced(qtbot: QtBot) -> None:
 
 
 def test_task_runner_reports_progress_and_result(qtbot: QtBot, ctx: AppContext) -> None:
-    seen: list[int] = []
+    # Every connection is made before the task can run: a quick task may finish on its
+    # worker before ``start`` returns, and a signal emitted before a connection is lost
+    # (this test used to connect afterwards and, now and then, waited for a signal that
+    # had already gone).
+    seen: list[tuple[int, int, str]] = []
+    results: list[object] = []
 
     def work(progress: TaskProgress) -> int:
         for step in range(3):
             progress.check()
-            progress.report(step, 3)
+            progress.report(step, 3, f"step {step}")
         return 42
 
-    handle = ctx.tasks.start("test", work)
-    handle.progressed.connect(lambda done, total, text: seen.append(done))
-    with qtbot.waitSignal(handle.finished, timeout=5000):
-        pass
-    assert handle.result == 42
+    with qtbot.waitSignal(ctx.tasks.task_finished, timeout=5000) as blocker:
+        handle = ctx.tasks.start(
+            "test",
+            work,
+            on_progress=lambda done, total, text: seen.append((done, total, text)),
+            on_success=results.append,
+        )
+    assert blocker.args == [handle]
+    assert handle.done and handle.result == 42 and handle.error is None
+    assert results == [42]
+    # Queued from one worker thread to the UI thread: all of them, in order, before the end.
+    assert seen == [(0, 3, "step 0"), (1, 3, "step 1"), (2, 3, "step 2")]
+    assert ctx.tasks.running == 0
 
 
 def test_cancelled_task_emits_cancelled(qtbot: QtBot, ctx: AppContext) -> None:

@@ -7,13 +7,14 @@ cache, so a list of 100,000 invoices costs one count and one page to show.
 
 The UI thread never waits on those queries once the list is showing: a fetch wrapped in
 :class:`BackgroundFetch` (it opens its own read-only unit of work, so it may run on any
-thread) is run on the thread pool for search, sort and filter changes, refreshes and the
-pages met while scrolling. Results come back as signals on the UI thread; each carries the
-generation of the query it answers, and a result for an older query (the user typed on)
-is dropped. The old rows stay on screen until the new ones replace them in one reset, so
-the table does not flash empty; ``loading_changed`` drives a small "Loading…" note.
-``start()`` still loads the first page synchronously: it is one short query and makes the
-first paint complete (no empty table followed by a second paint).
+thread) is run on the list fetches' own thread pool (``fetch_pool``) for search, sort and
+filter changes, refreshes and the pages met while scrolling. Results come back as signals
+on the UI thread; each carries the generation of the query it answers, and a result for an
+older query (the user typed on) is dropped. The old rows stay on screen until the new ones
+replace them in one reset, so the table does not flash empty; ``loading_changed`` drives a
+small "Loading…" note. ``start()`` still loads the first page synchronously: it is one
+short query and makes the first paint complete (no empty table followed by a second
+paint).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from PySide6.QtCore import (
 
 from desktop_app.ui.logs import logger
 from desktop_app.ui.models.columns import Column, KindRole, RawRole
-from desktop_app.ui.tasks import TaskRunner
+from desktop_app.ui.tasks import TaskRunner, fetch_pool
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -131,7 +132,8 @@ class PagedTableModel(QAbstractTableModel):
         # are dropped. One reset query runs at a time; a newer request waits for it (the
         # newest wins), so fast typing does not pile queries up on the pool.
         self.background = isinstance(fetch, BackgroundFetch)
-        self._tasks = TaskRunner(pool)
+        # Their own pool: a long task (a sync, an import) never holds the thread a page needs.
+        self._tasks = TaskRunner(pool or fetch_pool())
         self._generation = 0
         self._reset_running = False
         self._reset_wanted = False
