@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QPushButton,
     QScrollArea,
     QTabWidget,
@@ -97,6 +99,9 @@ class RecordDialog(QDialog):
         footer.setObjectName("dialogFooter")
         self.footer_layout = QHBoxLayout(footer)
         self.footer_layout.setContentsMargins(28, 12, 28, 12)
+        self.saved_note = QLabel("")
+        self.saved_note.setObjectName("savedNote")
+        self.footer_layout.addWidget(self.saved_note)
         self.footer_layout.addStretch(1)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.reject)
@@ -181,7 +186,19 @@ class RecordDialog(QDialog):
         if ok:
             self.set_record(result)
             self.saved.emit(result)
+            self.announce_saved()
         return ok
+
+    def announce_saved(self, text: str = "") -> None:
+        """Say "Saved" in the window, and in the main window's status bar when there is one."""
+        note = text or f"{self._base_title} saved"
+        self.saved_note.setText(f"✓ Saved {datetime.now():%H:%M}")
+        widget = self.parentWidget()
+        while widget is not None:
+            if isinstance(widget, QMainWindow):
+                widget.statusBar().showMessage(f"{note}.", 8000)
+                return
+            widget = widget.parentWidget()
 
     def save_and_close(self) -> None:
         if self.save():
@@ -189,6 +206,8 @@ class RecordDialog(QDialog):
             self.accept()
 
     def _dirty_changed(self, dirty: bool) -> None:
+        if dirty:
+            self.saved_note.setText("")
         self.setWindowTitle(f"{self._base_title}{' *' if dirty else ''}")
 
     def confirm_discard(self) -> bool:
@@ -214,10 +233,23 @@ class RecordDialog(QDialog):
             event.ignore()
 
     def keyPressEvent(self, event: Any) -> None:
-        # Enter in a field must not close the dialog; Save is explicit.
+        # Enter in a field saves and keeps the window open (it says "Saved"); the Save
+        # button saves and closes. Fields that use Enter themselves (notes, a picker
+        # choosing, a table cell being edited) keep it and it never arrives here.
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if self.save_button.isVisible() and self.save_button.isEnabled():
+                self.save()
             return
         super().keyPressEvent(event)
+
+    def resize(self, *size: Any) -> None:
+        """Never open taller or wider than the screen's free area (1024 × 768 with a taskbar)."""
+        wanted = QSize(*size) if len(size) == 2 else QSize(size[0])
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            room = screen.availableGeometry().size() - QSize(16, 48)  # the frame and title bar
+            wanted = wanted.boundedTo(room)
+        super().resize(wanted)
 
 
 def card(title: str = "") -> tuple[QFrame, QVBoxLayout]:

@@ -71,7 +71,7 @@ class BidDialog(DocumentDialog):
         return svc.BidFields(
             customer_id=customer_id if customer_id is not None else 0,
             title=self.title.text(),
-            location_id=self.location.currentData(),
+            location_id=self.location.checked_value("location_id"),
             valid_until=self.valid_until.value(),
             notes=self.notes.toPlainText(),
             lines=tuple(self.lines.lines()),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from desktop_app.errors import ValidationError
 from desktop_app.services import customers as customer_svc
@@ -13,7 +13,7 @@ from desktop_app.services import settings as settings_svc
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.dialogs.base import RecordDialog
 from desktop_app.ui.widgets.lines_editor import LinesEditor
-from desktop_app.ui.widgets.pickers import CustomerPicker
+from desktop_app.ui.widgets.pickers import CustomerPicker, RecordPicker
 
 LINE_FIELDS = ("lines", "quantity", "rate", "description", "item_id", "taxable")
 
@@ -26,29 +26,27 @@ class DocumentDialog(RecordDialog):
         self.resize(1000, 800)
         self.customer = CustomerPicker(ctx)
         self.customer.customer_changed.connect(self._customer_changed)
-        self.location = QComboBox()
+        self.location = RecordPicker(noun="service location", none_text="No service location")
         items = ctx.read(item_svc.list_items, active=None, limit=500).rows
         rate = Decimal(str(ctx.read(settings_svc.get_setting, "tax.default_rate")))
         self.lines = LinesEditor(items, rate)
         self.lines.changed.connect(self.tracker.mark)
 
     def _customer_changed(self, customer_id: int | None) -> None:
-        self.location.clear()
-        self.location.addItem("No service location", None)
         if customer_id is None:
+            self.location.set_choices(())
+            self.location.set_value(None)
             return
         detail = self.ctx.read(customer_svc.get_customer, customer_id)
-        for location in detail.locations:
-            if location.active:
-                self.location.addItem(location.one_line, location.id)
+        active = [(location.one_line, location.id) for location in detail.locations if location.active]
+        self.location.set_choices(active)
+        # One address is the obvious choice; with several the office picks.
+        self.location.set_value(active[0][1] if len(active) == 1 else None)
         self.lines.tax_exempt = detail.tax_exempt
         self.lines.recalculate()
-        if self.location.count() == 2:
-            self.location.setCurrentIndex(1)
 
     def set_location(self, location_id: int | None) -> None:
-        index = self.location.findData(location_id)
-        self.location.setCurrentIndex(max(index, 0))
+        self.location.set_value(location_id if self.location.findData(location_id) >= 0 else None)
 
     def _on_validation(self, exc: ValidationError) -> bool:
         self.lines.show_error("")

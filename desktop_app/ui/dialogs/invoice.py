@@ -14,8 +14,9 @@ from desktop_app.ui.models.columns import Column, format_value
 from desktop_app.ui.models.rows import RowsTableModel
 from desktop_app.ui.printing import Company, invoice_html, write_pdf
 from desktop_app.ui.tasks import TaskHandle, TaskProgress
-from desktop_app.ui.widgets.forms import DateField, Form, combo, line, notes, set_combo
+from desktop_app.ui.widgets.forms import DateField, Form, line, notes
 from desktop_app.ui.widgets.list_page import make_table, size_columns
+from desktop_app.ui.widgets.pickers import static_picker
 from desktop_app.ui.widgets.stats import StatRow
 
 LINE_COLUMNS = (
@@ -62,7 +63,9 @@ class InvoiceDialog(RecordDialog):
         self.invoice_date = form.add("invoice_date", "Invoice date", line())
         terms = ctx.read(terms_svc.list_terms)
         self.terms = form.add(
-            "terms_id", "Terms", combo([("No terms", None)] + [(t.name, t.id) for t in terms])
+            "terms_id",
+            "Terms",
+            static_picker([(t.name, t.id) for t in terms], noun="terms", none_text="No terms"),
         )
         self.due_date = form.add("due_date", "Due date", DateField(optional=True))
         for widget in (self.customer, self.job, self.kind, self.invoice_date):
@@ -119,7 +122,7 @@ class InvoiceDialog(RecordDialog):
         kind = record.kind.value.capitalize()
         self.kind.setText(f"{kind} {format_value(record.percent, 'percent')}".strip())
         self.invoice_date.setText(format_value(record.invoice_date, "date"))
-        set_combo(self.terms, record.terms_id)
+        self.terms.set_value(record.terms_id)
         self.due_date.set_value(record.due_date)
         self.memo.setText(record.memo)
         self.customer_notes.setPlainText(record.customer_notes)
@@ -162,8 +165,9 @@ class InvoiceDialog(RecordDialog):
             "customer_notes": self.customer_notes.toPlainText(),
         }
         if record.kind.value not in ("progress", "deposit"):
-            if self.terms.currentData() != record.terms_id:
-                changes["terms_id"] = self.terms.currentData()
+            terms_id = self.terms.checked_value("terms_id")
+            if terms_id != record.terms_id:
+                changes["terms_id"] = terms_id
             if self.due_date.value() != record.due_date:
                 changes["due_date"] = self.due_date.value()
         return self.ctx.write(

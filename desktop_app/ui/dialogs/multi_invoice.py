@@ -12,8 +12,8 @@ from desktop_app.services import jobs as job_svc
 from desktop_app.services import terms as terms_svc
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.dialogs.base import RecordDialog, card
-from desktop_app.ui.widgets.forms import Form, combo, line
-from desktop_app.ui.widgets.pickers import CustomerPicker
+from desktop_app.ui.widgets.forms import Form, line
+from desktop_app.ui.widgets.pickers import CustomerPicker, static_picker
 
 
 class MultiJobInvoiceDialog(RecordDialog):
@@ -31,8 +31,11 @@ class MultiJobInvoiceDialog(RecordDialog):
         self.jobs.setMinimumHeight(200)
         form.add("job_ids", "Jobs to bill", self.jobs, span=2, aliases=("lines",))
         terms = ctx.read(terms_svc.list_terms)
-        choices: list[tuple[str, object]] = [("Default terms", None)]
-        self.terms = form.add("terms_id", "Terms", combo(choices + [(t.name, t.id) for t in terms]))
+        self.terms = form.add(
+            "terms_id",
+            "Terms",
+            static_picker([(t.name, t.id) for t in terms], noun="terms", none_text="Default terms"),
+        )
         self.memo = form.add("memo", "Memo", line(max_length=4095))
         box.addWidget(form)
         self.body_layout.addWidget(frame)
@@ -66,7 +69,7 @@ class MultiJobInvoiceDialog(RecordDialog):
         jobs = self.chosen_jobs()
         if not jobs:
             raise ValidationError("job_ids", "Tick at least one job to bill.")
-        options = {"terms_id": self.terms.currentData(), "memo": self.memo.text()}
+        options = {"terms_id": self.terms.checked_value("terms_id"), "memo": self.memo.text()}
         if len(jobs) == 1:
             result = self.ctx.write(svc.create_invoice, jobs[0], changes=("invoice", "job"), **options)
         else:

@@ -10,7 +10,8 @@ from desktop_app.services import terms as terms_svc
 from desktop_app.services.invoice_queries import JobInvoicingSummary
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.dialogs.base import RecordDialog, card
-from desktop_app.ui.widgets.forms import DateField, Form, combo, line, notes
+from desktop_app.ui.widgets.forms import DateField, Form, line, notes
+from desktop_app.ui.widgets.pickers import static_picker
 
 FULL, PROGRESS, DEPOSIT = "full", "progress", "deposit"
 KIND_LABELS = {FULL: "Full invoice", PROGRESS: "Progress invoice", DEPOSIT: "Deposit"}
@@ -73,7 +74,9 @@ class NewInvoiceDialog(RecordDialog):
         form = Form(self.errors)
         terms = ctx.read(terms_svc.list_terms)
         self.terms = form.add(
-            "terms_id", "Terms", combo([("Default terms", None)] + [(t.name, t.id) for t in terms])
+            "terms_id",
+            "Terms",
+            static_picker([(t.name, t.id) for t in terms], noun="terms", none_text="Default terms"),
         )
         self.due_date = form.add("due_date", "Due date (fixed-date terms)", DateField(optional=True))
         self.memo = form.add("memo", "Memo (internal)", line(max_length=4095), span=2)
@@ -106,7 +109,7 @@ class NewInvoiceDialog(RecordDialog):
 
     def persist(self) -> svc.InvoiceDetail:
         options: dict[str, object] = {
-            "terms_id": self.terms.currentData(),
+            "terms_id": self.terms.checked_value("terms_id"),
             "due_date": self.due_date.value(),
             "memo": self.memo.text(),
             "customer_notes": self.customer_notes.toPlainText(),

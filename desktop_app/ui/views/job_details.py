@@ -218,7 +218,7 @@ class JobDetailsDialog(DocumentDialog):
         return svc.JobFields(
             customer_id=customer_id if customer_id is not None else 0,
             name=self.name.text(),
-            location_id=self.location.currentData(),
+            location_id=self.location.checked_value("location_id"),
             scheduled_start=self.scheduled.value(),
             notes=self.notes.toPlainText(),
             lines=tuple(self.lines.lines()),

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal
 
-from PySide6.QtCore import QDate, QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QGridLayout,
     QLabel,
     QLineEdit,
@@ -21,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.errors import ValidationError
+from desktop_app.ui.widgets.date_field import DateField
 
 
 def repolish(widget: QWidget) -> None:
@@ -59,6 +58,18 @@ class FieldErrors(QObject):
         repolish(widget)
         widget.setFocus(Qt.FocusReason.OtherFocusReason)
         return True
+
+    def show_text(self, field: str, text: str) -> None:
+        """A message under one field (empty clears it), without touching the others."""
+        entry = self._fields.get(self._aliases.get(field, field))
+        if entry is None:
+            return
+        widget, label = entry
+        label.setText(text)
+        label.setVisible(bool(text))
+        if bool(widget.property("invalid")) != bool(text):
+            widget.setProperty("invalid", bool(text))
+            repolish(widget)
 
     def message(self, field: str) -> str:
         entry = self._fields.get(self._aliases.get(field, field))
@@ -113,6 +124,10 @@ class Form(QWidget):
         if self._col >= self._columns:
             self._next_row()
         self.errors.register(field, widget, error, *aliases)
+        problem = getattr(widget, "problem", None)
+        if problem is not None:
+            # Widgets that check themselves while typing (dates, limited text) say so here.
+            problem.connect(lambda text, name=field: self.errors.show_text(name, text))
         self.widgets[field] = widget
         return widget
 
@@ -141,7 +156,9 @@ class DirtyTracker(QObject):
 
     def watch(self, *widgets: QWidget) -> None:
         for widget in widgets:
-            if isinstance(widget, QLineEdit):
+            if isinstance(widget, DateField):
+                widget.edited.connect(self.mark)
+            elif isinstance(widget, QLineEdit):
                 widget.textEdited.connect(self.mark)
             elif isinstance(widget, QPlainTextEdit):
                 widget.textChanged.connect(self.mark)
@@ -214,32 +231,6 @@ def set_combo(box: QComboBox, value: object) -> None:
         if box.itemData(number) == value:
             box.setCurrentIndex(number)
             return
-
-
-class DateField(QDateEdit):
-    """A date with a calendar; ``value()`` is a ``date`` or None when left blank (optional)."""
-
-    def __init__(self, value: date | None = None, *, optional: bool = False) -> None:
-        super().__init__()
-        self.setCalendarPopup(True)
-        self.setDisplayFormat("MM/dd/yyyy")
-        self._optional = optional
-        self.setMinimumDate(QDate(1901, 1, 1) if not optional else QDate(1900, 1, 1))
-        if optional:
-            self.setSpecialValueText("—")
-        self.set_value(value)
-
-    def set_value(self, value: date | None) -> None:
-        if value is None:
-            self.setDate(self.minimumDate() if self._optional else QDate.currentDate())
-        else:
-            self.setDate(QDate(value.year, value.month, value.day))
-
-    def value(self) -> date | None:
-        if self._optional and self.date() == self.minimumDate():
-            return None
-        qdate = self.date()
-        return date(qdate.year(), qdate.month(), qdate.day())
 
 
 def money_text(value: Decimal | None) -> str:

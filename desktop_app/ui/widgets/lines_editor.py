@@ -8,7 +8,6 @@ from decimal import Decimal, InvalidOperation
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -26,6 +25,7 @@ from desktop_app.domain.totals import Totals, compute_totals
 from desktop_app.services.items import ItemDetail
 from desktop_app.services.lines import LineDetail, LineInput
 from desktop_app.ui.resources import icon
+from desktop_app.ui.widgets.pickers import RecordPicker
 
 ITEM, DESCRIPTION, QTY, RATE, AMOUNT, TAXABLE = range(6)
 HEADERS = ("Item", "Description", "Qty", "Rate", "Amount", "Tax")
@@ -135,11 +135,11 @@ class LinesEditor(QWidget):
         self._loading = True
         row = self.table.rowCount()
         self.table.insertRow(row)
-        picker = QComboBox()
-        picker.addItem("Ad hoc line", None)
-        for item in self._items.values():
-            if item.active or item.id == item_id:
-                picker.addItem(item.name, item.id)
+        picker = RecordPicker(
+            [(item.name, item.id) for item in self._items.values() if item.active or item.id == item_id],
+            noun="price-book item",
+            none_text="Ad hoc line",
+        )
         self.table.setCellWidget(row, ITEM, picker)
         self.table.setItem(row, DESCRIPTION, QTableWidgetItem(description))
         self.table.setItem(row, QTY, self._number_item(self._fmt(quantity)))
@@ -154,11 +154,10 @@ class LinesEditor(QWidget):
         self.table.setItem(row, TAXABLE, tax)
         self.table.item(row, DESCRIPTION).setData(LINE_ID, line_id)
         if item_id is not None:
-            index = picker.findData(item_id)
-            picker.setCurrentIndex(max(index, 0))
+            picker.set_value(item_id if picker.findData(item_id) >= 0 else None)
             if rate is None:
                 self._fill_from_item(row, item_id)
-        picker.currentIndexChanged.connect(lambda _=0, p=picker: self._picked(p))
+        picker.value_changed.connect(lambda _=None, p=picker: self._picked(p))
         self._loading = loading
         if not loading:
             self.recalculate()
@@ -167,8 +166,8 @@ class LinesEditor(QWidget):
 
     def choose_item(self, row: int, item_id: int) -> None:
         picker = self.table.cellWidget(row, ITEM)
-        if isinstance(picker, QComboBox):
-            picker.setCurrentIndex(picker.findData(item_id))
+        if isinstance(picker, RecordPicker):
+            picker.set_value(item_id)
 
     def set_cell(self, row: int, column: int, text: str) -> None:
         self.table.item(row, column).setText(text)
@@ -185,7 +184,7 @@ class LinesEditor(QWidget):
         result: list[LineInput] = []
         for row in range(self.table.rowCount()):
             picker = self.table.cellWidget(row, ITEM)
-            item_id = picker.currentData() if isinstance(picker, QComboBox) else None
+            item_id = picker.value() if isinstance(picker, RecordPicker) else None
             rate = self.table.item(row, RATE).text().strip()
             result.append(
                 LineInput(
@@ -231,10 +230,10 @@ class LinesEditor(QWidget):
         cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return cell
 
-    def _picked(self, picker: QComboBox) -> None:
+    def _picked(self, picker: RecordPicker) -> None:
         for row in range(self.table.rowCount()):
             if self.table.cellWidget(row, ITEM) is picker:
-                item_id = picker.currentData()
+                item_id = picker.value()
                 if item_id is not None:
                     self._fill_from_item(row, item_id)
                 self.recalculate()
