@@ -23,7 +23,8 @@ from desktop_app.domain.progress import percent_for
 from desktop_app.domain.status import InvoiceKind, InvoiceStatus, PaymentMethod
 from desktop_app.errors import ValidationError
 from desktop_app.services.common import get
-from desktop_app.services.invoices import FULL_KINDS, applied_total, balance_of, job_total
+from desktop_app.services.invoices import applied_total, balance_of, job_total
+from desktop_app.services.job_billing import job_billing
 from desktop_app.services.paging import Page
 from desktop_app.services.search import contains_matcher
 
@@ -348,19 +349,8 @@ def job_invoicing_summary(uow: UnitOfWork, job_id: int) -> JobInvoicingSummary:
     total = job_total(uow, job)
     invoices = list(uow.session.scalars(select(Invoice).where(Invoice.job_id == job.id).order_by(Invoice.id)))
     live = [i for i in invoices if i.status != InvoiceStatus.VOID.value]
-    full = [i for i in live if i.kind in FULL_KINDS]
-    # A full invoice bills the whole job (its deposits are credited inside it).
-    invoiced = sum((i.total for i in full or live), ZERO)
-    multi = uow.session.scalar(
-        select(func.sum(InvoiceLine.amount))
-        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
-        .where(
-            InvoiceLine.job_id == job.id,
-            Invoice.job_id.is_(None),
-            Invoice.status != InvoiceStatus.VOID.value,
-        )
-    )
-    invoiced += multi if isinstance(multi, Decimal) else ZERO
+    # One definition of "invoiced" for this summary and the rule that refuses over-billing.
+    invoiced = job_billing(uow, job).invoiced
     paid = sum((applied_total(uow, i.id) for i in live), ZERO)
     lines = tuple(
         JobInvoiceLine(

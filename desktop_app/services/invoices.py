@@ -61,6 +61,7 @@ from desktop_app.services.invoice_details import (
     tax_rate,
 )
 from desktop_app.services.invoice_edits import UNSET, update_invoice
+from desktop_app.services.job_billing import lock_job
 from desktop_app.services.numbering import invoice_number_for
 from desktop_app.services.settings import get_setting
 from desktop_app.services.terms import check_chosen_due, due_date_for, resolve_terms
@@ -94,13 +95,9 @@ __all__ = [
 
 
 def _billable_job(uow: UnitOfWork, job_id: int) -> Job:
-    # Lock the job row: two users invoicing the same job at once are served one after the
-    # other, so the second sees the first's invoice (no second main invoice, never past 100%).
-    if isinstance(job_id, int) and not isinstance(job_id, bool):
-        uow.session.scalars(
-            select(Job).where(Job.id == job_id).with_for_update().execution_options(populate_existing=True)
-        ).first()
-    job = get(uow, Job, job_id, "Job")
+    # Lock the job row: two users invoicing (or editing) the same job at once are served one
+    # after the other, so the second sees the first's invoice (never past 100%).
+    job = lock_job(uow, job_id)
     if job.status == JobStatus.CANCELLED.value:
         raise InvalidTransition(f"Job {job.number} is cancelled; a cancelled job cannot be invoiced.")
     # A job billed in full on an invoice of several jobs has nothing left to invoice

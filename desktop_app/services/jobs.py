@@ -20,6 +20,7 @@ from desktop_app.errors import Conflict, InvalidTransition, ValidationError
 from desktop_app.services import numbering
 from desktop_app.services.common import audit, check_date, clean_text, get, record_event
 from desktop_app.services.customers import check_paging
+from desktop_app.services.job_billing import check_total_covers_billing, lock_job
 from desktop_app.services.lines import (
     CheckedLine,
     LineDetail,
@@ -232,8 +233,12 @@ def _has_invoices(uow: UnitOfWork, job_id: int) -> bool:
 
 
 def update_job(uow: UnitOfWork, job_id: int, expected_version: int, values: JobFields) -> JobDetail:
-    """Save the job form (the number is changed only through numbering.renumber_job)."""
-    job = get(uow, Job, job_id, "Job")
+    """Save the job form (the number is changed only through numbering.renumber_job).
+
+    The job row is locked first, as a new invoice locks it: an edit and an invoice of the
+    same job never both decide on what the other is changing (never billed past 100 %).
+    """
+    job = lock_job(uow, job_id)
     _check_version(job, expected_version)
     if not isinstance(values, JobFields):
         raise ValidationError("job", "Job details are missing.")
@@ -248,6 +253,15 @@ def update_job(uow: UnitOfWork, job_id: int, expected_version: int, values: JobF
     start = check_date(values.scheduled_start, "scheduled_start")
     notes = check_notes(values.notes)
     checked = check_lines(uow, values.lines)
+    check_total_covers_billing(
+        uow,
+        job,
+        totals_for(uow, get(uow, Customer, job.customer_id, "Customer"), job.lines).total,
+        compute_totals(
+            ((line.amount, line.taxable) for line in checked), tax_rate(uow), tax_exempt=customer.tax_exempt
+        ).total,
+        change="this edit",
+    )
     before: dict[str, Any] = {
         "name": job.name,
         "customer_id": job.customer_id,
@@ -512,7 +526,7 @@ def split_into_segments(
     A part's lines move from the parent to the segment, so the parent and its segments
     together still add up to the original job; a part with only a name starts empty.
     """
-    job = get(uow, Job, job_id, "Job")
+    job = lock_job(uow, job_id)
     _check_version(job, expected_version)
     if job.parent_job_id is not None:
         raise InvalidTransition(f"Job {job.number} is itself a segment; split its parent job instead.")
@@ -545,6 +559,13 @@ def split_into_segments(
             raise ValidationError("parts", f"Segment {index}: give it a name or some of the job's lines.")
         plans.append((name, [by_id[i] for i in line_ids]))
     customer = get(uow, Customer, job.customer_id, "Customer")
+    check_total_covers_billing(
+        uow,
+        job,
+        totals_for(uow, customer, job.lines).total,
+        totals_for(uow, customer, [line for line in job.lines if line.id not in taken]).total,
+        change="splitting these lines off",
+    )
     before_lines = lines_summary(job.lines)
     segments: list[Job] = []
     for name, moving in plans:
