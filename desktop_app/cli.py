@@ -117,6 +117,12 @@ def _run_gui(url: str | None, *, demo: bool) -> int:
             file=sys.stderr,
         )
         return 2
+    from desktop_app.xcb_check import xcb_problem
+
+    problem = xcb_problem(os.environ, sys.platform)
+    if problem is not None:  # Qt would abort with a message that names no package
+        print(problem, file=sys.stderr)
+        return 2
     from desktop_app.ui.app import run_gui
 
     return run_gui(url, demo=demo)
