@@ -4,8 +4,16 @@
 """
 
 from qbwc_server.simulator.company import LOCK_CODES, QuickBooksCompany, ResponseLostError, Validator
-from qbwc_server.simulator.seed import SeedSummary, install_defaults, seed_company
+from qbwc_server.simulator.reference_rules import QbdRules, load_reference_rules
+from qbwc_server.simulator.seed import (
+    SeedSummary,
+    add_sales_tax_item,
+    install_bare,
+    install_defaults,
+    seed_company,
+)
 from qbwc_server.simulator.store import Application, CompanyState, Invoice, InvoiceLine, ListElement, Payment
+from qbwc_server.simulator.strict import RequestProcessorError, default_rules, product_rules, rules_from_table
 
 __all__ = [
     "LOCK_CODES",
@@ -15,10 +23,18 @@ __all__ = [
     "InvoiceLine",
     "ListElement",
     "Payment",
+    "QbdRules",
     "QuickBooksCompany",
+    "RequestProcessorError",
     "ResponseLostError",
     "SeedSummary",
     "Validator",
+    "add_sales_tax_item",
+    "default_rules",
+    "install_bare",
     "install_defaults",
+    "load_reference_rules",
+    "product_rules",
+    "rules_from_table",
     "seed_company",
 ]

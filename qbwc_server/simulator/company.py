@@ -1,8 +1,10 @@
 """``QuickBooksCompany``: an in-process QuickBooks Desktop company that answers qbXML.
 
 It behaves like QuickBooks seen through the SDK: ListID/TxnID and EditSequence
-generation, name uniqueness, 3100/3120/3140/3200/3210 errors, iterators, onError,
-duplicate invoice numbers accepted, totals and balances computed here. Tests can inject
+generation, name uniqueness, 3070/3100/3120/3140/3200/3210 errors, iterators, onError,
+duplicate invoice numbers accepted, totals and balances computed here. Its request
+processor is as strict as Intuit documents US QuickBooks Desktop (``strict``): a message
+with anything QuickBooks Desktop does not parse is refused whole. Tests can inject
 record locks (3170/3175/3176/3180) and lose a response after the work was done.
 """
 
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from lxml import etree
 
@@ -22,7 +24,9 @@ from desktop_app.errors import QbxmlError
 from qbwc_server.qbxml.safe import parse_tree
 from qbwc_server.simulator import lists, txns
 from qbwc_server.simulator.core import Core, Refusal, child_text, format_time
+from qbwc_server.simulator.reference_rules import QbdRules
 from qbwc_server.simulator.store import CompanyState, Invoice, ListElement, Payment, load_state, save_state
+from qbwc_server.simulator.strict import RequestProcessorError, check_message, default_rules, too_long
 
 SUPPORTED_VERSIONS = (
     "1.0",
@@ -77,20 +81,32 @@ class QuickBooksCompany:
     """One company file. ``process(request_xml)`` returns the response message."""
 
     def __init__(
-        self, state: CompanyState | None = None, *, validator: Validator | None = None, defaults: bool = True
+        self,
+        state: CompanyState | None = None,
+        *,
+        validator: Validator | None = None,
+        defaults: bool = True,
+        rules: QbdRules | Literal["default"] | None = "default",
     ) -> None:
-        """A new company has QuickBooks' basics (accounts, Tax/Non, "State Tax", terms) unless
-        ``defaults`` is False; a loaded ``state`` is taken as it is."""
+        """A new company is what QuickBooks makes (accounts, Tax/Non, terms, payment methods,
+        no sales-tax item) unless ``defaults`` is False; a loaded ``state`` is taken as it is.
+
+        ``rules``: what US QuickBooks Desktop accepts (``strict.default_rules()`` unless
+        given); ``None`` turns the request processor's checks off, for tests about
+        something else. With rules, ``validator`` checks responses only: the rules own
+        the request (lengths there are 3070 on one request, not a schema failure).
+        """
         self.core = Core(state or CompanyState())
         self.validator = validator
+        self.rules: QbdRules | None = default_rules() if rules == "default" else rules
         self._locks: list[_Lock] = []
         self._lose_next = 0
         #: Every (request, response) pair processed, for tests that inspect the traffic.
         self.log: list[tuple[str, str]] = []
         if state is None and defaults:
-            from qbwc_server.simulator.seed import install_defaults  # seed builds on this class
+            from qbwc_server.simulator.seed import install_bare  # seed builds on this class
 
-            install_defaults(self)
+            install_bare(self)
 
     # -- public API ----------------------------------------------------------------------
 
@@ -164,8 +180,14 @@ class QuickBooksCompany:
         save_state(self.state, Path(path))
 
     @classmethod
-    def load(cls, path: str | Path, *, validator: Validator | None = None) -> QuickBooksCompany:
-        return cls(load_state(Path(path)), validator=validator)
+    def load(
+        cls,
+        path: str | Path,
+        *,
+        validator: Validator | None = None,
+        rules: QbdRules | Literal["default"] | None = "default",
+    ) -> QuickBooksCompany:
+        return cls(load_state(Path(path)), validator=validator, rules=rules)
 
     def add_list_element(
         self,
@@ -189,10 +211,21 @@ class QuickBooksCompany:
     # -- processing ------------------------------------------------------------------------
 
     def process(self, request_xml: str) -> str:
-        """Execute a request message; the response message, as QuickBooks would return it."""
-        if self.validator is not None:
-            self.validator.validate(request_xml)
-        root = parse_tree(request_xml)
+        """Execute a request message; the response message, as QuickBooks would return it.
+
+        Raises ``RequestProcessorError`` (nothing run, nothing logged) when QuickBooks'
+        request processor would refuse the whole message.
+        """
+        if self.rules is None:
+            if self.validator is not None:
+                self.validator.validate(request_xml)
+            root = parse_tree(request_xml)
+        else:
+            try:
+                root = parse_tree(request_xml)
+            except QbxmlError as exc:
+                raise RequestProcessorError(str(exc)) from None
+            check_message(self.rules, root, request_xml)
         msgs = root.find("QBXMLMsgsRq")
         if msgs is None:
             raise QbxmlError("The request has no QBXMLMsgsRq.")
@@ -200,6 +233,8 @@ class QuickBooksCompany:
         out = etree.Element("QBXML")
         out_msgs = etree.SubElement(out, "QBXMLMsgsRs")
         for request in msgs:
+            if not isinstance(request.tag, str):
+                continue  # a comment between requests
             response = self._one(request)
             out_msgs.append(response)
             if stop_on_error and response.get("statusSeverity") == "Error":
@@ -231,6 +266,8 @@ class QuickBooksCompany:
             handler = HANDLERS.get(tag)
             if handler is None:
                 raise Refusal(3250, f"{tag} is not supported by this QuickBooks company simulator.")
+            if self.rules is not None and (refusal := too_long(self.rules, request)) is not None:
+                raise refusal
             lock = None if tag in _READ_ONLY else self._lock_for(request)
             if lock is not None:
                 what = next(
@@ -410,6 +447,7 @@ HANDLERS: dict[str, Handler] = {
     "ItemNonInventoryAddRq": _list_add("ItemNonInventory"),
     "ItemNonInventoryModRq": _list_mod("ItemNonInventory"),
     "StandardTermsAddRq": _list_add("StandardTerms"),
+    "ItemSalesTaxAddRq": _list_add("ItemSalesTax"),
     "InvoiceAddRq": _invoice_add,
     "InvoiceModRq": _invoice_mod,
     "InvoiceQueryRq": _invoice_query,

@@ -6,11 +6,13 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from qbwc_server.simulator.store import ListElement
+
 if TYPE_CHECKING:
     from qbwc_server.simulator.company import QuickBooksCompany
-    from qbwc_server.simulator.store import ListElement
 
 DEFAULT_TAX_RATE = "8.25"
+DEFAULT_TAX_ITEM = "State Tax"
 
 _ACCOUNTS = (
     ("Checking", "Bank"),
@@ -109,22 +111,13 @@ class SeedSummary:
     items: int
 
 
-def install_defaults(company: QuickBooksCompany) -> None:
-    """Accounts, sales tax codes, the "State Tax" item, terms and payment methods of a new company."""
+def install_bare(company: QuickBooksCompany) -> None:
+    """What QuickBooks puts in a new company file: accounts, the Tax/Non sales-tax codes,
+    terms and payment methods. No sales-tax item: QuickBooks has none until one is made."""
     for name, account_type in _ACCOUNTS:
         company.add_list_element("Account", name, {"AccountType": account_type})
     company.add_list_element("SalesTaxCode", "Tax", {"IsTaxable": "true", "Desc": "Taxable Sales"})
     company.add_list_element("SalesTaxCode", "Non", {"IsTaxable": "false", "Desc": "Non-Taxable Sales"})
-    agency = company.add_list_element("Vendor", "State Board of Equalization", {})
-    company.add_list_element(
-        "ItemSalesTax",
-        "State Tax",
-        {
-            "ItemDesc": "State sales tax",
-            "TaxRate": DEFAULT_TAX_RATE,
-            "TaxVendorRef": agency.list_id,
-        },
-    )
     company.add_list_element("StandardTerms", "Due on receipt", {"StdDueDays": "0"})
     company.add_list_element("StandardTerms", "Net 15", {"StdDueDays": "15"})
     company.add_list_element("StandardTerms", "Net 30", {"StdDueDays": "30"})
@@ -134,6 +127,28 @@ def install_defaults(company: QuickBooksCompany) -> None:
     company.add_list_element("DateDrivenTerms", "Due 15th", {"DayOfMonthDue": "15", "DueNextMonthDays": "5"})
     for method in ("Cash", "Check", "Visa", "MasterCard", "E-Check"):
         company.add_list_element("PaymentMethod", method, {})
+
+
+def add_sales_tax_item(
+    company: QuickBooksCompany,
+    name: str = DEFAULT_TAX_ITEM,
+    rate: str = DEFAULT_TAX_RATE,
+    *,
+    agency: str = "State Board of Equalization",
+) -> ListElement:
+    """A sales-tax item paid to ``agency`` (a vendor, made if missing), as a user would set one up."""
+    vendor = company.find_list("Vendor", agency) or company.add_list_element("Vendor", agency, {})
+    return company.add_list_element(
+        "ItemSalesTax",
+        name,
+        {"ItemDesc": f"{name} sales tax", "TaxRate": rate, "TaxVendorRef": vendor.list_id},
+    )
+
+
+def install_defaults(company: QuickBooksCompany) -> None:
+    """A bare company plus the "State Tax" item: the company older tests were written against."""
+    install_bare(company)
+    add_sales_tax_item(company)
 
 
 def _by_name(company: QuickBooksCompany, kind: str, name: str) -> ListElement:

@@ -33,6 +33,8 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from qbwc_server.simulator.strict import RequestProcessorError
+
 NS = "http://developer.intuit.com/"
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 USER_AGENT = "Mozilla/4.0 (compatible; MSIE 6.0; MS Web Services Client Protocol 4.0.30319.42000)"
@@ -286,6 +288,9 @@ class WebConnector:
             return "", HRESULT_PROCESSOR_FAILED, "No QuickBooks company is attached to this simulator."
         try:
             return self.quickbooks.process(request), "", ""
+        except RequestProcessorError as exc:
+            # QuickBooks refused the whole message: its own hresult and words, no response.
+            return "", exc.hresult, exc.message
         except Exception as exc:
             return "", HRESULT_PROCESSOR_FAILED, str(exc) or type(exc).__name__
 

@@ -22,7 +22,7 @@ from qbwc_server.qbxml import (
     list_query,
     standard_terms_add,
 )
-from qbwc_server.simulator import QuickBooksCompany
+from qbwc_server.simulator import QuickBooksCompany, add_sales_tax_item
 from tests.integration.simulator.helpers import one, record, run
 
 
@@ -61,7 +61,8 @@ def test_mod_of_unknown_list_id_gets_3120(company: QuickBooksCompany) -> None:
 def test_names_are_unique_across_name_lists_case_insensitively(company: QuickBooksCompany) -> None:
     record(company, customer_add("1", CustomerFields(name="Smith & Sons")))
     assert one(company, customer_add("2", CustomerFields(name="SMITH & sons"))).status.status_code == 3100
-    # The default company has a vendor, the sales tax agency: customers cannot take its name.
+    # Vendors share the name list: a customer cannot take the sales tax agency's name.
+    company.add_list_element("Vendor", "State Board of Equalization")
     clash = one(company, customer_add("3", CustomerFields(name="state board of equalization")))
     assert clash.status.status_code == 3100
     assert "already in use" in clash.status.status_message
@@ -140,6 +141,7 @@ def test_modified_date_filter(company: QuickBooksCompany) -> None:
 
 
 def test_items_add_mod_and_queries(company: QuickBooksCompany) -> None:
+    add_sales_tax_item(company, "State Tax", "8.25")
     labor = record(
         company,
         item_add(

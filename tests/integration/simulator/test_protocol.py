@@ -25,7 +25,7 @@ from qbwc_server.qbxml import (
     receive_payment_add,
     txn_query,
 )
-from qbwc_server.simulator import QuickBooksCompany, ResponseLostError, seed_company
+from qbwc_server.simulator import QuickBooksCompany, RequestProcessorError, ResponseLostError, seed_company
 from tests.integration.simulator.helpers import one, record, run
 from tests.qbxml_schema import QbxmlSchema
 
@@ -96,8 +96,10 @@ def test_iterator_is_refused_where_the_schema_has_none(company: QuickBooksCompan
     hacked = message.replace(
         '<StandardTermsQueryRq requestID="1">', '<StandardTermsQueryRq requestID="1" iterator="Start">'
     )
-    with pytest.raises(AssertionError, match="not valid qbXML"):
+    # The schema refuses it, so QuickBooks refuses the whole message: nothing answered.
+    with pytest.raises(RequestProcessorError, match="attribute 'iterator' is not allowed"):
         company.process(hacked)
+    assert company.log == []
 
 
 def test_invoice_iterator_over_transactions(company: QuickBooksCompany) -> None:
@@ -203,8 +205,13 @@ def test_requests_and_responses_are_logged_and_validated(
     request, response = company.log[-1]
     qbxml13.validate(request)
     qbxml13.validate(response)
+    bogus = "<QBXML><QBXMLMsgsRq onError='stopOnError'><Bogus/></QBXMLMsgsRq></QBXML>"
+    with pytest.raises(RequestProcessorError):  # the strict request processor refuses it whole
+        company.process(bogus)
+    lenient = QuickBooksCompany(validator=qbxml13, rules=None)  # without rules, the validator is the guard
     with pytest.raises(AssertionError):
-        company.process("<QBXML><QBXMLMsgsRq onError='stopOnError'><Bogus/></QBXMLMsgsRq></QBXML>")
+        lenient.process(bogus)
+    assert len(company.log) == 1
 
 
 def test_hostile_request_is_refused(qbxml13: QbxmlSchema) -> None:

@@ -24,7 +24,7 @@ from qbwc_server.qbxml import (
     txn_query,
     txn_void,
 )
-from qbwc_server.simulator import QuickBooksCompany
+from qbwc_server.simulator import QuickBooksCompany, add_sales_tax_item
 from tests.integration.simulator.helpers import one, record, run
 
 D = Decimal
@@ -32,6 +32,7 @@ D = Decimal
 
 @pytest.fixture
 def shop(company: QuickBooksCompany) -> QuickBooksCompany:
+    add_sales_tax_item(company, "State Tax", "8.25")  # a new company has none
     run(
         company,
         customer_add("c1", CustomerFields(name="Smith")),
