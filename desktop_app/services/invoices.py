@@ -24,15 +24,13 @@ from desktop_app.db.models import (
     InvoiceLine,
     Job,
     ServiceLocation,
-    Terms,
 )
 from desktop_app.db.types import utcnow
 from desktop_app.db.uow import UnitOfWork
-from desktop_app.domain.invoice_dates import date_at_creation, date_at_issue, resolve_policy
+from desktop_app.domain.invoice_dates import date_at_issue
 from desktop_app.domain.money import ZERO, format_money, parse_decimal, parse_money
 from desktop_app.domain.progress import PERCENT_PLACES, NewShare, Share, next_share
-from desktop_app.domain.status import InvoiceKind, InvoiceStatus, JobStatus, TermsKind
-from desktop_app.domain.terms import depends_on_invoice_date
+from desktop_app.domain.status import InvoiceKind, InvoiceStatus, JobStatus
 from desktop_app.domain.totals import compute_totals
 from desktop_app.errors import InvalidTransition, ValidationError
 from desktop_app.services.common import (
@@ -44,6 +42,7 @@ from desktop_app.services.common import (
     record_event,
     require_admin,
 )
+from desktop_app.services.invoice_dating import date_for_new_invoice, date_policy, redate
 from desktop_app.services.invoice_details import (
     FULL_KINDS,
     PARTIAL_KINDS,
@@ -137,7 +136,7 @@ def _new_invoice(
     created_on = today or date.today()
     terms = resolve_terms(uow, terms_id)
     finished = job.finished_on if job is not None else None
-    invoice_date = date_at_creation(finished, created_on)
+    invoice_date = date_for_new_invoice(uow, job, kind, created_on)
     due = due_date_for(terms, invoice_date=invoice_date, job=job, fixed_date=fixed)
     check_chosen_due(terms, fixed, invoice_date)
     return Invoice(
@@ -456,18 +455,7 @@ def issue_invoice(uow: UnitOfWork, invoice_id: int, *, on: date | None = None) -
     now = utcnow()
     before = {"invoice_date": invoice.invoice_date, "due_date": invoice.due_date}
     if invoice.issued_at is None:
-        policy = resolve_policy(
-            bool(get_setting(uow, "invoice.date_policy_invoice_date")),
-            bool(get_setting(uow, "invoice.date_policy_service_date")),
-        )
-        new_date = date_at_issue(policy, invoice.invoice_date, issued_on)
-        if new_date != invoice.invoice_date:
-            invoice.invoice_date = new_date
-            terms = uow.session.get(Terms, invoice.terms_id) if invoice.terms_id is not None else None
-            kind = TermsKind(terms.kind) if terms is not None else TermsKind.UPON_RECEIPT
-            if depends_on_invoice_date(kind):
-                job = uow.session.get(Job, invoice.job_id) if invoice.job_id is not None else None
-                invoice.due_date = due_date_for(terms, invoice_date=new_date, job=job, fixed_date=None)
+        redate(uow, invoice, date_at_issue(date_policy(uow), invoice.invoice_date, issued_on))
         invoice.issued_at = now
         _credit_deposits(uow, invoice)
     invoice.sent_at = now

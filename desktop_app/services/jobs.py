@@ -20,6 +20,7 @@ from desktop_app.errors import Conflict, InvalidTransition, ValidationError
 from desktop_app.services import numbering
 from desktop_app.services.common import audit, check_date, clean_text, get, record_event
 from desktop_app.services.customers import check_paging
+from desktop_app.services.invoice_dating import date_invoices_of_finished_job
 from desktop_app.services.job_billing import check_total_covers_billing, lock_job
 from desktop_app.services.lines import (
     CheckedLine,
@@ -340,6 +341,8 @@ def finish_job(uow: UnitOfWork, job_id: int, expected_version: int, *, on: date 
     job.finished_on = finished
     uow.flush()
     _audit_status(uow, job, "finish", before)
+    # Before the event: it may queue the invoices for QuickBooks, and they must go dated.
+    date_invoices_of_finished_job(uow, job)
     record_event(uow, "job.finished", "job", job.id)
     return _detail(uow, job)
 

@@ -4,7 +4,13 @@ from datetime import date
 
 import pytest
 
-from desktop_app.domain.invoice_dates import DatePolicy, date_at_creation, date_at_issue, resolve_policy
+from desktop_app.domain.invoice_dates import (
+    DatePolicy,
+    date_at_creation,
+    date_at_finish,
+    date_at_issue,
+    resolve_policy,
+)
 from desktop_app.domain.status import TermsKind
 from desktop_app.domain.terms import check_net_days, due_date
 from desktop_app.errors import ValidationError
@@ -60,8 +66,29 @@ def test_policy_resolution(invoice_on: bool, service_on: bool, policy: DatePolic
 
 
 def test_dates_by_policy() -> None:
-    created = date_at_creation(FINISH, INV)
-    assert created == FINISH
-    assert date_at_creation(None, INV) == INV
+    for policy in DatePolicy:
+        created = date_at_creation(policy, FINISH, INV)
+        assert created == FINISH
+        assert date_at_creation(policy, None, INV) == INV
     assert date_at_issue(DatePolicy.INVOICE_DATE, created, date(2024, 4, 1)) == date(2024, 4, 1)
     assert date_at_issue(DatePolicy.SERVICE_DATE, created, date(2024, 4, 1)) == FINISH
+
+
+def test_service_date_progress_invoices_share_the_first_ones_date() -> None:
+    first = date(2024, 2, 20)
+    service = DatePolicy.SERVICE_DATE
+    assert date_at_creation(service, FINISH, INV, progress=True, first_progress_date=first) == first
+    assert date_at_creation(service, FINISH, INV, progress=True, first_progress_date=None) == FINISH
+    # "invoice date" ignores the first progress invoice: each is dated when issued.
+    assert (
+        date_at_creation(DatePolicy.INVOICE_DATE, None, INV, progress=True, first_progress_date=first) == INV
+    )
+
+
+def test_dates_when_the_job_finishes() -> None:
+    made = date(2024, 2, 20)
+    service, invoice = DatePolicy.SERVICE_DATE, DatePolicy.INVOICE_DATE
+    assert date_at_finish(service, made, FINISH, progress=False, issued=True) == FINISH
+    assert date_at_finish(service, made, FINISH, progress=True, issued=False) == made
+    assert date_at_finish(invoice, made, FINISH, progress=False, issued=False) == FINISH
+    assert date_at_finish(invoice, made, FINISH, progress=True, issued=True) == made
