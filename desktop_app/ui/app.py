@@ -16,6 +16,7 @@ from desktop_app.ui.errors import unexpected_message
 from desktop_app.ui.logs import configure_logging, logger
 from desktop_app.ui.prompts import Prompts, QtPrompts
 from desktop_app.ui.resources import icon, stylesheet
+from desktop_app.ui.stop_signals import quit_on_signals
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -103,6 +104,7 @@ def run_gui(database_url: str | None, *, demo: bool = False, actor: Actor | None
     configure_logging()
     QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = create_application()
+    stop_signals = quit_on_signals(app)  # Ctrl+C, a kill, a closed terminal: the clean shutdown below
     prompts = QtPrompts()
     install_excepthook(prompts)
     log = logger("app")
@@ -137,5 +139,6 @@ def run_gui(database_url: str | None, *, demo: bool = False, actor: Actor | None
     ctx.tasks.wait(10_000)
     sync_services.stop()
     db.dispose()
+    stop_signals.uninstall()
     logging.shutdown()
     return code
