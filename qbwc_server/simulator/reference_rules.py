@@ -106,7 +106,7 @@ def reference_dir() -> Path | None:
     if os.environ.get(REFERENCE_ENV):
         candidates.append(Path(os.environ[REFERENCE_ENV]))
     if os.environ.get(XSD_ENV):
-        candidates.append(Path(os.environ[XSD_ENV]).resolve().parent.parent)
+        candidates.append(Path(os.environ[XSD_ENV]).absolute().parent.parent)
     candidates.append(_REPO_ROOT.parent / "shared" / "reference")
     for candidate in candidates:
         if (candidate / SAMPLES_NAME).is_file():
