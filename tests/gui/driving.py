@@ -32,14 +32,21 @@ def retype(qtbot: QtBot, widget: QWidget, text: str) -> None:
         qtbot.keyClick(widget, Qt.Key.Key_Delete)
 
 
+def keyboard(widget: QWidget) -> QWidget:
+    """Where a key goes: an open pop-up (a list of matches) has the keyboard first."""
+    return QApplication.activePopupWidget() or widget
+
+
 def leave(qtbot: QtBot, widget: QWidget) -> None:
     """Tab out of the field, as a person moves on."""
-    qtbot.keyClick(widget, Qt.Key.Key_Tab)
+    qtbot.keyClick(keyboard(widget), Qt.Key.Key_Tab)
+    if widget.hasFocus():  # the Tab closed a list of matches; the next one moves on
+        qtbot.keyClick(widget, Qt.Key.Key_Tab)
     assert not widget.hasFocus()
 
 
 def enter(qtbot: QtBot, widget: QWidget) -> None:
-    qtbot.keyClick(widget, Qt.Key.Key_Return)
+    qtbot.keyClick(keyboard(widget), Qt.Key.Key_Return)
 
 
 def tool_button(field: QLineEdit) -> QToolButton:

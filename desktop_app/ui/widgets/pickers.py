@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent
-from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QCompleter, QWidget
 
 from desktop_app.errors import ValidationError
 from desktop_app.services import customers as customer_svc
@@ -72,7 +72,6 @@ class RecordPicker(QComboBox):
         completer.activated[QModelIndex].connect(lambda _: self._choose())
         self.currentIndexChanged.connect(lambda _: self.sync())
         self.activated.connect(lambda _: None if self._moving else self._choose())
-        self.lineEdit().editingFinished.connect(self._finished)
         self.set_choices(choices)
 
     # -- choices ------------------------------------------------------------------------------
@@ -166,6 +165,7 @@ class RecordPicker(QComboBox):
         if event.key() in _ENTER:
             self.refresh_now()
             super().keyPressEvent(event)
+            self.completer().popup().hide()  # refilling the list may have re-opened it
             self.sync()
             if self._value != self._confirmed or self.unmatched():
                 # This Enter chose (or failed to choose) a record; the next one saves.
@@ -187,6 +187,13 @@ class RecordPicker(QComboBox):
     def focusInEvent(self, event: QFocusEvent) -> None:
         self._confirmed = self._value
         super().focusInEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        # A list of matches popping up is not leaving; focus going to another field is.
+        if QApplication.focusWidget() is not self:
+            self.completer().popup().hide()
+            self._finished()
 
 
 def static_picker(
