@@ -15,6 +15,7 @@ from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import ZERO
 from desktop_app.errors import Conflict, ValidationError
 from desktop_app.services.common import MAX_NOTE, audit, clean_text, diff, get, record_event, snapshot
+from desktop_app.services.contact_checks import check_email, check_phone, check_state, check_zip
 from desktop_app.services.locations import LocationDetail, to_detail
 from desktop_app.services.paging import Page
 from desktop_app.services.search import contains_matcher
@@ -90,7 +91,8 @@ class CustomerDetail:
 
 
 _FIELDS = tuple(f.name for f in fields(CustomerFields))
-_TEXT_LIMITS = {
+#: The most QuickBooks keeps in each field (the form stops typing there and says so).
+TEXT_LIMITS = {
     "first_name": 25,
     "last_name": 25,
     "display_name": 41,
@@ -106,6 +108,7 @@ _TEXT_LIMITS = {
     "bill_state": 21,
     "bill_zip": 13,
 }
+PHONE_FIELDS = {"mobile_phone": "Mobile phone", "home_phone": "Home phone", "work_phone": "Work phone"}
 SORTS: dict[str, Any] = {
     "display_name": Customer.display_name_key,
     "company": func.lower(Customer.company),
@@ -123,9 +126,13 @@ def _checked(uow: UnitOfWork, values: CustomerFields, customer_id: int | None) -
     if not isinstance(values, CustomerFields):
         raise ValidationError("customer", "Customer details are missing.")
     data: dict[str, Any] = {
-        name: clean_text(getattr(values, name), name, max_length=limit)
-        for name, limit in _TEXT_LIMITS.items()
+        name: clean_text(getattr(values, name), name, max_length=limit) for name, limit in TEXT_LIMITS.items()
     }
+    for name, label in PHONE_FIELDS.items():
+        data[name] = check_phone(data[name], name, label)
+    data["email"] = check_email(data["email"])
+    data["bill_state"] = check_state(data["bill_state"], "bill_state")
+    data["bill_zip"] = check_zip(data["bill_zip"], "bill_zip")
     display = " ".join(data["display_name"].split())
     if not display:
         person = " ".join(part for part in (data["first_name"], data["last_name"]) if part)
@@ -138,8 +145,6 @@ def _checked(uow: UnitOfWork, values: CustomerFields, customer_id: int | None) -
         # QuickBooks writes sub-customers and jobs as Parent:Child, so ':' would split the name.
         raise ValidationError("display_name", "The display name cannot contain a colon (:).")
     data["display_name"] = display
-    if data["email"] and ("@" not in data["email"] or " " in data["email"]):
-        raise ValidationError("email", "The email address does not look right (it needs an @).")
     if not isinstance(values.tax_exempt, bool):
         raise ValidationError("tax_exempt", "Tax exempt must be yes or no.")
     data["tax_exempt"] = values.tax_exempt
@@ -147,7 +152,10 @@ def _checked(uow: UnitOfWork, values: CustomerFields, customer_id: int | None) -
     key = name_key(display)
     clash = uow.session.scalar(select(Customer.id).where(Customer.display_name_key == key))
     if clash is not None and clash != customer_id:
-        raise Conflict(f"A customer named “{display}” already exists. Choose a different display name.")
+        # Bad input, not someone else's edit: said at the field like any other mistake.
+        raise ValidationError(
+            "display_name", f"A customer named “{display}” already exists. Choose a different display name."
+        )
     data["display_name_key"] = key
     return data
 

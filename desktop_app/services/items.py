@@ -90,7 +90,10 @@ def _checked(uow: UnitOfWork, values: ItemFields, item_id: int | None) -> dict[s
     key = name_key(name)
     clash = uow.session.scalar(select(Item.id).where(Item.name_key == key))
     if clash is not None and clash != item_id:
-        raise Conflict(f"The price book already has an item named “{name}”. Choose a different name.")
+        # Bad input, not someone else's edit: said at the name field.
+        raise ValidationError(
+            "name", f"The price book already has an item named “{name}”. Choose a different name."
+        )
     return {
         "kind": values.kind,
         "name": name,

@@ -10,6 +10,7 @@ from desktop_app.db.models import Customer, ServiceLocation
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.errors import Conflict, ValidationError
 from desktop_app.services.common import audit, clean_text, diff, get, record_event, snapshot
+from desktop_app.services.contact_checks import check_state, check_zip
 
 #: QuickBooks keeps at most 50 ship-to addresses per customer.
 MAX_LOCATIONS = 50
@@ -50,13 +51,16 @@ class LocationDetail:
 
 
 _FIELDS = tuple(f.name for f in fields(LocationFields))
-_LIMITS = {"name": 41, "street": 41, "unit": 41, "city": 31, "state": 21, "zip": 13}
+#: The most QuickBooks keeps in each ship-to address field.
+LIMITS = {"name": 41, "street": 41, "unit": 41, "city": 31, "state": 21, "zip": 13}
 
 
 def _checked(values: LocationFields) -> dict[str, str]:
     if not isinstance(values, LocationFields):
         raise ValidationError("location", "Location details are missing.")
-    data = {name: clean_text(getattr(values, name), name, max_length=_LIMITS[name]) for name in _FIELDS}
+    data = {name: clean_text(getattr(values, name), name, max_length=LIMITS[name]) for name in _FIELDS}
+    data["state"] = check_state(data["state"], "state")
+    data["zip"] = check_zip(data["zip"], "zip")
     if not data["name"] and not data["street"]:
         raise ValidationError("street", "Enter a street address or a name for the location.")
     return data

@@ -51,9 +51,9 @@ def test_customer_history_tab_shows_changes_and_follows_saves(
     assert texts(history, 4)[0] == "company: (empty) → Acme LLC"
     assert "2 changes recorded" in history.note.text()
 
-    dialog.widgets["email"].setText("office@acme.test")
+    dialog.widgets["email"].setText("office@acme.com")
     assert dialog.save()
-    assert texts(history, 4)[0] == "email: (empty) → office@acme.test"
+    assert texts(history, 4)[0] == "email: (empty) → office@acme.com"
     assert len(texts(history, 0)) == 3
 
 

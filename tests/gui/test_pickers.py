@@ -139,7 +139,8 @@ def test_terms_picked_any_way_reach_the_invoice(
     for row in range(dialog.jobs.count()):
         if job.number in dialog.jobs.item(row).text():
             rect = dialog.jobs.visualItemRect(dialog.jobs.item(row))
-            qtbot.mouseClick(dialog.jobs.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(10, rect.center().y()))
+            tick = QPoint(10, rect.center().y())
+            qtbot.mouseClick(dialog.jobs.viewport(), Qt.MouseButton.LeftButton, pos=tick)
     assert dialog.chosen_jobs() == [job.id]
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.created is not None and dialog.created.terms_id == wanted.id

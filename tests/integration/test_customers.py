@@ -84,8 +84,10 @@ def test_display_name_unique_ignoring_case_and_spaces(db: Database, admin: Actor
     with db.uow(admin) as uow:
         make.customer(uow, "Acme  Roofing")
         uow.commit()
-    with db.uow(admin) as uow, pytest.raises(Conflict, match="already exists"):
+    with db.uow(admin) as uow, pytest.raises(ValidationError, match="already exists") as info:
         make.customer(uow, "  acme roofing ")
+    # A duplicate is the user's input at a field, not a concurrent edit (no "Reload" offer).
+    assert info.value.field == "display_name" and not isinstance(info.value, Conflict)
 
 
 def test_update_changes_fields_and_version(db: Database, admin: Actor) -> None:

@@ -86,10 +86,11 @@ def test_thirty_one_characters_is_allowed(db: Database, admin: Actor) -> None:
 def test_item_name_unique_case_insensitive(db: Database, admin: Actor) -> None:
     with db.uow(admin) as uow:
         first = make.item(uow, "Labor")
-        with pytest.raises(Conflict, match="already has an item"):
+        with pytest.raises(ValidationError, match="already has an item") as info:
             make.item(uow, "LABOR ")
+        assert info.value.field == "name"
         other = make.item(uow, "Travel")
-        with pytest.raises(Conflict):
+        with pytest.raises(ValidationError, match="already has an item"):
             items.update_item(
                 uow, other.id, other.version, dataclasses.replace(other.to_fields(), name="labor")
             )

@@ -18,21 +18,21 @@ from desktop_app.ui.widgets.forms import Form, line, notes
 from desktop_app.ui.widgets.list_page import make_table, size_columns
 
 TEXT_FIELDS = (
-    ("first_name", "First name", 25),
-    ("last_name", "Last name", 25),
-    ("display_name", "Display name", 41),
-    ("company", "Company", 41),
-    ("mobile_phone", "Mobile phone", 21),
-    ("home_phone", "Home phone", 21),
-    ("work_phone", "Work phone", 21),
-    ("email", "Email", 1023),
+    ("first_name", "First name"),
+    ("last_name", "Last name"),
+    ("display_name", "Display name"),
+    ("company", "Company"),
+    ("mobile_phone", "Mobile phone"),
+    ("home_phone", "Home phone"),
+    ("work_phone", "Work phone"),
+    ("email", "Email"),
 )
 ADDRESS_FIELDS = (
-    ("bill_street", "Street", 41),
-    ("bill_unit", "Unit / suite", 41),
-    ("bill_city", "City", 31),
-    ("bill_state", "State", 21),
-    ("bill_zip", "ZIP", 13),
+    ("bill_street", "Street"),
+    ("bill_unit", "Unit / suite"),
+    ("bill_city", "City"),
+    ("bill_state", "State"),
+    ("bill_zip", "ZIP"),
 )
 LOCATION_COLUMNS = (
     Column("name", "Name", width=160),
@@ -64,8 +64,9 @@ class CustomerDialog(RecordDialog):
         self.widgets: dict[str, Any] = {}
         details, box = card("Customer")
         form = Form(self.errors)
-        for name, label, limit in TEXT_FIELDS:
-            self.widgets[name] = form.add(name, label, line(max_length=limit))
+        # The service's limits are QuickBooks' lengths; the form stops there and says so.
+        for name, label in TEXT_FIELDS:
+            self.widgets[name] = form.add(name, label, line(max_length=svc.TEXT_LIMITS[name]))
         self.widgets["display_name"].setPlaceholderText("Defaults to the company or the person's name")
         self.tax_exempt = QCheckBox("Tax exempt")
         form.add("tax_exempt", "Sales tax", self.tax_exempt)
@@ -74,9 +75,9 @@ class CustomerDialog(RecordDialog):
 
         address, box = card("Billing address")
         form = Form(self.errors, columns=3)
-        for name, label, limit in ADDRESS_FIELDS:
+        for name, label in ADDRESS_FIELDS:
             self.widgets[name] = form.add(
-                name, label, line(max_length=limit), span=2 if name == "bill_street" else 1
+                name, label, line(max_length=svc.TEXT_LIMITS[name]), span=2 if name == "bill_street" else 1
             )
         box.addWidget(form)
         self.body_layout.addWidget(address)

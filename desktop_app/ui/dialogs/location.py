@@ -10,12 +10,12 @@ from desktop_app.ui.dialogs.base import RecordDialog, card
 from desktop_app.ui.widgets.forms import Form, line
 
 FIELDS = (
-    ("name", "Name (e.g. Lake house)", 41),
-    ("street", "Street", 41),
-    ("unit", "Unit", 41),
-    ("city", "City", 31),
-    ("state", "State", 21),
-    ("zip", "ZIP", 13),
+    ("name", "Name (e.g. Lake house)"),
+    ("street", "Street"),
+    ("unit", "Unit"),
+    ("city", "City"),
+    ("state", "State"),
+    ("zip", "ZIP"),
 )
 
 
@@ -29,8 +29,8 @@ class LocationDialog(RecordDialog):
         frame, box = card()
         form = Form(self.errors)
         self.widgets = {
-            name: form.add(name, label, line(max_length=limit), span=2 if name == "street" else 1)
-            for name, label, limit in FIELDS
+            name: form.add(name, label, line(max_length=svc.LIMITS[name]), span=2 if name == "street" else 1)
+            for name, label in FIELDS
         }
         box.addWidget(form)
         self.body_layout.addWidget(frame)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -59,16 +60,23 @@ class FieldErrors(QObject):
         widget.setFocus(Qt.FocusReason.OtherFocusReason)
         return True
 
-    def show_text(self, field: str, text: str) -> None:
-        """A message under one field (empty clears it), without touching the others."""
+    def show_text(self, field: str, text: str, *, hint: bool = False) -> None:
+        """A message under one field (empty clears it), without touching the others.
+
+        A hint (a limit reached) is said in grey and leaves the field unmarked.
+        """
         entry = self._fields.get(self._aliases.get(field, field))
         if entry is None:
             return
         widget, label = entry
         label.setText(text)
         label.setVisible(bool(text))
-        if bool(widget.property("invalid")) != bool(text):
-            widget.setProperty("invalid", bool(text))
+        if label.property("hint") != hint:
+            label.setProperty("hint", hint)
+            repolish(label)
+        invalid = bool(text) and not hint
+        if bool(widget.property("invalid")) != invalid:
+            widget.setProperty("invalid", invalid)
             repolish(widget)
 
     def message(self, field: str) -> str:
@@ -128,6 +136,9 @@ class Form(QWidget):
         if problem is not None:
             # Widgets that check themselves while typing (dates, limited text) say so here.
             problem.connect(lambda text, name=field: self.errors.show_text(name, text))
+        hint = getattr(widget, "hint", None)
+        if hint is not None:
+            hint.connect(lambda text, name=field: self.errors.show_text(name, text, hint=True))
         self.widgets[field] = widget
         return widget
 
@@ -201,12 +212,39 @@ class _Pause:
 
 
 # -- small field widgets ----------------------------------------------------------------
+class LimitedLine(QLineEdit):
+    """Text that stops at QuickBooks' length for the field, and says so when it gets there.
+
+    Typing past the limit is refused and a pasted text is cut to it (Qt's max length);
+    either way ``hint`` carries the reason, so nothing is cut without a word.
+    """
+
+    hint = Signal(str)
+
+    def __init__(self, text: str = "", limit: int = 0) -> None:
+        super().__init__(text)
+        self.limit = limit
+        self.setMaxLength(limit)
+        self.setToolTip(f"Up to {limit:,} characters, the most QuickBooks keeps for this field.")
+        self.textEdited.connect(lambda _: self._say())
+
+    def reached_text(self) -> str:
+        return f"{self.limit:,} characters at most: QuickBooks keeps no more for this field."
+
+    def _say(self, refused: bool = False) -> None:
+        self.hint.emit(self.reached_text() if refused or len(self.text()) >= self.limit else "")
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        full = len(self.text()) >= self.limit and not self.hasSelectedText()
+        super().keyPressEvent(event)
+        if full and event.text() and event.text().isprintable():
+            self._say(refused=True)
+
+
 def line(text: str = "", placeholder: str = "", max_length: int = 0) -> QLineEdit:
-    edit = QLineEdit(text)
+    edit = LimitedLine(text, max_length) if max_length else QLineEdit(text)
     if placeholder:
         edit.setPlaceholderText(placeholder)
-    if max_length:
-        edit.setMaxLength(max_length)
     return edit
 
 
