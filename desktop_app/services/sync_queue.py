@@ -162,33 +162,70 @@ def _job_created(uow: UnitOfWork, _type: str, job_id: int) -> None:
     enqueue(uow, "job", job_id)
 
 
+def enqueue_invoice(uow: UnitOfWork, invoice_id: int, *, urgent: bool = False) -> int:
+    """Queue an invoice with the payments applied to it; returns how many records were queued.
+
+    A payment must never stay behind its invoice: once the invoice goes, nothing else would
+    ever send a payment recorded before it went.
+    """
+    enqueue(uow, "invoice", invoice_id, urgent=urgent)
+    return 1 + _enqueue_payments_of(uow, invoice_id, urgent=urgent)
+
+
+def _enqueue_payments_of(uow: UnitOfWork, invoice_id: int, *, urgent: bool) -> int:
+    payment_ids = uow.session.scalars(
+        select(PaymentApplication.payment_id)
+        .join(Payment, Payment.id == PaymentApplication.payment_id)
+        .where(PaymentApplication.invoice_id == invoice_id, Payment.deleted_at.is_(None))
+        .distinct()
+    )
+    count = 0
+    for payment_id in sorted(payment_ids):
+        if not _has_any(uow, "payment", payment_id):
+            enqueue(uow, "payment", payment_id, urgent=urgent)
+            count += 1
+    return count
+
+
 def _job_finished(uow: UnitOfWork, _type: str, job_id: int) -> None:
     enqueue(uow, "job", job_id)
     if settings.get_setting(uow, "sync.on_job_finished"):
         for invoice_id in uow.session.scalars(
             select(Invoice.id).where(Invoice.job_id == job_id, Invoice.status != "void")
         ):
-            enqueue(uow, "invoice", invoice_id, urgent=True)
+            enqueue_invoice(uow, invoice_id, urgent=True)
+
+
+def _invoice_created(uow: UnitOfWork, _type: str, invoice_id: int) -> None:
+    """An invoice made for a job already finished goes as if it existed when the job finished."""
+    if not settings.get_setting(uow, "sync.on_job_finished"):
+        return
+    job_status = uow.session.scalar(
+        select(Job.status).join(Invoice, Invoice.job_id == Job.id).where(Invoice.id == invoice_id)
+    )
+    if job_status == "finished":
+        enqueue_invoice(uow, invoice_id, urgent=True)
 
 
 def _invoice_issued(uow: UnitOfWork, _type: str, invoice_id: int) -> None:
     if settings.get_setting(uow, "sync.on_invoice_sent"):
-        enqueue(uow, "invoice", invoice_id, urgent=True)
+        enqueue_invoice(uow, invoice_id, urgent=True)
     else:
-        _update_if_known(uow, "invoice", invoice_id)
+        _invoice_update_if_known(uow, "invoice", invoice_id)
+
+
+def _invoice_update_if_known(uow: UnitOfWork, _type: str, invoice_id: int) -> None:
+    if _has_any(uow, "invoice", invoice_id):
+        enqueue_invoice(uow, invoice_id)
 
 
 def _invoice_paid(uow: UnitOfWork, _type: str, invoice_id: int) -> None:
     if not settings.get_setting(uow, "sync.on_invoice_paid"):
         return
-    if not is_linked(uow, "invoice", invoice_id):
-        enqueue(uow, "invoice", invoice_id, urgent=True)
-    payments = uow.session.scalars(
-        select(PaymentApplication.payment_id).where(PaymentApplication.invoice_id == invoice_id)
-    )
-    for payment_id in set(payments):
-        if not is_linked(uow, "payment", payment_id):
-            enqueue(uow, "payment", payment_id, urgent=True)
+    if is_linked(uow, "invoice", invoice_id):
+        _enqueue_payments_of(uow, invoice_id, urgent=True)
+    else:
+        enqueue_invoice(uow, invoice_id, urgent=True)
 
 
 def _invoice_voided(uow: UnitOfWork, _type: str, invoice_id: int) -> None:
@@ -211,10 +248,9 @@ def _sent(uow: UnitOfWork, entity_type: str, entity_id: int) -> bool:
 
 
 def _payment_changed(uow: UnitOfWork, _type: str, payment_id: int) -> None:
+    """A payment goes once any invoice it is applied to goes (whatever the trigger settings)."""
     if _has_any(uow, "payment", payment_id):
         enqueue(uow, "payment", payment_id)
-        return
-    if not settings.get_setting(uow, "sync.on_invoice_paid"):
         return
     invoice_ids = uow.session.scalars(
         select(PaymentApplication.invoice_id).where(PaymentApplication.payment_id == payment_id)
@@ -238,8 +274,9 @@ _RULES = {
     "job.renumbered": _update_if_known,
     "job.finished": _job_finished,
     "item.updated": _update_if_known,
+    "invoice.created": _invoice_created,
     "invoice.issued": _invoice_issued,
-    "invoice.updated": _update_if_known,
+    "invoice.updated": _invoice_update_if_known,
     "invoice.paid": _invoice_paid,
     "invoice.voided": _invoice_voided,
     "payment.recorded": _payment_changed,
@@ -254,7 +291,10 @@ _RULES = {
 
 
 def send_records(uow: UnitOfWork, records: Iterable[tuple[str, int]]) -> int:
-    """ "Send to QuickBooks" for chosen records (invoices, payments, …); returns how many queued."""
+    """ "Send to QuickBooks" for chosen records (invoices, payments, …); returns how many queued.
+
+    An invoice takes the payments applied to it along (they are counted too).
+    """
     count = 0
     for entity_type, entity_id in records:
         if entity_type not in SYNCABLE:
@@ -267,8 +307,11 @@ def send_records(uow: UnitOfWork, records: Iterable[tuple[str, int]]) -> int:
             payment = uow.session.get(Payment, entity_id)
             if payment is not None and payment.deleted_at is not None:
                 continue
-        enqueue(uow, entity_type, entity_id, urgent=True)
-        count += 1
+        if entity_type == "invoice":
+            count += enqueue_invoice(uow, entity_id, urgent=True)
+        else:
+            enqueue(uow, entity_type, entity_id, urgent=True)
+            count += 1
     return count
 
 
