@@ -52,6 +52,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     upgrade = commands.add_parser("upgrade-database", help="bring the database schema up to date and exit")
     upgrade.add_argument("--database", metavar="URL", dest="sub_database")
+
+    pdf = commands.add_parser(
+        "invoice-pdf",
+        help="write invoices as PDF (the same pages as Print / Save as PDF in the app)",
+        description="Write invoices as PDF files: one file per invoice in the --out folder, "
+        "or one combined file with --combine. One invoice may go straight to a .pdf file.",
+    )
+    pdf.add_argument("numbers", nargs="+", metavar="NUMBER", help="invoice numbers, e.g. 1042 1007-2")
+    pdf.add_argument("--out", required=True, metavar="PATH", help="a folder, or a .pdf file (see above)")
+    pdf.add_argument("--combine", action="store_true", help="all the invoices in one PDF file")
+    pdf.add_argument(
+        "--paper", choices=("letter", "a4"), help="paper size (default: Letter in the US locale, else A4)"
+    )
+    pdf.add_argument("--database", metavar="URL", dest="sub_database")
     return parser
 
 
@@ -67,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             report = copy_database(resolve_database_url(url_arg), args.to)
             print(report.describe())
             return 0
+        if args.command == "invoice-pdf":
+            return _invoice_pdf(resolve_database_url(url_arg), args)
         if args.command == "upgrade-database":
             from desktop_app.db.open import open_database
 
@@ -96,6 +112,21 @@ def _seed_demo(url: str, scale: int, seed: int) -> int:
     finally:
         database.dispose()
     print("Demo company created: " + ", ".join(f"{n:,} {what}" for what, n in counts.items()))
+    return 0
+
+
+def _invoice_pdf(url: str, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from desktop_app.invoice_export import export_invoices
+
+    paper = args.paper
+    if paper is None:
+        from desktop_app.ui.printing import default_paper
+
+        paper = default_paper()
+    for path in export_invoices(url, args.numbers, Path(args.out), combine=args.combine, paper=paper):
+        print(f"wrote {path}")
     return 0
 
 

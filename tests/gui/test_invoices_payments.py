@@ -41,10 +41,10 @@ def test_invoice_from_list_edit_and_pdf(qtbot: QtBot, ctx: AppContext, tmp_path:
     assert ctx.read(invoices.get_invoice, creator.created.id).memo == "Two jobs, one invoice"
 
     target = tmp_path / "invoice.pdf"
-    task = dialog.export_pdf(str(target))
-    assert task is not None
-    with qtbot.waitSignal(task.finished, timeout=20_000):
-        pass
+    # Waiting from before the task starts: a signal sent before the wait began would be missed.
+    with qtbot.waitSignal(ctx.tasks.task_finished, timeout=20_000):
+        task = dialog.export_pdf(str(target))
+    assert task is not None and task.error is None
     assert target.read_bytes().startswith(b"%PDF")
 
 

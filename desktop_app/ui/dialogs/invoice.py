@@ -6,13 +6,13 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QTableView, QWidget
 
 from desktop_app.services import invoices as svc
 from desktop_app.services import jobs as job_svc
-from desktop_app.services import settings as settings_svc
 from desktop_app.services import terms as terms_svc
+from desktop_app.services.invoice_print import PrintableInvoice, printable_invoice
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.dialogs.base import RecordDialog, card
 from desktop_app.ui.models.columns import Column, format_value
 from desktop_app.ui.models.rows import RowsTableModel
-from desktop_app.ui.printing import Company, invoice_html, write_pdf
+from desktop_app.ui.printing import default_paper, print_invoice, write_pdf
 from desktop_app.ui.tasks import TaskHandle, TaskProgress
 from desktop_app.ui.widgets.forms import DateField, Form, line, notes
 from desktop_app.ui.widgets.list_page import make_table, size_columns
@@ -26,17 +26,6 @@ LINE_COLUMNS = (
     Column("amount", "Amount", kind="money", width=120),
     Column("taxable", "Tax", kind="bool", width=60),
 )
-
-
-def company(ctx: AppContext) -> Company:
-    values = ctx.read(settings_svc.get_all)
-    return Company(
-        name=str(values["company.name"]),
-        address=str(values["company.address"]),
-        phone=str(values["company.phone"]),
-        email=str(values["company.email"]),
-        logo_path=str(values["company.logo_path"]),
-    )
 
 
 class InvoiceDialog(RecordDialog):
@@ -186,8 +175,9 @@ class InvoiceDialog(RecordDialog):
             self.set_record(result)
 
     # -- paper -------------------------------------------------------------------------------------
-    def html(self) -> str:
-        return invoice_html(self.record, company(self.ctx), self.service_address(self.record))
+    def printable(self) -> PrintableInvoice:
+        """What goes on paper, read now (the PDF and the printout show the saved invoice)."""
+        return self.ctx.read(printable_invoice, self.record.id)
 
     def export_pdf(self, path: str | None = None) -> TaskHandle | None:
         target = path or self.ctx.prompts.save_file(
@@ -195,12 +185,13 @@ class InvoiceDialog(RecordDialog):
         )
         if not target:
             return None
-        html = self.html()
+        document = self.printable()
+        paper = default_paper()
         self.pdf_button.setEnabled(False)
 
         def work(progress: TaskProgress) -> str:
             progress.report(0, 1, "Writing PDF")
-            return str(write_pdf(html, target))
+            return str(write_pdf(document, target, paper))
 
         def done(result: object) -> None:
             self.pdf_button.setEnabled(True)
@@ -220,8 +211,4 @@ class InvoiceDialog(RecordDialog):
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         dialog = QPrintDialog(printer, self)
         if dialog.exec() == QPrintDialog.DialogCode.Accepted:
-            from PySide6.QtGui import QTextDocument
-
-            document = QTextDocument()
-            document.setHtml(self.html())
-            document.print_(printer)
+            print_invoice(self.printable(), printer)
