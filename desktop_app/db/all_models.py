@@ -4,6 +4,13 @@ from __future__ import annotations
 
 
 def load() -> None:
-    from desktop_app.db import append_only, models, qbwc_models, sync_models, user_models  # noqa: F401
+    from desktop_app.db import (  # noqa: F401
+        append_only,
+        models,
+        qbwc_models,
+        quickbooks_refs,
+        sync_models,
+        user_models,
+    )
 
     append_only.install()

@@ -110,3 +110,54 @@ def check_counter_format(
             f"numbers hold at most {MAX_REF}. Use a shorter prefix or a smaller number.",
         )
     return number
+
+
+# --- numbers derived from a job number ---------------------------------------------------------
+
+
+def derived_patterns(
+    job_number: str, mode: NumberingMode, progress: bool
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The invoice numbers a job's number yields: (exact numbers, prefixes of "-N" numbers).
+
+    "Match": the job's invoice N, its deposit D-N, and its segments' invoices N-1, D-N-1 ….
+    Progress invoicing: every invoice of the job N-1, N-2 … (a segment's: N-1-1 …).
+    Simple numbering without progress invoicing yields none: invoices have their own counter.
+    """
+    if mode is NumberingMode.MATCH:
+        deposit = deposit_number(job_number)
+        return (job_number, deposit), (f"{job_number}-", f"{deposit}-")
+    if progress:
+        return (), (f"{job_number}-",)
+    return (), ()
+
+
+def _is_suffix(rest: str) -> bool:
+    """ "1" or "1-2": a sequence, or a segment's sequence."""
+    parts = rest.split("-")
+    return 1 <= len(parts) <= 2 and all(p.isascii() and p.isdigit() for p in parts)
+
+
+def is_derived(candidate: str, job_number: str, mode: NumberingMode, progress: bool) -> bool:
+    """Whether ``candidate`` is one of the invoice numbers ``job_number`` yields."""
+    exact, prefixes = derived_patterns(job_number, mode, progress)
+    if candidate in exact:
+        return True
+    return any(candidate.startswith(p) and _is_suffix(candidate[len(p) :]) for p in prefixes)
+
+
+def counter_value(number: str, prefix: str, *, strip_deposit: bool, strip_sequence: bool) -> int | None:
+    """The counter value a number was made from (prefix + digits), or None if it was not.
+
+    ``strip_deposit``: D-1003 counts as 1003; ``strip_sequence``: 1003-2 counts as 1003.
+    """
+    if strip_deposit and number.startswith(DEPOSIT_PREFIX) and not prefix.startswith(DEPOSIT_PREFIX):
+        number = number[len(DEPOSIT_PREFIX) :]
+    if not number.startswith(prefix):
+        return None
+    rest = number[len(prefix) :]
+    if strip_sequence:
+        rest = rest.split("-", 1)[0]
+    if not rest or not rest.isascii() or not rest.isdigit():
+        return None
+    return int(rest)

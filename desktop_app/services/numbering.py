@@ -8,7 +8,7 @@ already taken (a job renumbered by hand, an invoice imported) is skipped, never 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +30,24 @@ from desktop_app.domain.numbering import (
 from desktop_app.domain.status import InvoiceKind, InvoiceStatus
 from desktop_app.errors import Conflict, ValidationError
 from desktop_app.services.common import audit, get, record_event, require_admin
+from desktop_app.services.numbers_in_use import (
+    HERE,
+    highest_used,
+    invoice_number_in_use,
+    numbers_blocking_job_number,
+)
+
+# The store of QuickBooks' invoice numbers, re-exported: numbering is where callers look.
+from desktop_app.services.numbers_in_use import (
+    quickbooks_ref_numbers_taken as quickbooks_ref_numbers_taken,
+)
+from desktop_app.services.numbers_in_use import (
+    record_quickbooks_ref_numbers as record_quickbooks_ref_numbers,
+)
 from desktop_app.services.settings import SettingValue, get_setting, set_setting
+
+if TYPE_CHECKING:
+    from desktop_app.services.counter_reset import CounterChange
 
 CounterName = Literal["job", "invoice"]
 _MAX_SKIPS = 10_000
@@ -97,7 +114,8 @@ def config(uow: UnitOfWork) -> NumberingConfig:
 # --- counters -------------------------------------------------------------------------------
 
 
-def _counter(uow: UnitOfWork, name: CounterName, start: int) -> Counter:
+def counter_row(uow: UnitOfWork, name: CounterName, start: int) -> Counter:
+    """The counter's row, locked (created at ``start`` the first time)."""
     query = (
         select(Counter)
         .where(Counter.name == name)
@@ -120,25 +138,67 @@ def _counter(uow: UnitOfWork, name: CounterName, start: int) -> Counter:
     return row
 
 
-def _job_number_taken(uow: UnitOfWork, number: str, mode: NumberingMode) -> bool:
+def _job_number_taken(uow: UnitOfWork, number: str, mode: NumberingMode, progress: bool) -> bool:
     if uow.session.scalar(select(exists().where(Job.number == number))):
         return True
-    if mode is NumberingMode.MATCH:
-        # The job's invoices will carry its number; one already taken would collide later.
-        return bool(
-            uow.session.scalar(select(exists().where(Invoice.number.in_([number, deposit_number(number)]))))
-        )
-    return False
+    # The job's invoices will carry its number; one already taken would collide later.
+    return bool(numbers_blocking_job_number(uow, number, mode, progress))
 
 
 def _invoice_number_taken(uow: UnitOfWork, number: str) -> bool:
-    return bool(uow.session.scalar(select(exists().where(Invoice.number == number))))
+    return invoice_number_in_use(uow, number)
+
+
+def check_job_number_free(uow: UnitOfWork, number: str, *, job_id: int | None = None) -> str:
+    """Refuse, at once, a typed job number that is taken or whose invoice numbers are.
+
+    Under "match" numbering a job's invoices are numbered N, D-N and (segments) N-1 …;
+    with progress invoicing N-1, N-2 …. Any of those used by an invoice here (void ones
+    keep their numbers) or in QuickBooks would clash when the job is invoiced.
+    """
+    cfg = config(uow)
+    new = check_job_number(number if isinstance(number, str) else "", cfg.mode, cfg.progress)
+    holder = uow.session.scalar(select(Job.id).where(Job.number == new))
+    if holder is not None and holder != job_id:
+        raise ValidationError("number", f"Job number {new} is already used by another job.")
+    # The job's own live invoices follow a renumbering, so their numbers do not block it.
+    moving: list[int] = []
+    if job_id is not None:
+        moving = list(
+            uow.session.scalars(
+                select(Invoice.id).where(Invoice.job_id == job_id, Invoice.status != InvoiceStatus.VOID.value)
+            )
+        )
+    blocking = numbers_blocking_job_number(uow, new, cfg.mode, cfg.progress, ignore_invoice_ids=moving)
+    if blocking:
+        taken, where = blocking[0]
+        place = (
+            "an invoice here already has it (a voided invoice keeps its number)"
+            if where == HERE
+            else "QuickBooks already has an invoice with that number"
+        )
+        others = f" ({len(blocking) - 1} more taken besides)" if len(blocking) > 1 else ""
+        raise ValidationError(
+            "number",
+            f"Job number {new} cannot be used: its invoices would be numbered {taken}, and {place}"
+            f"{others}. {_derived_hint(new, cfg.mode)} Choose another job number.",
+        )
+    return new
+
+
+def _derived_hint(number: str, mode: NumberingMode) -> str:
+    if mode is NumberingMode.MATCH:
+        return (
+            f"With “match” numbering a job's invoices take its number ({number}, "
+            f"{deposit_number(number)}, {sequence_number(number, 1)} …)."
+        )
+    return f"With progress invoicing a job's invoices are numbered after it ({sequence_number(number, 1)} …)."
 
 
 def next_job_number(uow: UnitOfWork) -> str:
     """Allocate the next job number (prefix + counter), skipping numbers already in use."""
     cfg = config(uow)
-    row = _counter(uow, "job", cfg.job_start)
+    row = counter_row(uow, "job", cfg.job_start)
     room = job_number_room(cfg.mode, cfg.progress)
     for _ in range(_MAX_SKIPS):
         value = row.next_value
@@ -151,7 +211,7 @@ def next_job_number(uow: UnitOfWork) -> str:
             reason=room_reason(cfg.mode, cfg.progress),
         )
         row.next_value = value + 1
-        if not _job_number_taken(uow, number, cfg.mode):
+        if not _job_number_taken(uow, number, cfg.mode, cfg.progress):
             return number
     raise Conflict("No free job number was found; move the job counter forward in Settings.")
 
@@ -159,7 +219,7 @@ def next_job_number(uow: UnitOfWork) -> str:
 def next_invoice_number(uow: UnitOfWork) -> str:
     """Allocate the next number from the invoice counter (simple mode, multi-job invoices)."""
     cfg = config(uow)
-    row = _counter(uow, "invoice", cfg.invoice_start)
+    row = counter_row(uow, "invoice", cfg.invoice_start)
     for _ in range(_MAX_SKIPS):
         value = row.next_value
         number = check_counter_format(
@@ -185,7 +245,7 @@ def segment_job_number(uow: UnitOfWork, parent_job: Job) -> str:
     while True:
         number = sequence_number(parent_job.number, index)
         check_job_number(number, cfg.mode, cfg.progress, field="segment")
-        if not _job_number_taken(uow, number, cfg.mode):
+        if not _job_number_taken(uow, number, cfg.mode, cfg.progress):
             return number
         index += 1
 
@@ -230,37 +290,15 @@ def next_numbers(uow: UnitOfWork) -> NextNumbers:
     )
 
 
-def set_next_number(uow: UnitOfWork, counter: CounterName, value: int) -> NextNumbers:
-    """Admin: move a counter forward (never back onto numbers already handed out)."""
-    require_admin(uow, "change the next job or invoice number")
-    if counter not in ("job", "invoice"):
-        raise ValidationError("counter", "Choose the job counter or the invoice counter.")
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValidationError("value", "The next number must be a whole number of at least 1.")
-    cfg = config(uow)
-    start = cfg.job_start if counter == "job" else cfg.invoice_start
-    prefix = cfg.job_prefix if counter == "job" else cfg.invoice_prefix
-    room = job_number_room(cfg.mode, cfg.progress) if counter == "job" else MAX_REF
-    reason = room_reason(cfg.mode, cfg.progress) if counter == "job" else ""
-    check_counter_format(prefix, value, room=room, what=f"next {counter}", field="value", reason=reason)
-    row = _counter(uow, counter, start)
-    if value < row.next_value:
-        raise ValidationError(
-            "value",
-            f"The next {counter} number is already {format_number(prefix, row.next_value)}; a counter "
-            f"can only move forward, because lower numbers may already have been used.",
-        )
-    old = row.next_value
-    row.next_value = value
-    audit(
-        uow,
-        "numbering",
-        "counter",
-        None,
-        summary=f"Next {counter} number set to {value}",
-        changes={counter: [old, value]},
-    )
-    return next_numbers(uow)
+def set_next_number(uow: UnitOfWork, counter: CounterName, value: int) -> CounterChange:
+    """Admin: move a counter forward, or back to just above the highest number used.
+
+    The rules and the preview are in ``counter_reset``; this name stays for callers.
+    """
+    # Imported here: counter_reset builds on this module.
+    from desktop_app.services.counter_reset import set_next_number as move_counter
+
+    return move_counter(uow, counter, value)
 
 
 # --- settings validation -------------------------------------------------------------------
@@ -287,6 +325,8 @@ def validate_numbering_setting(uow: UnitOfWork, key: str, value: SettingValue) -
             "“Match invoice and job number” cannot be used with progress invoicing, because a "
             "progress-billed job has many invoices. Turn one of them off first.",
         )
+    if key in ("numbering.job_start", "numbering.invoice_start") and value != _current_start(cfg, key):
+        _check_start_above_used(uow, key, int(value), mode, progress, proposed)
     job_row = uow.session.get(Counter, "job")
     invoice_row = uow.session.get(Counter, "invoice")
     job_next = max(int(proposed["numbering.job_start"]), job_row.next_value if job_row else 0)
@@ -306,6 +346,31 @@ def validate_numbering_setting(uow: UnitOfWork, key: str, value: SettingValue) -
         what="next invoice",
         field=key,
     )
+
+
+def _current_start(cfg: NumberingConfig, key: str) -> int:
+    return cfg.job_start if key == "numbering.job_start" else cfg.invoice_start
+
+
+def _check_start_above_used(
+    uow: UnitOfWork,
+    key: str,
+    value: int,
+    mode: NumberingMode,
+    progress: bool,
+    proposed: dict[str, SettingValue],
+) -> None:
+    """A first number at or below a number already used would not start anything: refuse it."""
+    name = "job" if key == "numbering.job_start" else "invoice"
+    prefix = str(proposed[f"numbering.{name}_prefix"])
+    highest = highest_used(uow, name, prefix=prefix, mode=mode, progress=progress)
+    if highest is not None and value <= highest:
+        raise ValidationError(
+            key,
+            f"{name.capitalize()} numbers up to {format_number(prefix, highest)} are already used "
+            f"(here or in QuickBooks), so the first {name} number must be more than {highest}. "
+            f"Numbers already used are never handed out again.",
+        )
 
 
 # --- switching to match numbering ----------------------------------------------------------
@@ -428,8 +493,7 @@ def renumber_job(uow: UnitOfWork, job_id: int, new_number: str) -> RenumberResul
     old = job.number
     if new == old:
         return RenumberResult(job.id, old, new, (), ())
-    if uow.session.scalar(select(exists().where(Job.number == new, Job.id != job.id))):
-        raise ValidationError("number", f"Job number {new} is already used by another job.")
+    check_job_number_free(uow, new, job_id=job.id)
     job_changes: list[tuple[Job, str, str]] = [(job, old, new)]
     pending = [(job, old, new)]
     while pending:

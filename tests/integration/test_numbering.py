@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from desktop_app.db.models import AuditEntry, DomainEvent, Invoice, Job, QbLink
 from desktop_app.db.uow import Actor, Database
 from desktop_app.errors import Conflict, PermissionDenied, ValidationError
-from desktop_app.services import invoices, numbering
+from desktop_app.services import counter_reset, invoices, numbering
 from desktop_app.services.settings import get_setting, set_setting
 from tests.factories import make_customer, make_job
 
@@ -186,23 +186,34 @@ def test_numbering_settings_admin_only(db: Database, office: Actor) -> None:
     with db.uow(office) as uow, pytest.raises(PermissionDenied):
         set_setting(uow, "numbering.job_prefix", "J")
     with db.uow(office) as uow, pytest.raises(PermissionDenied):
-        numbering.set_next_number(uow, "job", 5000)
+        counter_reset.set_next_number(uow, "job", 5000)
 
 
-def test_counter_moves_forward_only(db: Database, admin: Actor) -> None:
+def test_counter_moves_forward_and_back_to_just_above_the_highest_used(db: Database, admin: Actor) -> None:
     with db.uow(admin) as uow:
         make_job(uow, make_customer(uow))
-        assert numbering.set_next_number(uow, "job", 2000).job == "2000"
-        with pytest.raises(ValidationError, match="only move forward"):
-            numbering.set_next_number(uow, "job", 1999)
+        forward = counter_reset.set_next_number(uow, "job", 2000)
+        assert forward.next_numbers.job == "2000"
+        assert forward.skipped == counter_reset.NumberSpan("1001", "1999", 999) and forward.reused is None
+        back = counter_reset.set_next_number(uow, "job", 1999)
+        assert back.reused == counter_reset.NumberSpan("1999", "1999", 1)
         with pytest.raises(ValidationError, match="at most 11"):
-            numbering.set_next_number(uow, "invoice", 10**11)
-        assert numbering.next_job_number(uow) == "2000"
-        assert numbering.set_next_number(uow, "invoice", 9000).invoice == "9000"
+            counter_reset.set_next_number(uow, "invoice", 10**11)
+        assert numbering.next_job_number(uow) == "1999"
+        assert counter_reset.set_next_number(uow, "invoice", 9000).next_numbers.invoice == "9000"
         uow.commit()
     with db.reader() as uow:
         entries = uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "numbering")).all()
-        assert [json.loads(e.changes) for e in entries] == [{"job": [1001, 2000]}, {"invoice": [1000, 9000]}]
+        assert [json.loads(e.changes) for e in entries] == [
+            {"job": [1001, 2000]},
+            {"job": [2000, 1999]},
+            {"invoice": [1000, 9000]},
+        ]
+        assert [e.summary for e in entries] == [
+            "Next job number 1001 → 2000: 1001–1999 (999 numbers) skipped, never handed out.",
+            "Next job number 2000 → 1999: 1999 handed out again (never used, here or in QuickBooks).",
+            "Next invoice number 1000 → 9000: 1000–8999 (8,000 numbers) skipped, never handed out.",
+        ]
 
 
 def test_switch_to_match_preview_and_renumber(db: Database, admin: Actor) -> None:
