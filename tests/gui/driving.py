@@ -15,6 +15,14 @@ def show(qtbot: QtBot, window: QWidget) -> QWidget:
     return window
 
 
+def activate(qtbot: QtBot, window: QWidget) -> QWidget:
+    """A window the application opened itself: registered for clean-up, and active."""
+    qtbot.addWidget(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    return window
+
+
 def focus(qtbot: QtBot, widget: QWidget) -> None:
     """Click into the widget (its text box for an editable drop-down)."""
     target = widget.lineEdit() if isinstance(widget, QComboBox) and widget.isEditable() else widget

@@ -37,6 +37,9 @@ class RecordDialog(QDialog):
     """
 
     saved = Signal(object)
+    #: Dialogs that only create (Pay, New invoice) close on Enter as on Save: a second
+    #: Enter must not record a second payment.
+    enter_closes = False
 
     def __init__(
         self, ctx: AppContext, title: str, parent: QWidget | None = None, *, width: int = 860
@@ -195,6 +198,8 @@ class RecordDialog(QDialog):
         self.saved_note.setText(f"✓ Saved {datetime.now():%H:%M}")
         widget = self.parentWidget()
         while widget is not None:
+            if isinstance(widget, RecordDialog):
+                widget.saved_note.setText(f"✓ {note} {datetime.now():%H:%M}")
             if isinstance(widget, QMainWindow):
                 widget.statusBar().showMessage(f"{note}.", 8000)
                 return
@@ -238,7 +243,7 @@ class RecordDialog(QDialog):
         # choosing, a table cell being edited) keep it and it never arrives here.
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             if self.save_button.isVisible() and self.save_button.isEnabled():
-                self.save()
+                self.save_and_close() if self.enter_closes else self.save()
             return
         super().keyPressEvent(event)
 

@@ -17,6 +17,8 @@ from desktop_app.ui.widgets.pickers import CustomerPicker, static_picker
 
 
 class MultiJobInvoiceDialog(RecordDialog):
+    enter_closes = True
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, "New invoice", parent, width=700)
         self.resize(700, 640)

@@ -20,6 +20,8 @@ KIND_LABELS = {FULL: "Full invoice", PROGRESS: "Progress invoice", DEPOSIT: "Dep
 class NewInvoiceDialog(RecordDialog):
     """``created`` (the ``saved`` signal) carries the new InvoiceDetail."""
 
+    enter_closes = True
+
     def __init__(
         self,
         ctx: AppContext,

@@ -1,4 +1,9 @@
-"""Receive a payment: customer, amount, method, reference, applications to open invoices."""
+"""Receive a payment: customer, amount, method, reference, applications to open invoices.
+
+As the amount is typed it is applied to the customer's open invoices, oldest first; an
+Apply cell the office edits by hand is kept. A saved payment reopens with its invoices
+(date, total, balance) and its applications can be changed and saved again.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,11 @@ from decimal import Decimal, InvalidOperation
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QWidget
 
+from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import ZERO, format_money
 from desktop_app.domain.status import PaymentMethod
+from desktop_app.errors import ValidationError
+from desktop_app.services import invoice_details
 from desktop_app.services import invoice_queries as queries
 from desktop_app.services import payments as svc
 from desktop_app.ui.context import AppContext
@@ -23,19 +31,36 @@ NUMBER, DATE, TOTAL, BALANCE, APPLY = range(5)
 
 def _amount(text: str) -> Decimal:
     try:
-        return Decimal(text.replace(",", "").replace("$", "").strip() or "0")
+        value = Decimal(text.replace(",", "").replace("$", "").strip() or "0")
     except InvalidOperation:
         return ZERO
+    return value if value.is_finite() else ZERO
+
+
+def _bad_amount(text: str) -> str:
+    """Why the typed amount cannot be a payment ("" when it can, or is still empty)."""
+    clean = text.replace(",", "").replace("$", "").strip()
+    if not clean:
+        return ""
+    try:
+        value = Decimal(clean)
+    except InvalidOperation:
+        return f"“{text.strip()}” is not an amount. Type it as 1,250.00."
+    if not value.is_finite() or value <= 0:
+        return "The amount received must be more than zero."
+    if value != value.quantize(Decimal("0.01")):
+        return "Amounts are in dollars and cents: at most two decimals."
+    return ""
 
 
 class PaymentDialog(RecordDialog):
     def __init__(self, ctx: AppContext, payment_id: int | None = None, parent: QWidget | None = None) -> None:
         super().__init__(ctx, "Receive payment" if payment_id is None else "Payment", parent, width=900)
         self.resize(900, 780)
+        self._manual = False
         frame, box = card("Payment")
         form = Form(self.errors, columns=3)
         self.customer = CustomerPicker(ctx)
-        self.customer.setCurrentIndex(-1)
         self.customer.customer_changed.connect(self._load_invoices)
         form.add("customer_id", "Customer", self.customer)
         self.amount = form.add("amount", "Amount received", line(placeholder="0.00"))
@@ -52,10 +77,11 @@ class PaymentDialog(RecordDialog):
         self.table.verticalHeader().hide()
         self.table.setMinimumHeight(220)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.itemChanged.connect(lambda *_: self._update_remainder())
+        self.table.itemChanged.connect(self._apply_edited)
         box.addWidget(self.table)
         row = QHBoxLayout()
         self.auto_button = QPushButton("Apply oldest first")
+        self.auto_button.setToolTip("Share the amount over the open invoices again, oldest first.")
         self.auto_button.clicked.connect(self.apply_oldest_first)
         row.addWidget(self.auto_button)
         row.addStretch(1)
@@ -69,8 +95,11 @@ class PaymentDialog(RecordDialog):
         box.addWidget(self.apply_error)
         self.body_layout.addWidget(frame)
         self.body_layout.addStretch(1)
-        self.amount.textEdited.connect(lambda *_: self._update_remainder())
-        self.tracker.watch(self.customer, self.amount, self.method, self.reference, self.memo)
+        self.amount.textEdited.connect(self._amount_edited)
+        self.tracker.watch(
+            self.customer, self.amount, self.method, self.received_on, self.reference, self.memo
+        )
+        self.table.itemChanged.connect(lambda *_: self.tracker.mark())
         self.delete_button = self.header_button("Delete payment", self.delete)
         self.delete_button.setObjectName("dangerButton")
         self.add_history_tab("payment")
@@ -78,10 +107,11 @@ class PaymentDialog(RecordDialog):
 
     # -- form ------------------------------------------------------------------------------------
     def load(self, record: svc.PaymentDetail | None) -> None:
-        self.delete_button.setVisible(record is not None and record.deleted_at is None)
+        live = record is not None and record.deleted_at is None
+        self.delete_button.setVisible(live)
         if record is None:
             self.subtitle_label.setText(
-                "Choose the customer; their open invoices are listed to apply the money to."
+                "Choose the customer; the amount is applied to their open invoices, oldest first."
             )
             self._update_remainder()
             return
@@ -94,33 +124,54 @@ class PaymentDialog(RecordDialog):
         self.title_label.setText(f"Payment from {record.customer_name}")
         state = "deleted" if record.deleted_at else f"{format_money(record.unapplied)} unapplied"
         self.subtitle_label.setText(
-            f"{format_money(record.amount)} received {record.received_on:%m/%d/%Y} · {state}"
+            f"{format_money(record.amount)} received {record.received_on:%m/%d/%Y} · {state} · "
+            "change what it pays below; to change the amount or date, delete it and record it again"
         )
-        self.table.setRowCount(0)
-        for application in record.applications:
-            self._add_row(
-                application.invoice_id, application.invoice_number, "", None, None, application.amount
-            )
-        for widget in (self.customer, self.amount, self.method, self.received_on, self.auto_button):
+        # What was received is fixed once saved; what it pays can be changed.
+        for widget in (self.customer, self.amount, self.method, self.received_on, self.reference, self.memo):
             widget.setEnabled(False)
-        self.save_button.hide()
+        self._load_saved(record)
+        self.table.setEnabled(live)
+        self.auto_button.setEnabled(live)
+        self.save_button.setVisible(live)
+        self.save_button.setText("Save")
+
+    def _load_saved(self, record: svc.PaymentDetail) -> None:
+        """The invoices it pays (with date, total, balance), then the customer's other open ones."""
+        blocked = self.table.blockSignals(True)
+        self.table.setRowCount(0)
+        applied = {a.invoice_id: a.amount for a in record.applications}
+        for invoice_id, amount in applied.items():
+            invoice = self.ctx.read(invoice_details.get_invoice, invoice_id)
+            self._add_row(
+                invoice_id, invoice.number, invoice.invoice_date, invoice.total, invoice.balance, amount
+            )
+        if record.deleted_at is None:
+            for invoice in self.ctx.read(queries.list_open_invoices_for_customer, record.customer_id):
+                if invoice.id not in applied:
+                    self._add_row(
+                        invoice.id, invoice.number, invoice.invoice_date, invoice.total, invoice.balance, None
+                    )
+        self.table.blockSignals(blocked)
+        self._manual = True
         self._update_remainder()
 
     def _add_row(
         self,
         invoice_id: int,
         number: str,
-        when: str,
+        when: date | None,
         total: Decimal | None,
         balance: Decimal | None,
         apply: Decimal | None,
     ) -> None:
+        """``balance`` is the invoice's; what this payment may apply is that plus what it applies now."""
         blocked = self.table.blockSignals(True)
         row = self.table.rowCount()
         self.table.insertRow(row)
         values = (
             number,
-            when,
+            f"{when:%m/%d/%Y}" if when else "",
             format_money(total) if total is not None else "",
             format_money(balance) if balance is not None else "",
         )
@@ -131,40 +182,57 @@ class PaymentDialog(RecordDialog):
                 cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.table.setItem(row, column, cell)
         self.table.item(row, NUMBER).setData(Qt.ItemDataRole.UserRole, invoice_id)
-        self.table.item(row, BALANCE).setData(Qt.ItemDataRole.UserRole, balance)
+        room = None if balance is None else balance + (apply or ZERO)
+        self.table.item(row, BALANCE).setData(Qt.ItemDataRole.UserRole, room)
         cell = QTableWidgetItem("" if apply is None else f"{apply:.2f}")
         cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.table.setItem(row, APPLY, cell)
         self.table.blockSignals(blocked)
 
     def _load_invoices(self, customer_id: int | None) -> None:
+        if self.record is not None:
+            return
         self.table.blockSignals(True)
         self.table.setRowCount(0)
         if customer_id is not None:
             for invoice in self.ctx.read(queries.list_open_invoices_for_customer, customer_id):
                 self._add_row(
-                    invoice.id,
-                    invoice.number,
-                    f"{invoice.invoice_date:%m/%d/%Y}",
-                    invoice.total,
-                    invoice.balance,
-                    None,
+                    invoice.id, invoice.number, invoice.invoice_date, invoice.total, invoice.balance, None
                 )
         self.table.blockSignals(False)
-        self._update_remainder()
+        self._manual = False
+        self.apply_oldest_first()
 
     def set_apply(self, invoice_number: str, amount: str) -> None:
         for row in range(self.table.rowCount()):
             if self.table.item(row, NUMBER).text() == invoice_number:
                 self.table.item(row, APPLY).setText(amount)
 
+    def _amount_edited(self, text: str) -> None:
+        problem = _bad_amount(text)
+        self.errors.show_text("amount", problem)
+        if not self._manual:
+            self.apply_oldest_first()
+        else:
+            self._update_remainder()
+
+    def _apply_edited(self, cell: QTableWidgetItem) -> None:
+        if cell.column() == APPLY and not self.table.signalsBlocked():
+            self._manual = True  # the office chose; typing the amount no longer re-shares it
+        self._update_remainder()
+
     def apply_oldest_first(self) -> None:
-        left = _amount(self.amount.text())
+        """Share the amount over the open invoices, oldest first (the list is oldest first)."""
+        left = _amount(self.amount.text()) if not _bad_amount(self.amount.text()) else ZERO
+        blocked = self.table.blockSignals(True)
         for row in range(self.table.rowCount()):
-            balance = self.table.item(row, BALANCE).data(Qt.ItemDataRole.UserRole) or ZERO
-            share = min(left, balance)
+            room = self.table.item(row, BALANCE).data(Qt.ItemDataRole.UserRole) or ZERO
+            share = min(left, room)
             self.table.item(row, APPLY).setText(f"{share:.2f}" if share > 0 else "")
             left -= max(share, ZERO)
+        self.table.blockSignals(blocked)
+        self._manual = self.record is not None
+        self._update_remainder()
 
     def applications(self) -> list[tuple[int, str]]:
         result = []
@@ -178,30 +246,44 @@ class PaymentDialog(RecordDialog):
 
     def _update_remainder(self) -> None:
         applied = sum((_amount(text) for _, text in self.applications()), ZERO)
-        left = _amount(self.amount.text()) - applied
+        received = _amount(self.amount.text()) if not _bad_amount(self.amount.text()) else ZERO
+        left = received - applied
+        if left < 0:
+            # Never a negative "Unapplied": say what is wrong instead.
+            self.remainder.setText(f"Applied {format_money(applied)}")
+            self.apply_error.setText(
+                f"{format_money(applied)} is applied but only {format_money(received)} was received."
+            )
+            self.apply_error.show()
+            return
+        self.apply_error.hide()
         self.remainder.setText(f"Applied {format_money(applied)} · Unapplied {format_money(left)}")
 
-    def _on_validation(self, exc: object) -> bool:
-        from desktop_app.errors import ValidationError
-
-        assert isinstance(exc, ValidationError)
-        if exc.field in ("applications", "invoice_id", "applied"):
+    def _on_validation(self, exc: ValidationError) -> bool:
+        if exc.field in ("applications", "invoice_id", "applied") or (
+            exc.field == "amount" and self.record is not None
+        ):
             self.apply_error.setText(str(exc))
             self.apply_error.show()
             return True
         return super()._on_validation(exc)
 
     def persist(self) -> svc.PaymentDetail:
-        from desktop_app.errors import ValidationError
-
         self.apply_error.hide()
-        customer_id = self.customer.customer_id()
+        if self.record is not None:
+            return self._save_applications(self.record)
+        customer_id = self.customer.checked_value("customer_id")
         if customer_id is None:
             raise ValidationError("customer_id", "Choose the customer who paid.")
+        problem = _bad_amount(self.amount.text()) or (
+            "Type the amount received." if not self.amount.text().strip() else ""
+        )
+        if problem:
+            raise ValidationError("amount", problem)
         return self.ctx.write(
             svc.record_payment,
             customer_id,
-            self.amount.text().replace(",", "").strip(),
+            self.amount.text().replace(",", "").replace("$", "").strip(),
             str(self.method.currentData()),
             self.received_on.value(),
             self.reference.text(),
@@ -209,6 +291,25 @@ class PaymentDialog(RecordDialog):
             self.applications(),
             changes=("payment", "invoice", "customer", "job"),
         )
+
+    def _save_applications(self, record: svc.PaymentDetail) -> svc.PaymentDetail:
+        """Take back what is applied less, then apply what is applied more, in one transaction."""
+        wanted = {invoice_id: _amount(text) for invoice_id, text in self.applications()}
+        before = {a.invoice_id: a.amount for a in record.applications}
+        less = [(i, before[i] - wanted.get(i, ZERO)) for i in before if wanted.get(i, ZERO) < before[i]]
+        more = [
+            (i, amount - before.get(i, ZERO)) for i, amount in wanted.items() if amount > before.get(i, ZERO)
+        ]
+
+        def work(uow: UnitOfWork) -> svc.PaymentDetail:
+            detail = record
+            for invoice_id, amount in less:
+                detail = svc.unapply_payment(uow, record.id, invoice_id, amount)
+            for invoice_id, amount in more:
+                detail = svc.apply_payment(uow, record.id, invoice_id, amount)
+            return detail
+
+        return self.ctx.with_uow(work, changes=("payment", "invoice", "customer", "job"))
 
     def delete(self) -> None:
         if self.record is None:
