@@ -1,14 +1,24 @@
-"""Render every main screen of JobDesk with the demo company to PNG files (offscreen).
+"""Render every main screen of JobDesk with the demo company to PNG files (offscreen),
+and the pages of its invoice PDFs.
 
-python tools/screenshots.py [output-folder]      (default: screenshots/)
+    python tools/screenshots.py [--out FOLDER] [--only GROUP ...] [--paper letter|a4]
+
+Each group of pictures is a function in ``GROUPS`` taking a :class:`Session`; to add
+pictures of another screen, write such a function and add it there.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -30,13 +40,140 @@ def shoot(app: QApplication, widget: QWidget, path: Path) -> None:
     print(f"wrote {path}")
 
 
-def main(argv: list[str]) -> int:
-    out = Path(argv[1] if len(argv) > 1 else "screenshots")
+@dataclass
+class Session:
+    """What every group of pictures draws from: the app, the demo company, its main window."""
+
+    app: QApplication
+    ctx: Any
+    window: Any
+    out: Path
+    paper: str
+
+
+def main_screens(session: Session) -> None:
+    from desktop_app.ui.main_window import SCREENS
+
+    for number, spec in enumerate(SCREENS, start=1):
+        session.window.show_screen(spec.key)
+        shoot(session.app, session.window, session.out / f"{number:02d}-{spec.key}.png")
+
+
+def record_windows(session: Session) -> None:
+    details = [
+        ("customers", "open_customer", "customer"),
+        ("bids", "open_bid", "bid"),
+        ("jobs", "open_job", "job-details"),
+        ("invoices", "open_invoice", "invoice"),
+        ("payments", "open_payment", "payment"),
+        ("price_book", "open_item", "item"),
+    ]
+    for key, opener, name in details:
+        screen = session.window.show_screen(key)
+        model = getattr(screen, "model", None)
+        record_id = model.id_at(0) if model is not None and model.total else None
+        if record_id is None:
+            continue
+        if key == "jobs":
+            record_id = _job_with_invoices(session.ctx) or record_id
+        dialog = getattr(screen, opener)(record_id)
+        dialog.resize(1100, 1000)
+        shoot(session.app, dialog, session.out / f"detail-{name}.png")
+        dialog.tracker.reset()
+        dialog.close()
+
+
+def sync_center(session: Session) -> None:
+    _sync_center_shots(session.app, session.ctx, session.window, session.out)
+
+
+def invoice_pdfs(session: Session) -> None:
+    """The PDF of a standard, a progress and a deposit invoice, page by page, as PNG."""
+    from desktop_app.services.invoice_print import printable_invoice
+    from desktop_app.services.invoice_queries import list_invoices
+    from desktop_app.ui.printing import write_pdf
+
+    chosen: dict[str, Any] = {}
+    for row in session.ctx.read(list_invoices, limit=500).rows:
+        document = session.ctx.read(printable_invoice, row.id)
+        kind = document.invoice.kind.value
+        best = chosen.get(kind)
+        if best is None or len(document.invoice.lines) > len(best.invoice.lines):
+            chosen[kind] = document  # the one with the most lines shows the table best
+    for kind in ("standard", "progress", "deposit"):
+        if kind not in chosen:
+            continue
+        pdf = write_pdf(chosen[kind], session.out / f"invoice-{kind}.pdf", session.paper)
+        for path in pdf_pages_to_png(pdf, session.out / f"invoice-{kind}"):
+            print(f"wrote {path}")
+
+
+def pdf_pages_to_png(pdf: Path, stem: Path, dpi: int = 110) -> list[Path]:
+    """Rasterise the PDF itself: with PDFium (pypdfium2, in the test extra), else pdftoppm."""
+    try:
+        import pypdfium2
+    except ImportError:
+        pypdfium2 = None
+    written = []
+    if pypdfium2 is not None:
+        from PySide6.QtGui import QImage
+
+        document = pypdfium2.PdfDocument(str(pdf))
+        try:
+            for number in range(len(document)):
+                bitmap = document[number].render(scale=dpi / 72)
+                image = QImage(
+                    bytes(bitmap.buffer),
+                    bitmap.width,
+                    bitmap.height,
+                    bitmap.stride,
+                    QImage.Format.Format_BGR888,
+                )
+                path = stem.with_name(f"{stem.name}-page{number + 1}.png")
+                image.copy().save(str(path))
+                written.append(path)
+        finally:
+            document.close()
+        return written
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", str(dpi), str(pdf), f"{stem}-page"], check=True)
+        return sorted(stem.parent.glob(f"{stem.name}-page*.png"))
+    raise SystemExit("Cannot turn the PDF into pictures: install the test extra (pypdfium2) or pdftoppm.")
+
+
+#: The groups of pictures, in the order they are taken (``--only`` picks some).
+GROUPS: dict[str, Callable[[Session], None]] = {
+    "screens": main_screens,
+    "records": record_windows,
+    "invoice-pdf": invoice_pdfs,
+    "sync": sync_center,  # last: it sends the demo company to the simulated QuickBooks
+}
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python tools/screenshots.py",
+        description="Render JobDesk's screens with a generated demo company to PNG files (offscreen), "
+        "and the pages of its invoice PDFs.",
+    )
+    parser.add_argument("--out", type=Path, default=Path("screenshots"), help="folder (default: screenshots)")
+    parser.add_argument(
+        "--only", nargs="+", choices=list(GROUPS), metavar="GROUP", help=f"only these: {', '.join(GROUPS)}"
+    )
+    parser.add_argument(
+        "--paper", choices=("letter", "a4"), default="letter", help="paper of the invoice PDFs"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str]) -> int:
+    args = parse_args(argv)
+    out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     from desktop_app.demo import seed_demo
     from desktop_app.ui.app import create_application
     from desktop_app.ui.context import AppContext
-    from desktop_app.ui.main_window import SCREENS, MainWindow
+    from desktop_app.ui.main_window import MainWindow
     from desktop_app.ui.prompts import ScriptedPrompts
 
     app = create_application()
@@ -49,32 +186,10 @@ def main(argv: list[str]) -> int:
     window.resize(1440, 900)
     window.show()
     window.sync_bar.refresh()
-    for number, spec in enumerate(SCREENS, start=1):
-        window.show_screen(spec.key)
-        shoot(app, window, out / f"{number:02d}-{spec.key}.png")
-
-    details = [
-        ("customers", "open_customer", "customer"),
-        ("bids", "open_bid", "bid"),
-        ("jobs", "open_job", "job-details"),
-        ("invoices", "open_invoice", "invoice"),
-        ("payments", "open_payment", "payment"),
-        ("price_book", "open_item", "item"),
-    ]
-    for key, opener, name in details:
-        screen = window.show_screen(key)
-        model = getattr(screen, "model", None)
-        record_id = model.id_at(0) if model is not None and model.total else None
-        if record_id is None:
-            continue
-        if key == "jobs":
-            record_id = _job_with_invoices(ctx) or record_id
-        dialog = getattr(screen, opener)(record_id)
-        dialog.resize(1100, 1000)
-        shoot(app, dialog, out / f"detail-{name}.png")
-        dialog.tracker.reset()
-        dialog.close()
-    _sync_center_shots(app, ctx, window, out)
+    session = Session(app, ctx, window, out, args.paper)
+    for name, group in GROUPS.items():
+        if args.only is None or name in args.only:
+            group(session)
     window.close()
     db.dispose()
     return 0
@@ -148,4 +263,4 @@ def _job_with_invoices(ctx: object) -> int | None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv[1:]))
