@@ -36,7 +36,9 @@ def _lines(job: jobs.JobDetail) -> list[LineInput]:
     return list(jobs.JobDetail.to_fields(job).lines)
 
 
-def _edit(db: Database, admin: Actor, job_id: int, change: Callable[[list[LineInput]], list[LineInput]]) -> None:
+def _edit(
+    db: Database, admin: Actor, job_id: int, change: Callable[[list[LineInput]], list[LineInput]]
+) -> None:
     with db.uow(admin) as uow:
         job = jobs.get_job(uow, job_id)
         fields = replace(job.to_fields(), lines=tuple(change(_lines(job))))
@@ -178,9 +180,8 @@ def test_splitting_lines_off_a_fully_invoiced_job_is_refused(db: Database, admin
     with db.uow(admin) as uow:
         invoices.create_progress_invoice(uow, job.id, percent="100")
         uow.commit()
-    with db.uow(admin) as uow:
-        with pytest.raises(ValidationError, match="splitting these lines off"):
-            jobs.split_into_segments(uow, job.id, job.version, [jobs.SegmentPart(line_ids=[job.lines[1].id])])
+    with db.uow(admin) as uow, pytest.raises(ValidationError, match="splitting these lines off"):
+        jobs.split_into_segments(uow, job.id, job.version, [jobs.SegmentPart(line_ids=[job.lines[1].id])])
     with db.reader() as uow:
         assert jobs.get_job(uow, job.id).segment_ids == ()
     assert _total(db, job.id) == Decimal("100.00")
