@@ -79,6 +79,8 @@ class QbxmlLimitError(ValidationError):
     def __init__(self, record: str, field: str, message: str) -> None:
         super().__init__(field, f"{record}: {message}")
         self.record = record
+        #: The explanation without the record's name (for messages that already name it).
+        self.detail = message
 
 
 class DatabaseUnavailable(JobDeskError):

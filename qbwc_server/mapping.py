@@ -1,6 +1,7 @@
 """From JobDesk's records to qbXML fields, as the reference products map them.
 
-* customer → Customer: names, company, mobile → Mobile, home → Phone (primary),
+* customer → Customer: names, company, mobile → the "Mobile" additional contact (US
+  QuickBooks Desktop has no <Mobile> element), home → Phone (primary),
   work → AltPhone, email, notes, billing address; tax-exempt → sales tax code "Non".
 * job → a sub-customer of its customer (FullName ``Customer:Job``) named
   ``<number> <name>`` (unique under the parent, as QuickBooks requires), with status and dates.
@@ -39,6 +40,7 @@ from desktop_app.db.models import (
 from desktop_app.domain.money import ZERO
 from desktop_app.domain.status import ItemKind as LocalItemKind
 from desktop_app.domain.status import TermsKind
+from qbwc_server import qbxml as q
 from qbwc_server.qbxml import (
     Address,
     AppliedPayment,
@@ -52,6 +54,7 @@ from qbwc_server.qbxml import (
     Ref,
     StandardTermsFields,
 )
+from qbwc_server.qbxml.build import MOBILE_CONTACT
 
 #: The generic item for lines that have no price-book item (ad hoc, progress, deposit).
 GENERIC_ITEM = "Sales"
@@ -156,6 +159,13 @@ def customer_values(customer: Customer) -> dict[str, str]:
     }
 
 
+def qb_value(record: q.Record, key: str) -> str | None:
+    """QuickBooks' value for one of our ``values`` keys, read from its answer."""
+    if key == "Mobile":
+        return record.additional_contact(MOBILE_CONTACT)
+    return record.get(key)
+
+
 def job_values(session: Session, job: Job) -> dict[str, str]:
     start = job.started_on or job.scheduled_start
     return {
@@ -171,7 +181,8 @@ def item_values(session: Session, item: Item) -> dict[str, str]:
     return {
         "Name": item.name,
         "IsActive": "true" if item.active else "false",
-        "Desc": item.description[:4095],
+        # Entry keeps descriptions within QuickBooks' 4,095 characters; nothing is cut here.
+        "Desc": item.description,
         "Price": str(item.unit_price.normalize()) if item.unit_price else "0",
         "IncomeAccountRef/FullName": income_account_name(session, item) or "",
         "SalesTaxCodeRef/FullName": "Tax" if item.taxable else "Non",
@@ -333,7 +344,7 @@ def invoice_fields(session: Session, invoice: Invoice, tax_item_name: str) -> In
         lines.append(
             InvoiceLineFields(
                 item=item_ref,
-                description=line.description[:4095] or None,
+                description=line.description or None,
                 quantity=line.quantity if item else None,
                 rate=line.rate if item else None,
                 amount=line.amount,
@@ -409,9 +420,7 @@ def payment_fields(session: Session, payment: Payment) -> PaymentFields:
         customer_ref = invoice_customer_ref(session, first)
     else:
         customer_ref = _ref(session, "customer", customer.id, customer_full_name(customer))
-    memo = " ".join(
-        part for part in (payment.memo[:3900], f"({payment.method})", payment_marker(payment)) if part
-    )
+    memo = " ".join(part for part in (payment.memo, f"({payment.method})", payment_marker(payment)) if part)
     return PaymentFields(
         customer=customer_ref,
         txn_date=payment.received_on,

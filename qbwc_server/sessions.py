@@ -66,6 +66,10 @@ from qbwc_server.passwords import verify_password
 log = logging.getLogger(__name__)
 
 
+TAKEN_OVER_MESSAGE = (
+    "A newer Web Connector session took over from this one. JobDesk kept what QuickBooks did "
+    "in this session; nothing is lost or sent twice."
+)
 EXPIRED_MESSAGE = (
     "This sync session is unknown or has expired (JobDesk may have been restarted). "
     "Nothing was lost: the Web Connector will start a new session at the next update."
@@ -79,7 +83,7 @@ class Engine(Protocol):
     def start_session(self, ticket: str) -> None: ...
     def next_request(self, ticket: str, qbxml_version: str = "13.0") -> str: ...
     def apply_response(self, ticket: str, response_xml: str) -> int: ...
-    def fail_batch(self, ticket: str, hresult: str, message: str) -> None: ...
+    def fail_batch(self, ticket: str, hresult: str, message: str) -> bool: ...
     def progress(self, ticket: str) -> int: ...
     def end_session(self, ticket: str) -> None: ...
 
@@ -90,10 +94,6 @@ class SessionPolicy:
 
     #: A ticket stays valid this long after the Web Connector's last call (sliding).
     ticket_minutes: int = 30
-    #: Another session silent for longer than this no longer makes us answer "busy"...
-    busy_idle_seconds: int = 120
-    #: ...unless QuickBooks is still working on a request we handed it this recently.
-    busy_request_seconds: int = 900
     #: Failed logins allowed per user name within ``failure_window_seconds``.
     max_failures: int = 5
     failure_window_seconds: int = 900
@@ -197,9 +197,7 @@ class WebConnectorSessions:
                     log.warning("Web Connector login refused for user %r", user_name)
                 return [ticket, "nvu"]
             self._abandon_stale(uow, now)
-            if self._busy(uow, now):
-                uow.commit()
-                return [ticket, "busy"]
+            self._take_over(uow, now)
             has_work = self.engine.has_work()
             uow.session.add(
                 WcSession(
@@ -221,19 +219,15 @@ class WebConnectorSessions:
             self._fail(ticket, _explain(exc))
         return [ticket, ""]
 
-    def _busy(self, uow: UnitOfWork, now: datetime) -> bool:
-        idle_limit = now - timedelta(seconds=self.policy.busy_idle_seconds)
-        request_limit = now - timedelta(seconds=self.policy.busy_request_seconds)
+    def _take_over(self, uow: UnitOfWork, now: datetime) -> None:
+        """The Web Connector runs one session of an application at a time: a new login means
+        any session still open is over (its PC stopped, or it lost its connection). Its
+        unanswered items are looked up in QuickBooks before they are sent again, and if it
+        calls back, what it brings is kept and it is told a newer session took over."""
         for other in uow.session.scalars(select(WcSession).where(WcSession.state == WC_ACTIVE)):
-            if other.last_seen_at >= idle_limit:
-                return True
-            if other.request_sent_at is not None and other.request_sent_at >= request_limit:
-                return True
-            # Silent for long: its Web Connector is gone. Its items are verified by the
-            # engine when the next session starts.
             other.state = WC_ABANDONED
             other.closed_at = now
-        return False
+            other.last_error = TAKEN_OVER_MESSAGE
 
     def _abandon_stale(self, uow: UnitOfWork, now: datetime) -> None:
         for other in uow.session.scalars(
@@ -375,25 +369,17 @@ class WebConnectorSessions:
     def receive_response(self, ticket: str, response: str, hresult: str, message: str) -> int:
         with self.db.uow() as uow:
             row = self._live(uow, ticket)
+            taken_over = row is None and self._taken_over(uow, ticket)
             if row is None or row.state != WC_ACTIVE:
                 uow.commit()
+                if taken_over and response and not hresult:
+                    self._keep_late_answer(ticket, response)
                 return -1
             row.round_trips += 1
             row.request_sent_at = None
             if hresult or message:
-                row.last_error = (
-                    "QuickBooks could not process the requests JobDesk sent "
-                    f"({message.strip() or 'no message'}; "
-                    f"code {hresult or 'none'}). JobDesk will check what reached QuickBooks and send the "
-                    "rest again at the next sync."
-                )
-                row.state = WC_FAILED
                 uow.commit()
-                try:
-                    self.engine.fail_batch(ticket, hresult or "", message or "")
-                except Exception:
-                    log.exception("fail_batch raised")
-                return -1
+                return self._refused(ticket, hresult or "", message or "")
             if row.hello_pending:
                 try:
                     info = read_host_info(response or "", str(get_setting(uow, "qbwc.owner_id")))
@@ -424,6 +410,39 @@ class WebConnectorSessions:
                     bind_company(uow, row.company_name, row.company_file)
             uow.commit()
         return percent
+
+    @staticmethod
+    def _taken_over(uow: UnitOfWork, ticket: str) -> bool:
+        if not ticket or len(ticket) > 64:
+            return False
+        row = uow.session.scalars(select(WcSession).where(WcSession.ticket == ticket)).first()
+        return row is not None and row.state == WC_ABANDONED and row.last_error == TAKEN_OVER_MESSAGE
+
+    def _keep_late_answer(self, ticket: str, response: str) -> None:
+        """A session a newer one took over brings QuickBooks' answer: it says what QuickBooks
+        did, so it is applied (the engine keeps only what nobody has done since)."""
+        try:
+            self.engine.apply_response(ticket, response)
+        except Exception:
+            log.exception("the answer of a session that was taken over could not be applied")
+
+    def _refused(self, ticket: str, hresult: str, message: str) -> int:
+        """QuickBooks refused the whole message: its requests go again in smaller parts, in this
+        session, unless QuickBooks itself cannot work (then the session stops, nothing is lost)."""
+        try:
+            go_on = self.engine.fail_batch(ticket, hresult, message)
+        except Exception as exc:
+            self._fail(ticket, _explain(exc))
+            return -1
+        if go_on:
+            return max(0, min(99, self.engine.progress(ticket)))
+        self._fail(
+            ticket,
+            "QuickBooks could not process the requests JobDesk sent "
+            f"({message.strip() or 'no message'}; code {hresult or 'none'}). JobDesk will check what "
+            "reached QuickBooks and send the rest again at the next sync.",
+        )
+        return -1
 
     # connectionError / getLastError / closeConnection ------------------------------------------------
 

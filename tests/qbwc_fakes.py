@@ -61,8 +61,9 @@ class FakeEngine:
         self.applied += 1
         return min(100, self.applied * 100 // self.batches)
 
-    def fail_batch(self, ticket: str, hresult: str, message: str) -> None:
+    def fail_batch(self, ticket: str, hresult: str, message: str) -> bool:
         self.calls.append(("fail_batch", ticket, hresult, message))
+        return False  # as when QuickBooks itself cannot work: the session stops
         self.sent = self.applied
 
     def progress(self, ticket: str) -> int:

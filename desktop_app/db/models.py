@@ -125,6 +125,18 @@ class Terms(Versioned, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class TaxRate(Versioned, Base):
+    """A sales-tax rate invoices use; in QuickBooks a sales-tax item (names: 31 characters)."""
+
+    __tablename__ = "tax_rates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(31))
+    name_key: Mapped[str] = mapped_column(String(31), unique=True)
+    #: Percent, as QuickBooks' TaxRate (8.25 means 8.25 %).
+    rate: Mapped[Decimal] = mapped_column(Fixed(4))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
 class _LineColumns:
     position: Mapped[int] = mapped_column(Integer, default=0)
     description: Mapped[str] = mapped_column(Text, default="")

@@ -48,6 +48,14 @@ class SyncItem(Timestamped, Base):
     sent_context: Mapped[str] = mapped_column(Text, default="{}")
     #: Iterator state for imports: resumable when a session ends half way.
     iterator_id: Mapped[str] = mapped_column(String(60), default="")
+    #: Set while the item is sent apart from the rest (a message QuickBooks refused whole
+    #: is split in halves until the one request it refuses is found): the group's key.
+    isolation: Mapped[str | None] = mapped_column(String(40))
+    #: The QuickBooks record an action is about when it is not the linked one (a duplicate
+    #: to delete): its TxnID.
+    qb_target: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    #: Messages QuickBooks refused whole while this item was the only request in them.
+    message_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     __table_args__ = (

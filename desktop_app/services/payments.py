@@ -25,6 +25,10 @@ from desktop_app.services.invoices import balance_of, refresh_status
 from desktop_app.services.sync_queue import is_linked
 
 
+#: A payment's memo, leaving room in QuickBooks' 4,095 for "(method) [JobDesk P123456]".
+MAX_PAYMENT_MEMO = 4000
+
+
 @dataclass(frozen=True)
 class ApplicationDetail:
     invoice_id: int
@@ -172,7 +176,8 @@ def record_payment(
         amount=value,
         method=how.value,
         reference=clean_text(reference, "reference", max_length=20),
-        memo=clean_text(memo, "memo", max_length=4095),
+        # QuickBooks keeps 4,095 characters; the sync adds the method and a short marker.
+        memo=clean_text(memo, "memo", max_length=MAX_PAYMENT_MEMO),
     )
     uow.session.add(payment)
     uow.flush()

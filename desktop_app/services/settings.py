@@ -72,6 +72,14 @@ SPECS: dict[str, SettingSpec] = _specs(
         minimum=10_000,
         maximum=20_000_000,
     ),
+    SettingSpec(
+        "sync.payment_pull_minutes",
+        "Bring in payments entered in QuickBooks every (minutes; Sync now always does)",
+        240,
+        admin_only=True,
+        minimum=15,
+        maximum=10_080,
+    ),
     SettingSpec("sync.office_may_sync_now", "Office users may press Sync now", True, admin_only=True),
     SettingSpec("users.auto_sign_in", "Sign in automatically on a one-user PC", True, admin_only=True),
     SettingSpec("qbwc.username", "Web Connector user name", "jobdesk", admin_only=True, max_length=60),
@@ -88,7 +96,9 @@ SPECS: dict[str, SettingSpec] = _specs(
     SettingSpec("sync.requested_at", "Sync now requested at", "", max_length=40),
     SettingSpec("sync.last_session_at", "Last completed sync", "", max_length=40),
     SettingSpec("sync.last_payment_pull", "Payments pulled from QuickBooks up to", "", max_length=40),
+    SettingSpec("sync.payment_pull_done_at", "Payments last brought in from QuickBooks", "", max_length=40),
     SettingSpec("sync.import_done", "First-run import finished", False),
+    SettingSpec("sync.sessions_without_progress", "Sessions in a row that finished nothing", 0, minimum=0),
 )
 
 

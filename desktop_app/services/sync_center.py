@@ -261,6 +261,9 @@ def _back_to_queue(uow: UnitOfWork, item: SyncItem, phase: str) -> None:
     item.phase = phase
     item.pending_key = key
     item.next_attempt_at = None
+    # A person acted: whole-message refusals are counted afresh, and it goes with the rest.
+    item.message_failures = 0
+    item.isolation = None
     item.urgent = True
     item.note = "Queued again after a person's decision."
 

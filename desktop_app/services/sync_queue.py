@@ -33,8 +33,10 @@ RANK = {
     ("job", "upsert"): 40,
     ("invoice", "upsert"): 50,
     ("invoice", "void"): 55,
+    ("invoice", "delete_duplicate"): 56,
     ("payment", "upsert"): 60,
     ("payment", "delete"): 65,
+    ("payment", "delete_duplicate"): 66,
 }
 #: States in which an item is still to be sent (unique per record and action).
 PENDING_STATES = ("queued", "error", "attention")

@@ -36,6 +36,8 @@ ListQueryTag = Literal[
 ]
 
 QBXML_VERSION = "13.0"
+#: The additional-contact name under which QuickBooks Desktop shows a mobile number.
+MOBILE_CONTACT = "Mobile"
 
 # Requests whose schema type carries the iterator attribute (qbXML 13.0).
 ITERATOR_QUERIES = frozenset(
@@ -188,11 +190,16 @@ def _customer_body(node: etree._Element, c: CustomerFields, record: str, *, is_m
     address(node, "BillAddress", c.bill_address, record)
     address(node, "ShipAddress", c.ship_address, record)
     leaf(node, "Phone", opt_text(record, "Phone", c.phone, f.PHONE_MAX))
-    leaf(node, "Mobile", opt_text(record, "Mobile", c.mobile, f.PHONE_MAX))
     leaf(node, "AltPhone", opt_text(record, "AltPhone", c.alt_phone, f.PHONE_MAX))
     leaf(node, "Fax", opt_text(record, "Fax", c.fax, f.PHONE_MAX))
     leaf(node, "Email", opt_text(record, "Email", c.email, f.EMAIL_MAX))
     leaf(node, "Contact", opt_text(record, "Contact", c.contact, f.CONTACT_MAX))
+    if c.mobile:
+        # US QuickBooks Desktop has no <Mobile> (Online only: the whole message would be
+        # refused); it keeps a mobile number as the "Mobile" additional contact (qbXML 12+).
+        contact = etree.SubElement(node, "AdditionalContactRef")
+        leaf(contact, "ContactName", MOBILE_CONTACT)
+        leaf(contact, "ContactValue", f.text(record, "Mobile", c.mobile, f.PHONE_MAX))
     ref(node, "TermsRef", c.terms, record)
     ref(node, "SalesTaxCodeRef", c.sales_tax_code, record)
     ref(node, "ItemSalesTaxRef", c.item_sales_tax, record)

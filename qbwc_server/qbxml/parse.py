@@ -36,6 +36,10 @@ CHILD_RECORD_TAGS = frozenset(
 )
 
 
+#: Status codes below this are success, "nothing found" (1) or warnings (500…).
+ERROR_CODES_FROM = 1000
+
+
 @dataclass(frozen=True, slots=True)
 class Status:
     """The attributes of one ``…Rs`` element."""
@@ -56,7 +60,9 @@ class Status:
 
     @property
     def is_error(self) -> bool:
-        return self.status_severity == "Error"
+        """QuickBooks' error codes are 1000 and up (3100, 3210 …) whatever severity came with
+        them: an answer seen in the wild carries 3210 with "Info" and no record."""
+        return self.status_severity == "Error" or self.status_code >= ERROR_CODES_FROM
 
     @property
     def no_match(self) -> bool:
@@ -89,6 +95,15 @@ class Record:
     def flag(self, path: str) -> bool | None:
         value = self.get(path)
         return None if value is None else value.strip().lower() == "true"
+
+    def additional_contact(self, name: str) -> str | None:
+        """An ``AdditionalContactRef`` value by its ContactName (QuickBooks keeps "Mobile" there)."""
+        names = self.get_all("AdditionalContactRef/ContactName")
+        values = self.get_all("AdditionalContactRef/ContactValue")
+        for contact, value in zip(names, values, strict=False):
+            if contact.casefold() == name.casefold():
+                return value
+        return None
 
     def lines(self, kind: str) -> tuple[Record, ...]:
         return tuple(child for child in self.children if child.kind == kind)

@@ -37,6 +37,9 @@ REF_KINDS: Mapping[str, frozenset[str]] = {
     "TaxVendorRef": frozenset({"Vendor"}),
 }
 
+#: Aggregates whose names end in "Ref" but which point at no list (a name/value pair).
+NOT_REFERENCES = frozenset({"AdditionalContactRef"})
+
 _ADDRESS = ("Addr1", "Addr2", "Addr3", "Addr4", "Addr5", "City", "State", "PostalCode", "Country", "Note")
 #: Child order inside stored aggregates (a Mod may add a sub-element the Add did not have).
 SUB_ORDER: Mapping[str, Sequence[str]] = {
@@ -44,6 +47,7 @@ SUB_ORDER: Mapping[str, Sequence[str]] = {
     "ShipAddress": _ADDRESS,
     "VendorAddress": _ADDRESS,
     "SalesOrPurchase": ("Desc", "Price", "PricePercent", "AccountRef"),
+    "AdditionalContactRef": ("ContactName", "ContactValue"),
 }
 
 Computed = str | Callable[[etree._Element], None] | None
@@ -198,7 +202,7 @@ class Core:
                 if not prefix and tag in skipped:
                     continue
                 path = prefix + tag.removesuffix("Mod") if tag.endswith("PurchaseMod") else prefix + tag
-                if tag.endswith("Ref"):
+                if tag.endswith("Ref") and tag not in NOT_REFERENCES:
                     kinds = parent_kinds if tag == "ParentRef" else REF_KINDS.get(tag, frozenset({tag[:-3]}))
                     out[path] = self.resolve(child, kinds, record).list_id
                 elif len(child):

@@ -38,6 +38,7 @@ RET_ORDER: Mapping[str, Sequence[str]] = {
         "Cc",
         "Contact",
         "AltContact",
+        "AdditionalContactRef",
         "CustomerTypeRef",
         "TermsRef",
         "SalesRepRef",

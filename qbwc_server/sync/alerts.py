@@ -57,6 +57,7 @@ def raise_alert(
     alert.resolutions = ",".join(resolutions)
     alert.data = json.dumps(data or {}, default=str)
     item.state = "attention"
+    item.isolation = None
     item.note = message
     claim_pending_key(session, item)
     # What waits for this record says so at once (not only when next looked at).

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.models import Invoice, Item, Job, Payment, PaymentApplication, QbLink
 from desktop_app.db.sync_models import SyncItem
+from desktop_app.errors import QbxmlError
 from desktop_app.services.sync_queue import label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -43,6 +44,7 @@ def now() -> datetime:
 
 
 def finish(item: SyncItem, note: str = "") -> None:
+    item.isolation = None
     item.state = "done"
     item.pending_key = None
     item.done_at = now()
@@ -65,9 +67,9 @@ def requeue(item: SyncItem, phase: str, note: str = "", *, delay: timedelta | No
 def set_link(
     session: Session, item: SyncItem, record: q.Record, values: dict[str, str], *, name: str = ""
 ) -> QbLink:
-    assert item.entity_id is not None
     qb_id = record.list_id or record.txn_id
-    assert qb_id is not None
+    if item.entity_id is None or not qb_id:
+        raise QbxmlError("QuickBooks' answer has no ListID or TxnID to link to.")
     link = m.link_of(session, item.entity_type, item.entity_id)
     if link is None:
         link = QbLink(entity_type=item.entity_type, entity_id=item.entity_id, qb_id=qb_id)
@@ -91,11 +93,25 @@ def apply_result(session: Session, item: SyncItem, result: q.Result, sent_values
         return
     record = result.record
     if phase in ("add", "mod"):
-        assert record is not None
+        qb_id = None if record is None else (record.list_id or record.txn_id)
+        if record is None or not qb_id:
+            _unexpected_answer(session, item, "it said the change worked but sent back no record")
+            return
+        link = m.link_of(session, item.entity_type, item.entity_id) if item.entity_id is not None else None
+        if phase == "add" and link is not None and link.qb_id != qb_id:
+            # Two sessions added the same record (a Web Connector that stopped, then came
+            # back with an answer a newer session no longer waited for): keep the first.
+            from qbwc_server.sync.duplicates import remove_duplicate
+
+            remove_duplicate(session, item, qb_id, record.ref_number or record.full_name or "")
+            finish(item, "Already in QuickBooks; the second copy QuickBooks made is being deleted.")
+            return
         set_link(session, item, record, sent_values)
         if item.entity_type == "invoice":
             _compare_totals(session, item, record)
         finish(item)
+    elif phase == "delete_duplicate":
+        finish(item, "Deleted the duplicate from QuickBooks.")
     elif phase in ("void", "delete"):
         if phase == "delete" and item.entity_id is not None:
             session.execute(
@@ -111,8 +127,31 @@ def apply_result(session: Session, item: SyncItem, result: q.Result, sent_values
         from qbwc_server.sync.imports import apply_import
 
         apply_import(session, item, result)
-    else:  # pragma: no cover - every phase sent is handled above
-        raise ValueError(f"unknown phase {phase!r}")
+    else:
+        _unexpected_answer(session, item, f"JobDesk did not expect an answer for the step “{phase}”")
+
+
+def _unexpected_answer(session: Session, item: SyncItem, what: str) -> None:
+    """QuickBooks' answer is not what the step needs: a person looks, the session goes on."""
+    label = label_of(session, item.entity_type, item.entity_id)
+    code = item.status_code
+    raise_alert(
+        session,
+        item,
+        kind="unexpected_answer",
+        label=label,
+        code=code,
+        qb_message=item.status_message,
+        message=(
+            f"QuickBooks' answer for {label} could not be used: {what} "
+            f"(status {code}: “{item.status_message}”). Check the record in QuickBooks, then retry "
+            "(JobDesk looks it up before sending it again) or dismiss."
+        ),
+        tried=f"Sent it {item.attempts} time(s); the answer is kept on the queue item.",
+        resolutions=("retry", "dismiss"),
+    )
+    if item.phase == "add":
+        item.phase = "verify"  # it may have been saved: a retry looks first
 
 
 # -- lookups: exactly once ----------------------------------------------------------------------
@@ -247,8 +286,7 @@ def _on_invoice_lookup(session: Session, item: SyncItem, records: list[q.Record]
 
 def _on_refresh(session: Session, item: SyncItem, result: q.Result) -> None:
     record = result.record
-    assert item.entity_id is not None
-    link = m.link_of(session, item.entity_type, item.entity_id)
+    link = None if item.entity_id is None else m.link_of(session, item.entity_type, item.entity_id)
     if record is None or link is None:
         _deleted_in_quickbooks(session, item, link)
         return
@@ -256,7 +294,7 @@ def _on_refresh(session: Session, item: SyncItem, result: q.Result) -> None:
     ours = _values_now(session, item)
     clashes = {}
     for key, our_value in ours.items():
-        theirs = record.get(key) or ""
+        theirs = m.qb_value(record, key) or ""
         before = synced.get(key)
         if before is None:
             continue
@@ -323,6 +361,9 @@ def _on_error(session: Session, item: SyncItem, result: q.Result) -> None:
         # QuickBooks forgot the iterator (a new session): read again from the top.
         item.iterator_id = ""
         requeue(item, phase, "Restarting the import from the top.")
+        return
+    if phase == "delete_duplicate" and code in (3120, 3140):
+        finish(item, "The second copy was already gone from QuickBooks.")
         return
     if code in LOCK_CODES:
         locks = item.attempts

@@ -19,15 +19,17 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from desktop_app.db.qbwc_models import WC_ACTIVE, WcSession
 from desktop_app.db.sync_models import SyncBatch, SyncItem
-from desktop_app.db.uow import Database
-from desktop_app.errors import QbxmlError
+from desktop_app.db.uow import Database, UnitOfWork
+from desktop_app.errors import DatabaseUnavailable, QbxmlError
 from desktop_app.services import settings
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
+from qbwc_server.sync import late, refusals
 from qbwc_server.sync.apply import apply_result as apply_one
 from qbwc_server.sync.apply import requeue
 from qbwc_server.sync.fast_apply import apply_fast
@@ -36,8 +38,8 @@ from qbwc_server.sync.prefetch import prefetch_answered
 
 #: States that end an item's part in a session (done, or in front of a person).
 FINISHED = ("done", "attention", "error")
-#: Items that were sent and never answered come back as these phases.
-RECOVERY_PHASE = {"add": "verify", "check": "check", "verify": "verify", "claim": "claim"}
+#: How far the "is anything sendable?" look reads before a session is opened for nothing.
+SENDABLE_SCAN = 1000
 
 
 _ITEMS = cast(Table, SyncItem.__table__)
@@ -77,11 +79,13 @@ class SyncEngine:
     # -- is there anything to do? ----------------------------------------------------------
 
     def has_work(self) -> bool:
-        """True when a session should run now.
+        """True when a session should run now (the Web Connector then opens QuickBooks).
 
-        In responsive mode the Web Connector polls every minute; a session then runs only
-        when work is due: Sync now was pressed, a trigger marked work urgent, or the sync
-        interval has passed since the last session. Otherwise any queued work is due.
+        Work is due when an item can actually go: one that only waits for a person (or for
+        a record that does) opens no session. In responsive mode the Web Connector polls
+        every minute; a session then runs only when work is due and Sync now was pressed,
+        a trigger marked it urgent, or the sync interval has passed. Bringing in payments
+        entered in QuickBooks is due every ``sync.payment_pull_minutes``.
         """
         with self.db.reader() as uow:
             session = uow.session
@@ -95,17 +99,29 @@ class SyncEngine:
             )
             stale = session.scalar(select(func.count()).select_from(SyncItem).where(SyncItem.state == "sent"))
             values = settings.get_all(uow)
-        has_items = bool(queued) or bool(stale)
+            pull_due = self._pull_due(session, values)
+        has_items = bool(stale) or (bool(queued) and self._anything_sendable(SENDABLE_SCAN))
         last = _parse_time(values["sync.last_session_at"])
         interval = timedelta(minutes=int(values["sync.interval_minutes"]))
         interval_passed = last is None or _now() - last >= interval
         requested = _parse_time(values["sync.requested_at"])
         sync_now = requested is not None and (last is None or requested > last)
         if not values["sync.responsive"]:
-            return has_items or sync_now
+            return has_items or sync_now or pull_due
         if sync_now:
             return True
-        return has_items and (interval_passed or self._urgent())
+        return (has_items or pull_due) and (interval_passed or self._urgent())
+
+    @staticmethod
+    def _pull_due(session: Session, values: dict[str, settings.SettingValue]) -> bool:
+        """Is it time to bring in payments entered in QuickBooks (only once we have invoices there)?"""
+        from qbwc_server.sync.imports import has_invoices_in_quickbooks
+
+        if not has_invoices_in_quickbooks(session):
+            return False
+        last = _parse_time(str(values["sync.payment_pull_done_at"]))
+        every = timedelta(minutes=int(values["sync.payment_pull_minutes"]))
+        return last is None or _now() - last >= every
 
     def _urgent(self) -> bool:
         with self.db.reader() as uow:
@@ -126,7 +142,12 @@ class SyncEngine:
         self._finished = {ticket: set()}
         with self.db.uow() as uow:
             self._recover_unanswered(uow.session, ticket)
-            queue_payment_pull(uow.session)
+            values = settings.get_all(uow)
+            requested = _parse_time(str(values["sync.requested_at"]))
+            last = _parse_time(str(values["sync.last_session_at"]))
+            sync_now = requested is not None and (last is None or requested > last)
+            if sync_now or self._pull_due(uow.session, values):
+                queue_payment_pull(uow.session)
             uow.commit()
 
     def next_request(self, ticket: str, qbxml_version: str = "13.0") -> str:
@@ -159,7 +180,9 @@ class SyncEngine:
                     "request": one.request_id,
                     "xml": one.built.xml,
                     "sent": sent_at,
-                    "context": json.dumps({"values": one.built.values, "extra": one.built.extra}),
+                    "context": json.dumps(
+                        {"values": one.built.values, "extra": one.built.extra, "phase": one.built.phase}
+                    ),
                 }
                 for one in chosen
             ]
@@ -200,32 +223,30 @@ class SyncEngine:
             finished = self._finished_items(session, ticket)
             for request_id, result in results.items():
                 item = sent.get(request_id)
-                if item is None or item.state != "sent":
-                    continue  # already applied (a repeated answer) or not ours
-                batch_id = item.batch_id
-                stored = json.loads(item.sent_context or "{}")
-                part = _result_xml(response_xml, request_id, len(results))
-                try:
-                    if apply_fast(session, item, result, stored.get("values", {}), part):
-                        if item.state in FINISHED:
-                            finished.add(item.id)
-                        continue
-                    item.response_xml = part
-                    if item.entity_type == "import":
-                        # Imports look up the records they just created: keep autoflush;
-                        # and they link records directly, so the link cache starts afresh.
-                        apply_one(session, item, result, stored.get("values", {}))
-                        m.forget_links(session)
-                    else:
-                        # One flush at commit instead of one before every lookup it makes.
-                        with session.no_autoflush:
-                            apply_one(session, item, result, stored.get("values", {}))
+                if item is None:
+                    # Not (or no longer) waiting for this answer: a session that was taken
+                    # over still says what QuickBooks did, and that is kept.
+                    late.late_answer(session, request_id, result)
                     uow.commit()
-                    if item.state in FINISHED:
-                        finished.add(item.id)
+                    continue
+                if item.state != "sent":
+                    continue  # already applied (a repeated answer)
+                batch_id = item.batch_id
+                try:
+                    if not self._apply_one(session, item, result, response_xml, request_id, len(results)):
+                        uow.commit()
+                except (DatabaseUnavailable, OperationalError):
+                    session.rollback()
+                    raise  # the database, not the answer: the session stops, nothing is lost
+                except Exception as error:
+                    session.rollback()
+                    late.answer_not_applied(session, item.id, error)
+                    uow.commit()
                 except BaseException:
                     session.rollback()
                     raise
+                if item.state in FINISHED:
+                    finished.add(item.id)
         with self.db.uow() as uow:
             if batch_id is None:
                 batch_id = uow.session.scalar(
@@ -241,25 +262,59 @@ class SyncEngine:
                 ):
                     if item.request_id not in results:
                         requeue(item, item.phase, "QuickBooks did not process this request; sending again.")
+            self._pull_at_the_end(uow.session, uow)
             uow.commit()
         return self.progress(ticket)
 
-    def fail_batch(self, ticket: str, hresult: str, message: str) -> None:
-        """The request processor failed: the batch's items were not applied; say so on them."""
+    def _pull_at_the_end(self, session: Session, uow: UnitOfWork) -> None:
+        """When the session's own work is done, bring in QuickBooks' payments if that is due,
+        in this same session (so the next poll finds nothing to do)."""
+        if _due_count(session):
+            return
+        if self._pull_due(session, settings.get_all(uow)):
+            from qbwc_server.sync.imports import queue_payment_pull
+
+            queue_payment_pull(session)
+
+    @staticmethod
+    def _apply_one(
+        session: Session, item: SyncItem, result: q.Result, response_xml: str, request_id: str, count: int
+    ) -> bool:
+        """Apply one answer; True when the fast path has already committed it."""
+        stored = json.loads(item.sent_context or "{}")
+        part = _result_xml(response_xml, request_id, count)
+        if apply_fast(session, item, result, stored.get("values", {}), part):
+            return True
+        item.response_xml = part
+        if item.entity_type == "import":
+            # Imports look up the records they just created: keep autoflush; and they
+            # link records directly, so the link cache starts afresh.
+            apply_one(session, item, result, stored.get("values", {}))
+            m.forget_links(session)
+        else:
+            # One flush at commit instead of one before every lookup it makes.
+            with session.no_autoflush:
+                apply_one(session, item, result, stored.get("values", {}))
+        return False
+
+    def fail_batch(self, ticket: str, hresult: str, message: str) -> bool:
+        """QuickBooks refused the last message whole (an hresult, no answer).
+
+        Its items go again in halves until the one QuickBooks refuses is found (see
+        ``refusals``). True when the session may go on; False when QuickBooks itself
+        cannot work and the session should stop.
+        """
         with self.db.uow() as uow:
             batch_id = uow.session.scalar(select(func.max(SyncBatch.id)).where(SyncBatch.ticket == ticket))
-            if batch_id is None:
-                return
-            batch = uow.session.get(SyncBatch, batch_id)
-            assert batch is not None
+            batch = None if batch_id is None else uow.session.get(SyncBatch, batch_id)
+            if batch is None:
+                return False
             batch.error = f"{hresult}: {message}"[:2000]
             batch.responded_at = _now()
-            for item in uow.session.scalars(
-                select(SyncItem).where(SyncItem.batch_id == batch_id, SyncItem.state == "sent")
-            ):
-                # We cannot know whether QuickBooks acted on it: recover as an unanswered item.
-                self._recover(item, f"The Web Connector reported an error ({hresult}): {message}")
+            go_on = refusals.message_refused(uow.session, batch, hresult, message)
             uow.commit()
+        self._last_batch_full = True  # the halves are waiting: progress must not say 100
+        return go_on
 
     def progress(self, ticket: str) -> int:
         """Share of this session's work done; 100 only when nothing is left to send."""
@@ -296,17 +351,23 @@ class SyncEngine:
         return self._finished[ticket]
 
     def end_session(self, ticket: str) -> None:
-        self._finished.pop(ticket, None)
+        finished = len(self._finished.pop(ticket, set()))
         with self.db.uow() as uow:
             settings.set_setting(uow, "sync.last_session_at", _now().isoformat())
+            before = int(settings.get_setting(uow, "sync.sessions_without_progress"))
+            after = refusals.note_session_end(uow.session, finished, before)
+            if after != before:
+                settings.set_setting(uow, "sync.sessions_without_progress", after)
             uow.commit()
 
     # -- batches ---------------------------------------------------------------------------
 
-    def _anything_sendable(self) -> bool:
+    def _anything_sendable(self, scan_limit: int = 200) -> bool:
         """Is any queued item ready to go? (Bounded: a long blocked queue must not cost seconds.)"""
         with self.db.uow() as uow:
-            chosen = BatchPlanner(uow.session, Limits(max_requests=1), dry_run=True, scan_limit=200).plan()
+            chosen = BatchPlanner(
+                uow.session, Limits(max_requests=1), dry_run=True, scan_limit=scan_limit
+            ).plan()
             uow.rollback()
             return bool(chosen)
 
@@ -329,7 +390,21 @@ class SyncEngine:
 
     @staticmethod
     def _recover(item: SyncItem, note: str) -> None:
-        requeue(item, RECOVERY_PHASE.get(item.phase, item.phase), note)
+        refusals.recover(item, note)
+
+
+def _due_count(session: Session) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(SyncItem)
+            .where(
+                SyncItem.state == "queued",
+                or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= _now()),
+            )
+        )
+        or 0
+    )
 
 
 def _chunks(values: list[str], size: int) -> Iterator[list[str]]:

@@ -26,6 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from desktop_app.db.models import Invoice, QbLink
 from desktop_app.db.sync_models import SyncItem
+from desktop_app.errors import QbxmlError
 from desktop_app.services.sync_queue import pending_key
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -139,7 +140,11 @@ def apply_fast(
 def _saveable(session: Session, item: SyncItem, result: q.Result) -> bool:
     """Can a successful Add/Mod be recorded without further thought?"""
     record = result.record
-    assert record is not None and item.entity_id is not None
+    if record is None or not (record.list_id or record.txn_id) or item.entity_id is None:
+        return False  # not what a success looks like: the general path explains it
+    link = m.link_of(session, item.entity_type, item.entity_id)
+    if item.phase == "add" and link is not None and link.qb_id != (record.list_id or record.txn_id):
+        return False  # a second copy: the general path removes it
     if item.entity_type != "invoice":
         return True
     # A Mod's balance depends on payments in QuickBooks: the general path works it out;
@@ -198,9 +203,10 @@ def _save_link(
     values: dict[str, str],
 ) -> None:
     record = result.record
-    assert record is not None and item.entity_id is not None
-    qb_id = record.list_id or record.txn_id
-    assert qb_id is not None
+    # _saveable checked both before anything was written.
+    qb_id = "" if record is None else (record.list_id or record.txn_id or "")
+    if record is None or not qb_id or item.entity_id is None:
+        raise QbxmlError("QuickBooks' answer has no ListID or TxnID to link to.")
     fields: dict[str, Any] = {
         "qb_id": qb_id,
         "edit_sequence": record.edit_sequence or "",

@@ -9,7 +9,6 @@ never duplicated.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -22,6 +21,7 @@ from desktop_app.db.models import Account, Customer, Invoice, Item, Job, Payment
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import Actor, UnitOfWork
 from desktop_app.services.sync_queue import cancel_pending, enqueue_in
+from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.qbxml.build import ListQueryTag
 from qbwc_server.sync.apply import finish, requeue
@@ -49,9 +49,13 @@ FIRST_RUN = (
 )
 
 
+def has_invoices_in_quickbooks(session: Session) -> bool:
+    return session.scalar(select(QbLink.id).where(QbLink.entity_type == "invoice").limit(1)) is not None
+
+
 def queue_payment_pull(session: Session) -> None:
     """Pull payments entered in QuickBooks, if any invoice of ours is there to receive them."""
-    if session.scalar(select(QbLink.id).where(QbLink.entity_type == "invoice").limit(1)) is not None:
+    if has_invoices_in_quickbooks(session):
         enqueue_in(session, "import", None, "pull_payments")
 
 
@@ -93,7 +97,7 @@ def build_import(session: Session, item: SyncItem, request_id: str) -> Built:
                 iterator="Continue",
                 iterator_id=item.iterator_id,
             )
-        return Built("pull", element, extra={"started": datetime.now(UTC).isoformat()})
+        return Built("pull", element)
     if iterates:
         element = q.list_query(
             cast("ListQueryTag", tag),
@@ -114,6 +118,8 @@ def apply_import(session: Session, item: SyncItem, result: q.Result) -> None:
     handler = _HANDLERS[item.action]
     for record in result.records:
         handler(uow, record)
+    if item.action == "pull_payments":
+        _advance_pull_mark(session, result)
     remaining = status.iterator_remaining_count or 0
     if status.iterator_id and remaining > 0:
         item.iterator_id = status.iterator_id
@@ -121,9 +127,8 @@ def apply_import(session: Session, item: SyncItem, result: q.Result) -> None:
         return
     item.iterator_id = ""
     if item.action == "pull_payments":
-        context = json.loads(item.sent_context or "{}")
-        started = context.get("extra", {}).get("started") or datetime.now(UTC).isoformat()
-        _put_setting(session, "sync.last_payment_pull", started)
+        # When it was done, in our clock: the next pull is due ``sync.payment_pull_minutes`` later.
+        _put_setting(session, "sync.payment_pull_done_at", datetime.now(UTC).isoformat())
     elif not session.scalar(
         select(SyncItem.id).where(
             SyncItem.entity_type == "import",
@@ -136,6 +141,32 @@ def apply_import(session: Session, item: SyncItem, result: q.Result) -> None:
     finish(item, "Imported from QuickBooks.")
 
 
+def _advance_pull_mark(session: Session, result: q.Result) -> None:
+    """The next pull starts from the newest change QuickBooks showed, in QuickBooks' own clock
+    (the QuickBooks PC's clock may differ from ours). A pull that finds nothing leaves the
+    mark where it was, and the next one asks again from there."""
+    newest: datetime | None = None
+    for record in result.records:
+        text = record.get("TimeModified")
+        try:
+            stamp = datetime.fromisoformat(text) if text else None
+        except ValueError:
+            continue
+        if stamp is not None and stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=UTC)
+        if stamp is not None and (newest is None or stamp > newest):
+            newest = stamp
+    if newest is None:
+        return
+    current = _setting(session, "sync.last_payment_pull")
+    try:
+        if current and datetime.fromisoformat(current) >= newest:
+            return
+    except ValueError:
+        pass
+    _put_setting(session, "sync.last_payment_pull", newest.isoformat())
+
+
 def restart_iterator(item: SyncItem) -> None:
     """3391: QuickBooks forgot the iterator (a new session); read again from the top."""
     item.iterator_id = ""
@@ -146,7 +177,8 @@ def restart_iterator(item: SyncItem) -> None:
 
 def _link(session: Session, entity_type: str, entity_id: int, record: q.Record) -> None:
     qb_id = record.list_id or record.txn_id
-    assert qb_id is not None
+    if not qb_id:
+        return  # a record QuickBooks sent without its id cannot be linked; it is skipped
     existing = session.scalar(select(QbLink).where(QbLink.entity_type == entity_type, QbLink.qb_id == qb_id))
     if existing is not None:
         return
@@ -266,7 +298,7 @@ def _import_customer(uow: UnitOfWork, record: q.Record) -> None:
             last_name=(record.get("LastName") or "")[:25],
             company=(record.get("CompanyName") or "")[:41],
             home_phone=(record.get("Phone") or "")[:21],
-            mobile_phone=(record.get("Mobile") or "")[:21],
+            mobile_phone=(m.qb_value(record, "Mobile") or "")[:21],
             work_phone=(record.get("AltPhone") or "")[:21],
             email=(record.get("Email") or "")[:1023],
             notes=record.get("Notes") or "",

@@ -51,6 +51,14 @@ def run_session(
                 response = company.process(message)
             except ResponseLostError:
                 return LoopbackReport(round_trips, requests, percent, broken=True)
+            except Exception as error:
+                # The request processor refused the whole message: what the Web Connector
+                # reports as an hresult in receiveResponseXML.
+                hresult = str(getattr(error, "hresult", "0x80040400"))
+                if not engine.fail_batch(ticket, hresult, str(error)):
+                    return LoopbackReport(round_trips, requests, -1, broken=True)
+                percent = engine.progress(ticket)
+                continue
             percent = engine.apply_response(ticket, response)
             if percent >= 100:
                 break

@@ -138,6 +138,10 @@ def build(session: Session, item: SyncItem, request_id: str) -> Built:
 
         return build_import(session, item, request_id)
     assert record_id is not None
+    if item.action == "delete_duplicate":
+        from qbwc_server.sync.duplicates import delete_request
+
+        return Built("delete_duplicate", delete_request(item, request_id))
     link = m.link_of(session, kind, record_id)
     if item.action == "void":
         assert link is not None

@@ -22,8 +22,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, defer
 
 from desktop_app.db.sync_models import SyncItem
+from desktop_app.errors import QbxmlLimitError
 from desktop_app.services.sync_queue import enqueue_in, label_of
 from qbwc_server import mapping as m
+from qbwc_server.qbxml import preflight
 from qbwc_server.sync import plan
 from qbwc_server.sync.apply import finish
 from qbwc_server.sync.plan import LIST_TYPES, Built, Dep, NothingToSend
@@ -97,8 +99,42 @@ class BatchPlanner:
     _since_queued: int = 0
     _size: int = 0
     _scanned: int = 0
+    #: The isolation group this batch is made of (None: the queue as usual).
+    _isolation: str | None = None
 
     def plan(self) -> list[Chosen]:
+        """The next batch. Items of a message QuickBooks refused whole go first, one group at a
+        time and on their own (``SyncItem.isolation``), until the request it refuses is found."""
+        if not self.dry_run:
+            self._isolation = self._next_isolation_group()
+            if self._isolation is not None:
+                chosen = self._plan()
+                self._release_isolation(chosen)
+                if chosen:
+                    return chosen
+                self._isolation = None  # the whole group waits: it goes with the rest
+                self.chosen, self._chosen_ids, self._in_batch = [], set(), set()
+                self._size = self._scanned = 0
+        return self._plan()
+
+    def _next_isolation_group(self) -> str | None:
+        return self.session.scalar(
+            select(SyncItem.isolation)
+            .where(SyncItem.state == "queued", SyncItem.isolation.is_not(None))
+            .order_by(SyncItem.rank, SyncItem.id)
+            .limit(1)
+        )
+
+    def _release_isolation(self, chosen: list[Chosen]) -> None:
+        """Items of the group that cannot go now (they wait for something) rejoin the rest."""
+        taken = {one.item.id for one in chosen}
+        for item in self.session.scalars(
+            select(SyncItem).where(SyncItem.state == "queued", SyncItem.isolation == self._isolation)
+        ):
+            if item.id not in taken:
+                item.isolation = None
+
+    def _plan(self) -> list[Chosen]:
         m.remember_links(self.session)
         with self.session.no_autoflush:
             self._busy = {
@@ -153,6 +189,7 @@ class BatchPlanner:
             request_id = f"{item.id}-{item.attempts + 1}"
             try:
                 built = plan.build(self.session, item, request_id)
+                preflight.check(built.element)
             except NothingToSend:
                 if not self.dry_run:
                     finish(item, "Already up to date in QuickBooks.")
@@ -193,6 +230,8 @@ class BatchPlanner:
                 .order_by(SyncItem.rank, SyncItem.id)
                 .limit(page)
             )
+            if self._isolation is not None:
+                query = query.where(SyncItem.isolation == self._isolation)
             if after is not None:
                 query = query.where(
                     or_(SyncItem.rank > after[0], (SyncItem.rank == after[0]) & (SyncItem.id > after[1]))
@@ -301,12 +340,20 @@ class BatchPlanner:
         from qbwc_server.sync.alerts import raise_alert
 
         label = label_of(self.session, item.entity_type, item.entity_id)
+        detail = error.detail if isinstance(error, QbxmlLimitError) else str(error)
+        fix = "" if detail.rstrip().endswith("retry.") else " Edit it, then retry."
+        data: dict[str, str] = {}
+        if isinstance(error, QbxmlLimitError):
+            data["field"] = error.field
+        if isinstance(error, preflight.PreflightError):
+            data["value"] = error.value
         raise_alert(
             self.session,
             item,
             kind="invalid",
             label=label,
-            message=f"{label} cannot be sent to QuickBooks as it is: {error} Edit it, then retry.",
-            tried="Prepared the request; nothing was sent.",
+            message=f"{label} cannot be sent to QuickBooks as it is: {detail}{fix}",
+            tried="Checked the request against what QuickBooks Desktop accepts; nothing was sent.",
             resolutions=("edit", "retry", "dismiss"),
+            data=data,
         )

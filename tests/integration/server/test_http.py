@@ -85,11 +85,12 @@ def test_old_web_connector_is_refused(server: EmbeddedServer) -> None:
     assert report.outcome == "client_refused" and "too old" in report.last_error
 
 
-def test_concurrent_session_is_busy(server: EmbeddedServer) -> None:
+def test_a_second_login_takes_over_instead_of_answering_busy(server: EmbeddedServer) -> None:
     first = connector(server)
     result = first.call("authenticate", ("strUserName", USER), ("strPassword", PASSWORD))
-    assert [s.text or "" for s in result][1] == ""
-    assert connector(server).run_session().outcome == "busy"
+    old_ticket = next(s.text or "" for s in result)
+    assert connector(server).run_session().outcome == "done"
+    assert "newer Web Connector session took over" in first.call("getLastError", ("ticket", old_ticket)).text
 
 
 def test_hresult_error_path(server: EmbeddedServer, engine: FakeEngine) -> None:

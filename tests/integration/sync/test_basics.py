@@ -27,7 +27,14 @@ def test_a_job_and_its_invoice_reach_quickbooks_in_dependency_order(office: Offi
     with office.db.reader() as uow:
         done = list(uow.session.scalars(select(SyncItem).where(SyncItem.state == "done")))
         attempts = {(i.entity_type, i.attempts, i.status_code) for i in done}
-    assert attempts == {("customer", 1, 0), ("job", 1, 0), ("item", 1, 0), ("invoice", 2, 0)}
+    # Then, in the same session, the payments entered in QuickBooks (none: status 1).
+    assert attempts == {
+        ("customer", 1, 0),
+        ("job", 1, 0),
+        ("item", 1, 0),
+        ("invoice", 2, 0),
+        ("import", 1, 1),
+    }
 
 
 def test_a_second_sync_sends_nothing(office: Office) -> None:

@@ -134,7 +134,8 @@ def test_common_answers_never_reach_the_general_path(office: Office, monkeypatch
         office.invoiced_job(f"Customer {n}")
     office.sync()
     assert len(office.qb.invoices) == 3
-    assert calls == []
+    # Imports (the payment pull at the end of the session) always take the general path.
+    assert [call for call in calls if not call.startswith("import:")] == []
 
 
 @pytest.mark.parametrize(

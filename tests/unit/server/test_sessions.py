@@ -14,6 +14,7 @@ from desktop_app.errors import PermissionDenied, QbxmlError
 from desktop_app.services.settings import get_setting, set_setting
 from qbwc_server.sessions import (
     EXPIRED_MESSAGE,
+    TAKEN_OVER_MESSAGE,
     SessionPolicy,
     WebConnectorSessions,
     bind_company,
@@ -123,27 +124,37 @@ def test_no_work_answers_none_and_starts_nothing(make_sessions: Callable[..., We
     assert sessions.close_connection(ticket) == "JobDesk: nothing to sync."
 
 
-def test_second_concurrent_session_is_busy(sessions: WebConnectorSessions, clock: object) -> None:
-    first = login(sessions)
-    hello(sessions, first)
-    assert sessions.authenticate(USER, PASSWORD)[1] == "busy"
-    sessions.close_connection(first)
-    assert sessions.authenticate(USER, PASSWORD)[1] == ""
-
-
-def test_a_silent_session_stops_counting_as_busy(
-    make_sessions: Callable[..., WebConnectorSessions], clock: object, db: Database
-) -> None:
-    sessions = make_sessions(SessionPolicy(busy_idle_seconds=60, busy_request_seconds=300))
+def test_a_new_login_takes_over_the_open_session(sessions: WebConnectorSessions, db: Database) -> None:
+    """The Web Connector runs one session at a time: a new login means the old one is over."""
     first = login(sessions)
     hello(sessions, first)  # a request is out with QuickBooks
-    clock.advance(seconds=120)  # type: ignore[attr-defined]
-    assert sessions.authenticate(USER, PASSWORD)[1] == "busy"  # QuickBooks may still be working
-    clock.advance(seconds=400)  # type: ignore[attr-defined]
-    assert sessions.authenticate(USER, PASSWORD)[1] == ""
+    second, status = sessions.authenticate(USER, PASSWORD)
+    assert status == ""  # starts at once: never "busy"
     with db.uow() as uow:
         old = uow.session.scalars(select(WcSession).where(WcSession.ticket == first)).one()
         assert old.state == "abandoned"
+    # The old session calling again is told plainly, and asks for nothing more.
+    assert sessions.send_request(first, "", "", "US", 13, 0) == ""
+    assert sessions.get_last_error(first) == TAKEN_OVER_MESSAGE
+    assert second != first
+
+
+def test_an_answer_from_a_session_that_was_taken_over_is_kept(
+    sessions: WebConnectorSessions, engine: FakeEngine
+) -> None:
+    first = login(sessions)
+    hello(sessions, first)
+    sessions.authenticate(USER, PASSWORD)
+    answer = "<QBXML><QBXMLMsgsRs/></QBXML>"
+    assert sessions.receive_response(first, answer, "", "") == -1
+    assert ("apply_response", first) in engine.calls
+
+
+def test_an_expired_ticket_is_not_taken_for_a_late_answer(
+    sessions: WebConnectorSessions, engine: FakeEngine
+) -> None:
+    assert sessions.receive_response("never-issued", "<QBXML/>", "", "") == -1
+    assert not [call for call in engine.calls if call[0] == "apply_response"]
 
 
 # -- tickets ---------------------------------------------------------------------------------------

@@ -1,0 +1,91 @@
+"""Answers the engine was no longer waiting for, and answers it could not apply.
+
+A Web Connector session that a newer one took over (its PC stopped, then came back) may
+still bring QuickBooks' answer to the message it had: that answer says what QuickBooks
+did, so it is kept. An item recovered but not yet sent again takes it as if it had come
+in time; an Add whose record a newer attempt already linked to another copy means
+QuickBooks now holds the record twice, and the second copy is deleted.
+
+An answer that cannot be applied (QuickBooks sent something unexpected) becomes an alert
+on its item; it never stops the session.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from sqlalchemy.orm import Session
+
+from desktop_app.db.sync_models import SyncItem
+from desktop_app.services.sync_queue import label_of
+from qbwc_server import mapping as m
+from qbwc_server import qbxml as q
+from qbwc_server.sync.alerts import raise_alert
+from qbwc_server.sync.apply import apply_result, finish, set_link
+from qbwc_server.sync.duplicates import remove_duplicate
+
+log = logging.getLogger(__name__)
+
+
+def _item_of(session: Session, request_id: str) -> SyncItem | None:
+    """Our requestIDs are ``<item id>-<attempt>``; anything else is not ours."""
+    head, _, attempt = request_id.partition("-")
+    if not head.isdigit() or not attempt.isdigit():
+        return None
+    return session.get(SyncItem, int(head))
+
+
+def late_answer(session: Session, request_id: str, result: q.Result) -> None:
+    """Keep what an answer nobody waits for anymore says QuickBooks did."""
+    item = _item_of(session, request_id)
+    if item is None or item.entity_id is None or result.status.is_error:
+        return  # not ours, or QuickBooks did nothing
+    context = json.loads(item.sent_context or "{}")
+    if item.request_id == request_id and item.state == "queued":
+        # Recovered after its session was taken over, not yet sent again: as if in time.
+        item.state = "sent"
+        item.phase = str(context.get("phase") or item.phase)
+        item.status_code = result.status.status_code
+        apply_result(session, item, result, context.get("values", {}))
+        return
+    record = result.record
+    qb_id = None if record is None else (record.list_id or record.txn_id)
+    if record is None or not qb_id or not result.status.rs_type.endswith("AddRs"):
+        return  # a lookup or a change: the newer attempt does it again
+    link = m.link_of(session, item.entity_type, item.entity_id)
+    if link is None:
+        # The newer attempt (a lookup, or an Add still on its way) finds it linked.
+        values = context.get("values", {}) if item.request_id == request_id else {}
+        set_link(session, item, record, values)
+        if item.state == "queued":
+            finish(item, "Found in QuickBooks through an earlier session's answer.")
+        return
+    if link.qb_id != qb_id:
+        remove_duplicate(session, item, qb_id, record.ref_number or record.full_name or "")
+
+
+def answer_not_applied(session: Session, item_id: int, error: Exception) -> None:
+    """The answer for one item could not be applied: a person looks; the session goes on."""
+    log.error("could not apply QuickBooks' answer to queue item %s", item_id, exc_info=error)
+    item = session.get(SyncItem, item_id)
+    if item is None:
+        return
+    label = label_of(session, item.entity_type, item.entity_id)
+    raise_alert(
+        session,
+        item,
+        kind="unexpected_answer",
+        label=label,
+        code=item.status_code,
+        qb_message=item.status_message,
+        message=(
+            f"QuickBooks answered for {label}, but JobDesk could not use the answer ({error}). "
+            "Nothing else was affected. Check the record in QuickBooks, then retry (JobDesk looks it "
+            "up before sending it again) or dismiss."
+        ),
+        tried="Applied QuickBooks' answer; it was not what JobDesk expected.",
+        resolutions=("retry", "dismiss"),
+    )
+    if item.phase == "add":
+        item.phase = "verify"

@@ -1,0 +1,173 @@
+"""When QuickBooks refuses a whole message, and when the sync stops moving.
+
+The request processor answers some messages with an hresult and no response at all:
+0x80040400 when it cannot parse one request in it (an element it does not know, a
+value out of order), and other codes when it cannot work (QuickBooks busy or closed).
+Nothing in a message it could not parse was done. Sending the same message again would
+fail forever, so its items go again in halves (``SyncItem.isolation``), down to the one
+request QuickBooks refuses; that one waits for a person with an alert, and everything
+else goes in the same session.
+
+A session that ends with work queued and nothing finished is counted; three in a row
+raise one "sync is stuck" alert naming the item at the head of the queue.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from desktop_app.db.sync_models import Alert, SyncBatch, SyncItem
+from desktop_app.services.sync_queue import label_of
+from qbwc_server.sync.alerts import raise_alert
+from qbwc_server.sync.apply import requeue
+
+#: The request processor could not parse the message: nothing in it was done.
+PARSE_ERROR = "0x80040400"
+#: A message holding one item refused this often (other than a parse error) needs a person.
+MESSAGE_FAILURE_LIMIT = 3
+#: Sessions in a row that end with work queued and nothing finished before "stuck" is said.
+STUCK_AFTER = 3
+#: Items that were sent and may have been done come back as these phases (checked first).
+RECOVERY_PHASE = {"add": "verify", "check": "check", "verify": "verify", "claim": "claim"}
+_FRAGMENT_MAX = 4000
+
+
+def is_parse_error(hresult: str) -> bool:
+    return hresult.strip().lower() == PARSE_ERROR
+
+
+def recover(item: SyncItem, note: str) -> None:
+    """Back to the queue; an Add whose fate is unknown is looked up in QuickBooks first."""
+    requeue(item, RECOVERY_PHASE.get(item.phase, item.phase), note)
+
+
+def message_refused(session: Session, batch: SyncBatch, hresult: str, message: str) -> bool:
+    """Apply a whole-message refusal to the batch's items; True when the session may go on."""
+    items = list(
+        session.scalars(
+            select(SyncItem)
+            .where(SyncItem.batch_id == batch.id, SyncItem.state == "sent")
+            .order_by(SyncItem.rank, SyncItem.id)
+        )
+    )
+    parse_error = is_parse_error(hresult)
+    said = f"{message.strip() or 'no message'} ({hresult or 'no code'})"
+    if len(items) == 1:
+        return _single_refused(session, items[0], parse_error, hresult, message, said)
+    half = (len(items) + 1) // 2
+    for index, item in enumerate(items):
+        group = f"{batch.id}{'a' if index < half else 'b'}"
+        note = f"QuickBooks refused the message this was in: {said}. Sending it again in smaller parts."
+        if parse_error:
+            # Nothing in a message QuickBooks could not parse was done: same step again.
+            requeue(item, item.phase, note)
+        else:
+            recover(item, note)
+        item.isolation = group
+    return True
+
+
+def _single_refused(
+    session: Session, item: SyncItem, parse_error: bool, hresult: str, message: str, said: str
+) -> bool:
+    item.message_failures += 1
+    if parse_error or item.message_failures >= MESSAGE_FAILURE_LIMIT:
+        if not parse_error:
+            recover(item, "")  # it may have been done: a retry looks it up first
+        _alert_refused(session, item, parse_error, hresult, message)
+        return True
+    recover(item, f"QuickBooks could not process it: {said}. Trying again.")
+    item.isolation = item.isolation or f"{item.batch_id}s"
+    # QuickBooks itself is in trouble (not our message): this session stops, the next retries.
+    return False
+
+
+def _alert_refused(session: Session, item: SyncItem, parse_error: bool, hresult: str, message: str) -> None:
+    label = label_of(session, item.entity_type, item.entity_id)
+    fragment = (
+        item.request_xml if len(item.request_xml) <= _FRAGMENT_MAX else item.request_xml[:_FRAGMENT_MAX]
+    )
+    if parse_error:
+        text = (
+            f"QuickBooks refused {label}: it could not read the request JobDesk sent for it "
+            "(QuickBooks said: “" + (message.strip() or "error when parsing the XML") + "”). "
+            "Every other record was sent without it. This usually means a field QuickBooks Desktop "
+            "does not accept: check the record's fields (the request is shown below), correct the "
+            "record, then retry; if it happens again, send the request to JobDesk support."
+        )
+        tried = "Sent it on its own after the message it was in was refused whole."
+    else:
+        text = (
+            f"QuickBooks could not process {label} {item.message_failures} times in a row "
+            f"(QuickBooks said: “{message.strip() or 'no message'}”, code {hresult or 'none'}). "
+            "Check that QuickBooks is open with no dialog waiting, then retry."
+        )
+        tried = f"Sent it on its own {item.message_failures} times."
+    item.isolation = None
+    raise_alert(
+        session,
+        item,
+        kind="message_refused",
+        label=label,
+        qb_message=f"{hresult}: {message}".strip(": "),
+        message=text,
+        tried=tried,
+        resolutions=("edit", "retry", "dismiss"),
+        data={"hresult": hresult, "request_xml": fragment},
+    )
+
+
+# -- "sync is stuck" --------------------------------------------------------------------------
+
+
+def note_session_end(session: Session, finished: int, sessions_without_progress: int) -> int:
+    """Count sessions that end with work queued and nothing finished; alert at the third.
+
+    Returns the new count (the caller stores it).
+    """
+    head = session.scalar(
+        select(SyncItem)
+        .where(
+            SyncItem.state.in_(("queued", "sent")),
+            or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= datetime.now(UTC)),
+        )
+        .order_by(SyncItem.rank, SyncItem.id)
+        .limit(1)
+    )
+    if finished or head is None:
+        for alert in session.scalars(select(Alert).where(Alert.kind == "stuck", Alert.state == "open")):
+            alert.state = "resolved"
+            alert.resolution = "moving again"
+            alert.resolved_by = "QuickBooks sync"
+            alert.resolved_at = datetime.now(UTC)
+        return 0
+    count = sessions_without_progress + 1
+    if (
+        count >= STUCK_AFTER
+        and session.scalar(select(Alert.id).where(Alert.kind == "stuck", Alert.state == "open").limit(1))
+        is None
+    ):
+        label = label_of(session, head.entity_type, head.entity_id)
+        why = head.note or "no reason recorded"
+        session.add(
+            Alert(
+                sync_item_id=head.id,
+                entity_type=head.entity_type,
+                entity_id=head.entity_id,
+                record_label=label[:120],
+                kind="stuck",
+                message=(
+                    f"The sync is stuck: the last {count} sessions with QuickBooks finished nothing while "
+                    f"work is waiting. First in line is {label}: {why} Open it to see what it needs, "
+                    "retry it, or dismiss it to let the rest go."
+                ),
+                tried=f"{count} sessions in a row without progress.",
+                resolutions="retry,dismiss",
+                data=json.dumps({"sessions": count}),
+            )
+        )
+    return count
