@@ -93,12 +93,27 @@ class ImageOp:
 Op = TextOp | BoxOp | LineOp | ImageOp
 
 
+#: Text is measured at this resolution whatever the output's: the layout (line breaks, row
+#: heights, page breaks) is then the same on a 1200 dpi printer, a 300 dpi PDF or a preview.
+MEASURE_DPI = 300
+
+
+def _measuring_device() -> QImage:
+    image = QImage(8, 8, QImage.Format.Format_RGB32)
+    dots_per_metre = round(MEASURE_DPI / 0.0254)
+    image.setDotsPerMeterX(dots_per_metre)
+    image.setDotsPerMeterY(dots_per_metre)
+    return image
+
+
 class Fonts:
-    """Fonts and measurements for one paint device, in points."""
+    """Fonts for one paint device (``scale``: its pixels per point), measured in points."""
 
     def __init__(self, device: QPaintDevice) -> None:
         self.device = device
         self.scale = device.logicalDpiY() / 72.0
+        self._measuring = _measuring_device()
+        self._measure_scale = self._measuring.logicalDpiY() / 72.0
         self._fonts: dict[str, QFont] = {}
         self._metrics: dict[str, QFontMetricsF] = {}
 
@@ -116,15 +131,15 @@ class Fonts:
 
     def metrics(self, style: str) -> QFontMetricsF:
         if style not in self._metrics:
-            self._metrics[style] = QFontMetricsF(self.font(style), self.device)
+            self._metrics[style] = QFontMetricsF(self.font(style), self._measuring)
         return self._metrics[style]
 
     def width(self, text: str, style: str) -> float:
-        return self.metrics(style).horizontalAdvance(text) / self.scale
+        return self.metrics(style).horizontalAdvance(text) / self._measure_scale
 
     def line(self, style: str) -> float:
         """The height of one line of ``style``, with a little leading."""
-        return self.metrics(style).height() / self.scale * 1.18
+        return self.metrics(style).height() / self._measure_scale * 1.18
 
     def fit(self, text: str, style: str, width: float) -> str:
         """``text``, cut short with "…" if it is wider than ``width``."""

@@ -264,3 +264,33 @@ def test_the_largest_amounts_are_printed_in_full(tmp_path: Path) -> None:
         assert_clean([page])
         assert not any("…" in text for text in page.texts())
         assert len(page.find(format_money(biggest))) == 2 * 2 + 3 + 1, page.texts()  # table, totals, header
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_print_lays_out_the_same_pages_as_the_pdf(tmp_path: Path, paper: str) -> None:
+    """Print goes through a QPrinter (here one printing to a file): the pages match Save as PDF's."""
+    from PySide6.QtGui import QPageSize
+    from PySide6.QtPrintSupport import QPrinter
+
+    from desktop_app.ui.printing import PAPERS as PAGE_SIZES
+    from desktop_app.ui.printing import print_invoice
+
+    doc = invoice(30)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    printer.setPageSize(QPageSize(PAGE_SIZES[paper]))
+    assert print_invoice(doc, printer) >= 2
+    printed = read_pdf(tmp_path / "printed.pdf")
+    saved = render(doc, tmp_path, paper)
+    assert len(printed) == len(saved)
+    for ours, theirs in zip(printed, saved, strict=True):
+        assert sorted(ours.texts()) == sorted(theirs.texts())
+        for line in theirs.lines:  # each text in the same place, to a point (printer resolution)
+            assert any(same_place(a, line) for a in ours.lines), line
+
+
+def same_place(a: Line, b: Line) -> bool:
+    """Same text, same row, and starting (left-aligned) or ending (right-aligned) at the same x."""
+    aligned = abs(a.x0 - b.x0) <= 1.5 or abs(a.x1 - b.x1) <= 1.5
+    return a.text == b.text and aligned and abs(a.top - b.top) <= 1
