@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from desktop_app.ui.models.columns import Column
 from desktop_app.ui.models.paged import Fetch, PagedTableModel
 from desktop_app.ui.resources import icon
+from desktop_app.ui.widgets.column_fit import ColumnFitter
 from desktop_app.ui.widgets.delegates import StatusDelegate
 
 
@@ -54,6 +55,16 @@ def size_columns(table: QTableView, columns: Sequence[Column]) -> None:
 
 
 class SearchBox(QLineEdit):
+    """Search as you type; Down goes to the results below."""
+
+    down = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Down and not event.modifiers():
+            self.down.emit()
+            return
+        super().keyPressEvent(event)
+
     def __init__(self, placeholder: str = "Search", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setPlaceholderText(placeholder)
@@ -117,6 +128,7 @@ class ListPage(QWidget):
         bar.setSpacing(10)
         self.search_box = SearchBox(search_placeholder)
         self.search_box.textChanged.connect(self.model.search)
+        self.search_box.down.connect(self.focus_results)
         bar.addWidget(self.search_box)
         self.filter_boxes: dict[str, QComboBox] = {}
         for key, label, choices in filters:
@@ -141,6 +153,8 @@ class ListPage(QWidget):
         self.table.setModel(self.model)
         self.table.setSortingEnabled(False)
         size_columns(self.table, columns)
+        # At 1024 × 768 every column stays in view: the wide ones give up room first.
+        self.fitter = ColumnFitter(self.table, columns)
         header = self.table.horizontalHeader()
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
@@ -241,6 +255,15 @@ class ListPage(QWidget):
         column = self.model.sort_column()
         order = Qt.SortOrder.DescendingOrder if self.model.descending else Qt.SortOrder.AscendingOrder
         self.table.horizontalHeader().setSortIndicator(column, order)
+
+    def focus_results(self) -> None:
+        """From the search box to the list, on its current row (the first when none)."""
+        if self.model.rowCount() == 0:
+            return
+        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        if not self.table.selectionModel().hasSelection():
+            current = self.table.currentIndex()
+            self.table.selectRow(current.row() if current.isValid() else 0)
 
     def _double_clicked(self, index: QModelIndex) -> None:
         record_id = self.model.id_at(index.row())
