@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from desktop_app.services import customers, locations
@@ -113,6 +113,9 @@ def test_bad_contact_details_are_said_at_their_field(
     retype(qtbot, dialog.widgets[field], typed)
     enter(qtbot, dialog.widgets[field])
     assert says in dialog.errors.message(field)
+    label = dialog.findChildren(QLabel, "fieldError")
+    shown = [item for item in label if item.isVisible() and says in item.text()]
+    assert len(shown) == 1 and not shown[0].property("hint")  # said as an error, in red
     assert dialog.widgets[field].hasFocus()
     assert prompts.asked == []
     assert ctx.read(customers.list_customers).total == 0

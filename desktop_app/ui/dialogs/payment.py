@@ -77,6 +77,8 @@ class PaymentDialog(RecordDialog):
         self.table.verticalHeader().hide()
         self.table.setMinimumHeight(220)
         self.table.horizontalHeader().setStretchLastSection(True)
+        for column, width in ((NUMBER, 100), (DATE, 105), (TOTAL, 115), (BALANCE, 115)):
+            self.table.setColumnWidth(column, width)
         self.table.itemChanged.connect(self._apply_edited)
         box.addWidget(self.table)
         row = QHBoxLayout()

@@ -54,6 +54,9 @@ class FieldErrors(QObject):
             return False
         widget, label = entry
         label.setText(str(exc))
+        if label.property("hint"):
+            label.setProperty("hint", False)  # an error, in red, even where a hint was
+            repolish(label)
         label.show()
         widget.setProperty("invalid", True)
         repolish(widget)
@@ -71,7 +74,7 @@ class FieldErrors(QObject):
         widget, label = entry
         label.setText(text)
         label.setVisible(bool(text))
-        if label.property("hint") != hint:
+        if text and bool(label.property("hint")) != hint:
             label.setProperty("hint", hint)
             repolish(label)
         invalid = bool(text) and not hint
