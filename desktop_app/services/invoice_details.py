@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 
-from desktop_app.db.models import Customer, Invoice, Job, PaymentApplication, QbLink
+from desktop_app.db.models import Customer, Invoice, Job, PaymentApplication
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import ZERO
 from desktop_app.domain.status import InvoiceKind, InvoiceStatus, PaymentMethod
 from desktop_app.domain.totals import compute_totals
 from desktop_app.errors import InvalidTransition
+from desktop_app.services import qb_links
 from desktop_app.services.common import get, record_event
 from desktop_app.services.settings import get_setting
 
@@ -133,11 +134,7 @@ def job_invoices(uow: UnitOfWork, job_id: int) -> list[Invoice]:
 
 
 def in_quickbooks(uow: UnitOfWork, invoice_id: int) -> bool:
-    return bool(
-        uow.session.scalar(
-            select(exists().where(QbLink.entity_type == "invoice", QbLink.entity_id == invoice_id))
-        )
-    )
+    return qb_links.in_quickbooks(uow, "invoice", invoice_id)
 
 
 def detail(uow: UnitOfWork, invoice: Invoice) -> InvoiceDetail:

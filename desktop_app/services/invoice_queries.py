@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, type_coerce
 
-from desktop_app.db.models import Customer, Invoice, InvoiceLine, Job, Payment, PaymentApplication, QbLink
+from desktop_app.db.models import Customer, Invoice, InvoiceLine, Job, Payment, PaymentApplication
 from desktop_app.db.types import Money
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import ZERO
@@ -26,6 +26,7 @@ from desktop_app.services.common import get
 from desktop_app.services.invoices import applied_total, balance_of, job_total
 from desktop_app.services.job_billing import job_billing
 from desktop_app.services.paging import Page
+from desktop_app.services.qb_links import in_quickbooks_clause
 from desktop_app.services.search import contains_matcher
 
 MAX_LIMIT = 1000
@@ -104,7 +105,7 @@ def balance_sql() -> ColumnElement[Decimal]:
 
 
 def _in_qb_sql(entity: str, id_column: Any) -> ColumnElement[bool]:
-    return exists().where(QbLink.entity_type == entity, QbLink.entity_id == id_column)
+    return in_quickbooks_clause(entity, id_column)
 
 
 def _check_paging(offset: int, limit: int) -> None:

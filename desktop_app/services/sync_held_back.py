@@ -22,10 +22,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, select
 
-from desktop_app.db.models import Customer, Invoice, Job, Payment, PaymentApplication, QbLink
+from desktop_app.db.models import Customer, Invoice, Job, Payment, PaymentApplication
 from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.services import settings
+from desktop_app.services.qb_links import in_quickbooks_clause
 from desktop_app.services.sync_queue import enqueue, enqueue_invoice
 
 #: Queue states in which a record is on its way to QuickBooks.
@@ -88,7 +89,7 @@ def _clause(waits_for: str) -> str:
 
 
 def _not_on_its_way(entity_type: str, id_column: Any) -> ColumnElement[bool]:
-    linked = exists().where(QbLink.entity_type == entity_type, QbLink.entity_id == id_column)
+    linked = in_quickbooks_clause(entity_type, id_column)
     pending = exists().where(
         SyncItem.entity_type == entity_type,
         SyncItem.entity_id == id_column,

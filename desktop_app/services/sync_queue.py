@@ -21,6 +21,7 @@ from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.errors import PermissionDenied, ValidationError
 from desktop_app.services import settings
+from desktop_app.services.qb_links import in_quickbooks
 
 #: Lists before the transactions that use them; a customer before its jobs; invoices
 #: before the payments applied to them.
@@ -48,12 +49,7 @@ def pending_key(entity_type: str, entity_id: int | None, action: str) -> str:
 
 
 def is_linked(uow: UnitOfWork, entity_type: str, entity_id: int) -> bool:
-    return (
-        uow.session.scalar(
-            select(QbLink.id).where(QbLink.entity_type == entity_type, QbLink.entity_id == entity_id)
-        )
-        is not None
-    )
+    return in_quickbooks(uow, entity_type, entity_id)
 
 
 def find_pending(uow: UnitOfWork, entity_type: str, entity_id: int | None, action: str) -> SyncItem | None:

@@ -30,6 +30,8 @@ class SyncOverview:
     errors: int
     alerts: int
     server_text: str
+    #: Changes whenever a session has changed records (an item done, a session ended).
+    sync_stamp: tuple[int, str] = (0, "")
 
     @property
     def next_poll(self) -> datetime | None:
@@ -96,6 +98,7 @@ def read_overview(ctx: AppContext) -> SyncOverview:
             errors=summary.errors if summary else counts.get("error", 0),
             alerts=summary.alerts if summary else counts.get("attention", 0),
             server_text=server_text,
+            sync_stamp=(int(counts.get("done", 0)), str(values.get("sync.last_session_at", ""))),
         )
 
     return ctx.read(load)
@@ -144,7 +147,11 @@ class SyncStatusBar(QStatusBar):
         except Exception:
             logger("ui").warning("could not read the sync status", exc_info=True)
             return
-        self.overview = overview
+        previous, self.overview = self.overview, overview
+        if previous is not None and previous.sync_stamp != overview.sync_stamp:
+            # The Web Connector session (in the server thread or another process) changed
+            # records: every list showing QuickBooks status or pulled payments reloads.
+            self.ctx.changed.emit("sync")
         contact = f"Web Connector: last contact {local_time(overview.last_contact)}"
         if overview.next_poll is not None:
             contact += f" · next poll about {local_time(overview.next_poll)}"

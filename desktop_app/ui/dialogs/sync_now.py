@@ -53,6 +53,7 @@ class SyncNowDialog(QDialog):
         self.resize(520, 260)
         self.state = "idle"
         self.sent = 0
+        self.report = sync_center.SentReport(sent=0, added=())
         self.new_alerts = 0
         self.task: Any = None
         self._started_at = datetime.now(UTC)
@@ -134,11 +135,12 @@ class SyncNowDialog(QDialog):
 
             status = self.ctx.read(connector_status, alert_limit=0)
             last_session = _parse(self.ctx.read(settings_svc.get_setting, "sync.last_session_at"))
-            done, alerts = self._done_and_alerts()
+            _, alerts = self._done_and_alerts()
+            self.report = self.ctx.read(sync_center.sent_since, self._started_at)
         except Exception:
             logger("ui").warning("could not read the sync status", exc_info=True)
             return
-        self.sent = max(0, done - self._baseline[0])
+        self.sent = self.report.sent
         self.new_alerts = max(0, alerts - self._baseline[1])
         if status.active_sessions:
             self._seen_session = True
@@ -151,6 +153,7 @@ class SyncNowDialog(QDialog):
         ended = last_session is not None and last_session >= self._started_at
         if self._seen_session or ended:
             self._finish("done", self._summary())
+            self.ctx.changed.emit("sync")  # lists showing QuickBooks status reload
         elif self.state == "waiting":
             self._show_waiting(status.last_contact)
 
@@ -202,7 +205,8 @@ class SyncNowDialog(QDialog):
         self.alerts_button.setVisible(self.new_alerts > 0)
 
     def _summary(self) -> str:
-        text = f"Sent {self.sent} record{'s' if self.sent != 1 else ''} to QuickBooks."
+        # The same definition as the sync center's counts: records, with those the others needed.
+        text = self.report.text()
         if self.new_alerts:
             many = self.new_alerts != 1
             text += f" {self.new_alerts} alert{'s' if many else ''} need{'' if many else 's'} a decision."
@@ -212,10 +216,11 @@ class SyncNowDialog(QDialog):
 
     def _demo_done(self, result: Any) -> None:
         try:
-            done, alerts = self._done_and_alerts()
+            _, alerts = self._done_and_alerts()
+            self.report = self.ctx.read(sync_center.sent_since, self._started_at)
         except Exception:
-            done, alerts = self._baseline
-        self.sent = max(0, done - self._baseline[0])
+            alerts = self._baseline[1]
+        self.sent = self.report.sent
         self.new_alerts = max(0, alerts - self._baseline[1])
         text = self._summary()
         if result is not None and hasattr(result, "invoices"):

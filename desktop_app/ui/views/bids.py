@@ -51,7 +51,7 @@ class BidsView(ListPage):
         self.add_action("Open", "edit").clicked.connect(self.open_current)
         self.add_action("New bid", "plus", primary=True).clicked.connect(self.new_record)
         self.activated.connect(self.open_bid)
-        refresh_on(ctx, self, "bid", "customer")
+        refresh_on(ctx, self, "bid", "customer", "settings")
 
     def new_record(self) -> BidDialog:
         return open_dialog(self, BidDialog(self.ctx, None, self))

@@ -35,7 +35,7 @@ class CustomersView(ListPage):
         self.add_action("Open", "edit").clicked.connect(self.open_current)
         self.add_action("New customer", "plus", primary=True).clicked.connect(self.new_record)
         self.activated.connect(self.open_customer)
-        refresh_on(ctx, self, "customer", "invoice", "payment", "location")
+        refresh_on(ctx, self, "customer", "invoice", "payment", "location", "sync")
 
     def new_record(self) -> CustomerDialog:
         return open_dialog(self, CustomerDialog(self.ctx, None, self))

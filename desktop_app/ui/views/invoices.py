@@ -60,7 +60,7 @@ class InvoicesView(ListPage):
         self.add_action("Open", "edit").clicked.connect(self.open_current)
         self.add_action("New invoice", "plus", primary=True).clicked.connect(self.new_record)
         self.activated.connect(self.open_invoice)
-        refresh_on(ctx, self, "invoice", "payment", "customer", "job")
+        refresh_on(ctx, self, "invoice", "payment", "customer", "job", "sync")
 
     def new_record(self) -> Any:
         from desktop_app.ui.dialogs.multi_invoice import MultiJobInvoiceDialog

@@ -115,6 +115,8 @@ class JobDetailsDialog(DocumentDialog):
         self.body_layout.addWidget(self.qb_panel)
         self.body_layout.addStretch(1)
         self.tracker.watch(self.name, self.customer, self.location, self.scheduled, self.notes)
+        # The job's invoice list shows balances: a payment taken in another window changes them.
+        ctx.changed.connect(self._others_changed)
 
         self.start_button = self.header_button("Start", lambda: self.transition(svc.start_job))
         self.finish_button = self.header_button(
@@ -167,6 +169,10 @@ class JobDetailsDialog(DocumentDialog):
         self.load_invoices()
         self.load_segments(record)
         self.qb_panel.show_record(record.id)
+
+    def _others_changed(self, kind: str) -> None:
+        if kind in ("invoice", "payment") and self.record is not None:
+            self.load_invoices()
 
     def load_invoices(self) -> None:
         if self.record is None:

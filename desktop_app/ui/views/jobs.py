@@ -53,7 +53,7 @@ class JobsView(ListPage):
         self.add_action("Open", "edit").clicked.connect(self.open_current)
         self.add_action("New job", "plus", primary=True).clicked.connect(self.new_record)
         self.activated.connect(self.open_job)
-        refresh_on(ctx, self, "job", "customer", "bid")
+        refresh_on(ctx, self, "job", "customer", "bid", "settings", "sync")
 
     def new_record(self) -> JobDetailsDialog:
         return open_dialog(self, JobDetailsDialog(self.ctx, None, self))

@@ -55,7 +55,7 @@ class PaymentsView(ListPage):
         self.add_action("Open", "edit").clicked.connect(self.open_current)
         self.add_action("Receive payment", "plus", primary=True).clicked.connect(self.new_record)
         self.activated.connect(self.open_payment)
-        refresh_on(ctx, self, "payment", "customer")
+        refresh_on(ctx, self, "payment", "customer", "sync")
 
     def new_record(self) -> PaymentDialog:
         return open_dialog(self, PaymentDialog(self.ctx, None, self))

@@ -46,7 +46,7 @@ class PriceBookView(ListPage):
         self.add_action("Open", "edit").clicked.connect(self.open_current)
         self.add_action("New item", "plus", primary=True).clicked.connect(self.new_record)
         self.activated.connect(self.open_item)
-        refresh_on(ctx, self, "item", "account")
+        refresh_on(ctx, self, "item", "account", "sync")
 
     def new_record(self) -> ItemDialog:
         return open_dialog(self, ItemDialog(self.ctx, None, self))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -62,6 +63,8 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
 )
 WIDE = {"company.address", "company.logo_path"}
+#: Settings the .qwc file carries (RunEveryNMinutes): changing one means a new file.
+QWC_KEYS = ("sync.interval_minutes", "sync.responsive")
 NUMBERING_MODES = [
     ("Simple (jobs and invoices numbered apart)", "simple"),
     ("Match (invoice = job number)", "match"),
@@ -119,7 +122,12 @@ class SettingsView(QWidget):
                 )
                 self.inputs[key] = widget
                 self.tracker.watch(widget)
+                if key in QWC_KEYS:
+                    signal = widget.toggled if isinstance(widget, QCheckBox) else widget.textChanged  # type: ignore[attr-defined]
+                    signal.connect(lambda *_: self._update_qwc_notice())
             box.addWidget(form)
+            if group == "Sync with QuickBooks":
+                box.addWidget(self._build_qwc_notice())
             self.body.addWidget(frame)
         frame, box = card("Database")
         self.database_label = QLabel(ctx.db.engine.url.render_as_string(hide_password=True))
@@ -134,6 +142,43 @@ class SettingsView(QWidget):
         box.addWidget(hint)
         self.body.addWidget(frame)
         self.body.addStretch(1)
+
+    def _build_qwc_notice(self) -> QFrame:
+        """Shown while the interval differs from the saved one, and after saving a new one."""
+        from desktop_app.ui.views.sync_setup_tab import INTERVAL_NOTICE
+
+        self.qwc_notice = QFrame()
+        row = QHBoxLayout(self.qwc_notice)
+        row.setContentsMargins(0, 4, 0, 0)
+        self.qwc_notice_label = QLabel(INTERVAL_NOTICE)
+        self.qwc_notice_label.setObjectName("warningBanner")
+        self.qwc_notice_label.setWordWrap(True)
+        row.addWidget(self.qwc_notice_label, 1)
+        self.save_qwc_button = QPushButton("Save Web Connector file…")
+        self.save_qwc_button.clicked.connect(self.save_qwc)
+        row.addWidget(self.save_qwc_button)
+        self.qwc_notice.hide()
+        #: A new interval was saved and no .qwc file has been saved since.
+        self._qwc_stale = False
+        return self.qwc_notice
+
+    def _update_qwc_notice(self) -> None:
+        values = getattr(self, "values", None)
+        if values is None:
+            return
+        edited = any(str(self.current(k)) != str(values[k]) for k in QWC_KEYS)
+        self.qwc_notice.setVisible(edited or self._qwc_stale)
+
+    def save_qwc(self) -> Path | None:
+        from desktop_app.ui.views.sync_setup_tab import save_qwc_file
+
+        path = save_qwc_file(self.ctx, self)
+        if path is not None:
+            self._qwc_stale = False
+            self._update_qwc_notice()
+            self.message.setText(f"Saved {path}. Open it in the Web Connector to use the new interval.")
+            self.message.show()
+        return path
 
     def _widget(self, key: str, spec: svc.SettingSpec) -> QWidget:
         if key == "numbering.mode":
@@ -173,6 +218,7 @@ class SettingsView(QWidget):
         editable = self.ctx.actor.is_admin
         for key, widget in self.inputs.items():
             widget.setEnabled(editable or not svc.SPECS[key].admin_only)
+        self._update_qwc_notice()
 
     def current(self, key: str) -> Any:
         widget = self.inputs[key]
@@ -215,6 +261,7 @@ class SettingsView(QWidget):
             title="Settings",
         )
         if ok:
+            self._qwc_stale = self._qwc_stale or any(k in changed for k in QWC_KEYS)
             self.load()
             self.message.setText("Settings saved.")
             self.message.show()

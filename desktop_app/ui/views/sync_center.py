@@ -3,6 +3,10 @@
 Every tab has ``refresh(stamp=None, *, force=False)``. A 3-second timer reads the queue
 counts (one cheap grouped query) and refreshes the visible tab only when they changed, so
 an idle sync center costs next to nothing.
+
+Above the tabs, what the trigger settings hold back (``services.sync_held_back``) is said
+in a sentence with a "Send now" button: the queue may be empty while invoices and payments
+are still not in QuickBooks, and "up to date" is said only when nothing is held back.
 """
 
 from __future__ import annotations
@@ -10,9 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
-from desktop_app.services import sync_center, sync_queue
+from desktop_app.db.uow import UnitOfWork
+from desktop_app.services import settings, sync_center, sync_held_back, sync_queue
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.logs import logger
 from desktop_app.ui.resources import icon
@@ -51,6 +57,7 @@ class SyncCenterView(QWidget):
         self.sync_button.clicked.connect(self.sync_now)
         head.addWidget(self.sync_button)
         outer.addLayout(head)
+        outer.addWidget(self._build_held_banner())
 
         self.queue_tab = QueueTab(ctx)
         self.history_tab = HistoryTab(ctx)
@@ -73,10 +80,31 @@ class SyncCenterView(QWidget):
         outer.addWidget(self.tabs, 1)
 
         self._stamp: object = None
+        #: A change came while the screen was hidden: read everything when it shows again.
+        self._stale = False
+        self.held: sync_held_back.HeldBackSummary | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self._tick)
         ctx.changed.connect(self._changed)
+
+    def _build_held_banner(self) -> QFrame:
+        self.held_banner = QFrame()
+        self.held_banner.setObjectName("card")
+        row = QHBoxLayout(self.held_banner)
+        row.setContentsMargins(14, 8, 14, 8)
+        self.held_label = QLabel("")
+        self.held_label.setWordWrap(True)
+        row.addWidget(self.held_label, 1)
+        self.show_held_button = QPushButton("Show them")
+        self.show_held_button.clicked.connect(lambda: self.show_tab("send"))
+        row.addWidget(self.show_held_button)
+        self.send_now_button = QPushButton(icon("upload", "#ffffff"), "Send now")
+        self.send_now_button.setObjectName("primaryButton")
+        self.send_now_button.clicked.connect(self.send_held_back)
+        row.addWidget(self.send_now_button)
+        self.held_banner.hide()
+        return self.held_banner
 
     # -- public ----------------------------------------------------------------------------------
     def start(self) -> None:
@@ -99,13 +127,17 @@ class SyncCenterView(QWidget):
             logger("ui").warning("could not read the sync counts", exc_info=True)
             return
         stamp = (counts, tuple(sorted(states.items())))
+        changed = stamp != self._stamp
+        self._stamp = stamp
+        if force or changed or self.held is None:
+            self._read_held_back()
+        held = self.held.total if self.held is not None else 0
         self.summary.setText(
             f"{counts.pending} waiting to send · {counts.sent} awaiting an answer · "
             f"{counts.errors} with problems · {counts.alerts} alert{'s' if counts.alerts != 1 else ''}"
+            + (f" · {held} held back" if held else "")
         )
         self.tabs.setTabText(2, f"Alerts ({counts.alerts})" if counts.alerts else "Alerts")
-        changed = stamp != self._stamp
-        self._stamp = stamp
         tab = self.current_tab()
         if force:
             tab.refresh(stamp, force=True)
@@ -117,13 +149,54 @@ class SyncCenterView(QWidget):
 
         sync_now(self.ctx, self.window())
 
+    def send_held_back(self) -> int:
+        """ "Send now": queue every held-back record, and ask for a sync when this user may."""
+
+        def send(uow: UnitOfWork) -> int:
+            count = sync_held_back.send_held_back(uow)
+            if count and (uow.actor.is_admin or settings.get_setting(uow, "sync.office_may_sync_now")):
+                sync_queue.request_sync_now(uow)
+            return count
+
+        ok, count = self.ctx.attempt(self, lambda: self.ctx.with_uow(send, changes=("sync",)))
+        if ok:
+            self.refresh(force=True)
+            many = count != 1
+            self.ctx.prompts.inform(
+                self,
+                "Send now",
+                f"{count} record{'s' if many else ''} queued for QuickBooks; "
+                f"{'they go' if many else 'it goes'} at the next Web Connector session.",
+            )
+        return int(count or 0)
+
     # -- internal --------------------------------------------------------------------------------
+    def _read_held_back(self) -> None:
+        try:
+            self.held = self.ctx.read(sync_held_back.held_back_summary)
+        except Exception:
+            logger("ui").warning("could not read what is held back", exc_info=True)
+            return
+        message = self.held.message()
+        self.held_label.setText(message)
+        self.held_banner.setVisible(bool(message))
+        self.queue_tab.set_held_back(self.held.total)
+
     def _tick(self) -> None:
         if self.isVisible():
             self.refresh()
 
     def _changed(self, kind: str) -> None:
-        if kind in ("sync", "invoice", "payment", "settings") and self.isVisible():
+        if kind in ("sync", "invoice", "payment", "job", "settings"):
+            if self.isVisible():
+                self.refresh(force=True)
+            else:
+                self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
             self.refresh(force=True)
 
     def stop(self) -> None:

@@ -132,7 +132,7 @@ class QueueTab(_ListWithXml):
         left_box = QVBoxLayout(left)
         left_box.setContentsMargins(0, 0, 0, 0)
         left_box.addWidget(self.table, 1)
-        self.empty.setText("Nothing is waiting to be sent. QuickBooks is up to date.")
+        self.set_held_back(0)
         left_box.addWidget(self.empty)
         split.addWidget(left)
         right = QWidget()
@@ -146,6 +146,16 @@ class QueueTab(_ListWithXml):
         split.addWidget(right)
         split.setSizes([640, 520])
         box.addWidget(split, 1)
+
+    def set_held_back(self, count: int) -> None:
+        """The empty queue says "up to date" only when the settings hold nothing back."""
+        if count:
+            self.empty.setText(
+                "Nothing is waiting to be sent, but QuickBooks is not up to date: "
+                f"{count} record{'s are' if count != 1 else ' is'} held back (see above)."
+            )
+        else:
+            self.empty.setText("Nothing is waiting to be sent. QuickBooks is up to date.")
 
     def _show(self, record: Any | None) -> None:
         if record is None:

@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from desktop_app.services import invoice_queries, sync_center, sync_queue
+from desktop_app.services import sync_center, sync_held_back, sync_queue
 from desktop_app.services.settings import get_setting
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.models.columns import Column
@@ -19,8 +19,8 @@ from desktop_app.ui.resources import icon
 from desktop_app.ui.widgets.list_page import make_table, size_columns
 
 Index = QModelIndex | QPersistentModelIndex
-#: How many of each kind the Send tab lists (the oldest first are the most overdue).
-SEND_LIMIT = 500
+#: How many records the Send tab lists (the oldest first are the most overdue).
+SEND_LIMIT = 1000
 IMPORT_STEPS = 6
 
 
@@ -33,14 +33,16 @@ class SendRow:
     customer_name: str
     on: date
     amount: Decimal
+    reason: str
 
 
 SEND_COLUMNS = (
-    Column("kind", "Kind", width=110),
-    Column("number", "Number / reference", width=160),
-    Column("customer_name", "Customer", width=280, stretch=True),
-    Column("on", "Date", kind="date", width=110),
-    Column("amount", "Amount", kind="money", width=120),
+    Column("kind", "Kind", width=90),
+    Column("number", "Number / reference", width=140),
+    Column("customer_name", "Customer", width=220),
+    Column("on", "Date", kind="date", width=100),
+    Column("amount", "Amount", kind="money", width=110),
+    Column("reason", "Why not in QuickBooks yet", width=360, stretch=True),
 )
 
 
@@ -97,19 +99,20 @@ class CheckableRowsModel(RowsTableModel):
 
 
 def records_not_in_quickbooks(uow: Any) -> list[SendRow]:
-    invoices = invoice_queries.list_invoices(uow, open_only=True, limit=SEND_LIMIT, sort="number")
-    payments = invoice_queries.list_payments(uow, limit=SEND_LIMIT)
-    rows = [
-        SendRow("invoice", r.id, "Invoice", r.number, r.customer_name, r.invoice_date, r.total)
-        for r in invoices.rows
-        if not r.in_quickbooks
+    """The invoices and payments the trigger settings hold back, each with its reason."""
+    return [
+        SendRow(
+            r.entity_type,
+            r.entity_id,
+            r.entity_type.capitalize(),
+            r.number,
+            r.customer_name,
+            r.on,
+            r.amount,
+            r.reason,
+        )
+        for r in sync_held_back.list_held_back(uow)[:SEND_LIMIT]
     ]
-    rows += [
-        SendRow("payment", r.id, "Payment", r.reference or "—", r.customer_name, r.received_on, r.amount)
-        for r in payments.rows
-        if not r.in_quickbooks
-    ]
-    return rows
 
 
 class SendTab(QWidget):
@@ -119,7 +122,11 @@ class SendTab(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 10, 0, 0)
         bar = QHBoxLayout()
-        hint = QLabel("Open invoices and payments that are not in QuickBooks yet. Tick the ones to send.")
+        hint = QLabel(
+            "Invoices and payments not in QuickBooks and not queued, with what will send them. "
+            "Tick the ones to send now."
+        )
+        hint.setWordWrap(True)
         hint.setObjectName("hint")
         bar.addWidget(hint, 1)
         self.all_button = QPushButton("Select all")

@@ -26,6 +26,39 @@ from desktop_app.ui.resources import icon
 from desktop_app.ui.widgets.forms import FieldErrors, Form
 
 REBIND_CLEAR = "Forget it (the next sync connects to the open company)"
+#: Said wherever the interval is changed: the Web Connector reads it from the .qwc file only.
+INTERVAL_NOTICE = (
+    "The Web Connector reads how often to call JobDesk from the .qwc file, not from here: "
+    "save the Web Connector file again and open it in the Web Connector (it replaces the old "
+    "one) for the new interval to take effect."
+)
+
+
+def save_qwc_file(ctx: AppContext, parent: QWidget, *, port: int | None = None) -> Path | None:
+    """Write the .qwc (as the settings now say) where the user chooses; None when not saved."""
+    from qbwc_server.qwc import write_qwc
+
+    server = getattr(ctx, "server", None)
+    if port is None:
+        port = int(ctx.read(svc.get_setting, "qbwc.port"))
+    url = server.url if server is not None and server.running and server.port == port else None
+    ok, text = ctx.attempt(parent, lambda: ctx.write(write_qwc, url, changes=("settings",)))
+    if not ok or text is None:
+        return None
+    name = ctx.prompts.save_file(
+        parent, "Save Web Connector file", "JobDesk.qwc", "Web Connector files (*.qwc)"
+    )
+    if not name:
+        return None
+    path = Path(name)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        ctx.prompts.error(parent, "Save Web Connector file", f"The file could not be saved: {exc.strerror}")
+        return None
+    return path
+
+
 REBIND_REFUSED = "Connect to the company QuickBooks last had open"
 
 
@@ -199,34 +232,16 @@ class ConnectionTab(QWidget):
             title="Connection",
         )
         if ok:
+            schedule = ("sync.interval_minutes", "sync.responsive")
+            moved = any(str(wanted[k]) != str(self.values.get(k)) for k in schedule)
             self.load()
-            self._say("Connection settings saved.")
+            self._say("Connection settings saved." + (f" {INTERVAL_NOTICE}" if moved else ""))
         return ok
 
     def save_qwc(self) -> Path | None:
-        from qbwc_server.qwc import write_qwc
-
-        server = getattr(self.ctx, "server", None)
-        url = (
-            server.url if server is not None and server.running and server.port == self.port.value() else None
-        )
-        ok, text = self.ctx.attempt(self, lambda: self.ctx.write(write_qwc, url, changes=("settings",)))
-        if not ok or text is None:
-            return None
-        name = self.ctx.prompts.save_file(
-            self, "Save Web Connector file", "JobDesk.qwc", "Web Connector files (*.qwc)"
-        )
-        if not name:
-            return None
-        path = Path(name)
-        try:
-            path.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            self.ctx.prompts.error(
-                self, "Save Web Connector file", f"The file could not be saved: {exc.strerror}"
-            )
-            return None
-        self._say(f"Saved {path}. Open it from the Web Connector (Add an application).")
+        path = save_qwc_file(self.ctx, self, port=self.port.value())
+        if path is not None:
+            self._say(f"Saved {path}. Open it from the Web Connector (Add an application).")
         return path
 
     def rebind(self) -> bool:
