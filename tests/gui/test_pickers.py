@@ -34,9 +34,12 @@ def by_matches_list(qtbot: QtBot, picker: QComboBox, name: str) -> None:
     """Type part of the name, go down the list of matches shown while typing, Enter."""
     retype(qtbot, picker, name[:3])
     popup = picker.completer().popup()
-    qtbot.waitUntil(lambda: popup.isVisible() and any(
-        popup.model().index(row, 0).data() == name for row in range(popup.model().rowCount())
-    ))
+    qtbot.waitUntil(
+        lambda: (
+            popup.isVisible()
+            and any(popup.model().index(row, 0).data() == name for row in range(popup.model().rowCount()))
+        )
+    )
     for _ in range(popup.model().rowCount()):
         qtbot.keyClick(popup, Qt.Key.Key_Down)
         if popup.currentIndex().data() == name:
