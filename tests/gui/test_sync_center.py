@@ -128,6 +128,7 @@ def test_connection_saves_password_and_qwc(
     assert tab.save()
     assert str(ctx.read(settings.get_setting, "qbwc.password_hash")).startswith("scrypt$")
     assert ctx.read(settings.get_setting, "sync.interval_minutes") == 5
+    assert "save the Web Connector file again" in tab.message.text()  # the new interval is in the .qwc
     target = tmp_path / "JobDesk.qwc"
     prompts.queue(str(target))
     assert tab.save_qwc() == target

@@ -225,6 +225,9 @@ class ConnectionTab(QWidget):
                     raise ValidationError("qbwc.password", str(exc)) from None
                 svc.set_setting(uow, "qbwc.password_hash", hashed)
 
+        # Read before saving: the broadcast after the save reloads ``self.values``.
+        schedule = ("sync.interval_minutes", "sync.responsive")
+        moved = any(str(wanted[k]) != str(self.values.get(k)) for k in schedule)
         ok, _ = self.ctx.attempt(
             self,
             lambda: self.ctx.with_uow(apply, changes=("settings", "sync")),
@@ -232,8 +235,6 @@ class ConnectionTab(QWidget):
             title="Connection",
         )
         if ok:
-            schedule = ("sync.interval_minutes", "sync.responsive")
-            moved = any(str(wanted[k]) != str(self.values.get(k)) for k in schedule)
             self.load()
             self._say("Connection settings saved." + (f" {INTERVAL_NOTICE}" if moved else ""))
         return ok
