@@ -16,7 +16,7 @@ from desktop_app.db.uow import Database
 from desktop_app.services import customers, invoices, items, jobs, settings, sync_queue
 from desktop_app.services.lines import LineInput
 from qbwc_server import qbxml as q
-from qbwc_server.simulator import QuickBooksCompany
+from qbwc_server.simulator import QuickBooksCompany, add_sales_tax_item
 from qbwc_server.sync import SyncEngine
 from qbwc_server.sync.loopback import LoopbackReport, run_session
 from tests.qbxml_schema import QbxmlSchema, load_schema
@@ -151,4 +151,8 @@ def make_office(db: Database) -> Office:
         settings.set_setting(uow, "tax.default_rate", Decimal("8.25"))
         settings.set_setting(uow, "tax.item_name", "State Tax")
         uow.commit()
-    return Office(db=db, qb=QuickBooksCompany(validator=validator), engine=SyncEngine(db))
+    # Strict (the default rules) and bare, plus the sales-tax item the office's settings name:
+    # these tests are about the engine's rules, not about creating sales-tax items.
+    quickbooks = QuickBooksCompany(validator=validator)
+    add_sales_tax_item(quickbooks, "State Tax", "8.25")
+    return Office(db=db, qb=quickbooks, engine=SyncEngine(db))
