@@ -281,10 +281,11 @@ def _run_steps(report: Report, tmp: Path, cleanups: list[Callable[[], Any]]) -> 
 
     # 7. One Web Connector session against the QuickBooks simulator.
     with report.step("one Web Connector session syncs the company to QuickBooks") as notes:
-        from qbwc_server.simulator import QuickBooksCompany
+        from qbwc_server.simulator import QuickBooksCompany, default_rules
         from qbwc_server.simulator.webconnector import WebConnector
 
-        quickbooks = QuickBooksCompany()
+        # As strict as US QuickBooks Desktop (Intuit's files if present, else the product's table).
+        quickbooks = QuickBooksCompany(rules=default_rules())
         connector = WebConnector(
             server.url, USER, PASSWORD, quickbooks, company_file=quickbooks.file_path, timeout=60
         )

@@ -91,7 +91,7 @@ class DemoQuickBooks:
     def __init__(
         self, db: Database, folder: Path, user_name: str, password: str, server: ServerControl | None = None
     ) -> None:
-        from qbwc_server.simulator import QuickBooksCompany
+        from qbwc_server.simulator import QuickBooksCompany, default_rules
 
         self.db = db
         self.path = folder / "quickbooks-demo.json"
@@ -99,7 +99,12 @@ class DemoQuickBooks:
         self.password = password
         self.server = server
         self._lock = threading.Lock()
-        self.company = QuickBooksCompany.load(self.path) if self.path.exists() else QuickBooksCompany()
+        # The demo's QuickBooks refuses what US QuickBooks Desktop refuses.
+        rules = default_rules()
+        if self.path.exists():
+            self.company = QuickBooksCompany.load(self.path, rules=rules)
+        else:
+            self.company = QuickBooksCompany(rules=rules)
         self.company.save(self.path)
 
     def run_session(self) -> DemoSessionResult:
