@@ -31,7 +31,7 @@ from qbwc_server.simulator import (
 from qbwc_server.simulator import reference_rules as rr
 from qbwc_server.simulator.webconnector import WebConnector
 from tests.qbwc_fakes import PASSWORD, USER, FakeEngine, set_password
-from tests.qbxml_schema import reference_rules
+from tests.qbxml_schema import QbxmlSchema, reference_rules
 
 PARSE_HRESULT = "0x80040400"
 PARSE_MESSAGE = "QuickBooks found an error when parsing the provided XML text stream."
@@ -460,8 +460,8 @@ def test_a_new_company_has_no_sales_tax_item_and_an_invoice_naming_one_gets_3140
     assert company.invoices == []
 
 
-def test_item_sales_tax_add_then_query_and_an_invoice_taxed_at_its_rate() -> None:
-    company = QuickBooksCompany()
+def test_item_sales_tax_add_then_query_and_an_invoice_taxed_at_its_rate(qbxml13: QbxmlSchema) -> None:
+    company = QuickBooksCompany(validator=qbxml13)  # every answer valid qbXML 13.0
     company.add_list_element("Vendor", "Colorado Dept of Revenue")
     company.add_list_element("Customer", "Smith")
     results = parse_response(
