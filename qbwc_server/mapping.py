@@ -40,6 +40,7 @@ from desktop_app.db.models import (
 from desktop_app.domain.money import ZERO
 from desktop_app.domain.status import ItemKind as LocalItemKind
 from desktop_app.domain.status import TermsKind
+from desktop_app.services.tax_rates import tax_rate_for
 from qbwc_server import qbxml as q
 from qbwc_server.qbxml import (
     Address,
@@ -333,7 +334,7 @@ class InvoiceMapping:
     expected_total: Decimal
 
 
-def invoice_fields(session: Session, invoice: Invoice, tax_item_name: str) -> InvoiceMapping:
+def invoice_fields(session: Session, invoice: Invoice) -> InvoiceMapping:
     lines: list[InvoiceLineFields] = []
     # A tax-exempt customer's invoice (rate 0) is non-taxable line by line, so QuickBooks
     # charges exactly what we computed whatever its own customer tax code says.
@@ -379,7 +380,10 @@ def invoice_fields(session: Session, invoice: Invoice, tax_item_name: str) -> In
         state=_opt(invoice.bill_state),
         postal_code=_opt(invoice.bill_zip),
     )
-    has_tax = invoice.tax > ZERO and bool(tax_item_name)
+    tax_item = None
+    if invoice.tax > ZERO:
+        tax = tax_rate_for(session, invoice.tax_rate)
+        tax_item = _ref(session, "tax_item", tax.id, tax.name)
     fields = InvoiceFields(
         customer=invoice_customer_ref(session, invoice),
         txn_date=invoice.invoice_date,
@@ -388,7 +392,7 @@ def invoice_fields(session: Session, invoice: Invoice, tax_item_name: str) -> In
         ship_address=ship if any((ship.addr1, ship.city)) else None,
         terms=terms_ref,
         due_date=invoice.due_date,
-        item_sales_tax=Ref.by_name(tax_item_name) if has_tax else None,
+        item_sales_tax=tax_item,
         memo=invoice.memo or None,
         is_to_be_printed=False,
         lines=tuple(lines),

@@ -198,7 +198,10 @@ class WebConnectorSessions:
                 return [ticket, "nvu"]
             self._abandon_stale(uow, now)
             self._take_over(uow, now)
-            has_work = self.engine.has_work()
+            uow.commit()
+        # Outside the login's lock: finding out whether anything can go reads the queue.
+        has_work = self.engine.has_work()
+        with self.db.uow() as uow:
             uow.session.add(
                 WcSession(
                     ticket=ticket,

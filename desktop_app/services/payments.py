@@ -24,7 +24,6 @@ from desktop_app.services.common import audit, check_date, clean_text, get, reco
 from desktop_app.services.invoices import balance_of, refresh_status
 from desktop_app.services.sync_queue import is_linked
 
-
 #: A payment's memo, leaving room in QuickBooks' 4,095 for "(method) [JobDesk P123456]".
 MAX_PAYMENT_MEMO = 4000
 

@@ -16,7 +16,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from desktop_app.db.models import Customer, Invoice, Item, Job, Payment, PaymentApplication, QbLink, Terms
+from desktop_app.db.models import (
+    Customer,
+    Invoice,
+    Item,
+    Job,
+    Payment,
+    PaymentApplication,
+    QbLink,
+    TaxRate,
+    Terms,
+)
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.errors import PermissionDenied, ValidationError
@@ -28,6 +38,7 @@ from desktop_app.services.qb_links import in_quickbooks
 RANK = {
     ("import", "import"): 0,
     ("terms", "upsert"): 10,
+    ("tax_item", "upsert"): 15,
     ("account", "upsert"): 10,
     ("item", "upsert"): 20,
     ("customer", "upsert"): 30,
@@ -41,7 +52,7 @@ RANK = {
 }
 #: States in which an item is still to be sent (unique per record and action).
 PENDING_STATES = ("queued", "error", "attention")
-SYNCABLE = ("customer", "job", "item", "terms", "invoice", "payment")
+SYNCABLE = ("customer", "job", "item", "terms", "tax_item", "invoice", "payment")
 
 
 def pending_key(entity_type: str, entity_id: int | None, action: str) -> str:
@@ -348,7 +359,14 @@ def send_everything_pending(uow: UnitOfWork) -> int:
     return count
 
 
-_MODELS = {"customer": Customer, "job": Job, "item": Item, "invoice": Invoice, "payment": Payment}
+_MODELS = {
+    "customer": Customer,
+    "job": Job,
+    "item": Item,
+    "tax_item": TaxRate,
+    "invoice": Invoice,
+    "payment": Payment,
+}
 
 
 def _changed_since_sync(uow: UnitOfWork, entity_type: str, entity_id: int) -> bool:
@@ -383,6 +401,7 @@ _LABELS: dict[str, tuple[type[Any], Callable[[Any], str]]] = {
     "invoice": (Invoice, lambda i: f"Invoice {i.number}"),
     "payment": (Payment, lambda p: f"Payment of ${p.amount:,.2f} on {p.received_on:%m/%d/%Y}"),
     "terms": (Terms, lambda t: f"Terms {t.name}"),
+    "tax_item": (TaxRate, lambda t: f"Sales tax {t.name} ({format(t.rate.normalize(), 'f')}%)"),
 }
 
 

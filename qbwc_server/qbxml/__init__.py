@@ -20,6 +20,7 @@ from qbwc_server.qbxml.build import (
     item_add,
     item_mod,
     list_query,
+    sales_tax_item_add,
     standard_terms_add,
 )
 from qbwc_server.qbxml.build_txns import (
@@ -43,6 +44,7 @@ from qbwc_server.qbxml.records import (
     JobStatus,
     PaymentFields,
     Ref,
+    SalesTaxItemFields,
     StandardTermsFields,
 )
 from qbwc_server.qbxml.safe import MAX_MESSAGE_BYTES, parse_tree
@@ -64,6 +66,7 @@ __all__ = [
     "Ref",
     "Request",
     "Result",
+    "SalesTaxItemFields",
     "StandardTermsFields",
     "Status",
     "build_message",
@@ -81,6 +84,7 @@ __all__ = [
     "parse_tree",
     "receive_payment_add",
     "receive_payment_mod",
+    "sales_tax_item_add",
     "standard_terms_add",
     "to_record",
     "txn_del",

@@ -17,7 +17,15 @@ from lxml import etree
 
 from desktop_app.errors import QbxmlLimitError
 from qbwc_server.qbxml import fields as f
-from qbwc_server.qbxml.records import Address, CustomerFields, ItemFields, ItemKind, Ref, StandardTermsFields
+from qbwc_server.qbxml.records import (
+    Address,
+    CustomerFields,
+    ItemFields,
+    ItemKind,
+    Ref,
+    SalesTaxItemFields,
+    StandardTermsFields,
+)
 
 Request = etree._Element
 OnError = Literal["stopOnError", "continueOnError"]
@@ -349,4 +357,20 @@ def standard_terms_add(request_id: str, terms: StandardTermsFields) -> Request:
         None if terms.discount_days is None else f.format_int(record, "StdDiscountDays", terms.discount_days),
     )
     leaf(node, "DiscountPct", opt_rate(record, "DiscountPct", terms.discount_pct))
+    return request
+
+
+# -- sales-tax items ------------------------------------------------------------------------------
+
+
+def sales_tax_item_add(request_id: str, tax: SalesTaxItemFields) -> Request:
+    """ItemSalesTaxAddRq: the item an invoice's ItemSalesTaxRef names, with its rate."""
+    request = new_request("ItemSalesTaxAddRq", request_id)
+    node = etree.SubElement(request, "ItemSalesTaxAdd")
+    record = _record_label("Sales tax", tax.name)
+    leaf(node, "Name", f.list_name(record, "Name", tax.name, f.ITEM_NAME_MAX))
+    leaf(node, "IsActive", opt_bool(tax.is_active))
+    leaf(node, "ItemDesc", opt_text(record, "ItemDesc", tax.description, f.FREE_TEXT_MAX))
+    leaf(node, "TaxRate", f.format_rate(record, "TaxRate", tax.rate))
+    ref(node, "TaxVendorRef", tax.tax_vendor, record)
     return request

@@ -124,6 +124,17 @@ class StandardTermsFields:
 
 
 @dataclass(frozen=True, slots=True)
+class SalesTaxItemFields:
+    """A sales-tax item: the rate QuickBooks charges on taxable lines (8.25 means 8.25 %)."""
+
+    name: str
+    rate: Decimal
+    description: str | None = None
+    tax_vendor: Ref | None = None
+    is_active: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class InvoiceLineFields:
     """One invoice line. ``txn_line_id`` matters on a Mod only: None adds a new line."""
 

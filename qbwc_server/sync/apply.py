@@ -8,6 +8,7 @@ phase, waiting with backoff, or in front of a person with an alert.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -202,6 +203,8 @@ def _on_lookup(session: Session, item: SyncItem, result: q.Result) -> None:
             _name_used_elsewhere(session, item, other=found.kind.removesuffix("Ret"))
             return
     # Same name, same kind of record: link to it instead of making a duplicate.
+    if kind == "tax_item" and _tax_rate_differs(session, item, found):
+        return  # not linked: invoices wait until a person settles the rate
     link = set_link(session, item, found, {})
     link.synced_values = json.dumps({})
     note = "Linked to the existing QuickBooks record of the same name."
@@ -210,6 +213,33 @@ def _on_lookup(session: Session, item: SyncItem, result: q.Result) -> None:
         requeue(item, "", note)
     else:
         finish(item, note)
+
+
+def _tax_rate_differs(session: Session, item: SyncItem, found: q.Record) -> bool:
+    """A QuickBooks sales-tax item of our name but another rate would change invoice totals."""
+    from desktop_app.db.models import TaxRate
+
+    tax = session.get(TaxRate, item.entity_id)
+    theirs = found.decimal("TaxRate")
+    if tax is None or theirs is None or theirs == tax.rate:
+        return False
+    label = label_of(session, item.entity_type, item.entity_id)
+    raise_alert(
+        session,
+        item,
+        kind="tax_rate_mismatch",
+        label=label,
+        message=(
+            f"QuickBooks already has a sales-tax item “{tax.name}”, but it charges {theirs}% where "
+            f"JobDesk's invoices charge {tax.rate}%. Invoices sent with it would total differently in "
+            "QuickBooks. Correct the rate in QuickBooks or in JobDesk's Settings (or pick another "
+            "QuickBooks item in Settings → Sales tax), then retry."
+        ),
+        tried="Looked for the sales-tax item by name in QuickBooks: found, but the rates differ.",
+        resolutions=("retry", "dismiss"),
+        data={"qb_rate": str(theirs), "rate": str(tax.rate)},
+    )
+    return True
 
 
 def _name_used_elsewhere(session: Session, item: SyncItem, other: str = "") -> None:
@@ -387,7 +417,11 @@ def _on_error(session: Session, item: SyncItem, result: q.Result) -> None:
         if phase == "add":
             item.phase = "add"  # a refused Add did not happen: no lookup needed
         return
-    if code == 3100 and phase == "add" and item.entity_type in ("customer", "job", "item", "terms"):
+    if (
+        code == 3100
+        and phase == "add"
+        and item.entity_type in ("customer", "job", "item", "terms", "tax_item")
+    ):
         requeue(item, "claim", "The name is already in QuickBooks: checking whether it is the same record.")
         item.status_message = message
         return
@@ -421,6 +455,15 @@ def _on_error(session: Session, item: SyncItem, result: q.Result) -> None:
         if _unlink_missing_dependency(session, item, message):
             requeue(item, phase if phase != "add" else "", "Waiting for a record QuickBooks did not have.")
             return
+        missing = missing_reference(message)
+        if missing is not None and missing[0] in _QB_KIND_WORDS:
+            _cannot_create(session, item, label, code, message, *missing)
+            return
+        if missing is not None and _enqueue_referenced(session, item, missing[0]):
+            requeue(
+                item, phase if phase != "add" else "", f"Waiting for {missing[1]} to reach QuickBooks first."
+            )
+            return
         if item.attempts < 3:
             requeue(item, phase if phase != "add" else "", "A record it refers to was not in QuickBooks yet.")
             return
@@ -436,6 +479,94 @@ def _on_error(session: Session, item: SyncItem, result: q.Result) -> None:
         resolutions=("retry", "edit", "dismiss"),
     )
     item.state = "attention"
+
+
+#: QuickBooks' list names in a 3140 message → the kinds JobDesk creates there itself.
+_QB_KIND_OURS: dict[str, tuple[str, ...]] = {
+    "Customer": ("customer", "job"),
+    "Parent": ("customer",),
+    "Item": ("item",),
+    "ItemService": ("item",),
+    "ItemNonInventory": ("item",),
+    "ItemSalesTax": ("tax_item",),
+    "StandardTerms": ("terms",),
+    "Terms": ("terms",),
+    "Invoice": ("invoice",),
+}
+#: What a person calls the lists JobDesk cannot create in QuickBooks.
+_QB_KIND_WORDS = {
+    "Account": "account",
+    "PaymentMethod": "payment method",
+    "Vendor": "vendor",
+    "Class": "class",
+    "SalesRep": "sales rep",
+    "SalesTaxCode": "sales-tax code",
+    "CustomerType": "customer type",
+    "Template": "form template",
+}
+_INVALID_REFERENCE = re.compile(r'invalid reference to QuickBooks (\w+) "([^"]*)"')
+
+
+def missing_reference(message: str) -> tuple[str, str] | None:
+    """(QuickBooks list, name) from a 3140 message: 'invalid reference to QuickBooks Account "X"'."""
+    found = _INVALID_REFERENCE.search(message)
+    return None if found is None else (found.group(1), found.group(2))
+
+
+def _enqueue_referenced(session: Session, item: SyncItem, qb_kind: str) -> bool:
+    """A 3140 on a record of a kind JobDesk makes: queue its own dependencies of that kind."""
+    from desktop_app.services.sync_queue import enqueue_in
+    from qbwc_server.sync.plan import dependencies
+
+    kinds = _QB_KIND_OURS.get(qb_kind, ())
+    lists, txns = dependencies(session, item)
+    queued = False
+    for dep_type, dep_id in lists + txns:
+        if dep_type in kinds:
+            link = m.link_of(session, dep_type, dep_id)
+            if link is not None:
+                session.delete(link)  # QuickBooks no longer has what we linked: add it again
+                m.cache_link(session, dep_type, dep_id, None)
+            enqueue_in(session, dep_type, dep_id)
+            queued = True
+    return queued
+
+
+def _cannot_create(
+    session: Session, item: SyncItem, label: str, code: int, message: str, qb_kind: str, name: str
+) -> None:
+    """A 3140 naming a list JobDesk does not create (an account, a payment method…)."""
+    from desktop_app.db.models import Account
+
+    word = _QB_KIND_WORDS.get(qb_kind, qb_kind)
+    choices: list[str] = []
+    if qb_kind == "Account":
+        linked = select(QbLink.entity_id).where(QbLink.entity_type == "account")
+        choices = list(
+            session.scalars(
+                select(Account.full_name).where(Account.id.in_(linked)).order_by(Account.full_name)
+            )
+        )
+    offered = (
+        f" QuickBooks has: {', '.join(choices[:8])}{' …' if len(choices) > 8 else ''}." if choices else ""
+    )
+    where = "Settings" if qb_kind == "Account" else "JobDesk"
+    raise_alert(
+        session,
+        item,
+        kind="missing_in_quickbooks",
+        label=label,
+        code=code,
+        qb_message=message,
+        message=(
+            f"{label} was not saved in QuickBooks: it uses the {word} “{name}”, which this QuickBooks "
+            f"company does not have, and JobDesk cannot create a {word} there.{offered} Choose one "
+            f"QuickBooks has in {where} (or create “{name}” in QuickBooks), then retry."
+        ),
+        tried=f"Sent it {item.attempts} time(s).",
+        resolutions=("edit", "retry", "dismiss"),
+        data={"missing_kind": qb_kind, "missing_name": name, "choices": choices},
+    )
 
 
 def _unlink_missing_dependency(session: Session, item: SyncItem, message: str) -> bool:

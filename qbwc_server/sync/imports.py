@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from desktop_app.db.models import Account, Customer, Invoice, Item, Job, Payment, QbLink, Setting, Terms
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import Actor, UnitOfWork
+from desktop_app.services import tax_rates
 from desktop_app.services.sync_queue import cancel_pending, enqueue_in
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -236,7 +237,12 @@ def _import_terms(uow: UnitOfWork, record: q.Record) -> None:
 
 def _import_sales_tax(uow: UnitOfWork, record: q.Record) -> None:
     session = uow.session
-    if not _setting(session, "tax.item_name") and record.name:
+    if not record.name:
+        return
+    # Every QuickBooks sales-tax item is a rate invoices may name (matched by name).
+    tax = tax_rates.record_quickbooks_item(session, record.name, record.decimal("TaxRate"))
+    _link(session, "tax_item", tax.id, record)
+    if not _setting(session, "tax.item_name"):
         _put_setting(session, "tax.item_name", record.name)
         rate = record.decimal("TaxRate")
         if rate is not None and not _setting(session, "tax.default_rate"):

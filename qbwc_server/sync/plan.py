@@ -22,13 +22,14 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop_app.db.models import Customer, Invoice, Item, Job, Payment, QbLink, Setting, Terms
+from desktop_app.db.models import Customer, Invoice, Item, Job, Payment, QbLink, Setting, TaxRate, Terms
 from desktop_app.db.sync_models import SyncItem
+from desktop_app.services.tax_rates import tax_rate_for
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 
 Dep = tuple[str, int]
-LIST_TYPES = frozenset({"customer", "job", "item", "terms"})
+LIST_TYPES = frozenset({"customer", "job", "item", "terms", "tax_item"})
 
 
 @dataclass
@@ -115,6 +116,9 @@ def dependencies(session: Session, item: SyncItem) -> tuple[list[Dep], list[Dep]
             terms = session.get(Terms, invoice.terms_id) if invoice.terms_id else None
             if terms is not None and m.terms_sent_to_quickbooks(terms):
                 lists.append(("terms", terms.id))
+            if invoice.tax > 0:
+                # QuickBooks computes the tax from its sales-tax item: that item first.
+                lists.append(("tax_item", tax_rate_for(session, invoice.tax_rate).id))
     elif item.entity_type == "payment":
         payment = session.get(Payment, item.entity_id)
         if payment is not None:
@@ -203,10 +207,19 @@ def _build_upsert(session: Session, kind: str, record_id: int, request_id: str, 
         if link is not None:
             raise NothingToSend  # standard terms never change once in QuickBooks
         return Built("add", q.standard_terms_add(request_id, m.terms_fields(terms)), {"Name": terms.name})
+    if kind == "tax_item":
+        tax = session.get(TaxRate, record_id)
+        assert tax is not None
+        if link is not None:
+            raise NothingToSend  # the rate of a QuickBooks sales-tax item is QuickBooks' to change
+        tax_fields = q.SalesTaxItemFields(name=tax.name, rate=tax.rate, description=f"Sales tax {tax.name}")
+        return Built(
+            "add", q.sales_tax_item_add(request_id, tax_fields), {"Name": tax.name, "TaxRate": str(tax.rate)}
+        )
     if kind == "invoice":
         invoice = session.get(Invoice, record_id)
         assert invoice is not None
-        mapped = m.invoice_fields(session, invoice, setting(session, "tax.item_name"))
+        mapped = m.invoice_fields(session, invoice)
         values = {"Total": str(mapped.expected_total), "Memo": invoice.memo, "RefNumber": invoice.number}
         extra = {"expected_total": str(mapped.expected_total)}
         if link is None:
@@ -234,6 +247,8 @@ def _query_by_id(session: Session, kind: str, request_id: str, qb_id: str) -> q.
         return q.list_query("ItemQueryRq", request_id, list_ids=[qb_id])
     if kind == "terms":
         return q.list_query("StandardTermsQueryRq", request_id, list_ids=[qb_id])
+    if kind == "tax_item":
+        return q.list_query("ItemSalesTaxQueryRq", request_id, list_ids=[qb_id])
     if kind == "invoice":
         return q.txn_query("InvoiceQueryRq", request_id, txn_ids=[qb_id])
     return q.txn_query("ReceivePaymentQueryRq", request_id, txn_ids=[qb_id])
@@ -257,6 +272,10 @@ def _lookup_query(session: Session, kind: str, record_id: int, request_id: str) 
         terms = session.get(Terms, record_id)
         assert terms is not None
         return q.list_query("StandardTermsQueryRq", request_id, full_names=[terms.name])
+    if kind == "tax_item":
+        tax = session.get(TaxRate, record_id)
+        assert tax is not None
+        return q.list_query("ItemSalesTaxQueryRq", request_id, full_names=[tax.name])
     if kind == "invoice":
         invoice = session.get(Invoice, record_id)
         assert invoice is not None

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, selectinload
 
-from desktop_app.db.models import Customer, Invoice, Item, Job, Payment, QbLink, Terms
+from desktop_app.db.models import Customer, Invoice, Item, Job, Payment, QbLink, TaxRate, Terms
 from desktop_app.db.sync_models import SyncItem
 from qbwc_server import mapping as m
 
@@ -25,6 +25,7 @@ MODELS = {
     "invoice": Invoice,
     "payment": Payment,
     "terms": Terms,
+    "tax_item": TaxRate,
 }
 
 

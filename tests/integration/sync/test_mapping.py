@@ -73,7 +73,7 @@ def test_invoice_ship_address_terms_and_generic_item(office: Office) -> None:
     with office.db.reader() as uow:
         invoice = uow.session.get(Invoice, with_terms.id)
         assert invoice is not None
-        fields = m.invoice_fields(uow.session, invoice, "State Tax").fields
+        fields = m.invoice_fields(uow.session, invoice).fields
     assert fields.ship_address is not None and fields.ship_address.addr1 == "9 Pine Rd"
     assert fields.terms is not None and fields.terms.full_name == "Net 30"
     assert fields.lines[0].item is not None and fields.lines[0].item.full_name == m.GENERIC_ITEM
@@ -96,6 +96,6 @@ def test_invoice_ship_address_terms_and_generic_item(office: Office) -> None:
     with office.db.reader() as uow:
         invoice = uow.session.get(Invoice, fixed_invoice.id)
         assert invoice is not None
-        fields = m.invoice_fields(uow.session, invoice, "State Tax").fields
+        fields = m.invoice_fields(uow.session, invoice).fields
     # A fixed date (or start/completion of work) is not a QuickBooks term: only the due date goes.
     assert fields.terms is None and fields.due_date == date(2026, 9, 1)

@@ -328,7 +328,7 @@ def test_a_dismissed_alert_can_be_undone(office: Office) -> None:
 # -- totals --------------------------------------------------------------------------------
 
 
-def test_a_total_that_differs_in_quickbooks_is_an_alert(office: Office) -> None:
+def test_a_sales_tax_item_of_our_name_but_another_rate_is_caught_before_any_invoice(office: Office) -> None:
     with office.db.uow() as uow:
         settings.set_setting(uow, "tax.default_rate", Decimal("7.25"))  # QuickBooks charges 8.25 %
         uow.commit()
@@ -336,6 +336,22 @@ def test_a_total_that_differs_in_quickbooks_is_an_alert(office: Office) -> None:
     material = office.item("Paint", "40", taxable=True)
     job_id = office.finished_job(customer_id, material, "10")
     invoice_id = office.invoice(job_id)
+    office.sync()
+    alerts = office.alerts()
+    assert [a.kind for a in alerts] == ["tax_rate_mismatch"]
+    assert "8.25" in alerts[0].message and "7.25" in alerts[0].message
+    assert office.qb.invoices == [] and office.link("invoice", invoice_id) is None  # nothing wrong sent
+
+
+def test_a_total_that_differs_in_quickbooks_is_an_alert(office: Office) -> None:
+    customer_id = office.customer()
+    material = office.item("Paint", "40", taxable=True)
+    office.invoice(office.finished_job(customer_id, material, "1"))
+    office.sync()  # "State Tax" 8.25 % matched and linked
+    assert office.alerts() == []
+    # Someone changes the rate in QuickBooks afterwards.
+    office.qb.find_list("ItemSalesTax", "State Tax").data["TaxRate"] = "7.25"  # type: ignore[union-attr]
+    invoice_id = office.invoice(office.finished_job(customer_id, material, "10"))
     office.sync()
     (alert,) = office.alerts()
     assert alert.kind == "total_mismatch"
