@@ -14,7 +14,7 @@ from desktop_app.db.types import Money
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import ZERO
 from desktop_app.errors import Conflict, ValidationError
-from desktop_app.services.common import MAX_NOTE, audit, clean_text, diff, get, record_event, snapshot
+from desktop_app.services.common import audit, clean_text, diff, get, record_event, snapshot
 from desktop_app.services.contact_checks import check_email, check_phone, check_state, check_zip
 from desktop_app.services.locations import LocationDetail, to_detail
 from desktop_app.services.paging import Page
@@ -91,6 +91,8 @@ class CustomerDetail:
 
 
 _FIELDS = tuple(f.name for f in fields(CustomerFields))
+#: CustomerAdd/CustomerMod Notes in US QuickBooks Desktop.
+NOTES_MAX = 4095
 #: The most QuickBooks keeps in each field (the form stops typing there and says so).
 TEXT_LIMITS = {
     "first_name": 25,
@@ -101,7 +103,9 @@ TEXT_LIMITS = {
     "home_phone": 21,
     "work_phone": 21,
     "email": 1023,
-    "notes": MAX_NOTE,
+    # US QuickBooks Desktop keeps at most 4,095 characters of a customer's Notes, and the
+    # sync never cuts text: the form stops there instead.
+    "notes": NOTES_MAX,
     "bill_street": 41,
     "bill_unit": 41,
     "bill_city": 31,

@@ -1,12 +1,11 @@
 """QuickBooks' field limits and value formatting, checked before anything is sent.
 
 A value that does not fit raises ``QbxmlLimitError`` naming the record and the field.
-Nothing is cut silently. The documented exceptions:
-
-* amounts are rounded half-up to cents (``format_amount``), the one rounding rule of
-  the app (``desktop_app.domain.money.round_cents``);
-* ``Memo`` and ``Notes`` (free text nobody prints on a form) are truncated to
-  QuickBooks' 4,095 characters, ending in "…" so a reader sees text was dropped.
+Nothing is cut, not even free text: ``Memo`` and ``Notes`` over QuickBooks' 4,095
+characters are refused like any other field (entry stops there, and a record that is
+longer anyway gets a pre-flight alert naming the field). The one documented exception:
+amounts are rounded half-up to cents (``format_amount``), the one rounding rule of the
+app (``desktop_app.domain.money.round_cents``).
 """
 
 from __future__ import annotations
@@ -48,7 +47,6 @@ AMOUNT_INT_DIGITS = 13
 RATE_INT_DIGITS = 10
 RATE_DECIMALS = 5
 
-_ELLIPSIS = "…"
 # Characters XML 1.0 cannot carry at all; lxml would raise a bare ValueError.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -65,9 +63,8 @@ def text(record: str, field: str, value: str, max_len: int) -> str:
 
 
 def free_text(record: str, field: str, value: str) -> str:
-    """Memo/Notes: truncated (documented rule) rather than refused."""
-    if len(value) > FREE_TEXT_MAX:
-        value = value[: FREE_TEXT_MAX - 1] + _ELLIPSIS
+    """Memo/Notes: at most 4,095 characters, else ``QbxmlLimitError`` (never cut: a reader
+    of QuickBooks' copy would not know what JobDesk's record says past the cut)."""
     return text(record, field, value, FREE_TEXT_MAX)
 
 

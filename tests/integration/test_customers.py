@@ -80,6 +80,26 @@ def test_bad_fields_refused(db: Database, admin: Actor, fields: dict[str, object
     assert str(info.value)
 
 
+def test_notes_stop_at_what_quickbooks_desktop_keeps(db: Database, admin: Actor) -> None:
+    """US QuickBooks Desktop keeps 4,095 characters of Notes; the sync never cuts, so entry stops."""
+    assert customers.TEXT_LIMITS["notes"] == 4095  # the form's limit hint reads this
+    with db.uow(admin) as uow:
+        created = make.customer(uow, notes="n" * 4095)
+        uow.commit()
+    assert len(created.notes) == 4095
+    before = make.snapshot(db)
+    with db.uow(admin) as uow, pytest.raises(ValidationError) as info:
+        customers.update_customer(
+            uow, created.id, created.version, dataclasses.replace(created.to_fields(), notes="n" * 4096)
+        )
+    assert info.value.field == "notes"
+    assert "4,096 characters" in str(info.value) and "4,095" in str(info.value)
+    with db.uow(admin) as uow, pytest.raises(ValidationError) as info:
+        make.customer(uow, "Other", notes="ü" * 4096)
+    assert info.value.field == "notes"
+    assert make.snapshot(db) == before
+
+
 def test_display_name_unique_ignoring_case_and_spaces(db: Database, admin: Actor) -> None:
     with db.uow(admin) as uow:
         make.customer(uow, "Acme  Roofing")

@@ -162,12 +162,39 @@ def test_values_exactly_at_the_limit_pass() -> None:
     invoice_add("1", InvoiceFields(customer=Ref.by_name("S"), ref_number="1" * 11))
 
 
-def test_memo_and_notes_are_truncated_by_the_documented_rule() -> None:
+@pytest.mark.parametrize(
+    ("build", "record", "field"),
+    [
+        (
+            lambda text: invoice_add(
+                "1", InvoiceFields(customer=Ref.by_name("S"), ref_number="9", memo=text)
+            ),
+            "Invoice 9",
+            "Memo",
+        ),
+        (
+            lambda text: receive_payment_add(
+                "1", PaymentFields(customer=Ref.by_name("S"), ref_number="7", memo=text)
+            ),
+            "Payment 7",
+            "Memo",
+        ),
+        (lambda text: customer_add("1", CustomerFields(name="S", notes=text)), "Customer 'S'", "Notes"),
+    ],
+)
+def test_memo_and_notes_over_4095_are_refused_never_cut(
+    build: Callable[[str], object], record: str, field: str
+) -> None:
+    """Free text is refused like any field past QuickBooks Desktop's 4,095 characters: cutting
+    it would leave QuickBooks' copy saying less than JobDesk's without a word."""
     from lxml import etree
 
-    request = invoice_add("1", InvoiceFields(customer=Ref.by_name("S"), memo="m" * 5000))
-    memo = request.findtext(".//Memo")
-    assert memo is not None and len(memo) == 4095 and memo.endswith("…")
-    request = customer_add("1", CustomerFields(name="S", notes="n" * 4095))
-    assert request.findtext(".//Notes") == "n" * 4095
+    with pytest.raises(QbxmlLimitError) as caught:
+        build("m" * 4094 + "é✓")
+    error = caught.value
+    assert (error.field, error.record) == (field, record)
+    assert error.detail == f"{field} is 4096 characters; QuickBooks allows at most 4095."
+    request = build("n" * 4094 + "✓")  # exactly at the limit, with a non-ASCII character: sent whole
+    assert isinstance(request, etree._Element)
+    assert request.findtext(f".//{field}") == "n" * 4094 + "✓"
     assert etree.tostring(request)  # still serialisable
