@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, or_, select, update
 
-from desktop_app.db.models import Invoice, QbLink
+from desktop_app.db.models import Account, Invoice, Item, QbLink
 from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.db.types import utcnow
 from desktop_app.db.uow import UnitOfWork
@@ -48,6 +48,7 @@ RESOLUTION_LABEL = {
     "send_anyway": "Send anyway",
     "edit": "Edit the record",
     "dismiss": "Dismiss",
+    "use_account": "Use a QuickBooks account",
 }
 
 
@@ -300,7 +301,9 @@ def resolve_alert(uow: UnitOfWork, alert_id: int, resolution: str) -> AlertRow:
         raise ValidationError(
             "resolution", f"“{RESOLUTION_LABEL.get(resolution, resolution)}” does not apply here."
         )
-    if resolution == "dismiss":
+    if alert.kind == "stuck":
+        _unstick(uow, item, resolution)
+    elif resolution == "dismiss":
         require_admin(uow, "dismiss a QuickBooks alert")
         if item is not None and item.state in ("attention", "error"):
             item.state = "cancelled"
@@ -337,6 +340,101 @@ def resolve_alert(uow: UnitOfWork, alert_id: int, resolution: str) -> AlertRow:
     _close(uow, alert, resolution)
     wake_waiting(uow)
     return _alert_row(alert)
+
+
+def _unstick(uow: UnitOfWork, item: SyncItem | None, resolution: str) -> None:
+    """A "sync is stuck" alert names the item at the head of the queue, which is queued (not
+    waiting for a person): Retry sends it with the rest again, Dismiss takes it out of the
+    queue so the rest can go, as the alert says. Either way the sessions without progress
+    are counted afresh (else the next quiet session would raise the alert again at once)."""
+    from desktop_app.services import settings
+
+    if resolution == "dismiss":
+        require_admin(uow, "dismiss a QuickBooks alert")
+    if item is not None and item.state == "queued":
+        if resolution == "dismiss":
+            item.state = "cancelled"
+            item.pending_key = None
+            item.note = f"Taken out of the queue by {uow.actor.name} (the sync was stuck on it)."
+        else:
+            _back_to_queue(uow, item, "" if item.phase in ("add", "check", "claim") else item.phase)
+    # A "sent" head is left to the engine: its answer may yet come, and it is looked up in
+    # QuickBooks before it is sent again; an "attention" one has an alert of its own.
+    settings.set_setting(uow, "sync.sessions_without_progress", 0)
+
+
+def use_account_for_alert(uow: UnitOfWork, alert_id: int, account_full_name: str) -> AlertRow:
+    """Resolve "QuickBooks has no such account" with one it has (admin only).
+
+    The record's income account becomes the QuickBooks account of that full name: an item's
+    own when it has one; else (an item posting to the default, or any other record) the
+    company's default income account, which mends every item posting to it at once.
+    Audited; the record goes back in the queue and the alert closes, as Retry does.
+    """
+    require_admin(uow, "choose a QuickBooks account for a record")
+    alert, item = _open_alert(uow, alert_id)
+    data = json.loads(alert.data or "{}")
+    if alert.kind != "missing_in_quickbooks" or data.get("missing_kind") != "Account":
+        raise InvalidTransition("This alert is not about an account QuickBooks does not have.")
+    account = _quickbooks_income_account(uow, account_full_name)
+    missing = str(data.get("missing_name") or "")
+    record = (
+        uow.session.get(Item, alert.entity_id) if alert.entity_type == "item" and alert.entity_id else None
+    )
+    if record is not None and record.income_account_id is not None:
+        old = uow.session.get(Account, record.income_account_id)
+        if record.income_account_id != account.id:
+            record.income_account_id = account.id
+            uow.session.flush()
+            audit(
+                uow,
+                "update",
+                "item",
+                record.id,
+                summary=f"Item {record.name} posts to {account.full_name} (QuickBooks has no “{missing}”)",
+                changes={"income_account": [old.full_name if old else "", account.full_name]},
+            )
+    else:
+        from desktop_app.services import accounts
+
+        accounts.set_default_income_account(uow, account.id)  # audited as a settings change
+    if item is not None:
+        _back_to_queue(uow, item, "" if item.phase in ("add", "check", "claim") else item.phase)
+    _close(uow, alert, "use_account")
+    wake_waiting(uow)
+    return _alert_row(alert)
+
+
+def _quickbooks_income_account(uow: UnitOfWork, full_name: object) -> Account:
+    """An active income account imported from QuickBooks, by full name (any case)."""
+    from desktop_app.services.accounts import INCOME_TYPES
+
+    if not isinstance(full_name, str) or not full_name.strip():
+        raise ValidationError("account", "Choose the QuickBooks account to use.")
+    wanted = full_name.strip()
+    linked = select(QbLink.entity_id).where(QbLink.entity_type == "account")
+    # Compared here, not in SQL: SQLite's lower() folds ASCII letters only ("Éclair").
+    found = next(
+        (
+            account
+            for account in uow.session.scalars(select(Account).where(Account.id.in_(linked)))
+            if account.full_name.casefold() == wanted.casefold()
+        ),
+        None,
+    )
+    if found is None:
+        raise ValidationError(
+            "account",
+            f"QuickBooks has no account “{wanted}” that JobDesk knows of. Choose one of the accounts "
+            "imported from QuickBooks (Sync center → Import brings in new ones).",
+        )
+    if not found.active:
+        raise ValidationError("account", f"The account “{found.full_name}” is inactive in QuickBooks.")
+    if found.account_type not in INCOME_TYPES:
+        raise ValidationError(
+            "account", f"“{found.full_name}” is not an income account; sales must post to an income account."
+        )
+    return found
 
 
 def _renumber_invoice(uow: UnitOfWork, invoice_id: int) -> None:
