@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from lxml import etree
 from sqlalchemy import select
 
 from desktop_app.db.models import Account, QbLink
@@ -35,7 +34,7 @@ _STATE_WORDS = {
 @dataclass(frozen=True)
 class AlertDetail:
     alert_id: int
-    #: message_refused: the qbXML the record sent (indented when it can be read as XML).
+    #: message_refused: the qbXML request the record sent, as sent (cut at 4,000 characters).
     request_xml: str = ""
     hresult: str = ""
     #: missing_in_quickbooks: the QuickBooks list ("Account", "PaymentMethod"…) and name.
@@ -53,16 +52,6 @@ class AlertDetail:
     @property
     def can_use_account(self) -> bool:
         return self.missing_kind == "Account"
-
-
-def indented_xml(text: str) -> str:
-    """The request as a person reads it; as sent when it is not whole XML (cut, or odd)."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True)
-    try:
-        root = etree.fromstring(text.encode("utf-8"), parser)
-    except (etree.XMLSyntaxError, ValueError):
-        return text
-    return str(etree.tostring(root, encoding="unicode", pretty_print=True)).rstrip("\n")
 
 
 def _income_accounts(uow: UnitOfWork) -> tuple[tuple[str, ...], int]:
@@ -104,7 +93,7 @@ def alert_details(uow: UnitOfWork, alert_ids: Iterable[int]) -> dict[int, AlertD
         if alert.kind == "message_refused" and data.get("request_xml"):
             found[alert.id] = AlertDetail(
                 alert.id,
-                request_xml=indented_xml(str(data["request_xml"])),
+                request_xml=str(data["request_xml"]),
                 hresult=str(data.get("hresult", "")),
             )
         elif alert.kind == "missing_in_quickbooks":
