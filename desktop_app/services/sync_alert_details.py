@@ -46,8 +46,6 @@ class AlertDetail:
     accounts_not_offered: int = 0
     #: stuck: the record at the head of the queue and where it is, in plain words.
     blocking: str = ""
-    #: invalid: the field the pre-flight check refused.
-    field: str = ""
 
     @property
     def can_use_account(self) -> bool:
@@ -110,6 +108,4 @@ def alert_details(uow: UnitOfWork, alert_ids: Iterable[int]) -> dict[int, AlertD
             )
         elif alert.kind == "stuck":
             found[alert.id] = AlertDetail(alert.id, blocking=_blocking(uow, alert))
-        elif alert.kind == "invalid" and data.get("field"):
-            found[alert.id] = AlertDetail(alert.id, field=str(data["field"]))
     return found

@@ -351,7 +351,8 @@ def _unstick(uow: UnitOfWork, item: SyncItem | None, resolution: str) -> None:
 
     if resolution == "dismiss":
         require_admin(uow, "dismiss a QuickBooks alert")
-    if item is not None and item.state == "queued":
+    # Queued as a rule; in attention again after a dismissal was undone.
+    if item is not None and item.state in ("queued", "attention", "error"):
         if resolution == "dismiss":
             item.state = "cancelled"
             item.pending_key = None

@@ -225,3 +225,21 @@ def test_dismissing_a_stuck_alert_takes_its_record_out_of_the_queue(office: Offi
     end_quiet_sessions(office, 3)  # nothing left queued: never stuck again
     assert [a.state for a in office.alerts()] == ["dismissed"]
     assert office.link("customer", blocking) is None
+
+
+def test_a_stuck_alert_dismissed_then_brought_back_can_still_be_retried(office: Office) -> None:
+    blocking = office.customer("Smith, Ann")
+    alert = stuck_on_customer(office, blocking)
+    with office.db.uow(ADMIN) as uow:
+        sync_center.resolve_alert(uow, alert.id, "dismiss")
+        sync_center.undo_dismiss(uow, alert.id)
+        uow.commit()
+    (item,) = office.items_of("customer", blocking)
+    assert item.state == "attention"
+    with office.db.uow(OFFICE) as uow:
+        sync_center.resolve_alert(uow, alert.id, "retry")
+        uow.commit()
+    (item,) = office.items_of("customer", blocking)
+    assert item.state == "queued"
+    office.sync()
+    assert office.link("customer", blocking) is not None
