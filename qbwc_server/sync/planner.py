@@ -69,6 +69,12 @@ class Chosen:
 class _Pending:
     state: str
     note: str
+    #: Queued but not due: it waits (for a person, or for what does) and will not go now.
+    delayed: bool = False
+
+    @property
+    def waits_for_person(self) -> bool:
+        return self.state in ("attention", "error") or self.delayed
 
 
 @dataclass(frozen=True)
@@ -268,9 +274,10 @@ class BatchPlanner:
                 enqueue_in(session, dep[0], dep[1])
                 self._pending[dep] = _Pending("queued", "")
                 self._queued_dependency = True
-            if self.dry_run and (pending is None or pending.state in ("queued", "sent")):
+            if self.dry_run and (pending is None or not pending.waits_for_person):
                 return None  # it (and then this item) will go in this session
-            for_person = pending is not None and pending.state in ("attention", "error")
+            # What waits for a person makes what depends on it wait too (and not count as work).
+            for_person = pending is not None and pending.waits_for_person
             return _Wait(dep, pending, for_person)
         return None
 
@@ -296,16 +303,21 @@ class BatchPlanner:
         """Note each record's own pending queue item (or that it has none), 500 ids a query."""
         ordered = sorted(ids)
         found: dict[int, _Pending] = {}
+        now = datetime.now(UTC)
         for start in range(0, len(ordered), 500):
             for row in self.session.execute(
-                select(SyncItem.entity_id, SyncItem.state, SyncItem.note).where(
+                select(SyncItem.entity_id, SyncItem.state, SyncItem.note, SyncItem.next_attempt_at).where(
                     SyncItem.entity_type == kind,
                     SyncItem.entity_id.in_(ordered[start : start + 500]),
                     SyncItem.action == "upsert",
                     SyncItem.state.in_(_PENDING_STATES),
                 )
             ):
-                found[row.entity_id] = _Pending(row.state, row.note)
+                later = row.next_attempt_at
+                if later is not None and later.tzinfo is None:
+                    later = later.replace(tzinfo=UTC)
+                delayed = row.state == "queued" and later is not None and later > now
+                found[row.entity_id] = _Pending(row.state, row.note, delayed)
         for record_id in ordered:
             self._pending[(kind, record_id)] = found.get(record_id)
 
@@ -326,11 +338,11 @@ class BatchPlanner:
                 item.depends_on = waits_for
             label = label_of(session, dep[0], dep[1])
             if wait.for_person:
-                assert wait.pending is not None
                 # Nothing will change until a person acts on the dependency; look again later
                 # (resolving an alert wakes every waiting item at once).
                 item.next_attempt_at = datetime.now(UTC) + WAIT_FOR_PERSON
-                note = f"Waiting for {label}, which needs attention: {wait.pending.note}"
+                why = "" if wait.pending is None else wait.pending.note
+                note = f"Waiting for {label}, which needs attention: {why}"
             else:
                 note = f"Waiting for {label} to reach QuickBooks first."
         if item.note != note:
