@@ -52,13 +52,16 @@ class AlertDetail:
         return self.missing_kind == "Account"
 
 
-def _income_accounts(uow: UnitOfWork) -> tuple[tuple[str, ...], int]:
+def _income_accounts(uow: UnitOfWork, missing: str) -> tuple[tuple[str, ...], int]:
+    """(offered, how many others QuickBooks has): its active income accounts, less the one it
+    says it lacks (JobDesk may still hold a link to an account since deleted there)."""
     linked = select(QbLink.entity_id).where(QbLink.entity_type == "account")
     rows = uow.session.execute(
         select(Account.full_name, Account.account_type, Account.active)
         .where(Account.id.in_(linked))
         .order_by(Account.full_name)
     ).all()
+    rows = [row for row in rows if row[0].casefold() != missing.casefold()]
     offered = tuple(name for name, kind, active in rows if active and kind in INCOME_TYPES)
     return offered, len(rows) - len(offered)
 
@@ -79,7 +82,6 @@ def alert_details(uow: UnitOfWork, alert_ids: Iterable[int]) -> dict[int, AlertD
     wanted = list(alert_ids)
     if not wanted:
         return {}
-    accounts: tuple[tuple[str, ...], int] | None = None
     found: dict[int, AlertDetail] = {}
     for alert in uow.session.scalars(select(Alert).where(Alert.id.in_(wanted))):
         try:
@@ -96,13 +98,12 @@ def alert_details(uow: UnitOfWork, alert_ids: Iterable[int]) -> dict[int, AlertD
             )
         elif alert.kind == "missing_in_quickbooks":
             kind = str(data.get("missing_kind", ""))
-            if kind == "Account" and accounts is None:
-                accounts = _income_accounts(uow)
-            offered, others = accounts if kind == "Account" and accounts is not None else ((), 0)
+            missing = str(data.get("missing_name", ""))
+            offered, others = _income_accounts(uow, missing) if kind == "Account" else ((), 0)
             found[alert.id] = AlertDetail(
                 alert.id,
                 missing_kind=kind,
-                missing_name=str(data.get("missing_name", "")),
+                missing_name=missing,
                 account_choices=offered,
                 accounts_not_offered=others,
             )

@@ -377,8 +377,12 @@ def use_account_for_alert(uow: UnitOfWork, alert_id: int, account_full_name: str
     data = json.loads(alert.data or "{}")
     if alert.kind != "missing_in_quickbooks" or data.get("missing_kind") != "Account":
         raise InvalidTransition("This alert is not about an account QuickBooks does not have.")
-    account = _quickbooks_income_account(uow, account_full_name)
     missing = str(data.get("missing_name") or "")
+    account = _quickbooks_income_account(uow, account_full_name)
+    if account.full_name.casefold() == missing.casefold():
+        raise ValidationError(
+            "account", f"QuickBooks does not have “{account.full_name}” any more; choose another account."
+        )
     record = (
         uow.session.get(Item, alert.entity_id) if alert.entity_type == "item" and alert.entity_id else None
     )

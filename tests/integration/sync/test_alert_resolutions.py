@@ -29,9 +29,11 @@ def import_accounts(office: Office) -> None:
 def item_with_missing_account(office: Office, *, own_account: bool) -> tuple[int, Alert]:
     """An item posting to "Old Income", which this QuickBooks company does not have."""
     with office.db.uow() as uow:
-        old = Account(name="Old Income", full_name="Old Income", account_type="Income")
-        uow.session.add(old)
-        uow.session.flush()
+        old = uow.session.scalar(select(Account).where(Account.full_name == "Old Income"))
+        if old is None:
+            old = Account(name="Old Income", full_name="Old Income", account_type="Income")
+            uow.session.add(old)
+            uow.session.flush()
         if not own_account:  # made before any default was chosen: it posts to the default
             settings.set_setting(uow, "accounts.default_income_account_id", 0)
         item = items.create_item(
@@ -243,3 +245,22 @@ def test_a_stuck_alert_dismissed_then_brought_back_can_still_be_retried(office: 
     assert item.state == "queued"
     office.sync()
     assert office.link("customer", blocking) is not None
+
+
+def test_an_account_deleted_in_quickbooks_is_neither_offered_nor_taken(office: Office) -> None:
+    """JobDesk imported "Old Income" once; QuickBooks has since lost it."""
+    with office.db.uow(ADMIN) as uow:
+        accounts.upsert_accounts_from_quickbooks(
+            uow, [accounts.QuickBooksAccount("80000099-1", "Old Income", "Income")]
+        )
+        uow.commit()
+    _, alert = item_with_missing_account(office, own_account=True)
+    import_accounts(office)
+    with office.db.reader() as uow:
+        detail = alert_details(uow, [alert.id])[alert.id]
+    assert detail.account_choices == ("Construction Income", "Materials Income")
+    with (
+        office.db.uow(ADMIN) as uow,
+        pytest.raises(ValidationError, match="does not have “Old Income” any more"),
+    ):
+        sync_center.use_account_for_alert(uow, alert.id, "old income")
