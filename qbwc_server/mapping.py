@@ -37,6 +37,7 @@ from desktop_app.db.models import (
     Setting,
     Terms,
 )
+from desktop_app.domain import qb_names
 from desktop_app.domain.money import ZERO
 from desktop_app.domain.status import ItemKind as LocalItemKind
 from desktop_app.domain.status import TermsKind
@@ -59,7 +60,6 @@ from qbwc_server.qbxml.build import MOBILE_CONTACT
 
 #: The generic item for lines that have no price-book item (ad hoc, progress, deposit).
 GENERIC_ITEM = "Sales"
-JOB_NAME_MAX = 41
 
 JOB_STATUS = {
     "open": JobStatus.PENDING,
@@ -117,8 +117,9 @@ def _opt(value: str) -> str | None:
 
 
 def job_qb_name(job: Job) -> str:
-    """The job's name in QuickBooks: number first, so two jobs never share a name."""
-    return f"{job.number} {job.name}".strip()[:JOB_NAME_MAX].rstrip()
+    """The job's name in QuickBooks: number first, so two jobs never share a name (the job's
+    QuickBooks panel says when QuickBooks cannot hold all of it: ``qb_names.job_name_note``)."""
+    return qb_names.job_qb_name(job.number, job.name)
 
 
 def customer_full_name(customer: Customer) -> str:

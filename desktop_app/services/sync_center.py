@@ -12,10 +12,11 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, or_, select, update
 
-from desktop_app.db.models import Account, Invoice, Item, QbLink
+from desktop_app.db.models import Account, Customer, Invoice, Item, Job, QbLink
 from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.db.types import utcnow
 from desktop_app.db.uow import UnitOfWork
+from desktop_app.domain import qb_names
 from desktop_app.errors import InvalidTransition, NotFound, ValidationError
 from desktop_app.services.common import audit, require_admin
 from desktop_app.services.paging import Page
@@ -113,6 +114,8 @@ class RecordSyncStatus:
     pending_state: str
     pending_note: str
     alerts: tuple[str, ...]
+    #: What QuickBooks keeps differently from JobDesk (a job name it shortens …), in words.
+    differences: tuple[str, ...] = ()
 
 
 def _row(uow: UnitOfWork, item: SyncItem) -> QueueRow:
@@ -234,7 +237,21 @@ def record_status(uow: UnitOfWork, entity_type: str, entity_id: int) -> RecordSy
         pending_state=STATE_LABEL.get(pending.state, "") if pending else "",
         pending_note=pending.note if pending else "",
         alerts=tuple(alerts),
+        differences=_differences(uow, entity_type, entity_id),
     )
+
+
+def _differences(uow: UnitOfWork, entity_type: str, entity_id: int) -> tuple[str, ...]:
+    notes: list[str] = []
+    if entity_type == "job":
+        job = uow.session.get(Job, entity_id)
+        if job is not None:
+            notes.append(qb_names.job_name_note(job.number, job.name))
+    elif entity_type == "customer":
+        customer = uow.session.get(Customer, entity_id)
+        if customer is not None:
+            notes.append(qb_names.notes_note(customer.notes))
+    return tuple(note for note in notes if note)
 
 
 # -- resolutions ---------------------------------------------------------------------------------

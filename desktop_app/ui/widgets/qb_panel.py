@@ -39,10 +39,14 @@ class QuickBooksPanel(QFrame):
         box.addLayout(head)
         self.link_label = QLabel("")
         self.pending_label = QLabel("")
+        #: What QuickBooks keeps differently (a shortened job name …): said, never hidden.
+        self.differences_label = QLabel("")
+        self.differences_label.setWordWrap(True)
+        self.differences_label.hide()
         self.alerts_label = QLabel("")
         self.alerts_label.setObjectName("warningBanner")
         self.alerts_label.setWordWrap(True)
-        for label in (self.link_label, self.pending_label, self.alerts_label):
+        for label in (self.link_label, self.pending_label, self.differences_label, self.alerts_label):
             box.addWidget(label)
         self.alerts_label.hide()
 
@@ -63,6 +67,9 @@ class QuickBooksPanel(QFrame):
             self.pending_label.setText(
                 f"{pending}{': ' + note if note else ''}" if pending else "Nothing waiting to be sent."
             )
+            differences = getattr(status, "differences", ())
+            self.differences_label.setText("\n".join(differences))
+            self.differences_label.setVisible(bool(differences))
             alerts = getattr(status, "alerts", ())
             self.alerts_label.setText("\n".join(str(getattr(a, "message", a)) for a in alerts))
             self.alerts_label.setVisible(bool(alerts))
