@@ -7,7 +7,9 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -18,11 +20,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.services import sync_center
+from desktop_app.services.sync_alert_details import AlertDetail, alert_details
 from desktop_app.services.sync_center import AlertRow
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.models.columns import format_value
 from desktop_app.ui.resources import icon
 from desktop_app.ui.views.common import open_dialog
+from desktop_app.ui.widgets.xml_view import XmlView
 
 #: Button text for each resolution the engine may offer.
 BUTTONS: dict[str, tuple[str, str]] = {
@@ -57,7 +61,9 @@ EDITORS: dict[str, str] = {
 CHANGES: dict[str, tuple[str, ...]] = {
     "renumber": ("sync", "invoice"),
     "link": ("sync", "invoice", "payment"),
+    "use_account": ("sync", "item", "settings"),
 }
+USE_ACCOUNT = "Use a QuickBooks account…"
 
 
 def open_record(owner: Any, ctx: AppContext, entity_type: str, entity_id: int | None) -> Any | None:
@@ -72,11 +78,20 @@ def open_record(owner: Any, ctx: AppContext, entity_type: str, entity_id: int | 
 
 
 class AlertCard(QFrame):
-    def __init__(self, tab: AlertsTab, alert: AlertRow) -> None:
+    def __init__(self, tab: AlertsTab, alert: AlertRow, detail: AlertDetail | None = None) -> None:
         super().__init__()
         self.setObjectName("card")
         self.alert = alert
+        self.detail = detail
         self.buttons: dict[str, QPushButton] = {}
+        self.blocking: QLabel | None = None
+        self.request_view: XmlView | None = None
+        self.copy_button: QPushButton | None = None
+        self.use_account_button: QPushButton | None = None
+        self.account_hint: QLabel | None = None
+        self.account_row: QFrame | None = None
+        self.account_choice: QComboBox | None = None
+        self.account_ok: QPushButton | None = None
         box = QVBoxLayout(self)
         box.setContentsMargins(18, 14, 18, 14)
         box.setSpacing(6)
@@ -105,8 +120,18 @@ class AlertCard(QFrame):
             extra.setObjectName("hint")
             extra.setWordWrap(True)
             box.addWidget(extra)
+        if detail is not None and detail.blocking:
+            self.blocking = QLabel(detail.blocking)
+            self.blocking.setObjectName("warningBanner")
+            self.blocking.setWordWrap(True)
+            self.blocking.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            box.addWidget(self.blocking)
+        if detail is not None and detail.request_xml:
+            self._add_request(box, detail)
         row = QHBoxLayout()
         row.setSpacing(8)
+        if alert.state == "open" and detail is not None and detail.can_use_account:
+            self._add_use_account(tab, box, row, detail)
         if alert.state == "open":
             for resolution in alert.resolutions:
                 text, icon_name = BUTTONS.get(resolution, (resolution.replace("_", " ").capitalize(), ""))
@@ -131,6 +156,91 @@ class AlertCard(QFrame):
                 row.addWidget(undo)
         row.addStretch(1)
         box.addLayout(row)
+        if self.account_row is not None:
+            box.addWidget(self.account_row)
+
+    def _add_request(self, box: QVBoxLayout, detail: AlertDetail) -> None:
+        """The request QuickBooks refused, to read, select and copy (for a fix or for support)."""
+        head = QHBoxLayout()
+        caption = QLabel(
+            "The request JobDesk sent for it (qbXML)"
+            + (f", refused with {detail.hresult}" if detail.hresult else "")
+            + ":"
+        )
+        caption.setObjectName("hint")
+        head.addWidget(caption, 1)
+        self.copy_button = QPushButton("Copy request")
+        self.copy_button.clicked.connect(self.copy_request)
+        head.addWidget(self.copy_button)
+        box.addLayout(head)
+        self.request_view = XmlView()
+        self.request_view.set_xml(detail.request_xml)
+        lines = self.request_view.toPlainText().count("\n") + 1
+        height = self.request_view.fontMetrics().lineSpacing() * min(lines, 14) + 16
+        self.request_view.setFixedHeight(height)
+        box.addWidget(self.request_view)
+
+    def copy_request(self) -> None:
+        assert self.request_view is not None and self.copy_button is not None
+        QApplication.clipboard().setText(self.request_view.toPlainText())
+        self.copy_button.setText("Copied")
+
+    def _add_use_account(
+        self, tab: AlertsTab, box: QVBoxLayout, row: QHBoxLayout, detail: AlertDetail
+    ) -> None:
+        """An account QuickBooks lacks: an admin picks one it has (income accounts only)."""
+        hints = []
+        if not detail.account_choices:
+            hints.append(
+                "JobDesk knows of no income account in this QuickBooks company: import the accounts "
+                "(Import tab), then choose one here."
+            )
+        elif detail.accounts_not_offered:
+            many = detail.accounts_not_offered != 1
+            hints.append(
+                f"Only active income accounts are offered: sales post to an income account "
+                f"({detail.accounts_not_offered} other account{'s' if many else ''} in QuickBooks "
+                f"{'are' if many else 'is'} not)."
+            )
+        if not tab.ctx.actor.is_admin:
+            hints = ["An administrator can choose one of the accounts QuickBooks has instead."]
+        if hints:
+            self.account_hint = QLabel(" ".join(hints))
+            self.account_hint.setObjectName("hint")
+            self.account_hint.setWordWrap(True)
+            box.addWidget(self.account_hint)
+        if not tab.ctx.actor.is_admin:
+            return
+        self.use_account_button = QPushButton(icon("link"), USE_ACCOUNT)
+        self.use_account_button.setEnabled(bool(detail.account_choices))
+        self.use_account_button.clicked.connect(self.show_account_choice)
+        row.addWidget(self.use_account_button)
+        self.account_row = QFrame()
+        line = QHBoxLayout(self.account_row)
+        line.setContentsMargins(0, 4, 0, 0)
+        label = QLabel(f"Instead of “{detail.missing_name}”, use:")
+        line.addWidget(label)
+        self.account_choice = QComboBox()
+        self.account_choice.addItems(list(detail.account_choices))
+        self.account_choice.setAccessibleName("QuickBooks account")
+        label.setBuddy(self.account_choice)
+        line.addWidget(self.account_choice, 1)
+        self.account_ok = QPushButton("Use this account")
+        self.account_ok.setObjectName("primaryButton")
+        self.account_ok.setAutoDefault(True)
+        self.account_ok.clicked.connect(
+            lambda: tab.use_account(self.alert, self.account_choice.currentText())
+        )  # type: ignore[union-attr]
+        line.addWidget(self.account_ok)
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.account_row.hide)
+        line.addWidget(cancel)
+        self.account_row.hide()
+
+    def show_account_choice(self) -> None:
+        assert self.account_row is not None and self.account_choice is not None
+        self.account_row.show()
+        self.account_choice.setFocus()
 
 
 class AlertsTab(QWidget):
@@ -171,11 +281,15 @@ class AlertsTab(QWidget):
             return
         self._stamp = stamp
         include_closed = self.show_dismissed.isChecked()
-        ok, alerts = self.ctx.attempt(
-            self, lambda: self.ctx.read(sync_center.list_alerts, include_closed=include_closed)
-        )
-        if not ok or alerts is None:
+
+        def read(uow: Any) -> tuple[tuple[AlertRow, ...], dict[int, AlertDetail]]:
+            found = sync_center.list_alerts(uow, include_closed=include_closed)
+            return found, alert_details(uow, [a.id for a in found])
+
+        ok, result = self.ctx.attempt(self, lambda: self.ctx.read(read))
+        if not ok or result is None:
             return
+        alerts, details = result
         if include_closed:
             alerts = tuple(a for a in alerts if a.state in ("open", "dismissed"))
         for card in self.cards:
@@ -184,7 +298,7 @@ class AlertsTab(QWidget):
             card.hide()
             card.setParent(None)
             card.deleteLater()
-        self.cards = [AlertCard(self, alert) for alert in alerts]
+        self.cards = [AlertCard(self, alert, details.get(alert.id)) for alert in alerts]
         for number, card in enumerate(self.cards):
             self.list_box.insertWidget(number, card)
         open_count = sum(1 for a in alerts if a.state == "open")
@@ -218,6 +332,23 @@ class AlertsTab(QWidget):
             title="QuickBooks alert",
         )
         self.refresh(force=True)
+        return ok
+
+    def use_account(self, alert: AlertRow, account_full_name: str) -> bool:
+        """ "Use a QuickBooks account…": the record posts to it and goes again at the next sync."""
+        ok, _ = self.ctx.attempt(
+            self,
+            lambda: self.ctx.write(
+                sync_center.use_account_for_alert, alert.id, account_full_name, changes=CHANGES["use_account"]
+            ),
+            title="QuickBooks alert",
+        )
+        self.refresh(force=True)
+        if ok:
+            self.summary.setText(
+                f"{alert.label} now uses the QuickBooks account “{account_full_name}”; "
+                "it goes again at the next sync."
+            )
         return ok
 
     def undo(self, alert: AlertRow) -> bool:
