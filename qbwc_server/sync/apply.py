@@ -96,7 +96,7 @@ def apply_result(session: Session, item: SyncItem, result: q.Result, sent_values
     if phase in ("add", "mod"):
         qb_id = None if record is None else (record.list_id or record.txn_id)
         if record is None or not qb_id:
-            _unexpected_answer(session, item, "it said the change worked but sent back no record")
+            unexpected_answer(session, item, "it said the change worked but sent back no record")
             return
         link = m.link_of(session, item.entity_type, item.entity_id) if item.entity_id is not None else None
         if phase == "add" and link is not None and link.qb_id != qb_id:
@@ -129,10 +129,10 @@ def apply_result(session: Session, item: SyncItem, result: q.Result, sent_values
 
         apply_import(session, item, result)
     else:
-        _unexpected_answer(session, item, f"JobDesk did not expect an answer for the step “{phase}”")
+        unexpected_answer(session, item, f"JobDesk did not expect an answer for the step “{phase}”")
 
 
-def _unexpected_answer(session: Session, item: SyncItem, what: str) -> None:
+def unexpected_answer(session: Session, item: SyncItem, what: str) -> None:
     """QuickBooks' answer is not what the step needs: a person looks, the session goes on."""
     label = label_of(session, item.entity_type, item.entity_id)
     code = item.status_code

@@ -321,17 +321,7 @@ class SyncEngine:
         with self.db.reader() as uow:
             session = uow.session
             done = len(self._finished_items(session, ticket))
-            remaining = (
-                session.scalar(
-                    select(func.count())
-                    .select_from(SyncItem)
-                    .where(
-                        SyncItem.state == "queued",
-                        or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= _now()),
-                    )
-                )
-                or 0
-            )
+            remaining = _due_count(session)
         if remaining == 0:
             return 100
         if not self._last_batch_full and not self._anything_sendable():

@@ -18,11 +18,9 @@ import logging
 from sqlalchemy.orm import Session
 
 from desktop_app.db.sync_models import SyncItem
-from desktop_app.services.sync_queue import label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
-from qbwc_server.sync.alerts import raise_alert
-from qbwc_server.sync.apply import apply_result, finish, set_link
+from qbwc_server.sync.apply import apply_result, finish, set_link, unexpected_answer
 from qbwc_server.sync.duplicates import remove_duplicate
 
 log = logging.getLogger(__name__)
@@ -69,23 +67,5 @@ def answer_not_applied(session: Session, item_id: int, error: Exception) -> None
     """The answer for one item could not be applied: a person looks; the session goes on."""
     log.error("could not apply QuickBooks' answer to queue item %s", item_id, exc_info=error)
     item = session.get(SyncItem, item_id)
-    if item is None:
-        return
-    label = label_of(session, item.entity_type, item.entity_id)
-    raise_alert(
-        session,
-        item,
-        kind="unexpected_answer",
-        label=label,
-        code=item.status_code,
-        qb_message=item.status_message,
-        message=(
-            f"QuickBooks answered for {label}, but JobDesk could not use the answer ({error}). "
-            "Nothing else was affected. Check the record in QuickBooks, then retry (JobDesk looks it "
-            "up before sending it again) or dismiss."
-        ),
-        tried="Applied QuickBooks' answer; it was not what JobDesk expected.",
-        resolutions=("retry", "dismiss"),
-    )
-    if item.phase == "add":
-        item.phase = "verify"
+    if item is not None:
+        unexpected_answer(session, item, f"JobDesk could not use it ({error}); nothing else was affected")
