@@ -113,8 +113,11 @@ def ref(parent: etree._Element, tag: str, value: Ref | None, record: str) -> Non
 
 
 def address(parent: etree._Element, tag: str, value: Address | None, record: str) -> None:
-    if value is None:
-        return
+    parts = () if value is None else (value.addr1, value.addr2, value.addr3, value.addr4, value.addr5)
+    if value is None or all(
+        v is None for v in (*parts, value.city, value.state, value.postal_code, value.country, value.note)
+    ):
+        return  # nothing to say: no empty aggregate (a Mod clears a line with an empty value)
     node = etree.SubElement(parent, tag)
     lines = (value.addr1, value.addr2, value.addr3, value.addr4, value.addr5)
     for number, line in enumerate(lines, start=1):
