@@ -37,6 +37,8 @@ class TaxRateRow:
     in_quickbooks: bool
     #: The rate new invoices use (the company's default).
     is_default: bool
+    #: False once another item of the same rate was chosen: invoices no longer use it.
+    active: bool = True
 
 
 def _setting(session: Session, key: str) -> str:
@@ -133,6 +135,7 @@ def list_tax_rates(uow: UnitOfWork) -> tuple[TaxRateRow, ...]:
                 quickbooks_name=link.qb_name if link else "",
                 in_quickbooks=link is not None,
                 is_default=rate.id == default_id,
+                active=rate.active,
             )
         )
     return tuple(rows)

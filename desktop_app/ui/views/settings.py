@@ -24,6 +24,7 @@ from desktop_app.services import settings as svc
 from desktop_app.services import terms as terms_svc
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.dialogs.base import card
+from desktop_app.ui.views.settings_tax import SalesTaxSection
 from desktop_app.ui.widgets.forms import DirtyTracker, FieldErrors, Form, combo, set_combo
 
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -129,6 +130,8 @@ class SettingsView(QWidget):
             if group == "Sync with QuickBooks":
                 box.addWidget(self._build_qwc_notice())
             self.body.addWidget(frame)
+        self.sales_tax = SalesTaxSection(ctx)
+        self.body.addWidget(self.sales_tax)
         frame, box = card("Database")
         self.database_label = QLabel(ctx.db.engine.url.render_as_string(hide_password=True))
         self.database_label.setWordWrap(True)
@@ -142,6 +145,7 @@ class SettingsView(QWidget):
         box.addWidget(hint)
         self.body.addWidget(frame)
         self.body.addStretch(1)
+        ctx.changed.connect(self._changed)
 
     def _build_qwc_notice(self) -> QFrame:
         """Shown while the interval differs from the saved one, and after saving a new one."""
@@ -200,6 +204,13 @@ class SettingsView(QWidget):
 
     def start(self) -> None:
         self.load()
+        self.sales_tax.load()  # and again by itself whenever settings or the sync change
+
+    def _changed(self, kind: str) -> None:
+        """Settings changed elsewhere (Settings → Sales tax names the item, the Connection tab…):
+        show them, unless a person is editing here (their Save changes only what they edited)."""
+        if kind == "settings" and hasattr(self, "values") and not self.tracker.dirty:
+            self.load()
 
     def load(self) -> None:
         values = self.ctx.read(svc.get_all)
