@@ -1,0 +1,364 @@
+"""JobDesk's Web Connector server next to a peer and a floor, on the same work (issue 18, Speed).
+
+    python benchmarks/peer_bench.py [--n 2000] [--per-message 50] [--profile jobdesk.prof]
+
+The work: the generic "Sales" item, ``n`` customers and ``n`` invoices (two lines each),
+added to an empty QuickBooks simulator (``qbwc_server.simulator.QuickBooksCompany``) in
+messages of ``--per-message`` requests. Three servers do it, one after the other, each
+in a process of its own behind the same HTTP server (waitress, JobDesk's settings) on
+127.0.0.1, driven from this process by the same Web Connector stand-in
+(``qbwc_server.simulator.webconnector.WebConnector``) over HTTP:
+
+(a) floor — a minimal WSGI Web Connector server handing out precomputed messages and
+    persisting nothing: what HTTP, SOAP on the client's side and the simulator's
+    hand-over cost;
+(b) qbwc-kit (PyPI, pinned in the ``bench`` extra) — its ``QBWCService`` behind bare WSGI
+    (as its README says it mounts), one generator task yielding each message built with
+    its qbXML builders, every answer checked (``raise_for_status``) and saved to SQLite,
+    one transaction per message;
+(c) JobDesk — ``qbwc_server``'s server (spyne, sessions, the sync engine) over a fresh
+    SQLite company holding the same customers and invoices, everything queued, as
+    ``python -m qbwc_server serve`` runs it. It sends its own requests: a lookup
+    (``InvoiceQuery`` by number) before each invoice add, so more requests and round trips.
+
+Printed per server: server-side seconds (the session's wall time minus the simulator's,
+which runs in this process and is timed apart; what is left is the server plus HTTP and
+the stand-in's SOAP work, the same for all three), requests per server-second, records
+(the same 2n + 1 for all) per server-second, round trips per second, time inside the WSGI
+app, peak memory (RSS) of the server's process, and the ratios. The ratio that compares
+like with like is on records per second (time to do the same work); requests per second
+counts JobDesk's extra lookups as work done.
+
+Each run checks its outcome: the session ends "done", the simulator holds n customers and
+n invoices, and the server persisted an answer per record (qbwc-kit's rows, JobDesk's
+QuickBooks links); otherwise the benchmark stops with the reason.
+
+``--profile FILE`` runs cProfile inside the JobDesk server's process around each call of
+its WSGI app (everything JobDesk does per callback, not waitress' HTTP parsing), writes
+FILE and prints the top 25 entries by cumulative time. The profiler slows that run down:
+its timings are not comparable to the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import pstats
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+warnings.simplefilter("ignore")
+
+from peer_servers import (  # noqa: E402
+    INCOME_ACCOUNT,
+    PASSWORD,
+    QBWC_KIT_VERSION,
+    USER,
+    work,
+)
+
+from qbwc_server.simulator import QuickBooksCompany  # noqa: E402
+from qbwc_server.simulator.webconnector import WebConnector  # noqa: E402
+
+SERVER_START_TIMEOUT = 300.0  # JobDesk opens (and migrates) its database first
+SERVER_STOP_TIMEOUT = 120.0
+_REQUEST = re.compile(r"<(\w+)Rq\b")
+
+
+class TimedCompany:
+    """The simulator, with the time it spends answering counted apart."""
+
+    def __init__(self) -> None:
+        self.company = QuickBooksCompany()
+        self.seconds = 0.0
+
+    def process(self, request_xml: str) -> str:
+        start = time.perf_counter()
+        try:
+            return self.company.process(request_xml)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+
+@dataclass(frozen=True)
+class Result:
+    label: str
+    round_trips: int
+    requests: int
+    session_seconds: float
+    simulator_seconds: float
+    stats: dict[str, Any]
+
+    @property
+    def server_seconds(self) -> float:
+        return self.session_seconds - self.simulator_seconds
+
+
+# -- JobDesk's company -----------------------------------------------------------------------------------
+
+
+def build_jobdesk_company(path: Path, n: int, per_message: int) -> int:
+    """The work as JobDesk holds it: customers and invoices written as the services write them, queued."""
+    from decimal import Decimal
+
+    from sqlalchemy import insert, select
+
+    from desktop_app.db.models import Account, Customer, Invoice, InvoiceLine, Setting
+    from desktop_app.db.open import open_database
+    from desktop_app.db.types import utcnow
+    from desktop_app.services import settings, sync_queue
+
+    try:  # issue 18 moves password hashing into the core
+        from desktop_app.domain.passwords import hash_password
+    except ImportError:
+        from qbwc_server.passwords import hash_password  # type: ignore[no-redef]
+
+    customers, invoices = work(n)
+    db = open_database(f"sqlite:///{path}")
+    now = utcnow()
+    stamp = {"created_at": now, "updated_at": now, "version": 1}
+    with db.uow() as uow:
+        s = uow.session
+        s.add(Account(name=INCOME_ACCOUNT, full_name=INCOME_ACCOUNT, account_type="Income"))
+        s.flush()
+        account_id = s.scalar(select(Account.id).where(Account.name == INCOME_ACCOUNT))
+        s.merge(Setting(key="accounts.default_income_account_id", value=str(account_id)))
+        s.execute(
+            insert(Customer),
+            [
+                {
+                    "id": c.number,
+                    "display_name": c.name,
+                    "display_name_key": c.name.lower(),
+                    "first_name": c.first_name,
+                    "last_name": c.last_name,
+                    "mobile_phone": c.phone,
+                    "email": c.email,
+                    "bill_street": c.street,
+                    "bill_city": "Sacramento",
+                    "bill_state": "CA",
+                    "bill_zip": "95814",
+                    **stamp,
+                }
+                for c in customers
+            ],
+        )
+        s.execute(
+            insert(Invoice),
+            [
+                {
+                    "id": k,
+                    "number": inv.number,
+                    "kind": "standard",
+                    "customer_id": inv.customer.number,
+                    "invoice_date": inv.invoice_date,
+                    "due_date": inv.due_date,
+                    "subtotal": inv.total,
+                    "tax_rate": Decimal("0"),
+                    "tax": Decimal("0.00"),
+                    "total": inv.total,
+                    "deposit_credit": Decimal("0.00"),
+                    "status": "open",
+                    "issued_at": now,
+                    **stamp,
+                }
+                for k, inv in enumerate(invoices, start=1)
+            ],
+        )
+        s.execute(
+            insert(InvoiceLine),
+            [
+                {
+                    "invoice_id": k,
+                    "description": line.description,
+                    "quantity": line.quantity,
+                    "rate": line.rate,
+                    "amount": line.amount,
+                    "taxable": False,
+                    "position": position,
+                }
+                for k, inv in enumerate(invoices, start=1)
+                for position, line in enumerate(inv.lines)
+            ],
+        )
+        settings.set_setting(uow, "qbwc.password_hash", hash_password(PASSWORD))
+        settings.set_setting(uow, "sync.batch_max_requests", per_message)
+        settings.set_setting(uow, "sync.batch_max_bytes", 20_000_000)  # the request count decides
+        queued = sync_queue.send_everything_pending(uow)
+        uow.commit()
+    db.dispose()
+    return queued
+
+
+# -- running one server -------------------------------------------------------------------------------
+
+
+def _read_line(process: subprocess.Popen[str], prefix: str, timeout: float) -> str:
+    """The child's first stdout line starting with ``prefix`` (its other lines are echoed)."""
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            raise SystemExit(
+                f"the server process ended before saying {prefix.strip()} (exit {process.wait()})"
+            )
+        if line.startswith(prefix):
+            return line[len(prefix) :].strip()
+        print(f"  [server] {line.rstrip()}")
+    raise SystemExit(f"the server process did not say {prefix.strip()} within {timeout:.0f} s")
+
+
+def run_server(label: str, kind: str, n: int, per_message: int, extra: list[str]) -> Result:
+    command = [sys.executable, str(HERE / "peer_servers.py"), kind, "--n", str(n)]
+    command += ["--per-message", str(per_message), *extra]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(_read_line(process, "PORT ", SERVER_START_TIMEOUT))
+        quickbooks = TimedCompany()
+        connector = WebConnector(
+            f"http://localhost:{port}/qbwc",
+            USER,
+            PASSWORD,
+            quickbooks,
+            company_file=quickbooks.company.file_path,
+            max_round_trips=10 * n + 100,
+        )
+        report = connector.run_session()
+        assert process.stdin is not None
+        process.stdin.write("stop\n")
+        process.stdin.flush()
+        stats = json.loads(_read_line(process, "STATS ", SERVER_STOP_TIMEOUT))
+        process.wait(SERVER_STOP_TIMEOUT)
+    finally:
+        if process.poll() is None:
+            process.kill()  # only our own child, and only when it did not end by itself
+            process.wait()
+    requests = sum(len([m for m in _REQUEST.findall(r) if m != "QBXMLMsgs"]) for r in report.requests)
+    result = Result(label, report.round_trips, requests, report.seconds, quickbooks.seconds, stats)
+    check(result, report.outcome, quickbooks.company, n)
+    return result
+
+
+def check(result: Result, outcome: str, company: QuickBooksCompany, n: int) -> None:
+    """The work was done: else the figures mean nothing."""
+    problems = []
+    if outcome != "done":
+        problems.append(f"the session ended {outcome!r}, not 'done'")
+    customers, invoices = len(company.customers), len(company.invoices)
+    if (customers, invoices) != (n, n):
+        problems.append(f"QuickBooks holds {customers} customers and {invoices} invoices, not {n} and {n}")
+    expected = 0 if result.label == "floor" else 2 * n + 1
+    if result.stats.get("persisted") != expected:
+        problems.append(f"{result.stats.get('persisted')} answers persisted, not {expected}")
+    if problems:
+        raise SystemExit(f"{result.label}: " + "; ".join(problems) + f"\n{json.dumps(result.stats)}")
+
+
+# -- the report -------------------------------------------------------------------------------------------
+
+
+def kit_problem() -> str:
+    """Why qbwc-kit cannot be measured here, or "" when it can."""
+    from importlib import metadata
+
+    try:
+        version = metadata.version("qbwc-kit")
+    except metadata.PackageNotFoundError:
+        return "qbwc-kit is not installed (pip install -e '.[bench]')"
+    if version != QBWC_KIT_VERSION:
+        return f"qbwc-kit {version} is installed; this benchmark is written for {QBWC_KIT_VERSION}"
+    return ""
+
+
+def print_table(results: list[Result], records: int) -> None:
+    header = (
+        f"{'server':10}{'round trips':>12}{'requests':>10}{'session s':>10}{'simulator s':>12}"
+        f"{'server s':>9}{'in app s':>9}{'requests/s':>11}{'records/s':>10}{'trips/s':>8}{'peak MB':>8}"
+    )
+    print(header)
+    for r in results:
+        s = r.server_seconds
+        print(
+            f"{r.label:10}{r.round_trips:>12,}{r.requests:>10,}{r.session_seconds:>10.2f}"
+            f"{r.simulator_seconds:>12.2f}{s:>9.2f}{r.stats['app_seconds']:>9.2f}"
+            f"{r.requests / s:>11,.0f}{records / s:>10,.0f}{r.round_trips / s:>8.1f}"
+            f"{r.stats['peak_mb']:>8.0f}"
+        )
+
+
+def print_ratios(jobdesk: Result, other: Result, target: str) -> None:
+    by_records = other.server_seconds / jobdesk.server_seconds
+    by_requests = (jobdesk.requests / jobdesk.server_seconds) / (other.requests / other.server_seconds)
+    print(
+        f"JobDesk / {other.label}: {by_records:.2f}x on the same work (records/s), "
+        f"{by_requests:.2f}x in requests/s  (target {target})"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=2000, help="customers, and invoices (default 2000)")
+    parser.add_argument("--per-message", type=int, default=50, help="requests per message (default 50)")
+    parser.add_argument("--profile", default="", help="profile the JobDesk server into this .prof file")
+    args = parser.parse_args()
+    if args.n < 1 or not 1 <= args.per_message <= 500:
+        parser.error("--n must be at least 1 and --per-message between 1 and 500")
+    logging.disable(logging.WARNING)
+    records = 2 * args.n + 1
+    print(
+        f"work: the 'Sales' item + {args.n:,} customers + {args.n:,} invoices = {records:,} records, "
+        f"{args.per_message} requests per message, one server process at a time on 127.0.0.1 (waitress)"
+    )
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        start = time.perf_counter()
+        queued = build_jobdesk_company(folder / "jobdesk.sqlite", args.n, args.per_message)
+        print(f"JobDesk company: {queued:,} records queued in {time.perf_counter() - start:.1f} s")
+        results.append(run_server("floor", "floor", args.n, args.per_message, []))
+        problem = kit_problem()
+        if not problem:
+            try:
+                store = ["--store", str(folder / "qbwc_kit.sqlite")]
+                results.append(run_server("qbwc-kit", "qbwc-kit", args.n, args.per_message, store))
+            except SystemExit as exc:
+                problem = f"qbwc-kit could not do the work: {exc}"
+        if problem:
+            print(f"NOT MEASURED: {problem}; comparing JobDesk with the floor only")
+        extra = ["--db", str(folder / "jobdesk.sqlite")]
+        if args.profile:
+            extra += ["--profile", str(Path(args.profile).resolve())]
+        results.append(run_server("JobDesk", "jobdesk", args.n, args.per_message, extra))
+    print()
+    print_table(results, records)
+    print(
+        "server s = session minus simulator; requests/s, records/s and trips/s are per server second; "
+        "in app s = inside the WSGI app (the server's own clock)"
+    )
+    jobdesk = results[-1]
+    print(f"JobDesk's queue after the session: {jobdesk.stats['queue']}")
+    for other in reversed(results[:-1]):  # qbwc-kit first, then the floor
+        print_ratios(jobdesk, other, ">= 1.0x, stretch 1.5x" if other.label == "qbwc-kit" else ">= 0.4x")
+    print(f"JobDesk's peak memory: {jobdesk.stats['peak_mb']:.0f} MB (target < 150 MB)")
+    if args.profile:
+        print(f"\n(profiled: JobDesk's figures above include cProfile's overhead); {args.profile}:")
+        pstats.Stats(args.profile).sort_stats("cumulative").print_stats(25)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
