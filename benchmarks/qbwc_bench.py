@@ -26,9 +26,9 @@ warnings.simplefilter("ignore")
 from desktop_app.db.open import open_database  # noqa: E402
 from desktop_app.db.uow import Database  # noqa: E402
 from desktop_app.demo.generator import CompanySize, generate_company  # noqa: E402
+from desktop_app.domain.passwords import hash_password  # noqa: E402
 from desktop_app.services.settings import set_setting  # noqa: E402
 from desktop_app.services.sync_queue import send_everything_pending  # noqa: E402
-from qbwc_server.passwords import hash_password  # noqa: E402
 from qbwc_server.server import EmbeddedServer  # noqa: E402
 from qbwc_server.simulator import QuickBooksCompany  # noqa: E402
 from qbwc_server.simulator.webconnector import WebConnector  # noqa: E402

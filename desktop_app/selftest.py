@@ -223,9 +223,9 @@ def _run_steps(report: Report, tmp: Path, cleanups: list[Callable[[], Any]]) -> 
     # 4. A small company, everything queued for QuickBooks, a Web Connector password.
     with report.step("a small demo company is created and queued") as notes:
         from desktop_app.demo import CompanySize, generate_company
+        from desktop_app.domain.passwords import hash_password
         from desktop_app.services.settings import set_setting
         from desktop_app.services.sync_queue import send_everything_pending
-        from qbwc_server.passwords import hash_password
 
         counts = generate_company(db, CompanySize(**SELF_TEST_SIZE), seed=11)
         with db.uow() as uow:

@@ -173,8 +173,8 @@ def read_password(prompt: str = "Web Connector password: ") -> str:
 
 
 def _set_password(args: argparse.Namespace) -> int:
+    from desktop_app.domain.passwords import hash_password
     from desktop_app.services.settings import get_setting, set_setting
-    from qbwc_server.passwords import hash_password
 
     password = read_password()
     hashed = hash_password(password)

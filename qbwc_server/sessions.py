@@ -40,6 +40,7 @@ from desktop_app.db.qbwc_models import (
 )
 from desktop_app.db.types import utcnow
 from desktop_app.db.uow import Database, UnitOfWork
+from desktop_app.domain.passwords import verify_password
 from desktop_app.errors import JobDeskError
 from desktop_app.services.settings import get_setting
 from desktop_app.version import __version__
@@ -61,7 +62,6 @@ from qbwc_server.host import (
     read_host_info,
     version_pair,
 )
-from qbwc_server.passwords import verify_password
 
 log = logging.getLogger(__name__)
 

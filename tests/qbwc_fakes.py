@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from desktop_app.db.uow import Database
+from desktop_app.domain.passwords import hash_password
 from desktop_app.services.settings import set_setting
-from qbwc_server.passwords import hash_password
 
 PASSWORD = "correct horse battery"
 USER = "jobdesk"

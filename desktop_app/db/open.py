@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from desktop_app.db import all_models
+from desktop_app.db.defaults import ensure_defaults
 from desktop_app.db.engine import create_db_engine, resolve_database_url
 from desktop_app.db.migrate import upgrade_to_head
 from desktop_app.db.uow import Database
@@ -11,8 +12,6 @@ from desktop_app.errors import Conflict
 
 def open_database(url: str | None = None, *, upgrade: bool = True) -> Database:
     """The company database at ``url`` (or the configured one), ready to use."""
-    from desktop_app.services.defaults import ensure_defaults
-
     all_models.load()
     engine = create_db_engine(resolve_database_url(url))
     if upgrade:

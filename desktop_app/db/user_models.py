@@ -2,7 +2,7 @@
 
 Logins are unique case-insensitively through the normalised ``login_key`` column (the
 same trick the business records use), which works alike on SQLite and PostgreSQL.
-Passwords are kept only as salted scrypt hashes (see ``qbwc_server.passwords``).
+Passwords are kept only as salted scrypt hashes (see ``desktop_app.domain.passwords``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Two roles: **Admin** (QuickBooks connection, sync and numbering settings, alerts, edits
 of records already in QuickBooks, users) and **Office** (everything else). Passwords are
-salted scrypt hashes (``qbwc_server.passwords``), never stored or logged in clear.
+salted scrypt hashes (``desktop_app.domain.passwords``), never stored or logged in clear.
 
 Signing in: a wrong login or password is answered with the same sentence either way;
 after ``FREE_ATTEMPTS`` failures in a row for a login, each further attempt must wait
@@ -22,9 +22,9 @@ from sqlalchemy import delete, func, select, update
 from desktop_app.db.types import utcnow
 from desktop_app.db.uow import Actor, Database, UnitOfWork
 from desktop_app.db.user_models import ROLE_ADMIN, ROLE_OFFICE, ROLES, SignInFailure, User
+from desktop_app.domain.passwords import check_new_password, hash_password, verify_password
 from desktop_app.errors import Conflict, InvalidTransition, JobDeskError, PermissionDenied, ValidationError
 from desktop_app.services.common import audit, clean_text, get, require_admin
-from qbwc_server.passwords import check_new_password, hash_password, verify_password
 
 FREE_ATTEMPTS = 3
 BASE_DELAY = timedelta(seconds=5)

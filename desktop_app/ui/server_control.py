@@ -205,8 +205,8 @@ class SyncServices:
 def _demo_settings(db: Database) -> None:
     """The demo's Web Connector user and password, so the simulated Web Connector can sign in."""
     from desktop_app.db.uow import Actor
+    from desktop_app.domain.passwords import hash_password
     from desktop_app.services.settings import set_setting
-    from qbwc_server.passwords import hash_password
 
     with db.uow(Actor("demo", "admin")) as uow:
         set_setting(uow, "qbwc.username", DEMO_USER)

@@ -13,6 +13,7 @@ from desktop_app.db.qbwc_models import WC_FAILED, WcSession
 from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.db.types import utcnow
 from desktop_app.db.uow import Actor, Database, UnitOfWork
+from desktop_app.domain.passwords import hash_password
 from desktop_app.errors import PermissionDenied
 from desktop_app.services import (
     customers,
@@ -25,7 +26,6 @@ from desktop_app.services import (
     users,
 )
 from qbwc_server import qwc, sessions
-from qbwc_server.passwords import hash_password
 from tests.factories import make_customer, make_job
 
 DAY = date(2024, 4, 2)

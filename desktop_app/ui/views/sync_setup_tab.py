@@ -211,7 +211,7 @@ class ConnectionTab(QWidget):
         }
 
         def apply(uow: Any) -> None:
-            from qbwc_server.passwords import hash_password
+            from desktop_app.domain.passwords import hash_password
 
             if not wanted["qbwc.username"]:
                 raise ValidationError("qbwc.username", "Enter the user name the Web Connector signs in with.")

@@ -10,10 +10,10 @@ import pytest
 from lxml import etree
 
 from desktop_app.db.uow import Actor, Database
+from desktop_app.domain.passwords import verify_password
 from desktop_app.errors import PermissionDenied, ValidationError
 from desktop_app.services.settings import get_setting, set_setting
 from qbwc_server import cli
-from qbwc_server.passwords import verify_password
 from qbwc_server.qwc import build_qwc, write_qwc
 
 

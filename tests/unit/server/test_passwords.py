@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from desktop_app.domain.passwords import hash_password, verify_password
 from desktop_app.errors import ValidationError
-from qbwc_server.passwords import hash_password, verify_password
 
 
 def test_hash_is_salted_and_verifies() -> None:

@@ -1,4 +1,4 @@
-"""The Web Connector password: stored only as a salted scrypt hash, checked in constant time.
+"""Passwords (users' and the Web Connector's): kept only as salted scrypt hashes, checked in constant time.
 
 Format of a stored hash: ``scrypt$<n>$<r>$<p>$<salt hex>$<hash hex>``. scrypt is in the
 standard library (``hashlib.scrypt``) and is memory-hard, so a stolen database does not
