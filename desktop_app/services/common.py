@@ -9,8 +9,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from desktop_app.db.base import Base
-from desktop_app.db.models import AuditEntry, DomainEvent
-from desktop_app.db.types import utcnow
+from desktop_app.db.models import AuditEntry
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.errors import NotFound, PermissionDenied, ValidationError
 
@@ -115,14 +114,3 @@ def audit(
             changes=json.dumps({k: v for k, v in (changes or {}).items()}, default=str),
         )
     )
-
-
-def record_event(uow: UnitOfWork, name: str, entity_type: str, entity_id: int) -> None:
-    """Note that something happened (job finished, invoice sent...) and queue its sync work.
-
-    The queue rules run in the same transaction as the change, so the two commit together.
-    """
-    from desktop_app.services.sync_queue import on_event
-
-    uow.session.add(DomainEvent(name=name, entity_type=entity_type, entity_id=entity_id, handled_at=utcnow()))
-    on_event(uow, name, entity_type, entity_id)

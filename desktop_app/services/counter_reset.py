@@ -21,7 +21,8 @@ from desktop_app.domain.numbering import (
 )
 from desktop_app.errors import ValidationError
 from desktop_app.services.common import audit, require_admin
-from desktop_app.services.numbering import CounterName, NextNumbers, config, counter_row, next_numbers
+from desktop_app.services.counters import CounterName, NextNumbers, counter_row, next_numbers
+from desktop_app.services.numbering_settings import config
 from desktop_app.services.numbers_in_use import highest_used
 
 

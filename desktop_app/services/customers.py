@@ -14,8 +14,9 @@ from desktop_app.db.types import Money
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import ZERO
 from desktop_app.errors import Conflict, ValidationError
-from desktop_app.services.common import audit, clean_text, diff, get, record_event, snapshot
+from desktop_app.services.common import audit, clean_text, diff, get, snapshot
 from desktop_app.services.contact_checks import check_email, check_phone, check_state, check_zip
+from desktop_app.services.events import record_event
 from desktop_app.services.locations import LocationDetail, to_detail
 from desktop_app.services.paging import Page
 from desktop_app.services.search import contains_matcher

@@ -17,7 +17,8 @@ from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.invoice_dates import DatePolicy, date_at_creation, date_at_finish, resolve_policy
 from desktop_app.domain.status import InvoiceKind, InvoiceStatus, TermsKind
 from desktop_app.domain.terms import depends_on_invoice_date
-from desktop_app.services.common import audit, record_event
+from desktop_app.services.common import audit
+from desktop_app.services.events import record_event
 from desktop_app.services.settings import get_setting
 from desktop_app.services.terms import due_date_for
 

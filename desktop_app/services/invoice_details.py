@@ -19,7 +19,8 @@ from desktop_app.domain.status import InvoiceKind, InvoiceStatus, PaymentMethod
 from desktop_app.domain.totals import compute_totals
 from desktop_app.errors import InvalidTransition
 from desktop_app.services import qb_links
-from desktop_app.services.common import get, record_event
+from desktop_app.services.common import get
+from desktop_app.services.events import record_event
 from desktop_app.services.settings import get_setting
 
 

@@ -14,7 +14,8 @@ from desktop_app.db.models import Job, Terms
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.status import PaymentMethod
 from desktop_app.errors import Conflict, InvalidTransition, ValidationError
-from desktop_app.services.common import MAX_NOTE, audit, check_date, clean_text, record_event, require_admin
+from desktop_app.services.common import MAX_NOTE, audit, check_date, clean_text, require_admin
+from desktop_app.services.events import record_event
 from desktop_app.services.invoice_details import (
     PARTIAL_KINDS,
     InvoiceDetail,

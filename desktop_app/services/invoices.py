@@ -39,9 +39,9 @@ from desktop_app.services.common import (
     check_date,
     clean_text,
     get,
-    record_event,
     require_admin,
 )
+from desktop_app.services.events import record_event
 from desktop_app.services.invoice_dating import date_for_new_invoice, date_policy, redate
 from desktop_app.services.invoice_details import (
     FULL_KINDS,

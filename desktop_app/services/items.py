@@ -14,8 +14,9 @@ from desktop_app.domain.money import QTY_PLACES, parse_decimal
 from desktop_app.domain.status import ItemKind
 from desktop_app.errors import Conflict, ValidationError
 from desktop_app.services.accounts import get_default_income_account, income_account
-from desktop_app.services.common import audit, clean_text, diff, get, record_event, snapshot
+from desktop_app.services.common import audit, clean_text, diff, get, snapshot
 from desktop_app.services.customers import check_paging, name_key
+from desktop_app.services.events import record_event
 from desktop_app.services.paging import Page
 
 #: QuickBooks item names are at most 31 characters.

@@ -18,8 +18,9 @@ from desktop_app.domain.status import JOB_TRANSITIONS, JobStatus, label
 from desktop_app.domain.totals import Totals, compute_totals
 from desktop_app.errors import Conflict, InvalidTransition, ValidationError
 from desktop_app.services import numbering
-from desktop_app.services.common import audit, check_date, clean_text, get, record_event
+from desktop_app.services.common import audit, check_date, clean_text, get
 from desktop_app.services.customers import check_paging
+from desktop_app.services.events import record_event
 from desktop_app.services.invoice_dating import date_invoices_of_finished_job
 from desktop_app.services.job_billing import check_total_covers_billing, lock_job
 from desktop_app.services.lines import (

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from desktop_app.db.models import Customer, ServiceLocation
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.errors import Conflict, ValidationError
-from desktop_app.services.common import audit, clean_text, diff, get, record_event, snapshot
+from desktop_app.services.common import audit, clean_text, diff, get, snapshot
 from desktop_app.services.contact_checks import check_state, check_zip
+from desktop_app.services.events import record_event
 
 #: QuickBooks keeps at most 50 ship-to addresses per customer.
 MAX_LOCATIONS = 50

@@ -8,12 +8,10 @@ already taken (a job renumbered by hand, an invoice imported) is skipped, never 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.exc import IntegrityError
 
-from desktop_app.db.models import Counter, Invoice, Job, QbLink
+from desktop_app.db.models import Invoice, Job, QbLink
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.numbering import (
     MAX_REF,
@@ -22,17 +20,27 @@ from desktop_app.domain.numbering import (
     check_invoice_number,
     check_job_number,
     deposit_number,
-    format_number,
     job_number_room,
     room_reason,
     sequence_number,
 )
 from desktop_app.domain.status import InvoiceKind, InvoiceStatus
 from desktop_app.errors import Conflict, ValidationError
-from desktop_app.services.common import audit, get, record_event, require_admin
+from desktop_app.services.common import audit, get, require_admin
+from desktop_app.services.counter_reset import CounterChange
+from desktop_app.services.counter_reset import set_next_number as move_counter
+
+# The counters and the numbering settings, re-exported: numbering is where callers look.
+from desktop_app.services.counters import CounterName as CounterName
+from desktop_app.services.counters import NextNumbers as NextNumbers
+from desktop_app.services.counters import counter_row as counter_row
+from desktop_app.services.counters import next_numbers as next_numbers
+from desktop_app.services.events import record_event
+from desktop_app.services.numbering_settings import NumberingConfig as NumberingConfig
+from desktop_app.services.numbering_settings import config as config
+from desktop_app.services.numbering_settings import validate_numbering_setting as validate_numbering_setting
 from desktop_app.services.numbers_in_use import (
     HERE,
-    highest_used,
     invoice_number_in_use,
     numbers_blocking_job_number,
 )
@@ -44,29 +52,9 @@ from desktop_app.services.numbers_in_use import (
 from desktop_app.services.numbers_in_use import (
     record_quickbooks_ref_numbers as record_quickbooks_ref_numbers,
 )
-from desktop_app.services.settings import SettingValue, get_setting, set_setting
+from desktop_app.services.settings import set_setting
 
-if TYPE_CHECKING:
-    from desktop_app.services.counter_reset import CounterChange
-
-CounterName = Literal["job", "invoice"]
 _MAX_SKIPS = 10_000
-
-
-@dataclass(frozen=True)
-class NumberingConfig:
-    mode: NumberingMode
-    progress: bool
-    job_prefix: str
-    invoice_prefix: str
-    job_start: int
-    invoice_start: int
-
-
-@dataclass(frozen=True)
-class NextNumbers:
-    job: str
-    invoice: str
 
 
 @dataclass(frozen=True)
@@ -98,44 +86,6 @@ class RenumberResult:
     new_number: str
     jobs: tuple[tuple[int, str, str], ...]
     invoices: tuple[NumberChange, ...]
-
-
-def config(uow: UnitOfWork) -> NumberingConfig:
-    return NumberingConfig(
-        mode=NumberingMode(get_setting(uow, "numbering.mode")),
-        progress=bool(get_setting(uow, "numbering.progress")),
-        job_prefix=str(get_setting(uow, "numbering.job_prefix")),
-        invoice_prefix=str(get_setting(uow, "numbering.invoice_prefix")),
-        job_start=int(get_setting(uow, "numbering.job_start")),
-        invoice_start=int(get_setting(uow, "numbering.invoice_start")),
-    )
-
-
-# --- counters -------------------------------------------------------------------------------
-
-
-def counter_row(uow: UnitOfWork, name: CounterName, start: int) -> Counter:
-    """The counter's row, locked (created at ``start`` the first time)."""
-    query = (
-        select(Counter)
-        .where(Counter.name == name)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    row = uow.session.scalars(query).first()
-    if row is None:
-        # Two users may create the first number at once: one insert wins, the other waits
-        # for it on the primary key, then both lock and use the one row.
-        try:
-            with uow.session.begin_nested():
-                uow.session.add(Counter(name=name, next_value=start))
-        except IntegrityError:
-            pass
-        row = uow.session.scalars(query).one()
-    if row.next_value < start:
-        # Raising the start setting moves the counter forward; lowering it never moves it back.
-        row.next_value = start
-    return row
 
 
 def _job_number_taken(uow: UnitOfWork, number: str, mode: NumberingMode, progress: bool) -> bool:
@@ -277,100 +227,12 @@ def invoice_number_for(uow: UnitOfWork, kind: InvoiceKind, job: Job | None) -> t
     return number, sequence
 
 
-def next_numbers(uow: UnitOfWork) -> NextNumbers:
-    """What the next job and invoice numbers will be (without using them)."""
-    cfg = config(uow)
-    values: dict[str, int] = {}
-    for name, start in (("job", cfg.job_start), ("invoice", cfg.invoice_start)):
-        row = uow.session.get(Counter, name)
-        values[name] = max(row.next_value, start) if row is not None else start
-    return NextNumbers(
-        job=format_number(cfg.job_prefix, values["job"]),
-        invoice=format_number(cfg.invoice_prefix, values["invoice"]),
-    )
-
-
 def set_next_number(uow: UnitOfWork, counter: CounterName, value: int) -> CounterChange:
     """Admin: move a counter forward, or back to just above the highest number used.
 
     The rules and the preview are in ``counter_reset``; this name stays for callers.
     """
-    # Imported here: counter_reset builds on this module.
-    from desktop_app.services.counter_reset import set_next_number as move_counter
-
     return move_counter(uow, counter, value)
-
-
-# --- settings validation -------------------------------------------------------------------
-
-
-def validate_numbering_setting(uow: UnitOfWork, key: str, value: SettingValue) -> None:
-    """Refuse numbering settings that would produce numbers QuickBooks cannot hold."""
-    cfg = config(uow)
-    proposed: dict[str, SettingValue] = {
-        "numbering.mode": cfg.mode.value,
-        "numbering.progress": cfg.progress,
-        "numbering.job_prefix": cfg.job_prefix,
-        "numbering.invoice_prefix": cfg.invoice_prefix,
-        "numbering.job_start": cfg.job_start,
-        "numbering.invoice_start": cfg.invoice_start,
-    }
-    proposed[key] = value
-    mode = NumberingMode(str(proposed["numbering.mode"]))
-    progress = bool(proposed["numbering.progress"])
-    if mode is NumberingMode.MATCH and progress:
-        field = key if key in ("numbering.mode", "numbering.progress") else "numbering.mode"
-        raise ValidationError(
-            field,
-            "“Match invoice and job number” cannot be used with progress invoicing, because a "
-            "progress-billed job has many invoices. Turn one of them off first.",
-        )
-    if key in ("numbering.job_start", "numbering.invoice_start") and value != _current_start(cfg, key):
-        _check_start_above_used(uow, key, int(value), mode, progress, proposed)
-    job_row = uow.session.get(Counter, "job")
-    invoice_row = uow.session.get(Counter, "invoice")
-    job_next = max(int(proposed["numbering.job_start"]), job_row.next_value if job_row else 0)
-    invoice_next = max(int(proposed["numbering.invoice_start"]), invoice_row.next_value if invoice_row else 0)
-    check_counter_format(
-        str(proposed["numbering.job_prefix"]),
-        job_next,
-        room=job_number_room(mode, progress),
-        what="next job",
-        field=key,
-        reason=room_reason(mode, progress),
-    )
-    check_counter_format(
-        str(proposed["numbering.invoice_prefix"]),
-        invoice_next,
-        room=MAX_REF,
-        what="next invoice",
-        field=key,
-    )
-
-
-def _current_start(cfg: NumberingConfig, key: str) -> int:
-    return cfg.job_start if key == "numbering.job_start" else cfg.invoice_start
-
-
-def _check_start_above_used(
-    uow: UnitOfWork,
-    key: str,
-    value: int,
-    mode: NumberingMode,
-    progress: bool,
-    proposed: dict[str, SettingValue],
-) -> None:
-    """A first number at or below a number already used would not start anything: refuse it."""
-    name = "job" if key == "numbering.job_start" else "invoice"
-    prefix = str(proposed[f"numbering.{name}_prefix"])
-    highest = highest_used(uow, name, prefix=prefix, mode=mode, progress=progress)
-    if highest is not None and value <= highest:
-        raise ValidationError(
-            key,
-            f"{name.capitalize()} numbers up to {format_number(prefix, highest)} are already used "
-            f"(here or in QuickBooks), so the first {name} number must be more than {highest}. "
-            f"Numbers already used are never handed out again.",
-        )
 
 
 # --- switching to match numbering ----------------------------------------------------------

@@ -20,7 +20,8 @@ from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import ZERO, format_money, parse_money
 from desktop_app.domain.status import InvoiceStatus, PaymentMethod
 from desktop_app.errors import InvalidTransition, NotFound, ValidationError
-from desktop_app.services.common import audit, check_date, clean_text, get, record_event, require_admin
+from desktop_app.services.common import audit, check_date, clean_text, get, require_admin
+from desktop_app.services.events import record_event
 from desktop_app.services.invoices import balance_of, refresh_status
 from desktop_app.services.sync_queue import is_linked
 
