@@ -25,6 +25,7 @@ from qbwc_server.qbxml.safe import parse_tree
 from qbwc_server.simulator import lists, txns
 from qbwc_server.simulator.core import Core, Refusal, child_text, format_time
 from qbwc_server.simulator.reference_rules import QbdRules
+from qbwc_server.simulator.seed import install_bare
 from qbwc_server.simulator.store import CompanyState, Invoice, ListElement, Payment, load_state, save_state
 from qbwc_server.simulator.strict import RequestProcessorError, check_message, default_rules, too_long
 
@@ -104,8 +105,6 @@ class QuickBooksCompany:
         #: Every (request, response) pair processed, for tests that inspect the traffic.
         self.log: list[tuple[str, str]] = []
         if state is None and defaults:
-            from qbwc_server.simulator.seed import install_bare  # seed builds on this class
-
             install_bare(self)
 
     # -- public API ----------------------------------------------------------------------

@@ -4,12 +4,32 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from qbwc_server.simulator.store import ListElement
 
-if TYPE_CHECKING:
-    from qbwc_server.simulator.company import QuickBooksCompany
+
+class SeedableCompany(Protocol):
+    """What seeding needs of a company (``company.QuickBooksCompany`` has it).
+
+    A protocol, not an import: the company installs a bare company from here when it is made.
+    """
+
+    @property
+    def terms(self) -> list[ListElement]: ...
+
+    def find_list(self, kind: str, full_name: str) -> ListElement | None: ...
+
+    def add_list_element(
+        self,
+        kind: str,
+        name: str,
+        data: dict[str, str] | None = None,
+        *,
+        parent: ListElement | None = None,
+        is_active: bool = True,
+    ) -> ListElement: ...
+
 
 DEFAULT_TAX_RATE = "8.25"
 DEFAULT_TAX_ITEM = "State Tax"
@@ -111,7 +131,7 @@ class SeedSummary:
     items: int
 
 
-def install_bare(company: QuickBooksCompany) -> None:
+def install_bare(company: SeedableCompany) -> None:
     """What QuickBooks puts in a new company file: accounts, the Tax/Non sales-tax codes,
     terms and payment methods. No sales-tax item: QuickBooks has none until one is made."""
     for name, account_type in _ACCOUNTS:
@@ -130,7 +150,7 @@ def install_bare(company: QuickBooksCompany) -> None:
 
 
 def add_sales_tax_item(
-    company: QuickBooksCompany,
+    company: SeedableCompany,
     name: str = DEFAULT_TAX_ITEM,
     rate: str = DEFAULT_TAX_RATE,
     *,
@@ -145,13 +165,13 @@ def add_sales_tax_item(
     )
 
 
-def install_defaults(company: QuickBooksCompany) -> None:
+def install_defaults(company: SeedableCompany) -> None:
     """A bare company plus the "State Tax" item: the company older tests were written against."""
     install_bare(company)
     add_sales_tax_item(company)
 
 
-def _by_name(company: QuickBooksCompany, kind: str, name: str) -> ListElement:
+def _by_name(company: SeedableCompany, kind: str, name: str) -> ListElement:
     found = company.find_list(kind, name)
     if found is None:
         raise LookupError(f"{kind} {name!r} is missing; was install_defaults run?")
@@ -159,7 +179,7 @@ def _by_name(company: QuickBooksCompany, kind: str, name: str) -> ListElement:
 
 
 def seed_company(
-    company: QuickBooksCompany,
+    company: SeedableCompany,
     *,
     customers: int = 40,
     jobs: int = 20,
