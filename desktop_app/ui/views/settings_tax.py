@@ -84,6 +84,8 @@ class SalesTaxSection(QFrame):
         line.addWidget(first)
         self.rate_choice = QComboBox()
         self.rate_choice.setAccessibleName("Rate")
+        self.rate_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.rate_choice.setMinimumWidth(150)  # "8.25% (default)" whole, with the style's padding
         first.setBuddy(self.rate_choice)
         self.rate_choice.currentIndexChanged.connect(lambda _: self._fill_items())
         line.addWidget(self.rate_choice)
