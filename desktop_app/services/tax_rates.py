@@ -52,13 +52,50 @@ def default_name(rate: Decimal) -> str:
     return f"Sales Tax {shown}%"[:NAME_MAX]
 
 
+def _put_setting(session: Session, key: str, value: str) -> None:
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+
+
 def _key(name: str) -> str:
     return name.strip().casefold()
 
 
+def _choice_key(rate: Decimal) -> str:
+    """The setting that names the QuickBooks item an admin chose for a rate."""
+    return f"tax.item_for_rate.{rate.quantize(_RATE_PLACES)}"
+
+
+def find_tax_rate(session: Session, rate: Decimal) -> TaxRate | None:
+    """The record invoices charging ``rate`` name, without making one: the admin's choice,
+    else the one named in Settings, else one linked to QuickBooks, else any of that rate."""
+    wanted = rate.quantize(_RATE_PLACES)
+    chosen_id = _setting(session, _choice_key(wanted))
+    if chosen_id.isdigit():
+        chosen = session.get(TaxRate, int(chosen_id))
+        if chosen is not None and chosen.active and chosen.rate == wanted:
+            return chosen
+    same_rate = select(TaxRate).where(TaxRate.rate == wanted, TaxRate.active.is_(True)).order_by(TaxRate.id)
+    candidates = list(session.scalars(same_rate))
+    preferred = _setting(session, "tax.item_name").strip()
+    named = next((c for c in candidates if preferred and c.name_key == _key(preferred)), None)
+    if named is not None or not candidates:
+        return named
+    linked = set(
+        session.scalars(
+            select(QbLink.entity_id).where(
+                QbLink.entity_type == "tax_item", QbLink.entity_id.in_([c.id for c in candidates])
+            )
+        )
+    )
+    return next((c for c in candidates if c.id in linked), candidates[0])
+
+
 def tax_rate_for(session: Session, rate: Decimal) -> TaxRate:
-    """The record for ``rate`` (created on first need): the one named in Settings when the
-    rate is the company's default, else one linked to QuickBooks, else any of that rate."""
+    """The record for ``rate`` (``find_tax_rate``), created on first need."""
     wanted = rate.quantize(_RATE_PLACES)
     cache: dict[Decimal, int] = session.info.setdefault("jobdesk_tax_rate_ids", {})
     known = cache.get(wanted)
@@ -66,21 +103,9 @@ def tax_rate_for(session: Session, rate: Decimal) -> TaxRate:
         found = session.get(TaxRate, known)
         if found is not None:
             return found
-    candidates = list(
-        session.scalars(select(TaxRate).where(TaxRate.rate == wanted, TaxRate.active.is_(True)))
-    )
-    preferred = _setting(session, "tax.item_name").strip()
-    chosen = next((c for c in candidates if preferred and c.name_key == _key(preferred)), None)
-    if chosen is None and candidates:
-        linked = set(
-            session.scalars(
-                select(QbLink.entity_id).where(
-                    QbLink.entity_type == "tax_item", QbLink.entity_id.in_([c.id for c in candidates])
-                )
-            )
-        )
-        chosen = next((c for c in candidates if c.id in linked), candidates[0])
+    chosen = find_tax_rate(session, wanted)
     if chosen is None:
+        preferred = _setting(session, "tax.item_name").strip()
         name = preferred if preferred and _is_default(session, wanted) else default_name(wanted)
         if session.scalar(select(TaxRate.id).where(TaxRate.name_key == _key(name))) is not None:
             name = default_name(wanted)  # the preferred name is taken by another rate
@@ -123,7 +148,9 @@ def list_tax_rates(uow: UnitOfWork) -> tuple[TaxRateRow, ...]:
         default = Decimal(default_text).quantize(_RATE_PLACES) if default_text else None
     except ArithmeticError:
         default = None
-    default_id = tax_rate_for(session, default).id if default is not None and default > 0 else None
+    # Read only: a rate nobody has used yet is not made here.
+    default_rate = find_tax_rate(session, default) if default is not None and default > 0 else None
+    default_id = default_rate.id if default_rate is not None else None
     rows = []
     for rate in session.scalars(select(TaxRate).order_by(TaxRate.rate, TaxRate.name_key)):
         link = links.get(rate.id)
@@ -159,12 +186,9 @@ def use_quickbooks_item(uow: UnitOfWork, rate_id: int) -> TaxRateRow:
             is None
         ):
             other.active = False  # never made in QuickBooks: no second item of the same rate
+    _put_setting(session, _choice_key(chosen.rate), str(chosen.id))
     if _is_default(session, chosen.rate):
-        row = session.get(Setting, "tax.item_name")
-        if row is None:
-            session.add(Setting(key="tax.item_name", value=chosen.name))
-        else:
-            row.value = chosen.name
+        _put_setting(session, "tax.item_name", chosen.name)
     session.info.pop("jobdesk_tax_rate_ids", None)
     session.flush()
     return next(r for r in list_tax_rates(uow) if r.id == chosen.id)

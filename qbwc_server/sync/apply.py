@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import delete, func, select
@@ -18,10 +18,14 @@ from sqlalchemy.orm import Session
 from desktop_app.db.models import Invoice, Item, Job, Payment, PaymentApplication, QbLink
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.errors import QbxmlError
-from desktop_app.services.sync_queue import label_of
+from desktop_app.services.queue_states import QueueState, finish, now, requeue
+from desktop_app.services.sync_queue import enqueue_in, label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
-from qbwc_server.sync.alerts import claim_pending_key, explain, raise_alert
+from qbwc_server.sync.alerts import explain, raise_alert
+from qbwc_server.sync.duplicates import remove_duplicate
+from qbwc_server.sync.imports import apply_import
+from qbwc_server.sync.plan import dependencies
 
 LOCK_CODES = frozenset({3175, 3176, 3180})
 #: What an item says after a lookup found nothing (it is added next).
@@ -38,31 +42,6 @@ def invoice_total(record: q.Record) -> Decimal | None:
     if subtotal is None:
         return None
     return subtotal + (record.decimal("SalesTaxTotal") or Decimal("0.00"))
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def finish(item: SyncItem, note: str = "") -> None:
-    item.isolation = None
-    item.state = "done"
-    item.pending_key = None
-    item.done_at = now()
-    item.note = note
-
-
-def requeue(item: SyncItem, phase: str, note: str = "", *, delay: timedelta | None = None) -> None:
-    """Back to the queue for its next step (restoring its place as the record's one item)."""
-    from sqlalchemy.orm import object_session
-
-    session = object_session(item)
-    assert session is not None
-    claim_pending_key(session, item)
-    item.state = "queued"
-    item.phase = phase
-    item.note = note
-    item.next_attempt_at = now() + delay if delay else None
 
 
 def set_link(
@@ -102,8 +81,6 @@ def apply_result(session: Session, item: SyncItem, result: q.Result, sent_values
         if phase == "add" and link is not None and link.qb_id != qb_id:
             # Two sessions added the same record (a Web Connector that stopped, then came
             # back with an answer a newer session no longer waited for): keep the first.
-            from qbwc_server.sync.duplicates import remove_duplicate
-
             remove_duplicate(session, item, qb_id, record.ref_number or record.full_name or "")
             finish(item, "Already in QuickBooks; the second copy QuickBooks made is being deleted.")
             return
@@ -125,8 +102,6 @@ def apply_result(session: Session, item: SyncItem, result: q.Result, sent_values
     elif phase == "refresh":
         _on_refresh(session, item, result)
     elif phase in ("import", "pull"):
-        from qbwc_server.sync.imports import apply_import
-
         apply_import(session, item, result)
     else:
         unexpected_answer(session, item, f"JobDesk did not expect an answer for the step “{phase}”")
@@ -478,7 +453,7 @@ def _on_error(session: Session, item: SyncItem, result: q.Result) -> None:
         tried=f"Sent {item.attempts} time(s).",
         resolutions=("retry", "edit", "dismiss"),
     )
-    item.state = "attention"
+    item.state = QueueState.ATTENTION
 
 
 #: QuickBooks' list names in a 3140 message → the kinds JobDesk creates there itself.
@@ -515,9 +490,6 @@ def missing_reference(message: str) -> tuple[str, str] | None:
 
 def _enqueue_referenced(session: Session, item: SyncItem, qb_kind: str) -> bool:
     """A 3140 on a record of a kind JobDesk makes: queue its own dependencies of that kind."""
-    from desktop_app.services.sync_queue import enqueue_in
-    from qbwc_server.sync.plan import dependencies
-
     kinds = _QB_KIND_OURS.get(qb_kind, ())
     lists, txns = dependencies(session, item)
     queued = False
@@ -550,7 +522,8 @@ def _cannot_create(
     offered = (
         f" QuickBooks has: {', '.join(choices[:8])}{' …' if len(choices) > 8 else ''}." if choices else ""
     )
-    where = "Settings" if qb_kind == "Account" else "JobDesk"
+    article = "an" if word[:1] in "aeiou" else "a"
+    where = "on this alert (Use a QuickBooks account…)" if qb_kind == "Account" else "in JobDesk"
     raise_alert(
         session,
         item,
@@ -560,8 +533,8 @@ def _cannot_create(
         qb_message=message,
         message=(
             f"{label} was not saved in QuickBooks: it uses the {word} “{name}”, which this QuickBooks "
-            f"company does not have, and JobDesk cannot create a {word} there.{offered} Choose one "
-            f"QuickBooks has in {where} (or create “{name}” in QuickBooks), then retry."
+            f"company does not have, and JobDesk cannot create {article} {word} there.{offered} Choose one "
+            f"QuickBooks has {where} (or create “{name}” in QuickBooks), then retry."
         ),
         tried=f"Sent it {item.attempts} time(s).",
         resolutions=("edit", "retry", "dismiss"),
@@ -571,9 +544,6 @@ def _cannot_create(
 
 def _unlink_missing_dependency(session: Session, item: SyncItem, message: str) -> bool:
     """A linked record our request referred to is gone from QuickBooks: unlink and re-add it."""
-    from desktop_app.services.sync_queue import enqueue_in
-    from qbwc_server.sync.plan import dependencies
-
     lists, txns = dependencies(session, item)
     for dep_type, dep_id in lists + txns:
         link = m.link_of(session, dep_type, dep_id)

@@ -152,7 +152,7 @@ def note_session_end(session: Session, finished: int, sessions_without_progress:
         is None
     ):
         label = label_of(session, head.entity_type, head.entity_id)
-        why = head.note or "no reason recorded"
+        why = (head.note or "no reason recorded").rstrip(" .") + "."
         session.add(
             Alert(
                 sync_item_id=head.id,

@@ -32,3 +32,38 @@ def test_a_record_set_aside_for_a_quickbooks_item_of_its_rate_is_listed_inactive
     with db.reader() as uow:
         rows = {r.name: (r.active, r.in_quickbooks, r.is_default) for r in tax_rates.list_tax_rates(uow)}
     assert rows == {"Sales Tax 8.25%": (False, False, False), "State Tax": (True, True, True)}
+
+
+def test_the_item_an_admin_picks_for_a_rate_wins_over_other_linked_items_of_that_rate(
+    db: Database, admin: Actor
+) -> None:
+    with db.uow(admin) as uow:
+        settings.set_setting(uow, "tax.default_rate", Decimal("8.25"))
+        county = TaxRate(name="County Tax", name_key="county tax", rate=Decimal("7.5"), active=True)
+        city = TaxRate(name="City Tax", name_key="city tax", rate=Decimal("7.5"), active=True)
+        uow.session.add_all([county, city])
+        uow.session.flush()
+        for record, qb_id in ((county, "80000001-1"), (city, "80000002-1")):
+            uow.session.add(
+                QbLink(entity_type="tax_item", entity_id=record.id, qb_id=qb_id, qb_name=record.name)
+            )
+        uow.commit()
+    with db.reader() as uow:
+        assert tax_rates.find_tax_rate(uow.session, Decimal("7.5")).name == "County Tax"  # type: ignore[union-attr]
+    with db.uow(admin) as uow:
+        tax_rates.use_quickbooks_item(uow, city.id)
+        uow.commit()
+    with db.uow(admin) as uow:
+        assert tax_rates.tax_rate_for(uow.session, Decimal("7.50")).name == "City Tax"
+        # The default rate's name setting is left alone (7.5 % is not the default).
+        assert settings.get_setting(uow, "tax.item_name") == ""
+
+
+def test_listing_the_rates_makes_no_record(db: Database) -> None:
+    with db.uow() as uow:
+        settings.set_setting(uow, "tax.default_rate", Decimal("6"))
+        uow.commit()
+    with db.reader() as uow:
+        assert tax_rates.list_tax_rates(uow) == ()
+    with db.reader() as uow:
+        assert uow.session.query(TaxRate).count() == 0
