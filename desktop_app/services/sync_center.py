@@ -20,7 +20,17 @@ from desktop_app.domain import qb_names
 from desktop_app.errors import InvalidTransition, NotFound, ValidationError
 from desktop_app.services.common import audit, require_admin
 from desktop_app.services.paging import Page
-from desktop_app.services.sync_queue import label_of, pending_key
+from desktop_app.services.queue_states import (
+    NEEDS_ATTENTION,
+    PENDING,
+    UNSENT,
+    QueueState,
+    back_to_queue,
+    cancel,
+    finish,
+    reopen,
+)
+from desktop_app.services.sync_queue import label_of
 
 ACTION_LABEL = {
     "upsert": "Add or update",
@@ -34,13 +44,13 @@ ACTION_LABEL = {
     "import_customers": "Import customers and jobs",
     "pull_payments": "Bring in payments entered in QuickBooks",
 }
-STATE_LABEL = {
-    "queued": "Waiting to send",
-    "sent": "Sent, awaiting answer",
-    "done": "Done",
-    "attention": "Needs attention",
-    "error": "Error",
-    "cancelled": "Cancelled",
+STATE_LABEL: dict[str, str] = {
+    QueueState.QUEUED: "Waiting to send",
+    QueueState.SENT: "Sent, awaiting answer",
+    QueueState.DONE: "Done",
+    QueueState.ATTENTION: "Needs attention",
+    QueueState.ERROR: "Error",
+    QueueState.CANCELLED: "Cancelled",
 }
 RESOLUTION_LABEL = {
     "retry": "Retry",
@@ -140,7 +150,7 @@ def _row(uow: UnitOfWork, item: SyncItem) -> QueueRow:
 
 def list_queue(uow: UnitOfWork, *, offset: int = 0, limit: int = 200) -> Page[QueueRow]:
     """What will be sent, in the order the engine sends it."""
-    where = SyncItem.state.in_(("queued", "sent", "attention", "error"))
+    where = SyncItem.state.in_(PENDING)
     total = uow.session.scalar(select(func.count()).select_from(SyncItem).where(where)) or 0
     items = uow.session.scalars(
         select(SyncItem).where(where).order_by(SyncItem.rank, SyncItem.id).offset(offset).limit(limit)
@@ -176,9 +186,9 @@ def counts(uow: UnitOfWork) -> SyncCounts:
     rows = dict(uow.session.execute(select(SyncItem.state, func.count()).group_by(SyncItem.state)).all())
     alerts = uow.session.scalar(select(func.count()).select_from(Alert).where(Alert.state == "open")) or 0
     return SyncCounts(
-        pending=int(rows.get("queued", 0)),
-        sent=int(rows.get("sent", 0)),
-        errors=int(rows.get("error", 0) + rows.get("attention", 0)),
+        pending=int(rows.get(QueueState.QUEUED, 0)),
+        sent=int(rows.get(QueueState.SENT, 0)),
+        errors=int(sum(rows.get(state, 0) for state in NEEDS_ATTENTION)),
         alerts=int(alerts),
     )
 
@@ -220,7 +230,7 @@ def record_status(uow: UnitOfWork, entity_type: str, entity_id: int) -> RecordSy
         .where(
             SyncItem.entity_type == entity_type,
             SyncItem.entity_id == entity_id,
-            SyncItem.state.in_(("queued", "sent", "attention", "error")),
+            SyncItem.state.in_(PENDING),
         )
         .order_by(SyncItem.id.desc())
         .limit(1)
@@ -268,29 +278,14 @@ def _open_alert(uow: UnitOfWork, alert_id: int) -> tuple[Alert, SyncItem | None]
 
 
 def _back_to_queue(uow: UnitOfWork, item: SyncItem, phase: str) -> None:
-    key = pending_key(item.entity_type, item.entity_id, item.action)
-    twin = uow.session.scalar(select(SyncItem).where(SyncItem.pending_key == key, SyncItem.id != item.id))
-    if twin is not None:
-        twin.state = "cancelled"
-        twin.pending_key = None
-        twin.note = f"Merged into queue item {item.id}."
-        uow.session.flush()
-    item.state = "queued"
-    item.phase = phase
-    item.pending_key = key
-    item.next_attempt_at = None
-    # A person acted: whole-message refusals are counted afresh, and it goes with the rest.
-    item.message_failures = 0
-    item.isolation = None
-    item.urgent = True
-    item.note = "Queued again after a person's decision."
+    back_to_queue(uow.session, item, phase)
 
 
 def wake_waiting(uow: UnitOfWork) -> None:
     """Items that waited on a dependency needing attention may go at the next session."""
     uow.session.execute(
         update(SyncItem)
-        .where(SyncItem.state == "queued", SyncItem.next_attempt_at.is_not(None))
+        .where(SyncItem.state == QueueState.QUEUED, SyncItem.next_attempt_at.is_not(None))
         .values(next_attempt_at=None)
     )
 
@@ -322,10 +317,8 @@ def resolve_alert(uow: UnitOfWork, alert_id: int, resolution: str) -> AlertRow:
         _unstick(uow, item, resolution)
     elif resolution == "dismiss":
         require_admin(uow, "dismiss a QuickBooks alert")
-        if item is not None and item.state in ("attention", "error"):
-            item.state = "cancelled"
-            item.pending_key = None
-            item.note = f"Dismissed by {uow.actor.name}."
+        if item is not None and item.state in NEEDS_ATTENTION:
+            cancel(item, f"Dismissed by {uow.actor.name}.")
     elif resolution in ("retry", "edit"):
         if item is not None:
             _back_to_queue(uow, item, "" if item.phase in ("add", "check", "claim") else item.phase)
@@ -346,10 +339,7 @@ def resolve_alert(uow: UnitOfWork, alert_id: int, resolution: str) -> AlertRow:
                 qb_name=alert.record_label[:209],
             )
         )
-        item.state = "done"
-        item.pending_key = None
-        item.done_at = utcnow()
-        item.note = f"Linked to the existing QuickBooks invoice by {uow.actor.name}."
+        finish(item, f"Linked to the existing QuickBooks invoice by {uow.actor.name}.")
     elif resolution == "renumber":
         assert item is not None and item.entity_type == "invoice" and item.entity_id is not None
         _renumber_invoice(uow, item.entity_id)
@@ -369,11 +359,9 @@ def _unstick(uow: UnitOfWork, item: SyncItem | None, resolution: str) -> None:
     if resolution == "dismiss":
         require_admin(uow, "dismiss a QuickBooks alert")
     # Queued as a rule; in attention again after a dismissal was undone.
-    if item is not None and item.state in ("queued", "attention", "error"):
+    if item is not None and item.state in UNSENT:
         if resolution == "dismiss":
-            item.state = "cancelled"
-            item.pending_key = None
-            item.note = f"Taken out of the queue by {uow.actor.name} (the sync was stuck on it)."
+            cancel(item, f"Taken out of the queue by {uow.actor.name} (the sync was stuck on it).")
         else:
             _back_to_queue(uow, item, "" if item.phase in ("add", "check", "claim") else item.phase)
     # A "sent" head is left to the engine: its answer may yet come, and it is looked up in
@@ -495,12 +483,8 @@ def undo_dismiss(uow: UnitOfWork, alert_id: int) -> AlertRow:
     if alert.state != "dismissed":
         raise InvalidTransition("Only a dismissed alert can be brought back.")
     item = uow.session.get(SyncItem, alert.sync_item_id) if alert.sync_item_id else None
-    if item is not None and item.state == "cancelled":
-        key = pending_key(item.entity_type, item.entity_id, item.action)
-        if uow.session.scalar(select(SyncItem.id).where(SyncItem.pending_key == key)) is None:
-            item.pending_key = key
-        item.state = "attention"
-        item.note = alert.message
+    if item is not None and item.state == QueueState.CANCELLED:
+        reopen(uow.session, item, alert.message)
     alert.state = "open"
     alert.resolution = ""
     alert.resolved_by = ""
@@ -578,7 +562,7 @@ class SentReport:
 def sent_since(uow: UnitOfWork, since: datetime) -> SentReport:
     """What reached QuickBooks at or after ``since`` (imports and payment pulls are not records)."""
     done = (
-        SyncItem.state == "done",
+        SyncItem.state == QueueState.DONE,
         SyncItem.done_at >= since,
         SyncItem.entity_type != "import",
         SyncItem.sent_at.is_not(None),

@@ -32,6 +32,7 @@ from desktop_app.db.uow import UnitOfWork
 from desktop_app.errors import PermissionDenied, ValidationError
 from desktop_app.services import settings
 from desktop_app.services.qb_links import in_quickbooks
+from desktop_app.services.queue_states import PENDING, QueueState, cancel, pending_key, queue_again
 
 #: Lists before the transactions that use them; a customer before its jobs; invoices
 #: before the payments applied to them.
@@ -50,13 +51,7 @@ RANK = {
     ("payment", "delete"): 65,
     ("payment", "delete_duplicate"): 66,
 }
-#: States in which an item is still to be sent (unique per record and action).
-PENDING_STATES = ("queued", "error", "attention")
 SYNCABLE = ("customer", "job", "item", "terms", "tax_item", "invoice", "payment")
-
-
-def pending_key(entity_type: str, entity_id: int | None, action: str) -> str:
-    return f"{entity_type}:{entity_id if entity_id is not None else '-'}:{action}"
 
 
 def is_linked(uow: UnitOfWork, entity_type: str, entity_id: int) -> bool:
@@ -106,18 +101,18 @@ def enqueue_in(
         raise ValidationError("entity_type", f"{entity_type} records cannot be sent to QuickBooks.")
     existing = _find_pending(session, entity_type, entity_id, action)
     if existing is not None:
-        if existing.state != "queued" and (reset_attention or existing.state != "attention"):
+        if existing.state != QueueState.QUEUED and (
+            reset_attention or existing.state != QueueState.ATTENTION
+        ):
             # A person fixed the record (or asked again): give it a fresh start.
-            existing.state = "queued"
-            existing.next_attempt_at = None
-            existing.note = ""
+            queue_again(existing)
         existing.urgent = existing.urgent or urgent
         return existing
     item = SyncItem(
         entity_type=entity_type,
         entity_id=entity_id,
         action=action,
-        state="queued",
+        state=QueueState.QUEUED,
         pending_key=pending_key(entity_type, entity_id, action),
         # Pulling payments runs last, after the session's own payments went out.
         rank=70 if action == "pull_payments" else RANK[rank_key],
@@ -132,9 +127,7 @@ def cancel_pending(uow: UnitOfWork, entity_type: str, entity_id: int, action: st
     item = find_pending(uow, entity_type, entity_id, action)
     if item is None:
         return False
-    item.state = "cancelled"
-    item.pending_key = None
-    item.note = "Cancelled: no longer needed."
+    cancel(item, "Cancelled: no longer needed.")
     return True
 
 
@@ -148,7 +141,7 @@ def _has_any(uow: UnitOfWork, entity_type: str, entity_id: int) -> bool:
                 SyncItem.entity_type == entity_type,
                 SyncItem.entity_id == entity_id,
                 SyncItem.action == "upsert",
-                SyncItem.state.in_(("queued", "sent", "error", "attention")),
+                SyncItem.state.in_(PENDING),
             )
         )
         is not None
@@ -249,7 +242,9 @@ def _sent(uow: UnitOfWork, entity_type: str, entity_id: int) -> bool:
     return (
         uow.session.scalar(
             select(SyncItem.id).where(
-                SyncItem.entity_type == entity_type, SyncItem.entity_id == entity_id, SyncItem.state == "sent"
+                SyncItem.entity_type == entity_type,
+                SyncItem.entity_id == entity_id,
+                SyncItem.state == QueueState.SENT,
             )
         )
         is not None

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.sync_models import Alert, SyncItem
+from desktop_app.services.queue_states import QueueState, needs_attention
 
 #: QuickBooks status codes, explained for office staff.
 EXPLAIN: dict[int, str] = {
@@ -56,35 +57,11 @@ def raise_alert(
     alert.tried = tried
     alert.resolutions = ",".join(resolutions)
     alert.data = json.dumps(data or {}, default=str)
-    item.state = "attention"
-    item.isolation = None
-    item.note = message
-    claim_pending_key(session, item)
+    needs_attention(session, item, message)
     # What waits for this record says so at once (not only when next looked at).
     waits_for = json.dumps([[item.entity_type, item.entity_id]])
     for waiting in session.scalars(
-        select(SyncItem).where(SyncItem.depends_on == waits_for, SyncItem.state == "queued")
+        select(SyncItem).where(SyncItem.depends_on == waits_for, SyncItem.state == QueueState.QUEUED)
     ):
         waiting.note = f"Waiting for {label}, which needs attention: {message}"
     return alert
-
-
-def claim_pending_key(session: Session, item: SyncItem) -> None:
-    """Make the item the record's one pending item again (so a re-queue finds it, not a twin).
-
-    A newer item queued for the same record meanwhile is merged into this one: this one
-    knows what was already sent.
-    """
-    from desktop_app.services.sync_queue import pending_key
-
-    key = pending_key(item.entity_type, item.entity_id, item.action)
-    if item.pending_key == key:
-        return
-    # The twin, if any, is another (committed) row: no flush is needed to find it.
-    twin = session.scalar(select(SyncItem).where(SyncItem.pending_key == key))
-    if twin is not None and twin.id != item.id:
-        twin.state = "cancelled"
-        twin.pending_key = None
-        twin.note = f"Merged into queue item {item.id}."
-        session.flush()
-    item.pending_key = key

@@ -5,6 +5,7 @@ from __future__ import annotations
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import Database
 from desktop_app.errors import JobDeskError, NotFound
+from desktop_app.services.queue_states import UNSENT
 from qbwc_server import qbxml as q
 from qbwc_server.sync import plan
 
@@ -15,7 +16,7 @@ def preview_request(db: Database, item_id: int) -> str:
         item = uow.session.get(SyncItem, item_id)
         if item is None:
             raise NotFound("Queue item", item_id)
-        if item.state not in ("queued", "attention", "error"):
+        if item.state not in UNSENT:
             return item.request_xml
         try:
             built = plan.build(uow.session, item, f"{item.id}-{item.attempts + 1}")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.sync_models import SyncItem
+from desktop_app.services.queue_states import QueueState
 from desktop_app.services.sync_queue import RANK
 from qbwc_server import qbxml as q
 
@@ -34,7 +35,7 @@ def remove_duplicate(session: Session, item: SyncItem, qb_id: str, shown: str) -
         entity_type=item.entity_type,
         entity_id=item.entity_id,
         action=ACTION,
-        state="queued",
+        state=QueueState.QUEUED,
         pending_key=key,
         rank=RANK[(item.entity_type, ACTION)],
         urgent=True,

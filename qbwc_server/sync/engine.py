@@ -27,17 +27,17 @@ from desktop_app.db.sync_models import SyncBatch, SyncItem
 from desktop_app.db.uow import Database, UnitOfWork
 from desktop_app.errors import DatabaseUnavailable, QbxmlError
 from desktop_app.services import settings
+from desktop_app.services.queue_states import FINISHED, QueueState, requeue
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import late, refusals
 from qbwc_server.sync.apply import apply_result as apply_one
-from qbwc_server.sync.apply import requeue
 from qbwc_server.sync.fast_apply import apply_fast
+from qbwc_server.sync.imports import has_invoices_in_quickbooks, queue_payment_pull
 from qbwc_server.sync.planner import DEFER_UNREAD, BatchPlanner, Limits
 from qbwc_server.sync.prefetch import prefetch_answered
 
 #: States that end an item's part in a session (done, or in front of a person).
-FINISHED = ("done", "attention", "error")
 #: How far the "is anything sendable?" look reads before a session is opened for nothing.
 SENDABLE_SCAN = 1000
 
@@ -48,7 +48,7 @@ _MARK_SENT = (
     update(_ITEMS)
     .where(_ITEMS.c.id == bindparam("item_id"))
     .values(
-        state="sent",
+        state=QueueState.SENT,
         phase=bindparam("phase"),
         pending_key=None,
         batch_id=bindparam("batch"),
@@ -93,11 +93,12 @@ class SyncEngine:
                 select(func.count())
                 .select_from(SyncItem)
                 .where(
-                    SyncItem.state == "queued",
+                    SyncItem.state == QueueState.QUEUED,
                     or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= _now()),
                 )
             )
-            stale = session.scalar(select(func.count()).select_from(SyncItem).where(SyncItem.state == "sent"))
+            in_flight = SyncItem.state == QueueState.SENT
+            stale = session.scalar(select(func.count()).select_from(SyncItem).where(in_flight))
             values = settings.get_all(uow)
             pull_due = self._pull_due(session, values)
         has_items = bool(stale) or (bool(queued) and self._anything_sendable(SENDABLE_SCAN))
@@ -115,8 +116,6 @@ class SyncEngine:
     @staticmethod
     def _pull_due(session: Session, values: dict[str, settings.SettingValue]) -> bool:
         """Is it time to bring in payments entered in QuickBooks (only once we have invoices there)?"""
-        from qbwc_server.sync.imports import has_invoices_in_quickbooks
-
         if not has_invoices_in_quickbooks(session):
             return False
         last = _parse_time(str(values["sync.payment_pull_done_at"]))
@@ -127,7 +126,9 @@ class SyncEngine:
         with self.db.reader() as uow:
             return (
                 uow.session.scalar(
-                    select(SyncItem.id).where(SyncItem.state == "queued", SyncItem.urgent.is_(True)).limit(1)
+                    select(SyncItem.id)
+                    .where(SyncItem.state == QueueState.QUEUED, SyncItem.urgent.is_(True))
+                    .limit(1)
                 )
                 is not None
             )
@@ -136,8 +137,6 @@ class SyncEngine:
 
     def start_session(self, ticket: str) -> None:
         """Items left ``sent`` by a broken session get looked up before anything is re-sent."""
-        from qbwc_server.sync.imports import queue_payment_pull
-
         # One session at a time per server: counts of sessions that never ended go.
         self._finished = {ticket: set()}
         with self.db.uow() as uow:
@@ -214,7 +213,7 @@ class SyncEngine:
                 for item in session.scalars(
                     select(SyncItem)
                     .options(*DEFER_UNREAD)
-                    .where(SyncItem.request_id.in_(chunk), SyncItem.state == "sent")
+                    .where(SyncItem.request_id.in_(chunk), SyncItem.state == QueueState.SENT)
                 )
             }
             # The records these answers concern, and their links, in a few queries.
@@ -229,7 +228,7 @@ class SyncEngine:
                     late.late_answer(session, request_id, result)
                     uow.commit()
                     continue
-                if item.state != "sent":
+                if item.state != QueueState.SENT:
                     continue  # already applied (a repeated answer)
                 batch_id = item.batch_id
                 try:
@@ -258,7 +257,7 @@ class SyncEngine:
                     batch.responded_at = _now()
                 # continueOnError answers every request; any still "sent" went unprocessed.
                 for item in uow.session.scalars(
-                    select(SyncItem).where(SyncItem.batch_id == batch_id, SyncItem.state == "sent")
+                    select(SyncItem).where(SyncItem.batch_id == batch_id, SyncItem.state == QueueState.SENT)
                 ):
                     if item.request_id not in results:
                         requeue(item, item.phase, "QuickBooks did not process this request; sending again.")
@@ -272,8 +271,6 @@ class SyncEngine:
         if _due_count(session):
             return
         if self._pull_due(session, settings.get_all(uow)):
-            from qbwc_server.sync.imports import queue_payment_pull
-
             queue_payment_pull(session)
 
     @staticmethod
@@ -373,7 +370,10 @@ class SyncEngine:
         query = (
             select(SyncItem)
             .outerjoin(SyncBatch, SyncItem.batch_id == SyncBatch.id)
-            .where(SyncItem.state == "sent", or_(SyncBatch.ticket.is_(None), SyncBatch.ticket.not_in(live)))
+            .where(
+                SyncItem.state == QueueState.SENT,
+                or_(SyncBatch.ticket.is_(None), SyncBatch.ticket.not_in(live)),
+            )
         )
         for item in session.scalars(query):
             self._recover(item, "The answer to the last attempt never arrived; checking QuickBooks first.")
@@ -389,7 +389,7 @@ def _due_count(session: Session) -> int:
             select(func.count())
             .select_from(SyncItem)
             .where(
-                SyncItem.state == "queued",
+                SyncItem.state == QueueState.QUEUED,
                 or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= _now()),
             )
         )

@@ -27,10 +27,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from desktop_app.db.models import Invoice, QbLink
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.errors import QbxmlError
-from desktop_app.services.sync_queue import pending_key
+from desktop_app.services.queue_states import Phase, QueueState, now, pending_key
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
-from qbwc_server.sync.apply import NO_SUCH_NUMBER_NOTE, NOT_FOUND_NOTE, now, total_problems
+from qbwc_server.sync.apply import NO_SUCH_NUMBER_NOTE, NOT_FOUND_NOTE, total_problems
 from qbwc_server.sync.writes import Writes, writes_for
 
 _ITEMS = cast(Table, SyncItem.__table__)
@@ -44,14 +44,14 @@ _STATUS: dict[str, Any] = {
 #: an item another process has since re-sent, changes nothing.
 _STILL_SENT = (
     _ITEMS.c.id == bindparam("item_id"),
-    _ITEMS.c.state == "sent",
+    _ITEMS.c.state == QueueState.SENT,
     _ITEMS.c.request_id == bindparam("answered_id"),
 )
 _ITEM_DONE = (
     update(_ITEMS)
     .where(*_STILL_SENT)
     .values(
-        state="done",
+        state=QueueState.DONE,
         pending_key=None,
         done_at=bindparam("done_at"),
         note=bindparam("note"),
@@ -63,7 +63,7 @@ _ITEM_REQUEUED = (
     update(_ITEMS)
     .where(*_STILL_SENT)
     .values(
-        state="queued",
+        state=QueueState.QUEUED,
         phase=bindparam("phase"),
         pending_key=bindparam("key"),
         note=bindparam("note"),
@@ -75,7 +75,7 @@ _ITEM_REQUEUED = (
 _MERGE_TWIN = (
     update(_ITEMS)
     .where(_ITEMS.c.pending_key == bindparam("key"), _ITEMS.c.id != bindparam("item_id"))
-    .values(state="cancelled", pending_key=None, note=bindparam("note"))
+    .values(state=QueueState.CANCELLED, pending_key=None, note=bindparam("note"))
 )
 _LINK_FIELDS = ("qb_id", "edit_sequence", "qb_name", "synced_values", "synced_at")
 _LINK_INSERT = insert(_LINKS).values(
@@ -184,12 +184,12 @@ def _apply(
     key = pending_key(item.entity_type, item.entity_id, item.action)
     if item.pending_key != key:
         # A newer item queued for the record meanwhile merges into this one, which knows
-        # what was already sent (as alerts.claim_pending_key does).
+        # what was already sent (as queue_states.claim_pending_key does).
         note_merged = f"Merged into queue item {item.id}."
         if writes.run(_MERGE_TWIN, {"key": key, "item_id": item.id, "note": note_merged}):
             return False  # rare: the general path does it with the ORM objects in step
-    values = {"phase": "add", "key": key, "note": note, "response_xml": response_xml}
-    constants = {"state": "queued", "pending_key": key, "next_attempt_at": None}
+    values = {"phase": Phase.ADD, "key": key, "note": note, "response_xml": response_xml}
+    constants = {"state": QueueState.QUEUED, "pending_key": key, "next_attempt_at": None}
     _remember(item, _write_item(writes, item, result, _ITEM_REQUEUED, values, constants))
     return True
 
@@ -226,7 +226,8 @@ def _save_link(
 
 def _item_done(writes: Writes, item: SyncItem, result: q.Result, response_xml: str) -> dict[str, Any]:
     values = {"done_at": now(), "note": "", "response_xml": response_xml}
-    return _write_item(writes, item, result, _ITEM_DONE, values, {"state": "done", "pending_key": None})
+    constants = {"state": QueueState.DONE, "pending_key": None}
+    return _write_item(writes, item, result, _ITEM_DONE, values, constants)
 
 
 def _write_item(

@@ -21,12 +21,12 @@ from desktop_app.db.models import Account, Customer, Invoice, Item, Job, Payment
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import Actor, UnitOfWork
 from desktop_app.services import tax_rates
+from desktop_app.services.queue_states import MOVING, finish, requeue
 from desktop_app.services.sync_queue import cancel_pending, enqueue_in
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.qbxml.build import ListQueryTag
-from qbwc_server.sync.apply import finish, requeue
-from qbwc_server.sync.plan import Built
+from qbwc_server.sync.built import Built
 
 PAGE = 100
 QUICKBOOKS = Actor(name="QuickBooks sync", role="admin")
@@ -134,7 +134,7 @@ def apply_import(session: Session, item: SyncItem, result: q.Result) -> None:
         select(SyncItem.id).where(
             SyncItem.entity_type == "import",
             SyncItem.action.in_(FIRST_RUN),
-            SyncItem.state.in_(("queued", "sent")),
+            SyncItem.state.in_(MOVING),
             SyncItem.id != item.id,
         )
     ):

@@ -18,9 +18,10 @@ import logging
 from sqlalchemy.orm import Session
 
 from desktop_app.db.sync_models import SyncItem
+from desktop_app.services.queue_states import QueueState, finish
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
-from qbwc_server.sync.apply import apply_result, finish, set_link, unexpected_answer
+from qbwc_server.sync.apply import apply_result, set_link, unexpected_answer
 from qbwc_server.sync.duplicates import remove_duplicate
 
 log = logging.getLogger(__name__)
@@ -40,9 +41,9 @@ def late_answer(session: Session, request_id: str, result: q.Result) -> None:
     if item is None or item.entity_id is None or result.status.is_error:
         return  # not ours, or QuickBooks did nothing
     context = json.loads(item.sent_context or "{}")
-    if item.request_id == request_id and item.state == "queued":
+    if item.request_id == request_id and item.state == QueueState.QUEUED:
         # Recovered after its session was taken over, not yet sent again: as if in time.
-        item.state = "sent"
+        item.state = QueueState.SENT
         item.phase = str(context.get("phase") or item.phase)
         item.status_code = result.status.status_code
         apply_result(session, item, result, context.get("values", {}))
@@ -56,7 +57,7 @@ def late_answer(session: Session, request_id: str, result: q.Result) -> None:
         # The newer attempt (a lookup, or an Add still on its way) finds it linked.
         values = context.get("values", {}) if item.request_id == request_id else {}
         set_link(session, item, record, values)
-        if item.state == "queued":
+        if item.state == QueueState.QUEUED:
             finish(item, "Found in QuickBooks through an earlier session's answer.")
         return
     if link.qb_id != qb_id:

@@ -14,11 +14,8 @@ Phases of an item (``SyncItem.phase``), each one request:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
-from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,27 +24,13 @@ from desktop_app.db.sync_models import SyncItem
 from desktop_app.services.tax_rates import tax_rate_for
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
+from qbwc_server.sync.built import Built as Built
+from qbwc_server.sync.built import to_xml as to_xml
+from qbwc_server.sync.duplicates import delete_request
+from qbwc_server.sync.imports import build_import
 
 Dep = tuple[str, int]
 LIST_TYPES = frozenset({"customer", "job", "item", "terms", "tax_item"})
-
-
-@dataclass
-class Built:
-    """The request for one item, with what the response handler needs to know."""
-
-    phase: str
-    element: q.Request
-    values: dict[str, str] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
-    _xml: str | None = field(default=None, repr=False)
-
-    @property
-    def xml(self) -> str:
-        """The request as text (serialised once: its size decides the batch, then it is sent)."""
-        if self._xml is None:
-            self._xml = to_xml(self.element)
-        return self._xml
 
 
 class NothingToSend(Exception):
@@ -138,13 +121,9 @@ def build(session: Session, item: SyncItem, request_id: str) -> Built:
     """The request for the item's current phase. Raises NothingToSend when in step."""
     kind, record_id = item.entity_type, item.entity_id
     if kind == "import":
-        from qbwc_server.sync.imports import build_import
-
         return build_import(session, item, request_id)
     assert record_id is not None
     if item.action == "delete_duplicate":
-        from qbwc_server.sync.duplicates import delete_request
-
         return Built("delete_duplicate", delete_request(item, request_id))
     link = m.link_of(session, kind, record_id)
     if item.action == "void":
@@ -291,8 +270,3 @@ def _lookup_query(session: Session, kind: str, record_id: int, request_id: str) 
         to_txn_date=payment.received_on + timedelta(days=0),
         include_line_items=False,
     )
-
-
-def to_xml(element: q.Request) -> str:
-    text: bytes = etree.tostring(element, encoding="utf-8")
-    return text.decode("utf-8")

@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session, defer
 
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.errors import QbxmlLimitError
+from desktop_app.services.queue_states import NEEDS_ATTENTION, PENDING, QueueState, finish
 from desktop_app.services.sync_queue import enqueue_in, label_of
 from qbwc_server import mapping as m
 from qbwc_server.qbxml import preflight
 from qbwc_server.sync import plan
-from qbwc_server.sync.apply import finish
 from qbwc_server.sync.plan import LIST_TYPES, Built, Dep, NothingToSend
 from qbwc_server.sync.prefetch import prefetch
 
@@ -49,7 +49,6 @@ DEFER_UNREAD = tuple(
     )
 )
 #: States in which a queue item still stands for work on its record.
-_PENDING_STATES = ("queued", "sent", "attention", "error")
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ class _Pending:
 
     @property
     def waits_for_person(self) -> bool:
-        return self.state in ("attention", "error") or self.delayed
+        return self.state in NEEDS_ATTENTION or self.delayed
 
 
 @dataclass(frozen=True)
@@ -126,7 +125,7 @@ class BatchPlanner:
     def _next_isolation_group(self) -> str | None:
         return self.session.scalar(
             select(SyncItem.isolation)
-            .where(SyncItem.state == "queued", SyncItem.isolation.is_not(None))
+            .where(SyncItem.state == QueueState.QUEUED, SyncItem.isolation.is_not(None))
             .order_by(SyncItem.rank, SyncItem.id)
             .limit(1)
         )
@@ -135,7 +134,7 @@ class BatchPlanner:
         """Items of the group that cannot go now (they wait for something) rejoin the rest."""
         taken = {one.item.id for one in chosen}
         for item in self.session.scalars(
-            select(SyncItem).where(SyncItem.state == "queued", SyncItem.isolation == self._isolation)
+            select(SyncItem).where(SyncItem.state == QueueState.QUEUED, SyncItem.isolation == self._isolation)
         ):
             if item.id not in taken:
                 item.isolation = None
@@ -146,7 +145,7 @@ class BatchPlanner:
             self._busy = {
                 (row.entity_type, row.entity_id)
                 for row in self.session.execute(
-                    select(SyncItem.entity_type, SyncItem.entity_id).where(SyncItem.state == "sent")
+                    select(SyncItem.entity_type, SyncItem.entity_id).where(SyncItem.state == QueueState.SENT)
                 )
             }
             for walk in range(MAX_WALKS):
@@ -230,7 +229,7 @@ class BatchPlanner:
                 select(SyncItem)
                 .options(*DEFER_UNREAD)
                 .where(
-                    SyncItem.state == "queued",
+                    SyncItem.state == QueueState.QUEUED,
                     or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= now),
                 )
                 .order_by(SyncItem.rank, SyncItem.id)
@@ -272,7 +271,7 @@ class BatchPlanner:
             pending = self._pending_of(dep)
             if pending is None and not self.dry_run:
                 enqueue_in(session, dep[0], dep[1])
-                self._pending[dep] = _Pending("queued", "")
+                self._pending[dep] = _Pending(QueueState.QUEUED, "")
                 self._queued_dependency = True
             if self.dry_run and (pending is None or not pending.waits_for_person):
                 return None  # it (and then this item) will go in this session
@@ -310,13 +309,13 @@ class BatchPlanner:
                     SyncItem.entity_type == kind,
                     SyncItem.entity_id.in_(ordered[start : start + 500]),
                     SyncItem.action == "upsert",
-                    SyncItem.state.in_(_PENDING_STATES),
+                    SyncItem.state.in_(PENDING),
                 )
             ):
                 later = row.next_attempt_at
                 if later is not None and later.tzinfo is None:
                     later = later.replace(tzinfo=UTC)
-                delayed = row.state == "queued" and later is not None and later > now
+                delayed = row.state == QueueState.QUEUED and later is not None and later > now
                 found[row.entity_id] = _Pending(row.state, row.note, delayed)
         for record_id in ordered:
             self._pending[(kind, record_id)] = found.get(record_id)

@@ -21,9 +21,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.sync_models import Alert, SyncBatch, SyncItem
+from desktop_app.services.queue_states import MOVING, QueueState, requeue
 from desktop_app.services.sync_queue import label_of
 from qbwc_server.sync.alerts import raise_alert
-from qbwc_server.sync.apply import requeue
 
 #: The request processor could not parse the message: nothing in it was done.
 PARSE_ERROR = "0x80040400"
@@ -50,7 +50,7 @@ def message_refused(session: Session, batch: SyncBatch, hresult: str, message: s
     items = list(
         session.scalars(
             select(SyncItem)
-            .where(SyncItem.batch_id == batch.id, SyncItem.state == "sent")
+            .where(SyncItem.batch_id == batch.id, SyncItem.state == QueueState.SENT)
             .order_by(SyncItem.rank, SyncItem.id)
         )
     )
@@ -132,7 +132,7 @@ def note_session_end(session: Session, finished: int, sessions_without_progress:
     head = session.scalar(
         select(SyncItem)
         .where(
-            SyncItem.state.in_(("queued", "sent")),
+            SyncItem.state.in_(MOVING),
             or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= datetime.now(UTC)),
         )
         .order_by(SyncItem.rank, SyncItem.id)

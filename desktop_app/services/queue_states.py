@@ -1,0 +1,164 @@
+"""The states and phases of a QuickBooks queue item, and the functions that move an item between states.
+
+A work item moves queued → sent → done, or to attention (a person must act) / error /
+cancelled. The states are ``StrEnum`` members, equal to the text the database holds, so
+``SyncItem.state == QueueState.DONE`` and the stored ``"done"`` are one and the same.
+
+Who changes a state: the functions below (the engine's answer handling, alerts, the sync
+centre's resolutions, the queue service); the engine's two bulk statements (marking a
+batch sent, ``engine``) and the fast path's statements (``fast_apply``) write the same
+values with SQL, as these functions would one item at a time.
+
+The sets of states, defined once:
+
+* ``PENDING``: not finished with: still to reach QuickBooks (waiting, in flight, or
+  waiting for a person). A record has at most one pending item per action.
+* ``UNSENT``: pending and not in flight: the item holds its record's ``pending_key``,
+  and the sync centre can preview or resend it.
+* ``MOVING``: the engine takes it further by itself (queued or sent); nobody has to act.
+* ``NEEDS_ATTENTION``: waiting for a person (an alert says why).
+* ``FINISHED``: answered for this session: done, or waiting for a person.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
+
+from desktop_app.db.sync_models import SyncItem
+
+
+class QueueState(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    DONE = "done"
+    ATTENTION = "attention"
+    ERROR = "error"
+    CANCELLED = "cancelled"
+
+
+class Phase(StrEnum):
+    """What an item sends next (``SyncItem.phase``), one request each; see ``qbwc_server.sync.plan``."""
+
+    #: First try: an Add when the record has no link, a Mod when it has one.
+    FIRST = ""
+    #: InvoiceQuery by RefNumber before an InvoiceAdd (QuickBooks allows duplicate numbers).
+    CHECK = "check"
+    #: A previous Add's answer was lost: look the record up before adding again.
+    VERIFY = "verify"
+    #: An Add got 3100 (name in use): look at the existing record to link to it.
+    CLAIM = "claim"
+    #: A Mod got 3200 (stale EditSequence): re-read the record, then Mod again.
+    REFRESH = "refresh"
+    ADD = "add"
+    MOD = "mod"
+    VOID = "void"
+    DELETE = "delete"
+    IMPORT = "import"
+    PULL = "pull"
+    #: Delete the second copy QuickBooks made of a record (``qb_target``).
+    DELETE_DUPLICATE = "delete_duplicate"
+
+
+# Tuples, not sets: they go into SQL ``IN`` lists, which should read the same every time.
+PENDING: tuple[QueueState, ...] = (QueueState.QUEUED, QueueState.SENT, QueueState.ATTENTION, QueueState.ERROR)
+UNSENT: tuple[QueueState, ...] = (QueueState.QUEUED, QueueState.ATTENTION, QueueState.ERROR)
+MOVING: tuple[QueueState, ...] = (QueueState.QUEUED, QueueState.SENT)
+NEEDS_ATTENTION: tuple[QueueState, ...] = (QueueState.ATTENTION, QueueState.ERROR)
+FINISHED: tuple[QueueState, ...] = (QueueState.DONE, QueueState.ATTENTION, QueueState.ERROR)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def pending_key(entity_type: str, entity_id: int | None, action: str) -> str:
+    """The key only a record's one pending item (per action) holds: unique in the database."""
+    return f"{entity_type}:{entity_id if entity_id is not None else '-'}:{action}"
+
+
+def claim_pending_key(session: Session, item: SyncItem) -> None:
+    """Make the item the record's one pending item again (so a re-queue finds it, not a twin).
+
+    A newer item queued for the same record meanwhile is merged into this one: this one
+    knows what was already sent.
+    """
+    key = pending_key(item.entity_type, item.entity_id, item.action)
+    if item.pending_key == key:
+        return
+    # The twin, if any, is another (committed) row: no flush is needed to find it.
+    twin = session.scalar(select(SyncItem).where(SyncItem.pending_key == key))
+    if twin is not None and twin.id != item.id:
+        cancel(twin, f"Merged into queue item {item.id}.")
+        session.flush()
+    item.pending_key = key
+
+
+def finish(item: SyncItem, note: str = "") -> None:
+    """Done: QuickBooks has what the item was for."""
+    item.isolation = None
+    item.state = QueueState.DONE
+    item.pending_key = None
+    item.done_at = now()
+    item.note = note
+
+
+def requeue(item: SyncItem, phase: str, note: str = "", *, delay: timedelta | None = None) -> None:
+    """Back to the queue for its next step (restoring its place as the record's one item)."""
+    session = object_session(item)
+    assert session is not None
+    claim_pending_key(session, item)
+    item.state = QueueState.QUEUED
+    item.phase = phase
+    item.note = note
+    item.next_attempt_at = now() + delay if delay else None
+
+
+def needs_attention(session: Session, item: SyncItem, note: str) -> None:
+    """Waiting for a person (an alert says why); it stays the record's one pending item."""
+    item.state = QueueState.ATTENTION
+    item.isolation = None
+    item.note = note
+    claim_pending_key(session, item)
+
+
+def back_to_queue(session: Session, item: SyncItem, phase: str) -> None:
+    """A person decided (retry, send anyway …): queued again, urgently, counted afresh."""
+    claim_pending_key(session, item)
+    item.state = QueueState.QUEUED
+    item.phase = phase
+    item.next_attempt_at = None
+    # A person acted: whole-message refusals are counted afresh, and it goes with the rest.
+    item.message_failures = 0
+    item.isolation = None
+    item.urgent = True
+    item.note = "Queued again after a person's decision."
+
+
+def cancel(item: SyncItem, note: str) -> None:
+    """Out of the queue; the record may be queued afresh (its pending key is free)."""
+    item.state = QueueState.CANCELLED
+    item.pending_key = None
+    item.note = note
+
+
+def reopen(session: Session, item: SyncItem, note: str) -> None:
+    """A cancelled item waits for a person again (a dismissal undone).
+
+    It takes its record's pending key back only if no newer item holds it.
+    """
+    key = pending_key(item.entity_type, item.entity_id, item.action)
+    if session.scalar(select(SyncItem.id).where(SyncItem.pending_key == key)) is None:
+        item.pending_key = key
+    item.state = QueueState.ATTENTION
+    item.note = note
+
+
+def queue_again(item: SyncItem) -> None:
+    """A record already pending is queued again afresh (a person fixed it, or asked again)."""
+    item.state = QueueState.QUEUED
+    item.next_attempt_at = None
+    item.note = ""
