@@ -24,6 +24,7 @@ from desktop_app.services import settings as svc
 from desktop_app.services import terms as terms_svc
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.dialogs.base import card
+from desktop_app.ui.views.settings_numbering import NumberingCountersSection
 from desktop_app.ui.views.settings_tax import SalesTaxSection
 from desktop_app.ui.widgets.forms import DirtyTracker, FieldErrors, Form, combo, set_combo
 
@@ -130,6 +131,10 @@ class SettingsView(QWidget):
             if group == "Sync with QuickBooks":
                 box.addWidget(self._build_qwc_notice())
             self.body.addWidget(frame)
+            if group == "Numbering":
+                # The counters move at once (their own button), not with "Save settings".
+                self.counters = NumberingCountersSection(ctx)
+                self.body.addWidget(self.counters)
         self.sales_tax = SalesTaxSection(ctx)
         self.body.addWidget(self.sales_tax)
         frame, box = card("Database")
@@ -204,6 +209,7 @@ class SettingsView(QWidget):
 
     def start(self) -> None:
         self.load()
+        self.counters.load()  # and again by itself whenever a number may have moved
         self.sales_tax.load()  # and again by itself whenever settings or the sync change
 
     def _changed(self, kind: str) -> None:
