@@ -14,6 +14,7 @@ from desktop_app.services import jobs as svc
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.dialogs.base import card
 from desktop_app.ui.dialogs.document import DocumentDialog
+from desktop_app.ui.dialogs.job_number import ChangeJobNumberDialog
 from desktop_app.ui.dialogs.new_invoice import FULL, KIND_LABELS, NewInvoiceDialog
 from desktop_app.ui.dialogs.pay import PayInvoiceDialog
 from desktop_app.ui.models.columns import Column
@@ -124,6 +125,7 @@ class JobDetailsDialog(DocumentDialog):
         )
         self.cancel_job_button = self.header_button("Cancel job", self.cancel_job)
         self.reopen_button = self.header_button("Reopen", lambda: self.transition(svc.reopen_job))
+        self.number_button = self.header_button("Change job number…", self.change_number)
         self.add_history_tab("job")
         self.set_record(ctx.read(svc.get_job, job_id) if job_id is not None else None)
 
@@ -156,6 +158,7 @@ class JobDetailsDialog(DocumentDialog):
         self.finish_button.setVisible(exists and status is JobStatus.IN_PROGRESS)
         self.cancel_job_button.setVisible(exists and not closed)
         self.reopen_button.setVisible(exists and closed)
+        self.number_button.setVisible(exists and self.ctx.actor.is_admin)
         for widget in (self.invoices_card, self.stats):
             widget.setVisible(exists)
         self.segments_card.setVisible(bool(record and record.segment_ids))
@@ -256,6 +259,22 @@ class JobDetailsDialog(DocumentDialog):
         if ok:
             self.set_record(result)
         return ok
+
+    def change_number(self) -> ChangeJobNumberDialog | None:
+        """Admin: give the job another number (its invoices numbered after it follow)."""
+        if self.record is None or not self.ctx.actor.is_admin or not self._save_pending():
+            return None
+        dialog = ChangeJobNumberDialog(self.ctx, self.record.id, self.record.number, self)
+        dialog.accepted.connect(lambda: self._renumbered(dialog))
+        self.last_number_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _renumbered(self, dialog: ChangeJobNumberDialog) -> None:
+        result = dialog.result_value
+        self._reload()
+        if result is not None:
+            self.announce_saved(f"Job {result.old_number} renumbered {result.new_number}")
 
     def cancel_job(self) -> None:
         if self.record is None:
