@@ -25,6 +25,8 @@ class SyncItem(Timestamped, Base):
     entity_id: Mapped[int | None] = mapped_column(Integer)
     #: upsert (add or mod, decided when built), void, delete, import_<list>, pull_payments
     action: Mapped[str] = mapped_column(String(30))
+    #: services.queue_states.QueueState (the database layer imports no service; a test
+    #: checks that this default is QueueState.QUEUED).
     state: Mapped[str] = mapped_column(String(12), default="queued")
     #: add → verify first when a previous attempt's answer never came (exactly once).
     phase: Mapped[str] = mapped_column(String(12), default="")

@@ -18,16 +18,17 @@ from desktop_app.db.models import Account, QbLink
 from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.services.accounts import INCOME_TYPES
+from desktop_app.services.queue_states import QueueState
 from desktop_app.services.sync_queue import label_of
 
 #: Queue states in the words the queue tab uses (kept here: sync_center imports nothing of ours).
-_STATE_WORDS = {
-    "queued": "waiting to send",
-    "sent": "sent, awaiting QuickBooks' answer",
-    "attention": "needs attention",
-    "error": "error",
-    "done": "done",
-    "cancelled": "cancelled",
+_STATE_WORDS: dict[str, str] = {
+    QueueState.QUEUED: "waiting to send",
+    QueueState.SENT: "sent, awaiting QuickBooks' answer",
+    QueueState.ATTENTION: "needs attention",
+    QueueState.ERROR: "error",
+    QueueState.DONE: "done",
+    QueueState.CANCELLED: "cancelled",
 }
 
 

@@ -27,10 +27,11 @@ from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.services import settings
 from desktop_app.services.qb_links import in_quickbooks_clause
+from desktop_app.services.queue_states import PENDING
 from desktop_app.services.sync_queue import enqueue, enqueue_invoice
 
 #: Queue states in which a record is on its way to QuickBooks.
-ON_ITS_WAY = ("queued", "sent", "error", "attention")
+ON_ITS_WAY = PENDING
 
 # What a held-back record waits for, said of a group of records ("they go …").
 WHEN_SENT = "the invoice is sent"

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushB
 
 from desktop_app.services import settings as settings_svc
 from desktop_app.services import sync_center, sync_queue
+from desktop_app.services.queue_states import QueueState
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.logs import logger
 from desktop_app.ui.sync_status import local_time
@@ -240,7 +241,7 @@ class SyncNowDialog(QDialog):
     def _done_and_alerts(self) -> tuple[int, int]:
         states = self.ctx.read(sync_queue.queue_counts)
         counts = self.ctx.read(sync_center.counts)
-        return int(states.get("done", 0)), int(counts.alerts)
+        return int(states.get(QueueState.DONE, 0)), int(counts.alerts)
 
     def show_alerts(self) -> None:
         window = self.parent()

@@ -11,6 +11,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from desktop_app.services import sync_center, sync_held_back, sync_queue
+from desktop_app.services.queue_states import MOVING
 from desktop_app.services.settings import get_setting
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.models.columns import Column
@@ -253,7 +254,7 @@ class ImportTab(QWidget):
     def refresh(self, stamp: object = None, *, force: bool = False) -> None:
         def load(uow: Any) -> tuple[int, bool]:
             page = sync_center.list_queue(uow, limit=50)
-            pending = sum(1 for r in page.rows if r.entity_type == "import" and r.state in ("queued", "sent"))
+            pending = sum(1 for r in page.rows if r.entity_type == "import" and r.state in MOVING)
             return pending, bool(get_setting(uow, "sync.import_done"))
 
         ok, result = self.ctx.attempt(self, lambda: self.ctx.read(load))
