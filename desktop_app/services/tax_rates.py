@@ -94,6 +94,15 @@ def find_tax_rate(session: Session, rate: Decimal) -> TaxRate | None:
     return next((c for c in candidates if c.id in linked), candidates[0])
 
 
+def _new_name(session: Session, rate: Decimal) -> str:
+    """The name a rate's new record gets: the one in Settings for the default rate, if free."""
+    preferred = _setting(session, "tax.item_name").strip()
+    name = preferred if preferred and _is_default(session, rate) else default_name(rate)
+    if session.scalar(select(TaxRate.id).where(TaxRate.name_key == _key(name))) is not None:
+        name = default_name(rate)  # the preferred name is taken by another rate
+    return name
+
+
 def tax_rate_for(session: Session, rate: Decimal) -> TaxRate:
     """The record for ``rate`` (``find_tax_rate``), created on first need."""
     wanted = rate.quantize(_RATE_PLACES)
@@ -105,10 +114,7 @@ def tax_rate_for(session: Session, rate: Decimal) -> TaxRate:
             return found
     chosen = find_tax_rate(session, wanted)
     if chosen is None:
-        preferred = _setting(session, "tax.item_name").strip()
-        name = preferred if preferred and _is_default(session, wanted) else default_name(wanted)
-        if session.scalar(select(TaxRate.id).where(TaxRate.name_key == _key(name))) is not None:
-            name = default_name(wanted)  # the preferred name is taken by another rate
+        name = _new_name(session, wanted)
         chosen = TaxRate(name=name, name_key=_key(name), rate=wanted, active=True)
         session.add(chosen)
         session.flush()
@@ -165,6 +171,20 @@ def list_tax_rates(uow: UnitOfWork) -> tuple[TaxRateRow, ...]:
                 active=rate.active,
             )
         )
+    if default is not None and default > 0 and default_rate is None:
+        # The default rate's item is made with the first invoice that needs it: shown as
+        # such (id 0: not a record yet), without writing anything in a read.
+        rows.append(
+            TaxRateRow(
+                id=0,
+                name=_new_name(session, default),
+                rate=default,
+                quickbooks_name="",
+                in_quickbooks=False,
+                is_default=True,
+            )
+        )
+        rows.sort(key=lambda row: (row.rate, row.name.casefold()))
     return tuple(rows)
 
 
