@@ -52,6 +52,7 @@ from desktop_app.services.numbers_in_use import (
 from desktop_app.services.numbers_in_use import (
     record_quickbooks_ref_numbers as record_quickbooks_ref_numbers,
 )
+from desktop_app.services.qb_links import in_quickbooks
 from desktop_app.services.settings import set_setting
 
 _MAX_SKIPS = 10_000
@@ -348,7 +349,9 @@ def _derived_targets(invoice: Invoice, old: str, new: str) -> str | None:
 
 
 def renumber_job(uow: UnitOfWork, job_id: int, new_number: str) -> RenumberResult:
-    """Change a job's number; its segments and the invoices numbered after it follow."""
+    """Change a job's number; its segments and the invoices numbered after it follow (admin
+    only; an invoice already in QuickBooks keeps its number there, so such a job is refused)."""
+    require_admin(uow, "change a job's number")
     cfg = config(uow)
     job = get(uow, Job, job_id, "Job")
     new = check_job_number(new_number if isinstance(new_number, str) else "", cfg.mode, cfg.progress)
@@ -374,6 +377,12 @@ def renumber_job(uow: UnitOfWork, job_id: int, new_number: str) -> RenumberResul
         ):
             target = _derived_targets(invoice, j_old, j_new)
             if target is not None:
+                if in_quickbooks(uow, "invoice", invoice.id):
+                    raise ValidationError(
+                        "number",
+                        f"Invoice {invoice.number} of this job is already in QuickBooks under that number, "
+                        "so the job's number cannot change. Void the invoice first if it must be renumbered.",
+                    )
                 check_invoice_number(target)
                 invoice_changes.append(NumberChange(invoice.id, invoice.number, target))
     moving_jobs = {r.id for r, _, _ in job_changes}

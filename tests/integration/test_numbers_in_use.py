@@ -285,3 +285,26 @@ def test_a_first_job_number_at_or_below_numbers_used_is_refused(db: Database, ad
         assert numbering.next_numbers(uow).job == "J1001"
         assert counter_reset.set_next_number(uow, "job", 1).highest_used is None
         assert numbering.next_job_number(uow) == "J1"
+
+
+def test_renumbering_a_job_is_for_admins(db: Database, admin: Actor, office: Actor) -> None:
+    with db.uow(admin) as uow:
+        job = make_job(uow, make_customer(uow))
+        uow.commit()
+    with db.uow(office) as uow, pytest.raises(PermissionDenied):
+        numbering.renumber_job(uow, job.id, "7777")
+    assert _job_number(db, job.id) == job.number
+
+
+def test_a_job_whose_invoice_is_in_quickbooks_keeps_its_number(db: Database, admin: Actor) -> None:
+    _set(db, admin, mode="match")
+    with db.uow(admin) as uow:
+        job = make_job(uow, make_customer(uow))
+        invoice = invoices.create_invoice(uow, job.id)
+        uow.session.add(
+            QbLink(entity_type="invoice", entity_id=invoice.id, qb_id="1A-1", qb_name=invoice.number)
+        )
+        uow.commit()
+    with db.uow(admin) as uow, pytest.raises(ValidationError, match="already in QuickBooks"):
+        numbering.renumber_job(uow, job.id, "7777")
+    assert _job_number(db, job.id) == job.number
