@@ -176,8 +176,9 @@ def test_no_sequence_with_job_edits_leaves_remaining_to_invoice_below_zero(
                     _edit_job(uow, job.id, new)
                 elif kind == "drop_line":
                     current = list(jobs.get_job(uow, job.id).to_fields().lines)
-                    del current[int(action[1]) % len(current)]  # type: ignore[call-overload]
-                    _edit_job(uow, job.id, current)
+                    if current:  # nothing left to drop after an earlier drop took the last line
+                        del current[int(action[1]) % len(current)]  # type: ignore[call-overload]
+                        _edit_job(uow, job.id, current)
                 elif kind == "full":
                     created.append(invoices.create_invoice(uow, job.id).id)
                 elif kind in ("percent", "amount", "deposit", "rest"):
