@@ -75,12 +75,15 @@ def _plan(uow: UnitOfWork, counter: object, value: object, *, current: int) -> C
     reason = room_reason(cfg.mode, cfg.progress) if name == "job" else ""
     check_counter_format(prefix, value, room=room, what=f"next {name}", field="value", reason=reason)
     highest = highest_used(uow, name, prefix=prefix, mode=cfg.mode, progress=cfg.progress)
-    if value < current and highest is not None and value <= highest:
+    if value != current and highest is not None and value <= highest:
+        # Forward too: a move into numbers already used (e.g. QuickBooks' own, imported since)
+        # would hand them out again.
+        limit = "go back no further than" if value < current else "only move to"
         raise ValidationError(
             "value",
             f"{name.capitalize()} numbers up to {format_number(prefix, highest)} are already used "
-            f"(here or in QuickBooks), so the next {name} number can go back no further than "
-            f"{format_number(prefix, highest + 1)}.",
+            f"(here or in QuickBooks), so the next {name} number can {limit} "
+            f"{format_number(prefix, highest + 1)}{'' if value < current else ' or above'}.",
         )
     old, new = format_number(prefix, current), format_number(prefix, value)
     skipped = _span(prefix, current, value - 1)

@@ -512,6 +512,7 @@ def start_first_run_import(uow: UnitOfWork) -> int:
         "import_items_service",
         "import_items_noninventory",
         "import_customers",
+        "import_invoice_numbers",
     )
     for action in actions:
         enqueue(uow, "import", None, action, urgent=True)

@@ -119,10 +119,14 @@ def txn_query(
     paid_status: PaidStatus | None = None,
     include_line_items: bool = True,
     include_linked_txns: bool = False,
+    include_ret: Iterable[str] = (),
     iterator: IteratorMode | None = None,
     iterator_id: str | None = None,
 ) -> Request:
-    """InvoiceQueryRq / ReceivePaymentQueryRq: by TxnID, by RefNumber, or by filters."""
+    """InvoiceQueryRq / ReceivePaymentQueryRq: by TxnID, by RefNumber, or by filters.
+
+    ``include_ret`` names the only elements each record should carry (QuickBooks'
+    IncludeRetElement), e.g. ``("TxnID", "RefNumber")`` to read numbers in use cheaply."""
     request = new_request(tag, request_id)
     ids, refs = list(txn_ids), list(ref_numbers)
     modified = from_modified is not None or to_modified is not None
@@ -155,6 +159,8 @@ def txn_query(
     leaf(request, "IncludeLineItems", f.format_bool(include_line_items))
     if tag == "InvoiceQueryRq":
         leaf(request, "IncludeLinkedTxns", f.format_bool(include_linked_txns))
+    for element in include_ret:
+        leaf(request, "IncludeRetElement", f.text(tag, "IncludeRetElement", element, 50))
     set_iterator(request, iterator, iterator_id, max_returned)
     return request
 

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.models import Invoice, Item, Job, Payment, PaymentApplication, QbLink
 from desktop_app.db.sync_models import SyncItem
+from desktop_app.db.uow import UnitOfWork
 from desktop_app.errors import QbxmlError
+from desktop_app.services.numbers_in_use import record_quickbooks_ref_numbers
 from desktop_app.services.queue_states import QueueState, finish, now, requeue
 from desktop_app.services.sync_queue import enqueue_in, label_of
 from qbwc_server import mapping as m
@@ -243,6 +245,8 @@ def _on_invoice_lookup(session: Session, item: SyncItem, records: list[q.Record]
     if not records:
         requeue(item, "add", NO_SUCH_NUMBER_NOTE)
         return
+    # A number QuickBooks uses is remembered: JobDesk never hands it out again.
+    record_quickbooks_ref_numbers(UnitOfWork.joining(session), [r.ref_number or "" for r in records])
     ours = m.invoice_customer_ref(session, invoice)
     expected = invoice.total - invoice.deposit_credit
 

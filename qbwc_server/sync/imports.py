@@ -21,6 +21,7 @@ from desktop_app.db.models import Account, Customer, Invoice, Item, Job, Payment
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import Actor, UnitOfWork
 from desktop_app.services import tax_rates
+from desktop_app.services.numbers_in_use import record_quickbooks_ref_numbers
 from desktop_app.services.queue_states import MOVING, finish, requeue
 from desktop_app.services.sync_queue import cancel_pending, enqueue_in
 from qbwc_server import mapping as m
@@ -38,8 +39,11 @@ IMPORTS: dict[str, tuple[q.build.ListQueryTag | str, bool]] = {
     "import_items_service": ("ItemServiceQueryRq", True),
     "import_items_noninventory": ("ItemNonInventoryQueryRq", True),
     "import_customers": ("CustomerQueryRq", True),
+    "import_invoice_numbers": ("InvoiceQueryRq", True),
     "pull_payments": ("ReceivePaymentQueryRq", True),
 }
+#: Invoice numbers are small records: more of them per page.
+NUMBERS_PAGE = 500
 FIRST_RUN = (
     "import_accounts",
     "import_terms",
@@ -47,6 +51,7 @@ FIRST_RUN = (
     "import_items_service",
     "import_items_noninventory",
     "import_customers",
+    "import_invoice_numbers",
 )
 
 
@@ -99,6 +104,18 @@ def build_import(session: Session, item: SyncItem, request_id: str) -> Built:
                 iterator_id=item.iterator_id,
             )
         return Built("pull", element)
+    if item.action == "import_invoice_numbers":
+        # Only the numbers: JobDesk must never hand out one QuickBooks already uses.
+        element = q.txn_query(
+            "InvoiceQueryRq",
+            request_id,
+            max_returned=NUMBERS_PAGE,
+            include_line_items=False,
+            include_ret=("TxnID", "RefNumber"),
+            iterator=iterator,
+            iterator_id=item.iterator_id or None,
+        )
+        return Built("import", element)
     if iterates:
         element = q.list_query(
             cast("ListQueryTag", tag),
@@ -116,9 +133,12 @@ def build_import(session: Session, item: SyncItem, request_id: str) -> Built:
 def apply_import(session: Session, item: SyncItem, result: q.Result) -> None:
     status = result.status
     uow = UnitOfWork.joining(session, QUICKBOOKS)
-    handler = _HANDLERS[item.action]
-    for record in result.records:
-        handler(uow, record)
+    if item.action == "import_invoice_numbers":
+        record_quickbooks_ref_numbers(uow, [r.ref_number or "" for r in result.records])
+    else:
+        handler = _HANDLERS[item.action]
+        for record in result.records:
+            handler(uow, record)
     if item.action == "pull_payments":
         _advance_pull_mark(session, result)
     remaining = status.iterator_remaining_count or 0
