@@ -1,4 +1,4 @@
-"""Customer payments: record, apply to open invoices (in part or in full), unapply, delete.
+"""Customer payments: record, edit, apply to open invoices (in part or in full), unapply, delete.
 
 The unapplied part of a payment is derived (amount − applications), never stored, so it
 cannot drift. An application larger than the invoice's balance or than what is left on
@@ -19,14 +19,16 @@ from desktop_app.db.types import utcnow
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import ZERO, format_money, parse_money
 from desktop_app.domain.status import InvoiceStatus, PaymentMethod
-from desktop_app.errors import InvalidTransition, NotFound, ValidationError
-from desktop_app.services.common import audit, check_date, clean_text, get, require_admin
+from desktop_app.errors import Conflict, InvalidTransition, NotFound, ValidationError
+from desktop_app.services.common import audit, check_date, clean_text, diff, get, require_admin
 from desktop_app.services.events import record_event
 from desktop_app.services.invoices import balance_of, refresh_status
-from desktop_app.services.sync_queue import is_linked
+from desktop_app.services.qb_links import in_quickbooks
 
 #: A payment's memo, leaving room in QuickBooks' 4,095 for "(method) [JobDesk P123456]".
 MAX_PAYMENT_MEMO = 4000
+#: QuickBooks' RefNumber on a payment (the check number).
+MAX_PAYMENT_REFERENCE = 20
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class PaymentDetail:
     origin: str
     deleted_at: datetime | None
     applications: tuple[ApplicationDetail, ...]
+    #: Linked to a QuickBooks payment: only an admin may change or delete it.
+    in_quickbooks: bool
 
 
 def _detail(uow: UnitOfWork, payment: Payment) -> PaymentDetail:
@@ -78,6 +82,7 @@ def _detail(uow: UnitOfWork, payment: Payment) -> PaymentDetail:
         origin=payment.origin,
         deleted_at=payment.deleted_at,
         applications=tuple(apps),
+        in_quickbooks=in_quickbooks(uow, "payment", payment.id),
     )
 
 
@@ -139,6 +144,26 @@ def _apply(uow: UnitOfWork, payment: Payment, invoice: Invoice, value: Decimal) 
     record_event(uow, "payment.applied", "payment", payment.id)
 
 
+def _check_amount(amount: object) -> Decimal:
+    value = parse_money(amount, "amount")
+    if value <= 0:
+        raise ValidationError("amount", "The payment amount must be more than zero.")
+    return value
+
+
+def _check_method(method: object) -> PaymentMethod:
+    try:
+        return PaymentMethod(str(method))
+    except ValueError:
+        raise ValidationError("method", "Choose how the customer paid.") from None
+
+
+def _check_received_on(received_on: object) -> date:
+    when = check_date(received_on, "received_on", required=True, label="Date received")
+    assert when is not None
+    return when
+
+
 def record_payment(
     uow: UnitOfWork,
     customer_id: int,
@@ -151,15 +176,9 @@ def record_payment(
 ) -> PaymentDetail:
     """Record money received from a customer, applying parts of it to open invoices."""
     customer = get(uow, Customer, customer_id, "Customer")
-    value = parse_money(amount, "amount")
-    if value <= 0:
-        raise ValidationError("amount", "The payment amount must be more than zero.")
-    try:
-        how = PaymentMethod(method)
-    except ValueError:
-        raise ValidationError("method", "Choose how the customer paid.") from None
-    when = check_date(received_on, "received_on", required=True, label="Date received")
-    assert when is not None
+    value = _check_amount(amount)
+    how = _check_method(method)
+    when = _check_received_on(received_on)
     checked: list[tuple[Invoice, Decimal]] = []
     left = value
     pending: dict[int, Decimal] = {}
@@ -175,7 +194,7 @@ def record_payment(
         received_on=when,
         amount=value,
         method=how.value,
-        reference=clean_text(reference, "reference", max_length=20),
+        reference=clean_text(reference, "reference", max_length=MAX_PAYMENT_REFERENCE),
         # QuickBooks keeps 4,095 characters; the sync adds the method and a short marker.
         memo=clean_text(memo, "memo", max_length=MAX_PAYMENT_MEMO),
     )
@@ -192,6 +211,75 @@ def record_payment(
     record_event(uow, "payment.recorded", "payment", payment.id)
     for invoice, amount_ok in checked:
         _apply(uow, payment, invoice, amount_ok)
+    return _detail(uow, payment)
+
+
+def update_payment(
+    uow: UnitOfWork,
+    payment_id: int,
+    expected_version: int,
+    *,
+    amount: object,
+    received_on: object,
+    method: object,
+    reference: object,
+    memo: object,
+) -> PaymentDetail:
+    """Change what was received: amount, date, method, reference, memo.
+
+    The amount never drops below what is already applied to invoices (unapply first). A
+    payment in QuickBooks is changed by an admin only and the change is queued for it; one
+    entered in QuickBooks is changed there. Everything is checked before anything changes.
+    """
+    payment = _payment(uow, payment_id)
+    if payment.origin == "quickbooks":
+        raise InvalidTransition(
+            "This payment was entered in QuickBooks and JobDesk only copied it. Change it in QuickBooks."
+        )
+    if in_quickbooks(uow, "payment", payment.id):
+        require_admin(uow, "change a payment that is already in QuickBooks")
+    if expected_version != payment.version:
+        raise Conflict(
+            "Another user changed this payment after you opened it. Reload it to see their changes."
+        )
+    new = {
+        "amount": _check_amount(amount),
+        "received_on": _check_received_on(received_on),
+        "method": _check_method(method).value,
+        "reference": clean_text(reference, "reference", max_length=MAX_PAYMENT_REFERENCE),
+        "memo": clean_text(memo, "memo", max_length=MAX_PAYMENT_MEMO),
+    }
+    applied = sum((a.amount for a in payment.applications), ZERO)
+    value = new["amount"]
+    assert isinstance(value, Decimal)
+    if value < applied:
+        numbers = ", ".join(
+            get(uow, Invoice, a.invoice_id, "Invoice").number
+            for a in sorted(payment.applications, key=lambda a: a.id)
+        )
+        raise ValidationError(
+            "amount",
+            f"{format_money(applied)} of this payment is applied to invoices ({numbers}), more than "
+            f"{format_money(value)}. Unapply {format_money(applied - value)} from them first, or keep "
+            f"the amount at {format_money(applied)} or more.",
+        )
+    before = {name: getattr(payment, name) for name in new}
+    changes = diff(before, new)
+    if not changes:
+        return _detail(uow, payment)
+    for name, field_value in new.items():
+        setattr(payment, name, field_value)
+    uow.flush()
+    audit(
+        uow,
+        "update",
+        "payment",
+        payment.id,
+        summary=f"Payment of {format_money(payment.amount)} edited",
+        changes=changes,
+    )
+    # The sync rules queue it (a ReceivePaymentMod) when it is in QuickBooks or on its way.
+    record_event(uow, "payment.updated", "payment", payment.id)
     return _detail(uow, payment)
 
 
@@ -245,7 +333,7 @@ def unapply_payment(
 def delete_payment(uow: UnitOfWork, payment_id: int) -> PaymentDetail:
     """Soft-delete a payment: its applications go and the invoices it paid re-open."""
     payment = _payment(uow, payment_id)
-    if is_linked(uow, "payment", payment.id):
+    if in_quickbooks(uow, "payment", payment.id):
         require_admin(uow, "delete a payment that is already in QuickBooks")
     invoices = [get(uow, Invoice, a.invoice_id, "Invoice") for a in payment.applications]
     credited = next((i for i in invoices if i.credited_to_invoice_id is not None), None)
