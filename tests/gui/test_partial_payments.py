@@ -1,6 +1,6 @@
 """Partial payments (issue 16, point 5): Pay takes an amount, Receive payment applies oldest
 first as the amount is typed and never shows a negative "Unapplied", and a saved payment
-reopens showing its invoices and can be changed."""
+reopens showing its invoices and can be changed (its amount and date: test_saved_payment_form.py)."""
 
 from __future__ import annotations
 
@@ -157,7 +157,7 @@ def test_a_saved_payment_reopens_filled_and_its_applications_can_change(
     second = [table.item(1, column).text() for column in (DATE, TOTAL, BALANCE, APPLY)]
     assert second == [f"{newest.invoice_date:%m/%d/%Y}", "$400.00", "$400.00", ""]
     assert dialog.save_button.isVisible()
-    assert not dialog.amount.isEnabled()  # what was received is fixed; what it pays is not
+    assert dialog.amount.isEnabled()  # what was received changes too (test_saved_payment_form.py)
     assert dialog.remainder.text() == "Applied $250.00 · Unapplied $50.00"
 
     edit_cell(qtbot, table, 0, "200")

@@ -2,7 +2,9 @@
 
 As the amount is typed it is applied to the customer's open invoices, oldest first; an
 Apply cell the office edits by hand is kept. A saved payment reopens with its invoices
-(date, total, balance) and its applications can be changed and saved again.
+(date, total, balance); what was received (amount, date, method, reference, memo) and what
+it pays are changed and saved together. A payment in QuickBooks is changed by an admin only,
+one entered in QuickBooks in QuickBooks; the window says why when its fields are read-only.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ class PaymentDialog(RecordDialog):
         super().__init__(ctx, "Receive payment" if payment_id is None else "Payment", parent, width=900)
         self.resize(900, 780)
         self._manual = False
+        #: A saved payment whose amount, date, method, reference and memo may be changed here.
+        self._received_editable = False
         frame, box = card("Payment")
         form = Form(self.errors, columns=3)
         self.customer = CustomerPicker(ctx)
@@ -66,9 +70,16 @@ class PaymentDialog(RecordDialog):
         self.amount = form.add("amount", "Amount received", line(placeholder="0.00"))
         self.method = form.add("method", "Method", combo(METHODS, PaymentMethod.CHECK.value))
         self.received_on = form.add("received_on", "Date received", DateField(date.today()))
-        self.reference = form.add("reference", "Check / reference #", line(max_length=20))
-        self.memo = form.add("memo", "Memo", line(max_length=4095))
+        self.reference = form.add(
+            "reference", "Check / reference #", line(max_length=svc.MAX_PAYMENT_REFERENCE)
+        )
+        self.memo = form.add("memo", "Memo", line(max_length=svc.MAX_PAYMENT_MEMO))
         box.addWidget(form)
+        self.locked_note = QLabel("")
+        self.locked_note.setObjectName("muted")
+        self.locked_note.setWordWrap(True)
+        self.locked_note.hide()
+        box.addWidget(self.locked_note)
         self.body_layout.addWidget(frame)
 
         frame, box = card("Apply to open invoices")
@@ -125,18 +136,40 @@ class PaymentDialog(RecordDialog):
         self.memo.setText(record.memo)
         self.title_label.setText(f"Payment from {record.customer_name}")
         state = "deleted" if record.deleted_at else f"{format_money(record.unapplied)} unapplied"
+        qb = " · in QuickBooks" if record.in_quickbooks else ""
         self.subtitle_label.setText(
-            f"{format_money(record.amount)} received {record.received_on:%m/%d/%Y} · {state} · "
-            "change what it pays below; to change the amount or date, delete it and record it again"
+            f"{format_money(record.amount)} received {record.received_on:%m/%d/%Y} · {state}{qb}"
         )
-        # What was received is fixed once saved; what it pays can be changed.
-        for widget in (self.customer, self.amount, self.method, self.received_on, self.reference, self.memo):
-            widget.setEnabled(False)
+        # The customer stays (a payment from someone else is another payment); the rest of
+        # what was received can change unless the reason below says otherwise.
+        self.customer.setEnabled(False)
+        locked = self._why_read_only(record)
+        self._received_editable = not locked
+        for widget in (self.amount, self.method, self.received_on, self.reference, self.memo):
+            widget.setEnabled(not locked)
+        self.locked_note.setText(locked)
+        self.locked_note.setVisible(bool(locked))
         self._load_saved(record)
         self.table.setEnabled(live)
         self.auto_button.setEnabled(live)
         self.save_button.setVisible(live)
         self.save_button.setText("Save")
+
+    def _why_read_only(self, record: svc.PaymentDetail) -> str:
+        """Why what was received cannot be changed here ("" when it can)."""
+        if record.deleted_at is not None:
+            return "This payment is deleted."
+        if record.origin == "quickbooks":
+            return (
+                "This payment was entered in QuickBooks and JobDesk only copied it: change the amount, "
+                "date, method, reference or memo in QuickBooks."
+            )
+        if record.in_quickbooks and not self.ctx.actor.is_admin:
+            return (
+                "This payment is already in QuickBooks: only an admin can change the amount, date, "
+                "method, reference or memo."
+            )
+        return ""
 
     def _load_saved(self, record: svc.PaymentDetail) -> None:
         """The invoices it pays (with date, total, balance), then the customer's other open ones."""
@@ -211,8 +244,7 @@ class PaymentDialog(RecordDialog):
                 self.table.item(row, APPLY).setText(amount)
 
     def _amount_edited(self, text: str) -> None:
-        problem = _bad_amount(text)
-        self.errors.show_text("amount", problem)
+        self.errors.show_text("amount", self._amount_problem())
         if not self._manual:
             self.apply_oldest_first()
         else:
@@ -246,10 +278,35 @@ class PaymentDialog(RecordDialog):
                 )
         return result
 
+    def _applied_in_table(self) -> Decimal:
+        return sum((_amount(text) for _, text in self.applications()), ZERO)
+
+    def _amount_problem(self) -> str:
+        """What is wrong with the typed amount; a saved one also may not drop below what it pays."""
+        text = self.amount.text()
+        problem = _bad_amount(text)
+        if problem or self.record is None or not text.strip():
+            return problem
+        applied, received = self._applied_in_table(), _amount(text)
+        if received >= applied:
+            return ""
+        return (
+            f"{format_money(applied)} of this payment is applied below, more than {format_money(received)}. "
+            f"Take {format_money(applied - received)} off what it pays first, or keep the amount at "
+            f"{format_money(applied)} or more."
+        )
+
     def _update_remainder(self) -> None:
-        applied = sum((_amount(text) for _, text in self.applications()), ZERO)
+        applied = self._applied_in_table()
         received = _amount(self.amount.text()) if not _bad_amount(self.amount.text()) else ZERO
         left = received - applied
+        if self._received_editable:
+            # A saved payment's amount can change: too little for what it pays is said at it.
+            self.errors.show_text("amount", self._amount_problem())
+        if left < 0 and self._received_editable:
+            self.remainder.setText(f"Applied {format_money(applied)}")
+            self.apply_error.hide()
+            return
         if left < 0:
             # Never a negative "Unapplied": say what is wrong instead.
             self.remainder.setText(f"Applied {format_money(applied)}")
@@ -262,9 +319,7 @@ class PaymentDialog(RecordDialog):
         self.remainder.setText(f"Applied {format_money(applied)} · Unapplied {format_money(left)}")
 
     def _on_validation(self, exc: ValidationError) -> bool:
-        if exc.field in ("applications", "invoice_id", "applied") or (
-            exc.field == "amount" and self.record is not None
-        ):
+        if exc.field in ("applications", "invoice_id", "applied"):
             self.apply_error.setText(str(exc))
             self.apply_error.show()
             return True
@@ -294,8 +349,28 @@ class PaymentDialog(RecordDialog):
             changes=("payment", "invoice", "customer", "job"),
         )
 
+    def _received_fields(self) -> dict[str, object] | None:
+        """What the form says was received, for ``update_payment``; None when it is read-only."""
+        if not self._received_editable:
+            return None
+        problem = self._amount_problem() or (
+            "Type the amount received." if not self.amount.text().strip() else ""
+        )
+        if problem:
+            raise ValidationError("amount", problem)
+        return {
+            "amount": self.amount.text().replace(",", "").replace("$", "").strip(),
+            "received_on": self.received_on.value(),
+            "method": str(self.method.currentData()),
+            "reference": self.reference.text(),
+            "memo": self.memo.text(),
+        }
+
     def _save_applications(self, record: svc.PaymentDetail) -> svc.PaymentDetail:
-        """Take back what is applied less, then apply what is applied more, in one transaction."""
+        """In one transaction: take back what is applied less, change what was received, then
+        apply what is applied more (so a lower amount follows the unapplying it needs, and a
+        higher one comes before what it lets the payment apply)."""
+        received = self._received_fields()
         wanted = {invoice_id: _amount(text) for invoice_id, text in self.applications()}
         before = {a.invoice_id: a.amount for a in record.applications}
         less = [(i, before[i] - wanted.get(i, ZERO)) for i in before if wanted.get(i, ZERO) < before[i]]
@@ -304,14 +379,25 @@ class PaymentDialog(RecordDialog):
         ]
 
         def work(uow: UnitOfWork) -> svc.PaymentDetail:
-            detail = record
-            for invoice_id, amount in less:
-                detail = svc.unapply_payment(uow, record.id, invoice_id, amount)
-            for invoice_id, amount in more:
-                detail = svc.apply_payment(uow, record.id, invoice_id, amount)
-            return detail
+            try:
+                for invoice_id, amount in less:
+                    svc.unapply_payment(uow, record.id, invoice_id, amount)
+            except ValidationError as exc:
+                raise ValidationError("applications", str(exc)) from exc
+            if received is not None:
+                # Its version check covers the whole save: applications leave the version alone.
+                svc.update_payment(uow, record.id, record.version, **received)
+            try:
+                for invoice_id, amount in more:
+                    svc.apply_payment(uow, record.id, invoice_id, amount)
+            except ValidationError as exc:
+                raise ValidationError("applications", str(exc)) from exc
+            return svc.get_payment(uow, record.id)
 
         return self.ctx.with_uow(work, changes=("payment", "invoice", "customer", "job"))
+
+    def reload_record(self) -> svc.PaymentDetail | None:
+        return None if self.record is None else self.ctx.read(svc.get_payment, self.record.id)
 
     def delete(self) -> None:
         if self.record is None:
