@@ -42,6 +42,7 @@ ACTION_LABEL = {
     "import_items_service": "Import service items",
     "import_items_noninventory": "Import material items",
     "import_customers": "Import customers and jobs",
+    "import_invoice_numbers": "Read the invoice numbers QuickBooks uses",
     "pull_payments": "Bring in payments entered in QuickBooks",
 }
 STATE_LABEL: dict[str, str] = {
@@ -500,24 +501,27 @@ def undo_dismiss(uow: UnitOfWork, alert_id: int) -> AlertRow:
     return _alert_row(alert)
 
 
+#: What the first-run import reads from QuickBooks, one queue item each.
+FIRST_RUN_IMPORTS = (
+    "import_accounts",
+    "import_terms",
+    "import_sales_tax",
+    "import_items_service",
+    "import_items_noninventory",
+    "import_customers",
+    "import_invoice_numbers",
+)
+
+
 def start_first_run_import(uow: UnitOfWork) -> int:
     """Queue the import of accounts, terms, tax items, items, customers and jobs from QuickBooks."""
     require_admin(uow, "import from QuickBooks")
     from desktop_app.services.sync_queue import enqueue
 
-    actions = (
-        "import_accounts",
-        "import_terms",
-        "import_sales_tax",
-        "import_items_service",
-        "import_items_noninventory",
-        "import_customers",
-        "import_invoice_numbers",
-    )
-    for action in actions:
+    for action in FIRST_RUN_IMPORTS:
         enqueue(uow, "import", None, action, urgent=True)
     audit(uow, "sync_resolution", "import", None, summary="First-run import from QuickBooks queued")
-    return len(actions)
+    return len(FIRST_RUN_IMPORTS)
 
 
 # -- what a session sent -------------------------------------------------------------------------

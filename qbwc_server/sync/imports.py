@@ -23,6 +23,7 @@ from desktop_app.db.uow import Actor, UnitOfWork
 from desktop_app.services import tax_rates
 from desktop_app.services.numbers_in_use import record_quickbooks_ref_numbers
 from desktop_app.services.queue_states import MOVING, finish, requeue
+from desktop_app.services.sync_center import FIRST_RUN_IMPORTS
 from desktop_app.services.sync_queue import cancel_pending, enqueue_in
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -44,15 +45,8 @@ IMPORTS: dict[str, tuple[q.build.ListQueryTag | str, bool]] = {
 }
 #: Invoice numbers are small records: more of them per page.
 NUMBERS_PAGE = 500
-FIRST_RUN = (
-    "import_accounts",
-    "import_terms",
-    "import_sales_tax",
-    "import_items_service",
-    "import_items_noninventory",
-    "import_customers",
-    "import_invoice_numbers",
-)
+#: The first-run import (defined once, with the screen that starts it).
+FIRST_RUN = FIRST_RUN_IMPORTS
 
 
 def has_invoices_in_quickbooks(session: Session) -> bool:

@@ -22,7 +22,7 @@ from desktop_app.ui.widgets.list_page import make_table, size_columns
 Index = QModelIndex | QPersistentModelIndex
 #: How many records the Send tab lists (the oldest first are the most overdue).
 SEND_LIMIT = 1000
-IMPORT_STEPS = 6
+IMPORT_STEPS = len(sync_center.FIRST_RUN_IMPORTS)
 
 
 @dataclass(frozen=True)
