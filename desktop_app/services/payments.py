@@ -232,12 +232,7 @@ def update_payment(
     entered in QuickBooks is changed there. Everything is checked before anything changes.
     """
     payment = _payment(uow, payment_id)
-    if payment.origin == "quickbooks":
-        raise InvalidTransition(
-            "This payment was entered in QuickBooks and JobDesk only copied it. Change it in QuickBooks."
-        )
-    if in_quickbooks(uow, "payment", payment.id):
-        require_admin(uow, "change a payment that is already in QuickBooks")
+    _check_changeable(uow, payment)
     if expected_version != payment.version:
         raise Conflict(
             "Another user changed this payment after you opened it. Reload it to see their changes."
@@ -283,9 +278,20 @@ def update_payment(
     return _detail(uow, payment)
 
 
+def _check_changeable(uow: UnitOfWork, payment: Payment) -> None:
+    """A payment entered in QuickBooks is changed there; one in QuickBooks, by an admin."""
+    if payment.origin == "quickbooks":
+        raise InvalidTransition(
+            "This payment was entered in QuickBooks and JobDesk only copied it. Change it in QuickBooks."
+        )
+    if in_quickbooks(uow, "payment", payment.id):
+        require_admin(uow, "change a payment that is already in QuickBooks")
+
+
 def apply_payment(uow: UnitOfWork, payment_id: int, invoice_id: int, amount: object) -> PaymentDetail:
     """Apply (more of) a payment's unapplied part to an invoice."""
     payment = _payment(uow, payment_id)
+    _check_changeable(uow, payment)
     invoice, value = _check_application(
         uow, payment.customer_id, invoice_id, amount, _unapplied(payment), ZERO
     )
@@ -298,6 +304,7 @@ def unapply_payment(
 ) -> PaymentDetail:
     """Take back all (or ``amount``) of what a payment applied to an invoice; it re-opens."""
     payment = _payment(uow, payment_id)
+    _check_changeable(uow, payment)
     application = next((a for a in payment.applications if a.invoice_id == invoice_id), None)
     if application is None:
         raise ValidationError("invoice_id", "This payment is not applied to that invoice.")

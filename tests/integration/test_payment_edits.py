@@ -311,3 +311,31 @@ def test_unapplied_is_never_negative_after_an_edit(
             assert edited.unapplied == new_amount - applied >= 0
             assert edited.applied == applied
         uow.rollback()
+
+
+def test_what_a_payment_in_quickbooks_pays_is_changed_by_an_admin_only(
+    db: Database, admin: Actor, office: Actor
+) -> None:
+    payment_id, _ = _payment(db, admin)
+    with db.reader() as uow:
+        invoice_id = payments.get_payment(uow, payment_id).applications[0].invoice_id
+    _link(db, payment_id)
+    with db.uow(office) as uow, pytest.raises(PermissionDenied):
+        payments.unapply_payment(uow, payment_id, invoice_id)
+    with db.uow(office) as uow, pytest.raises(PermissionDenied):
+        payments.apply_payment(uow, payment_id, invoice_id, "10")
+    with db.uow(admin) as uow:
+        payments.unapply_payment(uow, payment_id, invoice_id, "10")
+        uow.commit()
+
+
+def test_what_a_payment_entered_in_quickbooks_pays_is_changed_there(db: Database, admin: Actor) -> None:
+    payment_id, _ = _payment(db, admin)
+    with db.uow(admin) as uow:
+        record = uow.session.get(Payment, payment_id)
+        assert record is not None
+        record.origin = "quickbooks"
+        invoice_id = record.applications[0].invoice_id
+        uow.commit()
+    with db.uow(admin) as uow, pytest.raises(InvalidTransition, match="Change it in QuickBooks"):
+        payments.unapply_payment(uow, payment_id, invoice_id)
