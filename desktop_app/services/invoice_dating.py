@@ -102,7 +102,8 @@ def date_invoices_of_finished_job(uow: UnitOfWork, job: Job) -> tuple[int, ...]:
     Called when the job is finished, before the "job finished" event (which may queue
     them for QuickBooks); returns the ids of the invoices that changed.
     """
-    assert job.finished_on is not None
+    if job.finished_on is None:
+        return ()  # not finished: nothing is dated by its finish
     policy = date_policy(uow)
     own = uow.session.scalars(
         select(Invoice)

@@ -160,7 +160,8 @@ def _check_method(method: object) -> PaymentMethod:
 
 def _check_received_on(received_on: object) -> date:
     when = check_date(received_on, "received_on", required=True, label="Date received")
-    assert when is not None
+    if when is None:  # required=True already refuses it; this says so to the type checker
+        raise ValidationError("received_on", "Enter the date the payment was received.")
     return when
 
 
@@ -246,7 +247,8 @@ def update_payment(
     }
     applied = sum((a.amount for a in payment.applications), ZERO)
     value = new["amount"]
-    assert isinstance(value, Decimal)
+    if not isinstance(value, Decimal):
+        raise ValidationError("amount", "Enter the amount received.")
     if value < applied:
         numbers = ", ".join(
             get(uow, Invoice, a.invoice_id, "Invoice").number

@@ -109,7 +109,8 @@ def finish(item: SyncItem, note: str = "") -> None:
 def requeue(item: SyncItem, phase: str, note: str = "", *, delay: timedelta | None = None) -> None:
     """Back to the queue for its next step (restoring its place as the record's one item)."""
     session = object_session(item)
-    assert session is not None
+    if session is None:
+        raise ValueError("a queue item is requeued inside the session that loaded it")
     claim_pending_key(session, item)
     item.state = QueueState.QUEUED
     item.phase = phase
