@@ -60,7 +60,8 @@ class Phase(StrEnum):
     IMPORT = "import"
     PULL = "pull"
     #: Delete the second copy QuickBooks made of a record (``qb_target``).
-    DELETE_DUPLICATE = "delete_duplicate"
+    #: Deleting a second QuickBooks copy (its action is "delete_duplicate"; a phase is 12 at most).
+    DELETE_DUPLICATE = "duplicate"
 
 
 # Tuples, not sets: they go into SQL ``IN`` lists, which should read the same every time.

@@ -20,7 +20,7 @@ from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.errors import QbxmlError
 from desktop_app.services.numbers_in_use import record_quickbooks_ref_numbers
-from desktop_app.services.queue_states import QueueState, finish, now, requeue
+from desktop_app.services.queue_states import Phase, QueueState, finish, now, requeue
 from desktop_app.services.sync_queue import enqueue_in, label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -90,7 +90,7 @@ def apply_result(session: Session, item: SyncItem, result: q.Result, sent_values
         if item.entity_type == "invoice":
             _compare_totals(session, item, record)
         finish(item)
-    elif phase == "delete_duplicate":
+    elif phase == Phase.DELETE_DUPLICATE:
         finish(item, "Deleted the duplicate from QuickBooks.")
     elif phase in ("void", "delete"):
         if phase == "delete" and item.entity_id is not None:
@@ -371,7 +371,7 @@ def _on_error(session: Session, item: SyncItem, result: q.Result) -> None:
         item.iterator_id = ""
         requeue(item, phase, "Restarting the import from the top.")
         return
-    if phase == "delete_duplicate" and code in (3120, 3140):
+    if phase == Phase.DELETE_DUPLICATE and code in (3120, 3140):
         finish(item, "The second copy was already gone from QuickBooks.")
         return
     if code in LOCK_CODES:

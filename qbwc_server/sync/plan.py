@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.models import Customer, Invoice, Item, Job, Payment, QbLink, Setting, TaxRate, Terms
 from desktop_app.db.sync_models import SyncItem
+from desktop_app.services.queue_states import Phase
 from desktop_app.services.tax_rates import tax_rate_for
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -124,7 +125,7 @@ def build(session: Session, item: SyncItem, request_id: str) -> Built:
         return build_import(session, item, request_id)
     assert record_id is not None
     if item.action == "delete_duplicate":
-        return Built("delete_duplicate", delete_request(item, request_id))
+        return Built(Phase.DELETE_DUPLICATE, delete_request(item, request_id))
     link = m.link_of(session, kind, record_id)
     if item.action == "void":
         assert link is not None

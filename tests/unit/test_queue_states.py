@@ -56,7 +56,10 @@ def test_phases_include_every_step_the_planner_names() -> None:
     named = {word.strip('"') for word in re.findall(r"``([^`]*)``", docstring)} - {"SyncItem.phase"}
     assert {"", "check", "verify", "claim", "refresh", "add", "void", "import", "pull"} <= named
     assert named <= {phase.value for phase in Phase}, named - {phase.value for phase in Phase}
-    assert Phase.DELETE_DUPLICATE == "delete_duplicate" and Phase.FIRST == ""
+    assert Phase.DELETE_DUPLICATE == "duplicate" and Phase.FIRST == ""
+    # Every phase fits the column that stores it (PostgreSQL refuses a longer one; SQLite does not).
+    width = SyncItem.__table__.c.phase.type.length
+    assert all(len(phase.value) <= width for phase in Phase), width
 
 
 def _is_state(node: ast.expr) -> bool:
