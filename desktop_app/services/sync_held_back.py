@@ -28,7 +28,7 @@ from desktop_app.db.uow import UnitOfWork
 from desktop_app.services import settings
 from desktop_app.services.qb_links import in_quickbooks_clause
 from desktop_app.services.queue_states import PENDING
-from desktop_app.services.sync_queue import enqueue, enqueue_invoice
+from desktop_app.services.sync_queue import enqueue, enqueue_invoice, has_pending_upsert
 
 #: Queue states in which a record is on its way to QuickBooks.
 ON_ITS_WAY = PENDING
@@ -304,14 +304,4 @@ def send_held_back(uow: UnitOfWork) -> int:
 
 def _on_its_way(uow: UnitOfWork, entity_type: str, entity_id: int) -> bool:
     """Queued meanwhile (by its invoice) in this same transaction."""
-    return (
-        uow.session.scalar(
-            select(SyncItem.id).where(
-                SyncItem.entity_type == entity_type,
-                SyncItem.entity_id == entity_id,
-                SyncItem.action == "upsert",
-                SyncItem.state.in_(ON_ITS_WAY),
-            )
-        )
-        is not None
-    )
+    return has_pending_upsert(uow, entity_type, entity_id)

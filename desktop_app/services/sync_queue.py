@@ -133,8 +133,11 @@ def cancel_pending(uow: UnitOfWork, entity_type: str, entity_id: int, action: st
 
 def _has_any(uow: UnitOfWork, entity_type: str, entity_id: int) -> bool:
     """Linked, or on its way (queued or in flight)."""
-    if is_linked(uow, entity_type, entity_id):
-        return True
+    return is_linked(uow, entity_type, entity_id) or has_pending_upsert(uow, entity_type, entity_id)
+
+
+def has_pending_upsert(uow: UnitOfWork, entity_type: str, entity_id: int) -> bool:
+    """The record has an add/change queued, in flight or waiting for a person."""
     return (
         uow.session.scalar(
             select(SyncItem.id).where(
