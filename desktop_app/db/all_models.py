@@ -6,6 +6,7 @@ from __future__ import annotations
 def load() -> None:
     from desktop_app.db import (  # noqa: F401
         append_only,
+        connection_models,
         models,
         qbwc_models,
         quickbooks_refs,
