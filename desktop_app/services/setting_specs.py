@@ -101,6 +101,18 @@ SPECS: dict[str, SettingSpec] = _specs(
     SettingSpec("sync.last_payment_pull", "Payments pulled from QuickBooks up to", "", max_length=40),
     SettingSpec("sync.payment_pull_done_at", "Payments last brought in from QuickBooks", "", max_length=40),
     SettingSpec("sync.import_done", "First-run import finished", False),
+    # The connection wizard (services.connection): where it stands, and whether only
+    # imports may reach QuickBooks until the admin presses Send.
+    SettingSpec(
+        "connection.step",
+        "Connection wizard step",
+        "",
+        admin_only=True,
+        choices=("", "bind", "import", "review", "numbering", "mapping", "preview", "done"),
+    ),
+    SettingSpec("connection.writes_held", "Nothing but imports reaches QuickBooks", False, admin_only=True),
+    SettingSpec("connection.started_at", "Connection started at", "", admin_only=True, max_length=40),
+    SettingSpec("connection.sent_at", "First sync after connecting sent at", "", admin_only=True, max_length=40),
     SettingSpec("sync.sessions_without_progress", "Sessions in a row that finished nothing", 0, minimum=0),
 )
 

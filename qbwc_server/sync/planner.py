@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, defer
 
+from desktop_app.db.connection_models import MatchProposal
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.errors import QbxmlLimitError
 from desktop_app.services.queue_states import NEEDS_ATTENTION, PENDING, QueueState, finish
@@ -35,6 +36,11 @@ from qbwc_server.sync.prefetch import prefetch
 WAIT_FOR_PERSON = timedelta(minutes=5)
 #: Walks per batch: each may queue dependencies the next one sends.
 MAX_WALKS = 3
+#: Why a record of ours waits while a QuickBooks record may be the same one.
+MATCH_NOTE = (
+    "Waiting for a decision: QuickBooks has a record that may be this one "
+    "(Sync centre → Connect → Review matches)."
+)
 #: Columns of a queue item that planning and applying do not read (the last request and
 #: answer are large; the timestamps cost a conversion each): loaded only if asked for.
 DEFER_UNREAD = tuple(
@@ -106,6 +112,10 @@ class BatchPlanner:
     _scanned: int = 0
     #: The isolation group this batch is made of (None: the queue as usual).
     _isolation: str | None = None
+    #: Connecting to a company (``services.connection``): only imports go until Send.
+    _imports_only: bool = False
+    #: Records of ours a QuickBooks record may be (an undecided match): they do not go.
+    _undecided: frozenset[Dep] = frozenset()
 
     def plan(self) -> list[Chosen]:
         """The next batch. Items of a message QuickBooks refused whole go first, one group at a
@@ -141,6 +151,13 @@ class BatchPlanner:
 
     def _plan(self) -> list[Chosen]:
         m.remember_links(self.session)
+        self._imports_only = plan.setting(self.session, "connection.writes_held") == "true"
+        self._undecided = frozenset(
+            (row.entity_type, row.entity_id)
+            for row in self.session.execute(
+                select(MatchProposal.entity_type, MatchProposal.entity_id).where(MatchProposal.decision == "")
+            )
+        )
         with self.session.no_autoflush:
             self._busy = {
                 (row.entity_type, row.entity_id)
@@ -237,6 +254,8 @@ class BatchPlanner:
             )
             if self._isolation is not None:
                 query = query.where(SyncItem.isolation == self._isolation)
+            if self._imports_only:
+                query = query.where(SyncItem.entity_type == "import")
             if after is not None:
                 query = query.where(
                     or_(SyncItem.rank > after[0], (SyncItem.rank == after[0]) & (SyncItem.id > after[1]))
@@ -257,6 +276,11 @@ class BatchPlanner:
     def _blocked(self, item: SyncItem) -> _Wait | None:
         """What the item must wait for; None when it can go now."""
         session = self.session
+        own = (item.entity_type, item.entity_id)
+        if own in self._undecided and item.entity_id is not None:
+            return _Wait(
+                (item.entity_type, item.entity_id), _Pending(QueueState.QUEUED, MATCH_NOTE, True), True
+            )
         if item.action in ("void", "delete"):
             assert item.entity_id is not None
             if m.link_of(session, item.entity_type, item.entity_id) is None:
@@ -318,6 +342,9 @@ class BatchPlanner:
                 delayed = row.state == QueueState.QUEUED and later is not None and later > now
                 found[row.entity_id] = _Pending(row.state, row.note, delayed)
         for record_id in ordered:
+            if (kind, record_id) in self._undecided:
+                # It will not go before a person decides, so neither will what needs it.
+                found[record_id] = _Pending(QueueState.QUEUED, MATCH_NOTE, delayed=True)
             self._pending[(kind, record_id)] = found.get(record_id)
 
     def _pending_of(self, dep: Dep) -> _Pending | None:
@@ -329,7 +356,10 @@ class BatchPlanner:
     def _write_wait(self, item: SyncItem, wait: _Wait) -> None:
         session = self.session
         dep = wait.dependency
-        if (item.entity_type, item.entity_id) == dep:
+        if (item.entity_type, item.entity_id) == dep and wait.for_person and wait.pending is not None:
+            item.next_attempt_at = datetime.now(UTC) + WAIT_FOR_PERSON
+            note = wait.pending.note
+        elif (item.entity_type, item.entity_id) == dep:
             note = "Waiting until the record itself has reached QuickBooks."
         else:
             waits_for = json.dumps([list(dep)])
