@@ -59,7 +59,7 @@ class MatchProposal(Base):
     entity_type: Mapped[str] = mapped_column(String(20))
     entity_id: Mapped[int] = mapped_column(Integer)
     qb_record_id: Mapped[int] = mapped_column(ForeignKey("qb_list_records.id"))
-    #: spelling, name_order, other_parent, other_item_type, name_taken (vendor, employee …)
+    #: case, spelling, name_order, other_parent, other_item_type, name_taken (vendor, employee …)
     reason: Mapped[str] = mapped_column(String(20))
     #: The difference, in plain words.
     explanation: Mapped[str] = mapped_column(Text, default="")
@@ -67,6 +67,8 @@ class MatchProposal(Base):
     decision: Mapped[str] = mapped_column(String(10), default="")
     #: The name ours goes to QuickBooks under (create) or is renamed to (rename).
     new_name: Mapped[str] = mapped_column(String(41), default="")
+    #: Ours as it was named when proposed (a changed decision gives that name back).
+    our_name: Mapped[str] = mapped_column(String(41), default="")
     decided_by: Mapped[str] = mapped_column(String(80), default="")
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
