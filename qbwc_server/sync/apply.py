@@ -184,6 +184,8 @@ def _on_lookup(session: Session, item: SyncItem, result: q.Result) -> None:
         return  # not linked: invoices wait until a person settles the rate
     link = set_link(session, item, found, {})
     link.synced_values = json.dumps({})
+    if item.phase == "claim":
+        item.linked_existing = True
     note = "Linked to the existing QuickBooks record of the same name."
     if kind in ("customer", "job", "item") and _values_now(session, item):
         # Bring QuickBooks' copy up to date with ours on the next batch.

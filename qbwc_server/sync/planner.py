@@ -276,11 +276,9 @@ class BatchPlanner:
     def _blocked(self, item: SyncItem) -> _Wait | None:
         """What the item must wait for; None when it can go now."""
         session = self.session
-        own = (item.entity_type, item.entity_id)
-        if own in self._undecided and item.entity_id is not None:
-            return _Wait(
-                (item.entity_type, item.entity_id), _Pending(QueueState.QUEUED, MATCH_NOTE, True), True
-            )
+        if item.entity_id is not None and (item.entity_type, item.entity_id) in self._undecided:
+            held = _Pending(QueueState.QUEUED, MATCH_NOTE, delayed=True)
+            return _Wait((item.entity_type, item.entity_id), held, for_person=True)
         if item.action in ("void", "delete"):
             assert item.entity_id is not None
             if m.link_of(session, item.entity_type, item.entity_id) is None:
@@ -293,7 +291,14 @@ class BatchPlanner:
             if dep in lists and dep in self._in_batch:
                 continue
             pending = self._pending_of(dep)
-            if pending is None and not self.dry_run:
+            if pending is None and dep in self._undecided:
+                # Queued so the queue shows it, held there until a person decides.
+                if not self.dry_run:
+                    held_item = enqueue_in(session, dep[0], dep[1])
+                    held_item.note = MATCH_NOTE
+                    held_item.next_attempt_at = datetime.now(UTC) + WAIT_FOR_PERSON
+                pending = self._pending[dep] = _Pending(QueueState.QUEUED, MATCH_NOTE, delayed=True)
+            elif pending is None and not self.dry_run:
                 enqueue_in(session, dep[0], dep[1])
                 self._pending[dep] = _Pending(QueueState.QUEUED, "")
                 self._queued_dependency = True
@@ -342,9 +347,9 @@ class BatchPlanner:
                 delayed = row.state == QueueState.QUEUED and later is not None and later > now
                 found[row.entity_id] = _Pending(row.state, row.note, delayed)
         for record_id in ordered:
-            if (kind, record_id) in self._undecided:
+            if (kind, record_id) in self._undecided and record_id in found:
                 # It will not go before a person decides, so neither will what needs it.
-                found[record_id] = _Pending(QueueState.QUEUED, MATCH_NOTE, delayed=True)
+                found[record_id] = _Pending(found[record_id].state, MATCH_NOTE, delayed=True)
             self._pending[(kind, record_id)] = found.get(record_id)
 
     def _pending_of(self, dep: Dep) -> _Pending | None:

@@ -1,4 +1,5 @@
-"""what JobDesk knows of an office's QuickBooks company, and near matches a person decides
+"""what JobDesk knows of an office's QuickBooks company, and near matches a person decides;
+whether the sync linked a record QuickBooks already had
 
 Revision ID: 0005
 Revises: 0004
@@ -19,6 +20,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("sync_items") as batch:
+        batch.add_column(sa.Column("linked_existing", sa.Boolean(), server_default="0", nullable=False))
     op.create_table(
         "qb_list_records",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -75,3 +78,5 @@ def downgrade() -> None:
     op.drop_table("qb_match_proposals")
     op.drop_index("ix_qb_list_records_match", table_name="qb_list_records")
     op.drop_table("qb_list_records")
+    with op.batch_alter_table("sync_items") as batch:
+        batch.drop_column("linked_existing")
