@@ -8,8 +8,10 @@
 * price-book service → ItemService, material → ItemNonInventory, with its income account.
 * invoice → Invoice: one job → CustomerRef is the job, several jobs → the customer;
   service location → ShipAddress (not copied onto the customer); a line with no
-  price-book item → the generic "Sales" item; paid deposits → a "Less deposit" line.
-* payment → ReceivePayment with its applications; a marker in the memo identifies it
+  price-book item → the generic "Sales" item (or the QuickBooks item chosen for it when
+  connecting); paid deposits → a "Less deposit" line.
+* payment → ReceivePayment with its applications, and the payment method and deposit-to
+  account chosen for its method when connecting; a marker in the memo identifies it
   when a lost answer has to be checked.
 
 Every mapping also yields a flat ``values`` dict (what we would send), kept on the link
@@ -204,6 +206,27 @@ def income_account_name(session: Session, item: Item) -> str | None:
     return account.full_name if account else None
 
 
+def _chosen_list_id(session: Session, key: str) -> str:
+    """A QuickBooks ListID the admin chose in the connection wizard ("" when none)."""
+    setting = session.get(Setting, key)
+    return setting.value.strip() if setting is not None else ""
+
+
+def generic_item_list_id(session: Session) -> str:
+    """The QuickBooks item chosen for lines without a price-book item ("" → our own "Sales")."""
+    return _chosen_list_id(session, "items.generic_item_list_id")
+
+
+def _generic_item_ref(session: Session) -> Ref:
+    chosen = generic_item_list_id(session)
+    return Ref.by_id(chosen) if chosen else Ref.by_name(GENERIC_ITEM)
+
+
+def _chosen_ref(session: Session, key: str) -> Ref | None:
+    chosen = _chosen_list_id(session, key)
+    return Ref.by_id(chosen) if chosen else None
+
+
 def _customer(session: Session, customer_id: int) -> Customer:
     customer = session.get(Customer, customer_id)
     assert customer is not None
@@ -342,7 +365,7 @@ def invoice_fields(session: Session, invoice: Invoice) -> InvoiceMapping:
     taxed = invoice.tax_rate > 0
     for line in invoice.lines:
         item = session.get(Item, line.item_id) if line.item_id else None
-        item_ref = _ref(session, "item", item.id, item.name) if item else Ref.by_name(GENERIC_ITEM)
+        item_ref = _ref(session, "item", item.id, item.name) if item else _generic_item_ref(session)
         lines.append(
             InvoiceLineFields(
                 item=item_ref,
@@ -356,7 +379,7 @@ def invoice_fields(session: Session, invoice: Invoice) -> InvoiceMapping:
     if invoice.deposit_credit > ZERO:
         lines.append(
             InvoiceLineFields(
-                item=Ref.by_name(GENERIC_ITEM),
+                item=_generic_item_ref(session),
                 description="Less deposit received",
                 amount=-invoice.deposit_credit,
                 sales_tax_code=Ref.by_name("Non"),
@@ -431,6 +454,8 @@ def payment_fields(session: Session, payment: Payment) -> PaymentFields:
         txn_date=payment.received_on,
         ref_number=payment.reference or None,
         total_amount=payment.amount,
+        payment_method=_chosen_ref(session, f"payments.qb_method.{payment.method}"),
         memo=memo,
+        deposit_to_account=_chosen_ref(session, f"payments.deposit_to.{payment.method}"),
         applications=tuple(applications),
     )

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from desktop_app.db.models import Setting
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import parse_decimal
+from desktop_app.domain.status import PaymentMethod
 from desktop_app.errors import NotFound, ValidationError
 from desktop_app.services.common import clean_text
 
@@ -33,6 +34,10 @@ class SettingSpec:
     max_length: int = 255
     #: Secret values (password hashes) are never written to the audit log.
     secret: bool = False
+
+
+def _shown(method: PaymentMethod) -> str:
+    return "ACH" if method is PaymentMethod.ACH else method.value
 
 
 def _specs(*specs: SettingSpec) -> dict[str, SettingSpec]:
@@ -59,6 +64,35 @@ SPECS: dict[str, SettingSpec] = _specs(
     SettingSpec("tax.default_rate", "Default sales tax rate (%)", Decimal("0")),
     SettingSpec("tax.item_name", "QuickBooks sales tax item", "", max_length=31),
     SettingSpec("accounts.default_income_account_id", "Default income account", 0),
+    # Chosen in the connection wizard's mapping step (services.connection_mapping): QuickBooks
+    # ListIDs, sent as references; empty leaves the choice to JobDesk or QuickBooks.
+    SettingSpec(
+        "items.generic_item_list_id",
+        "QuickBooks item for lines without a price-book item",
+        "",
+        admin_only=True,
+        max_length=40,
+    ),
+    *(
+        SettingSpec(
+            f"payments.qb_method.{method.value}",
+            f"QuickBooks payment method for {_shown(method)} payments",
+            "",
+            admin_only=True,
+            max_length=40,
+        )
+        for method in PaymentMethod
+    ),
+    *(
+        SettingSpec(
+            f"payments.deposit_to.{method.value}",
+            f"QuickBooks account {_shown(method)} payments are deposited to",
+            "",
+            admin_only=True,
+            max_length=40,
+        )
+        for method in PaymentMethod
+    ),
     SettingSpec(
         "sync.interval_minutes", "Sync every (minutes)", 15, admin_only=True, minimum=1, maximum=1440
     ),
@@ -112,7 +146,9 @@ SPECS: dict[str, SettingSpec] = _specs(
     ),
     SettingSpec("connection.writes_held", "Nothing but imports reaches QuickBooks", False, admin_only=True),
     SettingSpec("connection.started_at", "Connection started at", "", admin_only=True, max_length=40),
-    SettingSpec("connection.sent_at", "First sync after connecting sent at", "", admin_only=True, max_length=40),
+    SettingSpec(
+        "connection.sent_at", "First sync after connecting sent at", "", admin_only=True, max_length=40
+    ),
     SettingSpec("sync.sessions_without_progress", "Sessions in a row that finished nothing", 0, minimum=0),
 )
 

@@ -95,7 +95,8 @@ def dependencies(session: Session, item: SyncItem) -> tuple[list[Dep], list[Dep]
                     lists.append(("item", line.item_id))
                 else:
                     needs_generic = True
-            if needs_generic:
+            if needs_generic and not m.generic_item_list_id(session):
+                # An item QuickBooks already has was chosen for these lines: nothing to add first.
                 lists.append(("item", generic_item_id(session)))
             terms = session.get(Terms, invoice.terms_id) if invoice.terms_id else None
             if terms is not None and m.terms_sent_to_quickbooks(terms):
