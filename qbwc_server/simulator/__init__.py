@@ -4,6 +4,7 @@
 """
 
 from qbwc_server.simulator.company import LOCK_CODES, QuickBooksCompany, ResponseLostError, Validator
+from qbwc_server.simulator.office import Collision, OfficeManifest, OfficeSize, OurNames, Reason, seed_office
 from qbwc_server.simulator.reference_rules import QbdRules, load_reference_rules
 from qbwc_server.simulator.seed import (
     SeedSummary,
@@ -18,13 +19,18 @@ from qbwc_server.simulator.strict import RequestProcessorError, default_rules, p
 __all__ = [
     "LOCK_CODES",
     "Application",
+    "Collision",
     "CompanyState",
     "Invoice",
     "InvoiceLine",
     "ListElement",
+    "OfficeManifest",
+    "OfficeSize",
+    "OurNames",
     "Payment",
     "QbdRules",
     "QuickBooksCompany",
+    "Reason",
     "RequestProcessorError",
     "ResponseLostError",
     "SeedSummary",
@@ -37,4 +43,5 @@ __all__ = [
     "product_rules",
     "rules_from_table",
     "seed_company",
+    "seed_office",
 ]

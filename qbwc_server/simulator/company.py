@@ -19,14 +19,22 @@ from typing import Literal, Protocol
 
 from lxml import etree
 
-from desktop_app.domain.money import ZERO
 from desktop_app.errors import QbxmlError
 from qbwc_server.qbxml.safe import parse_tree
 from qbwc_server.simulator import lists, txns
-from qbwc_server.simulator.core import Core, Refusal, child_text, format_time
+from qbwc_server.simulator.balances import BalanceTable
+from qbwc_server.simulator.core import Core, Refusal, child_text, format_time, only_elements
 from qbwc_server.simulator.reference_rules import QbdRules
 from qbwc_server.simulator.seed import install_bare
-from qbwc_server.simulator.store import CompanyState, Invoice, ListElement, Payment, load_state, save_state
+from qbwc_server.simulator.store import (
+    ITEM_KINDS,
+    CompanyState,
+    Invoice,
+    ListElement,
+    Payment,
+    load_state,
+    save_state,
+)
 from qbwc_server.simulator.strict import RequestProcessorError, check_message, default_rules, too_long
 
 SUPPORTED_VERSIONS = (
@@ -135,7 +143,8 @@ class QuickBooksCompany:
 
     @property
     def items(self) -> list[ListElement]:
-        return self._list("ItemService", "ItemNonInventory", "ItemSalesTax")
+        """Items of every type, by full name."""
+        return self._list(*ITEM_KINDS)
 
     @property
     def accounts(self) -> list[ListElement]:
@@ -274,6 +283,7 @@ class QuickBooksCompany:
                 )
                 raise Refusal(lock.code, LOCK_CODES[lock.code].format(what=f'"{what}"'))
             handler(self, request, response)
+            only_elements(request, response)
         except Refusal as refusal:
             if refusal.severity != "Warn":  # a warning keeps what was found; an error returns nothing
                 for child in list(response):
@@ -286,21 +296,7 @@ class QuickBooksCompany:
 
     def balance_of(self, element: ListElement, total: bool) -> Decimal:
         """Open balance of a customer (``total``: with its jobs); other lists carry zero."""
-        if element.kind != "Customer":
-            return ZERO
-        ids = {element.list_id}
-        if total:
-            prefix = self.core.full_name(element).casefold() + ":"
-            ids |= {
-                e.list_id
-                for e in self.core.elements({"Customer"})
-                if self.core.full_name(e).casefold().startswith(prefix)
-            }
-        open_invoices = sum(
-            (txns.balance(self.core, i) for i in self.state.invoices.values() if i.customer_id in ids), ZERO
-        )
-        unused = sum((p.unused for p in self.state.payments.values() if p.customer_id in ids), ZERO)
-        return open_invoices - unused
+        return BalanceTable(self.core).balance_of(element, total)
 
 
 # -- handlers ---------------------------------------------------------------------------------
@@ -347,15 +343,17 @@ def _list_mod(kind: str) -> Handler:
 def _list_query(company: QuickBooksCompany, rq: etree._Element, rs: etree._Element) -> None:
     core = company.core
     keys = lists.select(core, rq)
+    # Balances for the whole answer in one pass over the transactions, not one pass per customer.
+    balances = BalanceTable(core)
     if rq.findall("ListID") or rq.findall("FullName"):
         asked = len(rq.findall("ListID")) + len(rq.findall("FullName"))
         if keys and len(keys) < asked:
             # QuickBooks answers what it found and warns about the rest.
             for key in keys:
-                lists.list_ret(core, core.state.lists[key], rs, company.balance_of)
+                lists.list_ret(core, core.state.lists[key], rs, balances.balance_of)
             raise _PartialWarning()
     core.respond_query(
-        rq, rs, keys, lambda node, key: lists.list_ret(core, core.state.lists[key], node, company.balance_of)
+        rq, rs, keys, lambda node, key: lists.list_ret(core, core.state.lists[key], node, balances.balance_of)
     )
 
 

@@ -9,12 +9,12 @@ from decimal import Decimal
 
 from lxml import etree
 
+from qbwc_server.simulator.names import NameIndex, space_representatives
 from qbwc_server.simulator.store import (
     ITEM_KINDS,
     TERMS_KINDS,
     CompanyState,
     ListElement,
-    namespace,
 )
 
 #: The simulated company's time zone: QuickBooks writes times with the machine's offset.
@@ -104,6 +104,7 @@ class Core:
         # Iterators live only as long as the process, as in QuickBooks (they die with the session).
         self.iterators: dict[str, tuple[str, list[str]]] = {}
         self.iterator_count = 0
+        self.names = NameIndex(state.lists.values())
 
     # -- clock and ids ---------------------------------------------------------------------
 
@@ -153,10 +154,10 @@ class Core:
             found = self.state.lists.get(list_id)
             return found if found is not None and found.kind in wanted else None
         if full_name is not None:
-            key = full_name.casefold()
-            for element in self.elements(wanted):
-                if self.full_name(element).casefold() == key:
-                    return element
+            for space_kind in space_representatives(wanted).values():
+                found_id = self.names.by_full_name(space_kind, full_name)
+                if found_id is not None and self.state.lists[found_id].kind in wanted:
+                    return self.state.lists[found_id]
         return None
 
     def resolve(self, ref: etree._Element, kinds: Iterable[str], record: str) -> ListElement:
@@ -176,13 +177,20 @@ class Core:
         self, kind: str, name: str, parent_id: str | None, *, except_id: str | None = None
     ) -> None:
         """Names are unique case-insensitively in their namespace; jobs only under their parent."""
-        space = namespace(kind)
-        key = name.casefold()
-        for other in self.state.lists.values():
-            if other.list_id == except_id or namespace(other.kind) != space:
-                continue
-            if other.parent_id == parent_id and other.name.casefold() == key:
-                raise Refusal(3100, f'The name "{name}" of the list element is already in use.')
+        holder = self.names.holder(kind, parent_id, name)
+        if holder is not None and holder != except_id:
+            raise Refusal(3100, f'The name "{name}" of the list element is already in use.')
+
+    def add_element(self, element: ListElement) -> None:
+        """A new list element, in the store and the name index."""
+        self.state.lists[element.list_id] = element
+        self.names.add(element)
+
+    def rename(self, element: ListElement, name: str, parent_id: str | None) -> None:
+        """A Mod's new name or parent, in the element and the name index."""
+        self.names.remove(element)
+        element.name, element.parent_id = name, parent_id
+        self.names.add(element)
 
     def absorb(
         self,
@@ -309,3 +317,19 @@ class Core:
 
     def today(self) -> date:
         return self.state.clock.date()
+
+
+def only_elements(request: etree._Element, response: etree._Element) -> None:
+    """IncludeRetElement: each Ret keeps only the top-level elements named.
+
+    As Intuit documents it: an aggregate comes whole (a named ``BillAddress`` brings its
+    City), names are matched exactly as cased, and a name QuickBooks does not know matches
+    nothing without an error.
+    """
+    wanted = {node.text or "" for node in request.findall("IncludeRetElement")}
+    if not wanted:
+        return
+    for ret in response:
+        for child in list(ret):
+            if child.tag not in wanted:
+                ret.remove(child)

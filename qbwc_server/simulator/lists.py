@@ -1,130 +1,27 @@
-"""List requests: customers and jobs, vendors, items, sales tax items, accounts, terms."""
+"""List requests: customers and jobs, vendors, employees, other names, items of every type,
+accounts, terms, payment methods and sales-tax codes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from lxml import etree
 
-from qbwc_server.simulator.core import Computed, Core, Refusal, child_text, format_time, parse_time
-from qbwc_server.simulator.store import ITEM_KINDS, ListElement
-
-_LIST_CORE = ("ListID", "TimeCreated", "TimeModified", "EditSequence")
-
-RET_ORDER: Mapping[str, Sequence[str]] = {
-    "Customer": (
-        *_LIST_CORE,
-        "Name",
-        "FullName",
-        "IsActive",
-        "ParentRef",
-        "Sublevel",
-        "CompanyName",
-        "Salutation",
-        "FirstName",
-        "MiddleName",
-        "LastName",
-        "JobTitle",
-        "BillAddress",
-        "ShipAddress",
-        "PrintAs",
-        "Phone",
-        "Mobile",
-        "Pager",
-        "AltPhone",
-        "Fax",
-        "Email",
-        "Cc",
-        "Contact",
-        "AltContact",
-        "AdditionalContactRef",
-        "CustomerTypeRef",
-        "TermsRef",
-        "SalesRepRef",
-        "Balance",
-        "TotalBalance",
-        "SalesTaxCodeRef",
-        "ItemSalesTaxRef",
-        "ResaleNumber",
-        "AccountNumber",
-        "CreditLimit",
-        "PreferredPaymentMethodRef",
-        "JobStatus",
-        "JobStartDate",
-        "JobProjectedEndDate",
-        "JobEndDate",
-        "JobDesc",
-        "JobTypeRef",
-        "Notes",
-    ),
-    "Vendor": (
-        *_LIST_CORE,
-        "Name",
-        "IsActive",
-        "CompanyName",
-        "FirstName",
-        "LastName",
-        "VendorAddress",
-        "Phone",
-        "Email",
-        "Balance",
-    ),
-    "ItemService": (
-        *_LIST_CORE,
-        "Name",
-        "FullName",
-        "IsActive",
-        "ParentRef",
-        "Sublevel",
-        "SalesTaxCodeRef",
-        "SalesOrPurchase",
-    ),
-    "ItemNonInventory": (
-        *_LIST_CORE,
-        "Name",
-        "FullName",
-        "IsActive",
-        "ParentRef",
-        "Sublevel",
-        "ManufacturerPartNumber",
-        "SalesTaxCodeRef",
-        "SalesOrPurchase",
-    ),
-    "ItemSalesTax": (*_LIST_CORE, "Name", "IsActive", "ItemDesc", "TaxRate", "TaxVendorRef"),
-    "Account": (
-        *_LIST_CORE,
-        "Name",
-        "FullName",
-        "IsActive",
-        "ParentRef",
-        "Sublevel",
-        "AccountType",
-        "AccountNumber",
-        "Desc",
-        "Balance",
-        "TotalBalance",
-    ),
-    "StandardTerms": (*_LIST_CORE, "Name", "IsActive", "StdDueDays", "StdDiscountDays", "DiscountPct"),
-    "DateDrivenTerms": (
-        *_LIST_CORE,
-        "Name",
-        "IsActive",
-        "DayOfMonthDue",
-        "DueNextMonthDays",
-        "DiscountDayOfMonth",
-        "DiscountPct",
-    ),
-}
+from qbwc_server.simulator.core import Computed, Core, Refusal, child_text, format_time, leaf, parse_time
+from qbwc_server.simulator.ret_order import RET_ORDER
+from qbwc_server.simulator.store import ITEM_KINDS, ITEM_TYPE_ORDER, ListElement
 
 #: Query request tag → the list kinds it returns.
 QUERY_KINDS: Mapping[str, frozenset[str]] = {
     "CustomerQueryRq": frozenset({"Customer"}),
     "VendorQueryRq": frozenset({"Vendor"}),
-    "ItemQueryRq": frozenset({"ItemService", "ItemNonInventory", "ItemSalesTax"}),
-    "ItemServiceQueryRq": frozenset({"ItemService"}),
-    "ItemNonInventoryQueryRq": frozenset({"ItemNonInventory"}),
-    "ItemSalesTaxQueryRq": frozenset({"ItemSalesTax"}),
+    "EmployeeQueryRq": frozenset({"Employee"}),
+    "OtherNameQueryRq": frozenset({"OtherName"}),
+    "ItemQueryRq": ITEM_KINDS,
+    **{f"{kind}QueryRq": frozenset({kind}) for kind in ITEM_TYPE_ORDER},
+    "PaymentMethodQueryRq": frozenset({"PaymentMethod"}),
+    "SalesTaxCodeQueryRq": frozenset({"SalesTaxCode"}),
     "AccountQueryRq": frozenset({"Account"}),
     "StandardTermsQueryRq": frozenset({"StandardTerms"}),
     "DateDrivenTermsQueryRq": frozenset({"DateDrivenTerms"}),
@@ -151,7 +48,35 @@ def list_ret(core: Core, element: ListElement, parent: etree._Element, balance: 
         computed["TotalBalance"] = f"{balance(element, True):.2f}"
     if element.kind == "Customer":
         computed["JobStatus"] = element.data.get("JobStatus", "None")
+    if element.kind == "ItemGroup":
+        computed["ItemGroupLine"] = _repeated(core, element.data, "ItemGroupLine")
+    if element.kind == "ItemSalesTaxGroup":
+        computed["ItemSalesTaxRef"] = _repeated(core, element.data, "ItemSalesTaxRef")
     core.emit(ret, element.data, RET_ORDER[element.kind], computed)
+
+
+def _repeated(core: Core, data: Mapping[str, str], tag: str) -> Callable[[etree._Element], None]:
+    """Writes a repeated child stored as numbered paths: ``ItemGroupLine.0/ItemRef`` (an
+    aggregate) or ``ItemSalesTaxRef.0`` (a bare reference), in number order."""
+    prefix = tag + "."
+    numbers = sorted({int(path[len(prefix) :].split("/", 1)[0]) for path in data if path.startswith(prefix)})
+
+    def write(node: etree._Element) -> None:
+        for number in numbers:
+            own = f"{prefix}{number}"
+            if own in data:
+                core.ref(node, tag, data[own])
+                continue
+            child = etree.SubElement(node, tag)
+            for path, value in data.items():
+                if path.startswith(own + "/"):
+                    name = path[len(own) + 1 :]
+                    if name.endswith("Ref"):
+                        core.ref(child, name, value)
+                    else:
+                        leaf(child, name, value)
+
+    return write
 
 
 def _own_kinds(kind: str) -> frozenset[str]:
@@ -197,7 +122,7 @@ def new_element(
         parent_id=parent_id,
         data=data,
     )
-    core.state.lists[element.list_id] = element
+    core.add_element(element)
     return element
 
 
@@ -226,7 +151,7 @@ def mod_list(core: Core, kind: str, node: etree._Element) -> ListElement:
     changes = core.absorb(node, record, skip={"ListID", "EditSequence", "Name", "IsActive", "ParentRef"})
     if name.casefold() != element.name.casefold() or parent_id != element.parent_id:
         core.check_name_free(kind, name, parent_id, except_id=element.list_id)
-    element.name, element.parent_id = name, parent_id
+    core.rename(element, name, parent_id)
     if (active := child_text(node, "IsActive")) is not None:
         element.is_active = active != "false"
     core.merge(element.data, changes)
@@ -264,7 +189,8 @@ def _name_matches(node: etree._Element, full_name: str) -> bool:
 
 
 def select(core: Core, rq: etree._Element) -> list[str]:
-    """The ListIDs a list query matches, in QuickBooks' order (by full name)."""
+    """The ListIDs a list query matches, in QuickBooks' order: by full name (an ItemQuery by
+    item type first, in the XSD's order of ItemQueryRs)."""
     kinds = QUERY_KINDS[str(rq.tag)]
     elements = core.elements(kinds)
     ids = [e.text or "" for e in rq.findall("ListID")]
@@ -278,6 +204,7 @@ def select(core: Core, rq: etree._Element) -> list[str]:
     else:
         # QuickBooks' default is active elements only when no ListID/FullName is given.
         status = child_text(rq, "ActiveStatus") or "ActiveOnly"
+        method_types = {e.text or "" for e in rq.findall("PaymentMethodType")}
         since, until = child_text(rq, "FromModifiedDate"), child_text(rq, "ToModifiedDate")
         low = parse_time(since) if since else None
         high = parse_time(until, end_of_day=True) if until else None
@@ -288,6 +215,11 @@ def select(core: Core, rq: etree._Element) -> list[str]:
             and (low is None or e.time_modified >= low)
             and (high is None or e.time_modified <= high)
             and _name_matches(rq, core.full_name(e))
+            and (not method_types or e.data.get("PaymentMethodType") in method_types)
         ]
-        chosen.sort(key=lambda e: core.full_name(e).casefold())
+        chosen.sort(key=lambda e: (_type_rank(e.kind), core.full_name(e).casefold()))
     return [e.list_id for e in chosen]
+
+
+def _type_rank(kind: str) -> int:
+    return ITEM_TYPE_ORDER.index(kind) if kind in ITEM_TYPE_ORDER else 0

@@ -9,6 +9,9 @@ Intuit's files are never copied into the project: they are found next to the rep
   ``not in QBD|QBCA…``, ``v12.0`` (the first qbXML version that has the element). A
   "max length = N" without "for" applies to every edition. Comments on lines of their own
   (enumerations, "BEGIN OR", attributes) describe what follows and are ignored.
+* ``qbxml-iterator-support-v16.txt``: which queries take ``iterator="Start|Continue|Stop"``
+  (read from the 16.0 XSD: the queries under "SUPPORTS", one per indented line). A query
+  not listed there with an iterator attribute is refused whole, as the XSD refuses it.
 * ``qbxml-13.0/qbxmlops130.xsd``: the message grammar (order, required elements, types).
   It is the union of every edition, so it accepts elements US QuickBooks Desktop refuses;
   the samples say which.
@@ -28,6 +31,7 @@ from lxml import etree
 Version = tuple[int, int]
 
 SAMPLES_NAME = "qbxmlops130-annotated-samples.xml"
+ITERATORS_NAME = "qbxml-iterator-support-v16.txt"
 XSD_RELATIVE = Path("qbxml-13.0/qbxmlops130.xsd")
 REFERENCE_ENV = "JOBDESK_QBXML_REFERENCE"
 XSD_ENV = "JOBDESK_QBXML_XSD"
@@ -58,6 +62,8 @@ class QbdRules:
     schema: etree.XMLSchema | None = None
     #: The newest qbXML version these rules describe (messages declaring a newer one are refused).
     max_version: Version = (13, 0)
+    #: Query request tags (``CustomerQueryRq``) that take an iterator; None: not judged here.
+    iterator_queries: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -169,7 +175,24 @@ def load_reference_rules(reference: Path) -> QbdRules:
         request_min_version=request_versions,
         requests_not_in_qbd=frozenset(requests_not_in),
         schema=None if xsd is None else compile_schema(xsd),
+        iterator_queries=read_iterator_support(reference / ITERATORS_NAME),
     )
+
+
+def read_iterator_support(path: Path) -> frozenset[str] | None:
+    """The query request tags listed under "SUPPORTS iterator" (None if the file is absent)."""
+    if not path.is_file():
+        return None
+    supported: set[str] = set()
+    section = ""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if not line[0].isspace():
+            section = line.split()[0]  # "SUPPORTS" or "NO"
+        elif section == "SUPPORTS":
+            supported.add(line.strip() + "Rq")
+    return frozenset(supported)
 
 
 @functools.cache

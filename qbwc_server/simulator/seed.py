@@ -43,6 +43,14 @@ _ACCOUNTS = (
     ("Materials Income", "Income"),
     ("Job Materials", "CostOfGoodsSold"),
 )
+#: A new company's payment methods and their PaymentMethodType (the XSD's enumeration).
+PAYMENT_METHODS = (
+    ("Cash", "Cash"),
+    ("Check", "Check"),
+    ("Visa", "Visa"),
+    ("MasterCard", "MasterCard"),
+    ("E-Check", "ECheck"),
+)
 _FIRST = (
     "Ana",
     "Ben",
@@ -145,8 +153,8 @@ def install_bare(company: SeedableCompany) -> None:
         "StandardTerms", "2% 10 Net 30", {"StdDueDays": "30", "StdDiscountDays": "10", "DiscountPct": "2"}
     )
     company.add_list_element("DateDrivenTerms", "Due 15th", {"DayOfMonthDue": "15", "DueNextMonthDays": "5"})
-    for method in ("Cash", "Check", "Visa", "MasterCard", "E-Check"):
-        company.add_list_element("PaymentMethod", method, {})
+    for method, method_type in PAYMENT_METHODS:
+        company.add_list_element("PaymentMethod", method, {"PaymentMethodType": method_type})
 
 
 def add_sales_tax_item(

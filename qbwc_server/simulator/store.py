@@ -17,7 +17,21 @@ from typing import Any
 
 #: List kinds sharing one name space in QuickBooks (customers, vendors, employees, other names).
 NAME_KINDS = frozenset({"Customer", "Vendor", "Employee", "OtherName"})
-ITEM_KINDS = frozenset({"ItemService", "ItemNonInventory", "ItemSalesTax", "ItemOtherCharge"})
+#: Every item type the simulator holds, in the order of the XSD's ItemQueryRs choice, which is
+#: the order an ItemQuery answers in (by type, then by full name within a type).
+ITEM_TYPE_ORDER = (
+    "ItemService",
+    "ItemNonInventory",
+    "ItemOtherCharge",
+    "ItemInventory",
+    "ItemSubtotal",
+    "ItemDiscount",
+    "ItemSalesTax",
+    "ItemSalesTaxGroup",
+    "ItemGroup",
+)
+#: Item types share one name space in QuickBooks: a name is unique across all of them.
+ITEM_KINDS = frozenset(ITEM_TYPE_ORDER)
 TERMS_KINDS = frozenset({"StandardTerms", "DateDrivenTerms"})
 
 

@@ -2,7 +2,8 @@
 
 Two kinds of refusal, as in US QuickBooks Desktop:
 
-* the whole message: not valid against the qbXML schema, an element QuickBooks Desktop
+* the whole message: not valid against the qbXML schema, an iterator on a query that takes
+  none (``qbxml-iterator-support-v16.txt``), an element QuickBooks Desktop
   does not have ("not in QBD" in Intuit's annotated samples, or absent from the product's
   table), an element newer than the message's ``<?qbxml version?>``. QuickBooks answers
   nothing and runs nothing; the Web Connector gets hresult 0x80040400
@@ -99,6 +100,9 @@ def _check_request(rules: QbdRules, request: etree._Element, version: Version) -
         raise RequestProcessorError(f"{tag} is not in US QuickBooks Desktop")
     if rules.request_min_version.get(tag, (0, 0)) > version:
         raise RequestProcessorError(f"{tag} is newer than qbXML {version[0]}.{version[1]}")
+    iterators = rules.iterator_queries
+    if iterators is not None and request.get("iterator") is not None and tag not in iterators:
+        raise RequestProcessorError(f"{tag} takes no iterator")
     refused = rules.not_in_qbd.get(tag, frozenset())
     versions = rules.min_version.get(tag, {})
     accepted = None if rules.accepted is None else rules.accepted.get(tag)

@@ -136,8 +136,8 @@ def _line(core: Core, node: etree._Element, record: str, old: InvoiceLine | None
     if old is not None:
         quantity = quantity if quantity is not None else old.quantity
         rate = rate if rate is not None else old.rate
-    if rate is None and item is not None and amount is None and "SalesOrPurchase/Price" in item.data:
-        rate = Decimal(item.data["SalesOrPurchase/Price"])
+    if rate is None and item is not None and amount is None and (price := item_price(item)) is not None:
+        rate = price
     if amount is None:
         if rate is not None:
             amount = line_amount(quantity if quantity is not None else Decimal(1), rate)
@@ -152,9 +152,7 @@ def _line(core: Core, node: etree._Element, record: str, old: InvoiceLine | None
         tax_code = item.data.get("SalesTaxCodeRef") if item is not None else None
     desc = child_text(node, "Desc")
     if desc is None:
-        desc = (
-            old.description if old is not None else (item.data.get("SalesOrPurchase/Desc") if item else None)
-        )
+        desc = old.description if old is not None else (item_description(item) if item else None)
     core.state.next_id += 1
     return InvoiceLine(
         txn_line_id=old.txn_line_id if old is not None else f"{core.state.next_id:X}-{core.stamp()}",
@@ -166,6 +164,26 @@ def _line(core: Core, node: etree._Element, record: str, old: InvoiceLine | None
         tax_code_id=tax_code,
         service_date=child_text(node, "ServiceDate") or (old.service_date if old else None),
     )
+
+
+#: Where each item type keeps its sales price and description (an inventory part has no
+#: SalesOrPurchase aggregate; one bought and sold keeps them in SalesAndPurchase).
+_PRICE_PATHS = ("SalesOrPurchase/Price", "SalesAndPurchase/SalesPrice", "SalesPrice")
+_DESC_PATHS = ("SalesOrPurchase/Desc", "SalesAndPurchase/SalesDesc", "SalesDesc")
+
+
+def item_price(item: ListElement) -> Decimal | None:
+    """The price a line takes from its item when the request gives no rate."""
+    return next((Decimal(item.data[p]) for p in _PRICE_PATHS if p in item.data), None)
+
+
+def item_description(item: ListElement) -> str | None:
+    return next((item.data[p] for p in _DESC_PATHS if p in item.data), None)
+
+
+def compute_totals(core: Core, invoice: Invoice) -> None:
+    """Subtotal, tax and total as QuickBooks computes them (for invoices seeded into the store)."""
+    _compute(core, invoice, core.state.lists[invoice.customer_id])
 
 
 def _sales_tax_item(core: Core, node: etree._Element, customer: ListElement, record: str) -> str | None:
