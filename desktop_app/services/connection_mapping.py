@@ -257,7 +257,11 @@ def _tax_need(uow: UnitOfWork, rate: Decimal, all_tax_items: list[QuickBooksList
         current=current,
         default=default,
         required=False,
-        without_choice=f"JobDesk adds its own sales-tax item “{tax_rates.default_name(rate)}” to QuickBooks.",
+        # The admin's explicit choice is dropped; JobDesk's own rule then picks (tax_rates).
+        without_choice=(
+            "JobDesk picks: the item named in Settings → Sales tax if it is of this rate, else one "
+            f"already in QuickBooks, else it adds its own “{tax_rates.default_name(rate)}”."
+        ),
     )
 
 
