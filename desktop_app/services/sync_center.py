@@ -42,6 +42,12 @@ ACTION_LABEL = {
     "import_items_service": "Import service items",
     "import_items_noninventory": "Import material items",
     "import_customers": "Import customers and jobs",
+    "import_payment_methods": "Import payment methods",
+    "import_sales_tax_codes": "Import sales-tax codes",
+    "import_items": "Import items (every type)",
+    "import_vendors": "Read vendor names",
+    "import_employees": "Read employee names",
+    "import_other_names": "Read other names",
     "import_invoice_numbers": "Read the invoice numbers QuickBooks uses",
     "pull_payments": "Bring in payments entered in QuickBooks",
 }
@@ -505,16 +511,23 @@ def undo_dismiss(uow: UnitOfWork, alert_id: int) -> AlertRow:
 FIRST_RUN_IMPORTS = (
     "import_accounts",
     "import_terms",
-    "import_sales_tax",
-    "import_items_service",
-    "import_items_noninventory",
+    "import_payment_methods",
+    "import_sales_tax_codes",
+    # Every item type in one read (sales-tax items and groups too), after the accounts
+    # the price book's items name.
+    "import_items",
+    # Names only: a customer of ours may not take a name QuickBooks uses for one of these.
+    "import_vendors",
+    "import_employees",
+    "import_other_names",
     "import_customers",
     "import_invoice_numbers",
 )
 
 
 def start_first_run_import(uow: UnitOfWork) -> int:
-    """Queue the import of accounts, terms, tax items, items, customers and jobs from QuickBooks."""
+    """Queue the import of QuickBooks' lists (accounts, terms, payment methods, sales-tax codes,
+    items of every type, vendor/employee/other names, customers and jobs) and invoice numbers."""
     require_admin(uow, "import from QuickBooks")
     from desktop_app.services.sync_queue import enqueue
 

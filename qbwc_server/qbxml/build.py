@@ -34,6 +34,8 @@ ActiveStatus = Literal["ActiveOnly", "InactiveOnly", "All"]
 ListQueryTag = Literal[
     "CustomerQueryRq",
     "VendorQueryRq",
+    "EmployeeQueryRq",
+    "OtherNameQueryRq",
     "ItemQueryRq",
     "ItemServiceQueryRq",
     "ItemNonInventoryQueryRq",
@@ -41,6 +43,8 @@ ListQueryTag = Literal[
     "AccountQueryRq",
     "StandardTermsQueryRq",
     "DateDrivenTermsQueryRq",
+    "PaymentMethodQueryRq",
+    "SalesTaxCodeQueryRq",
 ]
 
 QBXML_VERSION = "13.0"
@@ -263,10 +267,13 @@ def list_query(
     name_starts_with: str | None = None,
     iterator: IteratorMode | None = None,
     iterator_id: str | None = None,
+    include_ret: Iterable[str] = (),
 ) -> Request:
     """Any list query (``CustomerQueryRq``, ``ItemServiceQueryRq``, ``AccountQueryRq``…).
 
-    QuickBooks takes ListIDs, FullNames, or a filter: never two of them.
+    QuickBooks takes ListIDs, FullNames, or a filter: never two of them. ``include_ret``
+    names the only elements each record should carry (IncludeRetElement), e.g. a vendor's
+    ListID and Name when only its name matters.
     """
     request = new_request(tag, request_id)
     ids, names = list(list_ids), list(full_names)
@@ -288,6 +295,8 @@ def list_query(
         node = etree.SubElement(request, "NameFilter")
         leaf(node, "MatchCriterion", "StartsWith")
         leaf(node, "Name", f.text(tag, "NameFilter", name_starts_with, f.FULL_NAME_MAX))
+    for element in include_ret:
+        leaf(request, "IncludeRetElement", f.text(tag, "IncludeRetElement", element, 50))
     set_iterator(request, iterator, iterator_id, max_returned)
     return request
 

@@ -132,6 +132,26 @@ _TABLE: dict[str, str] = {
         "ClassFilter/FullName ClassFilter/ListIDWithChildren ClassFilter/FullNameWithChildren "
         "IncludeRetElement=50 OwnerID "
     ),
+    "EmployeeQueryRq": (
+        "ListID FullName MaxReturned ActiveStatus FromModifiedDate ToModifiedDate NameFilter "
+        "NameFilter/MatchCriterion NameFilter/Name NameRangeFilter NameRangeFilter/FromName "
+        "NameRangeFilter/ToName IncludeRetElement=50 OwnerID "
+    ),
+    "OtherNameQueryRq": (
+        "ListID FullName MaxReturned ActiveStatus FromModifiedDate ToModifiedDate NameFilter "
+        "NameFilter/MatchCriterion NameFilter/Name NameRangeFilter NameRangeFilter/FromName "
+        "NameRangeFilter/ToName IncludeRetElement=50 OwnerID "
+    ),
+    "PaymentMethodQueryRq": (
+        "ListID FullName MaxReturned ActiveStatus FromModifiedDate ToModifiedDate NameFilter "
+        "NameFilter/MatchCriterion NameFilter/Name NameRangeFilter NameRangeFilter/FromName "
+        "NameRangeFilter/ToName PaymentMethodType IncludeRetElement=50 "
+    ),
+    "SalesTaxCodeQueryRq": (
+        "ListID FullName MaxReturned ActiveStatus FromModifiedDate ToModifiedDate NameFilter "
+        "NameFilter/MatchCriterion NameFilter/Name NameRangeFilter NameRangeFilter/FromName "
+        "NameRangeFilter/ToName IncludeRetElement=50 "
+    ),
     "StandardTermsAddRq": (
         "StandardTermsAdd StandardTermsAdd/Name=31 StandardTermsAdd/IsActive StandardTermsAdd/StdDueDays "
         "StandardTermsAdd/StdDiscountDays StandardTermsAdd/DiscountPct IncludeRetElement=50 "

@@ -9,7 +9,7 @@ never duplicated.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Literal, cast
@@ -17,17 +17,17 @@ from typing import Literal, cast
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop_app.db.models import Account, Customer, Invoice, Item, Job, Payment, QbLink, Setting, Terms
+from desktop_app.db.models import Account, Invoice, Payment, QbLink, Setting, Terms
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import Actor, UnitOfWork
-from desktop_app.services import tax_rates
+from desktop_app.services import qb_matching, tax_rates
 from desktop_app.services.numbers_in_use import record_quickbooks_ref_numbers
 from desktop_app.services.queue_states import MOVING, finish, requeue
 from desktop_app.services.sync_center import FIRST_RUN_IMPORTS
 from desktop_app.services.sync_queue import cancel_pending, enqueue_in
-from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.qbxml.build import ListQueryTag
+from qbwc_server.sync import import_records
 from qbwc_server.sync.built import Built
 
 PAGE = 100
@@ -36,13 +36,23 @@ QUICKBOOKS = Actor(name="QuickBooks sync", role="admin")
 IMPORTS: dict[str, tuple[q.build.ListQueryTag | str, bool]] = {
     "import_accounts": ("AccountQueryRq", False),
     "import_terms": ("StandardTermsQueryRq", False),
-    "import_sales_tax": ("ItemSalesTaxQueryRq", True),
-    "import_items_service": ("ItemServiceQueryRq", True),
-    "import_items_noninventory": ("ItemNonInventoryQueryRq", True),
+    "import_payment_methods": ("PaymentMethodQueryRq", False),
+    "import_sales_tax_codes": ("SalesTaxCodeQueryRq", False),
+    "import_items": ("ItemQueryRq", True),
+    "import_vendors": ("VendorQueryRq", True),
+    "import_employees": ("EmployeeQueryRq", False),
+    "import_other_names": ("OtherNameQueryRq", False),
     "import_customers": ("CustomerQueryRq", True),
     "import_invoice_numbers": ("InvoiceQueryRq", True),
     "pull_payments": ("ReceivePaymentQueryRq", True),
+    # Queued by earlier versions (and by Settings for the sales-tax items alone).
+    "import_sales_tax": ("ItemSalesTaxQueryRq", True),
+    "import_items_service": ("ItemServiceQueryRq", True),
+    "import_items_noninventory": ("ItemNonInventoryQueryRq", True),
 }
+#: Lists read for their names only: a customer of ours may not take one of them.
+NAMES_ONLY = {"import_vendors": "vendor", "import_employees": "employee", "import_other_names": "other_name"}
+NAME_ELEMENTS = ("ListID", "EditSequence", "Name", "IsActive")
 #: Invoice numbers are small records: more of them per page.
 NUMBERS_PAGE = 500
 #: The first-run import (defined once, with the screen that starts it).
@@ -110,6 +120,7 @@ def build_import(session: Session, item: SyncItem, request_id: str) -> Built:
             iterator_id=item.iterator_id or None,
         )
         return Built("import", element)
+    include_ret = NAME_ELEMENTS if item.action in NAMES_ONLY else ()
     if iterates:
         element = q.list_query(
             cast("ListQueryTag", tag),
@@ -118,9 +129,12 @@ def build_import(session: Session, item: SyncItem, request_id: str) -> Built:
             iterator=iterator,
             iterator_id=item.iterator_id or None,
             active_status=None if item.iterator_id else "All",
+            include_ret=include_ret,
         )
     else:
-        element = q.list_query(cast("ListQueryTag", tag), request_id, active_status="All")
+        element = q.list_query(
+            cast("ListQueryTag", tag), request_id, active_status="All", include_ret=include_ret
+        )
     return Built("import", element)
 
 
@@ -129,6 +143,8 @@ def apply_import(session: Session, item: SyncItem, result: q.Result) -> None:
     uow = UnitOfWork.joining(session, QUICKBOOKS)
     if item.action == "import_invoice_numbers":
         record_quickbooks_ref_numbers(uow, [r.ref_number or "" for r in result.records])
+    elif item.action in _PAGE_HANDLERS:
+        _PAGE_HANDLERS[item.action](uow, result.records)
     else:
         handler = _HANDLERS[item.action]
         for record in result.records:
@@ -263,105 +279,30 @@ def _import_sales_tax(uow: UnitOfWork, record: q.Record) -> None:
             _put_setting(session, "tax.default_rate", str(rate))
 
 
-def _import_item(kind: str) -> Callable[[UnitOfWork, q.Record], None]:
-    def handler(uow: UnitOfWork, record: q.Record) -> None:
-        session = uow.session
-        name = (record.name or "")[:31]
-        key = name.lower()
-        item = session.scalar(select(Item).where(Item.name_key == key))
-        if item is None:
-            price = (
-                record.decimal("SalesOrPurchase/Price")
-                or record.decimal("SalesAndPurchase/SalesPrice")
-                or Decimal("0")
-            )
-            account_name = record.get("SalesOrPurchase/AccountRef/FullName") or record.get(
-                "SalesAndPurchase/IncomeAccountRef/FullName"
-            )
-            account_id = (
-                session.scalar(select(Account.id).where(Account.full_name == account_name))
-                if account_name
-                else None
-            )
-            item = Item(
-                kind=kind,
-                name=name,
-                name_key=key,
-                unit_price=price,
-                description=record.get("SalesOrPurchase/Desc")
-                or record.get("SalesAndPurchase/SalesDesc")
-                or "",
-                taxable=(record.get("SalesTaxCodeRef/FullName") or "") == "Tax",
-                income_account_id=account_id,
-                active=record.is_active is not False,
-            )
-            session.add(item)
-            session.flush()
-        _link(session, "item", item.id, record)
+def _import_page(kind: str) -> Callable[[UnitOfWork, Sequence[q.Record]], None]:
+    """A page of one list: kept, then matched with ours (``services.qb_matching``)."""
+
+    def handler(uow: UnitOfWork, found: Sequence[q.Record]) -> None:
+        if kind == "item":
+            for record in found:
+                if record.kind == "ItemSalesTaxRet":
+                    _import_sales_tax(uow, record)  # a rate invoices may name
+        qb_matching.import_page(uow, import_records.records(kind, found))
 
     return handler
 
 
-def _import_customer(uow: UnitOfWork, record: q.Record) -> None:
-    session = uow.session
-    parent_id = record.get("ParentRef/ListID")
-    if parent_id:
-        _import_job(uow, record, parent_id)
-        return
-    name = (record.name or "")[:41]
-    customer = session.scalar(select(Customer).where(Customer.display_name_key == name.strip().lower()))
-    if customer is None:
-        customer = Customer(
-            display_name=name,
-            display_name_key=name.strip().lower(),
-            first_name=(record.get("FirstName") or "")[:25],
-            last_name=(record.get("LastName") or "")[:25],
-            company=(record.get("CompanyName") or "")[:41],
-            home_phone=(record.get("Phone") or "")[:21],
-            mobile_phone=(m.qb_value(record, "Mobile") or "")[:21],
-            work_phone=(record.get("AltPhone") or "")[:21],
-            email=(record.get("Email") or "")[:1023],
-            notes=record.get("Notes") or "",
-            bill_street=(record.get("BillAddress/Addr1") or "")[:41],
-            bill_unit=(record.get("BillAddress/Addr2") or "")[:41],
-            bill_city=(record.get("BillAddress/City") or "")[:31],
-            bill_state=(record.get("BillAddress/State") or "")[:21],
-            bill_zip=(record.get("BillAddress/PostalCode") or "")[:13],
-            active=record.is_active is not False,
-            tax_exempt=(record.get("SalesTaxCodeRef/FullName") or "") == "Non",
-        )
-        session.add(customer)
-        session.flush()
-    _link(session, "customer", customer.id, record)
+def _import_and_keep(
+    kind: str, each: Callable[[UnitOfWork, q.Record], None]
+) -> Callable[[UnitOfWork, Sequence[q.Record]], None]:
+    """Accounts, terms and sales-tax items: made as JobDesk records as before, and kept."""
 
+    def handler(uow: UnitOfWork, found: Sequence[q.Record]) -> None:
+        for record in found:
+            each(uow, record)
+        qb_matching.import_page(uow, import_records.records(kind, found))
 
-def _import_job(uow: UnitOfWork, record: q.Record, parent_list_id: str) -> None:
-    from desktop_app.services import numbering
-    from qbwc_server.mapping import job_qb_name
-
-    session = uow.session
-    customer_id = _linked_id(session, "customer", parent_list_id)
-    if customer_id is None:
-        return  # a job under a sub-job, or a parent we did not import: QuickBooks keeps it
-    name = record.name or ""
-    for job in session.scalars(select(Job).where(Job.customer_id == customer_id)):
-        if job_qb_name(job).lower() == name.lower() or job.name.lower() == name.lower():
-            _link(session, "job", job.id, record)
-            return
-    status = {"InProgress": "in_progress", "Closed": "finished", "Awarded": "scheduled"}.get(
-        record.get("JobStatus") or "", "open"
-    )
-    job = Job(
-        number=numbering.next_job_number(uow),
-        name=name[:41],
-        customer_id=customer_id,
-        status=status,
-        started_on=record.date("JobStartDate"),
-        finished_on=record.date("JobEndDate"),
-    )
-    session.add(job)
-    session.flush()
-    _link(session, "job", job.id, record)
+    return handler
 
 
 def _pull_payment(uow: UnitOfWork, record: q.Record) -> None:
@@ -407,12 +348,18 @@ def _pull_payment(uow: UnitOfWork, record: q.Record) -> None:
     cancel_pending(uow, "payment", payment.id)
 
 
-_HANDLERS = {
-    "import_accounts": _import_account,
-    "import_terms": _import_terms,
-    "import_sales_tax": _import_sales_tax,
-    "import_items_service": _import_item("service"),
-    "import_items_noninventory": _import_item("material"),
-    "import_customers": _import_customer,
-    "pull_payments": _pull_payment,
+_HANDLERS = {"pull_payments": _pull_payment}
+_PAGE_HANDLERS: dict[str, Callable[[UnitOfWork, Sequence[q.Record]], None]] = {
+    "import_accounts": _import_and_keep("account", _import_account),
+    "import_terms": _import_and_keep("terms", _import_terms),
+    "import_sales_tax": _import_page("item"),
+    "import_payment_methods": _import_page("payment_method"),
+    "import_sales_tax_codes": _import_page("sales_tax_code"),
+    "import_items": _import_page("item"),
+    "import_items_service": _import_page("item"),
+    "import_items_noninventory": _import_page("item"),
+    "import_vendors": _import_page("vendor"),
+    "import_employees": _import_page("employee"),
+    "import_other_names": _import_page("other_name"),
+    "import_customers": _import_page("customer"),
 }

@@ -111,7 +111,7 @@ def test_import_tab_queues_and_shows_progress(qtbot: QtBot, ctx: AppContext) -> 
     assert tab is view.import_tab
     assert tab.start_import()
     assert tab.state == "waiting"
-    assert "0 of 7" in tab.status.text()  # accounts … customers, and the invoice numbers in use
+    assert "0 of 10" in tab.status.text()  # accounts … customers, and the invoice numbers in use
 
 
 def test_connection_saves_password_and_qwc(
