@@ -161,3 +161,57 @@ def test_the_obrien_case_is_a_proposal_not_a_second_customer(db: Database) -> No
         assert len(list(uow.session.scalars(select(MatchProposal)))) == 2
         assert len(list(uow.session.scalars(select(Customer)))) == 3
         assert len(list(uow.session.scalars(select(Job)))) == 1
+
+
+def test_every_near_match_planted_in_an_office_company_is_proposed_and_exact_ones_linked(
+    db: Database,
+) -> None:
+    from desktop_app.domain.qb_names import job_qb_name
+    from qbwc_server.simulator import OfficeSize, OurNames, QuickBooksCompany, Reason, seed_office
+    from tests.factories import make_item, make_job
+
+    with db.uow() as uow:
+        names = [
+            f"{last}, {first}" for last, first in (("O'Brien", "Pavel"), ("Kim", "Hiro"), ("Lee", "Ana"))
+        ]
+        names += [f"Customer {n:02}" for n in range(12)]
+        ours_customers = [make_customer(uow, name) for name in names]
+        ours_jobs = [
+            make_job(uow, c, number=str(1010 + i), name="Panel upgrade") for i, c in enumerate(ours_customers)
+        ]
+        for name in ("Labor", "Drywall", "Trip charge", "Wire 12/2"):
+            make_item(uow, name, kind="material" if name.startswith("W") else "service")
+        uow.commit()
+        our_names = OurNames(
+            customers=tuple(names),
+            jobs=tuple(
+                (c.display_name, job_qb_name(j.number, j.name))
+                for c, j in zip(ours_customers, ours_jobs, strict=True)
+            ),
+            items=(
+                ("Labor", "service"),
+                ("Drywall", "service"),
+                ("Trip charge", "service"),
+                ("Wire 12/2", "material"),
+            ),
+        )
+    company = QuickBooksCompany()
+    size = OfficeSize(customers=60, jobs=30, items=20, invoices=20, vendors=4, employees=3, other_names=2)
+    manifest = seed_office(company, our_names, size)
+    with db.uow() as uow:
+        sync_center.start_first_run_import(uow)
+        uow.commit()
+    assert run_session(SyncEngine(db), company).percent == 100
+    with db.reader() as uow:
+        proposed = {(p.entity_type, p.qb_full_name) for p in qb_matching.list_proposals(uow)}
+        display = list(uow.session.scalars(select(Customer.display_name)))
+        kept = len(list(uow.session.scalars(select(QuickBooksListRecord.id))))
+    planted = {c.reason for c in manifest.collisions}
+    assert {Reason.EXACT, Reason.PUNCTUATION, Reason.CASE, Reason.VENDOR, Reason.ITEM_TYPE} <= planted
+    for collision in manifest.collisions:
+        if collision.reason is Reason.EXACT:
+            assert (collision.record, collision.quickbooks) not in proposed
+        else:
+            assert (collision.record, collision.quickbooks) in proposed, collision
+    assert len(display) == len({name.casefold() for name in display})  # no second record of a name
+    assert kept >= manifest.customers + manifest.jobs + manifest.vendors + manifest.employees
