@@ -36,13 +36,13 @@ from desktop_app.db.models import (
     Job,
     Payment,
     QbLink,
-    Setting,
     Terms,
 )
 from desktop_app.domain import qb_names
 from desktop_app.domain.money import ZERO
 from desktop_app.domain.status import ItemKind as LocalItemKind
 from desktop_app.domain.status import TermsKind
+from desktop_app.services.setting_specs import stored_value
 from desktop_app.services.tax_rates import tax_rate_for
 from qbwc_server import qbxml as q
 from qbwc_server.qbxml import (
@@ -196,10 +196,8 @@ def item_values(session: Session, item: Item) -> dict[str, str]:
 def income_account_name(session: Session, item: Item) -> str | None:
     account_id = item.income_account_id
     if account_id is None:
-        setting = session.get(Setting, "accounts.default_income_account_id")
-        account_id = (
-            int(setting.value) if setting and setting.value.isdigit() and setting.value != "0" else None
-        )
+        chosen = stored_value(session, "accounts.default_income_account_id") or ""
+        account_id = int(chosen) if chosen.isdigit() and chosen != "0" else None
     if account_id is None:
         return None
     account = session.get(Account, account_id)
@@ -208,8 +206,8 @@ def income_account_name(session: Session, item: Item) -> str | None:
 
 def _chosen_list_id(session: Session, key: str) -> str:
     """A QuickBooks ListID the admin chose in the connection wizard ("" when none)."""
-    setting = session.get(Setting, key)
-    return setting.value.strip() if setting is not None else ""
+    value = stored_value(session, key)
+    return value.strip() if value is not None else ""
 
 
 def generic_item_list_id(session: Session) -> str:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from desktop_app.db.models import Setting
 from desktop_app.db.uow import UnitOfWork
@@ -20,6 +21,8 @@ from desktop_app.errors import NotFound, ValidationError
 from desktop_app.services.common import clean_text
 
 SettingValue = str | int | bool | Decimal
+#: The one ``session.info`` key the stored settings are cached under: every reader shares it.
+_CACHE = "jobdesk_settings"
 
 
 @dataclass(frozen=True)
@@ -191,11 +194,21 @@ def spec_of(key: str) -> SettingSpec:
 
 def stored_values(uow: UnitOfWork) -> dict[str, str]:
     """All stored settings, read once per transaction (they are few and read often)."""
-    cache: dict[str, str] | None = uow.session.info.get("jobdesk_settings")
+    return session_values(uow.session)
+
+
+def session_values(session: Session) -> dict[str, str]:
+    """The stored settings as the session's one cache holds them (for code with no unit of work)."""
+    cache: dict[str, str] | None = session.info.get(_CACHE)
     if cache is None:
-        cache = {row.key: row.value for row in uow.session.scalars(select(Setting))}
-        uow.session.info["jobdesk_settings"] = cache
+        cache = {row.key: row.value for row in session.scalars(select(Setting))}
+        session.info[_CACHE] = cache
     return cache
+
+
+def stored_value(session: Session, key: str) -> str | None:
+    """One stored setting's text (None when never stored), from the same cache."""
+    return session_values(session).get(key)
 
 
 def get_setting(uow: UnitOfWork, key: str) -> Any:

@@ -19,9 +19,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop_app.db.models import Customer, Invoice, Item, Job, Payment, QbLink, Setting, TaxRate, Terms
+from desktop_app.db.models import Customer, Invoice, Item, Job, Payment, QbLink, TaxRate, Terms
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.services.queue_states import Phase
+from desktop_app.services.setting_specs import stored_value
 from desktop_app.services.tax_rates import tax_rate_for
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -39,12 +40,8 @@ class NothingToSend(Exception):
 
 
 def setting(session: Session, key: str, default: str = "") -> str:
-    """A setting's value, read once per transaction (a missing one is not looked up again)."""
-    cache: dict[str, str | None] = session.info.setdefault("jobdesk_settings", {})
-    if key not in cache:
-        row = session.get(Setting, key)
-        cache[key] = row.value if row is not None else None
-    value = cache[key]
+    """A setting's stored text, read once per transaction (the settings service's cache)."""
+    value = stored_value(session, key)
     return value if value is not None else default
 
 
