@@ -160,6 +160,14 @@ _TAX_ITEMS = (
 _OTHER_NAMES = ("City Permit Office", "County Recorder", "Owner Draw", "Petty Cash")
 
 
+#: What a new job takes from its customer in QuickBooks (the job can change it afterwards).
+_INHERITED = ("BillAddress/", "TermsRef", "SalesTaxCodeRef", "ItemSalesTaxRef")
+
+
+def _inherited(parent: ListElement) -> dict[str, str]:
+    return {path: value for path, value in parent.data.items() if path.startswith(_INHERITED)}
+
+
 def _preference(name: str, reason: Reason) -> int:
     """0 for a name that shows ``reason`` best (an apostrophe to drop, a firm that also sells)."""
     if reason is Reason.PUNCTUATION:
@@ -347,7 +355,7 @@ class _Office:
                     parent = None if name is None else self._parent_exact(customer)
                 if name is None or parent is None:
                     continue
-                data = {"JobStatus": "InProgress", "JobDesc": name}
+                data = {**_inherited(parent), "JobStatus": "InProgress", "JobDesc": name}
                 if self._plant("job", f"{customer}:{job}", "Customer", name, data, reason, parent=parent):
                     taken.add((customer, job))
                     planted += 1
@@ -458,7 +466,8 @@ class _Office:
             taken = per_parent.get(parent.list_id, 0)
             per_parent[parent.list_id] = taken + 1
             name = names.JOB_WORDS[taken]
-            data = {"JobStatus": self.rng.choice(_JOB_STATUSES), "JobDesc": f"{name} for {parent.name}"}
+            data = {**_inherited(parent), "JobStatus": self.rng.choice(_JOB_STATUSES)}
+            data["JobDesc"] = f"{name} for {parent.name}"
             self.jobs.append(self.add("Customer", name, data, parent=parent))
 
     def _item_data(self, kind: str, name: str) -> dict[str, str]:
@@ -565,7 +574,6 @@ class _Office:
                     tax_code_id=item.data.get("SalesTaxCodeRef"),
                 )
             )
-        top = customer if customer.parent_id is None else core.state.lists[customer.parent_id]
         now = core.tick()
         txn_id, txn_number = core.new_txn_id()
         invoice = Invoice(
@@ -577,9 +585,9 @@ class _Office:
             customer_id=customer.list_id,
             txn_date=txn_date,
             ref_number=ref_number,
-            data={"TermsRef": top.data["TermsRef"]} if "TermsRef" in top.data else {},
+            data={"TermsRef": customer.data["TermsRef"]} if "TermsRef" in customer.data else {},
             lines=lines,
-            sales_tax_item_id=top.data.get("ItemSalesTaxRef"),
+            sales_tax_item_id=customer.data.get("ItemSalesTaxRef"),
         )
         txns.compute_totals(core, invoice)
         core.state.invoices[txn_id] = invoice

@@ -11,12 +11,43 @@ from lxml import etree
 from qbwc_server.simulator import OurNames, QuickBooksCompany
 
 # JobDesk's demo names (the formula of its demo company), as plain data.
-_FIRST = ("Ann", "Ben", "Carla", "Dev", "Elena", "Frank", "Grace", "Hiro", "Ines", "Jamal", "Kate", "Luis")
+_FIRST: tuple[str, ...] = (
+    "Ann",
+    "Ben",
+    "Carla",
+    "Dev",
+    "Elena",
+    "Frank",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jamal",
+    "Kate",
+    "Luis",
+)
 _FIRST += ("Maya", "Noah", "Olga", "Pavel", "Quinn", "Rosa", "Sam", "Tara", "Umar", "Vera", "Will")
 _FIRST += ("Yara", "Zoe")
-_LAST = ("Smith", "Garcia", "Nguyen", "Johnson", "Müller", "O'Brien", "Patel", "Kowalski", "Rossi", "Kim")
+_LAST: tuple[str, ...] = (
+    "Smith",
+    "Garcia",
+    "Nguyen",
+    "Johnson",
+    "Müller",
+    "O'Brien",
+    "Patel",
+    "Kowalski",
+    "Rossi",
+    "Kim",
+)
 _LAST += ("Brown", "Lopez", "Wilson", "Anderson", "Taylor", "Thomas", "Moore", "Martin", "Lee", "Clark")
-_JOBS = ("Kitchen remodel", "Bath renovation", "Deck build", "Basement finish", "Roof repair", "Water heater")
+_JOBS: tuple[str, ...] = (
+    "Kitchen remodel",
+    "Bath renovation",
+    "Deck build",
+    "Basement finish",
+    "Roof repair",
+    "Water heater",
+)
 _JOBS += ("Panel upgrade", "Fence install", "Interior paint", "Garage door", "Window replacement", "Patio")
 
 
