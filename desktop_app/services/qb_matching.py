@@ -32,6 +32,7 @@ from desktop_app.db.types import utcnow
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.name_match import accepted_name, quickbooks_key
 from desktop_app.domain.qb_names import LIST_NAME_MAX, job_qb_name
+from desktop_app.domain.status import ItemKind
 from desktop_app.errors import Conflict, InvalidTransition, ValidationError
 from desktop_app.services import customers, items, jobs
 from desktop_app.services.common import audit, get, require_admin
@@ -130,11 +131,15 @@ def _options(
         create += f" (ours is renamed to “{accepted}” in JobDesk too, as QuickBooks already uses “{ours}”)"
     if row.kind in ("customer", "job", "item"):
         create += f", and bring QuickBooks' “{row.name}” in as a separate {kind}"
-    options = (
-        []
-        if row.kind in NAME_ONLY
-        else [("link", f"Link ours to QuickBooks' {kind} “{row.name}”: they are one")]
-    )
+    options: list[tuple[str, str]] = []
+    linkable = row.kind not in NAME_ONLY and (row.kind != "item" or row.record_type in _KIND_OF_ITEM_TYPE)
+    if linkable:
+        link_text = f"Link ours to QuickBooks' {kind} “{row.name}”: they are one"
+        item = session.get(Item, proposal.entity_id) if proposal.entity_type == "item" else None
+        wanted = _KIND_OF_ITEM_TYPE.get(row.record_type)
+        if item is not None and wanted is not None and item.kind != wanted:
+            link_text += f" (ours becomes a {wanted.value} item, as it is in QuickBooks)"
+        options.append(("link", link_text))
     options.append(("create", create))
     options.append(("rename", "Rename ours, then decide again with the new name"))
     return tuple(options)
@@ -234,6 +239,8 @@ def decide(uow: UnitOfWork, proposal_id: int, decision: str, new_name: str = "")
             return _row(session, proposal, row)
         _undo(uow, proposal, row)
     if decision == "link":
+        if proposal.entity_type == "item":
+            _take_quickbooks_item_type(uow, proposal, row)
         _link(uow, proposal, row)
         proposal.new_name = ""
     elif decision == "create":
@@ -263,6 +270,34 @@ def decide(uow: UnitOfWork, proposal_id: int, decision: str, new_name: str = "")
         },
     )
     return _row(session, proposal, row)
+
+
+#: QuickBooks item types JobDesk's price book has, and the kind each is here.
+_KIND_OF_ITEM_TYPE = {"ItemService": ItemKind.SERVICE, "ItemNonInventory": ItemKind.MATERIAL}
+
+
+def _take_quickbooks_item_type(uow: UnitOfWork, proposal: MatchProposal, row: QuickBooksListRecord) -> None:
+    """Linked items are one item: ours takes QuickBooks' type (a Mod of another type is refused
+    there), or the link is refused when JobDesk's price book has no item of that type."""
+    item = get(uow, Item, proposal.entity_id, "Item")
+    kind = _KIND_OF_ITEM_TYPE.get(row.record_type)
+    if kind is None:
+        shown = row.record_type.removeprefix("Item") or "another type of"
+        raise ValidationError(
+            "decision",
+            f"QuickBooks' “{row.name}” is a {shown} item, which JobDesk's price book does not have, so ours "
+            "cannot be linked to it. Create ours as new (under a name QuickBooks accepts) or rename it.",
+        )
+    if item.kind != kind:
+        audit(
+            uow,
+            "update",
+            "item",
+            item.id,
+            summary=f"Item “{item.name}” becomes a {kind.value} item, as in QuickBooks",
+            changes={"kind": [item.kind, kind.value]},
+        )
+        item.kind = kind.value
 
 
 def _check_changeable(session: Session, proposal: MatchProposal) -> None:

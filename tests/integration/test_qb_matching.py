@@ -312,3 +312,31 @@ def test_proposals_are_listed_with_undecided_first_filter(db: Database) -> None:
     assert len(proposals(db)) == 2
     (open_one,) = proposals(db, undecided_only=True)
     assert open_one.qb_name == "Hiro Kim" and open_one.reason_text == "The same words in another order"
+
+
+def test_an_item_of_a_type_jobdesk_has_links_and_takes_that_type(db: Database) -> None:
+    with db.uow() as uow:
+        paint = make_item(uow, "Paint")
+        uow.commit()
+        kind_before = paint.kind
+    run(db, [item("I9", "Paint", "ItemNonInventory" if kind_before == "service" else "ItemService")])
+    (row,) = proposals(db)
+    assert row.reason == "other_item_type"
+    (link_option,) = [text for key, text in row.options if key == "link"]
+    assert "ours becomes a" in link_option
+    decide(db, row.id, "link")
+    assert link_of(db, "item", paint.id) == "I9"
+    with db.reader() as uow:
+        assert uow.session.get(Item, paint.id).kind != kind_before  # type: ignore[union-attr]
+
+
+def test_an_item_of_a_type_jobdesk_lacks_cannot_be_linked(db: Database) -> None:
+    with db.uow() as uow:
+        drywall = make_item(uow, "Drywall")
+        uow.commit()
+    run(db, [item("I1", "Drywall", "ItemInventory")])
+    (row,) = proposals(db)
+    assert "link" not in {key for key, _ in row.options}
+    with pytest.raises(ValidationError, match="Inventory item"):
+        decide(db, row.id, "link")
+    assert link_of(db, "item", drywall.id) is None
