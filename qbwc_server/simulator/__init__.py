@@ -4,7 +4,8 @@
 """
 
 from qbwc_server.simulator.company import LOCK_CODES, QuickBooksCompany, ResponseLostError, Validator
-from qbwc_server.simulator.office import Collision, OfficeManifest, OfficeSize, OurNames, Reason, seed_office
+from qbwc_server.simulator.office import seed_office
+from qbwc_server.simulator.office_manifest import Collision, OfficeManifest, OfficeSize, OurNames, Reason
 from qbwc_server.simulator.reference_rules import QbdRules, load_reference_rules
 from qbwc_server.simulator.seed import (
     SeedSummary,

@@ -342,7 +342,7 @@ def _list_mod(kind: str) -> Handler:
 
 def _list_query(company: QuickBooksCompany, rq: etree._Element, rs: etree._Element) -> None:
     core = company.core
-    keys = lists.select(core, rq)
+    keys = _selected(rq, lambda: lists.select(core, rq))
     # Balances for the whole answer in one pass over the transactions, not one pass per customer.
     balances = BalanceTable(core)
     if rq.findall("ListID") or rq.findall("FullName"):
@@ -355,6 +355,11 @@ def _list_query(company: QuickBooksCompany, rq: etree._Element, rs: etree._Eleme
     core.respond_query(
         rq, rs, keys, lambda node, key: lists.list_ret(core, core.state.lists[key], node, balances.balance_of)
     )
+
+
+def _selected(rq: etree._Element, select: Callable[[], list[str]]) -> list[str]:
+    """What a query matches; nothing to select when an iterator continues (it holds the rest)."""
+    return [] if rq.get("iterator") in ("Continue", "Stop") else select()
 
 
 class _PartialWarning(Refusal):
@@ -384,7 +389,7 @@ def _invoice_query(company: QuickBooksCompany, rq: etree._Element, rs: etree._El
     company.core.respond_query(
         rq,
         rs,
-        txns.select(core, rq, "Invoice"),
+        _selected(rq, lambda: txns.select(core, rq, "Invoice")),
         lambda node, key: txns.invoice_ret(core, core.state.invoices[key], node, lines=lines, linked=linked),
     )
 
@@ -402,7 +407,7 @@ def _payment_query(company: QuickBooksCompany, rq: etree._Element, rs: etree._El
     company.core.respond_query(
         rq,
         rs,
-        txns.select(core, rq, "ReceivePayment"),
+        _selected(rq, lambda: txns.select(core, rq, "ReceivePayment")),
         lambda node, key: txns.payment_ret(core, core.state.payments[key], node),
     )
 

@@ -18,17 +18,26 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
 from functools import partial
 
 from qbwc_server.simulator import lists, txns
 from qbwc_server.simulator import office_names as names
 from qbwc_server.simulator.company import QuickBooksCompany
 from qbwc_server.simulator.core import Core, Refusal
+from qbwc_server.simulator.item_sales import item_description, item_price
+from qbwc_server.simulator.office_manifest import (
+    PLANTED,
+    Collision,
+    OfficeManifest,
+    OfficeSize,
+    OurNames,
+    Reason,
+)
 from qbwc_server.simulator.store import Invoice, InvoiceLine, ListElement
+
+__all__ = ["Collision", "OfficeManifest", "OfficeSize", "OurNames", "Reason", "seed_office"]
 
 #: QuickBooks Desktop's longest customer or job name (one level) and item name.
 NAME_MAX = 41
@@ -36,107 +45,6 @@ ITEM_NAME_MAX = 31
 _CENT = Decimal("0.01")
 
 
-class Reason(StrEnum):
-    """Why a QuickBooks record resembles one of JobDesk's."""
-
-    EXACT = "exact"  # the same name: links automatically
-    PUNCTUATION = "punctuation"  # O'Brien, Pavel ~ OBrien, Pavel
-    SPACING = "spacing"  # Kim, Hiro ~ Kim,Hiro
-    CASE = "case"  # Kim, Hiro ~ KIM, HIRO (QuickBooks refuses ours: names ignore case)
-    LAST_FIRST = "last-first"  # Kim, Hiro ~ Hiro Kim
-    OTHER_PARENT = "other-parent"  # our job's name, under another customer in QuickBooks
-    JOB_NUMBER = "job-number"  # 1010 Panel upgrade ~ 1010 - Panel upgrade, same customer
-    ITEM_TYPE = "item-type"  # our item's name on an item of another type
-    VENDOR = "vendor"  # our customer's name on a vendor (the shared name list)
-    EMPLOYEE = "employee"  # our customer, as an employee (QuickBooks names one First Last)
-
-
-@dataclass(frozen=True)
-class OurNames:
-    """What JobDesk already holds, as plain names."""
-
-    customers: tuple[str, ...] = ()
-    #: (customer's name, the job's own QuickBooks name such as ``1010 Panel upgrade``)
-    jobs: tuple[tuple[str, str], ...] = ()
-    #: (item name, ``service`` or ``material``)
-    items: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class Collision:
-    """One planted QuickBooks record and the JobDesk record it resembles."""
-
-    record: str  # "customer", "job" or "item": the kind of JobDesk record
-    ours: str  # JobDesk's name; a job as "Customer:Job"
-    quickbooks: str  # the planted record's full name
-    quickbooks_kind: str  # its list kind: "Customer", "Vendor", "Employee", "ItemService" …
-    reason: Reason
-    list_id: str
-
-    @property
-    def same_name(self) -> bool:
-        """QuickBooks would refuse our name as it stands (3100): the names differ at most by case."""
-        return self.ours.casefold() == self.quickbooks.casefold()
-
-
-@dataclass(frozen=True)
-class OfficeSize:
-    customers: int = 500  # top level, planted ones included
-    jobs: int = 300
-    items: int = 120  # of four types: service, non-inventory, other charge, inventory
-    invoices: int = 2000
-    first_invoice_number: int = 1000
-    vendors: int = 20
-    employees: int = 8
-    other_names: int = 4
-
-    @classmethod
-    def benchmark(cls) -> OfficeSize:
-        """The size the import benchmark reads: 10,000 customers and 20,000 invoice numbers."""
-        return cls(customers=10_000, jobs=6_000, invoices=20_000)
-
-
-@dataclass(frozen=True)
-class OfficeManifest:
-    """What the company holds, and every planted resemblance to JobDesk's names."""
-
-    customers: int
-    inactive_customers: int
-    jobs: int
-    items: tuple[tuple[str, int], ...]  # (list kind, count), sales-tax items apart
-    sales_tax_items: int
-    terms: int
-    vendors: int
-    employees: int
-    other_names: int
-    payment_methods: int
-    invoices: int
-    first_invoice_number: int
-    last_invoice_number: int
-    collisions: tuple[Collision, ...]
-
-    def items_of(self, kind: str) -> int:
-        return dict(self.items).get(kind, 0)
-
-    def by_reason(self, reason: Reason) -> tuple[Collision, ...]:
-        return tuple(c for c in self.collisions if c.reason is reason)
-
-
-#: How many of each resemblance are planted (when JobDesk has names to plant them beside).
-PLANTED: tuple[tuple[str, Reason, int], ...] = (
-    ("customer", Reason.PUNCTUATION, 3),
-    ("customer", Reason.LAST_FIRST, 3),
-    ("customer", Reason.EMPLOYEE, 2),
-    ("customer", Reason.VENDOR, 2),
-    ("customer", Reason.CASE, 2),
-    ("customer", Reason.SPACING, 2),
-    ("customer", Reason.EXACT, 6),
-    ("job", Reason.JOB_NUMBER, 2),
-    ("job", Reason.OTHER_PARENT, 2),
-    ("job", Reason.EXACT, 3),
-    ("item", Reason.ITEM_TYPE, 3),
-    ("item", Reason.EXACT, 4),
-)
 _MAIN_ITEM_KINDS = ("ItemService", "ItemNonInventory", "ItemOtherCharge", "ItemInventory")
 _JOB_STATUSES = ("Pending", "Awarded", "InProgress", "Closed", "NotAwarded")
 _EXTRA_TERMS = (("Net 60", {"StdDueDays": "60"}),)
@@ -178,10 +86,19 @@ def _preference(name: str, reason: Reason) -> int:
 
 
 def seed_office(
-    company: QuickBooksCompany, ours: OurNames = OurNames(), size: OfficeSize = OfficeSize(), *, seed: int = 1
+    company: QuickBooksCompany,
+    ours: OurNames | None = None,
+    size: OfficeSize | None = None,
+    *,
+    seed: int = 1,
 ) -> OfficeManifest:
-    """Fill ``company`` (a new one: QuickBooks' accounts, codes, terms, methods) as an office's."""
-    return _Office(company.core, ours, size, random.Random(seed)).build()
+    """Fill ``company`` (a new one: QuickBooks' accounts, codes, terms, methods) as an office's.
+
+    ``ours``: JobDesk's names to plant near matches of (none by default); ``size``: the
+    issue's office (500 customers …) by default, ``OfficeSize.benchmark()`` for the benchmark.
+    """
+    office = _Office(company.core, ours or OurNames(), size or OfficeSize(), random.Random(seed))
+    return office.build()
 
 
 class _Office:
@@ -393,10 +310,10 @@ class _Office:
             ):
                 yield name
 
-    def _customer_data(self, name: str) -> dict[str, str]:
+    def _customer_data(self, name: str, *, firm: bool = False) -> dict[str, str]:
         rng = self.rng
         city, state, zip3 = rng.choice(names.CITIES)
-        person = names.person_of(name)
+        person = None if firm else names.person_of(name)
         data = {"CompanyName": name} if person is None else {"FirstName": person[0], "LastName": person[1]}
         data.update(
             {
@@ -439,9 +356,10 @@ class _Office:
         firms = names.numbered(tuple(f"{s} {w}" for w in names.COMPANY_WORDS for s in last))
         people_names, firm_names = self._fresh("Customer", people), self._fresh("Customer", firms)
         for index in range(wanted):
-            name = next(firm_names) if index % 6 == 5 else next(people_names)
+            firm = index % 6 == 5
+            name = next(firm_names) if firm else next(people_names)
             active = index % 25 != 24
-            element = self.add("Customer", name, self._customer_data(name), active=active)
+            element = self.add("Customer", name, self._customer_data(name, firm=firm), active=active)
             self.customers.append(element)
 
     def _office_customer(self) -> ListElement:
@@ -560,14 +478,14 @@ class _Office:
         core = self.core
         lines = []
         for item in self.rng.sample(self.sellable, self.rng.randint(1, 3)):
-            price = txns.item_price(item) or Decimal("0")
+            price = item_price(item) or Decimal("0")
             quantity = Decimal(self.rng.randint(1, 12))
             core.state.next_id += 1
             lines.append(
                 InvoiceLine(
                     txn_line_id=f"{core.state.next_id:X}-{core.stamp()}",
                     item_id=item.list_id,
-                    description=txns.item_description(item),
+                    description=item_description(item),
                     quantity=quantity,
                     rate=price,
                     amount=(quantity * price).quantize(_CENT, rounding=ROUND_HALF_UP),

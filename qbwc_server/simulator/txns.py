@@ -20,6 +20,7 @@ from qbwc_server.simulator.core import (
     leaf,
     parse_time,
 )
+from qbwc_server.simulator.item_sales import item_description, item_price
 from qbwc_server.simulator.store import ITEM_KINDS, Application, Invoice, InvoiceLine, ListElement, Payment
 
 INVOICE_ORDER = (
@@ -164,21 +165,6 @@ def _line(core: Core, node: etree._Element, record: str, old: InvoiceLine | None
         tax_code_id=tax_code,
         service_date=child_text(node, "ServiceDate") or (old.service_date if old else None),
     )
-
-
-#: Where each item type keeps its sales price and description (an inventory part has no
-#: SalesOrPurchase aggregate; one bought and sold keeps them in SalesAndPurchase).
-_PRICE_PATHS = ("SalesOrPurchase/Price", "SalesAndPurchase/SalesPrice", "SalesPrice")
-_DESC_PATHS = ("SalesOrPurchase/Desc", "SalesAndPurchase/SalesDesc", "SalesDesc")
-
-
-def item_price(item: ListElement) -> Decimal | None:
-    """The price a line takes from its item when the request gives no rate."""
-    return next((Decimal(item.data[p]) for p in _PRICE_PATHS if p in item.data), None)
-
-
-def item_description(item: ListElement) -> str | None:
-    return next((item.data[p] for p in _DESC_PATHS if p in item.data), None)
 
 
 def compute_totals(core: Core, invoice: Invoice) -> None:

@@ -353,3 +353,19 @@ def test_a_saved_office_company_keeps_its_names(tmp_path: Path) -> None:
     assert _add_customer(loaded, vendor.ours)[0] == 3100
     job = next(c for c in manifest.collisions if c.record == "job")
     assert loaded.find_list("Customer", job.quickbooks) is not None
+
+
+def test_an_invoice_line_takes_an_inventory_parts_sales_price(company: QuickBooksCompany) -> None:
+    """An inventory part keeps its price in SalesPrice, not in SalesOrPurchase."""
+    company.add_list_element(
+        "ItemInventory", "Thermostat", {"SalesPrice": "89.99", "SalesDesc": "Smart thermostat"}
+    )
+    assert _add_customer(company, "Kim, Hiro")[0] == 0
+    line = "<ItemRef><FullName>Thermostat</FullName></ItemRef><Quantity>3</Quantity>"
+    head = "<CustomerRef><FullName>Kim, Hiro</FullName></CustomerRef><RefNumber>1</RefNumber>"
+    body = f"<InvoiceAdd>{head}<InvoiceLineAdd>{line}</InvoiceLineAdd></InvoiceAdd>"
+    response = answer(company, f'<InvoiceAddRq requestID="1">{body}</InvoiceAddRq>')
+    assert response.get("statusCode") == "0", response.attrib
+    (ret,) = rets(response)
+    assert ret.findtext("InvoiceLineRet/Amount") == "269.97"
+    assert ret.findtext("InvoiceLineRet/Desc") == "Smart thermostat"
