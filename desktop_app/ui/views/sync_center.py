@@ -52,6 +52,22 @@ class SyncCenterView(QWidget):
         self.refresh_button = QPushButton(icon("refresh"), "Refresh")
         self.refresh_button.clicked.connect(lambda: self.refresh(force=True))
         head.addWidget(self.refresh_button)
+        self.preview_button = QPushButton(icon("search"), "Preview next sync…")
+        self.preview_button.setToolTip("What the next sync will send to QuickBooks, record by record")
+        self.preview_button.clicked.connect(self.open_sync_preview)
+        head.addWidget(self.preview_button)
+        self.connect_button = QPushButton(icon("link"), "Connect to QuickBooks…")
+        self.connect_button.clicked.connect(self.open_connect_wizard)
+        if not ctx.actor.is_admin:  # the service refuses too; the button says so first
+            from desktop_app.ui.views.connect_wizard import ADMIN_ONLY
+
+            self.connect_button.setEnabled(False)
+            self.connect_button.setToolTip(ADMIN_ONLY)
+        else:
+            self.connect_button.setToolTip(
+                "Import QuickBooks' lists, decide the matches, set the numbering and preview the first sync"
+            )
+        head.addWidget(self.connect_button)
         self.sync_button = QPushButton(icon("sync", "#ffffff"), "Sync now")
         self.sync_button.setObjectName("primaryButton")
         self.sync_button.clicked.connect(self.sync_now)
@@ -148,6 +164,25 @@ class SyncCenterView(QWidget):
         from desktop_app.ui.sync_status import sync_now
 
         sync_now(self.ctx, self.window())
+
+    def open_connect_wizard(self) -> Any:
+        """The connection wizard, at the step where it stopped; None when refused."""
+        from desktop_app.ui.views.common import open_dialog
+        from desktop_app.ui.views.connect_wizard import ConnectWizard
+
+        wizard = ConnectWizard(self.ctx, self.window())
+        if not wizard.start():
+            wizard.deleteLater()
+            return None
+        return open_dialog(self, wizard)
+
+    def open_sync_preview(self) -> Any:
+        from desktop_app.ui.views.common import open_dialog
+        from desktop_app.ui.views.sync_preview_dialog import SyncPreviewDialog
+
+        dialog = SyncPreviewDialog(self.ctx, self.window())
+        dialog.start()
+        return open_dialog(self, dialog)
 
     def send_held_back(self) -> int:
         """ "Send now": queue every held-back record, and ask for a sync when this user may."""

@@ -1,0 +1,245 @@
+"""Sync centre → Connect to QuickBooks: every step driven as a person does, cancel and resume,
+Send refused while a match is undecided, and an Office user refused."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QComboBox, QWidget
+from pytestqt.qtbot import QtBot
+
+from desktop_app.services import connection, connection_mapping, connection_numbering, qb_matching, settings
+from desktop_app.ui.context import AppContext
+from desktop_app.ui.dialogs.sync_now import SyncNowDialog
+from desktop_app.ui.prompts import ScriptedPrompts
+from desktop_app.ui.views.connect_wizard import ADMIN_ONLY, ConnectWizard
+from desktop_app.ui.views.sync_center import SyncCenterView
+from qbwc_server.simulator import QuickBooksCompany
+from tests.conftest import OFFICE
+from tests.gui.connect_helpers import bind, office_company, our_customers, quickbooks_names
+from tests.gui.driving import activate, click_row
+from tests.gui.sync_helpers import run_sync
+
+
+def center(qtbot: QtBot, ctx: AppContext) -> SyncCenterView:
+    view = SyncCenterView(ctx)
+    qtbot.addWidget(view)
+    view.resize(1200, 800)
+    view.show()
+    view.start()
+    return view
+
+
+def click(qtbot: QtBot, button: QWidget) -> None:
+    assert button.isVisible() and button.isEnabled(), button.text()  # type: ignore[attr-defined]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def open_wizard(qtbot: QtBot, view: SyncCenterView) -> ConnectWizard:
+    click(qtbot, view.connect_button)
+    wizard = view.last_dialog
+    assert isinstance(wizard, ConnectWizard)
+    activate(qtbot, wizard)
+    return wizard
+
+
+def shown(qtbot: QtBot, wizard: ConnectWizard, step: str) -> None:
+    """The wizard shows ``step`` (the list and the page agree) and the service stored it."""
+    qtbot.waitUntil(lambda: wizard.current_step == step)
+    assert wizard.step_list.currentRow() == connection.STEPS.index(step)
+    assert wizard.ctx.read(connection.connection_state).step == step
+
+
+def continue_to(qtbot: QtBot, wizard: ConnectWizard, step: str) -> None:
+    page = wizard.pages[step]
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        click(qtbot, wizard.next_button)
+    shown(qtbot, wizard, step)
+
+
+def last_error(prompts: ScriptedPrompts) -> str:
+    errors = prompts.texts("error")
+    assert errors, "no message was shown"
+    return errors[-1]
+
+
+def choose(qtbot: QtBot, combo: QComboBox, text: str) -> None:
+    """Pick an entry of a drop-down by keyboard: focus it, Home, then Down until it is shown."""
+    window = combo.window()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    combo.setFocus()
+    qtbot.waitUntil(combo.hasFocus)
+    qtbot.keyClick(combo, Qt.Key.Key_Home)
+    for _ in range(combo.count()):
+        if combo.currentText().startswith(text):
+            return
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
+    raise AssertionError(f"{text!r} is not offered in {combo.objectName()}")
+
+
+def run_import(qtbot: QtBot, ctx: AppContext, wizard: ConnectWizard, company: QuickBooksCompany) -> None:
+    """Start import pressed, then the Web Connector calls: the page follows it until done."""
+    page = wizard.import_page
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        click(qtbot, page.start_button)
+    assert page.progress_data is not None and page.progress_data.done == 0
+    run_sync(ctx, company)  # the Web Connector's session
+    qtbot.waitUntil(lambda: page.progress_data is not None and page.progress_data.finished, timeout=10_000)
+
+
+def test_every_step_driven_by_a_person(qtbot: QtBot, ctx: AppContext, prompts: ScriptedPrompts) -> None:
+    company = office_company()
+    our_customers(ctx)
+    view = center(qtbot, ctx)
+    wizard = open_wizard(qtbot, view)
+
+    # 1. Company file: not bound yet, and Continue says what to do.
+    shown(qtbot, wizard, "bind")
+    page = wizard.company_page
+    qtbot.waitUntil(lambda: page.state is not None)
+    assert "not bound" in page.status.text() and page.how_to.isVisible()
+    click(qtbot, wizard.next_button)
+    assert "not bound to a company file" in last_error(prompts)
+    assert wizard.current_step == "bind"
+    bind(ctx)  # the Web Connector ran once with the company open
+    with qtbot.waitSignal(page.loaded):
+        click(qtbot, page.check_button)
+    assert "Rock Castle Construction" in page.status.text() and not page.how_to.isVisible()
+    continue_to(qtbot, wizard, "import")
+
+    # 2. Import: nothing read yet; Continue is refused until the import has finished.
+    imports = wizard.import_page
+    assert imports.start_button.text() == "&Start import"
+    click(qtbot, wizard.next_button)
+    assert "finished 0 of" in last_error(prompts)
+    click(qtbot, imports.sync_button)  # asks the Web Connector to call now
+    assert ctx.read(settings.get_setting, "sync.requested_at")
+    sync_dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, SyncNowDialog))
+    qtbot.addWidget(sync_dialog)
+    sync_dialog.close()
+    run_import(qtbot, ctx, wizard, company)
+    assert imports.bar.value() == imports.bar.maximum() == imports.progress_data.total
+    assert "3 customers" in imports.counts.text() and "12 invoice numbers" in imports.counts.text()
+    assert imports.start_button.text() == "Re-&run import"
+    assert not imports.problem.isVisible()
+    # Nothing of ours went to QuickBooks while importing.
+    assert quickbooks_names(company) == ["Hiro Kim", "OBrien, Pavel", "Smith, Ann"]
+
+    # 3. Review matches: the two near names, undecided; O'Brien is linked from the table.
+    continue_to(qtbot, wizard, "review")
+    review = wizard.review_page
+    assert review.table.rowCount() == 2 and "2 possible matches need a decision" in review.count_label.text()
+    names = [review.table.item(n, 0).text() for n in range(2)]
+    obrien = names.index("O'Brien, Pavel")
+    click_row(qtbot, review.table, obrien)
+    assert review.table.item(obrien, 1).text() == "OBrien, Pavel"
+    assert "spacing, punctuation or apostrophes" in review.detail.text()
+    with qtbot.waitSignal(review.loaded):
+        click(qtbot, review.link_button)
+    assert review.table.rowCount() == 1 and "1 possible match needs a decision" in review.count_label.text()
+    with qtbot.waitSignal(review.loaded):
+        click(qtbot, review.undecided_only)  # show the decided ones too
+    decisions = {review.table.item(n, 0).text(): review.table.item(n, 4).text() for n in range(2)}
+    assert decisions == {"O'Brien, Pavel": "Linked", "Kim, Hiro": "Not decided"}
+
+    # 4. Invoice numbers: JobDesk's 1000 is among QuickBooks' 1000-1011; one click moves it.
+    continue_to(qtbot, wizard, "numbering")
+    numbering = wizard.numbering_page
+    assert "1000–1011" in numbering.details.text() and "1012" in numbering.summary.text()
+    with qtbot.waitSignal(numbering.loaded):
+        click(qtbot, numbering.apply_button)
+    assert "1000 → 1012" in numbering.result.text()
+    assert numbering.summary.text().startswith("✔ Nothing overlaps")
+    assert not numbering.apply_button.isEnabled()
+    assert not ctx.read(connection_numbering.numbering_check).overlaps
+
+    # 5. Accounts and items: defaults preselected; one choice refused at its field, then saved.
+    continue_to(qtbot, wizard, "mapping")
+    mapping = wizard.mapping_page
+    needs = ctx.read(connection_mapping.mapping_choices)
+    for need in needs.needs:
+        expected = need.current or need.default
+        assert mapping.combos[need.key].currentData() == expected, need.key
+    net30 = next(n for n in needs.needs if n.label == "Terms “Net 30”")
+    other30 = next(
+        n for n in needs.needs if n.key.startswith("terms:") and n is not net30 and n.choices == net30.choices
+    )
+    # Two of JobDesk's terms pointed at one QuickBooks terms: refused, said at the field.
+    taken = mapping.combos[net30.key].currentText()
+    choose(qtbot, mapping.combos[other30.key], taken)
+    click(qtbot, mapping.save_button)
+    refused = mapping.errors.message(other30.key)
+    assert refused.startswith(other30.label) and "already" in refused, refused
+    deposit = mapping.combos["deposit_to:check"]
+    other = next(
+        deposit.itemText(n)
+        for n in range(deposit.count())
+        if deposit.itemData(n) and n != deposit.currentIndex()
+    )
+    choose(qtbot, deposit, other)
+    choose(qtbot, mapping.combos[other30.key], "None")
+    with qtbot.waitSignal(mapping.loaded):
+        click(qtbot, mapping.save_button)
+    assert mapping.errors.message(other30.key) == ""
+    saved = ctx.read(connection_mapping.mapping_choices).need("deposit_to:check")
+    assert next(c.full_name for c in saved.choices if c.list_id == saved.current) in other
+
+    # 6. Preview and send: Kim is still undecided, so the preview says conflict and Send is refused.
+    continue_to(qtbot, wizard, "preview")
+    send = wizard.send_page
+    preview = send.preview
+    qtbot.waitUntil(lambda: preview.preview is not None)
+    assert send.banner.isVisible() and "1 possible match" in send.banner.text()
+    assert preview.summary_count("Customers", "conflict") == "1"
+    # O'Brien (linked by decision) and Smith (linked by its exact name) are sent as changes.
+    assert preview.summary_count("Customers", "update") == "2"
+    assert preview.summary_count("Customers", "create") == "1"  # Brand New Homes
+    click(qtbot, send.send_button)
+    assert "1 possible match with QuickBooks records still need a decision" in last_error(prompts)
+    assert ctx.read(connection.connection_state).writes_held
+
+    # Back to the review through the step list; Kim is created as new; Send is accepted.
+    rect = wizard.step_list.visualItemRect(wizard.step_list.item(connection.STEPS.index("review")))
+    with qtbot.waitSignal(review.loaded):
+        qtbot.mouseClick(wizard.step_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    shown(qtbot, wizard, "review")
+    kim = [review.table.item(n, 0).text() for n in range(review.table.rowCount())].index("Kim, Hiro")
+    click_row(qtbot, review.table, kim)
+    with qtbot.waitSignal(review.loaded):
+        click(qtbot, review.create_button)
+    assert ctx.read(qb_matching.undecided_count) == 0
+    rect = wizard.step_list.visualItemRect(wizard.step_list.item(connection.STEPS.index("preview")))
+    with qtbot.waitSignal(send.loaded, timeout=10_000):
+        qtbot.mouseClick(wizard.step_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert not send.banner.isVisible()
+    assert preview.summary_count("Customers", "conflict") == "–"
+    click(qtbot, send.send_button)
+    qtbot.waitUntil(lambda: not wizard.isVisible())
+    assert wizard.outcome == "sent"
+    state = ctx.read(connection.connection_state)
+    assert state.step == "done" and not state.writes_held
+
+    # The first sync then does what was decided: no second O'Brien, Kim added as ours.
+    run_sync(ctx, company)
+    names_now = quickbooks_names(company)
+    # Linked: one record in QuickBooks (the link sends ours, so it may carry our spelling).
+    assert names_now.count("OBrien, Pavel") + names_now.count("O'Brien, Pavel") == 1
+    assert {"Kim, Hiro", "Hiro Kim", "Brand New Homes"} <= set(names_now)
+    assert names_now.count("Smith, Ann") == 1
+    assert [row.decision for row in ctx.read(qb_matching.list_proposals)] in (
+        ["link", "create"],
+        ["create", "link"],
+    )
+
+
+def test_an_office_user_is_refused(qtbot: QtBot, ctx: AppContext, prompts: ScriptedPrompts) -> None:
+    ctx.actor = OFFICE
+    view = center(qtbot, ctx)
+    assert not view.connect_button.isEnabled()
+    assert view.connect_button.toolTip() == ADMIN_ONLY
+    # The service refuses too, whatever opens the wizard.
+    wizard = ConnectWizard(ctx, view)
+    qtbot.addWidget(wizard)
+    assert wizard.start() is False
+    assert "Not allowed" in [a.title for a in prompts.asked if a.kind == "error"]
+    assert not ctx.read(connection.connection_state).in_progress
