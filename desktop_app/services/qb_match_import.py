@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from desktop_app.db.connection_models import MatchProposal, QuickBooksListRecord
 from desktop_app.db.models import Customer, Item, Job, QbLink
 from desktop_app.db.uow import UnitOfWork
-from desktop_app.domain.name_match import NameDifference, describe, difference, match_key
+from desktop_app.domain.name_match import NameDifference, describe, difference, match_key, quickbooks_key
 from desktop_app.domain.qb_names import job_qb_name
 from desktop_app.services.customers import name_key
 from desktop_app.services.qb_records import (
@@ -295,14 +295,15 @@ class Matcher:
     # -- vendors, employees and other names ---------------------------------------------------
 
     def _match_names(self, rows: list[QuickBooksListRecord]) -> None:
+        """A customer of ours named (or nearly named) like a QuickBooks vendor, employee or
+        other name: the same name is refused there (one name list); a near one is likely the
+        same person or firm, so a person looks at both."""
         if not rows:
             return
-        keys = {name_key(r.name): r for r in rows}
-        query = select(Customer.id, Customer.display_name, Customer.display_name_key).where(
-            Customer.display_name_key.in_(list(keys)), _unlinked("customer", Customer.id)
-        )
-        for cid, name, key in self.session.execute(query):
-            self._propose("customer", cid, name, keys[key], "name_taken")
+        ours = self._our_customers()
+        for row in rows:
+            for cid, name in ours.get(match_key(row.name), ()):
+                self._propose("customer", cid, name, row, "name_taken")
 
     # -- proposals -----------------------------------------------------------------------------
 
@@ -335,6 +336,11 @@ def explain(
 ) -> str:
     """Why a person is asked, in plain words."""
     kind = QB_KIND_WORDS.get(row.kind, row.kind)
+    if reason == "name_taken" and quickbooks_key(row.name) != quickbooks_key(our_name):
+        return (
+            f"QuickBooks has a {kind} “{row.name}”, named like our customer “{our_name}”: "
+            f"{describe(our_name, row.name)} It may be the same person or firm."
+        )
     if reason == "name_taken":
         return (
             f"QuickBooks uses “{row.name}” for a {kind}. QuickBooks keeps each name once across "
