@@ -26,6 +26,8 @@ import time
 import tracemalloc
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -38,6 +40,7 @@ from desktop_app.db.uow import Database  # noqa: E402
 from desktop_app.demo.bulk import BulkSize, generate_bulk  # noqa: E402
 from desktop_app.runtime import settle_after_start  # noqa: E402
 from desktop_app.services import connection, settings, sync_queue  # noqa: E402
+from qbwc_server.simulator import OfficeSize, QuickBooksCompany, seed_office  # noqa: E402
 from qbwc_server.sync import SyncEngine  # noqa: E402
 from qbwc_server.sync.loopback import run_session  # noqa: E402
 from qbwc_server.sync.preview import build_preview  # noqa: E402
@@ -83,11 +86,14 @@ def timed(label: str, work: Callable[[], T]) -> tuple[T, float, float]:
     return result, seconds, sampler.peak
 
 
-def bench_import(folder: Path, customers: int, numbers: int) -> None:
-    from qbwc_server.simulator.office import seed_large_office  # the simulator's seeding
+def _seed_office(company: QuickBooksCompany, customers: int, numbers: int) -> None:
+    size = OfficeSize.benchmark()
+    seed_office(company, size=replace(size, customers=customers, jobs=customers * 3 // 5, invoices=numbers))
 
+
+def bench_import(folder: Path, customers: int, numbers: int) -> None:
     db = open_database(f"sqlite:///{folder / 'import.sqlite'}")
-    company = RemoteCompany(setup=lambda qb: seed_large_office(qb, customers=customers, invoices=numbers))
+    company = RemoteCompany(setup=partial(_seed_office, customers=customers, numbers=numbers))
     with db.uow() as uow:
         settings.set_setting(uow, "qbwc.bound_company_name", "Benchmark Construction")
         connection.start_connection(uow)

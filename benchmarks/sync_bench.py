@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +63,14 @@ class TimedCompany:
         pass
 
 
-def _serve(connection: multiprocessing.connection.Connection) -> None:
+def _serve(
+    connection: multiprocessing.connection.Connection,
+    setup: Callable[[QuickBooksCompany], object] | None = None,
+) -> None:
     company = QuickBooksCompany()
+    if setup is not None:
+        setup(company)  # an office's company to read from, for the import benchmark
+    connection.send("ready")
     while (request := connection.recv()) is not None:
         connection.send(company.process(request))
     connection.send(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
@@ -72,10 +79,11 @@ def _serve(connection: multiprocessing.connection.Connection) -> None:
 class RemoteCompany:
     """The simulator in a process of its own; the round trip to it is counted apart."""
 
-    def __init__(self) -> None:
+    def __init__(self, setup: Callable[[QuickBooksCompany], object] | None = None) -> None:
         self._connection, child = multiprocessing.Pipe()
-        self._process = multiprocessing.get_context("spawn").Process(target=_serve, args=(child,))
+        self._process = multiprocessing.get_context("spawn").Process(target=_serve, args=(child, setup))
         self._process.start()
+        self._connection.recv()  # seeded and listening: seeding is not the session's time
         self.seconds = 0.0
         self._peak: float | None = None
 
