@@ -243,3 +243,116 @@ def test_an_office_user_is_refused(qtbot: QtBot, ctx: AppContext, prompts: Scrip
     assert wizard.start() is False
     assert "Not allowed" in [a.title for a in prompts.asked if a.kind == "error"]
     assert not ctx.read(connection.connection_state).in_progress
+
+
+class RefusingTerms:
+    """QuickBooks refusing the terms query (a preference turned off), the rest answered."""
+
+    def __init__(self, company: QuickBooksCompany) -> None:
+        self.company = company
+
+    def process(self, request_xml: str) -> str:
+        from lxml import etree
+
+        root = etree.fromstring(self.company.process(request_xml).encode("utf-8"))
+        for answer in root.iter("StandardTermsQueryRs"):
+            for child in list(answer):
+                answer.remove(child)
+            answer.set("statusCode", "3250")
+            answer.set("statusSeverity", "Error")
+            answer.set("statusMessage", "This feature is not enabled or not available.")
+        return etree.tostring(root, encoding="unicode")
+
+
+def started(qtbot: QtBot, ctx: AppContext) -> tuple[QuickBooksCompany, SyncCenterView, ConnectWizard]:
+    """Bound to the company, the wizard open at the import."""
+    company = office_company()
+    our_customers(ctx)
+    bind(ctx)
+    view = center(qtbot, ctx)
+    wizard = open_wizard(qtbot, view)
+    shown(qtbot, wizard, "import")
+    return company, view, wizard
+
+
+def test_a_failed_import_says_why_and_is_run_again(
+    qtbot: QtBot, ctx: AppContext, prompts: ScriptedPrompts
+) -> None:
+    company, _view, wizard = started(qtbot, ctx)
+    page = wizard.import_page
+    with qtbot.waitSignal(page.loaded):
+        click(qtbot, page.start_button)
+    run_sync(ctx, RefusingTerms(company))  # type: ignore[arg-type]
+    qtbot.waitUntil(lambda: page.problem.isVisible(), timeout=10_000)
+    text = page.problem.text()
+    assert "Import terms" in text and "turned off in the QuickBooks company's preferences" in text
+    assert "Re-run import" in text
+    states = {
+        page.table.item(n, 0).text(): page.table.item(n, 1).text() for n in range(page.table.rowCount())
+    }
+    assert states["Import terms"] == "Failed"
+    click(qtbot, wizard.next_button)
+    assert "let the Web Connector finish it" in last_error(prompts)
+    run_import(qtbot, ctx, wizard, company)  # Re-run import, and the Web Connector calls again
+    assert not page.problem.isVisible()
+    continue_to(qtbot, wizard, "review")
+
+
+def test_closed_half_way_it_resumes_at_the_same_step(
+    qtbot: QtBot, ctx: AppContext, prompts: ScriptedPrompts
+) -> None:
+    company, view, wizard = started(qtbot, ctx)
+    run_import(qtbot, ctx, wizard, company)
+    continue_to(qtbot, wizard, "review")
+    continue_to(qtbot, wizard, "numbering")
+    click(qtbot, wizard.close_button)
+    qtbot.waitUntil(lambda: not wizard.isVisible())
+    assert ctx.read(connection.connection_state).writes_held  # still connecting: nothing of ours sent
+
+    again = open_wizard(qtbot, view)
+    assert again is not wizard
+    shown(qtbot, again, "numbering")
+    qtbot.waitUntil(lambda: again.numbering_page.check is not None)
+    assert "1012" in again.numbering_page.summary.text()
+    # Moving forward past the numbering without the safe start is asked about first.
+    prompts.queue(False)
+    click(qtbot, again.next_button)
+    assert prompts.asked[-1].kind == "confirm" and "still overlap" in prompts.asked[-1].text
+    assert again.current_step == "numbering"
+    continue_to(qtbot, again, "mapping")  # the next confirm is answered "Continue anyway"
+
+    # A choice made but not saved is asked about on Close, and saved when the person says so.
+    mapping = again.mapping_page
+    deposit = mapping.combos["deposit_to:cash"]
+    wanted = next(
+        deposit.itemText(n)
+        for n in range(deposit.count())
+        if deposit.itemData(n) and n != deposit.currentIndex()
+    )
+    choose(qtbot, deposit, wanted)
+    assert mapping.has_unsaved()
+    prompts.queue(None)  # Cancel: the wizard stays open
+    click(qtbot, again.close_button)
+    assert again.isVisible() and prompts.asked[-1].kind == "choose"
+    prompts.queue("Save")
+    click(qtbot, again.close_button)
+    qtbot.waitUntil(lambda: not again.isVisible())
+    need = ctx.read(connection_mapping.mapping_choices).need("deposit_to:cash")
+    assert deposit.itemData(deposit.findText(wanted)) == need.current
+
+    third = open_wizard(qtbot, view)
+    shown(qtbot, third, "mapping")
+    qtbot.waitUntil(lambda: bool(third.mapping_page.combos))
+    assert third.mapping_page.combos["deposit_to:cash"].currentText() == wanted
+    assert not third.mapping_page.has_unsaved()
+
+
+def test_stop_connecting_asks_first(qtbot: QtBot, ctx: AppContext, prompts: ScriptedPrompts) -> None:
+    _company, _view, wizard = started(qtbot, ctx)
+    prompts.queue(False)
+    click(qtbot, wizard.stop_button)
+    assert wizard.isVisible() and ctx.read(connection.connection_state).in_progress
+    click(qtbot, wizard.stop_button)  # confirmed
+    qtbot.waitUntil(lambda: not wizard.isVisible())
+    state = ctx.read(connection.connection_state)
+    assert not state.in_progress and not state.writes_held and wizard.outcome == "stopped"

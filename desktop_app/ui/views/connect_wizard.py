@@ -307,7 +307,10 @@ class ConnectWizard(QDialog):
         page = self.stack.currentWidget()
         if self.outcome == "" and isinstance(page, StepPage) and page.has_unsaved():
             answer = self.ctx.prompts.choose(
-                self, TITLE, f"Save what you chose in “{page.heading}” before closing?", [SAVE, DISCARD]
+                self,
+                TITLE,
+                f"The choices shown in “{page.heading}” are not saved yet. Save them before closing?",
+                [SAVE, DISCARD],
             )
             if answer is None or (answer == SAVE and not page.save()):
                 event.ignore()
