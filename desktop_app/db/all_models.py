@@ -7,6 +7,7 @@ def load() -> None:
     from desktop_app.db import (  # noqa: F401
         append_only,
         connection_models,
+        credit_models,
         models,
         qbwc_models,
         quickbooks_refs,
