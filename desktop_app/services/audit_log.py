@@ -20,17 +20,14 @@ from desktop_app.errors import ValidationError
 from desktop_app.services.common import check_date, clean_text
 from desktop_app.services.customers import check_paging
 from desktop_app.services.paging import Page
+from desktop_app.services.record_kinds import in_sending_order
 
-#: Record kinds people browse by, with the words the GUI shows.
+#: Record kinds people browse by, with the words the GUI shows: every kind that goes to
+#: QuickBooks (``record_kinds``), and the records that stay in JobDesk.
 ENTITY_LABELS = {
-    "customer": "Customer",
+    **{kind.name: kind.title for kind in in_sending_order()},
     "location": "Service location",
-    "item": "Price-book item",
     "bid": "Bid",
-    "job": "Job",
-    "invoice": "Invoice",
-    "payment": "Payment",
-    "terms": "Terms",
     "account": "Account",
     "setting": "Setting",
     "numbering": "Numbering",

@@ -65,8 +65,8 @@ def _counted(kind: str, count: int) -> str:
 class ImportStep:
     action: str
     label: str
-    #: waiting, running, done, failed (needs attention), not_started
-    state: str
+    #: not_started, waiting, running, done, failed (needs attention); not a queue state
+    status: str
     note: str
 
 
@@ -79,7 +79,7 @@ class ImportProgress:
 
     @property
     def done(self) -> int:
-        return sum(1 for step in self.steps if step.state == "done")
+        return sum(1 for step in self.steps if step.status == "done")
 
     @property
     def total(self) -> int:
@@ -87,11 +87,11 @@ class ImportProgress:
 
     @property
     def finished(self) -> bool:
-        return bool(self.steps) and all(step.state == "done" for step in self.steps)
+        return bool(self.steps) and all(step.status == "done" for step in self.steps)
 
     @property
     def failed(self) -> tuple[ImportStep, ...]:
-        return tuple(step for step in self.steps if step.state == "failed")
+        return tuple(step for step in self.steps if step.status == "failed")
 
     def counts_text(self) -> str:
         parts = [_counted(kind, count) for kind, count in self.counts if count]
@@ -208,7 +208,7 @@ def import_progress(uow: UnitOfWork) -> ImportProgress:
             ImportStep(
                 action=action,
                 label=ACTION_LABEL.get(action, action),
-                state=_import_state(item),
+                status=_import_status(item),
                 note="" if item is None else item.note,
             )
         )
@@ -226,7 +226,7 @@ def import_progress(uow: UnitOfWork) -> ImportProgress:
     )
 
 
-def _import_state(item: SyncItem | None) -> str:
+def _import_status(item: SyncItem | None) -> str:
     if item is None:
         return "not_started"
     if item.state == QueueState.DONE:

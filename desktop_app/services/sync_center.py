@@ -18,6 +18,7 @@ from desktop_app.db.types import utcnow
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain import qb_names
 from desktop_app.errors import InvalidTransition, NotFound, ValidationError
+from desktop_app.services import record_kinds
 from desktop_app.services.common import audit, require_admin
 from desktop_app.services.paging import Page
 from desktop_app.services.queue_states import (
@@ -539,16 +540,6 @@ def start_first_run_import(uow: UnitOfWork) -> int:
 
 # -- what a session sent -------------------------------------------------------------------------
 
-#: How the records a session added for the others are named in its report.
-_KIND_PLURAL = {
-    "customer": ("customer", "customers"),
-    "job": ("job", "jobs"),
-    "item": ("item", "items"),
-    "terms": ("terms", "terms"),
-    "invoice": ("invoice", "invoices"),
-    "payment": ("payment", "payments"),
-}
-
 
 @dataclass(frozen=True)
 class SentReport:
@@ -570,11 +561,16 @@ class SentReport:
         """ "Sent 225 records to QuickBooks (47 of them needed first: 30 customers, 17 items)." """
         text = f"Sent {self.sent} record{'s' if self.sent != 1 else ''} to QuickBooks"
         if self.added_total:
-            kinds = ", ".join(
-                f"{count} {_KIND_PLURAL.get(kind, (kind, kind))[count != 1]}" for kind, count in self.added
-            )
+            kinds = ", ".join(f"{count} {_kind_words(kind, count)}" for kind, count in self.added)
             text += f" ({self.added_total} of them needed first: {kinds})"
         return text + "."
+
+
+def _kind_words(name: str, count: int) -> str:
+    kind = record_kinds.KINDS.get(name)
+    if kind is None:
+        return name
+    return kind.plural if count != 1 else kind.singular
 
 
 def sent_since(uow: UnitOfWork, since: datetime) -> SentReport:

@@ -9,49 +9,35 @@ saved change and its queue item are committed together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import (
-    Customer,
     Invoice,
-    Item,
     Job,
     Payment,
     PaymentApplication,
     QbLink,
-    TaxRate,
-    Terms,
 )
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.errors import PermissionDenied, ValidationError
-from desktop_app.services import settings
+from desktop_app.services import record_kinds, settings
 from desktop_app.services.qb_links import in_quickbooks
 from desktop_app.services.queue_states import PENDING, QueueState, cancel, pending_key, queue_again
 
-#: Lists before the transactions that use them; a customer before its jobs; invoices
-#: before the payments applied to them.
-RANK = {
-    ("import", "import"): 0,
-    ("terms", "upsert"): 10,
-    ("tax_item", "upsert"): 15,
-    ("account", "upsert"): 10,
-    ("item", "upsert"): 20,
-    ("customer", "upsert"): 30,
-    ("job", "upsert"): 40,
-    ("invoice", "upsert"): 50,
-    ("invoice", "void"): 55,
-    ("invoice", "delete_duplicate"): 56,
-    ("payment", "upsert"): 60,
-    ("payment", "delete"): 65,
-    ("payment", "delete_duplicate"): 66,
-}
-SYNCABLE = ("customer", "job", "item", "terms", "tax_item", "invoice", "payment")
+#: The kinds of record that go to QuickBooks (``record_kinds``): their order, names, models.
+SYNCABLE = tuple(kind.name for kind in record_kinds.in_sending_order() if kind.sendable)
+
+
+def rank_of(entity_type: str, action: str) -> int:
+    """Where an item goes in sending order (a typed error for what cannot be sent)."""
+    if entity_type == record_kinds.IMPORT:
+        return record_kinds.PULL_RANK if action == "pull_payments" else record_kinds.IMPORT_RANK
+    return record_kinds.kind_of(entity_type).rank(action)
 
 
 def is_linked(uow: UnitOfWork, entity_type: str, entity_id: int) -> bool:
@@ -96,9 +82,7 @@ def enqueue_in(
     reset_attention: bool = True,
 ) -> SyncItem:
     """``enqueue`` for the sync engine, which works inside its own session."""
-    rank_key = ("import", "import") if entity_type == "import" else (entity_type, action)
-    if rank_key not in RANK:
-        raise ValidationError("entity_type", f"{entity_type} records cannot be sent to QuickBooks.")
+    rank = rank_of(entity_type, action)
     existing = _find_pending(session, entity_type, entity_id, action)
     if existing is not None:
         if existing.state != QueueState.QUEUED and (
@@ -115,7 +99,7 @@ def enqueue_in(
         state=QueueState.QUEUED,
         pending_key=pending_key(entity_type, entity_id, action),
         # Pulling payments runs last, after the session's own payments went out.
-        rank=70 if action == "pull_payments" else RANK[rank_key],
+        rank=rank,
         urgent=urgent,
     )
     session.add(item)
@@ -324,26 +308,14 @@ def send_records(uow: UnitOfWork, records: Iterable[tuple[str, int]]) -> int:
 
 def send_everything_pending(uow: UnitOfWork) -> int:
     """Queue every record not yet in QuickBooks (and every linked one changed since)."""
-    records: list[tuple[str, int]] = []
     linked: dict[str, set[int]] = {}
     for link in uow.session.execute(select(QbLink.entity_type, QbLink.entity_id)):
         linked.setdefault(link.entity_type, set()).add(link.entity_id)
-    jobs = set(uow.session.scalars(select(Job.id)))
-    customers_with_work = set(uow.session.scalars(select(Job.customer_id))) | set(
-        uow.session.scalars(select(Invoice.customer_id))
-    )
-    for customer_id in uow.session.scalars(select(Customer.id).where(Customer.id.in_(customers_with_work))):
-        records.append(("customer", customer_id))
-    records += [("job", job_id) for job_id in sorted(jobs)]
-    used_items = set(uow.session.scalars(select(Item.id).where(Item.active.is_(True))))
-    records += [("item", item_id) for item_id in sorted(used_items)]
-    records += [
-        ("invoice", invoice_id)
-        for invoice_id in uow.session.scalars(select(Invoice.id).where(Invoice.status != "void"))
-    ]
-    records += [
-        ("payment", payment_id)
-        for payment_id in uow.session.scalars(select(Payment.id).where(Payment.deleted_at.is_(None)))
+    records = [
+        (kind.name, record_id)
+        for kind in record_kinds.in_sending_order()
+        if kind.pending is not None
+        for record_id in kind.pending(uow.session)
     ]
     count = 0
     for entity_type, entity_id in records:
@@ -357,20 +329,11 @@ def send_everything_pending(uow: UnitOfWork) -> int:
     return count
 
 
-_MODELS = {
-    "customer": Customer,
-    "job": Job,
-    "item": Item,
-    "tax_item": TaxRate,
-    "invoice": Invoice,
-    "payment": Payment,
-}
-
-
 def _changed_since_sync(uow: UnitOfWork, entity_type: str, entity_id: int) -> bool:
-    model = _MODELS.get(entity_type)
-    if model is None:
+    kind = record_kinds.KINDS.get(entity_type)
+    if kind is None:
         return False
+    model = kind.model
     link = uow.session.scalar(
         select(QbLink).where(QbLink.entity_type == entity_type, QbLink.entity_id == entity_id)
     )
@@ -391,25 +354,6 @@ def queue_counts(uow: UnitOfWork) -> dict[str, int]:
     return {state: count for state, count in rows}
 
 
-#: How each kind of record names itself to a person ("Invoice 1003", "Customer Smith, Ann").
-_LABELS: dict[str, tuple[type[Any], Callable[[Any], str]]] = {
-    "customer": (Customer, lambda c: f"Customer {c.display_name}"),
-    "job": (Job, lambda j: f"Job {j.number} {j.name}"),
-    "item": (Item, lambda i: f"Item {i.name}"),
-    "invoice": (Invoice, lambda i: f"Invoice {i.number}"),
-    "payment": (Payment, lambda p: f"Payment of ${p.amount:,.2f} on {p.received_on:%m/%d/%Y}"),
-    "terms": (Terms, lambda t: f"Terms {t.name}"),
-    "tax_item": (TaxRate, lambda t: f"Sales tax {t.name} ({format(t.rate.normalize(), 'f')}%)"),
-}
-
-
 def label_of(session: Session, entity_type: str, entity_id: int | None) -> str:
     """How a person recognises the record; "#id" when it no longer exists."""
-    if entity_id is None:
-        return entity_type.replace("_", " ").capitalize()
-    known = _LABELS.get(entity_type)
-    if known is None:
-        return f"{entity_type} #{entity_id}"
-    model, describe = known
-    record = session.get(model, entity_id)
-    return describe(record) if record is not None else f"{entity_type.capitalize()} #{entity_id}"
+    return record_kinds.describe(session, entity_type, entity_id)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.services.queue_states import QueueState
-from desktop_app.services.sync_queue import RANK
+from desktop_app.services.sync_queue import rank_of
 from qbwc_server import qbxml as q
 
 #: Kinds QuickBooks lets exist twice (names of list records are unique there: 3100).
@@ -37,7 +37,7 @@ def remove_duplicate(session: Session, item: SyncItem, qb_id: str, shown: str) -
         action=ACTION,
         state=QueueState.QUEUED,
         pending_key=key,
-        rank=RANK[(item.entity_type, ACTION)],
+        rank=rank_of(item.entity_type, ACTION),
         urgent=True,
         qb_target=qb_id,
         note=f"QuickBooks holds this record twice ({shown or qb_id}); deleting the second copy.",
