@@ -24,6 +24,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
+from screenshots_connect import connect_wizard  # beside this file
 from screenshots_small_screen import small_screen  # beside this file
 
 from desktop_app.db.open import open_database
@@ -148,6 +149,7 @@ GROUPS: dict[str, Callable[[Session], None]] = {
     "records": record_windows,
     "invoice-pdf": invoice_pdfs,
     "small-screen": small_screen,  # 1024 x 768 (tools/screenshots_small_screen.py)
+    "connect": connect_wizard,  # the connection wizard's steps and the preview, on a database of its own
     "sync": sync_center,  # last: it sends the demo company to the simulated QuickBooks
 }
 

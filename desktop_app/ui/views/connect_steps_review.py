@@ -80,7 +80,7 @@ class ReviewStep(StepPage):
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        for number, width in enumerate((210, 210, 90)):
+        for number, width in enumerate((200, 200, 160)):
             header.resizeSection(number, width)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         header.resizeSection(4, 140)

@@ -35,6 +35,14 @@ from desktop_app.ui.views.sync_preview import SyncPreviewWidget
 TITLE = "Connect to QuickBooks"
 ADMIN_ONLY = "Only an admin can connect JobDesk to a QuickBooks company."
 SAVE, DISCARD = "Save", "Don't save"
+#: The step list's own look: the app's navList style is drawn for the dark navigation rail.
+STEP_LIST_STYLE = """
+QListWidget#stepList { background: #f1f5f9; border: none; border-right: 1px solid #e2e8f0;
+    outline: none; padding-top: 14px; }
+QListWidget#stepList::item { color: #334155; padding: 9px 12px; margin: 2px 10px; border-radius: 8px; }
+QListWidget#stepList::item:hover { background: #e2e8f0; }
+QListWidget#stepList::item:selected { background: #2563eb; color: #ffffff; }
+"""
 
 
 class SendStep(StepPage):
@@ -121,11 +129,12 @@ class ConnectWizard(QDialog):
         main = QHBoxLayout()
         main.setContentsMargins(0, 0, 0, 0)
         self.step_list = QListWidget()
-        self.step_list.setObjectName("navList")
+        self.step_list.setObjectName("stepList")
+        self.step_list.setStyleSheet(STEP_LIST_STYLE)
         self.step_list.setFixedWidth(230)
         self.step_list.setAccessibleName("Steps")
-        for number, step in enumerate(connection.STEPS, start=1):
-            self.step_list.addItem(f"{number}.  {connection.STEP_LABEL[step]}")
+        for step in connection.STEPS:
+            self.step_list.addItem(connection.STEP_LABEL[step])
         self.step_list.currentRowChanged.connect(self._step_clicked)
         main.addWidget(self.step_list)
         right = QVBoxLayout()
@@ -270,6 +279,10 @@ class ConnectWizard(QDialog):
         self.stack.setCurrentWidget(page)
         self._select_in_list(step)
         number = connection.STEPS.index(step)
+        for row, each in enumerate(connection.STEPS):
+            item = self.step_list.item(row)
+            if item is not None:  # steps behind are marked done; the service keeps the order
+                item.setText(f"{'✔' if row < number else f'{row + 1}.'}  {connection.STEP_LABEL[each]}")
         self.step_label.setText(
             f"Step {number + 1} of {len(connection.STEPS)}: {connection.STEP_LABEL[step]}"
         )

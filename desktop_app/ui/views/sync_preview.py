@@ -35,6 +35,8 @@ from desktop_app.ui.widgets.list_page import SearchBox, make_table
 from desktop_app.ui.widgets.xml_view import XmlView
 
 ROW_COLUMNS = ("Kind", "Record", "What happens", "Why")
+SUMMARY_ROW = 24
+SUMMARY_HEADER = 34
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -133,10 +135,13 @@ class SyncPreviewWidget(QWidget):
         head.addWidget(self.export_button)
         box.addLayout(head)
 
-        self.summary = QTableWidget(0, len(outcomes) + 1)
+        self.summary = QTableWidget(0, len(outcomes) + 2)
         self.summary.setObjectName("previewSummary")
-        self.summary.setHorizontalHeaderLabels([OUTCOME_HEADING.get(o, o) for o in outcomes] + ["Total"])
-        for number, outcome in enumerate(outcomes):
+        self.summary.setHorizontalHeaderLabels(
+            ["Kind", *(OUTCOME_HEADING.get(o, o) for o in outcomes), "Total"]
+        )
+        self.summary.verticalHeader().hide()
+        for number, outcome in enumerate(outcomes, start=1):
             header_item = self.summary.horizontalHeaderItem(number)
             if header_item is not None:
                 header_item.setToolTip(outcome_label.get(outcome, outcome))
@@ -144,8 +149,12 @@ class SyncPreviewWidget(QWidget):
         self.summary.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.summary.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.summary.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.summary.verticalHeader().setDefaultSectionSize(26)
-        self.summary.setMaximumHeight(26 * (len(kinds) + 1) + 34)
+        # Every kind and the total shown at once, without a scroll bar of its own.
+        self.summary.verticalHeader().setDefaultSectionSize(SUMMARY_ROW)
+        self.summary.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.summary.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.summary.setFixedHeight(SUMMARY_ROW * (len(kinds) + 1) + SUMMARY_HEADER)
+        self.summary.setShowGrid(False)
         box.addWidget(self.summary)
 
         filters = QHBoxLayout()
@@ -177,13 +186,14 @@ class SyncPreviewWidget(QWidget):
         self.outcome_filter.currentIndexChanged.connect(self.apply_filter)
         self.search_box.textChanged.connect(self.apply_filter)
 
-        split = QSplitter(Qt.Orientation.Vertical)
+        # The records on the left, the chosen one's reason and qbXML beside them.
+        split = QSplitter(Qt.Orientation.Horizontal)
         self.model = PreviewRowsModel()
         self.table = make_table()
         self.table.setObjectName("previewRows")
         self.table.setModel(self.model)
         header = self.table.horizontalHeader()
-        for number, width in enumerate((110, 260, 170)):
+        for number, width in enumerate((100, 230, 160)):
             header.resizeSection(number, width)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
@@ -191,7 +201,7 @@ class SyncPreviewWidget(QWidget):
         split.addWidget(self.table)
         detail = QWidget()
         detail_box = QVBoxLayout(detail)
-        detail_box.setContentsMargins(0, 4, 0, 0)
+        detail_box.setContentsMargins(6, 0, 0, 0)
         self.reason = QLabel("Select a record to see why, and the qbXML it would send.")
         self.reason.setWordWrap(True)
         self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -201,6 +211,7 @@ class SyncPreviewWidget(QWidget):
         split.addWidget(detail)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
         box.addWidget(split, 1)
         self._set_busy(False)
 
@@ -274,7 +285,7 @@ class SyncPreviewWidget(QWidget):
         self._fill_summary()
         since = ""
         if preview.imported_at:
-            since = f" QuickBooks' names and numbers as imported {preview.imported_at}."
+            since = f" What QuickBooks has is as imported {_when(preview.imported_at)}."
         if not preview.rows:
             self.status.setText("The next sync sends nothing: no record of JobDesk's is waiting." + since)
         else:
@@ -301,25 +312,33 @@ class SyncPreviewWidget(QWidget):
         preview = self.preview
         kinds = [k for k in self._kinds if k in preview.counts] or list(self._kinds)
         self.summary.setRowCount(len(kinds) + 1)
-        self.summary.setVerticalHeaderLabels([self._kind_label.get(k, k) for k in kinds] + ["All"])
         for row, kind in enumerate(kinds):
             counts = [preview.count(kind, outcome) for outcome in self._outcomes]
-            self._summary_row(row, [*counts, sum(counts)])
+            self._summary_row(row, self._kind_label.get(kind, kind), [*counts, sum(counts)])
         totals = [preview.total(outcome) for outcome in self._outcomes]
-        self._summary_row(len(kinds), [*totals, sum(totals)])
+        self._summary_row(len(kinds), "All", [*totals, sum(totals)])
+        header = self.summary.horizontalHeader().sizeHint().height()
+        frame = 2 * self.summary.frameWidth()
+        self.summary.setFixedHeight(SUMMARY_ROW * self.summary.rowCount() + header + frame)
 
-    def _summary_row(self, row: int, values: list[int]) -> None:
-        for column, value in enumerate(values):
+    def _summary_row(self, row: int, label: str, values: list[int]) -> None:
+        name = QTableWidgetItem(label)
+        if label == "All":
+            font = name.font()
+            font.setBold(True)
+            name.setFont(font)
+        self.summary.setItem(row, 0, name)
+        for column, value in enumerate(values, start=1):
             cell = QTableWidgetItem(f"{value:,}" if value else "–")
             cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.summary.setItem(row, column, cell)
 
     def summary_count(self, kind_label: str, outcome: str) -> str:
         """The summary's cell for a kind (its label, or "All") and an outcome (tests read it)."""
-        column = list(self._outcomes).index(outcome) if outcome != "total" else len(self._outcomes)
+        column = 1 + (list(self._outcomes).index(outcome) if outcome != "total" else len(self._outcomes))
         for row in range(self.summary.rowCount()):
-            header = self.summary.verticalHeaderItem(row)
-            if header is not None and header.text() == kind_label:
+            name = self.summary.item(row, 0)
+            if name is not None and name.text() == kind_label:
                 cell = self.summary.item(row, column)
                 return "" if cell is None else cell.text()
         return ""
@@ -339,3 +358,16 @@ class SyncPreviewWidget(QWidget):
             first = " It is not queued itself: the sync sends it because a record queued needs it."
         self.reason.setText(f"{row.label} — {outcome}. {row.reason}{first}")
         self.xml.set_xml(row.request_xml)
+
+
+def _when(iso: str) -> str:
+    """An import's time as the status bar says times (local; the date when not today)."""
+    from datetime import UTC, datetime
+
+    from desktop_app.ui.sync_status import local_time
+
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return local_time(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
