@@ -348,7 +348,12 @@ def test_closed_half_way_it_resumes_at_the_same_step(
 
 
 def test_stop_connecting_asks_first(qtbot: QtBot, ctx: AppContext, prompts: ScriptedPrompts) -> None:
-    _company, _view, wizard = started(qtbot, ctx)
+    _company, view, wizard = started(qtbot, ctx)
+    click(qtbot, view.connect_button)  # again while it is open: the same wizard comes forward
+    open_wizards = [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, ConnectWizard) and w.isVisible()
+    ]
+    assert open_wizards == [wizard]
     prompts.queue(False)
     click(qtbot, wizard.stop_button)
     assert wizard.isVisible() and ctx.read(connection.connection_state).in_progress
@@ -356,3 +361,35 @@ def test_stop_connecting_asks_first(qtbot: QtBot, ctx: AppContext, prompts: Scri
     qtbot.waitUntil(lambda: not wizard.isVisible())
     state = ctx.read(connection.connection_state)
     assert not state.in_progress and not state.writes_held and wizard.outcome == "stopped"
+
+
+def test_matches_are_decided_and_changed_from_the_keyboard(
+    qtbot: QtBot, ctx: AppContext, prompts: ScriptedPrompts
+) -> None:
+    company, _view, wizard = started(qtbot, ctx)
+    run_import(qtbot, ctx, wizard, company)
+    continue_to(qtbot, wizard, "review")
+    review = wizard.review_page
+    with qtbot.waitSignal(review.loaded):
+        qtbot.keyClick(review.undecided_only, Qt.Key.Key_U, Qt.KeyboardModifier.AltModifier)  # show all
+    assert not review.undecided_only.isChecked()
+    rows = [review.table.item(n, 0).text() for n in range(review.table.rowCount())]
+    kim = rows.index("Kim, Hiro")
+    review.table.setFocus()
+    qtbot.waitUntil(review.table.hasFocus)
+    qtbot.keyClick(review.table, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
+    for _ in range(kim):
+        qtbot.keyClick(review.table, Qt.Key.Key_Down)
+    assert review.selected() is not None and review.selected().our_name == "Kim, Hiro"
+    with qtbot.waitSignal(review.loaded):
+        qtbot.keyClick(review.table, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)  # Link
+    assert review.table.item(kim, 4).text() == "Linked"
+    # Changed before the first sync: renamed instead, through the name dialog.
+    prompts.queue("Kim, Hiroshi")
+    with qtbot.waitSignal(review.loaded):
+        qtbot.keyClick(review.table, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)  # Rename ours…
+    assert prompts.asked[-1].kind == "ask_text" and "Hiro Kim" in prompts.asked[-1].text
+    row = next(r for r in ctx.read(qb_matching.list_proposals) if r.our_name_then == "Kim, Hiro")
+    assert (row.decision, row.our_name) == ("rename", "Kim, Hiroshi")
+    assert review.table.item(kim, 4).text() == "Renamed ours to “Kim, Hiroshi”"
+    assert "1 possible match needs a decision" in review.count_label.text()  # O'Brien's is still open

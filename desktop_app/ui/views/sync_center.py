@@ -170,6 +170,11 @@ class SyncCenterView(QWidget):
         from desktop_app.ui.views.common import open_dialog
         from desktop_app.ui.views.connect_wizard import ConnectWizard
 
+        for shown in self.__dict__.get("_open_dialogs", []):
+            if isinstance(shown, ConnectWizard) and shown.isVisible():  # one wizard at a time
+                shown.raise_()
+                shown.activateWindow()
+                return shown
         wizard = ConnectWizard(self.ctx, self.window())
         if not wizard.start():
             wizard.deleteLater()
