@@ -33,6 +33,20 @@ class InvoiceKind(StrEnum):
     SEGMENT = "segment"
 
 
+class CreditStatus(StrEnum):
+    """A credit memo is Open while some of it is left to apply, Applied when none is."""
+
+    OPEN = "open"
+    APPLIED = "applied"
+    VOID = "void"
+
+
+class CreditReason(StrEnum):
+    REFUND = "refund"
+    DISCOUNT = "discount"
+    WARRANTY = "warranty"
+
+
 class ItemKind(StrEnum):
     SERVICE = "service"
     MATERIAL = "material"
@@ -81,6 +95,10 @@ LABELS: dict[str, str] = {
     "declined": "Declined",
     "paid": "Paid",
     "void": "Void",
+    "applied": "Applied",
+    "refund": "Refund",
+    "discount": "Discount",
+    "warranty": "Warranty credit",
 }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, type_coerce
 
+from desktop_app.db.credit_models import CreditApplication
 from desktop_app.db.models import Customer, Invoice, Job, Payment, PaymentApplication
 from desktop_app.db.types import Money
 from desktop_app.db.uow import UnitOfWork
@@ -318,6 +319,14 @@ def open_balances(uow: UnitOfWork, customer_ids: Iterable[int]) -> dict[int, Dec
         .group_by(Invoice.customer_id)
     )
     for customer_id, applied in paid:
+        balances[customer_id] = balances.get(customer_id, ZERO) - (applied or ZERO)
+    credited = uow.session.execute(
+        select(Invoice.customer_id, type_coerce(func.sum(CreditApplication.amount), Money()))
+        .join(Invoice, Invoice.id == CreditApplication.invoice_id)
+        .where(Invoice.customer_id.in_(ids), live)
+        .group_by(Invoice.customer_id)
+    )
+    for customer_id, applied in credited:
         balances[customer_id] = balances.get(customer_id, ZERO) - (applied or ZERO)
     return balances
 

@@ -1,7 +1,7 @@
 """What an invoice looks like to the GUI and the other services: details and balances.
 
-Balance = total − deposit_credit − payments applied; it is never stored, so it cannot
-drift. Payments and the invoice lists use these helpers too.
+Balance = total − deposit_credit − payments applied − credits applied; it is never stored,
+so it cannot drift. Payments, credit memos and the invoice lists use these helpers too.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from desktop_app.db.credit_models import CreditApplication
 from desktop_app.db.models import Customer, Invoice, Job, PaymentApplication
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import ZERO
@@ -74,6 +75,8 @@ class InvoiceDetail:
     void_reason: str
     in_quickbooks: bool
     lines: tuple[InvoiceLineDetail, ...]
+    #: Credit memos applied to this invoice (the balance already counts them).
+    credits_applied: Decimal = ZERO
 
 
 # --- shared helpers (payments use these too) --------------------------------------------------
@@ -98,10 +101,23 @@ def applied_total(uow: UnitOfWork, invoice_id: int) -> Decimal:
     return value if isinstance(value, Decimal) else ZERO
 
 
+def credited_total(uow: UnitOfWork, invoice_id: int) -> Decimal:
+    """What credit memos have applied to the invoice (void credit memos have no applications)."""
+    value = uow.session.scalar(
+        select(func.sum(CreditApplication.amount)).where(CreditApplication.invoice_id == invoice_id)
+    )
+    return value if isinstance(value, Decimal) else ZERO
+
+
 def balance_of(uow: UnitOfWork, invoice: Invoice) -> Decimal:
     if invoice.status == InvoiceStatus.VOID.value:
         return ZERO
-    return invoice.total - invoice.deposit_credit - applied_total(uow, invoice.id)
+    return (
+        invoice.total
+        - invoice.deposit_credit
+        - applied_total(uow, invoice.id)
+        - credited_total(uow, invoice.id)
+    )
 
 
 def refresh_status(uow: UnitOfWork, invoice: Invoice) -> None:
@@ -185,6 +201,7 @@ def detail(uow: UnitOfWork, invoice: Invoice) -> InvoiceDetail:
         voided_at=invoice.voided_at,
         void_reason=invoice.void_reason,
         in_quickbooks=in_quickbooks(uow, invoice.id),
+        credits_applied=credited_total(uow, invoice.id),
         lines=tuple(
             InvoiceLineDetail(
                 line.id,

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, type_coerce
 
+from desktop_app.db.credit_models import CreditApplication
 from desktop_app.db.models import Customer, Invoice, InvoiceLine, Job, Payment, PaymentApplication
 from desktop_app.db.types import Money
 from desktop_app.db.uow import UnitOfWork
@@ -23,7 +24,7 @@ from desktop_app.domain.progress import percent_for
 from desktop_app.domain.status import InvoiceKind, InvoiceStatus, PaymentMethod
 from desktop_app.errors import ValidationError
 from desktop_app.services.common import get
-from desktop_app.services.invoices import applied_total, balance_of, job_total
+from desktop_app.services.invoices import applied_total, balance_of, credited_total, job_total
 from desktop_app.services.job_billing import job_billing
 from desktop_app.services.paging import Page
 from desktop_app.services.qb_links import in_quickbooks_clause
@@ -84,6 +85,8 @@ class JobInvoicingSummary:
     remaining_to_invoice: Decimal
     balance_due: Decimal
     invoices: tuple[JobInvoiceLine, ...]
+    #: Credit memos applied to the job's invoices (the balances already count them).
+    credited: Decimal = ZERO
 
 
 def _applied_sql() -> Any:
@@ -95,10 +98,20 @@ def _applied_sql() -> Any:
     )
 
 
+def _credited_sql() -> Any:
+    return (
+        select(func.coalesce(func.sum(CreditApplication.amount), 0))
+        .where(CreditApplication.invoice_id == Invoice.id)
+        .correlate(Invoice)
+        .scalar_subquery()
+    )
+
+
 def balance_sql() -> ColumnElement[Decimal]:
+    """The SQL form of ``invoice_details.balance_of`` (payments and credit memos applied)."""
     raw = case(
         (Invoice.status == InvoiceStatus.VOID.value, 0),
-        else_=Invoice.total - Invoice.deposit_credit - _applied_sql(),
+        else_=Invoice.total - Invoice.deposit_credit - _applied_sql() - _credited_sql(),
     )
     # Money arithmetic stays in the column's storage unit; the type converts it back.
     return type_coerce(raw, Money())
@@ -353,6 +366,7 @@ def job_invoicing_summary(uow: UnitOfWork, job_id: int) -> JobInvoicingSummary:
     # One definition of "invoiced" for this summary and the rule that refuses over-billing.
     invoiced = job_billing(uow, job).invoiced
     paid = sum((applied_total(uow, i.id) for i in live), ZERO)
+    credited = sum((credited_total(uow, i.id) for i in live), ZERO)
     lines = tuple(
         JobInvoiceLine(
             id=i.id,
@@ -374,4 +388,5 @@ def job_invoicing_summary(uow: UnitOfWork, job_id: int) -> JobInvoicingSummary:
         remaining_to_invoice=total - invoiced,
         balance_due=sum((line.balance for line in lines), ZERO),
         invoices=lines,
+        credited=credited,
     )

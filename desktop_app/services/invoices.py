@@ -50,6 +50,7 @@ from desktop_app.services.invoice_details import (
     InvoiceLineDetail,
     applied_total,
     balance_of,
+    credited_total,
     detail,
     get_invoice,
     in_quickbooks,
@@ -77,6 +78,7 @@ __all__ = [
     "create_invoice",
     "create_multi_job_invoice",
     "create_progress_invoice",
+    "credited_total",
     "detail",
     "get_invoice",
     "in_quickbooks",
@@ -491,6 +493,12 @@ def void_invoice(uow: UnitOfWork, invoice_id: int, reason: str = "") -> InvoiceD
         raise InvalidTransition(
             f"Invoice {invoice.number} has {format_money(paid)} of payments applied. Unapply them "
             f"before voiding it."
+        )
+    credited = credited_total(uow, invoice.id)
+    if credited > 0:
+        raise InvalidTransition(
+            f"Invoice {invoice.number} has {format_money(credited)} of credit memos applied. Unapply "
+            f"them before voiding it."
         )
     if invoice.deposit_credit > 0:
         for deposit in uow.session.scalars(

@@ -1,4 +1,4 @@
-"""Document lines shared by bids and jobs: input checking, price-book copying, totals."""
+"""Document lines shared by bids, jobs and credit memos: input checking, price-book copying, totals."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 
+from desktop_app.db.credit_models import CreditMemoLine
 from desktop_app.db.models import BidLine, Customer, Item, JobLine
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import QTY_PLACES, line_amount, parse_decimal
@@ -62,7 +63,7 @@ class _Line(Protocol):
     item_id: int | None
 
 
-L = TypeVar("L", BidLine, JobLine)
+L = TypeVar("L", BidLine, JobLine, CreditMemoLine)
 
 
 @dataclass(frozen=True)

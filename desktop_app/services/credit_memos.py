@@ -1,0 +1,263 @@
+"""Credit memos: create (lines from the price book), edit while not in QuickBooks, void.
+
+Applying a credit to invoices is in ``credit_applications``; what a credit memo looks
+like (details, lists) in ``credit_memo_details``. Totals come from the code invoices use
+(``domain.totals`` via ``lines.totals_for``), so a credit of the same lines is the same
+amount as the invoice it offsets. Everything is checked before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from desktop_app.db.credit_models import CreditMemo, CreditMemoLine
+from desktop_app.db.models import Customer, Invoice, Job
+from desktop_app.db.types import utcnow
+from desktop_app.db.uow import UnitOfWork
+from desktop_app.domain.money import ZERO, format_money
+from desktop_app.domain.status import CreditReason, CreditStatus, JobStatus
+from desktop_app.errors import Conflict, InvalidTransition, ValidationError
+from desktop_app.services.common import audit, check_date, clean_text, diff, get, require_admin
+from desktop_app.services.credit_memo_details import (
+    ENTITY,
+    CreditMemoDetail,
+    applied_of,
+    credit_detail,
+    refresh_credit_status,
+)
+from desktop_app.services.credit_numbers import next_credit_number
+from desktop_app.services.credit_sync import queue_credit_memo_for_quickbooks
+from desktop_app.services.events import record_event
+from desktop_app.services.invoice_details import refresh_status
+from desktop_app.services.lines import (
+    CheckedLine,
+    LineInput,
+    apply_lines,
+    check_lines,
+    lines_summary,
+    tax_rate,
+    totals_for,
+)
+from desktop_app.services.qb_links import in_quickbooks
+
+#: Room left in QuickBooks' 4,095-character Memo for a marker the sync may add.
+MAX_CREDIT_MEMO = 4000
+
+
+@dataclass(frozen=True)
+class CreditMemoFields:
+    """A credit memo as its form submits it."""
+
+    customer_id: int
+    reason: str
+    lines: tuple[LineInput, ...]
+    job_id: int | None = None
+    credit_date: date | None = None
+    memo: str = ""
+
+
+def _reason(value: object) -> CreditReason:
+    try:
+        return CreditReason(str(value))
+    except ValueError:
+        raise ValidationError(
+            "reason", "Choose why the customer is credited: refund, discount or warranty."
+        ) from None
+
+
+def _customer_and_job(uow: UnitOfWork, customer_id: object, job_id: object) -> tuple[Customer, Job | None]:
+    if not isinstance(customer_id, int) or isinstance(customer_id, bool):
+        raise ValidationError("customer_id", "Choose the customer to credit.")
+    customer = uow.session.get(Customer, customer_id)
+    if customer is None:
+        raise ValidationError("customer_id", "That customer was not found; it may have been deleted.")
+    if not customer.active:
+        raise ValidationError(
+            "customer_id", f"{customer.display_name} is inactive; reactivate the customer first."
+        )
+    if job_id is None:
+        return customer, None
+    if not isinstance(job_id, int) or isinstance(job_id, bool):
+        raise ValidationError("job_id", "That job was not found.")
+    job = uow.session.get(Job, job_id)
+    if job is None:
+        raise ValidationError("job_id", "That job was not found; it may have been deleted.")
+    if job.customer_id != customer.id:
+        raise ValidationError(
+            "job_id", f"Job {job.number} belongs to another customer than {customer.display_name}."
+        )
+    if job.status == JobStatus.CANCELLED.value:
+        raise ValidationError("job_id", f"Job {job.number} is cancelled; credit the customer instead.")
+    return customer, job
+
+
+def _checked_lines(uow: UnitOfWork, lines: Sequence[LineInput]) -> list[CheckedLine]:
+    checked = check_lines(uow, lines)
+    if not checked:
+        raise ValidationError("lines", "Add at least one line: what the customer is credited for.")
+    return checked
+
+
+def _set_lines_and_totals(
+    uow: UnitOfWork, credit: CreditMemo, customer: Customer, checked: list[CheckedLine]
+) -> None:
+    credit.lines = apply_lines(list(credit.lines), checked, CreditMemoLine)
+    totals = totals_for(uow, customer, credit.lines)
+    if totals.total <= 0:
+        raise ValidationError("lines", "A credit memo must credit more than $0.00.")
+    rate = tax_rate(uow)
+    credit.subtotal = totals.subtotal
+    credit.tax_rate = ZERO if customer.tax_exempt else rate
+    credit.tax = totals.tax
+    credit.total = totals.total
+
+
+def _credit_date(value: object) -> date:
+    when = check_date(value, "credit_date", label="Credit date")
+    return when if when is not None else date.today()
+
+
+def create_credit_memo(uow: UnitOfWork, values: CreditMemoFields) -> CreditMemoDetail:
+    """A new open credit memo for a customer or one of its jobs; queued for QuickBooks."""
+    customer, job = _customer_and_job(uow, values.customer_id, values.job_id)
+    reason = _reason(values.reason)
+    when = _credit_date(values.credit_date)
+    memo = clean_text(values.memo, "memo", max_length=MAX_CREDIT_MEMO)
+    checked = _checked_lines(uow, values.lines)
+    credit = CreditMemo(
+        number="",
+        customer_id=customer.id,
+        job_id=job.id if job is not None else None,
+        credit_date=when,
+        reason=reason.value,
+        memo=memo,
+        status=CreditStatus.OPEN.value,
+    )
+    _set_lines_and_totals(uow, credit, customer, checked)
+    # The number is taken last: a refused credit memo leaves no gap in the numbering.
+    credit.number = next_credit_number(uow)
+    uow.session.add(credit)
+    uow.flush()
+    audit(
+        uow,
+        "create",
+        ENTITY,
+        credit.id,
+        summary=f"Credit memo {credit.number} of {format_money(credit.total)} for {customer.display_name}",
+        changes={
+            "total": [None, str(credit.total)],
+            "reason": [None, reason.value],
+            "lines": [None, lines_summary(credit.lines)],
+        },
+    )
+    record_event(uow, "credit_memo.created", ENTITY, credit.id)
+    queue_credit_memo_for_quickbooks(uow, credit.id)
+    return credit_detail(uow, credit)
+
+
+def _live(uow: UnitOfWork, credit_id: int) -> CreditMemo:
+    credit = get(uow, CreditMemo, credit_id, "Credit memo")
+    if credit.status == CreditStatus.VOID.value:
+        raise InvalidTransition(f"Credit memo {credit.number} is void; a void credit memo cannot be changed.")
+    return credit
+
+
+def update_credit_memo(
+    uow: UnitOfWork, credit_id: int, expected_version: int, values: CreditMemoFields
+) -> CreditMemoDetail:
+    """Change a credit memo that is not in QuickBooks yet (its customer stays the same)."""
+    credit = _live(uow, credit_id)
+    if in_quickbooks(uow, ENTITY, credit.id):
+        raise InvalidTransition(
+            f"Credit memo {credit.number} is already in QuickBooks and cannot be changed here. Void it and "
+            "make a new one."
+        )
+    if expected_version != credit.version:
+        raise Conflict(
+            "Another user changed this credit memo after you opened it. Reload it to see their changes."
+        )
+    if values.customer_id != credit.customer_id:
+        raise ValidationError(
+            "customer_id", "A credit memo's customer cannot be changed; void it and make a new one."
+        )
+    customer, job = _customer_and_job(uow, values.customer_id, values.job_id)
+    reason = _reason(values.reason)
+    when = _credit_date(values.credit_date)
+    memo = clean_text(values.memo, "memo", max_length=MAX_CREDIT_MEMO)
+    checked = _checked_lines(uow, values.lines)
+    new_job = job.id if job is not None else None
+    if new_job != credit.job_id and credit.applications:
+        raise ValidationError(
+            "job_id", "Unapply this credit from its invoices before moving it to another job."
+        )
+    before = {
+        "job_id": credit.job_id,
+        "credit_date": credit.credit_date,
+        "reason": credit.reason,
+        "memo": credit.memo,
+        "total": credit.total,
+        "lines": lines_summary(credit.lines),
+    }
+    applied = applied_of(credit)
+    _set_lines_and_totals(uow, credit, customer, checked)
+    if credit.total < applied:
+        raise ValidationError(
+            "lines",
+            f"{format_money(applied)} of this credit is applied to invoices, more than its new total "
+            f"{format_money(credit.total)}. Unapply some of it first.",
+        )
+    credit.job_id, credit.credit_date, credit.reason, credit.memo = new_job, when, reason.value, memo
+    refresh_credit_status(credit)
+    uow.flush()
+    after = {
+        **before,
+        "job_id": credit.job_id,
+        "credit_date": when,
+        "reason": reason.value,
+        "memo": memo,
+        "total": credit.total,
+        "lines": lines_summary(credit.lines),
+    }
+    changes = diff(before, after)
+    if changes:
+        audit(
+            uow, "update", ENTITY, credit.id, summary=f"Credit memo {credit.number} edited", changes=changes
+        )
+        record_event(uow, "credit_memo.updated", ENTITY, credit.id)
+        queue_credit_memo_for_quickbooks(uow, credit.id)
+    return credit_detail(uow, credit)
+
+
+def void_credit_memo(uow: UnitOfWork, credit_id: int, reason: str = "") -> CreditMemoDetail:
+    """Void: its applications are freed (the invoices owe that again); the number stays taken."""
+    credit = get(uow, CreditMemo, credit_id, "Credit memo")
+    if credit.status == CreditStatus.VOID.value:
+        raise InvalidTransition(f"Credit memo {credit.number} is already void.")
+    if in_quickbooks(uow, ENTITY, credit.id):
+        require_admin(uow, f"void credit memo {credit.number}, which is already in QuickBooks")
+    why = clean_text(reason, "reason", max_length=255)
+    freed = [(get(uow, Invoice, a.invoice_id, "Invoice"), a.amount) for a in credit.applications]
+    credit.applications.clear()
+    credit.status = CreditStatus.VOID.value
+    credit.voided_at = utcnow()
+    credit.void_reason = why
+    uow.flush()
+    for invoice, _amount in freed:
+        refresh_status(uow, invoice)
+    audit(
+        uow,
+        "void",
+        ENTITY,
+        credit.id,
+        summary=f"Credit memo {credit.number} voided",
+        changes={
+            "status": ["open", "void"],
+            "void_reason": ["", why],
+            "unapplied": [[f"{i.number} {a}" for i, a in freed], None],
+        },
+    )
+    record_event(uow, "credit_memo.voided", ENTITY, credit.id)
+    queue_credit_memo_for_quickbooks(uow, credit.id, "void")
+    return credit_detail(uow, credit)

@@ -1,0 +1,37 @@
+"""Queueing credit memos for QuickBooks, the way invoices are queued on issue and void.
+
+The queue (``sync_queue``) knows a record kind only once it is registered in
+``record_kinds`` (with its engine module in ``qbwc_server.sync.kinds``); until the
+credit-memo kind is, ``enqueue`` refuses "credit_memo" with a ``ValidationError``, and
+saving a credit memo must not fail because of that. So the call
+stays here, behind one named function: it queues as soon as the kind is known and reports
+whether it did.
+"""
+
+from __future__ import annotations
+
+from desktop_app.db.uow import UnitOfWork
+from desktop_app.services import record_kinds, sync_queue
+
+ENTITY = "credit_memo"
+
+
+def credit_memo_kind_is_known(action: str = "upsert") -> bool:
+    """Whether the QuickBooks queue can take credit memos (the sync kind is registered)."""
+    kind = record_kinds.KINDS.get(ENTITY)
+    return kind is not None and action in kind.actions
+
+
+def queue_credit_memo_for_quickbooks(uow: UnitOfWork, credit_id: int, action: str = "upsert") -> bool:
+    """Queue the credit memo's add/change ("upsert", with its applications) or its "void".
+
+    Returns False, queueing nothing, while the sync engine has no credit-memo kind.
+    """
+    if not credit_memo_kind_is_known(action):
+        return False
+    if action == "void":
+        sync_queue.cancel_pending(uow, ENTITY, credit_id)
+        if not sync_queue.is_linked(uow, ENTITY, credit_id):
+            return False  # never reached QuickBooks: nothing there to void
+    sync_queue.enqueue(uow, ENTITY, credit_id, action, urgent=action == "void")
+    return True
