@@ -61,6 +61,8 @@ SENT_REQUESTS = (
     "ReceivePaymentAddRq",
     "ReceivePaymentModRq",
     "ReceivePaymentQueryRq",
+    "CreditMemoAddRq",
+    "CreditMemoQueryRq",
     "TxnVoidRq",
     "TxnDelRq",
 )

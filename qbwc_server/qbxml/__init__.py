@@ -3,7 +3,8 @@
 Public surface (import from here):
 
 * inputs: ``Ref``, ``Address``, ``CustomerFields``, ``JobStatus``, ``ItemFields``, ``ItemKind``,
-  ``StandardTermsFields``, ``InvoiceFields``, ``InvoiceLineFields``, ``PaymentFields``, ``AppliedPayment``
+  ``StandardTermsFields``, ``InvoiceFields``, ``InvoiceLineFields``, ``PaymentFields``, ``AppliedPayment``,
+  ``CreditMemoFields``, ``CreditApplicationFields`` (``CreditToInvoice``, ``AppliedCredit``)
 * builders return one request element; ``build_message`` wraps a batch
 * ``parse_response`` / ``iter_response`` read responses; ``Status``, ``Record``, ``Result``
 """
@@ -23,6 +24,12 @@ from qbwc_server.qbxml.build import (
     sales_tax_item_add,
     standard_terms_add,
 )
+from qbwc_server.qbxml.build_credits import (
+    credit_application_add,
+    credit_memo_add,
+    credit_memo_query,
+    credit_memo_void,
+)
 from qbwc_server.qbxml.build_txns import (
     invoice_add,
     invoice_mod,
@@ -33,9 +40,14 @@ from qbwc_server.qbxml.build_txns import (
     txn_void,
 )
 from qbwc_server.qbxml.parse import Record, Result, Status, iter_response, parse_response, to_record
+from qbwc_server.qbxml.read_credits import CreditMemoLineRet, CreditMemoRet, read_credit_memo
 from qbwc_server.qbxml.records import (
     Address,
+    AppliedCredit,
     AppliedPayment,
+    CreditApplicationFields,
+    CreditMemoFields,
+    CreditToInvoice,
     CustomerFields,
     InvoiceFields,
     InvoiceLineFields,
@@ -54,7 +66,13 @@ __all__ = [
     "MAX_MESSAGE_BYTES",
     "QBXML_VERSION",
     "Address",
+    "AppliedCredit",
     "AppliedPayment",
+    "CreditApplicationFields",
+    "CreditMemoFields",
+    "CreditMemoLineRet",
+    "CreditMemoRet",
+    "CreditToInvoice",
     "CustomerFields",
     "InvoiceFields",
     "InvoiceLineFields",
@@ -71,6 +89,10 @@ __all__ = [
     "Status",
     "build_message",
     "company_query",
+    "credit_application_add",
+    "credit_memo_add",
+    "credit_memo_query",
+    "credit_memo_void",
     "customer_add",
     "customer_mod",
     "host_query",
@@ -82,6 +104,7 @@ __all__ = [
     "list_query",
     "parse_response",
     "parse_tree",
+    "read_credit_memo",
     "receive_payment_add",
     "receive_payment_mod",
     "sales_tax_item_add",

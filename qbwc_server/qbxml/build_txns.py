@@ -28,7 +28,8 @@ from qbwc_server.qbxml.records import InvoiceFields, InvoiceLineFields, PaymentF
 
 PaidStatus = Literal["All", "PaidOnly", "NotPaidOnly"]
 #: TxnVoid accepts these of ours; a ReceivePayment cannot be voided through the SDK, only deleted.
-VoidableTxn = Literal["Invoice"]
+VoidableTxn = Literal["Invoice", "CreditMemo"]
+_VOIDABLE = ("Invoice", "CreditMemo")
 DeletableTxn = Literal["Invoice", "ReceivePayment"]
 
 # A new line inside an InvoiceMod: QuickBooks' documented marker.
@@ -216,8 +217,8 @@ def receive_payment_mod(request_id: str, txn_id: str, edit_sequence: str, paymen
 
 
 def txn_void(request_id: str, txn_id: str, txn_type: str = "Invoice") -> Request:
-    """TxnVoidRq. QuickBooks keeps a voided invoice with zero amounts."""
-    if txn_type != "Invoice":
+    """TxnVoidRq. QuickBooks keeps a voided invoice or credit memo with zero amounts."""
+    if txn_type not in _VOIDABLE:
         raise QbxmlLimitError(
             f"{txn_type} {txn_id}",
             "TxnVoidType",

@@ -25,6 +25,8 @@ CHILD_RECORD_TAGS = frozenset(
     {
         "InvoiceLineRet",
         "InvoiceLineGroupRet",
+        "CreditMemoLineRet",
+        "CreditMemoLineGroupRet",
         "AppliedToTxnRet",
         "LinkedTxn",
         "TxnLineDetail",

@@ -188,3 +188,53 @@ class PaymentFields:
     ar_account: Ref | None = None
     applications: tuple[AppliedPayment, ...] = field(default=())
     is_auto_apply: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CreditMemoFields:
+    """A credit memo for a customer or job (``customer`` is its Customer:Job).
+
+    Its lines have the elements of invoice lines (a CreditMemoLineAdd carries ItemRef, Desc,
+    Quantity, Rate, Amount, ServiceDate, SalesTaxCodeRef in the same order), so they are
+    ``InvoiceLineFields``; ``txn_line_id`` is not used (credit memos are only added).
+    """
+
+    customer: Ref
+    txn_date: date | None = None
+    ref_number: str | None = None
+    ar_account: Ref | None = None
+    item_sales_tax: Ref | None = None
+    memo: str | None = None
+    is_to_be_printed: bool | None = None
+    customer_sales_tax_code: Ref | None = None
+    lines: tuple[InvoiceLineFields, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedCredit:
+    """Part of a credit memo (by its TxnID) set against one invoice."""
+
+    credit_txn_id: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CreditToInvoice:
+    """The credits set against one invoice (by its TxnID) in a credit-applying payment."""
+
+    invoice_txn_id: str
+    credits: tuple[AppliedCredit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CreditApplicationFields:
+    """Applying credit memos to invoices, QuickBooks Desktop's way: a ReceivePayment of $0.00.
+
+    ``customer`` must be the invoices' and the credits' Customer:Job.
+    """
+
+    customer: Ref
+    applications: tuple[CreditToInvoice, ...]
+    txn_date: date | None = None
+    ar_account: Ref | None = None
+    memo: str | None = None

@@ -1,0 +1,122 @@
+"""Credit memo requests: CreditMemoAdd, CreditMemoQuery, voiding one, applying one to invoices.
+
+QuickBooks Desktop applies a credit memo to an invoice through a received payment: Intuit's
+annotated qbXML 13.0 samples list ``ReceivePaymentAdd/AppliedToTxnAdd/SetCredit`` (with
+``CreditTxnID`` and ``AppliedAmount``) as available in QBD, and only ``SetCredit/TxnLineID``
+as "not in QBD". So applying a credit is a ``ReceivePaymentAdd`` whose ``TotalAmount`` is
+0.00: no money moves, each invoice gets ``PaymentAmount`` 0.00 and the credit in SetCredit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from lxml import etree
+
+from desktop_app.errors import QbxmlLimitError
+from qbwc_server.qbxml import fields as f
+from qbwc_server.qbxml.build import (
+    Request,
+    leaf,
+    new_request,
+    opt_amount,
+    opt_bool,
+    opt_date,
+    opt_rate,
+    opt_text,
+    ref,
+)
+from qbwc_server.qbxml.build_txns import txn_void
+from qbwc_server.qbxml.records import CreditApplicationFields, CreditMemoFields, InvoiceLineFields
+
+ZERO_AMOUNT = "0.00"
+
+
+def _label(credit: CreditMemoFields) -> str:
+    return f"Credit memo {credit.ref_number or ''}".strip()
+
+
+def _line(parent: etree._Element, line: InvoiceLineFields, record: str, number: int) -> None:
+    node = etree.SubElement(parent, "CreditMemoLineAdd")
+    where = f"{record} line {number}"
+    ref(node, "ItemRef", line.item, where)
+    leaf(node, "Desc", opt_text(where, "Desc", line.description, f.FREE_TEXT_MAX))
+    leaf(node, "Quantity", opt_rate(where, "Quantity", line.quantity))
+    leaf(node, "Rate", opt_rate(where, "Rate", line.rate))
+    leaf(node, "Amount", opt_amount(where, "Amount", line.amount))
+    leaf(node, "ServiceDate", opt_date(line.service_date))
+    ref(node, "SalesTaxCodeRef", line.sales_tax_code, where)
+
+
+def credit_memo_add(request_id: str, credit: CreditMemoFields) -> Request:
+    """CreditMemoAddRq: QuickBooks computes Subtotal, SalesTaxTotal, TotalAmount and CreditRemaining."""
+    record = _label(credit)
+    if not credit.lines:
+        raise QbxmlLimitError(record, "lines", "a credit memo needs at least one line.")
+    request = new_request("CreditMemoAddRq", request_id)
+    node = etree.SubElement(request, "CreditMemoAdd")
+    ref(node, "CustomerRef", credit.customer, record)
+    ref(node, "ARAccountRef", credit.ar_account, record)
+    leaf(node, "TxnDate", opt_date(credit.txn_date))
+    leaf(node, "RefNumber", opt_text(record, "RefNumber", credit.ref_number, f.INVOICE_REF_MAX))
+    ref(node, "ItemSalesTaxRef", credit.item_sales_tax, record)
+    leaf(node, "Memo", None if credit.memo is None else f.free_text(record, "Memo", credit.memo))
+    leaf(node, "IsToBePrinted", opt_bool(credit.is_to_be_printed))
+    ref(node, "CustomerSalesTaxCodeRef", credit.customer_sales_tax_code, record)
+    for number, line in enumerate(credit.lines, start=1):
+        _line(node, line, record, number)
+    return request
+
+
+def credit_memo_query(
+    request_id: str,
+    *,
+    ref_numbers: Iterable[str] = (),
+    txn_ids: Iterable[str] = (),
+    include_line_items: bool = False,
+    include_linked_txns: bool = False,
+) -> Request:
+    """CreditMemoQueryRq by RefNumber (finding one we may have added) or by TxnID."""
+    refs, ids = list(ref_numbers), list(txn_ids)
+    if bool(refs) == bool(ids):
+        raise ValueError("CreditMemoQueryRq: give ref_numbers or txn_ids (one of them)")
+    request = new_request("CreditMemoQueryRq", request_id)
+    for txn_id in ids:
+        leaf(request, "TxnID", f.text("CreditMemoQueryRq", "TxnID", txn_id, f.ID_MAX))
+    for ref_number in refs:
+        leaf(request, "RefNumber", f.text("CreditMemoQueryRq", "RefNumber", ref_number, f.INVOICE_REF_MAX))
+    leaf(request, "IncludeLineItems", f.format_bool(include_line_items))
+    leaf(request, "IncludeLinkedTxns", f.format_bool(include_linked_txns))
+    return request
+
+
+def credit_memo_void(request_id: str, txn_id: str) -> Request:
+    """TxnVoidRq of a credit memo: QuickBooks keeps it with zero amounts and frees what it paid."""
+    return txn_void(request_id, txn_id, "CreditMemo")
+
+
+def credit_application_add(request_id: str, application: CreditApplicationFields) -> Request:
+    """ReceivePaymentAddRq of $0.00 setting credit memos against invoices (SetCredit)."""
+    record = "Credit applied"
+    if not application.applications or any(not a.credits for a in application.applications):
+        raise QbxmlLimitError(record, "applications", "name each invoice and the credit to set against it.")
+    request = new_request("ReceivePaymentAddRq", request_id)
+    node = etree.SubElement(request, "ReceivePaymentAdd")
+    ref(node, "CustomerRef", application.customer, record)
+    ref(node, "ARAccountRef", application.ar_account, record)
+    leaf(node, "TxnDate", opt_date(application.txn_date))
+    leaf(node, "TotalAmount", ZERO_AMOUNT)
+    leaf(node, "Memo", None if application.memo is None else f.free_text(record, "Memo", application.memo))
+    for target in application.applications:
+        applied = etree.SubElement(node, "AppliedToTxnAdd")
+        leaf(applied, "TxnID", f.text(record, "AppliedToTxn.TxnID", target.invoice_txn_id, f.ID_MAX))
+        leaf(applied, "PaymentAmount", ZERO_AMOUNT)
+        for credit in target.credits:
+            if credit.amount <= 0:
+                raise QbxmlLimitError(
+                    record, "AppliedAmount", "a credit set against an invoice must be over 0."
+                )
+            set_credit = etree.SubElement(applied, "SetCredit")
+            leaf(set_credit, "CreditTxnID", f.text(record, "CreditTxnID", credit.credit_txn_id, f.ID_MAX))
+            leaf(set_credit, "AppliedAmount", f.format_amount(record, "AppliedAmount", credit.amount))
+    return request
