@@ -158,6 +158,7 @@ class MappingStep(StepPage):
             if widget is not None:
                 widget.deleteLater()
         self.combos.clear()
+        self.errors.deleteLater()  # it knew the old fields; a new one knows the new
         self.errors = FieldErrors(self)
 
     def _show(self, mapping: connection_mapping.Mapping) -> None:

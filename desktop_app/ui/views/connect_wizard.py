@@ -10,8 +10,8 @@ reach QuickBooks; "Stop connecting" gives the sync back what it did before.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -117,7 +117,7 @@ class ConnectWizard(QDialog):
         self.ctx = ctx
         self.setWindowTitle(TITLE)
         self.setModal(False)
-        self.resize(1180, 780)
+        self.resize(_fitting(1180, 780))
         self.state: connection.ConnectionState | None = None
         #: How the wizard ended: "" (open or closed to continue later), "sent", "stopped".
         self.outcome = ""
@@ -131,7 +131,8 @@ class ConnectWizard(QDialog):
         self.step_list = QListWidget()
         self.step_list.setObjectName("stepList")
         self.step_list.setStyleSheet(STEP_LIST_STYLE)
-        self.step_list.setFixedWidth(230)
+        self.step_list.setFixedWidth(220)
+        self.step_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.step_list.setAccessibleName("Steps")
         for step in connection.STEPS:
             self.step_list.addItem(connection.STEP_LABEL[step])
@@ -331,6 +332,15 @@ class ConnectWizard(QDialog):
         for each in self.pages.values():
             each.stop()
         super().closeEvent(event)
+
+
+def _fitting(width: int, height: int) -> QSize:
+    """The size wanted, or less on a small screen (1024 x 768 office PCs)."""
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return QSize(width, height)
+    room = screen.availableGeometry()
+    return QSize(min(width, room.width() - 40), min(height, room.height() - 40))
 
 
 def can_connect(ctx: AppContext) -> tuple[bool, str]:

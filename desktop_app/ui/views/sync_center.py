@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from desktop_app.db.uow import UnitOfWork
@@ -28,6 +28,10 @@ from desktop_app.ui.views.sync_send_tab import ImportTab, SendTab
 from desktop_app.ui.views.sync_setup_tab import ConnectionTab
 
 REFRESH_MS = 3_000
+#: Below this width (a 1024-pixel screen) the header's buttons take their short names.
+NARROW = 1150
+PREVIEW_TEXT = ("Preview next sync…", "Preview…")
+CONNECT_TEXT = ("Connect to QuickBooks…", "Connect…")
 TABS = ("queue", "history", "alerts", "send", "import", "connection")
 
 
@@ -52,11 +56,13 @@ class SyncCenterView(QWidget):
         self.refresh_button = QPushButton(icon("refresh"), "Refresh")
         self.refresh_button.clicked.connect(lambda: self.refresh(force=True))
         head.addWidget(self.refresh_button)
-        self.preview_button = QPushButton(icon("search"), "Preview next sync…")
+        self.preview_button = QPushButton(icon("search"), PREVIEW_TEXT[0])
+        self.preview_button.setAccessibleName(PREVIEW_TEXT[0])
         self.preview_button.setToolTip("What the next sync will send to QuickBooks, record by record")
         self.preview_button.clicked.connect(self.open_sync_preview)
         head.addWidget(self.preview_button)
-        self.connect_button = QPushButton(icon("link"), "Connect to QuickBooks…")
+        self.connect_button = QPushButton(icon("link"), CONNECT_TEXT[0])
+        self.connect_button.setAccessibleName(CONNECT_TEXT[0])
         self.connect_button.clicked.connect(self.open_connect_wizard)
         if not ctx.actor.is_admin:  # the service refuses too; the button says so first
             from desktop_app.ui.views.connect_wizard import ADMIN_ONLY
@@ -232,6 +238,12 @@ class SyncCenterView(QWidget):
                 self.refresh(force=True)
             else:
                 self._stale = True
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        narrow = int(event.size().width() < NARROW)  # the tooltips keep the full words
+        self.preview_button.setText(PREVIEW_TEXT[narrow])
+        self.connect_button.setText(CONNECT_TEXT[narrow])
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

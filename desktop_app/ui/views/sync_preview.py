@@ -110,6 +110,7 @@ class SyncPreviewWidget(QWidget):
         self.ctx = ctx
         self.preview: Any = None
         self.error = ""
+        self._sized = False
         kind_label, outcome_label, kinds, outcomes = _labels()
         self._kinds, self._outcomes = kinds, outcomes
         self._kind_label, self._outcome_label = kind_label, outcome_label
@@ -152,10 +153,17 @@ class SyncPreviewWidget(QWidget):
         # Every kind and the total shown at once, without a scroll bar of its own.
         self.summary.verticalHeader().setDefaultSectionSize(SUMMARY_ROW)
         self.summary.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.summary.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.summary.setFixedHeight(SUMMARY_ROW * (len(kinds) + 1) + SUMMARY_HEADER)
+        self.summary.setMaximumHeight(SUMMARY_ROW * (len(kinds) + 1) + SUMMARY_HEADER)
+        self.summary.setMinimumHeight(SUMMARY_ROW * 3 + SUMMARY_HEADER)
         self.summary.setShowGrid(False)
-        box.addWidget(self.summary)
+        # Summary above, records below: a small screen gives the records the room by dragging.
+        self.vertical = QSplitter(Qt.Orientation.Vertical)
+        self.vertical.setChildrenCollapsible(False)
+        self.vertical.addWidget(self.summary)
+        lower = QWidget()
+        lower_box = QVBoxLayout(lower)
+        lower_box.setContentsMargins(0, 6, 0, 0)
+        lower_box.setSpacing(8)
 
         filters = QHBoxLayout()
         self.kind_filter = QComboBox()
@@ -169,6 +177,7 @@ class SyncPreviewWidget(QWidget):
         for outcome in outcomes:
             self.outcome_filter.addItem(outcome_label.get(outcome, outcome), outcome)
         self.search_box = SearchBox("Search records and reasons")
+        self.search_box.setMinimumWidth(180)
         kind_caption = QLabel("&Kind:")
         kind_caption.setBuddy(self.kind_filter)
         outcome_caption = QLabel("&What happens:")
@@ -181,7 +190,7 @@ class SyncPreviewWidget(QWidget):
         self.shown_label = QLabel("")
         self.shown_label.setObjectName("hint")
         filters.addWidget(self.shown_label)
-        box.addLayout(filters)
+        lower_box.addLayout(filters)
         self.kind_filter.currentIndexChanged.connect(self.apply_filter)
         self.outcome_filter.currentIndexChanged.connect(self.apply_filter)
         self.search_box.textChanged.connect(self.apply_filter)
@@ -212,7 +221,11 @@ class SyncPreviewWidget(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setChildrenCollapsible(False)
-        box.addWidget(split, 1)
+        lower_box.addWidget(split, 1)
+        self.vertical.addWidget(lower)
+        self.vertical.setStretchFactor(0, 0)
+        self.vertical.setStretchFactor(1, 1)
+        box.addWidget(self.vertical, 1)
         self._set_busy(False)
 
     # -- public ----------------------------------------------------------------------------------
@@ -319,7 +332,13 @@ class SyncPreviewWidget(QWidget):
         self._summary_row(len(kinds), "All", [*totals, sum(totals)])
         header = self.summary.horizontalHeader().sizeHint().height()
         frame = 2 * self.summary.frameWidth()
-        self.summary.setFixedHeight(SUMMARY_ROW * self.summary.rowCount() + header + frame)
+        full = SUMMARY_ROW * self.summary.rowCount() + header + frame
+        self.summary.setMaximumHeight(full)
+        room = self.vertical.height()
+        if not self._sized and room > 0:  # once: later, where the person dragged it stays
+            self._sized = True
+            top = min(full, max(self.summary.minimumHeight(), room // 3))
+            self.vertical.setSizes([top, max(1, room - top)])
 
     def _summary_row(self, row: int, label: str, values: list[int]) -> None:
         name = QTableWidgetItem(label)
