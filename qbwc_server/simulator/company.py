@@ -21,7 +21,7 @@ from lxml import etree
 
 from desktop_app.errors import QbxmlError
 from qbwc_server.qbxml.safe import parse_tree
-from qbwc_server.simulator import lists, txns
+from qbwc_server.simulator import credits, lists, txns
 from qbwc_server.simulator.balances import BalanceTable
 from qbwc_server.simulator.core import Core, Refusal, child_text, format_time, only_elements
 from qbwc_server.simulator.reference_rules import QbdRules
@@ -395,7 +395,7 @@ def _invoice_query(company: QuickBooksCompany, rq: etree._Element, rs: etree._El
 
 
 def _payment_add(company: QuickBooksCompany, rq: etree._Element, rs: etree._Element) -> None:
-    txns.payment_ret(company.core, txns.payment_add(company.core, rq[0]), rs)
+    credits.payment_ret(company.core, credits.payment_add(company.core, rq[0]), rs)
 
 
 def _payment_mod(company: QuickBooksCompany, rq: etree._Element, rs: etree._Element) -> None:
@@ -408,13 +408,16 @@ def _payment_query(company: QuickBooksCompany, rq: etree._Element, rs: etree._El
         rq,
         rs,
         _selected(rq, lambda: txns.select(core, rq, "ReceivePayment")),
-        lambda node, key: txns.payment_ret(core, core.state.payments[key], node),
+        lambda node, key: credits.payment_ret(core, core.state.payments[key], node),
     )
 
 
 def _void(company: QuickBooksCompany, rq: etree._Element, rs: etree._Element) -> None:
     txn_type, txn_id = child_text(rq, "TxnVoidType") or "", child_text(rq, "TxnID") or ""
-    invoice = txns.txn_void(company.core, txn_type, txn_id)
+    if txn_type == "CreditMemo":
+        invoice = credits.credit_memo_void(company.core, txn_id)
+    else:
+        invoice = txns.txn_void(company.core, txn_type, txn_id)
     for tag, value in (
         ("TxnVoidType", txn_type),
         ("TxnID", txn_id),
@@ -424,6 +427,25 @@ def _void(company: QuickBooksCompany, rq: etree._Element, rs: etree._Element) ->
     ):
         if value is not None:
             etree.SubElement(rs, tag).text = value
+
+
+def _credit_memo_add(company: QuickBooksCompany, rq: etree._Element, rs: etree._Element) -> None:
+    credit = credits.credit_memo_add(company.core, rq[0])
+    credits.credit_memo_ret(company.core, credit, rs, lines=True, linked=False)
+
+
+def _credit_memo_query(company: QuickBooksCompany, rq: etree._Element, rs: etree._Element) -> None:
+    core = company.core
+    lines = child_text(rq, "IncludeLineItems") == "true"
+    linked = child_text(rq, "IncludeLinkedTxns") == "true"
+    core.respond_query(
+        rq,
+        rs,
+        _selected(rq, lambda: credits.select(core, rq)),
+        lambda node, key: credits.credit_memo_ret(
+            core, core.state.credit_memos[key], node, lines=lines, linked=linked
+        ),
+    )
 
 
 def _delete(company: QuickBooksCompany, rq: etree._Element, rs: etree._Element) -> None:
@@ -456,11 +478,20 @@ HANDLERS: dict[str, Handler] = {
     "ReceivePaymentAddRq": _payment_add,
     "ReceivePaymentModRq": _payment_mod,
     "ReceivePaymentQueryRq": _payment_query,
+    "CreditMemoAddRq": _credit_memo_add,
+    "CreditMemoQueryRq": _credit_memo_query,
     "TxnVoidRq": _void,
     "TxnDelRq": _delete,
     **{tag: _list_query for tag in lists.QUERY_KINDS},
 }
 # Locks stop writers; QuickBooks lets anyone read a record another user is editing.
 _READ_ONLY = frozenset(
-    {"HostQueryRq", "CompanyQueryRq", "InvoiceQueryRq", "ReceivePaymentQueryRq", *lists.QUERY_KINDS}
+    {
+        "HostQueryRq",
+        "CompanyQueryRq",
+        "InvoiceQueryRq",
+        "ReceivePaymentQueryRq",
+        "CreditMemoQueryRq",
+        *lists.QUERY_KINDS,
+    }
 )

@@ -101,6 +101,15 @@ class Application:
 
 
 @dataclass
+class CreditUse:
+    """Part of a credit memo set against an invoice by a received payment (SetCredit)."""
+
+    invoice_id: str
+    credit_id: str
+    amount: Decimal
+
+
+@dataclass
 class Payment:
     txn_id: str
     txn_number: int
@@ -113,6 +122,7 @@ class Payment:
     total: Decimal
     data: dict[str, str] = field(default_factory=dict)
     applications: list[Application] = field(default_factory=list)
+    credits: list[CreditUse] = field(default_factory=list)
 
     @property
     def unused(self) -> Decimal:
@@ -129,6 +139,8 @@ class CompanyState:
     lists: dict[str, ListElement] = field(default_factory=dict)
     invoices: dict[str, Invoice] = field(default_factory=dict)
     payments: dict[str, Payment] = field(default_factory=dict)
+    #: Credit memos, kept as invoices are (lines, tax, totals); ``credit_memo`` says how they differ.
+    credit_memos: dict[str, Invoice] = field(default_factory=dict)
 
 
 def _encode(value: Any) -> Any:
@@ -174,8 +186,18 @@ def load_state(path: Path) -> CompanyState:
         for k, v in raw["invoices"].items()
     }
     payments = {
-        k: Payment(**{**v, "applications": [Application(**a) for a in v["applications"]]})
+        k: Payment(
+            **{
+                **v,
+                "applications": [Application(**a) for a in v["applications"]],
+                "credits": [CreditUse(**c) for c in v.get("credits", [])],
+            }
+        )
         for k, v in raw["payments"].items()
+    }
+    credit_memos = {
+        k: Invoice(**{**v, "lines": [InvoiceLine(**line) for line in v["lines"]]})
+        for k, v in raw.get("credit_memos", {}).items()
     }
     return CompanyState(
         company_name=raw["company_name"],
@@ -186,4 +208,5 @@ def load_state(path: Path) -> CompanyState:
         lists={k: ListElement(**v) for k, v in raw["lists"].items()},
         invoices=invoices,
         payments=payments,
+        credit_memos=credit_memos,
     )

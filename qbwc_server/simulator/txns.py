@@ -92,15 +92,10 @@ _HEADER_SKIP = {
 
 
 def applied_to(core: Core, invoice: Invoice) -> Decimal:
-    return sum(
-        (
-            a.amount
-            for p in core.state.payments.values()
-            for a in p.applications
-            if a.invoice_id == invoice.txn_id
-        ),
-        ZERO,
-    )
+    """Payments and credit memos applied to the invoice (QuickBooks' AppliedAmount, positive)."""
+    payments = core.state.payments.values()
+    paid = sum((a.amount for p in payments for a in p.applications if a.invoice_id == invoice.txn_id), ZERO)
+    return paid + sum((c.amount for p in payments for c in p.credits if c.invoice_id == invoice.txn_id), ZERO)
 
 
 def balance(core: Core, invoice: Invoice) -> Decimal:
@@ -279,6 +274,7 @@ def _unlink(core: Core, invoice_id: str) -> None:
     """Payments applied to a voided/deleted invoice become unused credit, as in QuickBooks."""
     for payment in core.state.payments.values():
         payment.applications = [a for a in payment.applications if a.invoice_id != invoice_id]
+        payment.credits = [c for c in payment.credits if c.invoice_id != invoice_id]
 
 
 def txn_void(core: Core, txn_type: str, txn_id: str) -> Invoice:
@@ -397,6 +393,10 @@ def _applications(
             ZERO,
         )
         already += sum((a.amount for a in result if a.invoice_id == txn_id), ZERO)
+        already += sum(
+            (c.amount for p in core.state.payments.values() for c in p.credits if c.invoice_id == txn_id),
+            ZERO,
+        )
         if amount > invoice.total - already:
             raise Refusal(
                 3210,

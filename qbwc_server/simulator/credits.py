@@ -1,0 +1,291 @@
+"""Credit memos as QuickBooks Desktop keeps them, and credits set against invoices.
+
+A credit memo is stored like an invoice (lines, sales tax, totals computed the same way);
+its ``CreditRemaining`` is its total less what received payments set against invoices
+with ``SetCredit``. A ``ReceivePaymentAdd`` may carry ``SetCredit`` under each
+``AppliedToTxnAdd`` (Intuit's samples list it for QBD): each credit must exist (3120), be
+the payment's customer's (3210), have that much left (3210), and the invoice must still owe
+the payment plus the credits (3210). Nothing is changed by a refused request.
+"""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+
+from lxml import etree
+
+from desktop_app.domain.money import ZERO
+from qbwc_server.simulator import txns
+from qbwc_server.simulator.core import (
+    Computed,
+    Core,
+    Refusal,
+    amount_text,
+    child_text,
+    decimal_of,
+    format_time,
+    leaf,
+)
+from qbwc_server.simulator.store import CreditUse, Invoice, Payment
+
+CREDIT_MEMO_ORDER = (
+    "TxnID",
+    "TimeCreated",
+    "TimeModified",
+    "EditSequence",
+    "TxnNumber",
+    "CustomerRef",
+    "ClassRef",
+    "ARAccountRef",
+    "TemplateRef",
+    "TxnDate",
+    "RefNumber",
+    "BillAddress",
+    "ShipAddress",
+    "IsPending",
+    "PONumber",
+    "TermsRef",
+    "DueDate",
+    "SalesRepRef",
+    "FOB",
+    "ShipDate",
+    "ShipMethodRef",
+    "Subtotal",
+    "ItemSalesTaxRef",
+    "SalesTaxPercentage",
+    "SalesTaxTotal",
+    "TotalAmount",
+    "CreditRemaining",
+    "Memo",
+    "CustomerMsgRef",
+    "IsToBePrinted",
+    "IsToBeEmailed",
+    "CustomerSalesTaxCodeRef",
+    "Other",
+    "LinkedTxn",
+    "CreditMemoLineRet",
+)
+_HEADER_SKIP = {"TxnDate", "RefNumber", "CustomerRef", "ItemSalesTaxRef", "CreditMemoLineAdd"}
+
+
+def _not_found(txn_id: str) -> Refusal:
+    return Refusal(3120, f'Object "{txn_id}" specified in the request cannot be found.')
+
+
+# -- credit memos -----------------------------------------------------------------------------
+
+
+def used_of(core: Core, credit: Invoice) -> Decimal:
+    return sum(
+        (c.amount for p in core.state.payments.values() for c in p.credits if c.credit_id == credit.txn_id),
+        ZERO,
+    )
+
+
+def remaining(core: Core, credit: Invoice) -> Decimal:
+    return ZERO if credit.is_void else credit.total - used_of(core, credit)
+
+
+def _next_ref_number(core: Core) -> str:
+    """QuickBooks numbers a credit memo after the last number used (invoices and credit memos)."""
+    used = [*core.state.invoices.values(), *core.state.credit_memos.values()]
+    numbers = [int(t.ref_number) for t in used if t.ref_number and t.ref_number.isdigit()]
+    return str(max(numbers, default=0) + 1)
+
+
+def credit_memo_add(core: Core, node: etree._Element) -> Invoice:
+    ref_number = child_text(node, "RefNumber")
+    record = f"Credit memo {ref_number or ''}".strip()
+    customer = core.resolve(node.find("CustomerRef"), {"Customer"}, record)  # type: ignore[arg-type]
+    data = core.absorb(node, record, skip=_HEADER_SKIP)
+    tax_item = txns._sales_tax_item(core, node, customer, record)
+    lines = [txns._line(core, line, record, None) for line in node.findall("CreditMemoLineAdd")]
+    now = core.tick()
+    txn_id, number = core.new_txn_id()
+    credit = Invoice(
+        txn_id=txn_id,
+        txn_number=number,
+        edit_sequence=core.stamp(),
+        time_created=now,
+        time_modified=now,
+        customer_id=customer.list_id,
+        txn_date=txns._date(node, core),
+        ref_number=ref_number or _next_ref_number(core),
+        data=data,
+        lines=lines,
+        sales_tax_item_id=tax_item,
+    )
+    txns.compute_totals(core, credit)
+    core.state.credit_memos[txn_id] = credit
+    return credit
+
+
+def credit_memo_void(core: Core, txn_id: str) -> Invoice:
+    """A voided credit memo keeps its lines at zero; what it had set against invoices is owed again."""
+    credit = core.state.credit_memos.get(txn_id)
+    if credit is None:
+        raise _not_found(txn_id)
+    for payment in core.state.payments.values():
+        payment.credits = [c for c in payment.credits if c.credit_id != txn_id]
+    credit.is_void = True
+    for line in credit.lines:
+        line.amount, line.quantity = ZERO, Decimal(0) if line.quantity is not None else None
+    credit.data["Memo"] = "VOID: " + credit.data.get("Memo", "")
+    txns.compute_totals(core, credit)
+    credit.time_modified = core.tick()
+    credit.edit_sequence = core.stamp()
+    return credit
+
+
+def credit_memo_ret(
+    core: Core, credit: Invoice, parent: etree._Element, *, lines: bool, linked: bool
+) -> None:
+    ret = etree.SubElement(parent, "CreditMemoRet")
+
+    def emit_lines(node: etree._Element) -> None:
+        for line in credit.lines:
+            line_ret = etree.SubElement(node, "CreditMemoLineRet")
+            leaf(line_ret, "TxnLineID", line.txn_line_id)
+            core.ref(line_ret, "ItemRef", line.item_id)
+            leaf(line_ret, "Desc", line.description)
+            leaf(
+                line_ret,
+                "Quantity",
+                None if line.quantity is None else format(line.quantity.normalize(), "f"),
+            )
+            leaf(line_ret, "Rate", None if line.rate is None else format(line.rate.normalize(), "f"))
+            leaf(line_ret, "Amount", amount_text(line.amount))
+            leaf(line_ret, "ServiceDate", line.service_date)
+            core.ref(line_ret, "SalesTaxCodeRef", line.tax_code_id)
+
+    def emit_linked(node: etree._Element) -> None:
+        for payment in core.state.payments.values():
+            used = sum((c.amount for c in payment.credits if c.credit_id == credit.txn_id), ZERO)
+            if used:
+                link = etree.SubElement(node, "LinkedTxn")
+                leaf(link, "TxnID", payment.txn_id)
+                leaf(link, "TxnType", "ReceivePayment")
+                leaf(link, "TxnDate", payment.txn_date.isoformat())
+                leaf(link, "RefNumber", payment.ref_number)
+                leaf(link, "LinkType", "AMTTYPE")
+                leaf(link, "Amount", amount_text(used))
+
+    computed: dict[str, Computed] = {
+        "TxnID": credit.txn_id,
+        "TimeCreated": format_time(credit.time_created),
+        "TimeModified": format_time(credit.time_modified),
+        "EditSequence": credit.edit_sequence,
+        "TxnNumber": str(credit.txn_number),
+        "CustomerRef": lambda node: core.ref(node, "CustomerRef", credit.customer_id),
+        "TxnDate": credit.txn_date.isoformat(),
+        "RefNumber": credit.ref_number,
+        "Subtotal": amount_text(credit.subtotal),
+        "ItemSalesTaxRef": lambda node: core.ref(node, "ItemSalesTaxRef", credit.sales_tax_item_id),
+        "SalesTaxPercentage": format(credit.tax_percent.normalize(), "f"),
+        "SalesTaxTotal": amount_text(credit.tax_total),
+        "TotalAmount": amount_text(credit.total),
+        "CreditRemaining": amount_text(remaining(core, credit)),
+        "LinkedTxn": emit_linked if linked else None,
+        "CreditMemoLineRet": emit_lines if lines else None,
+    }
+    core.emit(ret, credit.data, CREDIT_MEMO_ORDER, computed)
+
+
+def select(core: Core, rq: etree._Element) -> list[str]:
+    """TxnIDs a CreditMemoQuery matches (by TxnID, RefNumber, or every credit memo), oldest first."""
+    store = core.state.credit_memos
+    ids = [e.text or "" for e in rq.findall("TxnID")]
+    if ids:
+        return [i for i in ids if i in store]
+    refs = {(e.text or "").casefold() for e in rq.findall("RefNumber")}
+    exact = {e.text or "" for e in rq.findall("RefNumberCaseSensitive")}
+    ordered = sorted(store.values(), key=lambda c: c.txn_number)
+    if refs or exact:
+        return [
+            c.txn_id
+            for c in ordered
+            if c.ref_number is not None and (c.ref_number.casefold() in refs or c.ref_number in exact)
+        ]
+    return [c.txn_id for c in ordered]
+
+
+# -- received payments that set credits against invoices ---------------------------------------
+
+
+def _credit_uses(core: Core, node: etree._Element, record: str) -> list[CreditUse]:
+    """The SetCredit of each AppliedToTxnAdd, checked against the credits and the invoices."""
+    customer = core.resolve(node.find("CustomerRef"), {"Customer"}, record)  # type: ignore[arg-type]
+    uses: list[CreditUse] = []
+    earlier: dict[str, Decimal] = {}
+    for applied in node.findall("AppliedToTxnAdd"):
+        invoice_id = child_text(applied, "TxnID") or ""
+        invoice = core.state.invoices.get(invoice_id)
+        if invoice is None:
+            raise _not_found(invoice_id)
+        taken = decimal_of(applied, "PaymentAmount") or ZERO
+        for set_credit in applied.findall("SetCredit"):
+            credit_id = child_text(set_credit, "CreditTxnID") or ""
+            credit = core.state.credit_memos.get(credit_id)
+            if credit is None:
+                raise _not_found(credit_id)
+            if credit.customer_id != customer.list_id:
+                raise Refusal(
+                    3210, f"{record}: credit memo {credit.ref_number} is not available to this customer."
+                )
+            amount = decimal_of(set_credit, "AppliedAmount") or ZERO
+            left = remaining(core, credit) - sum((u.amount for u in uses if u.credit_id == credit_id), ZERO)
+            if amount <= 0 or amount > left:
+                raise Refusal(
+                    3210,
+                    f"{record}: the credit amount {amount:.2f} is more than the {left:.2f} left on credit "
+                    f"memo {credit.ref_number}.",
+                )
+            taken += amount
+            uses.append(CreditUse(invoice_id=invoice_id, credit_id=credit_id, amount=amount))
+        # The invoice must still owe what this payment takes from it (earlier parts of it too).
+        taken += earlier.get(invoice_id, ZERO)
+        earlier[invoice_id] = taken
+        owed = txns.balance(core, invoice)
+        if taken > owed:
+            raise Refusal(
+                3210,
+                f"{record}: {taken:.2f} applied is more than the {owed:.2f} due on invoice "
+                f"{invoice.ref_number}.",
+            )
+    return uses
+
+
+def payment_add(core: Core, node: etree._Element) -> Payment:
+    """ReceivePaymentAdd with or without SetCredit; the credits are checked before anything changes."""
+    if node.find("AppliedToTxnAdd/SetCredit") is None:
+        return txns.payment_add(core, node)
+    record = f"Payment {child_text(node, 'RefNumber') or ''}".strip()
+    uses = _credit_uses(core, node, record)
+    plain = copy.deepcopy(node)
+    for set_credit in plain.findall("AppliedToTxnAdd/SetCredit"):
+        parent = set_credit.getparent()
+        assert parent is not None
+        parent.remove(set_credit)
+    payment = txns.payment_add(core, plain)
+    payment.credits = uses
+    return payment
+
+
+def payment_ret(core: Core, payment: Payment, parent: etree._Element) -> None:
+    """The ReceivePaymentRet, each AppliedToTxnRet naming the credits set against its invoice."""
+    txns.payment_ret(core, payment, parent)
+    ret = parent[-1]
+    for applied in ret.findall("AppliedToTxnRet"):
+        invoice_id = child_text(applied, "TxnID")
+        for use in payment.credits:
+            if use.invoice_id != invoice_id:
+                continue
+            credit = core.state.credit_memos[use.credit_id]
+            link = etree.SubElement(applied, "LinkedTxn")
+            leaf(link, "TxnID", credit.txn_id)
+            leaf(link, "TxnType", "CreditMemo")
+            leaf(link, "TxnDate", credit.txn_date.isoformat())
+            leaf(link, "RefNumber", credit.ref_number)
+            leaf(link, "LinkType", "AMTTYPE")
+            leaf(link, "Amount", amount_text(-use.amount))

@@ -1,0 +1,212 @@
+"""The simulator keeps credit memos as QuickBooks Desktop does and applies them with SetCredit."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from qbwc_server import qbxml as q
+from qbwc_server.simulator import QuickBooksCompany, add_sales_tax_item
+from tests.integration.simulator.helpers import one, record, run
+
+D = Decimal
+JOB = "Smith:Kitchen"
+
+
+@pytest.fixture
+def shop(company: QuickBooksCompany) -> QuickBooksCompany:
+    add_sales_tax_item(company, "State Tax", "8.25")
+    run(
+        company,
+        q.customer_add("c1", q.CustomerFields(name="Smith")),
+        q.customer_add("c2", q.CustomerFields(name="Kitchen", parent=q.Ref.by_name("Smith"))),
+        q.customer_add("c3", q.CustomerFields(name="Jones")),
+        q.item_add(
+            "i1",
+            q.ItemFields(
+                name="Labor",
+                price=D("65"),
+                income_account=q.Ref.by_name("Construction Income"),
+                sales_tax_code=q.Ref.by_name("Non"),
+            ),
+        ),
+        q.item_add(
+            "i2",
+            q.ItemFields(
+                name="Lumber",
+                price=D("4.25"),
+                income_account=q.Ref.by_name("Materials Income"),
+                sales_tax_code=q.Ref.by_name("Tax"),
+            ),
+        ),
+    )
+    return company
+
+
+def _credit(company: QuickBooksCompany, customer: str = JOB, ref: str = "CM-1001") -> q.CreditMemoRet:
+    fields = q.CreditMemoFields(
+        customer=q.Ref.by_name(customer),
+        txn_date=date(2024, 1, 5),
+        ref_number=ref,
+        memo="Warranty",
+        lines=(
+            q.InvoiceLineFields(item=q.Ref.by_name("Labor"), quantity=D("2"), rate=D("65")),
+            q.InvoiceLineFields(item=q.Ref.by_name("Lumber"), quantity=D("10")),
+        ),
+    )
+    return q.read_credit_memo(record(company, q.credit_memo_add("cm", fields)))
+
+
+def _invoice(company: QuickBooksCompany, customer: str = JOB, ref: str = "1001", rate: str = "300") -> str:
+    fields = q.InvoiceFields(
+        customer=q.Ref.by_name(customer),
+        ref_number=ref,
+        txn_date=date(2024, 1, 3),
+        lines=(q.InvoiceLineFields(item=q.Ref.by_name("Labor"), quantity=D("1"), rate=D(rate)),),
+    )
+    txn_id = record(company, q.invoice_add("inv", fields)).txn_id
+    assert txn_id is not None
+    return txn_id
+
+
+def _apply(company: QuickBooksCompany, *targets: tuple[str, str, str], customer: str = JOB) -> q.Result:
+    """Set credits against invoices: (invoice TxnID, credit TxnID, amount) each."""
+    application = q.CreditApplicationFields(
+        customer=q.Ref.by_name(customer),
+        txn_date=date(2024, 1, 6),
+        applications=tuple(
+            q.CreditToInvoice(inv, (q.AppliedCredit(cm, D(amount)),)) for inv, cm, amount in targets
+        ),
+    )
+    return one(company, q.credit_application_add("pay", application))
+
+
+def _balance(company: QuickBooksCompany, invoice_id: str) -> Decimal:
+    found = record(
+        company, q.txn_query("InvoiceQueryRq", "iq", txn_ids=[invoice_id], include_line_items=False)
+    )
+    assert found.balance_remaining is not None
+    return found.balance_remaining
+
+
+def _remaining(company: QuickBooksCompany, credit_id: str) -> Decimal | None:
+    return q.read_credit_memo(
+        record(company, q.credit_memo_query("cq", txn_ids=[credit_id]))
+    ).credit_remaining
+
+
+def test_a_credit_memo_totals_and_taxes_like_an_invoice(shop: QuickBooksCompany) -> None:
+    credit = _credit(shop)
+    # 2 × 65 labor (not taxed) + 10 × 4.25 lumber (taxed at 8.25 %: 3.51 after half-up rounding).
+    assert (credit.subtotal, credit.sales_tax_total, credit.total) == (D("172.50"), D("3.51"), D("176.01"))
+    assert credit.credit_remaining == D("176.01") and credit.ref_number == "CM-1001"
+    assert [line.amount for line in credit.lines] == [D("130.00"), D("42.50")]
+    found = record(shop, q.credit_memo_query("cq", ref_numbers=["cm-1001"]))
+    assert found.txn_id == credit.txn_id and found.lines("CreditMemoLineRet") == ()
+
+
+def test_an_unknown_customer_or_item_gets_3140(shop: QuickBooksCompany) -> None:
+    result = one(
+        shop,
+        q.credit_memo_add(
+            "cm",
+            q.CreditMemoFields(
+                customer=q.Ref.by_name("Nobody"), lines=(q.InvoiceLineFields(item=q.Ref.by_name("Labor")),)
+            ),
+        ),
+    )
+    assert result.status.status_code == 3140 and "Nobody" in result.status.status_message
+    assert shop.state.credit_memos == {}
+
+
+def test_a_query_that_finds_nothing_says_so(shop: QuickBooksCompany) -> None:
+    assert one(shop, q.credit_memo_query("cq", ref_numbers=["CM-9"])).status.status_code == 1
+
+
+def test_set_credit_lowers_the_invoice_balance_and_the_credit_remaining(shop: QuickBooksCompany) -> None:
+    invoice = _invoice(shop)
+    credit = _credit(shop)
+    result = _apply(shop, (invoice, credit.txn_id, "100.00"))
+    assert result.status.status_code == 0, result.status
+    payment = result.record
+    assert payment is not None and payment.total_amount == D("0.00")
+    (applied,) = payment.lines("AppliedToTxnRet")
+    (link,) = applied.lines("LinkedTxn")
+    assert (link.get("TxnType"), link.txn_id, link.decimal("Amount")) == (
+        "CreditMemo",
+        credit.txn_id,
+        D("-100.00"),
+    )
+    assert _balance(shop, invoice) == D("200.00")
+    assert _remaining(shop, credit.txn_id) == D("76.01")
+    linked = record(shop, q.credit_memo_query("cq", txn_ids=[credit.txn_id], include_linked_txns=True))
+    assert [(r.get("TxnType"), r.decimal("Amount")) for r in linked.lines("LinkedTxn")] == [
+        ("ReceivePayment", D("100.00"))
+    ]
+
+
+def test_over_applying_a_credit_is_refused_and_changes_nothing(shop: QuickBooksCompany) -> None:
+    first, second = _invoice(shop), _invoice(shop, ref="1002")
+    credit = _credit(shop)
+    payments_before = dict(shop.state.payments)
+    result = _apply(shop, (first, credit.txn_id, "100.00"), (second, credit.txn_id, "76.02"))
+    assert result.status.status_code == 3210 and "76.01 left" in result.status.status_message
+    assert shop.state.payments == payments_before
+    assert _remaining(shop, credit.txn_id) == D("176.01") and _balance(shop, first) == D("300.00")
+
+
+def test_a_credit_is_never_more_than_the_invoice_owes(shop: QuickBooksCompany) -> None:
+    invoice = _invoice(shop, rate="50")
+    credit = _credit(shop)
+    result = _apply(shop, (invoice, credit.txn_id, "50.01"))
+    assert result.status.status_code == 3210 and "50.00 due" in result.status.status_message
+    assert _apply(shop, (invoice, credit.txn_id, "50.00")).status.status_code == 0
+    assert _balance(shop, invoice) == D("0.00")
+    paid = record(shop, q.txn_query("InvoiceQueryRq", "iq", txn_ids=[invoice], include_line_items=False))
+    assert paid.flag("IsPaid") is True and paid.decimal("AppliedAmount") == D("-50.00")
+
+
+def test_unknown_credit_is_3120_and_another_customers_credit_is_refused(shop: QuickBooksCompany) -> None:
+    invoice = _invoice(shop)
+    unknown = _apply(shop, (invoice, "FFFF-1", "10.00"))
+    assert unknown.status.status_code == 3120 and "FFFF-1" in unknown.status.status_message
+    others = _credit(shop, customer="Jones", ref="CM-2")
+    refused = _apply(shop, (invoice, others.txn_id, "10.00"))
+    assert (
+        refused.status.status_code == 3210
+        and "not available to this customer" in refused.status.status_message
+    )
+
+
+def test_voiding_a_credit_memo_zeroes_it_and_the_invoice_owes_again(shop: QuickBooksCompany) -> None:
+    invoice = _invoice(shop)
+    credit = _credit(shop)
+    assert _apply(shop, (invoice, credit.txn_id, "100.00")).status.status_code == 0
+    voided = one(shop, q.credit_memo_void("v", credit.txn_id))
+    assert voided.status.status_code == 0, voided.status
+    again = q.read_credit_memo(record(shop, q.credit_memo_query("cq", txn_ids=[credit.txn_id])))
+    assert (again.total, again.credit_remaining) == (D("0.00"), D("0.00"))
+    assert _balance(shop, invoice) == D("300.00")
+    # Nothing left to set against anything.
+    assert _apply(shop, (invoice, credit.txn_id, "0.01")).status.status_code == 3210
+    assert one(shop, q.credit_memo_void("v", "FFFF-9")).status.status_code == 3120
+
+
+def test_voiding_the_invoice_frees_the_credit(shop: QuickBooksCompany) -> None:
+    invoice = _invoice(shop)
+    credit = _credit(shop)
+    assert _apply(shop, (invoice, credit.txn_id, "100.00")).status.status_code == 0
+    assert one(shop, q.txn_void("v", invoice)).status.status_code == 0
+    assert _remaining(shop, credit.txn_id) == D("176.01")
+
+
+def test_credit_memos_survive_saving_the_company(shop: QuickBooksCompany, tmp_path: Path) -> None:
+    invoice = _invoice(shop)
+    credit = _credit(shop)
+    assert _apply(shop, (invoice, credit.txn_id, "25.00")).status.status_code == 0
+    shop.save(tmp_path / "company.json")
+    loaded = QuickBooksCompany.load(tmp_path / "company.json")
+    assert _remaining(loaded, credit.txn_id) == D("151.01") and _balance(loaded, invoice) == D("275.00")
