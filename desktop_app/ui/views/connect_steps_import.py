@@ -200,7 +200,7 @@ class ImportStep(StepPage):
         self.progress_data = progress
         self.bar.setRange(0, max(1, progress.total))
         self.bar.setValue(progress.done)
-        started = any(step.state != "not_started" for step in progress.steps)
+        started = any(step.status != "not_started" for step in progress.steps)
         self.start_button.setText("Re-&run import" if started else "&Start import")
         if progress.finished:
             self.counts.setText(f"✔ Import finished. Read: {progress.counts_text()}")
@@ -220,7 +220,7 @@ class ImportStep(StepPage):
         self.problem.setVisible(bool(failed))
         self.table.setRowCount(len(progress.steps))
         for number, step in enumerate(progress.steps):
-            values = (step.label, STATE_TEXT.get(step.state, step.state), step.note)
+            values = (step.label, STATE_TEXT.get(step.status, step.status), step.note)
             for column, value in enumerate(values):
                 self.table.setItem(number, column, QTableWidgetItem(value))
         self.loaded.emit()
