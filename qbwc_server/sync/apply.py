@@ -10,59 +10,28 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
-from decimal import Decimal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from desktop_app.db.models import Invoice, Item, Job, Payment, PaymentApplication, QbLink
+from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncItem
-from desktop_app.db.uow import UnitOfWork
-from desktop_app.errors import QbxmlError
-from desktop_app.services.numbers_in_use import record_quickbooks_ref_numbers
-from desktop_app.services.queue_states import Phase, QueueState, finish, now, requeue
+from desktop_app.services.queue_states import Phase, QueueState, finish, requeue
 from desktop_app.services.sync_queue import enqueue_in, label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
+from qbwc_server.sync import kinds
 from qbwc_server.sync.alerts import explain, raise_alert
 from qbwc_server.sync.duplicates import remove_duplicate
 from qbwc_server.sync.imports import apply_import
+from qbwc_server.sync.links import set_link
 from qbwc_server.sync.plan import dependencies
 
 LOCK_CODES = frozenset({3175, 3176, 3180})
 #: What an item says after a lookup found nothing (it is added next).
 NOT_FOUND_NOTE = "Not in QuickBooks yet: adding it."
-NO_SUCH_NUMBER_NOTE = "No invoice with this number in QuickBooks: adding it."
 #: A lock is retried in later sessions with growing waits; only a lasting one alerts.
 LOCK_ALERT_AFTER = 5
-ITEM_RET_KIND = {"service": "ItemServiceRet", "material": "ItemNonInventoryRet"}
-
-
-def invoice_total(record: q.Record) -> Decimal | None:
-    """An InvoiceRet carries no total: it is the subtotal plus the sales tax."""
-    subtotal = record.subtotal
-    if subtotal is None:
-        return None
-    return subtotal + (record.decimal("SalesTaxTotal") or Decimal("0.00"))
-
-
-def set_link(
-    session: Session, item: SyncItem, record: q.Record, values: dict[str, str], *, name: str = ""
-) -> QbLink:
-    qb_id = record.list_id or record.txn_id
-    if item.entity_id is None or not qb_id:
-        raise QbxmlError("QuickBooks' answer has no ListID or TxnID to link to.")
-    link = m.link_of(session, item.entity_type, item.entity_id)
-    if link is None:
-        link = QbLink(entity_type=item.entity_type, entity_id=item.entity_id, qb_id=qb_id)
-        session.add(link)
-        m.cache_link(session, item.entity_type, item.entity_id, link)
-    link.qb_id = qb_id
-    link.edit_sequence = record.edit_sequence or ""
-    link.qb_name = (name or record.full_name or record.ref_number or "")[:209]
-    link.synced_values = json.dumps(values)
-    link.synced_at = now()
-    return link
 
 
 def apply_result(session: Session, item: SyncItem, result: q.Result, sent_values: dict[str, str]) -> None:
@@ -87,8 +56,7 @@ def apply_result(session: Session, item: SyncItem, result: q.Result, sent_values
             finish(item, "Already in QuickBooks; the second copy QuickBooks made is being deleted.")
             return
         set_link(session, item, record, sent_values)
-        if item.entity_type == "invoice":
-            _compare_totals(session, item, record)
+        kinds.of(item.entity_type).after_save(session, item, record)
         finish(item)
     elif phase == Phase.DELETE_DUPLICATE:
         finish(item, "Deleted the duplicate from QuickBooks.")
@@ -135,90 +103,37 @@ def unexpected_answer(session: Session, item: SyncItem, what: str) -> None:
 # -- lookups: exactly once ----------------------------------------------------------------------
 
 
-def _values_now(session: Session, item: SyncItem) -> dict[str, str]:
-    assert item.entity_id is not None
-    if item.entity_type == "customer":
-        from desktop_app.db.models import Customer
-
-        customer = session.get(Customer, item.entity_id)
-        assert customer is not None
-        return m.customer_values(customer)
-    if item.entity_type == "job":
-        job = session.get(Job, item.entity_id)
-        assert job is not None
-        return m.job_values(session, job)
-    if item.entity_type == "item":
-        record = session.get(Item, item.entity_id)
-        assert record is not None
-        return m.item_values(session, record)
-    return {}
-
-
 def _on_lookup(session: Session, item: SyncItem, result: q.Result) -> None:
     """verify/claim/check: is the record (or one of its name/number) already in QuickBooks?"""
-    records = list(result.records)
-    kind = item.entity_type
-    if kind == "payment":
-        payment = session.get(Payment, item.entity_id)
-        assert payment is not None
-        marker = m.payment_marker(payment)
-        records = [r for r in records if marker in (r.get("Memo") or "")]
-    if kind == "invoice":
-        _on_invoice_lookup(session, item, records)
+    kind = kinds.of(item.entity_type)
+    records = kind.found(session, item, list(result.records))
+    if kind.on_lookup(session, item, records):
         return
     if not records:
-        if item.phase == "claim":
+        if item.phase == Phase.CLAIM:
             _name_used_elsewhere(session, item)
         else:
-            requeue(item, "add", NOT_FOUND_NOTE)
+            requeue(item, Phase.ADD, NOT_FOUND_NOTE)
         return
     found = records[0]
-    if kind == "item" and item.phase == "claim":
-        local = session.get(Item, item.entity_id)
-        assert local is not None
-        if found.kind != ITEM_RET_KIND.get(local.kind):
-            _name_used_elsewhere(session, item, other=found.kind.removesuffix("Ret"))
+    if item.phase == Phase.CLAIM and item.entity_id is not None:
+        other = kind.other_type(session, item.entity_id, found)
+        if other:
+            _name_used_elsewhere(session, item, other=other)
             return
     # Same name, same kind of record: link to it instead of making a duplicate.
-    if kind == "tax_item" and _tax_rate_differs(session, item, found):
-        return  # not linked: invoices wait until a person settles the rate
+    if kind.refuses_link(session, item, found):
+        return  # not linked: what needs it waits until a person settles it
     link = set_link(session, item, found, {})
     link.synced_values = json.dumps({})
-    if item.phase == "claim":
+    if item.phase == Phase.CLAIM:
         item.linked_existing = True
     note = "Linked to the existing QuickBooks record of the same name."
-    if kind in ("customer", "job", "item") and _values_now(session, item):
+    if item.entity_id is not None and kind.values_now(session, item.entity_id):
         # Bring QuickBooks' copy up to date with ours on the next batch.
-        requeue(item, "", note)
+        requeue(item, Phase.FIRST, note)
     else:
         finish(item, note)
-
-
-def _tax_rate_differs(session: Session, item: SyncItem, found: q.Record) -> bool:
-    """A QuickBooks sales-tax item of our name but another rate would change invoice totals."""
-    from desktop_app.db.models import TaxRate
-
-    tax = session.get(TaxRate, item.entity_id)
-    theirs = found.decimal("TaxRate")
-    if tax is None or theirs is None or theirs == tax.rate:
-        return False
-    label = label_of(session, item.entity_type, item.entity_id)
-    raise_alert(
-        session,
-        item,
-        kind="tax_rate_mismatch",
-        label=label,
-        message=(
-            f"QuickBooks already has a sales-tax item “{tax.name}”, but it charges {theirs}% where "
-            f"JobDesk's invoices charge {tax.rate}%. Invoices sent with it would total differently in "
-            "QuickBooks. Correct the rate in QuickBooks or in JobDesk's Settings (or pick another "
-            "QuickBooks item in Settings → Sales tax), then retry."
-        ),
-        tried="Looked for the sales-tax item by name in QuickBooks: found, but the rates differ.",
-        resolutions=("retry", "dismiss"),
-        data={"qb_rate": str(theirs), "rate": str(tax.rate)},
-    )
-    return True
 
 
 def _name_used_elsewhere(session: Session, item: SyncItem, other: str = "") -> None:
@@ -241,57 +156,6 @@ def _name_used_elsewhere(session: Session, item: SyncItem, other: str = "") -> N
     )
 
 
-def _on_invoice_lookup(session: Session, item: SyncItem, records: list[q.Record]) -> None:
-    invoice = session.get(Invoice, item.entity_id)
-    assert invoice is not None
-    if not records:
-        requeue(item, "add", NO_SUCH_NUMBER_NOTE)
-        return
-    # A number QuickBooks uses is remembered: JobDesk never hands it out again.
-    record_quickbooks_ref_numbers(UnitOfWork.joining(session), [r.ref_number or "" for r in records])
-    ours = m.invoice_customer_ref(session, invoice)
-    expected = invoice.total - invoice.deposit_credit
-
-    def same_customer(record: q.Record) -> bool:
-        if ours.list_id:
-            return record.get("CustomerRef/ListID") == ours.list_id
-        return (record.get("CustomerRef/FullName") or "").lower() == (ours.full_name or "").lower()
-
-    matching = [r for r in records if same_customer(r)]
-    if item.phase == "verify" and matching:
-        # Our earlier Add did reach QuickBooks; its answer was lost. Link, never add twice.
-        set_link(session, item, matching[0], {"Total": str(expected), "Memo": invoice.memo})
-        finish(item, "Found in QuickBooks after a lost answer: linked, not added again.")
-        return
-    other = matching[0] if matching else records[0]
-    same_amount = invoice_total(other) == expected
-    resolutions = ["renumber", "send_anyway", "dismiss"]
-    if matching and same_amount:
-        resolutions.insert(1, "link")
-    label = f"Invoice {invoice.number}"
-    raise_alert(
-        session,
-        item,
-        kind="number_conflict",
-        label=label,
-        message=(
-            f"{label} was not sent: QuickBooks already has an invoice numbered {invoice.number} "
-            f"(customer {other.get('CustomerRef/FullName') or 'unknown'}, "
-            f"total ${invoice_total(other) or Decimal(0):,.2f}). Sending ours would create two invoices "
-            "with the same number. Renumber ours, link to the QuickBooks invoice if it is the same "
-            "one, or send anyway."
-        ),
-        tried="Checked QuickBooks for the invoice number before adding.",
-        resolutions=tuple(resolutions),
-        data={
-            "qb_txn_id": other.txn_id,
-            "qb_edit_sequence": other.edit_sequence,
-            "qb_customer": other.get("CustomerRef/FullName"),
-            "qb_total": str(invoice_total(other)),
-        },
-    )
-
-
 # -- 3200: both sides changed ----------------------------------------------------------------
 
 
@@ -302,7 +166,7 @@ def _on_refresh(session: Session, item: SyncItem, result: q.Result) -> None:
         _deleted_in_quickbooks(session, item, link)
         return
     synced: dict[str, str] = json.loads(link.synced_values or "{}")
-    ours = _values_now(session, item)
+    ours = (kinds.of(item.entity_type).values_now(session, item.entity_id) if item.entity_id else None) or {}
     clashes = {}
     for key, our_value in ours.items():
         theirs = m.qb_value(record, key) or ""
@@ -398,11 +262,7 @@ def _on_error(session: Session, item: SyncItem, result: q.Result) -> None:
         if phase == "add":
             item.phase = "add"  # a refused Add did not happen: no lookup needed
         return
-    if (
-        code == 3100
-        and phase == "add"
-        and item.entity_type in ("customer", "job", "item", "terms", "tax_item")
-    ):
+    if code == 3100 and phase == Phase.ADD and kinds.of(item.entity_type).is_list:
         requeue(item, "claim", "The name is already in QuickBooks: checking whether it is the same record.")
         item.status_message = message
         return
@@ -462,18 +322,6 @@ def _on_error(session: Session, item: SyncItem, result: q.Result) -> None:
     item.state = QueueState.ATTENTION
 
 
-#: QuickBooks' list names in a 3140 message → the kinds JobDesk creates there itself.
-_QB_KIND_OURS: dict[str, tuple[str, ...]] = {
-    "Customer": ("customer", "job"),
-    "Parent": ("customer",),
-    "Item": ("item",),
-    "ItemService": ("item",),
-    "ItemNonInventory": ("item",),
-    "ItemSalesTax": ("tax_item",),
-    "StandardTerms": ("terms",),
-    "Terms": ("terms",),
-    "Invoice": ("invoice",),
-}
 #: What a person calls the lists JobDesk cannot create in QuickBooks.
 _QB_KIND_WORDS = {
     "Account": "account",
@@ -496,11 +344,11 @@ def missing_reference(message: str) -> tuple[str, str] | None:
 
 def _enqueue_referenced(session: Session, item: SyncItem, qb_kind: str) -> bool:
     """A 3140 on a record of a kind JobDesk makes: queue its own dependencies of that kind."""
-    kinds = _QB_KIND_OURS.get(qb_kind, ())
+    ours = kinds.kinds_for_quickbooks_list(qb_kind)
     lists, txns = dependencies(session, item)
     queued = False
     for dep_type, dep_id in lists + txns:
-        if dep_type in kinds:
+        if dep_type in ours:
             link = m.link_of(session, dep_type, dep_id)
             if link is not None:
                 session.delete(link)  # QuickBooks no longer has what we linked: add it again
@@ -560,59 +408,3 @@ def _unlink_missing_dependency(session: Session, item: SyncItem, message: str) -
             enqueue_in(session, dep_type, dep_id)
             return True
     return False
-
-
-def total_problems(invoice: Invoice, record: q.Record, applied_in_qb: Decimal) -> list[str]:
-    """How QuickBooks' total and balance differ from ours (empty when they agree)."""
-    expected_total = invoice.total - invoice.deposit_credit
-    qb_total = invoice_total(record)
-    qb_balance = record.balance_remaining
-    expected_balance = expected_total - applied_in_qb
-    problems = []
-    if qb_total is not None and qb_total != expected_total:
-        problems.append(f"total: JobDesk ${expected_total:,.2f}, QuickBooks ${qb_total:,.2f}")
-    if qb_balance is not None and qb_total == expected_total and qb_balance != expected_balance:
-        problems.append(f"balance: JobDesk ${expected_balance:,.2f}, QuickBooks ${qb_balance:,.2f}")
-    return problems
-
-
-def _compare_totals(session: Session, item: SyncItem, record: q.Record) -> None:
-    invoice = session.get(Invoice, item.entity_id)
-    assert invoice is not None
-    # Payments can reach QuickBooks only after the invoice did: after an Add there are none.
-    applied_in_qb = (
-        Decimal("0.00")
-        if item.phase == "add"
-        else session.scalar(
-            select(func.coalesce(func.sum(PaymentApplication.amount), 0))
-            .join(
-                QbLink,
-                (QbLink.entity_type == "payment") & (QbLink.entity_id == PaymentApplication.payment_id),
-            )
-            .where(PaymentApplication.invoice_id == invoice.id)
-        )
-        or Decimal("0.00")
-    )
-    problems = total_problems(invoice, record, applied_in_qb)
-    if not problems:
-        return
-    from desktop_app.db.sync_models import Alert
-
-    alert = Alert(
-        sync_item_id=item.id,
-        entity_type="invoice",
-        entity_id=invoice.id,
-        record_label=f"Invoice {invoice.number}",
-        kind="total_mismatch",
-        message=(
-            f"Invoice {invoice.number} reached QuickBooks, but the amounts differ ({'; '.join(problems)}). "
-            "This usually means a different sales-tax rate or item setup in QuickBooks. Check the tax "
-            "rate in Settings and the invoice in QuickBooks, then retry or dismiss."
-        ),
-        tried="Compared QuickBooks' total and balance with ours after saving.",
-        resolutions="retry,dismiss",
-        data=json.dumps(
-            {"qb_total": str(invoice_total(record)), "qb_balance": str(record.balance_remaining)}
-        ),
-    )
-    session.add(alert)

@@ -30,7 +30,7 @@ from desktop_app.services import settings
 from desktop_app.services.queue_states import FINISHED, QueueState, requeue
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
-from qbwc_server.sync import late, refusals
+from qbwc_server.sync import kinds, late, refusals
 from qbwc_server.sync.apply import apply_result as apply_one
 from qbwc_server.sync.fast_apply import apply_fast
 from qbwc_server.sync.imports import has_invoices_in_quickbooks, queue_payment_pull
@@ -70,6 +70,7 @@ class SyncEngine:
     """Builds qbXML batches from the queue and applies QuickBooks' responses."""
 
     def __init__(self, db: Database) -> None:
+        kinds.check_registry()  # a kind known to one side only stops the start, not a sync
         self.db = db
         #: Items finished (done, or in front of a person) per session: the progress bar's count.
         self._finished: dict[str, set[int]] = {}

@@ -16,7 +16,6 @@ marked dirty, so the commit that follows has nothing left to flush.
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, update
@@ -24,13 +23,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from desktop_app.db.models import Invoice, QbLink
+from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.errors import QbxmlError
 from desktop_app.services.queue_states import Phase, QueueState, now, pending_key
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
-from qbwc_server.sync.apply import NO_SUCH_NUMBER_NOTE, NOT_FOUND_NOTE, total_problems
+from qbwc_server.sync import kinds
+from qbwc_server.sync.apply import NOT_FOUND_NOTE
+from qbwc_server.sync.kinds.invoice import NO_SUCH_NUMBER_NOTE
 from qbwc_server.sync.writes import Writes, writes_for
 
 _ITEMS = cast(Table, SyncItem.__table__)
@@ -145,14 +146,7 @@ def _saveable(session: Session, item: SyncItem, result: q.Result) -> bool:
     link = m.link_of(session, item.entity_type, item.entity_id)
     if item.phase == "add" and link is not None and link.qb_id != (record.list_id or record.txn_id):
         return False  # a second copy: the general path removes it
-    if item.entity_type != "invoice":
-        return True
-    # A Mod's balance depends on payments in QuickBooks: the general path works it out;
-    # a total that differs raises an alert there.
-    if item.phase == "mod":
-        return False
-    invoice = session.get(Invoice, item.entity_id)
-    return invoice is not None and not total_problems(invoice, record, Decimal("0.00"))
+    return not kinds.of(item.entity_type).needs_review_after_save(session, item, record)
 
 
 def _apply(

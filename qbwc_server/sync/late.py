@@ -21,8 +21,9 @@ from desktop_app.db.sync_models import SyncItem
 from desktop_app.services.queue_states import QueueState, finish
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
-from qbwc_server.sync.apply import apply_result, set_link, unexpected_answer
+from qbwc_server.sync.apply import apply_result, unexpected_answer
 from qbwc_server.sync.duplicates import remove_duplicate
+from qbwc_server.sync.links import set_link
 
 log = logging.getLogger(__name__)
 

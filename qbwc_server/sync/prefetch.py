@@ -10,84 +10,72 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import Session, defer
 
-from desktop_app.db.models import Customer, Invoice, Item, Job, Payment, QbLink, TaxRate, Terms
+from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncItem
+from desktop_app.services import record_kinds
 from qbwc_server import mapping as m
+from qbwc_server.sync import kinds
 
-MODELS = {
-    "customer": Customer,
-    "job": Job,
-    "item": Item,
-    "invoice": Invoice,
-    "payment": Payment,
-    "terms": Terms,
-    "tax_item": TaxRate,
-}
+#: How far prefetch follows references: an invoice's job and that job's customer; a
+#: payment's invoices, their jobs, and those jobs' customers.
+DEPTH = 3
+
+
+def _model(kind: str) -> Any:
+    return record_kinds.kind_of(kind).model
 
 
 def prefetch(session: Session, items: Sequence[SyncItem]) -> None:
+    """The page's records (with the children building their requests walks) and, level by
+    level, what they refer to (without children): each kind says what (``references``)."""
     wanted: dict[str, set[int]] = defaultdict(set)
     for item in items:
-        if item.entity_id is not None and item.entity_type in MODELS:
+        if item.entity_id is not None and item.entity_type in record_kinds.KINDS:
             wanted[item.entity_type].add(item.entity_id)
     _load(session, wanted)
-    # What those records refer to: their customers, jobs, items, terms and invoices.
-    refs: dict[str, set[int]] = defaultdict(set)
-    for invoice_id in wanted.get("invoice", ()):
-        invoice = session.get(Invoice, invoice_id)
-        if invoice is None:
-            continue
-        refs["customer"].add(invoice.customer_id)
-        if invoice.job_id is not None:
-            refs["job"].add(invoice.job_id)
-        if invoice.terms_id is not None:
-            refs["terms"].add(invoice.terms_id)
-        refs["item"].update(line.item_id for line in invoice.lines if line.item_id is not None)
-    for job_id in wanted.get("job", ()):
-        job = session.get(Job, job_id)
-        if job is not None:
-            refs["customer"].add(job.customer_id)
-    for payment_id in wanted.get("payment", ()):
-        payment = session.get(Payment, payment_id)
-        if payment is not None:
-            refs["customer"].add(payment.customer_id)
-            refs["invoice"].update(a.invoice_id for a in payment.applications)
-    # A payment's invoices are needed for their links and customers, not their lines.
-    _load(session, {kind: ids for kind, ids in refs.items() if kind != "invoice"})
-    _load(session, {"invoice": refs.get("invoice", set())}, children=False)
-    # A payment names its invoices' customer or job.
-    for invoice_id in refs.get("invoice", set()) - wanted.get("invoice", set()):
-        invoice = session.get(Invoice, invoice_id)
-        if invoice is not None and invoice.job_id is not None:
-            refs["job"].add(invoice.job_id)
-    _load(session, {"job": refs.get("job", set())})
-    for job_id in list(refs.get("job", ())):
-        job = session.get(Job, job_id)
-        if job is not None:
-            refs["customer"].add(job.customer_id)
-    _load(session, {"customer": refs.get("customer", set())})
-    for kind, ids in refs.items():
-        wanted[kind] |= ids
-    _links(session, wanted.items())
+    seen: dict[str, set[int]] = defaultdict(set)
+    for kind, ids in wanted.items():
+        seen[kind] |= ids
+    level, nested = wanted, False
+    for _ in range(DEPTH):
+        refs: dict[str, set[int]] = defaultdict(set)
+        for kind, ids in level.items():
+            engine_kind = kinds.of(kind)
+            model = _model(kind)
+            for record_id in ids:
+                record = session.get(model, record_id)
+                if record is not None:
+                    for ref_kind, ref_id in engine_kind.references(session, record, as_reference=nested):
+                        if ref_id not in seen[ref_kind]:
+                            refs[ref_kind].add(ref_id)
+        if not refs:
+            break
+        _load(session, refs, children=False)
+        for kind, ids in refs.items():
+            seen[kind] |= ids
+        level, nested = refs, True
+    _links(session, seen.items())
 
 
 def prefetch_answered(session: Session, items: Sequence[SyncItem]) -> None:
     """What applying answers mostly reads: each item's own link, and invoices' totals."""
     wanted: dict[str, set[int]] = defaultdict(set)
     for item in items:
-        if item.entity_id is not None and item.entity_type in MODELS:
+        if item.entity_id is not None and item.entity_type in record_kinds.KINDS:
             wanted[item.entity_type].add(item.entity_id)
-    _load(session, {"invoice": wanted.get("invoice", set())}, children=False)
+    read = {kind: ids for kind, ids in wanted.items() if kinds.of(kind).reads_record_on_answer}
+    _load(session, read, children=False)
     _links(session, wanted.items())
 
 
 def _load(session: Session, wanted: dict[str, set[int]], *, children: bool = True) -> None:
     for kind, ids in wanted.items():
-        model = MODELS[kind]
+        model = _model(kind)
         missing = [i for i in ids if session.identity_map.get(session.identity_key(model, i)) is None]
         if not missing:
             continue
@@ -95,12 +83,8 @@ def _load(session: Session, wanted: dict[str, set[int]], *, children: bool = Tru
         # Requests never carry when a record was created or last edited.
         stamps = (getattr(model, "created_at"), getattr(model, "updated_at"))  # noqa: B009 - all are Timestamped
         query = query.options(*(defer(column) for column in stamps))
-        if not children:
-            pass
-        elif model is Invoice:
-            query = query.options(selectinload(Invoice.lines))
-        elif model is Payment:
-            query = query.options(selectinload(Payment.applications))
+        if children:
+            query = query.options(*kinds.of(kind).children)
         # The identity map holds records weakly: keep them alive for the planning transaction.
         session.info.setdefault("jobdesk_prefetched", []).extend(session.scalars(query))
 

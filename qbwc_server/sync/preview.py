@@ -29,7 +29,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.connection_models import MatchProposal, QuickBooksListRecord
-from desktop_app.db.models import Customer, Invoice, Item, Job, TaxRate, Terms
+from desktop_app.db.models import Invoice
 from desktop_app.db.quickbooks_refs import QuickBooksInvoiceRef
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import Database
@@ -39,7 +39,7 @@ from desktop_app.services.sync_queue import label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.qbxml import preflight
-from qbwc_server.sync import plan
+from qbwc_server.sync import kinds, plan
 from qbwc_server.sync.plan import LIST_TYPES, Dep
 from qbwc_server.sync.planner import MATCH_NOTE
 from qbwc_server.sync.prefetch import prefetch
@@ -303,22 +303,10 @@ def _invoice_number(session: Session, invoice_id: int) -> str:
 
 def _quickbooks_name(session: Session, kind: str, record_id: int) -> str:
     """The full name the record goes to QuickBooks under (what an Add would clash with)."""
-    if kind == "customer":
-        customer = session.get(Customer, record_id)
-        return "" if customer is None else m.customer_full_name(customer)
-    if kind == "job":
-        job = session.get(Job, record_id)
-        return "" if job is None else m.job_full_name(session, job)
-    if kind == "item":
-        item = session.get(Item, record_id)
-        return "" if item is None else item.name
-    if kind == "terms":
-        terms = session.get(Terms, record_id)
-        return "" if terms is None else terms.name
-    if kind == "tax_item":
-        tax = session.get(TaxRate, record_id)
-        return "" if tax is None else tax.name
-    return ""
+    try:
+        return kinds.of(kind).quickbooks_name(session, record_id)
+    except LookupError:
+        return ""
 
 
 _NAME_LIST_KINDS = (

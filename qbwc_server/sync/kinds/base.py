@@ -1,0 +1,175 @@
+"""The engine's half of a record kind: how its requests are built and its answers read.
+
+One subclass per kind (a module each, next to this one), registered in ``kinds``: the
+planner, prefetch, the preview and the answer handling ask the kind, never a list of
+kind names of their own. ``SyncKind.build`` turns a queue item's phase into the request
+for it (the phases are ``queue_states.Phase``; see ``plan`` for what each one means):
+
+* a void, a delete, or deleting a second copy QuickBooks made;
+* ``refresh``: re-read the linked record (a Mod met 3200);
+* ``verify`` / ``claim`` / ``check``: look the record up by what identifies it there;
+* otherwise the kind's first phase (an invoice checks its number first), then an Add
+  when the record has no link, a Mod when it has one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from sqlalchemy.orm import Session
+
+from desktop_app.db.models import QbLink
+from desktop_app.db.sync_models import SyncItem
+from desktop_app.services.queue_states import Phase
+from desktop_app.services.record_kinds import RecordKind, kind_of
+from qbwc_server import mapping as m
+from qbwc_server import qbxml as q
+from qbwc_server.sync.built import Built
+
+Dep = tuple[str, int]
+
+
+class NothingToSend(Exception):
+    """The record is already as QuickBooks has it (e.g. a Mod with no changed field)."""
+
+
+class CannotBuild(Exception):
+    """The kind has no request for this step (a void of a list record …): a program error."""
+
+
+def synced_values(link: QbLink | None) -> dict[str, str]:
+    """The field values last agreed with QuickBooks ({} when never synced)."""
+    if link is None or not link.synced_values:
+        return {}
+    loaded: dict[str, str] = json.loads(link.synced_values)
+    return loaded
+
+
+class SyncKind:
+    """Defaults for a record kind; each kind's module overrides what differs."""
+
+    #: The record kind's name (``record_kinds``).
+    name: ClassVar[str]
+    #: The ``qbXML`` query that reads this kind (by ListID/TxnID, by name or number).
+    query_tag: ClassVar[str]
+    #: QuickBooks list names in a 3140 message ("invalid reference to QuickBooks Item …")
+    #: that mean a record of this kind is missing there.
+    qb_list_names: ClassVar[tuple[str, ...]] = ()
+    #: Its records' children read when a page of items is planned (``selectinload``
+    #: options): what building its request walks.
+    children: ClassVar[tuple[Any, ...]] = ()
+    #: Reading its answers reads the record itself (an invoice's total): loaded with the page.
+    reads_record_on_answer: ClassVar[bool] = False
+
+    @property
+    def record(self) -> RecordKind:
+        return kind_of(self.name)
+
+    @property
+    def is_list(self) -> bool:
+        return self.record.is_list
+
+    # -- what goes first ---------------------------------------------------------------------
+
+    def dependencies(self, session: Session, record_id: int) -> tuple[list[Dep], list[Dep]]:
+        """(list records that must be in QuickBooks first, transactions that must be linked first)."""
+        return [], []
+
+    def references(self, session: Session, record: Any, *, as_reference: bool) -> Iterable[Dep]:
+        """The records building this one's request reads (loaded ahead by ``prefetch``);
+        ``as_reference``: it is itself only referred to (its children were not loaded)."""
+        return ()
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def build(self, session: Session, item: SyncItem, request_id: str) -> Built:
+        """The request for the item's current phase. Raises NothingToSend when in step."""
+        record_id = item.entity_id
+        if record_id is None:
+            raise CannotBuild(f"a {self.name} queue item names no record")
+        if item.action == "delete_duplicate":
+            from qbwc_server.sync.duplicates import delete_request
+
+            return Built(Phase.DELETE_DUPLICATE, delete_request(item, request_id))
+        link = m.link_of(session, self.name, record_id)
+        if item.action == "void":
+            return Built(Phase.VOID, self.void_request(session, record_id, request_id, _linked(link, item)))
+        if item.action == "delete":
+            return Built(
+                Phase.DELETE, self.delete_request(session, record_id, request_id, _linked(link, item))
+            )
+        if item.phase == Phase.REFRESH and link is not None:
+            return Built(Phase.REFRESH, self.query_by_id(request_id, link.qb_id))
+        if item.phase in (Phase.VERIFY, Phase.CLAIM, Phase.CHECK) and link is None:
+            return Built(item.phase, self.lookup(session, record_id, request_id))
+        if item.phase == Phase.FIRST and link is None and self.checks_before_adding:
+            return Built(Phase.CHECK, self.lookup(session, record_id, request_id))
+        return self.upsert(session, record_id, request_id, link)
+
+    #: An unlinked record is looked up (``check``) before its first Add (invoice numbers).
+    checks_before_adding: ClassVar[bool] = False
+
+    def upsert(self, session: Session, record_id: int, request_id: str, link: QbLink | None) -> Built:
+        """An Add (no link) or a Mod of what changed (raises NothingToSend when nothing did)."""
+        raise CannotBuild(f"{self.name} records are not added to QuickBooks")
+
+    def void_request(self, session: Session, record_id: int, request_id: str, link: QbLink) -> q.Request:
+        raise CannotBuild(f"{self.name} records are not voided in QuickBooks")
+
+    def delete_request(self, session: Session, record_id: int, request_id: str, link: QbLink) -> q.Request:
+        raise CannotBuild(f"{self.name} records are not deleted from QuickBooks")
+
+    def query_by_id(self, request_id: str, qb_id: str) -> q.Request:
+        if self.is_list:
+            return q.list_query(self.query_tag, request_id, list_ids=[qb_id])  # type: ignore[arg-type]
+        return q.txn_query(self.query_tag, request_id, txn_ids=[qb_id])  # type: ignore[arg-type]
+
+    def lookup(self, session: Session, record_id: int, request_id: str) -> q.Request:
+        """Find our record in QuickBooks by what identifies it there (name, RefNumber, marker)."""
+        return q.list_query(
+            self.query_tag,  # type: ignore[arg-type]
+            request_id,
+            full_names=[self.quickbooks_name(session, record_id)],
+        )
+
+    def quickbooks_name(self, session: Session, record_id: int) -> str:
+        """The full name the record goes to QuickBooks under ("" for transactions)."""
+        return ""
+
+    # -- answers -----------------------------------------------------------------------------
+
+    def values_now(self, session: Session, record_id: int) -> dict[str, str] | None:
+        """The field values a Mod would send, compared with QuickBooks' after a 3200; None when
+        the kind is not compared field by field (a Mod then sends the whole record)."""
+        return None
+
+    def found(self, session: Session, item: SyncItem, records: list[q.Record]) -> list[q.Record]:
+        """Of the records a lookup found, those that are ours (payments carry a marker)."""
+        return records
+
+    def other_type(self, session: Session, record_id: int, found: q.Record) -> str:
+        """Why a record found by name is not one to link to ("" when it is): another type of item."""
+        return ""
+
+    def refuses_link(self, session: Session, item: SyncItem, found: q.Record) -> bool:
+        """A record of our name that must not be linked as it is (raises its alert): True."""
+        return False
+
+    def on_lookup(self, session: Session, item: SyncItem, records: list[q.Record]) -> bool:
+        """A lookup answered in the kind's own way (invoice numbers); False: the usual way."""
+        return False
+
+    def after_save(self, session: Session, item: SyncItem, record: q.Record) -> None:
+        """What to check once QuickBooks saved it (an invoice's total)."""
+
+    def needs_review_after_save(self, session: Session, item: SyncItem, record: q.Record) -> bool:
+        """True when ``after_save`` may find something: the fast path leaves it to the general one."""
+        return False
+
+
+def _linked(link: QbLink | None, item: SyncItem) -> QbLink:
+    if link is None:
+        raise CannotBuild(f"{item.entity_type} #{item.entity_id} has no QuickBooks link to {item.action}")
+    return link

@@ -1,0 +1,247 @@
+"""Invoices: a transaction after its customer or job, items, terms and sales-tax item.
+
+QuickBooks takes two invoices of one number (the SDK does not refuse it), so an invoice
+is looked up by its number before its first Add (``check``): a number QuickBooks already
+uses stops it with an alert, and the number is remembered so JobDesk never hands it out
+again. Once saved, QuickBooks' total is compared with ours.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from desktop_app.db.models import Invoice, Item, PaymentApplication, QbLink, Terms
+from desktop_app.db.sync_models import Alert, SyncItem
+from desktop_app.db.uow import UnitOfWork
+from desktop_app.services.numbers_in_use import record_quickbooks_ref_numbers
+from desktop_app.services.queue_states import Phase, finish, requeue
+from desktop_app.services.tax_rates import tax_rate_for
+from qbwc_server import mapping as m
+from qbwc_server import qbxml as q
+from qbwc_server.sync.alerts import raise_alert
+from qbwc_server.sync.built import Built
+from qbwc_server.sync.kinds.base import Dep, SyncKind
+from qbwc_server.sync.links import set_link
+
+NO_SUCH_NUMBER_NOTE = "No invoice with this number in QuickBooks: adding it."
+
+
+def invoice(session: Session, record_id: int) -> Invoice:
+    found = session.get(Invoice, record_id)
+    if found is None:
+        raise LookupError(f"invoice #{record_id} is gone")
+    return found
+
+
+def invoice_total(record: q.Record) -> Decimal | None:
+    """An InvoiceRet carries no total: it is the subtotal plus the sales tax."""
+    subtotal = record.subtotal
+    if subtotal is None:
+        return None
+    return subtotal + (record.decimal("SalesTaxTotal") or Decimal("0.00"))
+
+
+def total_problems(ours: Invoice, record: q.Record, applied_in_qb: Decimal) -> list[str]:
+    """How QuickBooks' total and balance differ from ours (empty when they agree)."""
+    expected_total = ours.total - ours.deposit_credit
+    qb_total = invoice_total(record)
+    qb_balance = record.balance_remaining
+    expected_balance = expected_total - applied_in_qb
+    problems = []
+    if qb_total is not None and qb_total != expected_total:
+        problems.append(f"total: JobDesk ${expected_total:,.2f}, QuickBooks ${qb_total:,.2f}")
+    if qb_balance is not None and qb_total == expected_total and qb_balance != expected_balance:
+        problems.append(f"balance: JobDesk ${expected_balance:,.2f}, QuickBooks ${qb_balance:,.2f}")
+    return problems
+
+
+def generic_item_id(session: Session) -> int:
+    """The local "Sales" item for lines without a price-book item; created on first need."""
+    cached: int | None = session.info.get("jobdesk_generic_item")
+    if cached is not None:
+        return cached
+    key = m.GENERIC_ITEM.lower()
+    found = session.scalar(select(Item.id).where(Item.name_key == key))
+    if found is not None:
+        session.info["jobdesk_generic_item"] = found
+        return found
+    item = Item(
+        kind="service",
+        name=m.GENERIC_ITEM,
+        name_key=key,
+        unit_price=0,
+        description="Sales (lines without a price-book item)",
+        taxable=False,
+    )
+    session.add(item)
+    session.flush()
+    return item.id
+
+
+class InvoiceKind(SyncKind):
+    name = "invoice"
+    query_tag = "InvoiceQueryRq"
+    qb_list_names: ClassVar[tuple[str, ...]] = ("Invoice",)
+    children: ClassVar[tuple[Any, ...]] = (selectinload(Invoice.lines),)
+    checks_before_adding = True
+    reads_record_on_answer = True
+
+    def dependencies(self, session: Session, record_id: int) -> tuple[list[Dep], list[Dep]]:
+        found = session.get(Invoice, record_id)
+        lists: list[Dep] = []
+        if found is None:
+            return lists, []
+        if found.job_id is not None:
+            lists.append(("job", found.job_id))
+        else:
+            lists.append(("customer", found.customer_id))
+        needs_generic = found.deposit_credit > 0
+        for line in found.lines:
+            if line.item_id is not None:
+                lists.append(("item", line.item_id))
+            else:
+                needs_generic = True
+        if needs_generic and not m.generic_item_list_id(session):
+            # An item QuickBooks already has was chosen for these lines: nothing to add first.
+            lists.append(("item", generic_item_id(session)))
+        terms = session.get(Terms, found.terms_id) if found.terms_id else None
+        if terms is not None and m.terms_sent_to_quickbooks(terms):
+            lists.append(("terms", terms.id))
+        if found.tax > 0:
+            # QuickBooks computes the tax from its sales-tax item: that item first.
+            lists.append(("tax_item", tax_rate_for(session, found.tax_rate).id))
+        return list(dict.fromkeys(lists)), []
+
+    def references(self, session: Session, record: Any, *, as_reference: bool) -> Iterable[Dep]:
+        refs: list[Dep] = [("customer", record.customer_id)]
+        if record.job_id is not None:
+            refs.append(("job", record.job_id))
+        if as_reference:
+            return refs  # a payment's invoice: its customer or job, not its lines
+        if record.terms_id is not None:
+            refs.append(("terms", record.terms_id))
+        refs.extend(("item", line.item_id) for line in record.lines if line.item_id is not None)
+        return refs
+
+    def upsert(self, session: Session, record_id: int, request_id: str, link: QbLink | None) -> Built:
+        ours = invoice(session, record_id)
+        mapped = m.invoice_fields(session, ours)
+        values = {"Total": str(mapped.expected_total), "Memo": ours.memo, "RefNumber": ours.number}
+        extra = {"expected_total": str(mapped.expected_total)}
+        if link is None:
+            return Built(Phase.ADD, q.invoice_add(request_id, mapped.fields), values, extra)
+        request = q.invoice_mod(request_id, link.qb_id, link.edit_sequence, mapped.fields)
+        return Built(Phase.MOD, request, values, extra)
+
+    def void_request(self, session: Session, record_id: int, request_id: str, link: QbLink) -> q.Request:
+        return q.txn_void(request_id, link.qb_id, "Invoice")
+
+    def lookup(self, session: Session, record_id: int, request_id: str) -> q.Request:
+        number = invoice(session, record_id).number
+        return q.txn_query("InvoiceQueryRq", request_id, ref_numbers=[number], include_line_items=False)
+
+    # -- answers -----------------------------------------------------------------------------
+
+    def on_lookup(self, session: Session, item: SyncItem, records: list[q.Record]) -> bool:
+        """By number: none → add; ours after a lost answer → link; another → a number conflict."""
+        ours = invoice(session, item.entity_id or 0)
+        if not records:
+            requeue(item, Phase.ADD, NO_SUCH_NUMBER_NOTE)
+            return True
+        # A number QuickBooks uses is remembered: JobDesk never hands it out again.
+        record_quickbooks_ref_numbers(UnitOfWork.joining(session), [r.ref_number or "" for r in records])
+        customer = m.invoice_customer_ref(session, ours)
+        expected = ours.total - ours.deposit_credit
+
+        def same_customer(record: q.Record) -> bool:
+            if customer.list_id:
+                return record.get("CustomerRef/ListID") == customer.list_id
+            return (record.get("CustomerRef/FullName") or "").lower() == (customer.full_name or "").lower()
+
+        matching = [r for r in records if same_customer(r)]
+        if item.phase == Phase.VERIFY and matching:
+            # Our earlier Add did reach QuickBooks; its answer was lost. Link, never add twice.
+            set_link(session, item, matching[0], {"Total": str(expected), "Memo": ours.memo})
+            finish(item, "Found in QuickBooks after a lost answer: linked, not added again.")
+            return True
+        other = matching[0] if matching else records[0]
+        same_amount = invoice_total(other) == expected
+        resolutions = ["renumber", "send_anyway", "dismiss"]
+        if matching and same_amount:
+            resolutions.insert(1, "link")
+        label = f"Invoice {ours.number}"
+        raise_alert(
+            session,
+            item,
+            kind="number_conflict",
+            label=label,
+            message=(
+                f"{label} was not sent: QuickBooks already has an invoice numbered {ours.number} "
+                f"(customer {other.get('CustomerRef/FullName') or 'unknown'}, "
+                f"total ${invoice_total(other) or Decimal(0):,.2f}). Sending ours would create two "
+                "invoices with the same number. Renumber ours, link to the QuickBooks invoice if it is "
+                "the same one, or send anyway."
+            ),
+            tried="Checked QuickBooks for the invoice number before adding.",
+            resolutions=tuple(resolutions),
+            data={
+                "qb_txn_id": other.txn_id,
+                "qb_edit_sequence": other.edit_sequence,
+                "qb_customer": other.get("CustomerRef/FullName"),
+                "qb_total": str(invoice_total(other)),
+            },
+        )
+        return True
+
+    def needs_review_after_save(self, session: Session, item: SyncItem, record: q.Record) -> bool:
+        # A Mod's balance depends on payments in QuickBooks: worked out by after_save.
+        if item.phase == Phase.MOD:
+            return True
+        return bool(total_problems(invoice(session, item.entity_id or 0), record, Decimal("0.00")))
+
+    def after_save(self, session: Session, item: SyncItem, record: q.Record) -> None:
+        """QuickBooks' total and balance against ours: a difference is an alert, not a failure."""
+        ours = invoice(session, item.entity_id or 0)
+        # Payments can reach QuickBooks only after the invoice did: after an Add there are none.
+        applied_in_qb = (
+            Decimal("0.00")
+            if item.phase == Phase.ADD
+            else session.scalar(
+                select(func.coalesce(func.sum(PaymentApplication.amount), 0))
+                .join(
+                    QbLink,
+                    (QbLink.entity_type == "payment") & (QbLink.entity_id == PaymentApplication.payment_id),
+                )
+                .where(PaymentApplication.invoice_id == ours.id)
+            )
+            or Decimal("0.00")
+        )
+        problems = total_problems(ours, record, applied_in_qb)
+        if not problems:
+            return
+        session.add(
+            Alert(
+                sync_item_id=item.id,
+                entity_type="invoice",
+                entity_id=ours.id,
+                record_label=f"Invoice {ours.number}",
+                kind="total_mismatch",
+                message=(
+                    f"Invoice {ours.number} reached QuickBooks, but the amounts differ "
+                    f"({'; '.join(problems)}). This usually means a different sales-tax rate or item "
+                    "setup in QuickBooks. Check the tax rate in Settings and the invoice in QuickBooks, "
+                    "then retry or dismiss."
+                ),
+                tried="Compared QuickBooks' total and balance with ours after saving.",
+                resolutions="retry,dismiss",
+                data=json.dumps(
+                    {"qb_total": str(invoice_total(record)), "qb_balance": str(record.balance_remaining)}
+                ),
+            )
+        )

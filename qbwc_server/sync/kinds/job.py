@@ -1,0 +1,53 @@
+"""Jobs: sub-customers in QuickBooks (``Customer:Job``), after their customer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from sqlalchemy.orm import Session
+
+from desktop_app.db.models import Job, QbLink
+from desktop_app.services.queue_states import Phase
+from qbwc_server import mapping as m
+from qbwc_server import qbxml as q
+from qbwc_server.sync.built import Built
+from qbwc_server.sync.kinds.base import Dep, NothingToSend, SyncKind, synced_values
+
+
+def job(session: Session, record_id: int) -> Job:
+    found = session.get(Job, record_id)
+    if found is None:
+        raise LookupError(f"job #{record_id} is gone")
+    return found
+
+
+class JobKind(SyncKind):
+    name = "job"
+    query_tag = "CustomerQueryRq"
+    qb_list_names: ClassVar[tuple[str, ...]] = ("Customer",)
+
+    def dependencies(self, session: Session, record_id: int) -> tuple[list[Dep], list[Dep]]:
+        found = session.get(Job, record_id)
+        return ([("customer", found.customer_id)] if found is not None else []), []
+
+    def references(self, session: Session, record: Any, *, as_reference: bool) -> Iterable[Dep]:
+        return [("customer", record.customer_id)]
+
+    def upsert(self, session: Session, record_id: int, request_id: str, link: QbLink | None) -> Built:
+        record = job(session, record_id)
+        values = m.job_values(session, record)
+        if link is None:
+            fields = m.job_fields(session, record, values, set(values), mod=False)
+            return Built(Phase.ADD, q.customer_add(request_id, fields), values)
+        only = m.changed_only(values, synced_values(link))
+        if not only:
+            raise NothingToSend
+        fields = m.job_fields(session, record, values, only | {"Name"}, mod=True)
+        return Built(Phase.MOD, q.customer_mod(request_id, link.qb_id, link.edit_sequence, fields), values)
+
+    def quickbooks_name(self, session: Session, record_id: int) -> str:
+        return m.job_full_name(session, job(session, record_id))
+
+    def values_now(self, session: Session, record_id: int) -> dict[str, str]:
+        return m.job_values(session, job(session, record_id))
