@@ -1,5 +1,5 @@
 """Everything printed on an invoice, gathered in one read: the invoice, who sends it, where
-the work was, the payments applied, and for progress and deposit invoices the job's share.
+the work was, the payments and credit memos applied, and for progress and deposit invoices the job's share.
 
 The printed invoice (``desktop_app/ui/invoice_document.py``) only lays this out; every
 figure on the paper comes from here, so the PDF, the printout and the command line agree.
@@ -20,6 +20,7 @@ from desktop_app.domain.money import HUNDRED, ZERO
 from desktop_app.domain.status import InvoiceKind, PaymentMethod
 from desktop_app.errors import NotFound, ValidationError
 from desktop_app.services.common import get
+from desktop_app.services.credit_memo_details import AppliedCredit, credits_for_invoice
 from desktop_app.services.invoice_details import InvoiceDetail, detail, job_total
 from desktop_app.services.job_billing import job_billing
 from desktop_app.services.settings import get_all
@@ -72,6 +73,8 @@ class PrintableInvoice:
     service_address: tuple[str, ...]
     payments: tuple[AppliedPayment, ...]
     share: JobShare | None
+    #: Credit memos applied to the invoice ("Credit CM-1001 applied"), oldest first.
+    credits: tuple[AppliedCredit, ...] = ()
 
     @property
     def bill_to(self) -> tuple[str, ...]:
@@ -161,6 +164,7 @@ def printable_invoice(uow: UnitOfWork, invoice_id: int) -> PrintableInvoice:
         service_address=_service_lines(invoice, location),
         payments=_payments(uow, invoice.id),
         share=_share(uow, invoice, job) if partial and job is not None else None,
+        credits=credits_for_invoice(uow, invoice.id),
     )
 
 

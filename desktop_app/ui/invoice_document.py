@@ -304,6 +304,8 @@ class _Layout:
             reference = f" {payment.reference}" if payment.reference else ""
             label = f"Paid {_date(payment.received_on)}  ·  {payment.method}{reference}"
             rows.append((label, -payment.amount, "body"))
+        for credit in self.doc.credits:
+            rows.append((f"Credit {credit.number} applied", -credit.amount, "body"))
         values = [(format_money(amount), style) for _, amount, style in rows]
         values.append((format_money(invoice.balance), "balance"))
         labels = [(label, "grand" if style == "grand" else "body") for label, _, style in rows]

@@ -12,6 +12,7 @@ from desktop_app.services import customers as svc
 from desktop_app.services import locations as loc_svc
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.dialogs.base import RecordDialog, card
+from desktop_app.ui.dialogs.credit_memo import CreditMemoDialog
 from desktop_app.ui.models.columns import Column
 from desktop_app.ui.models.rows import RowsTableModel
 from desktop_app.ui.widgets.forms import Form, line, notes
@@ -115,6 +116,13 @@ class CustomerDialog(RecordDialog):
         tables.addWidget(self._small_table(self.jobs, JOB_COLUMNS))
         tables.addWidget(self._small_table(self.invoices, INVOICE_COLUMNS))
         box.addLayout(tables)
+        credit_row = QHBoxLayout()
+        self.new_credit_button = QPushButton("New credit…")
+        self.new_credit_button.setToolTip("A refund, discount or warranty credit for this customer or a job.")
+        self.new_credit_button.clicked.connect(self.new_credit)
+        credit_row.addStretch(1)
+        credit_row.addWidget(self.new_credit_button)
+        box.addLayout(credit_row)
         self.body_layout.addWidget(self.activity_card)
         self.body_layout.addStretch(1)
 
@@ -165,6 +173,16 @@ class CustomerDialog(RecordDialog):
                 invoice_queries.list_invoices, customer_id=customer_id, limit=100, descending=True
             ).rows
         )
+
+    def new_credit(self) -> Any:
+        """A credit memo for this customer (the job is chosen in it)."""
+        if self.record is None:
+            return None
+        dialog = CreditMemoDialog(self.ctx, parent=self, customer_id=self.record.id)
+        dialog.saved.connect(lambda _: self._load_activity(self.record.id) if self.record else None)
+        self.last_credit_dialog = dialog
+        dialog.show()
+        return dialog
 
     def fields(self) -> svc.CustomerFields:
         values: dict[str, Any] = {

@@ -1,0 +1,121 @@
+"""Credit memos through the windows: from the job window and the customer window, lines from the
+price book, applied to the job's invoice, shown on the job's invoice summary, voided."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit, QTableWidget
+from pytestqt.qtbot import QtBot
+
+from desktop_app.services import credit_memo_details, invoices
+from desktop_app.ui.context import AppContext
+from desktop_app.ui.dialogs.credit_memo import APPLY, BALANCE, NUMBER, CreditMemoDialog
+from desktop_app.ui.dialogs.customer import CustomerDialog
+from desktop_app.ui.prompts import ScriptedPrompts
+from desktop_app.ui.views.job_details import JobDetailsDialog
+from desktop_app.ui.widgets.lines_editor import QTY
+from tests.gui.driving import activate
+from tests.gui.helpers import make_customer, make_item, make_job
+
+
+def edit_cell(qtbot: QtBot, table: QTableWidget, row: int, column: int, text: str) -> None:
+    rect = table.visualItemRect(table.item(row, column))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    editor = QApplication.focusWidget()
+    assert isinstance(editor, QLineEdit) and table.isAncestorOf(editor)
+    qtbot.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(editor, text)
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
+
+
+def _job_with_invoice(ctx: AppContext) -> tuple[int, int, int]:
+    item = make_item(ctx, "Labor hour", "85")
+    customer = make_customer(ctx)
+    job = make_job(ctx, customer.id, "1000")
+    invoice = ctx.write(invoices.create_invoice, job.id)
+    assert item.name == "Labor hour"
+    return customer.id, job.id, invoice.id
+
+
+def test_a_credit_from_the_job_window_is_applied_and_shown_in_the_summary(
+    qtbot: QtBot, ctx: AppContext, prompts: ScriptedPrompts
+) -> None:
+    _customer_id, job_id, invoice_id = _job_with_invoice(ctx)
+    window = JobDetailsDialog(ctx, job_id)
+    qtbot.addWidget(window)
+    qtbot.mouseClick(window.new_credit_button, Qt.MouseButton.LeftButton)
+    dialog = window.last_credit_dialog
+    assert isinstance(dialog, CreditMemoDialog)
+    qtbot.addWidget(dialog)
+    assert dialog.job.currentData() == job_id  # the job window's job is the one credited
+    # The job's open invoice is offered, with what it owes.
+    assert dialog.table.rowCount() == 1 and dialog.table.item(0, BALANCE).text() == "$1,000.00"
+    assert dialog.table.item(0, NUMBER).data(Qt.ItemDataRole.UserRole) == invoice_id
+
+    activate(qtbot, dialog)
+    qtbot.mouseClick(dialog.lines.add_button, Qt.MouseButton.LeftButton)
+    labor = next(item for item in dialog.lines._items.values() if item.name == "Labor hour")
+    dialog.lines.choose_item(0, labor.id)
+    edit_cell(qtbot, dialog.lines.table, 0, QTY, "2")
+    edit_cell(qtbot, dialog.table, 0, APPLY, "150.00")
+    assert dialog.remainder.text() == "To apply: $150.00"
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert not [a for a in prompts.asked if a.kind == "error"], prompts.asked
+
+    (row,) = window.credit_model.rows
+    assert row["number"] == "CM-1001" and row["total"] == Decimal("170.00")
+    assert row["remaining"] == Decimal("20.00") and "($150.00)" in row["applied_to"]
+    assert window.invoice_model.rows[0]["balance"] == Decimal("850.00")
+    assert window.stats.cards["credited"].value.text() == "$150.00"
+    assert window.stats.cards["balance"].value.text() == "$850.00"
+
+    # Open it again and void it: the invoice owes its whole amount again.
+    window.credit_table.selectRow(0)
+    reopened = window.open_credit()
+    assert isinstance(reopened, CreditMemoDialog)
+    qtbot.addWidget(reopened)
+    assert reopened.table.item(0, APPLY).text() == "150.00"
+    assert reopened.remainder.text() == "Left to apply: $20.00"
+    prompts.queue("Entered on the wrong job")
+    qtbot.mouseClick(reopened.void_button, Qt.MouseButton.LeftButton)
+    assert reopened.record.status.value == "void" and not reopened.save_button.isEnabled()
+    window.load_invoices()
+    assert window.credit_model.rows[0]["status"] == "void"
+    assert window.invoice_model.rows[0]["balance"] == Decimal("1000.00")
+
+
+def test_too_much_applied_is_said_in_the_window_and_nothing_is_saved(
+    qtbot: QtBot, ctx: AppContext, prompts: ScriptedPrompts
+) -> None:
+    _customer_id, job_id, _invoice_id = _job_with_invoice(ctx)
+    window = JobDetailsDialog(ctx, job_id)
+    qtbot.addWidget(window)
+    dialog = window.new_credit()
+    assert isinstance(dialog, CreditMemoDialog)
+    qtbot.addWidget(dialog)
+    activate(qtbot, dialog)
+    qtbot.mouseClick(dialog.lines.add_button, Qt.MouseButton.LeftButton)
+    labor = next(item for item in dialog.lines._items.values() if item.name == "Labor hour")
+    dialog.lines.choose_item(0, labor.id)
+    edit_cell(qtbot, dialog.table, 0, APPLY, "90.00")  # the credit is $85.00
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert "Only $85.00 of credit memo" in dialog.message.text()
+    assert ctx.read(credit_memo_details.list_credit_memos, job_id=job_id) == ()
+
+
+def test_new_credit_from_the_customer_window(qtbot: QtBot, ctx: AppContext) -> None:
+    customer_id, job_id, _ = _job_with_invoice(ctx)
+    window = CustomerDialog(ctx, customer_id)
+    qtbot.addWidget(window)
+    qtbot.mouseClick(window.new_credit_button, Qt.MouseButton.LeftButton)
+    dialog = window.last_credit_dialog
+    assert isinstance(dialog, CreditMemoDialog)
+    qtbot.addWidget(dialog)
+    assert dialog.customer.customer_id() == customer_id
+    # A credit to the customer itself: the job's invoice is another QuickBooks Customer:Job.
+    assert dialog.job.currentData() is None and dialog.table.rowCount() == 0
+    dialog.job.setCurrentIndex(dialog.job.findData(job_id))
+    assert dialog.table.rowCount() == 1
