@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
@@ -59,6 +59,10 @@ METHOD_NAMES: dict[str, tuple[str, ...]] = {
 _METHOD_LABEL = {"cash": "Cash", "check": "Check", "card": "Card", "ach": "ACH", "other": "Other"}
 
 
+#: The needs the admin has saved a choice for (comma-separated keys).
+SAVED_KEYS = "connection.mapping_saved"
+
+
 @dataclass(frozen=True)
 class QuickBooksChoice:
     """One imported QuickBooks record that may be chosen."""
@@ -88,6 +92,8 @@ class MappingNeed:
     #: False: "" (no choice) may be saved, and means ``without_choice``.
     required: bool
     without_choice: str
+    #: The admin saved a choice for it (perhaps "none"): the wizard shows that, not the default.
+    saved: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,8 +104,8 @@ class Mapping:
         return next(n for n in self.needs if n.key == key)
 
     def proposed(self) -> dict[str, str]:
-        """What the wizard fills in: the current choice, else the default."""
-        return {n.key: n.current or n.default for n in self.needs}
+        """What the wizard fills in: what was saved (even "none"), else the current choice or the default."""
+        return {n.key: n.current if n.saved else (n.current or n.default) for n in self.needs}
 
 
 # --- reading what was imported --------------------------------------------------------------------
@@ -322,6 +328,17 @@ def _method_needs(uow: UnitOfWork, method: str) -> tuple[MappingNeed, MappingNee
 
 def mapping_choices(uow: UnitOfWork) -> Mapping:
     """Every need, with the imported QuickBooks choices, the current one and a default."""
+    found = _needs(uow)
+    saved = _saved_keys(uow)
+    return Mapping(tuple(replace(need, saved=need.key in saved) for need in found.needs))
+
+
+def _saved_keys(uow: UnitOfWork) -> set[str]:
+    return {key for key in str(get_setting(uow, SAVED_KEYS) or "").split(",") if key}
+
+
+def _needs(uow: UnitOfWork) -> Mapping:
+    """Every need, with the imported QuickBooks choices, the current one and a default."""
     needs: list[MappingNeed] = [_income_need(uow), _generic_need(uow)]
     tax_items = _records(uow, "item", TAX_ITEM_TYPES)
     needs += [_tax_need(uow, rate, tax_items) for rate in _our_rates(uow)]
@@ -534,7 +551,7 @@ def save_mapping(uow: UnitOfWork, choices: dict[str, str]) -> Mapping:
     require_admin(uow, "choose what JobDesk uses from the QuickBooks company")
     if not isinstance(choices, dict):
         raise ValidationError("choices", "Choose a QuickBooks record for each need.")
-    mapping = mapping_choices(uow)
+    mapping = _needs(uow)
     needs = {n.key: n for n in mapping.needs}
     plans: list[Apply] = []
     changes: dict[str, list[str]] = {}
@@ -564,6 +581,8 @@ def save_mapping(uow: UnitOfWork, choices: dict[str, str]) -> Mapping:
             changes[key] = [_name(need, need.current), _name(need, value)]
     for plan in plans:
         plan()
+    saved = _saved_keys(uow) | set(choices)
+    set_setting(uow, SAVED_KEYS, ",".join(sorted(saved)))
     if plans:
         changed = ", ".join(needs[k].label for k in changes)
         audit(

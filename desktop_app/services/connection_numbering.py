@@ -256,7 +256,9 @@ def _with_summary(check: CounterCheck, cfg: NumberingConfig) -> CounterCheck:
         fix = f"Start {name} numbers at {check.proposed_number}, above every number already used."
     else:
         fix = f"No safe start fits: {check.problem}"
-    return replace(check, summary=f"{uses}. {would}. {ahead}. {fix}")
+    # "…" ends a sentence on its own: no full stop after it.
+    would_end = would if would.endswith("…") else f"{would}."
+    return replace(check, summary=f"{uses}. {would_end} {ahead}. {fix}")
 
 
 def numbering_check(uow: UnitOfWork) -> NumberingCheck:

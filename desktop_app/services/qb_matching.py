@@ -135,6 +135,9 @@ def _options(
     linkable = row.kind not in NAME_ONLY and (row.kind != "item" or row.record_type in _KIND_OF_ITEM_TYPE)
     if linkable:
         link_text = f"Link ours to QuickBooks' {kind} “{row.name}”: they are one"
+        if ours and ours != row.name:
+            # JobDesk keeps its records in QuickBooks up to date: a change of ours is sent there.
+            link_text += f"; when ours is next sent, QuickBooks' record takes our name, “{ours}”"
         item = session.get(Item, proposal.entity_id) if proposal.entity_type == "item" else None
         wanted = _KIND_OF_ITEM_TYPE.get(row.record_type)
         if item is not None and wanted is not None and item.kind != wanted:

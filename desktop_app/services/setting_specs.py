@@ -150,6 +150,9 @@ SPECS: dict[str, SettingSpec] = _specs(
     SettingSpec("connection.writes_held", "Nothing but imports reaches QuickBooks", False, admin_only=True),
     SettingSpec("connection.started_at", "Connection started at", "", admin_only=True, max_length=40),
     SettingSpec(
+        "connection.mapping_saved", "Accounts and items chosen for", "", admin_only=True, max_length=4000
+    ),
+    SettingSpec(
         "connection.sent_at", "First sync after connecting sent at", "", admin_only=True, max_length=40
     ),
     SettingSpec("sync.sessions_without_progress", "Sessions in a row that finished nothing", 0, minimum=0),

@@ -350,3 +350,16 @@ def test_new_items_post_to_the_chosen_income_account(company: Database, admin: A
 
 def _upsert(entity_type: str, entity_id: int) -> SyncItem:
     return SyncItem(entity_type=entity_type, entity_id=entity_id, action="upsert")
+
+
+def test_a_saved_none_is_shown_as_none_when_the_wizard_opens_again(company: Database, admin: Actor) -> None:
+    before = _mapping(company)
+    assert not before.need("generic_item").saved
+    assert before.proposed()["generic_item"] == before.need("generic_item").default != ""
+    with company.uow(admin) as uow:
+        cm.save_mapping(uow, {**before.proposed(), "generic_item": ""})
+        uow.commit()
+    again = _mapping(company)
+    assert again.need("generic_item").saved and again.need("generic_item").current == ""
+    assert again.proposed()["generic_item"] == ""  # not the default back again
+    assert all(need.saved for need in again.needs)
