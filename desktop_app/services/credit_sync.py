@@ -10,10 +10,13 @@ whether it did.
 
 from __future__ import annotations
 
+from desktop_app.db.credit_models import CreditMemo
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.services import record_kinds, sync_queue
 
 ENTITY = "credit_memo"
+#: A credit memo's applications to invoices (a QuickBooks transaction of their own).
+APPLIED = "credit_application"
 
 
 def credit_memo_kind_is_known(action: str = "upsert") -> bool:
@@ -34,4 +37,9 @@ def queue_credit_memo_for_quickbooks(uow: UnitOfWork, credit_id: int, action: st
         if not sync_queue.is_linked(uow, ENTITY, credit_id):
             return False  # never reached QuickBooks: nothing there to void
     sync_queue.enqueue(uow, ENTITY, credit_id, action, urgent=action == "void")
+    if action == "upsert" and APPLIED in record_kinds.KINDS:
+        # What it is applied to goes as its own QuickBooks transaction, after it and the invoices.
+        credit = uow.session.get(CreditMemo, credit_id)
+        if credit is not None and (credit.applications or sync_queue.is_linked(uow, APPLIED, credit_id)):
+            sync_queue.enqueue(uow, APPLIED, credit_id)
     return True

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from desktop_app.db.credit_models import CreditMemo
 from desktop_app.db.models import Customer, Invoice, Item, Job, Payment, TaxRate, Terms
 from desktop_app.errors import ValidationError
 
@@ -165,6 +166,33 @@ register(
         {"upsert": 60, "delete": 65, "delete_duplicate": 66},
         is_list=False,
         pending=_ids(select(Payment.id).where(Payment.deleted_at.is_(None)).order_by(Payment.id)),
+    )
+)
+
+register(
+    RecordKind(
+        "credit_memo",
+        CreditMemo,
+        "credit memo",
+        "credit memos",
+        lambda c: f"Credit memo {c.number}",
+        {"upsert": 57, "void": 58},
+        is_list=False,
+        pending=_ids(select(CreditMemo.id).where(CreditMemo.status != "void").order_by(CreditMemo.id)),
+    )
+)
+register(
+    RecordKind(
+        "credit_application",
+        CreditMemo,
+        "credit applied",
+        "credits applied",
+        lambda c: f"Credit memo {c.number} applied to invoices",
+        # After the credit memo and the invoices it is applied to; before payments.
+        {"upsert": 59},
+        is_list=False,
+        sendable=False,
+        title="Credit applied",
     )
 )
 

@@ -353,11 +353,10 @@ class SyncEngine:
     def _anything_sendable(self, scan_limit: int = 200) -> bool:
         """Is any queued item ready to go? (Bounded: a long blocked queue must not cost seconds.)"""
         with self.db.uow() as uow:
-            chosen = BatchPlanner(
-                uow.session, Limits(max_requests=1), dry_run=True, scan_limit=scan_limit
-            ).plan()
+            planner = BatchPlanner(uow.session, Limits(max_requests=1), dry_run=True, scan_limit=scan_limit)
+            chosen = planner.plan()
             uow.rollback()
-            return bool(chosen)
+            return bool(chosen) or planner.to_settle
 
     def _recover_unanswered(self, session: Session, ticket: str) -> None:
         """Re-queue items still ``sent`` by this session or by one that is over.

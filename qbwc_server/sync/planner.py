@@ -97,6 +97,9 @@ class BatchPlanner:
     limits: Limits
     #: Only find out whether anything could go: write nothing, stop at the first.
     dry_run: bool = False
+    #: Dry run: an item a session would settle without sending it (already in step, or one
+    #: that cannot be sent as it is and needs its alert): a session is due for it too.
+    to_settle: bool = False
     scan_limit: int | None = None
     chosen: list[Chosen] = field(default_factory=list)
     _chosen_ids: set[int] = field(default_factory=set)
@@ -213,12 +216,16 @@ class BatchPlanner:
                 built = plan.build(self.session, item, request_id)
                 preflight.check(built.element)
             except NothingToSend:
-                if not self.dry_run:
-                    finish(item, "Already up to date in QuickBooks.")
+                if self.dry_run:
+                    self.to_settle = True  # a session settles it (done), or it would stay queued
+                    return True
+                finish(item, "Already up to date in QuickBooks.")
                 continue
             except Exception as error:
-                if not self.dry_run:
-                    self._unmappable(item, error)
+                if self.dry_run:
+                    self.to_settle = True  # a session raises its alert: a person must hear of it
+                    return True
+                self._unmappable(item, error)
                 continue
             if self.dry_run:
                 self.chosen.append(Chosen(item, built, request_id))

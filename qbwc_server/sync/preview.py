@@ -34,6 +34,7 @@ from desktop_app.db.quickbooks_refs import QuickBooksInvoiceRef
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import Database
 from desktop_app.errors import JobDeskError
+from desktop_app.services import record_kinds
 from desktop_app.services.queue_states import NEEDS_ATTENTION, QueueState
 from desktop_app.services.sync_queue import label_of
 from qbwc_server import mapping as m
@@ -52,16 +53,9 @@ OUTCOME_LABEL = {
     "skip": "Nothing to send",
     "conflict": "Conflict",
 }
-KINDS: tuple[str, ...] = ("customer", "job", "item", "tax_item", "terms", "invoice", "payment")
-KIND_LABEL = {
-    "customer": "Customers",
-    "job": "Jobs",
-    "item": "Items",
-    "tax_item": "Sales-tax items",
-    "terms": "Terms",
-    "invoice": "Invoices",
-    "payment": "Payments",
-}
+#: The kinds of record, in sending order, and how the preview names each (``record_kinds``).
+KINDS: tuple[str, ...] = tuple(kind.name for kind in record_kinds.in_sending_order())
+KIND_LABEL = {kind.name: kind.plural.capitalize() for kind in record_kinds.in_sending_order()}
 #: Queue items read per query (a long queue is never loaded whole).
 PAGE = 500
 

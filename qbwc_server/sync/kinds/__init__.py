@@ -15,6 +15,7 @@ from types import MappingProxyType
 from desktop_app.errors import JobDeskError
 from desktop_app.services import record_kinds
 from qbwc_server.sync.kinds.base import CannotBuild, Dep, NothingToSend, SyncKind
+from qbwc_server.sync.kinds.credit_memo import CreditApplicationKind, CreditMemoKind
 from qbwc_server.sync.kinds.customer import CustomerKind
 from qbwc_server.sync.kinds.imports import ImportKind
 from qbwc_server.sync.kinds.invoice import InvoiceKind
@@ -49,6 +50,8 @@ for _kind in (
     TaxItemKind(),
     InvoiceKind(),
     PaymentKind(),
+    CreditMemoKind(),
+    CreditApplicationKind(),
     ImportKind(),
 ):
     register(_kind)

@@ -1,0 +1,260 @@
+"""Credit memos (a refund, discount or warranty credit), and the credits applied to invoices.
+
+Two kinds, because QuickBooks Desktop keeps them as two transactions:
+
+* ``credit_memo``: a CreditMemoAdd for the customer or job, after what its lines name;
+  voided like an invoice. JobDesk changes a credit memo only while it is not in
+  QuickBooks, so a linked one has nothing more to send.
+* ``credit_application``: applying it to invoices is, in the SDK, a ReceivePaymentAdd of
+  $0.00 with ``SetCredit`` per invoice (Intuit's samples allow it in US QuickBooks Desktop;
+  only ``SetCredit/TxnLineID`` is not in QBD). It goes once the credit memo and the
+  invoices are in QuickBooks. What the SDK does not allow is changing those applications
+  afterwards through a $0.00 payment, so a change of them then is explained to a person
+  (an alert naming where to do it in QuickBooks), never sent half-right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy.orm import Session, selectinload
+
+from desktop_app.db.credit_models import CreditMemo
+from desktop_app.db.models import Customer, Item, Job, QbLink
+from desktop_app.db.sync_models import SyncItem
+from desktop_app.errors import JobDeskError
+from desktop_app.services.queue_states import Phase
+from desktop_app.services.tax_rates import tax_rate_for
+from qbwc_server import mapping as m
+from qbwc_server import qbxml as q
+from qbwc_server.sync.alerts import raise_alert
+from qbwc_server.sync.built import Built
+from qbwc_server.sync.kinds.base import Dep, NothingToSend, SyncKind, synced_values
+from qbwc_server.sync.kinds.invoice import generic_item_id
+
+
+class ChangeNotSendable(JobDeskError):
+    """A change QuickBooks Desktop's SDK cannot make: a person makes it in QuickBooks."""
+
+
+def credit_memo(session: Session, record_id: int) -> CreditMemo:
+    found = session.get(CreditMemo, record_id)
+    if found is None:
+        raise LookupError(f"credit memo #{record_id} is gone")
+    return found
+
+
+def _ref(session: Session, kind: str, record_id: int, full_name: str) -> q.Ref:
+    link = m.link_of(session, kind, record_id)
+    return q.Ref.by_id(link.qb_id) if link else q.Ref.by_name(full_name)
+
+
+def customer_ref(session: Session, credit: CreditMemo) -> q.Ref:
+    """The credit's Customer:Job in QuickBooks (its job's when it credits a job)."""
+    if credit.job_id is not None:
+        job = session.get(Job, credit.job_id)
+        if job is not None:
+            return _ref(session, "job", job.id, m.job_full_name(session, job))
+    customer = session.get(Customer, credit.customer_id)
+    if customer is None:
+        raise LookupError(f"the customer of credit memo {credit.number} is gone")
+    return _ref(session, "customer", customer.id, m.customer_full_name(customer))
+
+
+class CreditMemoKind(SyncKind):
+    name = "credit_memo"
+    query_tag = "CreditMemoQueryRq"
+    qb_list_names: ClassVar[tuple[str, ...]] = ("CreditMemo",)
+    children: ClassVar[tuple[Any, ...]] = (selectinload(CreditMemo.lines),)
+
+    def dependencies(self, session: Session, record_id: int) -> tuple[list[Dep], list[Dep]]:
+        credit = session.get(CreditMemo, record_id)
+        if credit is None:
+            return [], []
+        lists: list[Dep] = [
+            ("job", credit.job_id) if credit.job_id is not None else ("customer", credit.customer_id)
+        ]
+        for line in credit.lines:
+            if line.item_id is not None:
+                lists.append(("item", line.item_id))
+            elif not m.generic_item_list_id(session):
+                lists.append(("item", generic_item_id(session)))
+        if credit.tax > 0:
+            lists.append(("tax_item", tax_rate_for(session, credit.tax_rate).id))
+        return list(dict.fromkeys(lists)), []
+
+    def references(self, session: Session, record: Any, *, as_reference: bool) -> Iterable[Dep]:
+        refs: list[Dep] = [("customer", record.customer_id)]
+        if record.job_id is not None:
+            refs.append(("job", record.job_id))
+        if not as_reference:
+            refs.extend(("item", line.item_id) for line in record.lines if line.item_id is not None)
+        return refs
+
+    def upsert(self, session: Session, record_id: int, request_id: str, link: QbLink | None) -> Built:
+        credit = credit_memo(session, record_id)
+        values = {"Total": str(credit.total), "RefNumber": credit.number}
+        if link is not None:
+            raise NothingToSend  # changed only while not in QuickBooks (services.credit_memos)
+        return Built(Phase.ADD, q.credit_memo_add(request_id, self.fields(session, credit)), values)
+
+    @staticmethod
+    def fields(session: Session, credit: CreditMemo) -> q.CreditMemoFields:
+        taxed = credit.tax_rate > 0
+        lines = []
+        for line in credit.lines:
+            item = session.get(Item, line.item_id) if line.item_id else None
+            chosen = m.generic_item_list_id(session)
+            item_ref = (
+                _ref(session, "item", item.id, item.name)
+                if item
+                else (q.Ref.by_id(chosen) if chosen else q.Ref.by_name(m.GENERIC_ITEM))
+            )
+            lines.append(
+                q.InvoiceLineFields(
+                    item=item_ref,
+                    description=line.description or None,
+                    quantity=line.quantity if item else None,
+                    rate=line.rate if item else None,
+                    amount=line.amount,
+                    sales_tax_code=q.Ref.by_name("Tax" if line.taxable and taxed else "Non"),
+                )
+            )
+        tax_item = None
+        if credit.tax > 0:
+            tax = tax_rate_for(session, credit.tax_rate)
+            tax_item = _ref(session, "tax_item", tax.id, tax.name)
+        return q.CreditMemoFields(
+            customer=customer_ref(session, credit),
+            txn_date=credit.credit_date,
+            ref_number=credit.number,
+            item_sales_tax=tax_item,
+            memo=credit.memo or None,
+            is_to_be_printed=False,
+            lines=tuple(lines),
+        )
+
+    def void_request(self, session: Session, record_id: int, request_id: str, link: QbLink) -> q.Request:
+        return q.credit_memo_void(request_id, link.qb_id)
+
+    def query_by_id(self, request_id: str, qb_id: str) -> q.Request:
+        return q.credit_memo_query(request_id, txn_ids=[qb_id])
+
+    def lookup(self, session: Session, record_id: int, request_id: str) -> q.Request:
+        return q.credit_memo_query(request_id, ref_numbers=[credit_memo(session, record_id).number])
+
+    def found(self, session: Session, item: SyncItem, records: list[q.Record]) -> list[q.Record]:
+        """Only ours: the same number for the same Customer:Job (another may share the number)."""
+        ref = customer_ref(session, credit_memo(session, item.entity_id or 0))
+
+        def ours(record: q.Record) -> bool:
+            if ref.list_id:
+                return record.get("CustomerRef/ListID") == ref.list_id
+            return (record.get("CustomerRef/FullName") or "").lower() == (ref.full_name or "").lower()
+
+        return [r for r in records if ours(r)]
+
+    def needs_review_after_save(self, session: Session, item: SyncItem, record: q.Record) -> bool:
+        return record.total_amount != credit_memo(session, item.entity_id or 0).total
+
+    def after_save(self, session: Session, item: SyncItem, record: q.Record) -> None:
+        credit = credit_memo(session, item.entity_id or 0)
+        theirs = record.total_amount
+        if theirs is None or theirs == credit.total:
+            return
+        raise_alert(
+            session,
+            item,
+            kind="total_mismatch",
+            label=f"Credit memo {credit.number}",
+            message=(
+                f"Credit memo {credit.number} reached QuickBooks, but QuickBooks' total is ${theirs:,.2f} "
+                f"where JobDesk's is ${credit.total:,.2f}. This usually means another sales-tax rate or item "
+                "setup in QuickBooks. Check the credit memo there, then retry or dismiss."
+            ),
+            tried="Compared QuickBooks' total with ours after saving.",
+            resolutions=("retry", "dismiss"),
+            data={"qb_total": str(theirs)},
+        )
+
+
+def application_marker(credit: CreditMemo) -> str:
+    """Written into the $0.00 payment's memo so a lost answer can be checked in QuickBooks."""
+    return f"[JobDesk C{credit.id}]"
+
+
+def _applied(credit: CreditMemo) -> dict[str, str]:
+    """What is applied where (invoice id → amount): what QuickBooks was last told."""
+    return {str(a.invoice_id): str(a.amount) for a in credit.applications}
+
+
+class CreditApplicationKind(SyncKind):
+    """The credit memo's applications to invoices (its record is the credit memo)."""
+
+    name = "credit_application"
+    query_tag = "ReceivePaymentQueryRq"
+    children: ClassVar[tuple[Any, ...]] = (selectinload(CreditMemo.applications),)
+
+    def dependencies(self, session: Session, record_id: int) -> tuple[list[Dep], list[Dep]]:
+        credit = session.get(CreditMemo, record_id)
+        if credit is None:
+            return [], []
+        txns: list[Dep] = [("credit_memo", credit.id)]
+        txns += [("invoice", a.invoice_id) for a in credit.applications]
+        return [], list(dict.fromkeys(txns))
+
+    def references(self, session: Session, record: Any, *, as_reference: bool) -> Iterable[Dep]:
+        refs: list[Dep] = [("customer", record.customer_id)]
+        if record.job_id is not None:
+            refs.append(("job", record.job_id))
+        if not as_reference:
+            refs.extend(("invoice", a.invoice_id) for a in record.applications)
+        return refs
+
+    def upsert(self, session: Session, record_id: int, request_id: str, link: QbLink | None) -> Built:
+        credit = credit_memo(session, record_id)
+        applied = _applied(credit)
+        if link is not None:
+            if synced_values(link) == applied:
+                raise NothingToSend
+            raise ChangeNotSendable(
+                f"What credit memo {credit.number} is applied to changed after QuickBooks applied it, and "
+                "QuickBooks Desktop's SDK cannot change that. Make the same change in QuickBooks (open the "
+                "$0.00 payment that applied it, under Receive Payments → Discounts and Credits), then "
+                "dismiss this alert."
+            )
+        if not credit.applications:
+            raise NothingToSend  # nothing applied (any more): nothing for QuickBooks to do
+        credit_link = m.link_of(session, "credit_memo", credit.id)
+        if credit_link is None:
+            raise LookupError(f"credit memo {credit.number} is not in QuickBooks yet")
+        targets = []
+        for application in credit.applications:
+            invoice_link = m.link_of(session, "invoice", application.invoice_id)
+            if invoice_link is None:
+                raise LookupError("an invoice the credit is applied to is not in QuickBooks yet")
+            credit_part = q.AppliedCredit(credit_link.qb_id, Decimal(application.amount))
+            targets.append(q.CreditToInvoice(invoice_link.qb_id, (credit_part,)))
+        fields = q.CreditApplicationFields(
+            customer=customer_ref(session, credit),
+            applications=tuple(targets),
+            txn_date=credit.credit_date,
+            memo=f"Credit {credit.number} applied {application_marker(credit)}",
+        )
+        return Built(Phase.ADD, q.credit_application_add(request_id, fields), applied)
+
+    def lookup(self, session: Session, record_id: int, request_id: str) -> q.Request:
+        credit = credit_memo(session, record_id)
+        return q.txn_query(
+            "ReceivePaymentQueryRq",
+            request_id,
+            from_txn_date=credit.credit_date,
+            to_txn_date=credit.credit_date,
+            include_line_items=False,
+        )
+
+    def found(self, session: Session, item: SyncItem, records: list[q.Record]) -> list[q.Record]:
+        marker = application_marker(credit_memo(session, item.entity_id or 0))
+        return [r for r in records if marker in (r.get("Memo") or "")]
