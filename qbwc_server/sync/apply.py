@@ -1,15 +1,16 @@
-"""Applying QuickBooks' answer to one queue item (one database transaction per item).
+"""Applying QuickBooks' answer to one queue item: the one writer of ``decisions``.
 
-Handlers are keyed by what was sent (the item's phase) and by status code, as
-consolibyte's queue does; every outcome leaves the item done, queued for its next
-phase, waiting with backoff, or in front of a person with an alert.
+``answer_of`` gathers what the decision needs (the kind's own reading of what a lookup
+found, our link, the item's attempts), ``decisions.decide`` says what the answer means,
+and ``write`` does it with the ORM: every act leaves the item done, queued for its next
+phase, waiting with backoff, or in front of a person with an alert. ``fast_apply`` writes
+the common acts with plain statements instead; both write the same rows (a test compares).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -22,59 +23,150 @@ from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import kinds
 from qbwc_server.sync.alerts import explain, raise_alert
+from qbwc_server.sync.decisions import (
+    LOCK_ALERT_AFTER,
+    LOCK_CODES,
+    LOOKUPS,
+    NOT_FOUND_NOTE,
+    REFRESHED_NOTE,
+    Act,
+    Answer,
+    Decision,
+    decide,
+)
 from qbwc_server.sync.duplicates import remove_duplicate
 from qbwc_server.sync.imports import apply_import
 from qbwc_server.sync.links import set_link
 from qbwc_server.sync.plan import dependencies
 
-LOCK_CODES = frozenset({3175, 3176, 3180})
-#: What an item says after a lookup found nothing (it is added next).
-NOT_FOUND_NOTE = "Not in QuickBooks yet: adding it."
-#: A lock is retried in later sessions with growing waits; only a lasting one alerts.
-LOCK_ALERT_AFTER = 5
+__all__ = ["LOCK_ALERT_AFTER", "LOCK_CODES", "NOT_FOUND_NOTE", "answer_of", "apply_result", "write"]
+
+
+def answer_of(session: Session, item: SyncItem, result: q.Result) -> tuple[Answer, list[q.Record]]:
+    """What the decision needs to know of the item and the answer, and the records found."""
+    status = result.status
+    kind = kinds.of(item.entity_type)
+    records = list(result.records)
+    if item.phase in LOOKUPS and not status.is_error:
+        records = kind.found(session, item, records)
+    link = m.link_of(session, item.entity_type, item.entity_id) if item.entity_id is not None else None
+    record = result.record
+    answered = "" if record is None else (record.list_id or record.txn_id or "")
+    answer = Answer(
+        kind=item.entity_type,
+        phase=item.phase,
+        code=status.status_code,
+        is_error=status.is_error,
+        message=status.status_message,
+        attempts=item.attempts,
+        is_list=kind.is_list,
+        found=len(records),
+        answered_id=answered if not status.is_error else "",
+        linked_id="" if link is None else link.qb_id,
+        refreshed_once=item.note.startswith(REFRESHED_NOTE),
+    )
+    return answer, records
 
 
 def apply_result(session: Session, item: SyncItem, result: q.Result, sent_values: dict[str, str]) -> None:
+    """Decide what the answer means, and write it (the general, ORM way)."""
+    answer, records = answer_of(session, item, result)
+    write(session, item, result, decide(answer), sent_values, records)
+
+
+def write(
+    session: Session,
+    item: SyncItem,
+    result: q.Result,
+    decision: Decision,
+    sent_values: dict[str, str],
+    records: list[q.Record],
+) -> None:
+    """Apply one decision to the item, its record's link, and alerts."""
     status = result.status
     item.status_code = status.status_code
     item.status_message = status.status_message
-    phase = item.phase
-    if status.is_error:
-        _on_error(session, item, result)
-        return
+    act = decision.act
+    kind = kinds.of(item.entity_type)
     record = result.record
-    if phase in ("add", "mod"):
-        qb_id = None if record is None else (record.list_id or record.txn_id)
-        if record is None or not qb_id:
-            unexpected_answer(session, item, "it said the change worked but sent back no record")
-            return
-        link = m.link_of(session, item.entity_type, item.entity_id) if item.entity_id is not None else None
-        if phase == "add" and link is not None and link.qb_id != qb_id:
-            # Two sessions added the same record (a Web Connector that stopped, then came
-            # back with an answer a newer session no longer waited for): keep the first.
-            remove_duplicate(session, item, qb_id, record.ref_number or record.full_name or "")
-            finish(item, "Already in QuickBooks; the second copy QuickBooks made is being deleted.")
-            return
-        set_link(session, item, record, sent_values)
-        kinds.of(item.entity_type).after_save(session, item, record)
-        finish(item)
-    elif phase == Phase.DELETE_DUPLICATE:
-        finish(item, "Deleted the duplicate from QuickBooks.")
-    elif phase in ("void", "delete"):
-        if phase == "delete" and item.entity_id is not None:
-            session.execute(
-                delete(QbLink).where(QbLink.entity_type == "payment", QbLink.entity_id == item.entity_id)
-            )
-            m.cache_link(session, "payment", item.entity_id, None)
-        finish(item)
-    elif phase in ("verify", "check", "claim"):
-        _on_lookup(session, item, result)
-    elif phase == "refresh":
-        _on_refresh(session, item, result)
-    elif phase in ("import", "pull"):
+    if act in (Act.RESTART_IMPORT, Act.CLAIM, Act.REFRESH, Act.RETRY_LATER):
+        if act == Act.RESTART_IMPORT:
+            item.iterator_id = ""  # QuickBooks forgot it (a new session): read from the top
+        requeue(item, decision.phase, decision.note, delay=decision.delay)
+    elif act in (Act.ALREADY_GONE, Act.DONE):
+        finish(item, decision.note)
+    elif act == Act.LOCKED_TOO_LONG:
+        label = label_of(session, item.entity_type, item.entity_id)
+        raise_alert(
+            session,
+            item,
+            kind="locked",
+            label=label,
+            code=status.status_code,
+            qb_message=status.status_message,
+            message=(
+                f"{label} stays locked in QuickBooks. {explain(status.status_code, '')} Close it there, "
+                "then retry."
+            ),
+            tried=f"Tried {item.attempts} times over several sessions.",
+            resolutions=("retry", "dismiss"),
+        )
+    elif act == Act.KEEPS_CHANGING:
+        label = label_of(session, item.entity_type, item.entity_id)
+        raise_alert(
+            session,
+            item,
+            kind="edit_conflict",
+            label=label,
+            code=status.status_code,
+            qb_message=status.status_message,
+            message=f"{label} keeps changing in QuickBooks while we update it. Retry later.",
+            tried="Re-read the record and retried once.",
+            resolutions=("retry", "dismiss"),
+        )
+    elif act in (Act.DELETED_ALREADY, Act.UNLINKED):
+        _unlink(session, item)
+        finish(item, decision.note)
+    elif act == Act.DELETED_IN_QUICKBOOKS and item.entity_id is not None:
+        _deleted_in_quickbooks(session, item, m.link_of(session, item.entity_type, item.entity_id))
+    elif act == Act.MISSING_REFERENCE:
+        if not _missing_reference(session, item, result, decision):
+            _failed(session, item, result)
+    elif act == Act.FAILED:
+        _failed(session, item, result)
+    elif act == Act.IMPORTED:
         apply_import(session, item, result)
+    elif act == Act.NO_RECORD:
+        unexpected_answer(session, item, "it said the change worked but sent back no record")
+    elif act == Act.SECOND_COPY and record is not None:
+        # Two sessions added the same record (a Web Connector that stopped, then came back
+        # with an answer a newer session no longer waited for): keep the first.
+        qb_id = record.list_id or record.txn_id or ""
+        remove_duplicate(session, item, qb_id, record.ref_number or record.full_name or "")
+        finish(item, decision.note)
+    elif act == Act.SAVED and record is not None:
+        set_link(session, item, record, sent_values)
+        kind.after_save(session, item, record)
+        finish(item)
+    elif act == Act.NAME_USED_ELSEWHERE:
+        _name_used_elsewhere(session, item)
+    elif act == Act.NOT_FOUND:
+        requeue(item, decision.phase, kind.not_found_note)
+    elif act == Act.FOUND:
+        _on_found(session, item, kind, records)
+    elif act == Act.REFRESHED:
+        _on_refresh(session, item, result)
     else:
-        unexpected_answer(session, item, f"JobDesk did not expect an answer for the step “{phase}”")
+        unexpected_answer(session, item, f"JobDesk did not expect an answer for the step “{item.phase}”")
+
+
+def _unlink(session: Session, item: SyncItem) -> None:
+    if item.entity_id is None:
+        return
+    session.execute(
+        delete(QbLink).where(QbLink.entity_type == item.entity_type, QbLink.entity_id == item.entity_id)
+    )
+    m.cache_link(session, item.entity_type, item.entity_id, None)
 
 
 def unexpected_answer(session: Session, item: SyncItem, what: str) -> None:
@@ -103,17 +195,9 @@ def unexpected_answer(session: Session, item: SyncItem, what: str) -> None:
 # -- lookups: exactly once ----------------------------------------------------------------------
 
 
-def _on_lookup(session: Session, item: SyncItem, result: q.Result) -> None:
-    """verify/claim/check: is the record (or one of its name/number) already in QuickBooks?"""
-    kind = kinds.of(item.entity_type)
-    records = kind.found(session, item, list(result.records))
+def _on_found(session: Session, item: SyncItem, kind: kinds.SyncKind, records: list[q.Record]) -> None:
+    """verify/claim/check found a record of ours (or of our name/number): link it, or say why not."""
     if kind.on_lookup(session, item, records):
-        return
-    if not records:
-        if item.phase == Phase.CLAIM:
-            _name_used_elsewhere(session, item)
-        else:
-            requeue(item, Phase.ADD, NOT_FOUND_NOTE)
         return
     found = records[0]
     if item.phase == Phase.CLAIM and item.entity_id is not None:
@@ -200,7 +284,7 @@ def _on_refresh(session: Session, item: SyncItem, result: q.Result) -> None:
             data={"clashes": clashes},
         )
         return
-    requeue(item, "mod", "QuickBooks' copy was newer; sending our change again.")
+    requeue(item, Phase.MOD, REFRESHED_NOTE)
 
 
 def _deleted_in_quickbooks(session: Session, item: SyncItem, link: QbLink | None) -> None:
@@ -227,87 +311,32 @@ def _deleted_in_quickbooks(session: Session, item: SyncItem, link: QbLink | None
 # -- errors ------------------------------------------------------------------------------------
 
 
-def _on_error(session: Session, item: SyncItem, result: q.Result) -> None:
-    code = result.status.status_code
+def _missing_reference(session: Session, item: SyncItem, result: q.Result, decision: Decision) -> bool:
+    """3120/3140 about another record: re-add a dependency QuickBooks lost, explain a list JobDesk
+    does not create, queue what it refers to, or retry a few times; False: none of these."""
     message = result.status.status_message
-    phase = item.phase
     label = label_of(session, item.entity_type, item.entity_id)
-    if code == 3391 and item.entity_type == "import":
-        # QuickBooks forgot the iterator (a new session): read again from the top.
-        item.iterator_id = ""
-        requeue(item, phase, "Restarting the import from the top.")
-        return
-    if phase == Phase.DELETE_DUPLICATE and code in (3120, 3140):
-        finish(item, "The second copy was already gone from QuickBooks.")
-        return
-    if code in LOCK_CODES:
-        locks = item.attempts
-        if locks >= LOCK_ALERT_AFTER:
-            raise_alert(
-                session,
-                item,
-                kind="locked",
-                label=label,
-                code=code,
-                qb_message=message,
-                message=(
-                    f"{label} stays locked in QuickBooks. {explain(code, '')} Close it there, then retry."
-                ),
-                tried=f"Tried {locks} times over several sessions.",
-                resolutions=("retry", "dismiss"),
-            )
-            return
-        delay = timedelta(minutes=2 ** min(locks, 8))
-        requeue(item, phase if phase != "add" else "verify", "Locked in QuickBooks; will retry.", delay=delay)
-        if phase == "add":
-            item.phase = "add"  # a refused Add did not happen: no lookup needed
-        return
-    if code == 3100 and phase == Phase.ADD and kinds.of(item.entity_type).is_list:
-        requeue(item, "claim", "The name is already in QuickBooks: checking whether it is the same record.")
-        item.status_message = message
-        return
-    if code == 3200 and phase == "mod":
-        if item.note.startswith("QuickBooks' copy was newer"):
-            raise_alert(
-                session,
-                item,
-                kind="edit_conflict",
-                label=label,
-                code=code,
-                qb_message=message,
-                message=f"{label} keeps changing in QuickBooks while we update it. Retry later.",
-                tried="Re-read the record and retried once.",
-                resolutions=("retry", "dismiss"),
-            )
-            return
-        requeue(item, "refresh", "Changed in QuickBooks since our last sync: re-reading it.")
-        return
-    if code in (3120, 3140) and phase in ("mod", "void", "delete", "refresh"):
-        own = m.link_of(session, item.entity_type, item.entity_id) if item.entity_id else None
-        if own is not None and own.qb_id in message:
-            if phase == "delete":
-                session.delete(own)
-                m.cache_link(session, own.entity_type, own.entity_id, None)
-                finish(item, "Already deleted in QuickBooks.")
-                return
-            _deleted_in_quickbooks(session, item, own)
-            return
-    if code in (3120, 3140) and item.entity_id is not None:
-        if _unlink_missing_dependency(session, item, message):
-            requeue(item, phase if phase != "add" else "", "Waiting for a record QuickBooks did not have.")
-            return
-        missing = missing_reference(message)
-        if missing is not None and missing[0] in _QB_KIND_WORDS:
-            _cannot_create(session, item, label, code, message, *missing)
-            return
-        if missing is not None and _enqueue_referenced(session, item, missing[0]):
-            requeue(
-                item, phase if phase != "add" else "", f"Waiting for {missing[1]} to reach QuickBooks first."
-            )
-            return
-        if item.attempts < 3:
-            requeue(item, phase if phase != "add" else "", "A record it refers to was not in QuickBooks yet.")
-            return
+    if item.entity_id is None:
+        return False
+    if _unlink_missing_dependency(session, item, message):
+        requeue(item, decision.phase, "Waiting for a record QuickBooks did not have.")
+        return True
+    missing = missing_reference(message)
+    if missing is not None and missing[0] in _QB_KIND_WORDS:
+        _cannot_create(session, item, label, result.status.status_code, message, *missing)
+        return True
+    if missing is not None and _enqueue_referenced(session, item, missing[0]):
+        requeue(item, decision.phase, f"Waiting for {missing[1]} to reach QuickBooks first.")
+        return True
+    if item.attempts < 3:
+        requeue(item, decision.phase, "A record it refers to was not in QuickBooks yet.")
+        return True
+    return False
+
+
+def _failed(session: Session, item: SyncItem, result: q.Result) -> None:
+    code, message = result.status.status_code, result.status.status_message
+    label = label_of(session, item.entity_type, item.entity_id)
     raise_alert(
         session,
         item,

@@ -1,13 +1,14 @@
-"""The answers nearly every sync is made of, written with plain SQL statements.
+"""The common acts of ``decisions`` written with plain SQL statements: the same writer, faster.
 
-Almost every answer is one of: an Add or Mod that worked (link the record; the item is
-done), a Void or Delete that worked, or a lookup that found nothing (an invoice-number
-check or an exactly-once verify: send the Add next). Through the ORM's unit of work each
-costs several times the one or two statements it needs; here they are those statements,
-still in the item's own transaction. Everything else (errors, lookups that found a
-record, imports, a total that differs) returns False and goes through
-``apply.apply_result``, which stays the reference: tests run both paths on the same
-answers and compare every row.
+Almost every answer is decided as one of: saved (link the record; the item is done),
+done (a void), unlinked (a delete), or not found (a lookup found nothing: the Add goes
+next). Through the ORM's unit of work each costs several times the one or two statements
+it needs; here they are those statements, still in the item's own transaction. The
+decision is ``decisions.decide``'s, the same the general writer (``apply.write``) gets:
+this module decides nothing of its own. It only declines (returns False, nothing written)
+an act it has no statements for, or a save the kind wants to look at first (an invoice's
+total), and ``apply.write`` does those; tests sync a busy office both ways and compare
+every row.
 
 The ORM objects in the session are kept true (``set_committed_value``) without being
 marked dirty, so the commit that follows has nothing left to flush.
@@ -26,12 +27,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.errors import QbxmlError
-from desktop_app.services.queue_states import Phase, QueueState, now, pending_key
+from desktop_app.services.queue_states import QueueState, now, pending_key
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import kinds
-from qbwc_server.sync.apply import NOT_FOUND_NOTE
-from qbwc_server.sync.kinds.invoice import NO_SUCH_NUMBER_NOTE
+from qbwc_server.sync.apply import answer_of
+from qbwc_server.sync.decisions import Act, Decision, decide
 from qbwc_server.sync.writes import Writes, writes_for
 
 _ITEMS = cast(Table, SyncItem.__table__)
@@ -89,8 +90,8 @@ _LINK_UPDATE = (
     .where(_LINKS.c.id == bindparam("link_id"))
     .values(**{name: bindparam(name) for name in _LINK_FIELDS})
 )
-_PAYMENT_UNLINK = _LINKS.delete().where(
-    _LINKS.c.entity_type == "payment", _LINKS.c.entity_id == bindparam("entity_id")
+_UNLINK = _LINKS.delete().where(
+    _LINKS.c.entity_type == bindparam("entity_type"), _LINKS.c.entity_id == bindparam("entity_id")
 )
 
 
@@ -98,29 +99,31 @@ class _AlreadyApplied(Exception):
     """The item is no longer "sent" under this requestID: another process dealt with it."""
 
 
+#: The acts written here; the rest go to ``apply.write``.
+FAST_ACTS = frozenset({Act.SAVED, Act.DONE, Act.UNLINKED, Act.NOT_FOUND})
+
+
 def apply_fast(
     session: Session, item: SyncItem, result: q.Result, sent_values: dict[str, str], response_xml: str
 ) -> bool:
-    """Apply a common answer and commit it; False (nothing written) when it needs the general path."""
-    if item.entity_type == "import" or item.entity_id is None or result.status.is_error:
+    """Write a common answer's decision and commit it; False (nothing written) for the rest."""
+    if item.entity_type == "import" or item.entity_id is None:
         return False
-    phase = item.phase
-    link: QbLink | None = None
-    if phase in ("add", "mod"):
-        # What the outcome needs from the session is read before anything is written: a
-        # read may begin the session's transaction, and that decides where writes go.
-        if not _saveable(session, item, result):
-            return False
-        link = m.link_of(session, item.entity_type, item.entity_id)
-    elif not (
-        phase == "void"
-        or (phase == "delete" and item.entity_type == "payment")
-        or (phase in ("check", "verify") and not result.records and item.entity_type != "payment")
+    # What the decision needs is read before anything is written: a read may begin the
+    # session's transaction, and that decides where writes go.
+    answer, _records = answer_of(session, item, result)
+    decision = decide(answer)
+    if decision.act not in FAST_ACTS:
+        return False
+    record = result.record
+    if decision.act == Act.SAVED and (
+        record is None or kinds.of(item.entity_type).needs_review_after_save(session, item, record)
     ):
         return False
+    link = m.link_of(session, item.entity_type, item.entity_id) if decision.act == Act.SAVED else None
     writes = writes_for(session)
     try:
-        done = _apply(session, writes, item, result, link, sent_values, response_xml)
+        done = _apply(session, writes, item, result, decision, link, sent_values, response_xml)
     except _AlreadyApplied:
         writes.rollback()
         return True  # nothing left to do for it
@@ -138,43 +141,32 @@ def apply_fast(
     return done
 
 
-def _saveable(session: Session, item: SyncItem, result: q.Result) -> bool:
-    """Can a successful Add/Mod be recorded without further thought?"""
-    record = result.record
-    if record is None or not (record.list_id or record.txn_id) or item.entity_id is None:
-        return False  # not what a success looks like: the general path explains it
-    link = m.link_of(session, item.entity_type, item.entity_id)
-    if item.phase == "add" and link is not None and link.qb_id != (record.list_id or record.txn_id):
-        return False  # a second copy: the general path removes it
-    return not kinds.of(item.entity_type).needs_review_after_save(session, item, record)
-
-
 def _apply(
     session: Session,
     writes: Writes,
     item: SyncItem,
     result: q.Result,
+    decision: Decision,
     link: QbLink | None,
     sent_values: dict[str, str],
     response_xml: str,
 ) -> bool:
-    """Write the outcome (no reads here); the session's objects learn it once all is written."""
+    """Write the decision (no reads here); the session's objects learn it once all is written."""
     assert item.entity_id is not None
-    phase = item.phase
-    if phase in ("add", "mod"):
-        done = _item_done(writes, item, result, response_xml)
+    if decision.act == Act.SAVED:
+        done = _item_done(writes, item, result, response_xml, decision.note)
         _save_link(session, writes, item, result, link, sent_values)
         _remember(item, done)
         return True
-    if phase in ("void", "delete"):
-        done = _item_done(writes, item, result, response_xml)
-        if phase == "delete":
-            writes.run(_PAYMENT_UNLINK, {"entity_id": item.entity_id})
-            m.cache_link(session, "payment", item.entity_id, None)
+    if decision.act in (Act.DONE, Act.UNLINKED):
+        done = _item_done(writes, item, result, response_xml, decision.note)
+        if decision.act == Act.UNLINKED:
+            writes.run(_UNLINK, {"entity_type": item.entity_type, "entity_id": item.entity_id})
+            m.cache_link(session, item.entity_type, item.entity_id, None)
         _remember(item, done)
         return True
-    # check / verify that found nothing: the Add goes next.
-    note = NO_SUCH_NUMBER_NOTE if item.entity_type == "invoice" else NOT_FOUND_NOTE
+    # Not found: the Add goes next.
+    note = kinds.of(item.entity_type).not_found_note
     key = pending_key(item.entity_type, item.entity_id, item.action)
     if item.pending_key != key:
         # A newer item queued for the record meanwhile merges into this one, which knows
@@ -182,7 +174,7 @@ def _apply(
         note_merged = f"Merged into queue item {item.id}."
         if writes.run(_MERGE_TWIN, {"key": key, "item_id": item.id, "note": note_merged}):
             return False  # rare: the general path does it with the ORM objects in step
-    values = {"phase": Phase.ADD, "key": key, "note": note, "response_xml": response_xml}
+    values = {"phase": decision.phase, "key": key, "note": note, "response_xml": response_xml}
     constants = {"state": QueueState.QUEUED, "pending_key": key, "next_attempt_at": None}
     _remember(item, _write_item(writes, item, result, _ITEM_REQUEUED, values, constants))
     return True
@@ -218,8 +210,10 @@ def _save_link(
         _remember(link, fields)
 
 
-def _item_done(writes: Writes, item: SyncItem, result: q.Result, response_xml: str) -> dict[str, Any]:
-    values = {"done_at": now(), "note": "", "response_xml": response_xml}
+def _item_done(
+    writes: Writes, item: SyncItem, result: q.Result, response_xml: str, note: str = ""
+) -> dict[str, Any]:
+    values = {"done_at": now(), "note": note, "response_xml": response_xml}
     constants = {"state": QueueState.DONE, "pending_key": None}
     return _write_item(writes, item, result, _ITEM_DONE, values, constants)
 

@@ -60,6 +60,8 @@ class SyncKind:
     #: Its records' children read when a page of items is planned (``selectinload``
     #: options): what building its request walks.
     children: ClassVar[tuple[Any, ...]] = ()
+    #: What its queue item says when a lookup found nothing and the Add goes next.
+    not_found_note: ClassVar[str] = "Not in QuickBooks yet: adding it."
     #: Reading its answers reads the record itself (an invoice's total): loaded with the page.
     reads_record_on_answer: ClassVar[bool] = False
 

@@ -20,7 +20,7 @@ from desktop_app.db.models import Invoice, Item, PaymentApplication, QbLink, Ter
 from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.services.numbers_in_use import record_quickbooks_ref_numbers
-from desktop_app.services.queue_states import Phase, finish, requeue
+from desktop_app.services.queue_states import Phase, finish
 from desktop_app.services.tax_rates import tax_rate_for
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -91,6 +91,7 @@ class InvoiceKind(SyncKind):
     children: ClassVar[tuple[Any, ...]] = (selectinload(Invoice.lines),)
     checks_before_adding = True
     reads_record_on_answer = True
+    not_found_note = NO_SUCH_NUMBER_NOTE
 
     def dependencies(self, session: Session, record_id: int) -> tuple[list[Dep], list[Dep]]:
         found = session.get(Invoice, record_id)
@@ -149,11 +150,8 @@ class InvoiceKind(SyncKind):
     # -- answers -----------------------------------------------------------------------------
 
     def on_lookup(self, session: Session, item: SyncItem, records: list[q.Record]) -> bool:
-        """By number: none → add; ours after a lost answer → link; another → a number conflict."""
+        """Found by number: ours after a lost answer → link; another → a number conflict."""
         ours = invoice(session, item.entity_id or 0)
-        if not records:
-            requeue(item, Phase.ADD, NO_SUCH_NUMBER_NOTE)
-            return True
         # A number QuickBooks uses is remembered: JobDesk never hands it out again.
         record_quickbooks_ref_numbers(UnitOfWork.joining(session), [r.ref_number or "" for r in records])
         customer = m.invoice_customer_ref(session, ours)
