@@ -64,6 +64,18 @@ class Phase(StrEnum):
     DELETE_DUPLICATE = "duplicate"
 
 
+class Action(StrEnum):
+    """What a queue item is for (``SyncItem.action``); imports name their list (``import_<list>``)."""
+
+    #: Add the record, or change it where it is linked (decided when the request is built).
+    UPSERT = "upsert"
+    VOID = "void"
+    DELETE = "delete"
+    #: Delete the second copy QuickBooks made of a record (``SyncItem.qb_target``).
+    DELETE_DUPLICATE = "delete_duplicate"
+    PULL_PAYMENTS = "pull_payments"
+
+
 # Tuples, not sets: they go into SQL ``IN`` lists, which should read the same every time.
 PENDING: tuple[QueueState, ...] = (QueueState.QUEUED, QueueState.SENT, QueueState.ATTENTION, QueueState.ERROR)
 UNSENT: tuple[QueueState, ...] = (QueueState.QUEUED, QueueState.ATTENTION, QueueState.ERROR)

@@ -188,8 +188,8 @@ def unexpected_answer(session: Session, item: SyncItem, what: str) -> None:
         tried=f"Sent it {item.attempts} time(s); the answer is kept on the queue item.",
         resolutions=("retry", "dismiss"),
     )
-    if item.phase == "add":
-        item.phase = "verify"  # it may have been saved: a retry looks first
+    if item.phase == Phase.ADD:
+        item.phase = Phase.VERIFY  # it may have been saved: a retry looks first
 
 
 # -- lookups: exactly once ----------------------------------------------------------------------

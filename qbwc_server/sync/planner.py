@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, defer
 from desktop_app.db.connection_models import MatchProposal
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.errors import QbxmlLimitError
-from desktop_app.services.queue_states import NEEDS_ATTENTION, PENDING, QueueState, finish
+from desktop_app.services.queue_states import NEEDS_ATTENTION, PENDING, Action, Phase, QueueState, finish
 from desktop_app.services.sync_queue import enqueue_in, label_of
 from qbwc_server import mapping as m
 from qbwc_server.qbxml import preflight
@@ -237,7 +237,7 @@ class BatchPlanner:
             self.chosen.append(Chosen(item, built, request_id))
             self._chosen_ids.add(item.id)
             self._busy.add(key)
-            if item.entity_type in LIST_TYPES and built.phase == "add" and item.entity_id is not None:
+            if item.entity_type in LIST_TYPES and built.phase == Phase.ADD and item.entity_id is not None:
                 self._in_batch.add((item.entity_type, item.entity_id))
         return False
 
@@ -286,7 +286,7 @@ class BatchPlanner:
         if item.entity_id is not None and (item.entity_type, item.entity_id) in self._undecided:
             held = _Pending(QueueState.QUEUED, MATCH_NOTE, delayed=True)
             return _Wait((item.entity_type, item.entity_id), held, for_person=True)
-        if item.action in ("void", "delete"):
+        if item.action in (Action.VOID, Action.DELETE):
             assert item.entity_id is not None
             if m.link_of(session, item.entity_type, item.entity_id) is None:
                 return _Wait((item.entity_type, item.entity_id), None, for_person=False)
@@ -325,7 +325,7 @@ class BatchPlanner:
         """The queue items of a page's missing dependencies, in one query per kind of record."""
         missing: dict[str, set[int]] = {}
         for item in items:
-            if item.action in ("void", "delete") or item.entity_type == "import":
+            if item.action in (Action.VOID, Action.DELETE) or item.entity_type == "import":
                 continue
             lists, txns = self._dependencies(item)
             for dep in lists + txns:

@@ -35,7 +35,7 @@ from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import Database
 from desktop_app.errors import JobDeskError
 from desktop_app.services import record_kinds
-from desktop_app.services.queue_states import NEEDS_ATTENTION, QueueState
+from desktop_app.services.queue_states import NEEDS_ATTENTION, Phase, QueueState
 from desktop_app.services.sync_queue import label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -260,9 +260,9 @@ class _Walk:
             detail = getattr(error, "detail", "") or str(error)
             return "conflict", f"It cannot be sent as it is: {detail}", ""
         xml = q.build_message([built.element], on_error="continueOnError") if self.with_xml else ""
-        if built.phase in ("mod", "void", "delete"):
+        if built.phase in (Phase.MOD, Phase.VOID, Phase.DELETE):
             return "update", _update_reason(built.phase), xml
-        if item.entity_type == "invoice" and built.phase == "check":
+        if item.entity_type == "invoice" and built.phase == Phase.CHECK:
             number = _invoice_number(session, item.entity_id)
             if number.lower() in self.qb_numbers:
                 return "conflict", f"QuickBooks already uses invoice number {number}.", xml
@@ -283,11 +283,12 @@ def _upsert(dep: Dep) -> SyncItem:
 
 
 def _update_reason(phase: str) -> str:
-    return {
-        "mod": "Linked to a QuickBooks record: what changed here is sent.",
-        "void": "Voided here: voided in QuickBooks.",
-        "delete": "Deleted here: deleted in QuickBooks.",
-    }[phase]
+    reasons: dict[str, str] = {
+        Phase.MOD: "Linked to a QuickBooks record: what changed here is sent.",
+        Phase.VOID: "Voided here: voided in QuickBooks.",
+        Phase.DELETE: "Deleted here: deleted in QuickBooks.",
+    }
+    return reasons[phase]
 
 
 def _invoice_number(session: Session, invoice_id: int) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.sync_models import Alert, SyncBatch, SyncItem
-from desktop_app.services.queue_states import MOVING, QueueState, requeue
+from desktop_app.services.queue_states import MOVING, Phase, QueueState, requeue
 from desktop_app.services.sync_queue import label_of
 from qbwc_server.sync.alerts import raise_alert
 
@@ -32,7 +32,12 @@ MESSAGE_FAILURE_LIMIT = 3
 #: Sessions in a row that end with work queued and nothing finished before "stuck" is said.
 STUCK_AFTER = 3
 #: Items that were sent and may have been done come back as these phases (checked first).
-RECOVERY_PHASE = {"add": "verify", "check": "check", "verify": "verify", "claim": "claim"}
+RECOVERY_PHASE: dict[str, str] = {
+    Phase.ADD: Phase.VERIFY,
+    Phase.CHECK: Phase.CHECK,
+    Phase.VERIFY: Phase.VERIFY,
+    Phase.CLAIM: Phase.CLAIM,
+}
 _FRAGMENT_MAX = 4000
 
 

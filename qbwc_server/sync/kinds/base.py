@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncItem
-from desktop_app.services.queue_states import Phase
+from desktop_app.services.queue_states import Action, Phase
 from desktop_app.services.record_kinds import RecordKind, kind_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -91,14 +91,14 @@ class SyncKind:
         record_id = item.entity_id
         if record_id is None:
             raise CannotBuild(f"a {self.name} queue item names no record")
-        if item.action == "delete_duplicate":
+        if item.action == Action.DELETE_DUPLICATE:
             from qbwc_server.sync.duplicates import delete_request
 
             return Built(Phase.DELETE_DUPLICATE, delete_request(item, request_id))
         link = m.link_of(session, self.name, record_id)
-        if item.action == "void":
+        if item.action == Action.VOID:
             return Built(Phase.VOID, self.void_request(session, record_id, request_id, _linked(link, item)))
-        if item.action == "delete":
+        if item.action == Action.DELETE:
             return Built(
                 Phase.DELETE, self.delete_request(session, record_id, request_id, _linked(link, item))
             )
