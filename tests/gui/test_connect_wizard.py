@@ -393,3 +393,39 @@ def test_matches_are_decided_and_changed_from_the_keyboard(
     assert (row.decision, row.our_name) == ("rename", "Kim, Hiroshi")
     assert review.table.item(kim, 4).text() == "Renamed ours to “Kim, Hiroshi”"
     assert "1 possible match needs a decision" in review.count_label.text()  # O'Brien's is still open
+
+
+def test_our_invoices_on_quickbooks_numbers_are_listed_and_renumbered_in_one_step(
+    qtbot: QtBot, ctx: AppContext, prompts: ScriptedPrompts
+) -> None:
+    from desktop_app.services import invoices
+    from tests.gui.helpers import make_customer, make_job
+
+    walker = make_customer(ctx, "Walker, Jo")
+    invoice = ctx.write(invoices.create_invoice, make_job(ctx, walker.id, "1000").id)
+    assert invoice.number == "1000"  # numbered before QuickBooks' 1000-1011 were known
+    company = office_company()
+    bind(ctx)
+    ctx.write(connection.start_connection, changes=("sync",))
+    ctx.write(connection.start_import, changes=("sync",))
+    run_sync(ctx, company)
+    ctx.write(connection.go_to_step, "numbering", changes=("sync",))
+    view = center(qtbot, ctx)
+    wizard = open_wizard(qtbot, view)
+    shown(qtbot, wizard, "numbering")  # resumed where it stood
+    numbering = wizard.numbering_page
+    qtbot.waitUntil(lambda: numbering.check is not None)
+    assert (
+        "1 invoice of ours" in numbering.clashes_label.text()
+        and "1000: Walker, Jo" in numbering.clashes_label.text()
+    )
+    with qtbot.waitSignal(numbering.loaded):
+        click(qtbot, numbering.apply_button)
+    prompts.queue(True)  # "Renumber"
+    with qtbot.waitSignal(numbering.loaded):
+        click(qtbot, numbering.renumber_button)
+    assert "Renumbered 1 invoice" in numbering.result.text()
+    assert numbering.clashes_label.text().startswith("✔ No invoice of ours")
+    assert not numbering.renumber_button.isVisible()
+    renumbered = ctx.read(invoices.get_invoice, invoice.id).number
+    assert int(renumbered) >= 1012

@@ -174,3 +174,14 @@ def test_the_preview_is_built_off_the_ui_thread(
     assert threads and threads[0] is not threading.main_thread()
     assert "sends nothing" in dialog.preview.status.text()
     assert dialog.preview.summary_count("All", "total") == "–"
+
+
+def test_the_preview_is_rebuilt_when_the_data_changes(qtbot: QtBot, ctx: AppContext) -> None:
+    pending_sync(ctx)
+    dialog = open_preview(qtbot, ctx)
+    before = dialog.preview.preview
+    assert not any(row.label == "Customer Quill, Ada" for row in before.rows)
+    fresh = make_customer(ctx, "Quill, Ada")
+    ctx.write(sync_queue.send_records, [("customer", fresh.id)], changes=("customer", "sync"))
+    qtbot.waitUntil(lambda: dialog.preview.preview is not before and not dialog.preview.busy, timeout=10_000)
+    assert any(row.label == "Customer Quill, Ada" for row in dialog.preview.preview.rows)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.errors import ValidationError
-from desktop_app.services import connection_mapping, connection_numbering
+from desktop_app.services import connection_clashes, connection_mapping, connection_numbering
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.resources import icon
 from desktop_app.ui.views.background_load import BackgroundLoad
@@ -55,6 +55,24 @@ class NumberingStep(StepPage):
         self.result = QLabel("")
         self.result.setWordWrap(True)
         self.box.addWidget(self.result)
+        # Invoices of ours already numbered with numbers QuickBooks uses: all at once, not
+        # one alert at a time at the first sync.
+        self.clashes_label = QLabel("")
+        self.clashes_label.setWordWrap(True)
+        self.clashes_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.box.addWidget(self.clashes_label)
+        clash_row = QHBoxLayout()
+        self.renumber_button = QPushButton(icon("edit"), "&Renumber these invoices")
+        self.renumber_button.setToolTip(
+            "Give each a number QuickBooks does not use (apply the safe start first, so the new "
+            "numbers lie above QuickBooks' own)"
+        )
+        self.renumber_button.clicked.connect(self.renumber_clashes)
+        clash_row.addWidget(self.renumber_button)
+        clash_row.addStretch(1)
+        self.box.addLayout(clash_row)
+        self.clashes: tuple[connection_clashes.InvoiceClash, ...] = ()
+        self.renumber_button.setVisible(False)
         self.box.addStretch(1)
         self._loader = BackgroundLoad(ctx, "numbering check", self)
         self._loader.done.connect(self._show)
@@ -62,9 +80,31 @@ class NumberingStep(StepPage):
         self.apply_button.setEnabled(False)
 
     def refresh(self) -> None:
-        self._loader.load(lambda: self.ctx.read(connection_numbering.numbering_check))
+        self._loader.load(
+            lambda: (
+                self.ctx.read(connection_numbering.numbering_check),
+                self.ctx.read(connection_clashes.invoice_clashes),
+            )
+        )
 
-    def _show(self, check: connection_numbering.NumberingCheck) -> None:
+    def _show(
+        self,
+        loaded: tuple[connection_numbering.NumberingCheck, tuple[connection_clashes.InvoiceClash, ...]],
+    ) -> None:
+        check, clashes = loaded
+        self.clashes = clashes
+        if clashes:
+            shown = "\n".join(f"• {c.number}: {c.customer}, ${c.total:,.2f}" for c in clashes[:12]) + (
+                f"\n… and {len(clashes) - 12} more" if len(clashes) > 12 else ""
+            )
+            plural = "s" if len(clashes) != 1 else ""
+            self.clashes_label.setText(
+                f"{len(clashes)} invoice{plural} of ours, not yet in QuickBooks, use{'' if plural else 's'} "
+                f"a number QuickBooks already has; the sync would hold each with an alert:\n{shown}"
+            )
+        else:
+            self.clashes_label.setText("✔ No invoice of ours uses a number QuickBooks has.")
+        self.renumber_button.setVisible(bool(clashes))
         self.check = check
         if not check.overlaps:
             self.summary.setText(f"✔ Nothing overlaps. {check.summary}")
@@ -96,8 +136,37 @@ class NumberingStep(StepPage):
         self.refresh()
         return ok
 
+    def renumber_clashes(self) -> bool:
+        count = len(self.clashes)
+        if not count or not self.ctx.prompts.confirm(
+            self,
+            "Invoice numbers",
+            f"Give {count} invoice{'s' if count != 1 else ''} new numbers QuickBooks does not use? "
+            "Printed copies already sent keep the old number; the change is in the audit log.",
+            ok="Renumber",
+        ):
+            return False
+        ok, result = self.ctx.attempt(
+            self,
+            lambda: self.ctx.write(connection_clashes.renumber_clashes, changes=("invoice",)),
+            on_reload=self.refresh,
+            title="Invoice numbers",
+        )
+        if ok and result is not None:
+            self.result.setText(f"✔ {result.summary}")
+        self.refresh()
+        return ok
+
     def leave(self) -> bool:
         check = self.check
+        if self.clashes and not self.ctx.prompts.confirm(
+            self,
+            "Invoice numbers",
+            f"{len(self.clashes)} invoice(s) of ours use numbers QuickBooks already has; the sync will "
+            "hold each with an alert. Continue without renumbering them?",
+            ok="Continue anyway",
+        ):
+            return False
         if check is None or not check.overlaps:
             return True
         return self.ctx.prompts.confirm(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -117,6 +117,12 @@ class SyncPreviewWidget(QWidget):
         self._loader = BackgroundLoad(ctx, "sync preview", self)
         self._loader.done.connect(self._show)
         self._loader.failed.connect(self._failed)
+        # Rebuilt from the current data when anything changes (a burst of saves: once).
+        self._stale = QTimer(self)
+        self._stale.setSingleShot(True)
+        self._stale.setInterval(400)
+        self._stale.timeout.connect(self._rebuild_if_shown)
+        ctx.changed.connect(self._data_changed)
 
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
@@ -232,6 +238,15 @@ class SyncPreviewWidget(QWidget):
     @property
     def busy(self) -> bool:
         return self._loader.busy
+
+    def _data_changed(self, _kind: str) -> None:
+        if self.preview is not None:
+            self._stale.start()
+
+    def _rebuild_if_shown(self) -> None:
+        # Hidden, it is rebuilt by whoever shows it next (the wizard's page, the dialog).
+        if self.isVisible():
+            self.refresh()
 
     def refresh(self) -> None:
         """Build the preview again from the current data (off the UI thread)."""
