@@ -57,6 +57,13 @@ EDITORS: dict[str, str] = {
     "invoice": "desktop_app.ui.dialogs.invoice:InvoiceDialog",
     "payment": "desktop_app.ui.dialogs.payment:PaymentDialog",
     "item": "desktop_app.ui.dialogs.item:ItemDialog",
+    "credit_memo": "desktop_app.ui.dialogs.credit_memo:CreditMemoDialog",
+    "credit_application": "desktop_app.ui.dialogs.credit_memo:CreditMemoDialog",
+}
+#: Kinds with no window of their own, and where a person changes them instead.
+NO_EDITOR: dict[str, str] = {
+    "terms": "Terms are changed in Settings → Terms.",
+    "tax_item": "Sales-tax rates and their QuickBooks items are set in Settings → Sales tax.",
 }
 CHANGES: dict[str, tuple[str, ...]] = {
     "renumber": ("sync", "invoice"),
@@ -70,7 +77,8 @@ def open_record(owner: Any, ctx: AppContext, entity_type: str, entity_id: int | 
     """Open the record's own window (non-modal); None when it has none."""
     target = EDITORS.get(entity_type)
     if target is None or entity_id is None:
-        ctx.prompts.inform(owner, "Edit", "This record has no window to edit it in JobDesk.")
+        where = NO_EDITOR.get(entity_type, "This record has no window to edit it in JobDesk.")
+        ctx.prompts.inform(owner, "Edit", where)
         return None
     module_name, class_name = target.split(":")
     factory = getattr(importlib.import_module(module_name), class_name)
