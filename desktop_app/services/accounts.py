@@ -12,6 +12,7 @@ from desktop_app.db.uow import UnitOfWork
 from desktop_app.errors import ValidationError
 from desktop_app.services import settings
 from desktop_app.services.common import audit, clean_text
+from desktop_app.services.qb_links import link_to
 
 #: The account types an item's income may post to (qbXML AccountType values).
 INCOME_TYPES: tuple[str, ...] = ("Income", "OtherIncome")
@@ -113,16 +114,20 @@ def upsert_accounts_from_quickbooks(uow: UnitOfWork, rows: Iterable[QuickBooksAc
                 updated += 1
             else:
                 unchanged += 1
-        if link is None:
-            link = uow.session.scalar(
-                select(QbLink).where(QbLink.entity_type == "account", QbLink.entity_id == account.id)
+        # The link found by ListID above is ours to move; else ours is looked up.
+        sequence = row.edit_sequence
+        if link is not None:
+            link_to(
+                uow.session,
+                "account",
+                account.id,
+                list_id,
+                edit_sequence=sequence,
+                qb_name=full_name,
+                existing=link,
             )
-            if link is None:
-                link = QbLink(entity_type="account", entity_id=account.id, qb_id=list_id)
-                uow.session.add(link)
-        link.qb_id = list_id
-        link.qb_name = full_name
-        link.edit_sequence = row.edit_sequence
+        else:
+            link_to(uow.session, "account", account.id, list_id, edit_sequence=sequence, qb_name=full_name)
         uow.flush()
     return UpsertResult(created, updated, unchanged)
 

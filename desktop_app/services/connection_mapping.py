@@ -35,6 +35,7 @@ from desktop_app.domain.status import InvoiceStatus, PaymentMethod, TermsKind
 from desktop_app.errors import ValidationError
 from desktop_app.services import accounts, tax_rates
 from desktop_app.services.common import audit, require_admin
+from desktop_app.services.qb_links import link_to
 from desktop_app.services.settings import get_setting, set_setting
 
 INCOME_TYPES = accounts.INCOME_TYPES
@@ -442,14 +443,14 @@ def _plan_tax(uow: UnitOfWork, need: MappingNeed, rate: Decimal, list_id: str) -
     def apply() -> None:
         tax = existing or tax_rates.record_quickbooks_item(session, row.name, rate)
         if not _linked_qb_id(uow, "tax_item", tax.id):
-            session.add(
-                QbLink(
-                    entity_type="tax_item",
-                    entity_id=tax.id,
-                    qb_id=row.list_id,
-                    qb_name=row.full_name or row.name,
-                    edit_sequence=row.edit_sequence,
-                )
+            link_to(
+                session,
+                "tax_item",
+                tax.id,
+                row.list_id,
+                qb_name=row.full_name or row.name,
+                edit_sequence=row.edit_sequence,
+                existing=None,
             )
         tax.active = True  # an item QuickBooks has is one invoices may name
         session.flush()
@@ -493,14 +494,14 @@ def _plan_terms(uow: UnitOfWork, need: MappingNeed, terms_id: int, list_id: str)
             if link is not None:
                 session.delete(link)
         elif link is None:
-            session.add(
-                QbLink(
-                    entity_type="terms",
-                    entity_id=terms_id,
-                    qb_id=row.list_id,
-                    qb_name=row.full_name or row.name,
-                    edit_sequence=row.edit_sequence,
-                )
+            link_to(
+                session,
+                "terms",
+                terms_id,
+                row.list_id,
+                qb_name=row.full_name or row.name,
+                edit_sequence=row.edit_sequence,
+                existing=None,
             )
         else:
             link.qb_id, link.qb_name, link.edit_sequence = (

@@ -24,6 +24,7 @@ from desktop_app.db.types import utcnow
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.name_match import match_key
 from desktop_app.services.customers import name_key as customer_name_key
+from desktop_app.services.qb_links import link_if_free
 
 #: The kinds the import reads (``QuickBooksListRecord.kind``).
 KINDS = frozenset(
@@ -121,24 +122,9 @@ def detail_of(row: QuickBooksListRecord) -> dict[str, str]:
 
 def link(session: Session, entity_type: str, entity_id: int, row: QuickBooksListRecord) -> bool:
     """Link ours to QuickBooks' record; False (nothing changed) when either is linked already."""
-    taken = session.scalar(
-        select(QbLink.id).where(
-            (QbLink.entity_type == entity_type)
-            & ((QbLink.qb_id == row.list_id) | (QbLink.entity_id == entity_id))
-        )
+    return link_if_free(
+        session, entity_type, entity_id, row.list_id, edit_sequence=row.edit_sequence, qb_name=row.full_name
     )
-    if taken is not None:
-        return False
-    session.add(
-        QbLink(
-            entity_type=entity_type,
-            entity_id=entity_id,
-            qb_id=row.list_id,
-            edit_sequence=row.edit_sequence,
-            qb_name=row.full_name[:209],
-        )
-    )
-    return True
 
 
 def linked_ids(session: Session, entity_type: str, qb_ids: Sequence[str]) -> dict[str, int]:

@@ -21,6 +21,7 @@ from desktop_app.errors import InvalidTransition, NotFound, ValidationError
 from desktop_app.services import record_kinds
 from desktop_app.services.common import audit, require_admin
 from desktop_app.services.paging import Page
+from desktop_app.services.qb_links import link_to
 from desktop_app.services.queue_states import (
     NEEDS_ATTENTION,
     PENDING,
@@ -338,14 +339,13 @@ def resolve_alert(uow: UnitOfWork, alert_id: int, resolution: str) -> AlertRow:
         data = json.loads(alert.data or "{}")
         if not data.get("qb_txn_id"):
             raise InvalidTransition("There is no QuickBooks record to link to.")
-        uow.session.add(
-            QbLink(
-                entity_type=item.entity_type,
-                entity_id=item.entity_id,
-                qb_id=data["qb_txn_id"],
-                edit_sequence=data.get("qb_edit_sequence") or "",
-                qb_name=alert.record_label[:209],
-            )
+        link_to(
+            uow.session,
+            item.entity_type,
+            item.entity_id,
+            data["qb_txn_id"],
+            edit_sequence=data.get("qb_edit_sequence") or "",
+            qb_name=alert.record_label,
         )
         finish(item, f"Linked to the existing QuickBooks invoice by {uow.actor.name}.")
     elif resolution == "renumber":

@@ -22,6 +22,7 @@ from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import Actor, UnitOfWork
 from desktop_app.services import qb_matching, tax_rates
 from desktop_app.services.numbers_in_use import record_quickbooks_ref_numbers
+from desktop_app.services.qb_links import link_if_free
 from desktop_app.services.queue_states import MOVING, finish, requeue
 from desktop_app.services.sync_center import FIRST_RUN_IMPORTS
 from desktop_app.services.sync_queue import cancel_pending, enqueue_in
@@ -210,22 +211,14 @@ def _link(session: Session, entity_type: str, entity_id: int, record: q.Record) 
     qb_id = record.list_id or record.txn_id
     if not qb_id:
         return  # a record QuickBooks sent without its id cannot be linked; it is skipped
-    existing = session.scalar(select(QbLink).where(QbLink.entity_type == entity_type, QbLink.qb_id == qb_id))
-    if existing is not None:
-        return
-    mine = session.scalar(
-        select(QbLink).where(QbLink.entity_type == entity_type, QbLink.entity_id == entity_id)
-    )
-    if mine is not None:
-        return  # already linked to another QuickBooks record: leave as it is
-    session.add(
-        QbLink(
-            entity_type=entity_type,
-            entity_id=entity_id,
-            qb_id=qb_id,
-            edit_sequence=record.edit_sequence or "",
-            qb_name=(record.full_name or "")[:209],
-        )
+    # Either side already linked (to another record) stays as it is.
+    link_if_free(
+        session,
+        entity_type,
+        entity_id,
+        qb_id,
+        edit_sequence=record.edit_sequence or "",
+        qb_name=record.full_name or "",
     )
 
 

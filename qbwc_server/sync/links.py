@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.errors import QbxmlError
+from desktop_app.services.qb_links import link_to
 from desktop_app.services.queue_states import now
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -21,14 +22,18 @@ def set_link(
     qb_id = record.list_id or record.txn_id
     if item.entity_id is None or not qb_id:
         raise QbxmlError("QuickBooks' answer has no ListID or TxnID to link to.")
-    link = m.link_of(session, item.entity_type, item.entity_id)
-    if link is None:
-        link = QbLink(entity_type=item.entity_type, entity_id=item.entity_id, qb_id=qb_id)
-        session.add(link)
+    known = m.link_of(session, item.entity_type, item.entity_id)
+    link = link_to(
+        session,
+        item.entity_type,
+        item.entity_id,
+        qb_id,
+        edit_sequence=record.edit_sequence or "",
+        qb_name=name or record.full_name or record.ref_number or "",
+        existing=known,
+    )
+    if known is None:
         m.cache_link(session, item.entity_type, item.entity_id, link)
-    link.qb_id = qb_id
-    link.edit_sequence = record.edit_sequence or ""
-    link.qb_name = (name or record.full_name or record.ref_number or "")[:209]
     link.synced_values = json.dumps(values)
     link.synced_at = now()
     return link
