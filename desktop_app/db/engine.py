@@ -16,6 +16,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
+from desktop_app.db.write_gate import WriteGate, gate_for
+
 APP_NAME = "JobDesk"
 ENV_URL = "JOBDESK_DATABASE_URL"
 
@@ -58,7 +60,7 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
             path.parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine, wal=path is not None)
+        _configure_sqlite(engine, wal=path is not None, gate=gate_for(path))
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
@@ -68,7 +70,20 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
 WAL_CHECKPOINT_PAGES = 10_000
 
 
-def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
+_gates_by_url: dict[str, WriteGate | None] = {}
+
+
+def write_gate(engine: Engine) -> WriteGate | None:
+    """The gate that puts people's writes on this SQLite file before the sync's (None elsewhere)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    url = engine.url.render_as_string(hide_password=False)
+    if url not in _gates_by_url:
+        _gates_by_url[url] = gate_for(sqlite_path(url))
+    return _gates_by_url[url]
+
+
+def _configure_sqlite(engine: Engine, *, wal: bool, gate: WriteGate | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT and
@@ -90,8 +105,18 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock at the start, so two writers queue on the busy
         # timeout instead of failing with "database is locked" half way through. Read-only
-        # units of work (lists, reports) take no lock, so WAL lets them run beside a writer.
-        if connection.get_execution_options().get("jobdesk_readonly"):
+        # units of work (lists, reports) take no lock, so WAL lets them run beside a writer;
+        # a deferred one (the sync planning a batch) reads a snapshot and takes the lock at
+        # its first write, which fails at once if another writer came first (it runs again).
+        # The sync's writes ("background") let a person's waiting save go first (write_gate).
+        options = connection.get_execution_options()
+        if options.get("jobdesk_readonly") or options.get("jobdesk_deferred"):
             connection.exec_driver_sql("BEGIN")
-        else:
+        elif gate is None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif options.get("jobdesk_background"):
+            gate.background_turn()
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            with gate.foreground():
+                connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -18,6 +18,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from desktop_app.db.engine import write_gate
+from desktop_app.db.write_gate import WriteGate
 from desktop_app.errors import Conflict, DatabaseUnavailable
 
 
@@ -181,16 +183,41 @@ def _unavailable(exc: OperationalError) -> DatabaseUnavailable | OperationalErro
 class Database:
     """An engine and its session factory; hands out units of work."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, owns_engine: bool = True) -> None:
         self.engine = engine
         self.url = engine.url.render_as_string(hide_password=False)
+        self._owns_engine = owns_engine
         self._factory = sessionmaker(engine, expire_on_commit=False)
         self._read_factory = sessionmaker(
             engine.execution_options(jobdesk_readonly=True), expire_on_commit=False
         )
+        self._deferred_factory = sessionmaker(
+            engine.execution_options(jobdesk_deferred=True), expire_on_commit=False
+        )
+
+    @property
+    def write_gate(self) -> WriteGate | None:
+        """On a SQLite file: what lets a person's save go before the sync's next write."""
+        return write_gate(self.engine)
+
+    def background(self) -> Database:
+        """The same database for work nobody waits on (the sync): its writes let people's go first.
+
+        It shares this one's engine and connections; disposing of it does nothing.
+        """
+        return Database(self.engine.execution_options(jobdesk_background=True), owns_engine=False)
 
     def uow(self, actor: Actor = SYSTEM) -> UnitOfWork:
         return UnitOfWork(self._factory, actor)
+
+    def deferred(self, actor: Actor = SYSTEM) -> UnitOfWork:
+        """A unit of work that reads a snapshot and takes the write lock at its first write.
+
+        On SQLite that first write fails at once (``DatabaseUnavailable``) when another
+        writer holds the lock or wrote since the snapshot was taken: the caller runs the
+        whole unit again (with ``uow``). Elsewhere it is an ordinary unit of work.
+        """
+        return UnitOfWork(self._deferred_factory, actor)
 
     def pinned(self, actor: Actor = SYSTEM) -> UnitOfWork:
         """A unit of work for many short transactions in a row, on one connection.
@@ -205,7 +232,8 @@ class Database:
         return UnitOfWork(self._read_factory, actor)
 
     def dispose(self) -> None:
-        self.engine.dispose()
+        if self._owns_engine:
+            self.engine.dispose()
 
     def __enter__(self) -> Self:
         return self

@@ -36,6 +36,7 @@ from qbwc_server.sync.fast_apply import apply_fast
 from qbwc_server.sync.imports import has_invoices_in_quickbooks, queue_payment_pull
 from qbwc_server.sync.planner import DEFER_UNREAD, BatchPlanner, Limits
 from qbwc_server.sync.prefetch import prefetch_answered
+from qbwc_server.sync.writes import one_transaction
 
 #: States that end an item's part in a session (done, or in front of a person).
 #: How far the "is anything sendable?" look reads before a session is opened for nothing.
@@ -71,7 +72,8 @@ class SyncEngine:
 
     def __init__(self, db: Database) -> None:
         kinds.check_registry()  # a kind known to one side only stops the start, not a sync
-        self.db = db
+        # The sync's writes let a person's save that waits for the lock go first.
+        self.db = db.background()
         #: Items finished (done, or in front of a person) per session: the progress bar's count.
         self._finished: dict[str, set[int]] = {}
         #: A full batch means more is waiting: progress need not look for sendable work.
@@ -151,62 +153,81 @@ class SyncEngine:
             uow.commit()
 
     def next_request(self, ticket: str, qbxml_version: str = "13.0") -> str:
-        """The next qbXML request message, or "" when nothing is left for this session."""
-        with self.db.uow() as uow:
-            session = uow.session
-            self._recover_unanswered(session, ticket)
-            limits = Limits(
-                int(settings.get_setting(uow, "sync.batch_max_requests")),
-                int(settings.get_setting(uow, "sync.batch_max_bytes")),
-            )
-            chosen = BatchPlanner(session, limits).plan()
-            self._last_batch_full = len(chosen) >= limits.max_requests
-            if not chosen:
-                uow.commit()
-                return ""
-            batch = SyncBatch(
-                ticket=ticket,
-                request_count=len(chosen),
-                size_bytes=sum(len(one.built.xml) for one in chosen),
-            )
-            session.add(batch)
-            session.flush()
-            sent_at = _now()
-            rows = [
-                {
-                    "item_id": one.item.id,
-                    "phase": one.built.phase,
-                    "batch": batch.id,
-                    "request": one.request_id,
-                    "xml": one.built.xml,
-                    "sent": sent_at,
-                    "context": json.dumps(
-                        {"values": one.built.values, "extra": one.built.extra, "phase": one.built.phase}
-                    ),
-                }
-                for one in chosen
-            ]
-            # Planning may have changed some of these items (an import's iterator): those
-            # changes go first, then every item is marked sent in one statement.
-            session.flush()
-            session.connection().execute(_MARK_SENT, rows)
-            message = q.build_message(
-                [one.built.element for one in chosen], on_error="continueOnError", version=qbxml_version
-            )
+        """The next qbXML request message, or "" when nothing is left for this session.
+
+        The batch is planned on a snapshot, without the write lock (on SQLite), and the lock
+        is taken only to write its state: people saving meanwhile are not held up by the
+        planning. If someone wrote after the snapshot was taken, that first write fails at
+        once and the batch is planned again, this time holding the lock from the start.
+        """
+        try:
+            with self.db.deferred() as uow:
+                return self._next_request(uow, ticket, qbxml_version)
+        except DatabaseUnavailable:
+            with self.db.uow() as uow:
+                return self._next_request(uow, ticket, qbxml_version)
+
+    def _next_request(self, uow: UnitOfWork, ticket: str, qbxml_version: str) -> str:
+        session = uow.session
+        self._recover_unanswered(session, ticket)
+        limits = Limits(
+            int(settings.get_setting(uow, "sync.batch_max_requests")),
+            int(settings.get_setting(uow, "sync.batch_max_bytes")),
+        )
+        chosen = BatchPlanner(session, limits).plan()
+        self._last_batch_full = len(chosen) >= limits.max_requests
+        if not chosen:
             uow.commit()
-            return message
+            return ""
+        gate = self.db.write_gate
+        if gate is not None:
+            gate.background_turn()  # the batch's writes begin: a person's save waiting goes first
+        batch = SyncBatch(
+            ticket=ticket,
+            request_count=len(chosen),
+            size_bytes=sum(len(one.built.xml) for one in chosen),
+        )
+        session.add(batch)
+        session.flush()
+        sent_at = _now()
+        rows = [
+            {
+                "item_id": one.item.id,
+                "phase": one.built.phase,
+                "batch": batch.id,
+                "request": one.request_id,
+                "xml": one.built.xml,
+                "sent": sent_at,
+                "context": json.dumps(
+                    {"values": one.built.values, "extra": one.built.extra, "phase": one.built.phase}
+                ),
+            }
+            for one in chosen
+        ]
+        # Planning may have changed some of these items (an import's iterator): those
+        # changes go first, then every item is marked sent in one statement.
+        session.flush()
+        session.connection().execute(_MARK_SENT, rows)
+        message = q.build_message(
+            [one.built.element for one in chosen], on_error="continueOnError", version=qbxml_version
+        )
+        uow.commit()
+        return message
 
     def apply_response(self, ticket: str, response_xml: str) -> int:
-        """Apply QuickBooks' answer, one transaction per item; returns progress 0..100."""
+        """Apply QuickBooks' answer, one transaction per message; returns progress 0..100."""
         try:
             results = q.parse_response(response_xml)
         except QbxmlError as error:
             self.fail_batch(ticket, "parse", f"QuickBooks' answer could not be read: {error}")
             return self.progress(ticket)
         batch_id = None
-        # One session, one commit per item: each answer is durable on its own (a crash
-        # between two loses nothing and repeats nothing), without reloading per item.
-        with self.db.pinned() as uow:
+        gate = self.db.write_gate
+        # One session and one transaction for the message: each answer's writes in a
+        # savepoint of their own (``writes.one_transaction``). Committing once per message
+        # instead of once per answer is safe: an item whose answer was lost in a crash is
+        # still "sent", and is looked up in QuickBooks before it is sent again.
+        with self.db.pinned() as uow, one_transaction(uow.session):
             session = uow.session
             sent = {
                 item.request_id: item
@@ -226,6 +247,7 @@ class SyncEngine:
                 if item is None:
                     # Not (or no longer) waiting for this answer: a session that was taken
                     # over still says what QuickBooks did, and that is kept.
+                    uow.commit()
                     late.late_answer(session, request_id, result)
                     uow.commit()
                     continue
@@ -247,42 +269,54 @@ class SyncEngine:
                     raise
                 if item.state in FINISHED:
                     finished.add(item.id)
-        with self.db.uow() as uow:
-            if batch_id is None:
-                batch_id = uow.session.scalar(
-                    select(func.max(SyncBatch.id)).where(SyncBatch.ticket == ticket)
-                )
-            if batch_id is not None:
-                batch = uow.session.get(SyncBatch, batch_id)
-                if batch is not None and batch.responded_at is None:
-                    batch.responded_at = _now()
-                # continueOnError answers every request; any still "sent" went unprocessed.
-                for item in uow.session.scalars(
-                    select(SyncItem).where(SyncItem.batch_id == batch_id, SyncItem.state == QueueState.SENT)
-                ):
-                    if item.request_id not in results:
-                        requeue(item, item.phase, "QuickBooks did not process this request; sending again.")
-            self._pull_at_the_end(uow.session, uow)
+                if gate is not None and gate.someone_waiting:
+                    uow.commit()  # a person's save waits for the lock: it goes now
+            remaining = self._end_of_message(session, uow, ticket, batch_id, results)
             uow.commit()
-        return self.progress(ticket)
+        return self._progress(len(finished), remaining)
 
-    def _pull_at_the_end(self, session: Session, uow: UnitOfWork) -> None:
-        """When the session's own work is done, bring in QuickBooks' payments if that is due,
-        in this same session (so the next poll finds nothing to do)."""
-        if _due_count(session):
-            return
-        if self._pull_due(session, settings.get_all(uow)):
+    def _end_of_message(
+        self,
+        session: Session,
+        uow: UnitOfWork,
+        ticket: str,
+        batch_id: int | None,
+        results: dict[str, q.Result],
+    ) -> int:
+        """The batch answered, anything it left unprocessed queued again; items still due."""
+        if batch_id is None:
+            batch_id = session.scalar(select(func.max(SyncBatch.id)).where(SyncBatch.ticket == ticket))
+        if batch_id is not None:
+            batch = session.get(SyncBatch, batch_id)
+            if batch is not None and batch.responded_at is None:
+                batch.responded_at = _now()
+            # continueOnError answers every request; any still "sent" went unprocessed.
+            for item in session.scalars(
+                select(SyncItem).where(SyncItem.batch_id == batch_id, SyncItem.state == QueueState.SENT)
+            ):
+                if item.request_id not in results:
+                    requeue(item, item.phase, "QuickBooks did not process this request; sending again.")
+        session.flush()
+        remaining = _due_count(session)
+        if not remaining and self._pull_due(session, settings.get_all(uow)):
+            # The session's own work is done: bring in QuickBooks' payments if that is due,
+            # in this same session (so the next poll finds nothing to do).
             queue_payment_pull(session)
+            session.flush()
+            remaining = _due_count(session)
+        return remaining
 
     @staticmethod
     def _apply_one(
         session: Session, item: SyncItem, result: q.Result, response_xml: str, request_id: str, count: int
     ) -> bool:
-        """Apply one answer; True when the fast path has already committed it."""
+        """Apply one answer; True when the fast path has written it (in the message's transaction)."""
         stored = json.loads(item.sent_context or "{}")
         part = _result_xml(response_xml, request_id, count)
         if apply_fast(session, item, result, stored.get("values", {}), part):
             return True
+        # The answers before this one are kept first: if this one fails, only it is given up.
+        session.commit()
         item.response_xml = part
         if item.entity_type == "import":
             # Imports look up the records they just created: keep autoflush; and they
@@ -320,6 +354,9 @@ class SyncEngine:
             session = uow.session
             done = len(self._finished_items(session, ticket))
             remaining = _due_count(session)
+        return self._progress(done, remaining)
+
+    def _progress(self, done: int, remaining: int) -> int:
         if remaining == 0:
             return 100
         if not self._last_batch_full and not self._anything_sendable():

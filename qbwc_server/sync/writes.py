@@ -9,12 +9,20 @@ the statements run on the driver's connection between our own BEGIN IMMEDIATE an
 COMMIT: the same statements, compiled once by SQLAlchemy for SQLite, with the same type
 conversions (``bind_processor``) and the same column defaults. Anywhere else (PostgreSQL,
 a session already in a transaction) they run through the session as usual.
+
+The engine applies a whole message of answers in one transaction (``one_transaction``):
+each answer's writes then go in a savepoint of their own (given up alone when the general
+path takes over), and committing an answer only releases its savepoint; the engine
+commits once per message, and whenever a person's save waits for the lock. A crash
+before that commit loses the message's answers, never a record: their items are still
+``sent``, so each is looked up in QuickBooks before it is sent again (``verify``).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Dialect
@@ -22,6 +30,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
+
+from desktop_app.db.engine import write_gate
 
 
 class Writes(Protocol):
@@ -43,6 +53,8 @@ class SessionWrites:
     def __init__(self, session: Session) -> None:
         self._session = session
         self._savepoint: SessionTransaction | None = None
+        #: In a message's transaction, committing an answer only releases its savepoint.
+        self._keep_open = bool(session.info.get(MESSAGE))
 
     def run(self, statement: UpdateBase, params: dict[str, Any]) -> int:
         if self._savepoint is None:
@@ -53,7 +65,8 @@ class SessionWrites:
         if self._savepoint is not None:
             self._savepoint.commit()
             self._savepoint = None
-        self._session.commit()
+        if not self._keep_open:
+            self._session.commit()
 
     def rollback(self) -> None:
         if self._savepoint is not None:
@@ -96,10 +109,16 @@ _COMPILED: dict[int, _Compiled] = {}
 class SqliteWrites:
     """On SQLite's own connection, between our BEGIN IMMEDIATE and COMMIT."""
 
+    #: What starts, ends and gives up this object's writes.
+    _BEGIN: tuple[str, ...] = ("BEGIN IMMEDIATE",)
+    _COMMIT: tuple[str, ...] = ("COMMIT",)
+    _ROLLBACK: tuple[str, ...] = ("ROLLBACK",)
+
     def __init__(self, connection: Connection) -> None:
         self._dialect = connection.dialect
         self._raw: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
         self._begun = False
+        self._engine = connection.engine
 
     def run(self, statement: UpdateBase, params: dict[str, Any]) -> int:
         compiled = _COMPILED.get(id(statement))
@@ -109,7 +128,11 @@ class SqliteWrites:
         arguments = compiled.arguments(params)
         try:
             if not self._begun:
-                self._raw.execute("BEGIN IMMEDIATE")
+                gate = write_gate(self._engine) if self._BEGIN == SqliteWrites._BEGIN else None
+                if gate is not None:
+                    gate.background_turn()  # a person's save waiting goes first
+                for sql in self._BEGIN:
+                    self._raw.execute(sql)
                 self._begun = True
             return self._raw.execute(compiled.sql, arguments).rowcount
         except sqlite3.Error as error:
@@ -121,22 +144,63 @@ class SqliteWrites:
         if self._begun:
             self._begun = False
             try:
-                self._raw.execute("COMMIT")
+                for sql in self._COMMIT:
+                    self._raw.execute(sql)
             except sqlite3.Error as error:
-                if self._raw.in_transaction:
-                    self._raw.execute("ROLLBACK")
-                raise DBAPIError.instance("COMMIT", (), error, sqlite3.Error) from error
+                self._give_up()
+                raise DBAPIError.instance(self._COMMIT[0], (), error, sqlite3.Error) from error
 
     def rollback(self) -> None:
         if self._begun:
             self._begun = False
-            if self._raw.in_transaction:
-                self._raw.execute("ROLLBACK")
+            self._give_up()
+
+    def _give_up(self) -> None:
+        if self._raw.in_transaction:
+            for sql in self._ROLLBACK:
+                self._raw.execute(sql)
+
+
+class SqliteSavepointWrites(SqliteWrites):
+    """In the session's open transaction (a message's), one savepoint per answer.
+
+    The savepoint lives on the driver's connection under SQLAlchemy's transaction, and is
+    always released before control goes back to the session, so the session never sees it.
+    """
+
+    _BEGIN = ("SAVEPOINT jobdesk_answer",)
+    _COMMIT = ("RELEASE jobdesk_answer",)
+    _ROLLBACK = ("ROLLBACK TO jobdesk_answer", "RELEASE jobdesk_answer")
+
+
+#: ``session.info`` key: the session applies a message's answers in one transaction.
+MESSAGE = "jobdesk_message_transaction"
+
+
+@contextmanager
+def one_transaction(session: Session) -> Iterator[None]:
+    """While open, answers' writes commit with the session's transaction, not one by one.
+
+    The caller commits the session (once per message, and before any answer the general
+    path applies, so a failure there gives up only that answer).
+    """
+    session.info[MESSAGE] = True
+    try:
+        yield
+    finally:
+        session.info.pop(MESSAGE, None)
 
 
 def writes_for(session: Session) -> Writes:
     """SQLite's own connection when it is safe to use it; the session otherwise."""
     bind = session.bind
+    if session.info.get(MESSAGE):
+        # Begins the message's transaction (through the session, so a person's save that
+        # waits goes first) if an earlier commit ended it.
+        connection = session.connection()
+        if connection.dialect.name == "sqlite":
+            return SqliteSavepointWrites(connection)
+        return SessionWrites(session)
     if (
         isinstance(bind, Connection)
         and bind.dialect.name == "sqlite"

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from desktop_app.db.sync_models import SyncItem
 from desktop_app.services import sync_queue
 from qbwc_server.simulator import ResponseLostError
 from qbwc_server.sync import fast_apply
@@ -71,8 +77,11 @@ def test_a_crash_between_two_answers_of_one_batch_loses_and_repeats_nothing(
     with pytest.raises(SystemExit):
         engine.apply_response(ticket, response)
     monkeypatch.undo()
-    done = [i for i in office.items_of("customer", 1) + office.items_of("customer", 2) if i.state == "done"]
-    assert done, "the answers applied before the crash are kept"
+    # A message's answers are kept together (one commit per message): the two applied before
+    # the crash went with it, and their items are still "sent", so each is looked up in
+    # QuickBooks before anything is sent again.
+    items = office.items_of("customer", 1) + office.items_of("customer", 2)
+    assert items and {i.state for i in items} == {"sent"}
     for _ in range(4):
         office.sync()
     _assert_exactly_once(office)
@@ -109,3 +118,56 @@ def test_a_message_sent_twice_to_quickbooks_is_caught_by_the_lookup(office: Offi
     for _ in range(4):
         office.sync()
     _assert_exactly_once(office)
+
+
+#: Applies one message's answers in a process of its own, killed (SIGKILL: no cleanup, no
+#: rollback, as a power cut) when it reaches the answer numbered ``after``.
+_KILLED_CHILD = """
+import os, signal, sys
+from desktop_app.db.open import open_database
+from qbwc_server.sync import SyncEngine
+from qbwc_server.sync import engine as engine_module
+
+url, ticket, answer_file, after = sys.argv[1:5]
+real = engine_module.apply_fast
+calls = [0]
+
+def killed_at(*args, **kwargs):
+    calls[0] += 1
+    if calls[0] > int(after):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(*args, **kwargs)
+
+engine_module.apply_fast = killed_at
+SyncEngine(open_database(url, upgrade=False)).apply_response(ticket, open(answer_file).read())
+"""
+
+
+@pytest.mark.parametrize("after", [0, 1, 4])
+def test_a_process_killed_between_two_answers_loses_and_repeats_nothing(
+    office: Office, tmp_path: Path, after: int
+) -> None:
+    _three_jobs(office)
+    engine, ticket = office.engine, "killed"
+    engine.start_session(ticket)
+    message = engine.next_request(ticket)
+    assert message.count("requestID=") > after + 1
+    answer = tmp_path / "answer.xml"
+    answer.write_text(office.qb.process(message))
+    child = subprocess.run(
+        [sys.executable, "-c", _KILLED_CHILD, office.db.url, ticket, str(answer), str(after)],
+        cwd=Path(__file__).resolve().parents[3],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    # The message's answers commit together: none of them was kept, each item is still
+    # "sent", and so is looked up in QuickBooks before anything is sent again.
+    with office.db.reader() as uow:
+        states = set(uow.session.scalars(select(SyncItem.state).where(SyncItem.batch_id.is_not(None))))
+    assert states == {"sent"}
+    for _ in range(4):
+        office.sync()
+    _assert_exactly_once(office)
+    assert office.engine.has_work() is False
