@@ -108,15 +108,13 @@ def _configure_sqlite(engine: Engine, *, wal: bool, gate: WriteGate | None) -> N
         # units of work (lists, reports) take no lock, so WAL lets them run beside a writer;
         # a deferred one (the sync planning a batch) reads a snapshot and takes the lock at
         # its first write, which fails at once if another writer came first (it runs again).
-        # The sync's writes ("background") let a person's waiting save go first (write_gate).
+        # Writers in this process ask for the lock in turn (write_gate): SQLite's own
+        # waiting is not fair, and a save could wait seconds behind the sync.
         options = connection.get_execution_options()
         if options.get("jobdesk_readonly") or options.get("jobdesk_deferred"):
             connection.exec_driver_sql("BEGIN")
         elif gate is None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
-        elif options.get("jobdesk_background"):
-            gate.background_turn()
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
-            with gate.foreground():
+            with gate.turn():
                 connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -183,10 +183,9 @@ def _unavailable(exc: OperationalError) -> DatabaseUnavailable | OperationalErro
 class Database:
     """An engine and its session factory; hands out units of work."""
 
-    def __init__(self, engine: Engine, *, owns_engine: bool = True) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.url = engine.url.render_as_string(hide_password=False)
-        self._owns_engine = owns_engine
         self._factory = sessionmaker(engine, expire_on_commit=False)
         self._read_factory = sessionmaker(
             engine.execution_options(jobdesk_readonly=True), expire_on_commit=False
@@ -197,15 +196,8 @@ class Database:
 
     @property
     def write_gate(self) -> WriteGate | None:
-        """On a SQLite file: what lets a person's save go before the sync's next write."""
+        """On a SQLite file: the line in which this process's writers ask for the write lock."""
         return write_gate(self.engine)
-
-    def background(self) -> Database:
-        """The same database for work nobody waits on (the sync): its writes let people's go first.
-
-        It shares this one's engine and connections; disposing of it does nothing.
-        """
-        return Database(self.engine.execution_options(jobdesk_background=True), owns_engine=False)
 
     def uow(self, actor: Actor = SYSTEM) -> UnitOfWork:
         return UnitOfWork(self._factory, actor)
@@ -232,8 +224,7 @@ class Database:
         return UnitOfWork(self._read_factory, actor)
 
     def dispose(self) -> None:
-        if self._owns_engine:
-            self.engine.dispose()
+        self.engine.dispose()
 
     def __enter__(self) -> Self:
         return self

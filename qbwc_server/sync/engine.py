@@ -14,6 +14,7 @@ rest. Speed is measured by ``benchmarks/sync_bench.py``.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import cast
@@ -38,7 +39,9 @@ from qbwc_server.sync.planner import DEFER_UNREAD, BatchPlanner, Limits
 from qbwc_server.sync.prefetch import prefetch_answered
 from qbwc_server.sync.writes import one_transaction
 
-#: States that end an item's part in a session (done, or in front of a person).
+#: How long the sync keeps the write lock, once a person's save waits for it, before it
+#: commits the answers applied so far and lets the save in (seconds).
+SHARE_SECONDS = 0.02
 #: How far the "is anything sendable?" look reads before a session is opened for nothing.
 SENDABLE_SCAN = 1000
 
@@ -67,13 +70,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+_now_s = time.monotonic
+
+
 class SyncEngine:
     """Builds qbXML batches from the queue and applies QuickBooks' responses."""
 
     def __init__(self, db: Database) -> None:
         kinds.check_registry()  # a kind known to one side only stops the start, not a sync
-        # The sync's writes let a person's save that waits for the lock go first.
-        self.db = db.background()
+        self.db = db
         #: Items finished (done, or in front of a person) per session: the progress bar's count.
         self._finished: dict[str, set[int]] = {}
         #: A full batch means more is waiting: progress need not look for sendable work.
@@ -162,12 +167,12 @@ class SyncEngine:
         """
         try:
             with self.db.deferred() as uow:
-                return self._next_request(uow, ticket, qbxml_version)
+                return self._next_request(uow, ticket, qbxml_version, snapshot=True)
         except DatabaseUnavailable:
             with self.db.uow() as uow:
-                return self._next_request(uow, ticket, qbxml_version)
+                return self._next_request(uow, ticket, qbxml_version, snapshot=False)
 
-    def _next_request(self, uow: UnitOfWork, ticket: str, qbxml_version: str) -> str:
+    def _next_request(self, uow: UnitOfWork, ticket: str, qbxml_version: str, *, snapshot: bool) -> str:
         session = uow.session
         self._recover_unanswered(session, ticket)
         limits = Limits(
@@ -179,16 +184,19 @@ class SyncEngine:
         if not chosen:
             uow.commit()
             return ""
-        gate = self.db.write_gate
-        if gate is not None:
-            gate.background_turn()  # the batch's writes begin: a person's save waiting goes first
         batch = SyncBatch(
             ticket=ticket,
             request_count=len(chosen),
             size_bytes=sum(len(one.built.xml) for one in chosen),
         )
         session.add(batch)
-        session.flush()
+        gate = self.db.write_gate
+        if gate is not None and snapshot:
+            # The first write takes the lock: in turn with this process's other writers.
+            with gate.turn():
+                session.flush()
+        else:
+            session.flush()
         sent_at = _now()
         rows = [
             {
@@ -242,6 +250,7 @@ class SyncEngine:
             m.remember_links(session)
             prefetch_answered(session, list(sent.values()))
             finished = self._finished_items(session, ticket)
+            since = _now_s()
             for request_id, result in results.items():
                 item = sent.get(request_id)
                 if item is None:
@@ -269,8 +278,11 @@ class SyncEngine:
                     raise
                 if item.state in FINISHED:
                     finished.add(item.id)
-                if gate is not None and gate.someone_waiting:
-                    uow.commit()  # a person's save waits for the lock: it goes now
+                if gate is not None and gate.someone_waiting and _now_s() - since > SHARE_SECONDS:
+                    # A person's save waits for the lock: it goes now (the gate lets it in
+                    # before this session's next write), then the message goes on.
+                    uow.commit()
+                    since = _now_s()
             remaining = self._end_of_message(session, uow, ticket, batch_id, results)
             uow.commit()
         return self._progress(len(finished), remaining)

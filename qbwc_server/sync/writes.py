@@ -129,10 +129,12 @@ class SqliteWrites:
         try:
             if not self._begun:
                 gate = write_gate(self._engine) if self._BEGIN == SqliteWrites._BEGIN else None
-                if gate is not None:
-                    gate.background_turn()  # a person's save waiting goes first
-                for sql in self._BEGIN:
-                    self._raw.execute(sql)
+                if gate is None:
+                    for sql in self._BEGIN:
+                        self._raw.execute(sql)
+                else:
+                    with gate.turn():  # in turn with this process's other writers
+                        self._raw.execute(self._BEGIN[0])
                 self._begun = True
             return self._raw.execute(compiled.sql, arguments).rowcount
         except sqlite3.Error as error:
