@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 
 from desktop_app.db.models import Setting
 from desktop_app.db.qbwc_models import (
@@ -259,6 +259,27 @@ class WebConnectorSessions:
         row.expires_at = now + timedelta(minutes=self.policy.ticket_minutes)
         return row
 
+    def _touch(self, uow: UnitOfWork, ticket: str, **values: object) -> bool:
+        """``_live``'s touch in one statement, after the engine's work in the same callback
+        (the row was read live at its start); True when the session is still on."""
+        now = self.clock()
+        still_on = (
+            WcSession.ticket == ticket,
+            or_(
+                WcSession.state == WC_FAILED,
+                (WcSession.state == WC_ACTIVE) & (WcSession.expires_at >= now),
+            ),
+        )
+        touched = uow.session.execute(
+            update(WcSession)
+            .where(*still_on)
+            .values(
+                last_seen_at=now, expires_at=now + timedelta(minutes=self.policy.ticket_minutes), **values
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(touched, "rowcount", 0))
+
     def _fail(self, ticket: str, message: str) -> None:
         with self.db.uow() as uow:
             row = uow.session.scalars(select(WcSession).where(WcSession.ticket == ticket)).first()
@@ -298,11 +319,11 @@ class WebConnectorSessions:
             self._fail(ticket, _explain(exc))
             return ""
         with self.db.uow() as uow:
-            row = self._live(uow, ticket)
-            if row is not None:
-                if request:
-                    row.request_sent_at = self.clock()
-                else:
+            if request:
+                self._touch(uow, ticket, request_sent_at=self.clock())
+            else:
+                row = self._live(uow, ticket)
+                if row is not None:
                     row.last_error = row.last_error or "Nothing left to send to QuickBooks."
             uow.commit()
         return request
@@ -405,11 +426,9 @@ class WebConnectorSessions:
             return -1
         percent = max(0, min(100, percent))
         with self.db.uow() as uow:
-            row = self._live(uow, ticket)
-            if row is not None:
-                row.percent = percent
-                binding = get_binding(uow)
-                if not binding.is_bound and row.company_name:
+            if self._touch(uow, ticket, percent=percent) and not get_binding(uow).is_bound:
+                row = self._live(uow, ticket)
+                if row is not None and row.company_name:
                     bind_company(uow, row.company_name, row.company_file)
             uow.commit()
         return percent
