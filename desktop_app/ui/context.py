@@ -7,10 +7,11 @@ whether to refresh. Screens get the context passed in; there is no global main w
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QSettings, QThread, Signal
 from PySide6.QtWidgets import QWidget
 
 from desktop_app.db.engine import sqlite_path
@@ -22,6 +23,8 @@ from desktop_app.ui.tasks import TaskRunner
 
 T = TypeVar("T")
 
+#: A save over within this long is waited for without letting any event run (s).
+QUIET_SAVE_SECONDS = 0.05
 #: Kinds broadcast through ``AppContext.changed``.
 KINDS = ("customer", "location", "item", "account", "bid", "job", "invoice", "payment", "settings", "sync")
 
@@ -66,21 +69,62 @@ class AppContext(QObject):
 
     def write(self, fn: Callable[..., T], *args: Any, changes: Iterable[str] = (), **kwargs: Any) -> T:
         """Run a service that changes data, commit, then broadcast what changed."""
-        with self.db.uow(self.actor) as uow:
-            result = fn(uow, *args, **kwargs)
-            uow.commit()
+
+        def save() -> T:
+            with self.db.uow(self.actor) as uow:
+                result = fn(uow, *args, **kwargs)
+                uow.commit()
+            return result
+
+        result = self._off_the_ui_thread(save)
         for kind in changes:
             self.changed.emit(kind)
         return result
 
     def with_uow(self, fn: Callable[[UnitOfWork], T], *, changes: Iterable[str] = ()) -> T:
         """Several service calls in one transaction."""
-        with self.db.uow(self.actor) as uow:
-            result = fn(uow)
-            uow.commit()
+
+        def save() -> T:
+            with self.db.uow(self.actor) as uow:
+                result = fn(uow)
+                uow.commit()
+            return result
+
+        result = self._off_the_ui_thread(save)
         for kind in changes:
             self.changed.emit(kind)
         return result
+
+    def _off_the_ui_thread(self, save: Callable[[], T]) -> T:
+        """A save's database work on a worker thread; the window keeps painting meanwhile.
+
+        A save takes milliseconds, but may wait for the write lock while the sync writes:
+        the window must not freeze then. Callers still get the result (or the error) when
+        the save is over, as before; what the person types or clicks meanwhile waits until
+        then (``ExcludeUserInputEvents``), so nothing is saved twice or edited half way.
+        Inline when there is no UI thread to keep free, or threads cannot share the
+        database (in-memory SQLite).
+        """
+        app = QCoreApplication.instance()
+        if app is None or QThread.currentThread() is not app.thread() or not self.background_reads:
+            return save()
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["result"] = save()
+            except BaseException as error:  # handed to the caller on the UI thread
+                outcome["error"] = error
+
+        worker = threading.Thread(target=run, name="jobdesk-save", daemon=True)
+        worker.start()
+        worker.join(QUIET_SAVE_SECONDS)  # most saves are over here: no event runs in between
+        while worker.is_alive():
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents, 20)
+            worker.join(0.01)
+        if "error" in outcome:
+            raise outcome["error"]
+        return cast(T, outcome["result"])
 
     # -- the error boundary ------------------------------------------------------------
     def attempt(
