@@ -390,7 +390,10 @@ def _refusal(uow: UnitOfWork, need: MappingNeed, list_id: str) -> ValidationErro
 
 def _record(uow: UnitOfWork, list_id: str) -> QuickBooksListRecord:
     row = uow.session.scalar(select(QuickBooksListRecord).where(QuickBooksListRecord.list_id == list_id))
-    assert row is not None  # checked among the need's choices first
+    if row is None:  # checked among the need's choices first; gone only if re-imported meanwhile
+        raise ValidationError(
+            "choices", "That QuickBooks record is no longer known: import again, then choose."
+        )
     return row
 
 

@@ -156,7 +156,7 @@ class _Walk:
                 key = (item.entity_type, item.entity_id)
                 if key in self.outcome_of and item.action == "upsert":
                     continue
-                self._visit(item, needed_first=False)
+                self._visit(item, item.entity_id, needed_first=False)
         counts: dict[str, dict[str, int]] = {}
         for kind, per in _count(self.rows).items():
             counts[kind] = dict(per)
@@ -207,21 +207,20 @@ class _Walk:
                 return
             after = (rows[-1].rank, rows[-1].id)
 
-    def _visit(self, item: SyncItem, *, needed_first: bool) -> str:
+    def _visit(self, item: SyncItem, record_id: int, *, needed_first: bool) -> str:
         """Decide the item's outcome (its dependencies first) and add its row."""
-        assert item.entity_id is not None  # callers pass records only
-        key = (item.entity_type, item.entity_id)
+        key = (item.entity_type, record_id)
         if item.action == "upsert" and key in self.outcome_of:
             return self.outcome_of[key]
-        outcome, reason, xml = self._decide(item)
+        outcome, reason, xml = self._decide(item, record_id)
         if item.action == "upsert":
             self.outcome_of[key] = outcome
             self.reason_of[key] = reason
         self.rows.append(
             PreviewRow(
                 entity_type=item.entity_type,
-                entity_id=item.entity_id,
-                label=label_of(self.session, item.entity_type, item.entity_id),
+                entity_id=record_id,
+                label=label_of(self.session, item.entity_type, record_id),
                 outcome=outcome,
                 reason=reason,
                 request_xml=xml if self.with_xml else "",
@@ -230,10 +229,9 @@ class _Walk:
         )
         return outcome
 
-    def _decide(self, item: SyncItem) -> tuple[str, str, str]:
+    def _decide(self, item: SyncItem, record_id: int) -> tuple[str, str, str]:
         session = self.session
-        assert item.entity_id is not None
-        key = (item.entity_type, item.entity_id)
+        key = (item.entity_type, record_id)
         if item.state in NEEDS_ATTENTION:
             return "conflict", item.note or "It waits for a person (see its alert).", ""
         if key in self.undecided:
@@ -246,7 +244,7 @@ class _Walk:
                 continue  # queued later in the walk; the planner sends it first
             outcome = self.outcome_of.get(dep)
             if outcome is None:
-                outcome = self._visit(_upsert(dep), needed_first=dep not in self.queued)
+                outcome = self._visit(_upsert(dep), dep[1], needed_first=dep not in self.queued)
             if outcome in ("conflict", "skip"):
                 # It cannot go, so neither can this (the planner keeps it waiting).
                 why = self.reason_of.get(dep, "")
@@ -263,12 +261,12 @@ class _Walk:
         if built.phase in (Phase.MOD, Phase.VOID, Phase.DELETE):
             return "update", _update_reason(built.phase), xml
         if item.entity_type == "invoice" and built.phase == Phase.CHECK:
-            number = _invoice_number(session, item.entity_id)
+            number = _invoice_number(session, record_id)
             if number.lower() in self.qb_numbers:
                 return "conflict", f"QuickBooks already uses invoice number {number}.", xml
             return "create", f"A new invoice {number}; QuickBooks uses no invoice of that number.", xml
         if item.entity_type in LIST_TYPES:
-            name = _quickbooks_name(session, item.entity_type, item.entity_id)
+            name = _quickbooks_name(session, item.entity_type, record_id)
             if name and name.lower() in self.qb_names.get(item.entity_type, set()):
                 return "link", f"QuickBooks already has “{name}”: linked to it, not added again.", xml
             taken_by = _name_taken_by(self.qb_names, item.entity_type, name)

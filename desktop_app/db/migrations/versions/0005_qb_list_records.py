@@ -39,9 +39,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_qb_list_records")),
         sa.UniqueConstraint("kind", "list_id", name=op.f("uq_qb_list_records_kind_list_id")),
     )
-    op.create_index(
-        "ix_qb_list_records_match", "qb_list_records", ["kind", "match_key"], unique=False
-    )
+    op.create_index("ix_qb_list_records_match", "qb_list_records", ["kind", "match_key"], unique=False)
     op.create_table(
         "qb_match_proposals",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -62,7 +60,10 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_qb_match_proposals")),
         sa.UniqueConstraint(
-            "entity_type", "entity_id", "qb_record_id", name=op.f("uq_qb_match_proposals_entity_type_entity_id_qb_record_id")
+            "entity_type",
+            "entity_id",
+            "qb_record_id",
+            name=op.f("uq_qb_match_proposals_entity_type_entity_id_qb_record_id"),
         ),
     )
     op.create_index(
