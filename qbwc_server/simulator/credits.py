@@ -263,10 +263,9 @@ def payment_add(core: Core, node: etree._Element) -> Payment:
     record = f"Payment {child_text(node, 'RefNumber') or ''}".strip()
     uses = _credit_uses(core, node, record)
     plain = copy.deepcopy(node)
-    for set_credit in plain.findall("AppliedToTxnAdd/SetCredit"):
-        parent = set_credit.getparent()
-        assert parent is not None
-        parent.remove(set_credit)
+    for applied in plain.findall("AppliedToTxnAdd"):
+        for set_credit in applied.findall("SetCredit"):
+            applied.remove(set_credit)
     payment = txns.payment_add(core, plain)
     payment.credits = uses
     return payment

@@ -221,17 +221,16 @@ class ConnectWizard(QDialog):
         page = self.stack.currentWidget()
         return page.key if isinstance(page, StepPage) else ""
 
-    def current_page(self) -> StepPage:
-        page = self.stack.currentWidget()
-        assert isinstance(page, StepPage)
-        return page
+    def current_page(self) -> StepPage | None:
+        return self.pages.get(self.current_step)
 
     def go_to(self, step: str) -> bool:
         """Move to ``step`` through the service (forward only when it is ready)."""
         here = self.current_step
         forward = step in connection.STEPS and here in connection.STEPS
         forward = forward and connection.STEPS.index(step) > connection.STEPS.index(here)
-        if forward and not self.current_page().leave():
+        page_now = self.current_page()
+        if forward and page_now is not None and not page_now.leave():
             self._select_in_list(here)
             return False
         ok, state = self.ctx.attempt(
