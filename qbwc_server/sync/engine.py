@@ -31,7 +31,7 @@ from desktop_app.services import settings
 from desktop_app.services.queue_states import FINISHED, QueueState, requeue
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
-from qbwc_server.sync import kinds, late, refusals
+from qbwc_server.sync import check_groups, kinds, late, refusals
 from qbwc_server.sync.apply import apply_result as apply_one
 from qbwc_server.sync.fast_apply import apply_fast
 from qbwc_server.sync.imports import has_invoices_in_quickbooks, queue_payment_pull
@@ -184,10 +184,12 @@ class SyncEngine:
         if not chosen:
             uow.commit()
             return ""
+        # Items of a grouped lookup share one request (``check_groups``): it goes once.
+        requests = {one.request_id: one.built for one in chosen}
         batch = SyncBatch(
             ticket=ticket,
-            request_count=len(chosen),
-            size_bytes=sum(len(one.built.xml) for one in chosen),
+            request_count=len(requests),
+            size_bytes=sum(len(built.xml) for built in requests.values()),
         )
         session.add(batch)
         gate = self.db.write_gate
@@ -217,7 +219,7 @@ class SyncEngine:
         session.flush()
         session.connection().execute(_MARK_SENT, rows)
         message = q.build_message(
-            [one.built.element for one in chosen], on_error="continueOnError", version=qbxml_version
+            [built.element for built in requests.values()], on_error="continueOnError", version=qbxml_version
         )
         uow.commit()
         return message
@@ -237,22 +239,22 @@ class SyncEngine:
         # still "sent", and is looked up in QuickBooks before it is sent again.
         with self.db.pinned() as uow, one_transaction(uow.session):
             session = uow.session
-            sent = {
-                item.request_id: item
-                for chunk in _chunks(list(results), 500)
-                for item in session.scalars(
+            # Each answer's items: one, or all those of a grouped lookup (``check_groups``).
+            sent: dict[str, list[SyncItem]] = {}
+            for chunk in _chunks(list(results), 500):
+                for waiting in session.scalars(
                     select(SyncItem)
                     .options(*DEFER_UNREAD)
                     .where(SyncItem.request_id.in_(chunk), SyncItem.state == QueueState.SENT)
-                )
-            }
+                    .order_by(SyncItem.id)
+                ):
+                    sent.setdefault(waiting.request_id or "", []).append(waiting)
             # The records these answers concern, and their links, in a few queries.
             m.remember_links(session)
-            prefetch_answered(session, list(sent.values()))
+            prefetch_answered(session, [waiting for items in sent.values() for waiting in items])
             finished = self._finished_items(session, ticket)
             since = _now_s()
-            for request_id, result in results.items():
-                item = sent.get(request_id)
+            for request_id, item, result in _answered(results, sent):
                 if item is None:
                     # Not (or no longer) waiting for this answer: a session that was taken
                     # over still says what QuickBooks did, and that is kept.
@@ -324,6 +326,7 @@ class SyncEngine:
     ) -> bool:
         """Apply one answer; True when the fast path has written it (in the message's transaction)."""
         stored = json.loads(item.sent_context or "{}")
+        result = check_groups.result_for(item, result, stored.get("extra") or {})
         part = _result_xml(response_xml, request_id, count)
         if apply_fast(session, item, result, stored.get("values", {}), part):
             return True
@@ -444,6 +447,19 @@ def _due_count(session: Session) -> int:
         )
         or 0
     )
+
+
+def _answered(
+    results: dict[str, q.Result], sent: dict[str, list[SyncItem]]
+) -> Iterator[tuple[str, SyncItem | None, q.Result]]:
+    """(requestID, item waiting for it or None, the answer) for every item an answer concerns."""
+    for request_id, result in results.items():
+        items = sent.get(request_id)
+        if not items:
+            yield request_id, None, result
+            continue
+        for item in items:
+            yield request_id, item, result
 
 
 def _chunks(values: list[str], size: int) -> Iterator[list[str]]:

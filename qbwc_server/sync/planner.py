@@ -29,11 +29,15 @@ from desktop_app.services.sync_queue import enqueue_in, label_of
 from qbwc_server import mapping as m
 from qbwc_server.qbxml import preflight
 from qbwc_server.sync import plan
+from qbwc_server.sync.check_groups import LookupGroups
 from qbwc_server.sync.plan import LIST_TYPES, Built, Dep, NothingToSend
 from qbwc_server.sync.prefetch import prefetch
 
 #: An item whose dependency waits on a person is looked at again after this long.
 WAIT_FOR_PERSON = timedelta(minutes=5)
+#: Items per batch, for each request it may hold: grouped lookups (``check_groups``) put
+#: many items in one request, and a batch's items are loaded and written together.
+MAX_ITEMS_PER_REQUEST = 2
 #: Walks per batch: each may queue dependencies the next one sends.
 MAX_WALKS = 3
 #: Why a record of ours waits while a QuickBooks record may be the same one.
@@ -112,6 +116,8 @@ class BatchPlanner:
     #: Items looked at since this walk queued its first dependency.
     _since_queued: int = 0
     _size: int = 0
+    #: Lookups by key (invoice numbers) sharing one request each (``check_groups``).
+    _lookups: LookupGroups = field(default_factory=LookupGroups)
     _scanned: int = 0
     #: The isolation group this batch is made of (None: the queue as usual).
     _isolation: str | None = None
@@ -132,6 +138,7 @@ class BatchPlanner:
                     return chosen
                 self._isolation = None  # the whole group waits: it goes with the rest
                 self.chosen, self._chosen_ids, self._in_batch = [], set(), set()
+                self._lookups.clear()
                 self._size = self._scanned = 0
         return self._plan()
 
@@ -182,7 +189,13 @@ class BatchPlanner:
             if not self.dry_run:
                 for item, wait in self._waits.values():
                     self._write_wait(item, wait)
+                self.chosen.extend(Chosen(*grouped) for grouped in self._lookups.built())
+                self._lookups.clear()
         return self.chosen
+
+    def _requests(self) -> int:
+        """Requests in the batch so far (a grouped lookup counts once for all its items)."""
+        return len(self.chosen) + self._lookups.requests
 
     # -- one walk ----------------------------------------------------------------------------
 
@@ -190,7 +203,10 @@ class BatchPlanner:
         """One walk through the queue in order; True when the batch is full."""
         limits = self.limits
         for item in self._candidates():
-            if len(self.chosen) >= limits.max_requests:
+            if (
+                self._requests() >= limits.max_requests
+                or len(self._chosen_ids) >= MAX_ITEMS_PER_REQUEST * limits.max_requests
+            ):
                 return True
             if self.scan_limit is not None and self._scanned >= self.scan_limit:
                 return True
@@ -203,9 +219,9 @@ class BatchPlanner:
                     return False
             if item.id in self._chosen_ids:
                 continue  # chosen by an earlier walk (still "queued" until the batch goes)
-            key = (item.entity_type, item.entity_id)
+            key_of_record = (item.entity_type, item.entity_id)
             # Imports share one key (no record); each is its own list, so several may go.
-            if key in self._busy and item.entity_type != "import":
+            if key_of_record in self._busy and item.entity_type != "import":
                 continue
             wait = self._blocked(item)
             if wait is not None:
@@ -230,13 +246,20 @@ class BatchPlanner:
             if self.dry_run:
                 self.chosen.append(Chosen(item, built, request_id))
                 return True
+            key = self._lookups.key_for(self.session, item, built)
+            if key is not None:
+                # Looked up with the batch's other keys of its kind, in one request.
+                self._size += self._lookups.add(item, key, built.phase)
+                self._chosen_ids.add(item.id)
+                self._busy.add(key_of_record)
+                continue
             xml_size = len(built.xml)
-            if self.chosen and self._size + xml_size > limits.max_bytes:
+            if self._requests() and self._size + xml_size > limits.max_bytes:
                 return True
             self._size += xml_size
             self.chosen.append(Chosen(item, built, request_id))
             self._chosen_ids.add(item.id)
-            self._busy.add(key)
+            self._busy.add(key_of_record)
             if item.entity_type in LIST_TYPES and built.phase == Phase.ADD and item.entity_id is not None:
                 self._in_batch.add((item.entity_type, item.entity_id))
         return False

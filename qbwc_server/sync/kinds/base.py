@@ -136,6 +136,19 @@ class SyncKind:
             full_names=[self.quickbooks_name(session, record_id)],
         )
 
+    def lookup_key(self, session: Session, record_id: int) -> str | None:
+        """What QuickBooks matches the record by, when its lookups can share one request
+        (``check_groups``); None: each lookup goes alone."""
+        return None
+
+    def group_lookup(self, request_id: str, keys: list[str]) -> q.Request:
+        """One request looking up every key (only for kinds with a ``lookup_key``)."""
+        raise CannotBuild(f"{self.name} lookups do not go in groups")
+
+    def found_key(self, record: q.Record) -> str | None:
+        """The key of a record a grouped lookup found (compared with ``lookup_key``)."""
+        return None
+
     def quickbooks_name(self, session: Session, record_id: int) -> str:
         """The full name the record goes to QuickBooks under ("" for transactions)."""
         return ""

@@ -144,8 +144,16 @@ class InvoiceKind(SyncKind):
         return q.txn_void(request_id, link.qb_id, "Invoice")
 
     def lookup(self, session: Session, record_id: int, request_id: str) -> q.Request:
-        number = invoice(session, record_id).number
-        return q.txn_query("InvoiceQueryRq", request_id, ref_numbers=[number], include_line_items=False)
+        return self.group_lookup(request_id, [invoice(session, record_id).number])
+
+    def lookup_key(self, session: Session, record_id: int) -> str | None:
+        return invoice(session, record_id).number
+
+    def group_lookup(self, request_id: str, keys: list[str]) -> q.Request:
+        return q.txn_query("InvoiceQueryRq", request_id, ref_numbers=keys, include_line_items=False)
+
+    def found_key(self, record: q.Record) -> str | None:
+        return record.ref_number
 
     # -- answers -----------------------------------------------------------------------------
 
