@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.credit_models import CreditMemo
-from desktop_app.db.models import Customer, Invoice, Item, Job, Payment, TaxRate, Terms
+from desktop_app.db.models import Customer, Invoice, Item, Job, Payment, PaymentApplication, TaxRate, Terms
 from desktop_app.errors import ValidationError
 
 #: Imports and payment pulls: queue items with no record of their own.
@@ -47,6 +47,12 @@ class RecordKind:
     pending: Callable[[Session], Iterable[int]] | None = None
     #: People may ask for one of these to be sent ("Send to QuickBooks").
     sendable: bool = True
+    #: A record "Send to QuickBooks" passes over: nothing of it is to go (a void invoice
+    #: QuickBooks never had, a deleted payment). Given the record and whether it is linked.
+    nothing_to_send: Callable[[Any, bool], bool] | None = None
+    #: Records that go along when one is sent, if not in QuickBooks or on their way: a
+    #: payment must never stay behind its invoice (nothing else would send it later).
+    goes_with: Callable[[Session, int], Iterable[tuple[str, int]]] | None = None
     #: The kind's name on screens that list several kinds (the audit log's filter).
     title: str = ""
     actions: tuple[str, ...] = field(init=False)
@@ -67,6 +73,21 @@ class RecordKind:
 
 def _ids(query: Any) -> Callable[[Session], Iterable[int]]:
     return lambda session: session.scalars(query)
+
+
+def _payments_of_invoice(session: Session, invoice_id: int) -> Iterable[tuple[str, int]]:
+    """The live payments applied to an invoice, oldest first."""
+    payment_ids = session.scalars(
+        select(PaymentApplication.payment_id)
+        .join(Payment, Payment.id == PaymentApplication.payment_id)
+        .where(PaymentApplication.invoice_id == invoice_id, Payment.deleted_at.is_(None))
+        .distinct()
+    )
+    return [("payment", payment_id) for payment_id in sorted(payment_ids)]
+
+
+def _void_and_never_sent(record: Any, linked: bool) -> bool:
+    return bool(record.status == "void" and not linked)
 
 
 _KINDS: dict[str, RecordKind] = {}
@@ -154,6 +175,8 @@ register(
         {"upsert": 50, "void": 55, "delete_duplicate": 56},
         is_list=False,
         pending=_ids(select(Invoice.id).where(Invoice.status != "void").order_by(Invoice.id)),
+        nothing_to_send=_void_and_never_sent,
+        goes_with=_payments_of_invoice,
     )
 )
 register(
@@ -166,6 +189,7 @@ register(
         {"upsert": 60, "delete": 65, "delete_duplicate": 66},
         is_list=False,
         pending=_ids(select(Payment.id).where(Payment.deleted_at.is_(None)).order_by(Payment.id)),
+        nothing_to_send=lambda payment, _linked: payment.deleted_at is not None,
     )
 )
 
@@ -179,6 +203,7 @@ register(
         {"upsert": 57, "void": 58},
         is_list=False,
         pending=_ids(select(CreditMemo.id).where(CreditMemo.status != "void").order_by(CreditMemo.id)),
+        nothing_to_send=_void_and_never_sent,
     )
 )
 register(

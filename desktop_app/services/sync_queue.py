@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from desktop_app.db.models import (
     Invoice,
     Job,
-    Payment,
     PaymentApplication,
     QbLink,
 )
@@ -158,20 +157,19 @@ def enqueue_invoice(uow: UnitOfWork, invoice_id: int, *, urgent: bool = False) -
     ever send a payment recorded before it went.
     """
     enqueue(uow, "invoice", invoice_id, urgent=urgent)
-    return 1 + _enqueue_payments_of(uow, invoice_id, urgent=urgent)
+    return 1 + _enqueue_companions(uow, record_kinds.kind_of("invoice"), invoice_id, urgent=urgent)
 
 
-def _enqueue_payments_of(uow: UnitOfWork, invoice_id: int, *, urgent: bool) -> int:
-    payment_ids = uow.session.scalars(
-        select(PaymentApplication.payment_id)
-        .join(Payment, Payment.id == PaymentApplication.payment_id)
-        .where(PaymentApplication.invoice_id == invoice_id, Payment.deleted_at.is_(None))
-        .distinct()
-    )
+def _enqueue_companions(
+    uow: UnitOfWork, kind: record_kinds.RecordKind, record_id: int, *, urgent: bool
+) -> int:
+    """Queue what goes along with the record (``RecordKind.goes_with``) and is not on its way."""
+    if kind.goes_with is None:
+        return 0
     count = 0
-    for payment_id in sorted(payment_ids):
-        if not _has_any(uow, "payment", payment_id):
-            enqueue(uow, "payment", payment_id, urgent=urgent)
+    for entity_type, entity_id in kind.goes_with(uow.session, record_id):
+        if not _has_any(uow, entity_type, entity_id):
+            enqueue(uow, entity_type, entity_id, urgent=urgent)
             count += 1
     return count
 
@@ -212,7 +210,7 @@ def _invoice_paid(uow: UnitOfWork, _type: str, invoice_id: int) -> None:
     if not settings.get_setting(uow, "sync.on_invoice_paid"):
         return
     if is_linked(uow, "invoice", invoice_id):
-        _enqueue_payments_of(uow, invoice_id, urgent=True)
+        _enqueue_companions(uow, record_kinds.kind_of("invoice"), invoice_id, urgent=True)
     else:
         enqueue_invoice(uow, invoice_id, urgent=True)
 
@@ -284,25 +282,21 @@ _RULES = {
 def send_records(uow: UnitOfWork, records: Iterable[tuple[str, int]]) -> int:
     """ "Send to QuickBooks" for chosen records (invoices, payments, …); returns how many queued.
 
-    An invoice takes the payments applied to it along (they are counted too).
+    Each kind says what it passes over and what goes along with a record
+    (``RecordKind.nothing_to_send`` / ``goes_with``: an invoice takes the payments applied
+    to it, and they are counted too).
     """
     count = 0
     for entity_type, entity_id in records:
         if entity_type not in SYNCABLE:
             raise ValidationError("entity_type", f"{entity_type} records cannot be sent to QuickBooks.")
-        if entity_type == "invoice":
-            invoice = uow.session.get(Invoice, entity_id)
-            if invoice is not None and invoice.status == "void" and not is_linked(uow, "invoice", entity_id):
+        kind = record_kinds.kind_of(entity_type)
+        if kind.nothing_to_send is not None:
+            record = uow.session.get(kind.model, entity_id)
+            if record is not None and kind.nothing_to_send(record, is_linked(uow, entity_type, entity_id)):
                 continue
-        if entity_type == "payment":
-            payment = uow.session.get(Payment, entity_id)
-            if payment is not None and payment.deleted_at is not None:
-                continue
-        if entity_type == "invoice":
-            count += enqueue_invoice(uow, entity_id, urgent=True)
-        else:
-            enqueue(uow, entity_type, entity_id, urgent=True)
-            count += 1
+        enqueue(uow, entity_type, entity_id, urgent=True)
+        count += 1 + _enqueue_companions(uow, kind, entity_id, urgent=True)
     return count
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from desktop_app.services import credit_applications, credit_memo_details, credit_memos
+from desktop_app.services import credit_applications, credit_memo_details, credit_memos, sync_queue
 from desktop_app.services.lines import LineInput
 from desktop_app.services.queue_states import QueueState
 from qbwc_server import qbxml as q
@@ -100,3 +100,20 @@ def test_a_change_of_what_is_applied_after_quickbooks_applied_it_is_explained(of
     qb_invoice = _invoice_in_quickbooks(office, invoice_link.qb_id)
     total = qb_invoice.subtotal + (qb_invoice.decimal("SalesTaxTotal") or Decimal(0))  # type: ignore[operator]
     assert qb_invoice.balance_remaining == total - Decimal("50.00")  # nothing sent half-right
+
+
+def test_send_to_quickbooks_passes_over_a_credit_memo_voided_before_it_was_ever_sent(
+    office: Office,
+) -> None:
+    customer_id, job_id, _invoice_id = office.invoiced_job()
+    credit_id = _credit(office, customer_id, job_id, office.labor())
+    with office.db.uow() as uow:
+        credit_memos.void_credit_memo(uow, credit_id, reason="Entered twice")
+        queued = sync_queue.send_records(uow, [("credit_memo", credit_id)])
+        uow.commit()
+    # The kind says what "Send to QuickBooks" passes over; the queue service asks it.
+    assert queued == 0
+    assert [i for i in office.items_of("credit_memo", credit_id) if i.state != QueueState.CANCELLED] == []
+    office.sync()
+    assert office.qb.state.credit_memos == {}
+    assert len(office.qb.invoices) == 1  # the invoice went; the void credit did not
