@@ -259,6 +259,31 @@ class WebConnectorSessions:
         row.expires_at = now + timedelta(minutes=self.policy.ticket_minutes)
         return row
 
+    def _going(self, ticket: str, *, answering: bool) -> str | None:
+        """The session's qbXML version when it is simply going on (active, not expired, past
+        its hello, no hello answer awaited); None when anything else must be looked at.
+
+        A read without the write lock: the common callback writes the session's row once,
+        after the engine's work (``_touch``), instead of also before it.
+        """
+        if not ticket or len(ticket) > 64:
+            return None
+        with self.db.reader() as uow:
+            row = uow.session.execute(
+                select(
+                    WcSession.state,
+                    WcSession.expires_at,
+                    WcSession.hello_done,
+                    WcSession.hello_pending,
+                    WcSession.qbxml_version,
+                ).where(WcSession.ticket == ticket)
+            ).first()
+        if row is None or row.state != WC_ACTIVE or row.expires_at < self.clock():
+            return None
+        if not row.hello_done or (answering and row.hello_pending):
+            return None
+        return str(row.qbxml_version)
+
     def _touch(self, uow: UnitOfWork, ticket: str, **values: object) -> bool:
         """``_live``'s touch in one statement, after the engine's work in the same callback
         (the row was read live at its start); True when the session is still on."""
@@ -299,20 +324,22 @@ class WebConnectorSessions:
         major: int,
         minor: int,
     ) -> str:
-        with self.db.uow() as uow:
-            row = self._live(uow, ticket)
-            if row is None or row.state != WC_ACTIVE:
-                uow.commit()
-                return ""
-            if not row.hello_done:
-                answer = self._hello(
-                    uow, row, hcp_response or "", company_file or "", country or "", major, minor
-                )
-                if answer is not None:
+        version = self._going(ticket, answering=False)
+        if version is None:
+            with self.db.uow() as uow:
+                row = self._live(uow, ticket)
+                if row is None or row.state != WC_ACTIVE:
                     uow.commit()
-                    return answer
-            version = row.qbxml_version
-            uow.commit()
+                    return ""
+                if not row.hello_done:
+                    answer = self._hello(
+                        uow, row, hcp_response or "", company_file or "", country or "", major, minor
+                    )
+                    if answer is not None:
+                        uow.commit()
+                        return answer
+                version = row.qbxml_version
+                uow.commit()
         try:
             request = self.engine.next_request(ticket, version)
         except Exception as exc:
@@ -391,6 +418,8 @@ class WebConnectorSessions:
     # receiveResponseXML -------------------------------------------------------------------------------
 
     def receive_response(self, ticket: str, response: str, hresult: str, message: str) -> int:
+        if not hresult and not message and self._going(ticket, answering=True) is not None:
+            return self._answered(ticket, response)
         with self.db.uow() as uow:
             row = self._live(uow, ticket)
             taken_over = row is None and self._taken_over(uow, ticket)
@@ -419,14 +448,21 @@ class WebConnectorSessions:
                 uow.commit()
                 return 0
             uow.commit()
+        return self._answered(ticket, response, counted=True)
+
+    def _answered(self, ticket: str, response: str, *, counted: bool = False) -> int:
+        """Apply QuickBooks' answer; the round trip is counted with the session's touch
+        (``counted``: it was already, on the way here)."""
         try:
             percent = int(self.engine.apply_response(ticket, response or ""))
         except Exception as exc:
             self._fail(ticket, _explain(exc))
             return -1
         percent = max(0, min(100, percent))
+        trip: dict[str, object] = {} if counted else {"round_trips": WcSession.round_trips + 1}
         with self.db.uow() as uow:
-            if self._touch(uow, ticket, percent=percent) and not get_binding(uow).is_bound:
+            touched = self._touch(uow, ticket, percent=percent, request_sent_at=None, **trip)
+            if touched and not get_binding(uow).is_bound:
                 row = self._live(uow, ticket)
                 if row is not None and row.company_name:
                     bind_company(uow, row.company_name, row.company_file)

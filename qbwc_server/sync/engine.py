@@ -416,6 +416,8 @@ class SyncEngine:
         Items out with another session that is still live (active and not expired) are
         left alone: a second server process may be waiting for their answer right now.
         """
+        if session.scalar(select(SyncItem.id).where(SyncItem.state == QueueState.SENT).limit(1)) is None:
+            return  # the usual case between two messages: one look at the index, no join
         live = select(WcSession.ticket).where(
             WcSession.state == WC_ACTIVE, WcSession.expires_at >= _now(), WcSession.ticket != ticket
         )
