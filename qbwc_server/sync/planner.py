@@ -37,7 +37,7 @@ from qbwc_server.sync.prefetch import prefetch
 WAIT_FOR_PERSON = timedelta(minutes=5)
 #: Items per batch, for each request it may hold: grouped lookups (``check_groups``) put
 #: many items in one request, and a batch's items are loaded and written together.
-MAX_ITEMS_PER_REQUEST = 2
+MAX_ITEMS_PER_REQUEST = 3
 #: Walks per batch: each may queue dependencies the next one sends.
 MAX_WALKS = 3
 #: Why a record of ours waits while a QuickBooks record may be the same one.
