@@ -28,7 +28,7 @@ from desktop_app.services.queue_states import NEEDS_ATTENTION, PENDING, Action, 
 from desktop_app.services.sync_queue import enqueue_in, label_of
 from qbwc_server import mapping as m
 from qbwc_server.qbxml import preflight
-from qbwc_server.sync import plan
+from qbwc_server.sync import kinds, plan
 from qbwc_server.sync.check_groups import LookupGroups
 from qbwc_server.sync.plan import LIST_TYPES, Built, Dep, NothingToSend
 from qbwc_server.sync.prefetch import prefetch
@@ -293,13 +293,40 @@ class BatchPlanner:
             if session.bind is not None and session.bind.dialect.name == "postgresql":
                 # Two server processes never hand out the same item.
                 query = query.with_for_update(skip_locked=True)
-            rows = list(session.scalars(query))
+            page_rows = list(session.scalars(query))
+            rows = [item for item in page_rows if self._known_kind(item)]
             prefetch(session, rows)
             self._prefetch_pending(rows)
             yield from rows
-            if len(rows) < page:
+            if len(page_rows) < page:
                 return
-            after = (rows[-1].rank, rows[-1].id)
+            after = (page_rows[-1].rank, page_rows[-1].id)
+
+    def _known_kind(self, item: SyncItem) -> bool:
+        """An item of a kind this JobDesk cannot sync (written by a newer version, or a damaged
+        file) is set aside with an alert saying so; the rest of the queue goes on."""
+        if item.entity_type in kinds.registered():
+            return True
+        if self.dry_run:
+            self.to_settle = True  # a session raises its alert: a person must hear of it
+            return False
+        from qbwc_server.sync.alerts import raise_alert
+
+        label = label_of(self.session, item.entity_type, item.entity_id)
+        raise_alert(
+            self.session,
+            item,
+            kind="unknown_kind",
+            label=label,
+            message=(
+                f"{label} cannot be sent to QuickBooks: this version of JobDesk does not know records "
+                f"of the kind “{item.entity_type}” (the queue item may come from a newer JobDesk on "
+                "another computer). Update JobDesk here, then retry; or dismiss it."
+            ),
+            tried="Nothing was sent; everything else in the queue went on.",
+            resolutions=("retry", "dismiss"),
+        )
+        return False
 
     # -- waiting -----------------------------------------------------------------------------
 
