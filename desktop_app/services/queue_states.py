@@ -171,6 +171,13 @@ def reopen(session: Session, item: SyncItem, note: str) -> None:
     item.note = note
 
 
+def answer_came_late(item: SyncItem, phase: str) -> None:
+    """A recovered item not yet sent again takes the answer to its last attempt as if it had
+    come in time: it is "sent" in that attempt's phase again, for the answer to be applied."""
+    item.state = QueueState.SENT
+    item.phase = phase
+
+
 def queue_again(item: SyncItem) -> None:
     """A record already pending is queued again afresh (a person fixed it, or asked again)."""
     item.state = QueueState.QUEUED

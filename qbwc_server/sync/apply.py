@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncItem
-from desktop_app.services.queue_states import Phase, QueueState, finish, requeue
+from desktop_app.services.queue_states import Phase, finish, requeue
 from desktop_app.services.sync_queue import enqueue_in, label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -348,7 +348,6 @@ def _failed(session: Session, item: SyncItem, result: q.Result) -> None:
         tried=f"Sent {item.attempts} time(s).",
         resolutions=("retry", "edit", "dismiss"),
     )
-    item.state = QueueState.ATTENTION
 
 
 #: What a person calls the lists JobDesk cannot create in QuickBooks.

@@ -18,7 +18,7 @@ import logging
 from sqlalchemy.orm import Session
 
 from desktop_app.db.sync_models import SyncItem
-from desktop_app.services.queue_states import QueueState, finish
+from desktop_app.services.queue_states import QueueState, answer_came_late, finish
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync.apply import apply_result, unexpected_answer
@@ -44,8 +44,7 @@ def late_answer(session: Session, request_id: str, result: q.Result) -> None:
     context = json.loads(item.sent_context or "{}")
     if item.request_id == request_id and item.state == QueueState.QUEUED:
         # Recovered after its session was taken over, not yet sent again: as if in time.
-        item.state = QueueState.SENT
-        item.phase = str(context.get("phase") or item.phase)
+        answer_came_late(item, str(context.get("phase") or item.phase))
         item.status_code = result.status.status_code
         apply_result(session, item, result, context.get("values", {}))
         return
