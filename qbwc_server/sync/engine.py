@@ -14,6 +14,7 @@ rest. Speed is measured by ``benchmarks/sync_bench.py``.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -37,15 +38,21 @@ from qbwc_server.sync.fast_apply import apply_fast
 from qbwc_server.sync.imports import has_invoices_in_quickbooks, queue_payment_pull
 from qbwc_server.sync.planner import DEFER_UNREAD, BatchPlanner, Limits
 from qbwc_server.sync.prefetch import prefetch_answered
+from qbwc_server.sync.probes import Probes
 from qbwc_server.sync.writes import one_transaction
 
 #: How long the sync keeps the write lock, once a person's save waits for it, before it
 #: commits the answers applied so far and lets the save in (seconds).
 SHARE_SECONDS = 0.02
+#: Messages of at least this many requests keep one for the look-ahead (``probes``).
+LOOK_AHEAD_FROM = 10
+#: How far ahead (in messages of items) the look-ahead looks for numbers to look up.
+LOOK_AHEAD_WINDOW = 2
 #: How far the "is anything sendable?" look reads before a session is opened for nothing.
 SENDABLE_SCAN = 1000
 
 
+log = logging.getLogger(__name__)
 _ITEMS = cast(Table, SyncItem.__table__)
 # Built once; run for every item of a batch in one executemany.
 _MARK_SENT = (
@@ -83,6 +90,8 @@ class SyncEngine:
         self._finished: dict[str, set[int]] = {}
         #: A full batch means more is waiting: progress need not look for sendable work.
         self._last_batch_full = False
+        #: Per session: invoice numbers looked up one message ahead (``probes``).
+        self._probes: dict[str, Probes] = {}
 
     # -- is there anything to do? ----------------------------------------------------------
 
@@ -147,6 +156,7 @@ class SyncEngine:
         """Items left ``sent`` by a broken session get looked up before anything is re-sent."""
         # One session at a time per server: counts of sessions that never ended go.
         self._finished = {ticket: set()}
+        self._probes = {ticket: Probes()}
         with self.db.uow() as uow:
             self._recover_unanswered(uow.session, ticket)
             values = settings.get_all(uow)
@@ -175,11 +185,19 @@ class SyncEngine:
     def _next_request(self, uow: UnitOfWork, ticket: str, qbxml_version: str, *, snapshot: bool) -> str:
         session = uow.session
         self._recover_unanswered(session, ticket)
+        max_requests = int(settings.get_setting(uow, "sync.batch_max_requests"))
+        probes = self._probes.setdefault(ticket, Probes())
+        # A request of the message is kept for the look-ahead of invoice numbers when some
+        # are coming up (``probes``).
+        look_ahead = max_requests >= LOOK_AHEAD_FROM and probes.wanted(
+            session, LOOK_AHEAD_WINDOW * max_requests
+        )
         limits = Limits(
-            int(settings.get_setting(uow, "sync.batch_max_requests")),
+            max_requests - 1 if look_ahead else max_requests,
             int(settings.get_setting(uow, "sync.batch_max_bytes")),
         )
-        chosen = BatchPlanner(session, limits).plan()
+        planner = BatchPlanner(session, limits, checked=probes.free)
+        chosen = planner.plan()
         self._last_batch_full = len(chosen) >= limits.max_requests
         if not chosen:
             uow.commit()
@@ -218,9 +236,14 @@ class SyncEngine:
         # changes go first, then every item is marked sent in one statement.
         session.flush()
         session.connection().execute(_MARK_SENT, rows)
-        message = q.build_message(
-            [built.element for built in requests.values()], on_error="continueOnError", version=qbxml_version
-        )
+        elements = [built.element for built in requests.values()]
+        if look_ahead and not planner.isolating:
+            last = max((one.item.rank, one.item.id) for one in chosen)
+            probe = probes.ahead(session, last, batch.id)
+            if probe is not None:
+                elements.append(probe.element)
+                batch.request_count += 1
+        message = q.build_message(elements, on_error="continueOnError", version=qbxml_version)
         uow.commit()
         return message
 
@@ -231,6 +254,9 @@ class SyncEngine:
         except QbxmlError as error:
             self.fail_batch(ticket, "parse", f"QuickBooks' answer could not be read: {error}")
             return self.progress(ticket)
+        count = len(results)
+        probes = self._probes.setdefault(ticket, Probes())
+        looked_ahead = {rid: results.pop(rid) for rid in list(results) if rid in probes.out}
         batch_id = None
         gate = self.db.write_gate
         # One session and one transaction for the message: each answer's writes in a
@@ -266,7 +292,7 @@ class SyncEngine:
                     continue  # already applied (a repeated answer)
                 batch_id = item.batch_id
                 try:
-                    if not self._apply_one(session, item, result, response_xml, request_id, len(results)):
+                    if not self._apply_one(session, item, result, response_xml, request_id, count):
                         uow.commit()
                 except (DatabaseUnavailable, OperationalError):
                     session.rollback()
@@ -285,9 +311,29 @@ class SyncEngine:
                     # before this session's next write), then the message goes on.
                     uow.commit()
                     since = _now_s()
+            self._looked_ahead(session, uow, probes, looked_ahead)
             remaining = self._end_of_message(session, uow, ticket, batch_id, results)
             uow.commit()
         return self._progress(len(finished), remaining)
+
+    @staticmethod
+    def _looked_ahead(
+        session: Session, uow: UnitOfWork, probes: Probes, answers: dict[str, q.Result]
+    ) -> None:
+        """Take in the look-ahead's answer; a failure costs only the look-ahead (each invoice
+        then looks its number up in its own step), never the message's other answers."""
+        uow.commit()
+        for request_id, result in answers.items():
+            try:
+                probes.answered(session, request_id, result)
+                uow.commit()
+            except (DatabaseUnavailable, OperationalError):
+                session.rollback()
+                raise
+            except Exception:
+                session.rollback()
+                log.exception("the look-ahead of invoice numbers could not be used")
+        probes.message_answered()
 
     def _end_of_message(
         self,
@@ -356,6 +402,7 @@ class SyncEngine:
             batch = None if batch_id is None else uow.session.get(SyncBatch, batch_id)
             if batch is None:
                 return False
+            self._probes.setdefault(ticket, Probes()).forget()
             batch.error = f"{hresult}: {message}"[:2000]
             batch.responded_at = _now()
             go_on = refusals.message_refused(uow.session, batch, hresult, message)
@@ -391,6 +438,7 @@ class SyncEngine:
         return self._finished[ticket]
 
     def end_session(self, ticket: str) -> None:
+        self._probes.pop(ticket, None)
         finished = len(self._finished.pop(ticket, set()))
         with self.db.uow() as uow:
             settings.set_setting(uow, "sync.last_session_at", _now().isoformat())

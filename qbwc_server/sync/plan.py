@@ -40,6 +40,6 @@ def dependencies(session: Session, item: SyncItem) -> tuple[list[Dep], list[Dep]
     return kinds.of(item.entity_type).dependencies(session, item.entity_id)
 
 
-def build(session: Session, item: SyncItem, request_id: str) -> Built:
+def build(session: Session, item: SyncItem, request_id: str, *, checked_key: str | None = None) -> Built:
     """The request for the item's current phase. Raises NothingToSend when in step."""
-    return kinds.of(item.entity_type).build(session, item, request_id)
+    return kinds.of(item.entity_type).build(session, item, request_id, checked_key=checked_key)

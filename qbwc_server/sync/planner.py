@@ -108,6 +108,8 @@ class BatchPlanner:
     chosen: list[Chosen] = field(default_factory=list)
     _chosen_ids: set[int] = field(default_factory=set)
     _in_batch: set[Dep] = field(default_factory=set)
+    #: Items ready only because a list record they need is added earlier in this batch.
+    _after_batch_adds: set[int] = field(default_factory=set)
     _busy: set[tuple[str, int | None]] = field(default_factory=set)
     _pending: dict[Dep, _Pending | None] = field(default_factory=dict)
     _deps: dict[int, tuple[list[Dep], list[Dep]]] = field(default_factory=dict)
@@ -116,6 +118,9 @@ class BatchPlanner:
     #: Items looked at since this walk queued its first dependency.
     _since_queued: int = 0
     _size: int = 0
+    #: Item id → key QuickBooks did not have as of the last answer (``probes``): its first
+    #: Add goes without a lookup step of its own.
+    checked: dict[int, str] = field(default_factory=dict)
     #: Lookups by key (invoice numbers) sharing one request each (``check_groups``).
     _lookups: LookupGroups = field(default_factory=LookupGroups)
     _scanned: int = 0
@@ -193,6 +198,19 @@ class BatchPlanner:
                 self._lookups.clear()
         return self.chosen
 
+    @property
+    def isolating(self) -> bool:
+        """The batch is part of a refused message sent again in halves (no look-ahead then)."""
+        return self._isolation is not None
+
+    def _checked_key(self, item: SyncItem) -> str | None:
+        """The key the look-ahead found free, when the item may use it: not when a record it
+        needs is added in this same batch (that Add may meet a record of its name, and what
+        this one refers to is known only then), as with a lookup step of its own."""
+        if item.id in self._after_batch_adds:
+            return None
+        return self.checked.get(item.id)
+
     def _requests(self) -> int:
         """Requests in the batch so far (a grouped lookup counts once for all its items)."""
         return len(self.chosen) + self._lookups.requests
@@ -229,7 +247,7 @@ class BatchPlanner:
                 continue
             request_id = f"{item.id}-{item.attempts + 1}"
             try:
-                built = plan.build(self.session, item, request_id)
+                built = plan.build(self.session, item, request_id, checked_key=self._checked_key(item))
                 preflight.check(built.element)
             except NothingToSend:
                 if self.dry_run:
@@ -346,6 +364,7 @@ class BatchPlanner:
             if m.link_of(session, dep[0], dep[1]) is not None:
                 continue
             if dep in lists and dep in self._in_batch:
+                self._after_batch_adds.add(item.id)
                 continue
             pending = self._pending_of(dep)
             if pending is None and dep in self._undecided:

@@ -86,8 +86,14 @@ class SyncKind:
 
     # -- requests ----------------------------------------------------------------------------
 
-    def build(self, session: Session, item: SyncItem, request_id: str) -> Built:
-        """The request for the item's current phase. Raises NothingToSend when in step."""
+    def build(
+        self, session: Session, item: SyncItem, request_id: str, *, checked_key: str | None = None
+    ) -> Built:
+        """The request for the item's current phase. Raises NothingToSend when in step.
+
+        ``checked_key``: QuickBooks had no record of this key as of the last answer (the
+        look-ahead, ``probes``): a first Add goes at once when the record's key is still it.
+        """
         record_id = item.entity_id
         if record_id is None:
             raise CannotBuild(f"a {self.name} queue item names no record")
@@ -107,7 +113,9 @@ class SyncKind:
         if item.phase in (Phase.VERIFY, Phase.CLAIM, Phase.CHECK) and link is None:
             return Built(item.phase, self.lookup(session, record_id, request_id))
         if item.phase == Phase.FIRST and link is None and self.checks_before_adding:
-            return Built(Phase.CHECK, self.lookup(session, record_id, request_id))
+            key = self.lookup_key(session, record_id) if checked_key is not None else None
+            if key is None or key.casefold() != (checked_key or "").casefold():
+                return Built(Phase.CHECK, self.lookup(session, record_id, request_id))
         return self.upsert(session, record_id, request_id, link)
 
     #: An unlinked record is looked up (``check``) before its first Add (invoice numbers).

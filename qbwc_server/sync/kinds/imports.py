@@ -23,5 +23,7 @@ class ImportKind(SyncKind):
     def is_list(self) -> bool:
         return False
 
-    def build(self, session: Session, item: SyncItem, request_id: str) -> Built:
+    def build(
+        self, session: Session, item: SyncItem, request_id: str, *, checked_key: str | None = None
+    ) -> Built:
         return build_import(session, item, request_id)

@@ -98,10 +98,10 @@ def test_sendable_work_further_down_is_found_when_earlier_items_cannot_go(
         uow.commit()
     real_build = plan.build
 
-    def build(session: Any, item: SyncItem, request_id: str) -> Any:
+    def build(session: Any, item: SyncItem, request_id: str, **options: Any) -> Any:
         if item.entity_type == "customer" and item.entity_id in broken:
             raise ValueError("this customer cannot be mapped")
-        return real_build(session, item, request_id)
+        return real_build(session, item, request_id, **options)
 
     monkeypatch.setattr(plan, "build", build)
     office.engine.start_session("t")

@@ -1,0 +1,176 @@
+"""Looking invoice numbers up one message ahead, without a step of their own in the queue.
+
+An invoice's number is looked up in QuickBooks before its first Add (``check``). Done as
+a step of its queue item, every new invoice is planned, sent, answered and written twice.
+Here, each message also carries one grouped lookup (``SyncKind.group_lookup``) of the
+numbers of the next queued invoices, those after the last item the message sends; the
+items themselves are not touched. When the answer comes:
+
+* a number QuickBooks does not have is remembered as free, for the next message only:
+  the planner then builds that invoice's Add at once (``SyncKind.build``'s
+  ``checked_key``). Between the lookup and the Add there is one round trip, as there is
+  between a ``check`` step and its Add;
+* a number QuickBooks has stops its invoice with the number-conflict alert, exactly as a
+  ``check`` step finding it does (``SyncKind.on_lookup``).
+
+Anything else (an error, a lost answer, an invoice renumbered or already sent meanwhile, a
+restart) leaves the invoices to their ``check`` step as before: the look-ahead only ever
+saves work, it never decides differently.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from desktop_app.db.models import QbLink
+from desktop_app.db.sync_models import SyncItem
+from desktop_app.services.queue_states import Action, Phase, QueueState, now
+from qbwc_server import qbxml as q
+from qbwc_server.qbxml import preflight
+from qbwc_server.sync import kinds
+from qbwc_server.sync.check_groups import GROUP_MAX
+from qbwc_server.sync.kinds import SyncKind
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One look-ahead lookup: its requestID, the request, and (item id, key) of each number."""
+
+    request_id: str
+    element: q.Request
+    kind: str
+    keys: tuple[tuple[int, str], ...]
+
+
+@dataclass
+class Probes:
+    """A session's look-ahead: the lookups out, and the numbers found free by the last answer."""
+
+    out: dict[str, Probe] = field(default_factory=dict)
+    #: Item id → the key QuickBooks did not have, as of the last message's answer: good for
+    #: the next message only.
+    free: dict[int, str] = field(default_factory=dict)
+    _answered: dict[int, str] = field(default_factory=dict)
+
+    def message_answered(self) -> None:
+        """A message's answers are applied: what its look-ahead found free is good for the next
+        message, and nothing older is."""
+        self.free, self._answered = self._answered, {}
+
+    def forget(self) -> None:
+        """A message went unanswered or was refused whole: nothing found before is fresh."""
+        self.out.clear()
+        self.free, self._answered = {}, {}
+
+    def wanted(self, session: Session, window: int) -> bool:
+        """Whether the next message may carry a look-ahead: a first Add of a kind that looks
+        its key up is among the first ``window`` items due (the message keeps a request for
+        it then, and only then, so the batch size setting holds either way)."""
+        return any(
+            _next_keys(session, kind, (-1, 0), window, with_keys=False)
+            for kind in kinds.registered().values()
+            if kind.checks_before_adding
+        )
+
+    def ahead(self, session: Session, after: tuple[int, int], batch_id: int) -> Probe | None:
+        """A lookup of the queued numbers after ``after`` (rank, id), or None when there are none."""
+        for kind in kinds.registered().values():
+            if not kind.checks_before_adding:
+                continue
+            keys = _next_keys(session, kind, after, GROUP_MAX)
+            if keys:
+                request_id = f"p{batch_id}"
+                probe = Probe(
+                    request_id, kind.group_lookup(request_id, [k for _i, k in keys]), kind.name, keys
+                )
+                self.out[request_id] = probe
+                return probe
+        return None
+
+    def answered(self, session: Session, request_id: str, result: q.Result) -> bool:
+        """Take in a look-ahead's answer (False: the requestID is not a look-ahead's)."""
+        probe = self.out.pop(request_id, None)
+        if probe is None:
+            return False
+        if result.status.is_error:
+            return True  # the invoices are looked up in their own step, as before
+        kind = kinds.of(probe.kind)
+        found: dict[str, list[q.Record]] = {}
+        for record in result.records:
+            found.setdefault((kind.found_key(record) or "").casefold(), []).append(record)
+        for item_id, key in probe.keys:
+            records = found.get(key.casefold())
+            if records is None:
+                self._answered[item_id] = key
+            else:
+                _in_use(session, kind, item_id, key, records)
+        return True
+
+
+def _next_keys(
+    session: Session, kind: SyncKind, after: tuple[int, int], window: int, *, with_keys: bool = True
+) -> tuple[tuple[int, str], ...]:
+    """(item id, key) of the kind's queued first Adds (unlinked, due) among the ``window``
+    items after ``after`` in sending order (keys "" when not ``with_keys``)."""
+    rank, item_id = after
+    # The items next in sending order (what the next message takes), of every kind: only the
+    # kind's among them are looked up, so numbers are not looked up long before they go.
+    upcoming = (
+        select(SyncItem.id, SyncItem.entity_type, SyncItem.entity_id, SyncItem.action, SyncItem.phase)
+        .where(
+            SyncItem.state == QueueState.QUEUED,
+            SyncItem.isolation.is_(None),
+            or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= now()),
+            or_(SyncItem.rank > rank, (SyncItem.rank == rank) & (SyncItem.id > item_id)),
+        )
+        .order_by(SyncItem.rank, SyncItem.id)
+        .limit(window)
+        .subquery()
+    )
+    rows = session.execute(
+        select(upcoming.c.id, upcoming.c.entity_id)
+        .outerjoin(
+            QbLink,
+            (QbLink.entity_type == upcoming.c.entity_type) & (QbLink.entity_id == upcoming.c.entity_id),
+        )
+        .where(
+            upcoming.c.entity_type == kind.name,
+            upcoming.c.action == Action.UPSERT,
+            upcoming.c.phase == Phase.FIRST,
+            QbLink.id.is_(None),
+        )
+        .order_by(upcoming.c.id)
+    ).all()
+    if not with_keys:
+        return tuple((row.id, "") for row in rows)
+    keys: list[tuple[int, str]] = []
+    for row in rows:
+        key = kind.lookup_key(session, row.entity_id)
+        if key and _sendable_key(kind, key):
+            keys.append((row.id, key))
+    return tuple(keys)
+
+
+def _sendable_key(kind: SyncKind, key: str) -> bool:
+    """A key QuickBooks would refuse (too long …) is left to its item's own step and alert."""
+    try:
+        preflight.check(kind.group_lookup("p", [key]))
+    except preflight.PreflightError:
+        return False
+    return True
+
+
+def _in_use(session: Session, kind: SyncKind, item_id: int, key: str, records: list[q.Record]) -> None:
+    """QuickBooks has the number: its invoice waits with the alert a ``check`` step raises."""
+    item = session.get(SyncItem, item_id)
+    if item is None or item.state != QueueState.QUEUED or item.phase != Phase.FIRST or item.entity_id is None:
+        return  # sent, changed or gone meanwhile: its own step looks again
+    if (kind.lookup_key(session, item.entity_id) or "").casefold() != key.casefold():
+        return  # renumbered since: the new number is looked up in its own step
+    kind.on_lookup(session, item, kind.found(session, item, records))
