@@ -149,18 +149,17 @@ def _next_keys(
     ).all()
     if not with_keys:
         return tuple((row.id, "") for row in rows)
-    keys: list[tuple[int, str]] = []
-    for row in rows:
-        key = kind.lookup_key(session, row.entity_id)
-        if key and _sendable_key(kind, key):
-            keys.append((row.id, key))
+    found = kind.lookup_keys(session, [row.entity_id for row in rows])
+    keys = [(row.id, found[row.entity_id]) for row in rows if found.get(row.entity_id)]
+    if keys and not _sendable(kind, [key for _item, key in keys]):
+        keys = [(item_id, key) for item_id, key in keys if _sendable(kind, [key])]
     return tuple(keys)
 
 
-def _sendable_key(kind: SyncKind, key: str) -> bool:
+def _sendable(kind: SyncKind, keys: list[str]) -> bool:
     """A key QuickBooks would refuse (too long …) is left to its item's own step and alert."""
     try:
-        preflight.check(kind.group_lookup("p", [key]))
+        preflight.check(kind.group_lookup("p", keys))
     except preflight.PreflightError:
         return False
     return True

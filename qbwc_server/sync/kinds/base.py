@@ -149,6 +149,11 @@ class SyncKind:
         (``check_groups``); None: each lookup goes alone."""
         return None
 
+    def lookup_keys(self, session: Session, record_ids: list[int]) -> dict[int, str]:
+        """``lookup_key`` of many records at once (record id → key; records without one left out)."""
+        keys = {record_id: self.lookup_key(session, record_id) for record_id in record_ids}
+        return {record_id: key for record_id, key in keys.items() if key is not None}
+
     def group_lookup(self, request_id: str, keys: list[str]) -> q.Request:
         """One request looking up every key (only for kinds with a ``lookup_key``)."""
         raise CannotBuild(f"{self.name} lookups do not go in groups")

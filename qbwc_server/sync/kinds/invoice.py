@@ -149,6 +149,11 @@ class InvoiceKind(SyncKind):
     def lookup_key(self, session: Session, record_id: int) -> str | None:
         return invoice(session, record_id).number
 
+    def lookup_keys(self, session: Session, record_ids: list[int]) -> dict[int, str]:
+        # One query for a look-ahead's numbers, not an invoice loaded each.
+        rows = session.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(record_ids)))
+        return {row.id: row.number for row in rows}
+
     def group_lookup(self, request_id: str, keys: list[str]) -> q.Request:
         return q.txn_query("InvoiceQueryRq", request_id, ref_numbers=keys, include_line_items=False)
 
