@@ -34,6 +34,7 @@ from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import check_groups, kinds, late, refusals
 from qbwc_server.sync.apply import apply_result as apply_one
+from qbwc_server.sync.check_groups import GROUP_MAX
 from qbwc_server.sync.fast_apply import apply_fast
 from qbwc_server.sync.imports import has_invoices_in_quickbooks, queue_payment_pull
 from qbwc_server.sync.planner import DEFER_UNREAD, BatchPlanner, Limits
@@ -187,19 +188,28 @@ class SyncEngine:
         self._recover_unanswered(session, ticket)
         max_requests = int(settings.get_setting(uow, "sync.batch_max_requests"))
         probes = self._probes.setdefault(ticket, Probes())
-        # A request of the message is kept for the look-ahead of invoice numbers when some
+        # Requests of the message are kept for the look-ahead of invoice numbers when some
         # are coming up (``probes``).
         look_ahead = max_requests >= LOOK_AHEAD_FROM and probes.wanted(
             session, LOOK_AHEAD_WINDOW * max_requests
         )
+        # Keys for as many Adds as the message can hold, GROUP_MAX a request.
+        slots = -(-max_requests // GROUP_MAX)
+        capacity = slots * GROUP_MAX
         limits = Limits(
-            max_requests - 1 if look_ahead else max_requests,
+            max_requests - slots if look_ahead else max_requests,
             int(settings.get_setting(uow, "sync.batch_max_bytes")),
         )
-        planner = BatchPlanner(session, limits, checked=probes.free)
+        planner = BatchPlanner(
+            session,
+            limits,
+            checked=probes.free,
+            look_ahead=capacity if look_ahead else 0,
+            look_ahead_refused=probes.refused,
+        )
         chosen = planner.plan()
         self._last_batch_full = len(chosen) >= limits.max_requests
-        if not chosen:
+        if not chosen and not planner.ahead:
             uow.commit()
             return ""
         # Items of a grouped lookup share one request (``check_groups``): it goes once.
@@ -235,14 +245,17 @@ class SyncEngine:
         # Planning may have changed some of these items (an import's iterator): those
         # changes go first, then every item is marked sent in one statement.
         session.flush()
-        session.connection().execute(_MARK_SENT, rows)
+        if rows:
+            session.connection().execute(_MARK_SENT, rows)
         elements = [built.element for built in requests.values()]
         if look_ahead and not planner.isolating:
-            last = max((one.item.rank, one.item.id) for one in chosen)
-            probe = probes.ahead(session, last, batch.id)
-            if probe is not None:
+            last = max([planner.ahead_last, *((one.item.rank, one.item.id) for one in chosen)])
+            for probe in probes.ahead(session, last, batch.id, planner.ahead, capacity):
                 elements.append(probe.element)
                 batch.request_count += 1
+        if not elements:
+            uow.rollback()  # only lookups left to a look-ahead that found nothing to send
+            return ""
         message = q.build_message(elements, on_error="continueOnError", version=qbxml_version)
         uow.commit()
         return message

@@ -121,6 +121,14 @@ class BatchPlanner:
     #: Item id → key QuickBooks did not have as of the last answer (``probes``): its first
     #: Add goes without a lookup step of its own.
     checked: dict[int, str] = field(default_factory=dict)
+    #: The look-ahead is on for this batch (``probes``): up to this many first lookups
+    #: are left to it instead of going as steps of their own (0: off).
+    look_ahead: int = 0
+    #: Items the look-ahead does not take (it could not answer for them before).
+    look_ahead_refused: frozenset[int] | set[int] = frozenset()
+    #: What this batch left to the look-ahead: kind → (item id, key), and the last (rank, id).
+    ahead: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    ahead_last: tuple[int, int] = (0, 0)
     #: Lookups by key (invoice numbers) sharing one request each (``check_groups``).
     _lookups: LookupGroups = field(default_factory=LookupGroups)
     _scanned: int = 0
@@ -144,6 +152,7 @@ class BatchPlanner:
                 self._isolation = None  # the whole group waits: it goes with the rest
                 self.chosen, self._chosen_ids, self._in_batch = [], set(), set()
                 self._lookups.clear()
+                self.ahead.clear()
                 self._size = self._scanned = 0
         return self._plan()
 
@@ -211,6 +220,20 @@ class BatchPlanner:
             return None
         return self.checked.get(item.id)
 
+    def _leave_to_look_ahead(self, item: SyncItem, key: str, built: Built) -> bool:
+        """A first lookup goes with the message's look-ahead instead of as a step of its own
+        (the item stays as it is, and its Add goes next message if the number is free)."""
+        if not self.look_ahead or self._isolation is not None or built.phase != Phase.CHECK:
+            return False
+        if item.phase != Phase.FIRST or item.id in self.look_ahead_refused:
+            return False
+        self._chosen_ids.add(item.id)  # counted with the batch's items; skipped if seen again
+        taken = self.ahead.setdefault(item.entity_type, [])
+        if len(taken) < self.look_ahead:
+            taken.append((item.id, key))
+            self.ahead_last = max(self.ahead_last, (item.rank, item.id))
+        return True  # beyond what one look-ahead holds: it waits for the next message
+
     def _requests(self) -> int:
         """Requests in the batch so far (a grouped lookup counts once for all its items)."""
         return len(self.chosen) + self._lookups.requests
@@ -265,6 +288,8 @@ class BatchPlanner:
                 self.chosen.append(Chosen(item, built, request_id))
                 return True
             key = self._lookups.key_for(self.session, item, built)
+            if key is not None and self._leave_to_look_ahead(item, key, built):
+                continue
             if key is not None:
                 # Looked up with the batch's other keys of its kind, in one request.
                 self._size += self._lookups.add(item, key, built.phase)

@@ -53,6 +53,9 @@ class Probes:
     """A session's look-ahead: the lookups out, and the numbers found free by the last answer."""
 
     out: dict[str, Probe] = field(default_factory=dict)
+    #: Items a look-ahead could not answer for (QuickBooks refused it): they look their key
+    #: up in a step of their own from now on, which handles the refusal as any answer.
+    refused: set[int] = field(default_factory=set)
     #: Item id → the key QuickBooks did not have, as of the last message's answer: good for
     #: the next message only.
     free: dict[int, str] = field(default_factory=dict)
@@ -65,6 +68,8 @@ class Probes:
 
     def forget(self) -> None:
         """A message went unanswered or was refused whole: nothing found before is fresh."""
+        for probe in self.out.values():
+            self.refused.update(item_id for item_id, _key in probe.keys)
         self.out.clear()
         self.free, self._answered = {}, {}
 
@@ -78,20 +83,37 @@ class Probes:
             if kind.checks_before_adding
         )
 
-    def ahead(self, session: Session, after: tuple[int, int], batch_id: int) -> Probe | None:
-        """A lookup of the queued numbers after ``after`` (rank, id), or None when there are none."""
+    def ahead(
+        self,
+        session: Session,
+        after: tuple[int, int],
+        batch_id: int,
+        taken: dict[str, list[tuple[int, str]]],
+        capacity: int,
+    ) -> list[Probe]:
+        """Lookups of ``taken`` (kind → (item id, key): the planner's, for items it left to
+        the look-ahead) and of the queued keys after ``after`` (rank, id), up to ``capacity``
+        keys in requests of ``GROUP_MAX`` keys at most; [] when there are none."""
         for kind in kinds.registered().values():
             if not kind.checks_before_adding:
                 continue
-            keys = _next_keys(session, kind, after, GROUP_MAX)
+            keys = list(taken.get(kind.name, ()))[:capacity]
+            if len(keys) < capacity:
+                have = {item_id for item_id, _key in keys}
+                upcoming = _next_keys(session, kind, after, capacity)
+                keys += [(i, k) for i, k in upcoming if i not in have and i not in self.refused]
+                keys = keys[:capacity]
             if keys:
-                request_id = f"p{batch_id}"
-                probe = Probe(
-                    request_id, kind.group_lookup(request_id, [k for _i, k in keys]), kind.name, keys
-                )
-                self.out[request_id] = probe
-                return probe
-        return None
+                return [
+                    self._probe(kind, f"p{batch_id}-{n}", keys[start : start + GROUP_MAX])
+                    for n, start in enumerate(range(0, len(keys), GROUP_MAX), start=1)
+                ]
+        return []
+
+    def _probe(self, kind: SyncKind, request_id: str, keys: list[tuple[int, str]]) -> Probe:
+        element = kind.group_lookup(request_id, [key for _item, key in keys])
+        probe = self.out[request_id] = Probe(request_id, element, kind.name, tuple(keys))
+        return probe
 
     def answered(self, session: Session, request_id: str, result: q.Result) -> bool:
         """Take in a look-ahead's answer (False: the requestID is not a look-ahead's)."""
@@ -99,7 +121,8 @@ class Probes:
         if probe is None:
             return False
         if result.status.is_error:
-            return True  # the invoices are looked up in their own step, as before
+            self.refused.update(item_id for item_id, _key in probe.keys)
+            return True
         kind = kinds.of(probe.kind)
         found: dict[str, list[q.Record]] = {}
         for record in result.records:

@@ -23,7 +23,8 @@ def test_a_job_and_its_invoice_reach_quickbooks_in_dependency_order(office: Offi
     assert qb_invoice.ref_number == "1000"
     assert qb_invoice.total == Decimal("850.00")
     # Every request went in an order QuickBooks accepts: nothing was refused. Lists take one
-    # request each; the invoice two: the RefNumber check, then the add.
+    # request each, and so does the invoice: its RefNumber is looked up in the message before
+    # (with the lists it needs, ``probes``), then it is added.
     with office.db.reader() as uow:
         done = list(uow.session.scalars(select(SyncItem).where(SyncItem.state == "done")))
         attempts = {(i.entity_type, i.attempts, i.status_code) for i in done}
@@ -32,9 +33,12 @@ def test_a_job_and_its_invoice_reach_quickbooks_in_dependency_order(office: Offi
         ("customer", 1, 0),
         ("job", 1, 0),
         ("item", 1, 0),
-        ("invoice", 2, 0),
+        ("invoice", 1, 0),
         ("import", 1, 1),
     }
+    messages = [request for request, _ in office.qb.log]
+    (added_in,) = [n for n, m in enumerate(messages) if "<InvoiceAddRq " in m]
+    assert any("<RefNumber>1000</RefNumber>" in m and "<InvoiceQueryRq " in m for m in messages[:added_in])
 
 
 def test_a_second_sync_sends_nothing(office: Office) -> None:

@@ -110,7 +110,7 @@ class _RefusesLookAheads:
     def process(self, request_xml: str) -> str:
         response = self.qb.process(request_xml)
         refused = re.sub(
-            r'<InvoiceQueryRs requestID="(p\d+)"[^>]*?(/>|>.*?</InvoiceQueryRs>)',
+            r'<InvoiceQueryRs requestID="(p[0-9-]+)"[^>]*?(/>|>.*?</InvoiceQueryRs>)',
             r'<InvoiceQueryRs requestID="\1" statusCode="3180" statusSeverity="Error" '
             r'statusMessage="There was an error when saving a Invoice list." />',
             response,
