@@ -6,9 +6,10 @@ item still ``sent`` under that requestID, so a response applied twice changes no
 An item still ``sent`` when a new batch is built never got its answer: an Add is then
 looked up in QuickBooks before it is ever sent again (``verify``).
 
-Where the work is: ``planner`` chooses a batch (``plan`` builds each request);
-``fast_apply`` applies the common answers with a few statements each and ``apply`` the
-rest. Speed is measured by ``benchmarks/sync_bench.py``.
+Where the work is: ``planner`` chooses a batch (``plan`` builds each request;
+``check_groups`` shares one lookup among many items, ``probes`` looks invoice numbers up
+one message ahead); ``fast_apply`` applies the common answers with a few statements each
+and ``apply`` the rest. Speed is measured by ``benchmarks/sync_bench.py``.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Invoices: a transaction after its customer or job, items, terms and sales-tax item.
 
 QuickBooks takes two invoices of one number (the SDK does not refuse it), so an invoice
-is looked up by its number before its first Add (``check``): a number QuickBooks already
-uses stops it with an alert, and the number is remembered so JobDesk never hands it out
-again. Once saved, QuickBooks' total is compared with ours.
+is looked up by its number before its first Add: one message ahead (``probes``), or in a
+``check`` step of its own, numbers grouped either way (``check_groups``). A number
+QuickBooks already uses stops it with an alert, and the number is remembered so JobDesk
+never hands it out again. Once saved, QuickBooks' total is compared with ours.
 """
 
 from __future__ import annotations
