@@ -5,8 +5,8 @@ Phases of an item (``SyncItem.phase``), each one request:
 * ``""``       first try: an Add when the record has no link, a Mod when it has one;
                invoices are first ``check``-ed for a clashing RefNumber.
 * ``check``    InvoiceQuery by RefNumber before an InvoiceAdd (QuickBooks allows duplicates);
-               usually done one message ahead instead, without a step (``probes``), and
-               several numbers share one request (``check_groups``).
+               usually done one message ahead instead, without a step (the probes
+               module), and several numbers share one request (check_groups).
 * ``verify``   a previous Add's answer was lost: look the record up before adding again.
 * ``claim``    an Add got 3100 (name in use): look at the existing record to link to it.
 * ``refresh``  a Mod got 3200 (stale EditSequence): re-read the record, then Mod again.
