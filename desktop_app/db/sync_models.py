@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from desktop_app.db.base import Base, Timestamped
@@ -69,6 +69,14 @@ class SyncItem(Timestamped, Base):
         # bar, every round trip) reads only the index. Few indexes: every answer rewrites
         # the row's state, and each index on it is more to write in that commit.
         Index("ix_sync_items_order", "state", "rank", "id", "next_attempt_at"),
+        # Each batch asks for the next isolation group (``planner``): only the rare rows
+        # that have one are indexed, so the question costs nothing however long the queue.
+        Index(
+            "ix_sync_items_isolation",
+            "isolation",
+            sqlite_where=text("isolation IS NOT NULL"),
+            postgresql_where=text("isolation IS NOT NULL"),
+        ),
     )
 
 

@@ -156,6 +156,7 @@ def cancel(item: SyncItem, note: str) -> None:
     """Out of the queue; the record may be queued afresh (its pending key is free)."""
     item.state = QueueState.CANCELLED
     item.pending_key = None
+    item.isolation = None
     item.note = note
 
 

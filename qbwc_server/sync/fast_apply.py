@@ -55,6 +55,7 @@ _ITEM_DONE = (
     .values(
         state=QueueState.DONE,
         pending_key=None,
+        isolation=None,
         done_at=bindparam("done_at"),
         note=bindparam("note"),
         response_xml=bindparam("response_xml"),
@@ -77,7 +78,7 @@ _ITEM_REQUEUED = (
 _MERGE_TWIN = (
     update(_ITEMS)
     .where(_ITEMS.c.pending_key == bindparam("key"), _ITEMS.c.id != bindparam("item_id"))
-    .values(state=QueueState.CANCELLED, pending_key=None, note=bindparam("note"))
+    .values(state=QueueState.CANCELLED, pending_key=None, isolation=None, note=bindparam("note"))
 )
 _LINK_FIELDS = ("qb_id", "edit_sequence", "qb_name", "synced_values", "synced_at")
 _LINK_INSERT = insert(_LINKS).values(
@@ -214,7 +215,7 @@ def _item_done(
     writes: Writes, item: SyncItem, result: q.Result, response_xml: str, note: str = ""
 ) -> dict[str, Any]:
     values = {"done_at": now(), "note": note, "response_xml": response_xml}
-    constants = {"state": QueueState.DONE, "pending_key": None}
+    constants = {"state": QueueState.DONE, "pending_key": None, "isolation": None}
     return _write_item(writes, item, result, _ITEM_DONE, values, constants)
 
 

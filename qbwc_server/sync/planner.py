@@ -157,6 +157,10 @@ class BatchPlanner:
         return self._plan()
 
     def _next_isolation_group(self) -> str | None:
+        # Usually there is none: one look at the isolation index (rows with a group only)
+        # answers that, where the ordered query below would walk the queued items.
+        if self.session.scalar(select(SyncItem.id).where(SyncItem.isolation.is_not(None)).limit(1)) is None:
+            return None
         return self.session.scalar(
             select(SyncItem.isolation)
             .where(SyncItem.state == QueueState.QUEUED, SyncItem.isolation.is_not(None))

@@ -126,6 +126,11 @@ def test_one_unreadable_request_is_found_by_halves_and_the_rest_arrives(office: 
     # Halving 12 → 6 → 3 → 2 → 1: a handful of refused messages, not one per customer.
     assert quickbooks.refused <= 5
     assert office.engine.has_work() is False  # nothing loops: the bad one waits for a person
+    with office.db.reader() as uow:
+        # Every item has left its group: the next batch's one look at the isolation index
+        # (``planner``) finds none, instead of walking the queue for a group that is over.
+        grouped = uow.session.scalars(select(SyncItem.id).where(SyncItem.isolation.is_not(None))).all()
+    assert grouped == []
 
 
 def test_an_item_refused_alone_by_a_failing_quickbooks_needs_attention_after_three_tries(
