@@ -146,7 +146,7 @@ def write(
         finish(item, decision.note)
     elif act == Act.SAVED and record is not None:
         set_link(session, item, record, sent_values)
-        kind.after_save(session, item, record)
+        kind.after_save(session, item, record, sent_values)
         finish(item)
     elif act == Act.NAME_USED_ELSEWHERE:
         _name_used_elsewhere(session, item)

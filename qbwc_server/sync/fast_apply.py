@@ -118,7 +118,8 @@ def apply_fast(
         return False
     record = result.record
     if decision.act == Act.SAVED and (
-        record is None or kinds.of(item.entity_type).needs_review_after_save(session, item, record)
+        record is None
+        or kinds.of(item.entity_type).needs_review_after_save(session, item, record, sent_values)
     ):
         return False
     link = m.link_of(session, item.entity_type, item.entity_id) if decision.act == Act.SAVED else None

@@ -63,13 +63,12 @@ def prefetch(session: Session, items: Sequence[SyncItem]) -> None:
 
 
 def prefetch_answered(session: Session, items: Sequence[SyncItem]) -> None:
-    """What applying answers mostly reads: each item's own link, and invoices' totals."""
+    """What applying answers mostly reads: each item's own link. (Not the records: an
+    answer is checked against the values its request carried, ``Built.values``.)"""
     wanted: dict[str, set[int]] = defaultdict(set)
     for item in items:
         if item.entity_id is not None and item.entity_type in record_kinds.KINDS:
             wanted[item.entity_type].add(item.entity_id)
-    read = {kind: ids for kind, ids in wanted.items() if kinds.of(kind).reads_record_on_answer}
-    _load(session, read, children=False)
     _links(session, wanted.items())
 
 

@@ -62,8 +62,6 @@ class SyncKind:
     children: ClassVar[tuple[Any, ...]] = ()
     #: What its queue item says when a lookup found nothing and the Add goes next.
     not_found_note: ClassVar[str] = "Not in QuickBooks yet: adding it."
-    #: Reading its answers reads the record itself (an invoice's total): loaded with the page.
-    reads_record_on_answer: ClassVar[bool] = False
 
     @property
     def record(self) -> RecordKind:
@@ -189,10 +187,15 @@ class SyncKind:
         """A lookup answered in the kind's own way (invoice numbers); False: the usual way."""
         return False
 
-    def after_save(self, session: Session, item: SyncItem, record: q.Record) -> None:
-        """What to check once QuickBooks saved it (an invoice's total)."""
+    def after_save(
+        self, session: Session, item: SyncItem, record: q.Record, sent_values: dict[str, str]
+    ) -> None:
+        """What to check once QuickBooks saved it (an invoice's total); ``sent_values`` are the
+        field values the request carried (``Built.values``)."""
 
-    def needs_review_after_save(self, session: Session, item: SyncItem, record: q.Record) -> bool:
+    def needs_review_after_save(
+        self, session: Session, item: SyncItem, record: q.Record, sent_values: dict[str, str]
+    ) -> bool:
         """True when ``after_save`` may find something: the fast path leaves it to the general one."""
         return False
 

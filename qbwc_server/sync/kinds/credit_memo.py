@@ -156,10 +156,14 @@ class CreditMemoKind(SyncKind):
 
         return [r for r in records if ours(r)]
 
-    def needs_review_after_save(self, session: Session, item: SyncItem, record: q.Record) -> bool:
+    def needs_review_after_save(
+        self, session: Session, item: SyncItem, record: q.Record, sent_values: dict[str, str]
+    ) -> bool:
         return record.total_amount != credit_memo(session, item.entity_id or 0).total
 
-    def after_save(self, session: Session, item: SyncItem, record: q.Record) -> None:
+    def after_save(
+        self, session: Session, item: SyncItem, record: q.Record, sent_values: dict[str, str]
+    ) -> None:
         credit = credit_memo(session, item.entity_id or 0)
         theirs = record.total_amount
         if theirs is None or theirs == credit.total:

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 from sqlalchemy import update
 
-from desktop_app.db.models import QbLink
+from desktop_app.db.models import Invoice, QbLink
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.services import customers, settings, sync_center, sync_queue
 from qbwc_server import qbxml as q
+from qbwc_server.sync.loopback import run_session
 from tests.integration.sync.conftest import Office
 
 
@@ -357,6 +358,36 @@ def test_a_total_that_differs_in_quickbooks_is_an_alert(office: Office) -> None:
     assert alert.kind == "total_mismatch"
     assert "$429.00" in alert.message and "$433.00" in alert.message
     assert office.link("invoice", invoice_id) is not None  # it did reach QuickBooks, once
+
+
+class _EditsTheInvoiceWhileQuickBooksWorks:
+    """The invoice's total changes in JobDesk while QuickBooks is adding it (as a person's
+    edit would leave it; that edit's own Mod is queued apart and is not this test's)."""
+
+    def __init__(self, office: Office, invoice_id: int) -> None:
+        self.office, self.invoice_id, self.edited = office, invoice_id, False
+
+    def process(self, request_xml: str) -> str:
+        if "<InvoiceAdd>" in request_xml and not self.edited:
+            self.edited = True
+            with self.office.db.uow() as uow:
+                uow.session.execute(
+                    update(Invoice).where(Invoice.id == self.invoice_id).values(total=Decimal("999.99"))
+                )
+                uow.commit()
+        return self.office.qb.process(request_xml)
+
+
+def test_quickbooks_total_is_checked_against_what_was_sent_not_a_later_edit(office: Office) -> None:
+    customer_id = office.customer()
+    material = office.item("Paint", "40")
+    invoice_id = office.invoice(office.finished_job(customer_id, material, "10"))
+    company = _EditsTheInvoiceWhileQuickBooksWorks(office, invoice_id)
+    assert run_session(office.engine, company).percent == 100
+    assert company.edited
+    # QuickBooks worked its $400.00 out from the lines it was sent: that agrees, so no alert.
+    assert office.alerts() == []
+    assert office.link("invoice", invoice_id) is not None
 
 
 def test_send_everything_pending_leaves_a_decision_to_the_person(office: Office) -> None:
