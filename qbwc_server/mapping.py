@@ -341,12 +341,17 @@ def terms_sent_to_quickbooks(terms: Terms | None) -> bool:
 
 
 def invoice_customer_ref(session: Session, invoice: Invoice) -> Ref:
+    # The link first: a customer or job already in QuickBooks is named by its ListID, and
+    # its record is not read (nor loaded ahead by ``prefetch``: ``refers_by_link``).
+    job_id = invoice.job_id
+    link = link_of(session, "job", job_id) if job_id else link_of(session, "customer", invoice.customer_id)
+    if link is not None:
+        return Ref.by_id(link.qb_id)
     if invoice.job_id is not None:
         job = session.get(Job, invoice.job_id)
         assert job is not None
-        return _ref(session, "job", job.id, job_full_name(session, job))
-    customer = _customer(session, invoice.customer_id)
-    return _ref(session, "customer", customer.id, customer_full_name(customer))
+        return Ref.by_name(job_full_name(session, job))
+    return Ref.by_name(customer_full_name(_customer(session, invoice.customer_id)))
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ def prefetch(session: Session, items: Sequence[SyncItem]) -> None:
     level, nested = wanted, False
     for _ in range(DEPTH):
         refs: dict[str, set[int]] = defaultdict(set)
+        # References named by link alone when linked (``SyncKind.refers_by_link``).
+        by_link: dict[str, set[int]] = defaultdict(set)
         for kind, ids in level.items():
             engine_kind = kinds.of(kind)
             model = _model(kind)
@@ -52,7 +54,16 @@ def prefetch(session: Session, items: Sequence[SyncItem]) -> None:
                 if record is not None:
                     for ref_kind, ref_id in engine_kind.references(session, record, as_reference=nested):
                         if ref_id not in seen[ref_kind]:
-                            refs[ref_kind].add(ref_id)
+                            link_only = ref_kind in engine_kind.refers_by_link
+                            (by_link if link_only else refs)[ref_kind].add(ref_id)
+        if by_link:
+            _links(session, by_link.items())
+            cache = session.info[m.LINK_CACHE]
+            for ref_kind, ids in by_link.items():
+                # An unlinked one is named by its name: its record is read after all.
+                refs[ref_kind] |= {i for i in ids if cache.get((ref_kind, i)) is None}
+                seen[ref_kind] |= ids
+        refs = {kind: ids for kind, ids in refs.items() if ids}
         if not refs:
             break
         _load(session, refs, children=False)

@@ -23,11 +23,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import Integer, Row, Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncItem
+from desktop_app.db.types import UTCDateTime
 from desktop_app.services.queue_states import Action, Phase, QueueState, now
 from qbwc_server import qbxml as q
 from qbwc_server.qbxml import preflight
@@ -77,11 +78,8 @@ class Probes:
         """Whether the next message may carry a look-ahead: a first Add of a kind that looks
         its key up is among the first ``window`` items due (the message keeps a request for
         it then, and only then, so the batch size setting holds either way)."""
-        return any(
-            _next_keys(session, kind, (-1, 0), window, with_keys=False)
-            for kind in kinds.registered().values()
-            if kind.checks_before_adding
-        )
+        checking = {kind.name for kind in kinds.registered().values() if kind.checks_before_adding}
+        return any(row.entity_type in checking for row in _upcoming_first_adds(session, (-1, 0), window))
 
     def ahead(
         self,
@@ -94,13 +92,16 @@ class Probes:
         """Lookups of ``taken`` (kind → (item id, key): the planner's, for items it left to
         the look-ahead) and of the queued keys after ``after`` (rank, id), up to ``capacity``
         keys in requests of ``GROUP_MAX`` keys at most; [] when there are none."""
+        rows: list[Row[tuple[int, str, int]]] | None = None
         for kind in kinds.registered().values():
             if not kind.checks_before_adding:
                 continue
             keys = list(taken.get(kind.name, ()))[:capacity]
             if len(keys) < capacity:
                 have = {item_id for item_id, _key in keys}
-                upcoming = _next_keys(session, kind, after, capacity)
+                if rows is None:
+                    rows = _upcoming_first_adds(session, after, capacity)
+                upcoming = _keys_of(session, kind, rows)
                 keys += [(i, k) for i, k in upcoming if i not in have and i not in self.refused]
                 keys = keys[:capacity]
             if keys:
@@ -136,44 +137,68 @@ class Probes:
         return True
 
 
-def _next_keys(
-    session: Session, kind: SyncKind, after: tuple[int, int], window: int, *, with_keys: bool = True
-) -> tuple[tuple[int, str], ...]:
-    """(item id, key) of the kind's queued first Adds (unlinked, due) among the ``window``
-    items after ``after`` in sending order (keys "" when not ``with_keys``)."""
-    rank, item_id = after
-    # The items next in sending order (what the next message takes), of every kind: only the
-    # kind's among them are looked up, so numbers are not looked up long before they go.
+def _upcoming_statement() -> Select[tuple[int, str, int]]:
+    """The queued first Adds of unlinked records among the next ``window`` items due after
+    (``rank``, ``after_id``) in sending order: built once, run with each message's values."""
     upcoming = (
         select(SyncItem.id, SyncItem.entity_type, SyncItem.entity_id, SyncItem.action, SyncItem.phase)
         .where(
             SyncItem.state == QueueState.QUEUED,
             SyncItem.isolation.is_(None),
-            or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= now()),
-            or_(SyncItem.rank > rank, (SyncItem.rank == rank) & (SyncItem.id > item_id)),
+            or_(
+                SyncItem.next_attempt_at.is_(None),
+                SyncItem.next_attempt_at <= bindparam("now", type_=UTCDateTime()),
+            ),
+            or_(
+                SyncItem.rank > bindparam("rank", type_=Integer()),
+                (SyncItem.rank == bindparam("rank", type_=Integer()))
+                & (SyncItem.id > bindparam("after_id", type_=Integer())),
+            ),
         )
         .order_by(SyncItem.rank, SyncItem.id)
-        .limit(window)
+        .limit(bindparam("window", type_=Integer()))
         .subquery()
     )
-    rows = session.execute(
-        select(upcoming.c.id, upcoming.c.entity_id)
+    return (
+        select(upcoming.c.id, upcoming.c.entity_type, upcoming.c.entity_id)
         .outerjoin(
             QbLink,
             (QbLink.entity_type == upcoming.c.entity_type) & (QbLink.entity_id == upcoming.c.entity_id),
         )
         .where(
-            upcoming.c.entity_type == kind.name,
             upcoming.c.action == Action.UPSERT,
             upcoming.c.phase == Phase.FIRST,
             QbLink.id.is_(None),
         )
         .order_by(upcoming.c.id)
-    ).all()
-    if not with_keys:
-        return tuple((row.id, "") for row in rows)
-    found = kind.lookup_keys(session, [row.entity_id for row in rows])
-    keys = [(row.id, found[row.entity_id]) for row in rows if found.get(row.entity_id)]
+    )
+
+
+# Built once: constructing a statement of this shape costs more than running it.
+_UPCOMING = _upcoming_statement()
+
+
+def _upcoming_first_adds(
+    session: Session, after: tuple[int, int], window: int
+) -> list[Row[tuple[int, str, int]]]:
+    """(item id, kind, record id) of the queued first Adds (unlinked, due), of every kind,
+    among the ``window`` items after ``after`` (rank, id) in sending order: only those of
+    a kind that looks its key up are looked up, so numbers are not looked up long before
+    they go."""
+    rank, item_id = after
+    values = {"now": now(), "rank": rank, "after_id": item_id, "window": window}
+    return list(session.execute(_UPCOMING, values).all())
+
+
+def _keys_of(
+    session: Session, kind: SyncKind, rows: list[Row[tuple[int, str, int]]]
+) -> tuple[tuple[int, str], ...]:
+    """(item id, key) of the kind's rows (of ``_upcoming_first_adds``) that can be looked up."""
+    mine = [row for row in rows if row.entity_type == kind.name]
+    if not mine:
+        return ()
+    found = kind.lookup_keys(session, [row.entity_id for row in mine])
+    keys = [(row.id, found[row.entity_id]) for row in mine if found.get(row.entity_id)]
     if keys and not _sendable(kind, [key for _item, key in keys]):
         keys = [(item_id, key) for item_id, key in keys if _sendable(kind, [key])]
     return tuple(keys)

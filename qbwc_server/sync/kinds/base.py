@@ -57,6 +57,9 @@ class SyncKind:
     #: QuickBooks list names in a 3140 message ("invalid reference to QuickBooks Item …")
     #: that mean a record of this kind is missing there.
     qb_list_names: ClassVar[tuple[str, ...]] = ()
+    #: Kinds of its references its requests name by QuickBooks link alone when there is one
+    #: (an invoice's customer or job): ``prefetch`` does not load a linked one.
+    refers_by_link: ClassVar[frozenset[str]] = frozenset()
     #: Its records' children read when a page of items is planned (``selectinload``
     #: options): what building its request walks.
     children: ClassVar[tuple[Any, ...]] = ()

@@ -53,6 +53,10 @@ def _ref(session: Session, kind: str, record_id: int, full_name: str) -> q.Ref:
 
 def customer_ref(session: Session, credit: CreditMemo) -> q.Ref:
     """The credit's Customer:Job in QuickBooks (its job's when it credits a job)."""
+    job_id = credit.job_id
+    link = m.link_of(session, "job", job_id) if job_id else m.link_of(session, "customer", credit.customer_id)
+    if link is not None:
+        return q.Ref.by_id(link.qb_id)  # the record itself is not read (``refers_by_link``)
     if credit.job_id is not None:
         job = session.get(Job, credit.job_id)
         if job is not None:
@@ -68,6 +72,7 @@ class CreditMemoKind(SyncKind):
     query_tag = "CreditMemoQueryRq"
     qb_list_names: ClassVar[tuple[str, ...]] = ("CreditMemo",)
     children: ClassVar[tuple[Any, ...]] = (selectinload(CreditMemo.lines),)
+    refers_by_link = frozenset({"customer", "job"})
 
     def dependencies(self, session: Session, record_id: int) -> tuple[list[Dep], list[Dep]]:
         credit = session.get(CreditMemo, record_id)

@@ -101,6 +101,7 @@ class InvoiceKind(SyncKind):
     qb_list_names: ClassVar[tuple[str, ...]] = ("Invoice",)
     children: ClassVar[tuple[Any, ...]] = (selectinload(Invoice.lines),)
     checks_before_adding = True
+    refers_by_link = frozenset({"customer", "job"})
     not_found_note = NO_SUCH_NUMBER_NOTE
 
     def dependencies(self, session: Session, record_id: int) -> tuple[list[Dep], list[Dep]]:
