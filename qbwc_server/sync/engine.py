@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import cast
@@ -33,19 +32,15 @@ from desktop_app.services import settings
 from desktop_app.services.queue_states import FINISHED, QueueState, requeue
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
-from qbwc_server.sync import check_groups, kinds, late, refusals
-from qbwc_server.sync.apply import apply_result as apply_one
+from qbwc_server.sync import kinds, refusals
+from qbwc_server.sync.answers import MessageAnswers
 from qbwc_server.sync.check_groups import GROUP_MAX
-from qbwc_server.sync.fast_apply import apply_fast
 from qbwc_server.sync.imports import has_invoices_in_quickbooks, queue_payment_pull
 from qbwc_server.sync.planner import DEFER_UNREAD, BatchPlanner, Limits
 from qbwc_server.sync.prefetch import prefetch_answered
 from qbwc_server.sync.probes import Probes
-from qbwc_server.sync.writes import one_transaction
+from qbwc_server.sync.writes import one_transaction, run_many
 
-#: How long the sync keeps the write lock, once a person's save waits for it, before it
-#: commits the answers applied so far and lets the save in (seconds).
-SHARE_SECONDS = 0.02
 #: Messages of at least this many requests keep one for the look-ahead (``probes``).
 LOOK_AHEAD_FROM = 10
 #: How far ahead (in messages of items) the look-ahead looks for numbers to look up.
@@ -74,12 +69,13 @@ _MARK_SENT = (
     )
 )
 
+_BATCHES = cast(Table, SyncBatch.__table__)
+#: A batch's first answer is noted (a statement: loading the batch costs more than this).
+_ANSWERED = update(_BATCHES).where(_BATCHES.c.id == bindparam("batch"), _BATCHES.c.responded_at.is_(None))
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-_now_s = time.monotonic
 
 
 class SyncEngine:
@@ -247,7 +243,7 @@ class SyncEngine:
         # changes go first, then every item is marked sent in one statement.
         session.flush()
         if rows:
-            session.connection().execute(_MARK_SENT, rows)
+            run_many(session, _MARK_SENT, rows)
         elements = [built.element for built in requests.values()]
         if look_ahead and not planner.isolating:
             last = max([planner.ahead_last, *((one.item.rank, one.item.id) for one in chosen)])
@@ -271,10 +267,8 @@ class SyncEngine:
         count = len(results)
         probes = self._probes.setdefault(ticket, Probes())
         looked_ahead = {rid: results.pop(rid) for rid in list(results) if rid in probes.out}
-        batch_id = None
-        gate = self.db.write_gate
-        # One session and one transaction for the message: each answer's writes in a
-        # savepoint of their own (``writes.one_transaction``). Committing once per message
+        # One session and one transaction for the message (``writes.one_transaction``;
+        # ``answers`` writes common answers together, the rest one by one). Committing once per message
         # instead of once per answer is safe: an item whose answer was lost in a crash is
         # still "sent", and is looked up in QuickBooks before it is sent again.
         with self.db.pinned() as uow, one_transaction(uow.session):
@@ -292,39 +286,11 @@ class SyncEngine:
             # The records these answers concern, and their links, in a few queries.
             m.remember_links(session)
             prefetch_answered(session, [waiting for items in sent.values() for waiting in items])
-            finished = self._finished_items(session, ticket)
-            since = _now_s()
-            for request_id, item, result in _answered(results, sent):
-                if item is None:
-                    # Not (or no longer) waiting for this answer: a session that was taken
-                    # over still says what QuickBooks did, and that is kept.
-                    uow.commit()
-                    late.late_answer(session, request_id, result)
-                    uow.commit()
-                    continue
-                if item.state != QueueState.SENT:
-                    continue  # already applied (a repeated answer)
-                batch_id = item.batch_id
-                try:
-                    if not self._apply_one(session, item, result, response_xml, request_id, count):
-                        uow.commit()
-                except (DatabaseUnavailable, OperationalError):
-                    session.rollback()
-                    raise  # the database, not the answer: the session stops, nothing is lost
-                except Exception as error:
-                    session.rollback()
-                    late.answer_not_applied(session, item.id, error)
-                    uow.commit()
-                except BaseException:
-                    session.rollback()
-                    raise
-                if item.state in FINISHED:
-                    finished.add(item.id)
-                if gate is not None and gate.someone_waiting and _now_s() - since > SHARE_SECONDS:
-                    # A person's save waits for the lock: it goes now (the gate lets it in
-                    # before this session's next write), then the message goes on.
-                    uow.commit()
-                    since = _now_s()
+            answers = MessageAnswers(
+                session, uow, self.db.write_gate, response_xml, count, self._finished_items(session, ticket)
+            )
+            answers.apply(_answered(results, sent))
+            finished, batch_id = answers.finished, answers.batch_id
             self._looked_ahead(session, uow, probes, looked_ahead)
             remaining = self._end_of_message(session, uow, ticket, batch_id, results)
             uow.commit()
@@ -361,9 +327,7 @@ class SyncEngine:
         if batch_id is None:
             batch_id = session.scalar(select(func.max(SyncBatch.id)).where(SyncBatch.ticket == ticket))
         if batch_id is not None:
-            batch = session.get(SyncBatch, batch_id)
-            if batch is not None and batch.responded_at is None:
-                batch.responded_at = _now()
+            session.execute(_ANSWERED.values(responded_at=_now()), {"batch": batch_id})
             # continueOnError answers every request; any still "sent" went unprocessed.
             for item in session.scalars(
                 select(SyncItem).where(SyncItem.batch_id == batch_id, SyncItem.state == QueueState.SENT)
@@ -379,30 +343,6 @@ class SyncEngine:
             session.flush()
             remaining = _due_count(session)
         return remaining
-
-    @staticmethod
-    def _apply_one(
-        session: Session, item: SyncItem, result: q.Result, response_xml: str, request_id: str, count: int
-    ) -> bool:
-        """Apply one answer; True when the fast path has written it (in the message's transaction)."""
-        stored = json.loads(item.sent_context or "{}")
-        result = check_groups.result_for(item, result, stored.get("extra") or {})
-        part = _result_xml(response_xml, request_id, count)
-        if apply_fast(session, item, result, stored.get("values", {}), part):
-            return True
-        # The answers before this one are kept first: if this one fails, only it is given up.
-        session.commit()
-        item.response_xml = part
-        if item.entity_type == "import":
-            # Imports look up the records they just created: keep autoflush; and they
-            # link records directly, so the link cache starts afresh.
-            apply_one(session, item, result, stored.get("values", {}))
-            m.forget_links(session)
-        else:
-            # One flush at commit instead of one before every lookup it makes.
-            with session.no_autoflush:
-                apply_one(session, item, result, stored.get("values", {}))
-        return False
 
     def fail_batch(self, ticket: str, hresult: str, message: str) -> bool:
         """QuickBooks refused the last message whole (an hresult, no answer).
@@ -538,19 +478,3 @@ def _parse_time(text: str) -> datetime | None:
         return datetime.fromisoformat(text)
     except ValueError:
         return None
-
-
-def _result_xml(response_xml: str, request_id: str, count: int) -> str:
-    """The part of the answer that concerns one item (whole answer when it is the only one)."""
-    if count == 1:
-        return response_xml
-    marker = f'requestID="{request_id}"'
-    start = response_xml.find(marker)
-    if start < 0:
-        return ""
-    open_at = response_xml.rfind("<", 0, start)
-    tag = response_xml[open_at + 1 : start].split()[0]
-    end = response_xml.find(f"</{tag}>", start)
-    if end < 0:
-        end = response_xml.find("/>", start) - len(f"</{tag}>") + 2
-    return response_xml[open_at : end + len(f"</{tag}>")]

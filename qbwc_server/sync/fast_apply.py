@@ -17,6 +17,7 @@ marked dirty, so the commit that follows has nothing left to flush.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, update
@@ -32,8 +33,8 @@ from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import kinds
 from qbwc_server.sync.apply import answer_of
-from qbwc_server.sync.decisions import Act, Decision, decide
-from qbwc_server.sync.writes import Writes, writes_for
+from qbwc_server.sync.decisions import Act, decide
+from qbwc_server.sync.writes import SqliteWrites, writes_for
 
 _ITEMS = cast(Table, SyncItem.__table__)
 _LINKS = cast(Table, QbLink.__table__)
@@ -104,28 +105,90 @@ class _AlreadyApplied(Exception):
 FAST_ACTS = frozenset({Act.SAVED, Act.DONE, Act.UNLINKED, Act.NOT_FOUND})
 
 
+@dataclass
+class Fast:
+    """A common answer, decided, and the statements that write it (none run yet)."""
+
+    item: SyncItem
+    #: The item's own update: it must change exactly one row (else it was already applied).
+    item_statement: Any
+    item_params: dict[str, Any]
+    #: What the item holds once written (the session's copy learns it).
+    item_values: dict[str, Any]
+    #: Further statements: the record's link.
+    more: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
+    #: The link updated in place (the session's copy learns ``link_fields``).
+    link: QbLink | None = None
+    link_fields: dict[str, Any] = field(default_factory=dict)
+    #: "forget": a link was added (the next lookup reads it); "none": it was removed.
+    link_cache: str = ""
+    #: A newer item of the record to merge into this one first (one by one only).
+    merge: dict[str, Any] | None = None
+
+
 def apply_fast(
     session: Session, item: SyncItem, result: q.Result, sent_values: dict[str, str], response_xml: str
 ) -> bool:
-    """Write a common answer's decision and commit it; False (nothing written) for the rest."""
+    """Write a common answer's decision; False (nothing written) for the rest."""
+    fast = prepare_fast(session, item, result, sent_values, response_xml)
+    return fast is not None and write_one(session, fast)
+
+
+def prepare_fast(
+    session: Session, item: SyncItem, result: q.Result, sent_values: dict[str, str], response_xml: str
+) -> Fast | None:
+    """Decide a common answer and say how to write it; None when the general path writes it.
+
+    Only reads: what the decision needs is read before anything is written (a read may
+    begin the session's transaction, and that decides where writes go).
+    """
     if item.entity_type == "import" or item.entity_id is None:
-        return False
-    # What the decision needs is read before anything is written: a read may begin the
-    # session's transaction, and that decides where writes go.
+        return None
     answer, _records = answer_of(session, item, result)
     decision = decide(answer)
     if decision.act not in FAST_ACTS:
-        return False
+        return None
     record = result.record
     if decision.act == Act.SAVED and (
         record is None
         or kinds.of(item.entity_type).needs_review_after_save(session, item, record, sent_values)
     ):
-        return False
-    link = m.link_of(session, item.entity_type, item.entity_id) if decision.act == Act.SAVED else None
+        return None
+    if decision.act == Act.SAVED:
+        fast = _item_done(item, result, response_xml, decision.note)
+        _save_link(session, fast, item, result, sent_values)
+        return fast
+    if decision.act in (Act.DONE, Act.UNLINKED):
+        fast = _item_done(item, result, response_xml, decision.note)
+        if decision.act == Act.UNLINKED:
+            fast.more.append((_UNLINK, {"entity_type": item.entity_type, "entity_id": item.entity_id}))
+            fast.link_cache = "none"
+        return fast
+    # Not found: the Add goes next.
+    note = kinds.of(item.entity_type).not_found_note
+    key = pending_key(item.entity_type, item.entity_id, item.action)
+    values = {"phase": decision.phase, "key": key, "note": note, "response_xml": response_xml}
+    constants = {"state": QueueState.QUEUED, "pending_key": key, "next_attempt_at": None}
+    fast = _item_write(item, result, _ITEM_REQUEUED, values, constants)
+    if item.pending_key != key:
+        # A newer item queued for the record meanwhile merges into this one, which knows
+        # what was already sent (as queue_states.claim_pending_key does).
+        fast.merge = {"key": key, "item_id": item.id, "note": f"Merged into queue item {item.id}."}
+    return fast
+
+
+def write_one(session: Session, fast: Fast) -> bool:
+    """Write one answer in a savepoint of its own; False (nothing written) when the general
+    path must write it after all."""
     writes = writes_for(session)
     try:
-        done = _apply(session, writes, item, result, decision, link, sent_values, response_xml)
+        if fast.merge is not None and writes.run(_MERGE_TWIN, fast.merge):
+            writes.rollback()
+            return False  # rare: the general path does it with the ORM objects in step
+        if writes.run(fast.item_statement, fast.item_params) != 1:
+            raise _AlreadyApplied
+        for statement, params in fast.more:
+            writes.run(statement, params)
     except _AlreadyApplied:
         writes.rollback()
         return True  # nothing left to do for it
@@ -136,62 +199,28 @@ def apply_fast(
     except BaseException:
         writes.rollback()
         raise
-    if done:
-        writes.commit()
-    else:
-        writes.rollback()
-    return done
-
-
-def _apply(
-    session: Session,
-    writes: Writes,
-    item: SyncItem,
-    result: q.Result,
-    decision: Decision,
-    link: QbLink | None,
-    sent_values: dict[str, str],
-    response_xml: str,
-) -> bool:
-    """Write the decision (no reads here); the session's objects learn it once all is written."""
-    assert item.entity_id is not None
-    if decision.act == Act.SAVED:
-        done = _item_done(writes, item, result, response_xml, decision.note)
-        _save_link(session, writes, item, result, link, sent_values)
-        _remember(item, done)
-        return True
-    if decision.act in (Act.DONE, Act.UNLINKED):
-        done = _item_done(writes, item, result, response_xml, decision.note)
-        if decision.act == Act.UNLINKED:
-            writes.run(_UNLINK, {"entity_type": item.entity_type, "entity_id": item.entity_id})
-            m.cache_link(session, item.entity_type, item.entity_id, None)
-        _remember(item, done)
-        return True
-    # Not found: the Add goes next.
-    note = kinds.of(item.entity_type).not_found_note
-    key = pending_key(item.entity_type, item.entity_id, item.action)
-    if item.pending_key != key:
-        # A newer item queued for the record meanwhile merges into this one, which knows
-        # what was already sent (as queue_states.claim_pending_key does).
-        note_merged = f"Merged into queue item {item.id}."
-        if writes.run(_MERGE_TWIN, {"key": key, "item_id": item.id, "note": note_merged}):
-            return False  # rare: the general path does it with the ORM objects in step
-    values = {"phase": decision.phase, "key": key, "note": note, "response_xml": response_xml}
-    constants = {"state": QueueState.QUEUED, "pending_key": key, "next_attempt_at": None}
-    _remember(item, _write_item(writes, item, result, _ITEM_REQUEUED, values, constants))
+    writes.commit()
+    learn(session, fast)
     return True
 
 
+def learn(session: Session, fast: Fast) -> None:
+    """The session's objects learn what was written, without being marked changed."""
+    item = fast.item
+    if fast.link_cache == "forget":
+        # The next lookup reads the new row (a persistent object, not a copy of one).
+        m.forget_link(session, item.entity_type, item.entity_id or 0)
+    elif fast.link_cache == "none":
+        m.cache_link(session, item.entity_type, item.entity_id or 0, None)
+    if fast.link is not None:
+        _remember(fast.link, fast.link_fields)
+    _remember(item, fast.item_values)
+
+
 def _save_link(
-    session: Session,
-    writes: Writes,
-    item: SyncItem,
-    result: q.Result,
-    link: QbLink | None,
-    values: dict[str, str],
+    session: Session, fast: Fast, item: SyncItem, result: q.Result, values: dict[str, str]
 ) -> None:
     record = result.record
-    # _saveable checked both before anything was written.
     qb_id = "" if record is None else (record.list_id or record.txn_id or "")
     if record is None or not qb_id or item.entity_id is None:
         raise QbxmlError("QuickBooks' answer has no ListID or TxnID to link to.")
@@ -202,33 +231,26 @@ def _save_link(
         "synced_values": json.dumps(values),
         "synced_at": now(),
     }
+    link = m.link_of(session, item.entity_type, item.entity_id)
     if link is None:
         record_key = {"entity_type": item.entity_type, "entity_id": item.entity_id}
-        writes.run(_LINK_INSERT, {**record_key, **fields})
-        # The next lookup reads the new row (a persistent object, not a copy of one).
-        m.forget_link(session, item.entity_type, item.entity_id)
+        fast.more.append((_LINK_INSERT, {**record_key, **fields}))
+        fast.link_cache = "forget"
     else:
-        writes.run(_LINK_UPDATE, {"link_id": link.id, **fields})
-        _remember(link, fields)
+        fast.more.append((_LINK_UPDATE, {"link_id": link.id, **fields}))
+        fast.link, fast.link_fields = link, fields
 
 
-def _item_done(
-    writes: Writes, item: SyncItem, result: q.Result, response_xml: str, note: str = ""
-) -> dict[str, Any]:
+def _item_done(item: SyncItem, result: q.Result, response_xml: str, note: str = "") -> Fast:
     values = {"done_at": now(), "note": note, "response_xml": response_xml}
     constants = {"state": QueueState.DONE, "pending_key": None, "isolation": None}
-    return _write_item(writes, item, result, _ITEM_DONE, values, constants)
+    return _item_write(item, result, _ITEM_DONE, values, constants)
 
 
-def _write_item(
-    writes: Writes,
-    item: SyncItem,
-    result: q.Result,
-    statement: Any,
-    values: dict[str, Any],
-    constants: dict[str, Any],
-) -> dict[str, Any]:
-    """Update the item if it is still "sent" under this answer's requestID; what it now holds."""
+def _item_write(
+    item: SyncItem, result: q.Result, statement: Any, values: dict[str, Any], constants: dict[str, Any]
+) -> Fast:
+    """The item's update, only while it is still "sent" under this answer's requestID."""
     params = {
         "item_id": item.id,
         "answered_id": item.request_id,
@@ -236,14 +258,48 @@ def _write_item(
         "status_message": result.status.status_message,
         **values,
     }
-    if writes.run(statement, params) != 1:
-        raise _AlreadyApplied
-    for key in ("item_id", "answered_id", "key"):
-        params.pop(key, None)
-    return {**params, **constants}
+    held = {key: value for key, value in params.items() if key not in ("item_id", "answered_id", "key")}
+    return Fast(item, statement, params, {**held, **constants})
 
 
 def _remember(record: object, values: dict[str, Any]) -> None:
     """Keep the object in the session true to the row, without marking it changed."""
     for key, value in values.items():
         set_committed_value(record, key, value)
+
+
+def write_many(session: Session, fasts: list[Fast]) -> list[Fast]:
+    """Write many answers together, one statement for all rows of each kind (on SQLite);
+    those it leaves (all of them, when one of them cannot be written so) are written one
+    by one (``write_one``) by the caller.
+
+    Together or one by one, the rows written are the same: each item's update still
+    changes its row only while it is "sent" under the answer's requestID, and if any did
+    not (another process dealt with it) or a link clashes, nothing of the lot is kept and
+    each answer goes its own way, as it would have alone.
+    """
+    together = [fast for fast in fasts if fast.merge is None]
+    writes = writes_for(session)
+    if len(together) < 2 or not isinstance(writes, SqliteWrites):
+        return fasts
+    items: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
+    more: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
+    for fast in together:
+        items.setdefault(id(fast.item_statement), (fast.item_statement, []))[1].append(fast.item_params)
+        for statement, params in fast.more:
+            more.setdefault(id(statement), (statement, []))[1].append(params)
+    try:
+        if sum(writes.run_many(statement, rows) for statement, rows in items.values()) != len(together):
+            raise _AlreadyApplied
+        for statement, rows in more.values():
+            writes.run_many(statement, rows)
+    except (_AlreadyApplied, IntegrityError):
+        writes.rollback()
+        return fasts
+    except BaseException:
+        writes.rollback()
+        raise
+    writes.commit()
+    for fast in together:
+        learn(session, fast)
+    return [fast for fast in fasts if fast.merge is not None]

@@ -106,6 +106,35 @@ class _Compiled:
 _COMPILED: dict[int, _Compiled] = {}
 
 
+def _compiled(statement: UpdateBase, dialect: Dialect) -> _Compiled:
+    compiled = _COMPILED.get(id(statement))
+    if compiled is None:
+        # Statements are module constants: compiled once per process.
+        compiled = _COMPILED[id(statement)] = _Compiled(statement, dialect)
+    return compiled
+
+
+def run_many(session: Session, statement: UpdateBase, rows: list[dict[str, Any]]) -> None:
+    """One statement for many rows in the session's open transaction (a batch marked sent).
+
+    On SQLite the rows go to the driver's ``executemany`` as SQLAlchemy would pass them
+    (``_Compiled``: the same text, conversions and defaults) without its per-row work,
+    which costs more than SQLite's. The session must already hold its transaction (it
+    wrote first), so the statement runs inside it; elsewhere it runs through the session.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        connection.execute(statement, rows)
+        return
+    compiled = _compiled(statement, connection.dialect)
+    raw: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
+    arguments = [compiled.arguments(row) for row in rows]
+    try:
+        raw.executemany(compiled.sql, arguments)
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(compiled.sql, arguments, error, sqlite3.Error) from error
+
+
 class SqliteWrites:
     """On SQLite's own connection, between our BEGIN IMMEDIATE and COMMIT."""
 
@@ -121,26 +150,38 @@ class SqliteWrites:
         self._engine = connection.engine
 
     def run(self, statement: UpdateBase, params: dict[str, Any]) -> int:
-        compiled = _COMPILED.get(id(statement))
-        if compiled is None:
-            # Statements are module constants: compiled once per process.
-            compiled = _COMPILED[id(statement)] = _Compiled(statement, self._dialect)
+        compiled = _compiled(statement, self._dialect)
         arguments = compiled.arguments(params)
         try:
-            if not self._begun:
-                gate = write_gate(self._engine) if self._BEGIN == SqliteWrites._BEGIN else None
-                if gate is None:
-                    for sql in self._BEGIN:
-                        self._raw.execute(sql)
-                else:
-                    with gate.turn():  # in turn with this process's other writers
-                        self._raw.execute(self._BEGIN[0])
-                self._begun = True
+            self._begin()
             return self._raw.execute(compiled.sql, arguments).rowcount
         except sqlite3.Error as error:
             self.rollback()
             # The same errors SQLAlchemy raises (IntegrityError, OperationalError…).
             raise DBAPIError.instance(compiled.sql, arguments, error, sqlite3.Error) from error
+
+    def run_many(self, statement: UpdateBase, rows: list[dict[str, Any]]) -> int:
+        """One statement for many rows (``executemany``); the number of rows it touched in all."""
+        compiled = _compiled(statement, self._dialect)
+        arguments = [compiled.arguments(params) for params in rows]
+        try:
+            self._begin()
+            return self._raw.executemany(compiled.sql, arguments).rowcount
+        except sqlite3.Error as error:
+            self.rollback()
+            raise DBAPIError.instance(compiled.sql, arguments, error, sqlite3.Error) from error
+
+    def _begin(self) -> None:
+        if self._begun:
+            return
+        gate = write_gate(self._engine) if self._BEGIN == SqliteWrites._BEGIN else None
+        if gate is None:
+            for sql in self._BEGIN:
+                self._raw.execute(sql)
+        else:
+            with gate.turn():  # in turn with this process's other writers
+                self._raw.execute(self._BEGIN[0])
+        self._begun = True
 
     def commit(self) -> None:
         if self._begun:

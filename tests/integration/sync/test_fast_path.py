@@ -101,22 +101,38 @@ def test_the_fast_path_writes_what_the_general_path_writes(
 ) -> None:
     general = fresh_office("general")
     with monkeypatch.context() as patch:
-        patch.setattr("qbwc_server.sync.engine.apply_fast", lambda *args: False)
+        patch.setattr("qbwc_server.sync.answers.prepare_fast", lambda *args: None)
         _busy_office(general)
     through_session = fresh_office("session")
     with monkeypatch.context() as patch:
         patch.setattr("qbwc_server.sync.fast_apply.writes_for", writes.SessionWrites)
         _busy_office(through_session)
+    one_by_one = fresh_office("one_by_one")
+    together: list[int] = []
+    with monkeypatch.context() as patch:
+        patch.setattr("qbwc_server.sync.answers.write_many", lambda session, fasts: fasts)
+        _busy_office(one_by_one)
     on_sqlite = fresh_office("sqlite")
-    _busy_office(on_sqlite)
+    real_write_many = fast_apply.write_many
+
+    def counted(session: Any, fasts: list[fast_apply.Fast]) -> list[fast_apply.Fast]:
+        left = real_write_many(session, fasts)
+        together.append(len(fasts) - len(left))
+        return left
+
+    with monkeypatch.context() as patch:
+        patch.setattr("qbwc_server.sync.answers.write_many", counted)
+        _busy_office(on_sqlite)
 
     expected = _rows(general)
     assert len(expected[0]) > 15 and len(expected[1]) > 10  # the scenario did sync
     assert {row[3] for row in expected[0]} == {"done"}
     assert _rows(through_session) == expected
+    assert _rows(one_by_one) == expected
     assert _rows(on_sqlite) == expected
+    assert max(together) >= 2  # answers were written together there
     # And QuickBooks ended the same: one voided invoice, no payment.
-    for office in (general, through_session, on_sqlite):
+    for office in (general, through_session, one_by_one, on_sqlite):
         assert sorted(i.is_void for i in office.qb.invoices) == [False, False, False, True]
         assert office.qb.payments == []
 
@@ -129,7 +145,7 @@ def test_common_answers_never_reach_the_general_path(office: Office, monkeypatch
         calls.append(f"{item.entity_type}:{item.phase}")
         real(session, item, *args)
 
-    monkeypatch.setattr("qbwc_server.sync.engine.apply_one", spy)
+    monkeypatch.setattr("qbwc_server.sync.answers.apply_one", spy)
     for n in range(3):
         office.invoiced_job(f"Customer {n}")
     office.sync()
@@ -242,3 +258,45 @@ def test_writes_given_up_through_the_session_leave_its_records_loaded(office: Of
         assert item.state == "queued"
     (stored,) = office.items_of("customer", customer_id)
     assert (stored.state, stored.note) == ("queued", "")
+
+
+def test_answers_written_together_fall_back_one_by_one_when_another_process_took_one(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = [office.customer(f"Customer {n}") for n in range(3)]
+    with office.db.uow() as uow:
+        sync_queue.send_records(uow, [("customer", n) for n in ids])
+        uow.commit()
+    office.engine.start_session("race")
+    response = office.qb.process(office.engine.next_request("race"))
+    real_prepare = fast_apply.prepare_fast
+    left_over: list[int] = []
+    real_write_many = fast_apply.write_many
+
+    def taken_meanwhile(session: Any, item: SyncItem, *args: Any) -> fast_apply.Fast | None:
+        if item.entity_id == ids[1]:
+            # Another server applies this answer after the items were read (the row, not
+            # this session's copy, changes: as seen from here).
+            session.execute(
+                update(SyncItem)
+                .where(SyncItem.id == item.id)
+                .values(state="done", note="other")
+                .execution_options(synchronize_session=False)
+            )
+        return real_prepare(session, item, *args)
+
+    def counted(session: Any, fasts: list[fast_apply.Fast]) -> list[fast_apply.Fast]:
+        left = real_write_many(session, fasts)
+        left_over.append(len(left))
+        return left
+
+    monkeypatch.setattr("qbwc_server.sync.answers.prepare_fast", taken_meanwhile)
+    monkeypatch.setattr("qbwc_server.sync.answers.write_many", counted)
+    office.engine.apply_response("race", response)
+    assert left_over == [3]  # one of them could not be written together: all went one by one
+    for n in (ids[0], ids[2]):
+        (item,) = office.items_of("customer", n)
+        assert item.state == "done" and office.link("customer", n) is not None
+    (taken,) = office.items_of("customer", ids[1])
+    assert (taken.state, taken.note) == ("done", "other")
+    assert office.link("customer", ids[1]) is None  # its answer was left to the other server

@@ -64,7 +64,7 @@ def test_a_crash_between_two_answers_of_one_batch_loses_and_repeats_nothing(
     message = engine.next_request(ticket)
     response = office.qb.process(message)
     # Every answer is first offered to the fast path: the power goes at the third.
-    real = fast_apply.apply_fast
+    real = fast_apply.prepare_fast
     calls = {"n": 0}
 
     def crash_after_two(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -73,7 +73,7 @@ def test_a_crash_between_two_answers_of_one_batch_loses_and_repeats_nothing(
             raise SystemExit("power cut")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("qbwc_server.sync.engine.apply_fast", crash_after_two)
+    monkeypatch.setattr("qbwc_server.sync.answers.prepare_fast", crash_after_two)
     with pytest.raises(SystemExit):
         engine.apply_response(ticket, response)
     monkeypatch.undo()
@@ -121,31 +121,39 @@ def test_a_message_sent_twice_to_quickbooks_is_caught_by_the_lookup(office: Offi
 
 
 #: Applies one message's answers in a process of its own, killed (SIGKILL: no cleanup, no
-#: rollback, as a power cut) when it reaches the answer numbered ``after``.
+#: rollback, as a power cut) when it reaches the answer numbered ``after`` ("prepare"), or
+#: once the first answers written together are in the (uncommitted) transaction ("written").
 _KILLED_CHILD = """
 import os, signal, sys
 from desktop_app.db.open import open_database
 from qbwc_server.sync import SyncEngine
-from qbwc_server.sync import engine as engine_module
+from qbwc_server.sync import answers as answers_module
 
-url, ticket, answer_file, after = sys.argv[1:5]
-real = engine_module.apply_fast
+url, ticket, answer_file, after, where = sys.argv[1:6]
+real_prepare, real_write = answers_module.prepare_fast, answers_module.write_many
 calls = [0]
 
 def killed_at(*args, **kwargs):
     calls[0] += 1
-    if calls[0] > int(after):
+    if where == "prepare" and calls[0] > int(after):
         os.kill(os.getpid(), signal.SIGKILL)
-    return real(*args, **kwargs)
+    return real_prepare(*args, **kwargs)
 
-engine_module.apply_fast = killed_at
+def killed_after_writing(session, fasts):
+    left = real_write(session, fasts)
+    assert len(left) < len(fasts), "nothing was written together"
+    os.kill(os.getpid(), signal.SIGKILL)
+
+answers_module.prepare_fast = killed_at
+if where == "written":
+    answers_module.write_many = killed_after_writing
 SyncEngine(open_database(url, upgrade=False)).apply_response(ticket, open(answer_file).read())
 """
 
 
-@pytest.mark.parametrize("after", [0, 1, 4])
+@pytest.mark.parametrize(("after", "where"), [(0, "prepare"), (1, "prepare"), (4, "prepare"), (0, "written")])
 def test_a_process_killed_between_two_answers_loses_and_repeats_nothing(
-    office: Office, tmp_path: Path, after: int
+    office: Office, tmp_path: Path, after: int, where: str
 ) -> None:
     _three_jobs(office)
     engine, ticket = office.engine, "killed"
@@ -155,7 +163,7 @@ def test_a_process_killed_between_two_answers_loses_and_repeats_nothing(
     answer = tmp_path / "answer.xml"
     answer.write_text(office.qb.process(message))
     child = subprocess.run(
-        [sys.executable, "-c", _KILLED_CHILD, office.db.url, ticket, str(answer), str(after)],
+        [sys.executable, "-c", _KILLED_CHILD, office.db.url, ticket, str(answer), str(after), where],
         cwd=Path(__file__).resolve().parents[3],
         capture_output=True,
         text=True,

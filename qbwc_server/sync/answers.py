@@ -1,0 +1,196 @@
+"""Applying one message's answers: in order, in the message's transaction, common ones together.
+
+Each answer is offered to ``fast_apply`` first, which decides it (``decisions``) and says
+which statements write it. Common answers in a row are written together, one statement
+for all rows of a kind (``fast_apply.write_many``); any other answer first has those
+written, then goes alone: the fast path's statements in a savepoint of their own, or the
+general writer (``apply``), which commits what came before so a failure gives up only it.
+An answer that cannot be applied at all gets an alert; the database failing stops the
+message with nothing lost (its items are still "sent", and are looked up before anything
+is sent again).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from desktop_app.db.sync_models import SyncItem
+from desktop_app.db.uow import UnitOfWork
+from desktop_app.db.write_gate import WriteGate
+from desktop_app.errors import DatabaseUnavailable
+from desktop_app.services.queue_states import FINISHED, QueueState
+from qbwc_server import mapping as m
+from qbwc_server import qbxml as q
+from qbwc_server.sync import check_groups, late
+from qbwc_server.sync.apply import apply_result as apply_one
+from qbwc_server.sync.fast_apply import Fast, prepare_fast, write_many, write_one
+
+#: How long the sync keeps the write lock, once a person's save waits for it, before it
+#: commits the answers applied so far and lets the save in (seconds).
+SHARE_SECONDS = 0.02
+#: Common answers written together at most (a message of grouped lookups answers more).
+TOGETHER_MAX = 200
+
+_now_s = time.monotonic
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """One item's answer, as it will be applied."""
+
+    item: SyncItem
+    result: q.Result
+    sent_values: dict[str, str]
+    part: str
+    fast: Fast | None
+
+
+@dataclass
+class MessageAnswers:
+    """The answers of one message, applied to their items in the message's transaction."""
+
+    session: Session
+    uow: UnitOfWork
+    gate: WriteGate | None
+    response_xml: str
+    #: Requests the message held (1: an item's answer is the whole response).
+    count: int
+    #: Items finished in this session (the progress bar's count): added to as they finish.
+    finished: set[int]
+    #: The batch the answers belong to (the last one seen).
+    batch_id: int | None = None
+    _together: list[_Answer] = field(default_factory=list)
+
+    def apply(self, answered: Iterable[tuple[str, SyncItem | None, q.Result]]) -> None:
+        session, uow = self.session, self.uow
+        since = _now_s()
+        for request_id, item, result in answered:
+            if item is None:
+                # Not (or no longer) waiting for this answer: a session that was taken
+                # over still says what QuickBooks did, and that is kept.
+                self._write_together()
+                uow.commit()
+                late.late_answer(session, request_id, result)
+                uow.commit()
+                continue
+            if item.state != QueueState.SENT:
+                continue  # already applied (a repeated answer)
+            self.batch_id = item.batch_id
+            try:
+                answer = self._answer(item, result, request_id)
+            except (DatabaseUnavailable, OperationalError):
+                session.rollback()
+                raise  # the database, not the answer: the session stops, nothing is lost
+            except Exception as error:
+                self._write_together()
+                uow.commit()
+                self._not_applied(item, error)
+                continue
+            if answer.fast is not None and answer.fast.merge is None:
+                self._together.append(answer)
+                if len(self._together) >= TOGETHER_MAX:
+                    self._write_together()
+            else:
+                self._write_together()
+                self._alone(answer)
+            if self.gate is not None and self.gate.someone_waiting and _now_s() - since > SHARE_SECONDS:
+                # A person's save waits for the lock: it goes now (the gate lets it in
+                # before this session's next write), then the message goes on.
+                self._write_together()
+                uow.commit()
+                since = _now_s()
+        self._write_together()
+
+    def _answer(self, item: SyncItem, result: q.Result, request_id: str) -> _Answer:
+        stored: dict[str, Any] = json.loads(item.sent_context or "{}")
+        sent_values: dict[str, str] = stored.get("values", {})
+        result = check_groups.result_for(item, result, stored.get("extra") or {})
+        part = result_xml(self.response_xml, request_id, self.count)
+        fast = prepare_fast(self.session, item, result, sent_values, part)
+        return _Answer(item, result, sent_values, part, fast)
+
+    def _write_together(self) -> None:
+        """The common answers waiting, written together (or, failing that, one by one)."""
+        if not self._together:
+            return
+        lot, self._together = self._together, []
+        by_fast = {id(answer.fast): answer for answer in lot}
+        left = write_many(self.session, [answer.fast for answer in lot if answer.fast is not None])
+        for fast in left:
+            self._alone(by_fast[id(fast)])
+        for answer in lot:
+            if answer.item.state in FINISHED:
+                self.finished.add(answer.item.id)
+
+    def _alone(self, answer: _Answer) -> None:
+        """One answer on its own: the fast path's statements, or the general writer."""
+        fast = answer.fast
+
+        def work() -> bool:
+            if fast is not None and write_one(self.session, fast):
+                return True
+            return self._general(answer)
+
+        self._guarded(answer.item, work)
+        if answer.item.state in FINISHED:
+            self.finished.add(answer.item.id)
+
+    def _general(self, answer: _Answer) -> bool:
+        """The general writer; False: the caller commits what it wrote."""
+        session, item = self.session, answer.item
+        # The answers before this one are kept first: if this one fails, only it is given up.
+        session.commit()
+        item.response_xml = answer.part
+        if item.entity_type == "import":
+            # Imports look up the records they just created: keep autoflush; and they
+            # link records directly, so the link cache starts afresh.
+            apply_one(session, item, answer.result, answer.sent_values)
+            m.forget_links(session)
+        else:
+            # One flush at commit instead of one before every lookup it makes.
+            with session.no_autoflush:
+                apply_one(session, item, answer.result, answer.sent_values)
+        return False
+
+    def _guarded(self, item: SyncItem, work: Callable[[], bool]) -> None:
+        """Run one answer's writes; True from ``work``: written in the message's transaction."""
+        session = self.session
+        try:
+            if not work():
+                self.uow.commit()
+        except (DatabaseUnavailable, OperationalError):
+            session.rollback()
+            raise  # the database, not the answer: the session stops, nothing is lost
+        except Exception as error:
+            self._not_applied(item, error)
+        except BaseException:
+            session.rollback()
+            raise
+
+    def _not_applied(self, item: SyncItem, error: Exception) -> None:
+        self.session.rollback()
+        late.answer_not_applied(self.session, item.id, error)
+        self.uow.commit()
+
+
+def result_xml(response_xml: str, request_id: str, count: int) -> str:
+    """The part of the answer that concerns one item (whole answer when it is the only one)."""
+    if count == 1:
+        return response_xml
+    marker = f'requestID="{request_id}"'
+    start = response_xml.find(marker)
+    if start < 0:
+        return ""
+    open_at = response_xml.rfind("<", 0, start)
+    tag = response_xml[open_at + 1 : start].split()[0]
+    end = response_xml.find(f"</{tag}>", start)
+    if end < 0:
+        end = response_xml.find("/>", start) - len(f"</{tag}>") + 2
+    return response_xml[open_at : end + len(f"</{tag}>")]
