@@ -74,6 +74,9 @@ class SessionWrites:
             savepoint.rollback()
 
 
+_REQUIRED = object()
+
+
 class _Compiled:
     """A statement as SQLite runs it: its text, and how to turn parameters into arguments."""
 
@@ -91,8 +94,40 @@ class _Compiled:
             column.key: column.onupdate if compiled.isupdate else column.default
             for column in [*compiled.insert_prefetch, *compiled.update_prefetch]
         }
+        # Where each argument comes from, worked out once: what ``construct_params`` looks
+        # up on every run (the caller's value by the parameter's key or name, else the
+        # statement's own constant), then the computed columns, then the type's conversion.
+        self._plan: tuple[tuple[str, str, Any, Callable[[Any], Any] | None, Callable[[Any], Any] | None], ...]
+        plan = []
+        for name, process in zip(self.names, self.processors, strict=True):
+            bind = compiled.binds[name]
+            default = self.computed.get(name)
+            compute = None if default is None else default.arg  # type: ignore[attr-defined]
+            assert compute is None or callable(compute)
+            constant = _REQUIRED if bind.required else bind.effective_value
+            plan.append((bind.key, name, constant, compute, process))
+        self._plan = tuple(plan)
 
     def arguments(self, params: dict[str, Any]) -> tuple[Any, ...]:
+        """The statement's arguments for ``params``, as ``construct_params`` and the bind
+        processors make them (a test compares the two), without their per-run work."""
+        arguments = []
+        for key, name, constant, compute, process in self._plan:
+            if compute is not None:
+                value = compute(None)
+            elif key in params:
+                value = params[key]
+            elif name in params:
+                value = params[name]
+            elif constant is _REQUIRED:
+                raise KeyError(f"a value is required for the parameter {key!r}")
+            else:
+                value = constant
+            arguments.append(value if process is None else process(value))
+        return tuple(arguments)
+
+    def arguments_as_sqlalchemy_makes_them(self, params: dict[str, Any]) -> tuple[Any, ...]:
+        """The reference ``arguments`` is held to (through SQLAlchemy's own ``construct_params``)."""
         values = self.compiled.construct_params(params)
         for key, default in self.computed.items():
             assert default is not None and callable(default.arg)  # type: ignore[attr-defined]
