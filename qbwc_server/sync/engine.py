@@ -45,6 +45,8 @@ from qbwc_server.sync.writes import one_transaction, run_many
 LOOK_AHEAD_FROM = 10
 #: How far ahead (in messages of items) the look-ahead looks for numbers to look up.
 LOOK_AHEAD_WINDOW = 2
+#: Messages between two exact counts of the items due (the progress bar's; ``_remaining``).
+RECOUNT_EVERY = 10
 #: How far the "is anything sendable?" look reads before a session is opened for nothing.
 SENDABLE_SCAN = 1000
 
@@ -71,7 +73,11 @@ _MARK_SENT = (
 
 _BATCHES = cast(Table, SyncBatch.__table__)
 #: A batch's first answer is noted (a statement: loading the batch costs more than this).
-_ANSWERED = update(_BATCHES).where(_BATCHES.c.id == bindparam("batch"), _BATCHES.c.responded_at.is_(None))
+_ANSWERED = (
+    update(_BATCHES)
+    .where(_BATCHES.c.id == bindparam("batch"), _BATCHES.c.responded_at.is_(None))
+    .values(responded_at=bindparam("responded_at"))
+)
 
 
 def _now() -> datetime:
@@ -90,6 +96,8 @@ class SyncEngine:
         self._last_batch_full = False
         #: Per session: invoice numbers looked up one message ahead (``probes``).
         self._probes: dict[str, Probes] = {}
+        #: Per session: the last count of items due, the items finished then, messages since.
+        self._counted: dict[str, tuple[int, int, int]] = {}
 
     # -- is there anything to do? ----------------------------------------------------------
 
@@ -155,6 +163,7 @@ class SyncEngine:
         # One session at a time per server: counts of sessions that never ended go.
         self._finished = {ticket: set()}
         self._probes = {ticket: Probes()}
+        self._counted = {}
         with self.db.uow() as uow:
             self._recover_unanswered(uow.session, ticket)
             values = settings.get_all(uow)
@@ -292,7 +301,7 @@ class SyncEngine:
             answers.apply(_answered(results, sent))
             finished, batch_id = answers.finished, answers.batch_id
             self._looked_ahead(session, uow, probes, looked_ahead)
-            remaining = self._end_of_message(session, uow, ticket, batch_id, results)
+            remaining = self._end_of_message(session, uow, ticket, batch_id, results, len(finished))
             uow.commit()
         return self._progress(len(finished), remaining)
 
@@ -322,12 +331,14 @@ class SyncEngine:
         ticket: str,
         batch_id: int | None,
         results: dict[str, q.Result],
+        done: int,
     ) -> int:
-        """The batch answered, anything it left unprocessed queued again; items still due."""
+        """The batch answered, anything it left unprocessed queued again; items still due
+        (``done``: items this session finished)."""
         if batch_id is None:
             batch_id = session.scalar(select(func.max(SyncBatch.id)).where(SyncBatch.ticket == ticket))
         if batch_id is not None:
-            session.execute(_ANSWERED.values(responded_at=_now()), {"batch": batch_id})
+            run_many(session, _ANSWERED, [{"batch": batch_id, "responded_at": _now()}])
             # continueOnError answers every request; any still "sent" went unprocessed.
             for item in session.scalars(
                 select(SyncItem).where(SyncItem.batch_id == batch_id, SyncItem.state == QueueState.SENT)
@@ -335,14 +346,27 @@ class SyncEngine:
                 if item.request_id not in results:
                     requeue(item, item.phase, "QuickBooks did not process this request; sending again.")
         session.flush()
-        remaining = _due_count(session)
-        if not remaining and self._pull_due(session, settings.get_all(uow)):
+        if not _any_due(session) and self._pull_due(session, settings.get_all(uow)):
             # The session's own work is done: bring in QuickBooks' payments if that is due,
             # in this same session (so the next poll finds nothing to do).
             queue_payment_pull(session)
             session.flush()
-            remaining = _due_count(session)
-        return remaining
+        return self._remaining(session, ticket, done)
+
+    def _remaining(self, session: Session, ticket: str, done: int) -> int:
+        """Items still due, for the progress bar: 0 exactly when none is (that ends the
+        session). Counting reads the queue's index end to end, so it is done every
+        ``RECOUNT_EVERY`` messages; in between it is the last count less what finished."""
+        if not _any_due(session):
+            return 0
+        counted = self._counted.get(ticket)
+        if counted is None or counted[2] >= RECOUNT_EVERY:
+            count = _due_count(session)
+            self._counted[ticket] = (count, done, 0)
+            return count
+        count, done_then, age = counted
+        self._counted[ticket] = (count, done_then, age + 1)
+        return max(1, count - (done - done_then))
 
     def fail_batch(self, ticket: str, hresult: str, message: str) -> bool:
         """QuickBooks refused the last message whole (an hresult, no answer).
@@ -393,6 +417,7 @@ class SyncEngine:
 
     def end_session(self, ticket: str) -> None:
         self._probes.pop(ticket, None)
+        self._counted.pop(ticket, None)
         finished = len(self._finished.pop(ticket, set()))
         with self.db.uow() as uow:
             settings.set_setting(uow, "sync.last_session_at", _now().isoformat())
@@ -437,6 +462,20 @@ class SyncEngine:
     @staticmethod
     def _recover(item: SyncItem, note: str) -> None:
         refusals.recover(item, note)
+
+
+def _any_due(session: Session) -> bool:
+    return (
+        session.scalar(
+            select(SyncItem.id)
+            .where(
+                SyncItem.state == QueueState.QUEUED,
+                or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= _now()),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _due_count(session: Session) -> int:
