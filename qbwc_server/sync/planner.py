@@ -314,11 +314,14 @@ class BatchPlanner:
     def _candidates(self) -> Iterator[SyncItem]:
         """Due queued items in sending order, a page at a time (a long queue is never loaded whole)."""
         session = self.session
-        # A page a little larger than the batch: a few items usually wait or are busy.
-        page = max(20, min(500, self.limits.max_requests + self.limits.max_requests // 4))
         after: tuple[int, int] | None = None
         now = datetime.now(UTC)
         while True:
+            # A page a little larger than what the batch can still take (a few items wait or
+            # are busy): every item read is loaded with its record, and those left over are
+            # loaded again for the next batch.
+            room = max(0, self.limits.max_requests - self._requests())
+            page = max(20, min(500, room + room // 8 + 2))
             query = (
                 select(SyncItem)
                 .options(*DEFER_UNREAD)
