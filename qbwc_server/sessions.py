@@ -81,7 +81,12 @@ class Engine(Protocol):
 
     def has_work(self) -> bool: ...
     def start_session(self, ticket: str) -> None: ...
-    def next_request(self, ticket: str, qbxml_version: str = "13.0") -> str: ...
+    def next_request(
+        self, ticket: str, qbxml_version: str = "13.0", *, also: Callable[[UnitOfWork], None] | None = None
+    ) -> str:
+        """The next message; ``also`` (if the engine calls it) writes in its transaction."""
+        ...
+
     def apply_response(self, ticket: str, response_xml: str) -> int: ...
     def fail_batch(self, ticket: str, hresult: str, message: str) -> bool: ...
     def progress(self, ticket: str) -> int: ...
@@ -340,11 +345,19 @@ class WebConnectorSessions:
                         return answer
                 version = row.qbxml_version
                 uow.commit()
+        touched: list[bool] = []
+
+        def touch(uow: UnitOfWork) -> None:
+            touched.append(self._touch(uow, ticket, request_sent_at=self.clock()))
+
         try:
-            request = self.engine.next_request(ticket, version)
+            # A message handed out touches the session's row in the engine's transaction.
+            request = self.engine.next_request(ticket, version, also=touch)
         except Exception as exc:
             self._fail(ticket, _explain(exc))
             return ""
+        if request and touched:
+            return request
         with self.db.uow() as uow:
             if request:
                 self._touch(uow, ticket, request_sent_at=self.clock())

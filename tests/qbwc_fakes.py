@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from lxml import etree
 
@@ -42,7 +43,7 @@ class FakeEngine:
     def start_session(self, ticket: str) -> None:
         self.calls.append(("start_session", ticket))
 
-    def next_request(self, ticket: str, qbxml_version: str = "13.0") -> str:
+    def next_request(self, ticket: str, qbxml_version: str = "13.0", *, also: Any = None) -> str:
         self.calls.append(("next_request", ticket, qbxml_version))
         if self.sent >= self.batches:
             return ""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
@@ -174,22 +174,34 @@ class SyncEngine:
                 queue_payment_pull(uow.session)
             uow.commit()
 
-    def next_request(self, ticket: str, qbxml_version: str = "13.0") -> str:
+    def next_request(
+        self, ticket: str, qbxml_version: str = "13.0", *, also: Callable[[UnitOfWork], None] | None = None
+    ) -> str:
         """The next qbXML request message, or "" when nothing is left for this session.
 
         The batch is planned on a snapshot, without the write lock (on SQLite), and the lock
         is taken only to write its state: people saving meanwhile are not held up by the
         planning. If someone wrote after the snapshot was taken, that first write fails at
         once and the batch is planned again, this time holding the lock from the start.
+        ``also`` writes the caller's own bookkeeping (the Web Connector session's row) in
+        the same transaction as a message handed out, not in one of its own.
         """
         try:
             with self.db.deferred() as uow:
-                return self._next_request(uow, ticket, qbxml_version, snapshot=True)
+                return self._next_request(uow, ticket, qbxml_version, also, snapshot=True)
         except DatabaseUnavailable:
             with self.db.uow() as uow:
-                return self._next_request(uow, ticket, qbxml_version, snapshot=False)
+                return self._next_request(uow, ticket, qbxml_version, also, snapshot=False)
 
-    def _next_request(self, uow: UnitOfWork, ticket: str, qbxml_version: str, *, snapshot: bool) -> str:
+    def _next_request(
+        self,
+        uow: UnitOfWork,
+        ticket: str,
+        qbxml_version: str,
+        also: Callable[[UnitOfWork], None] | None,
+        *,
+        snapshot: bool,
+    ) -> str:
         session = uow.session
         self._recover_unanswered(session, ticket)
         max_requests = int(settings.get_setting(uow, "sync.batch_max_requests"))
@@ -263,6 +275,8 @@ class SyncEngine:
             uow.rollback()  # only lookups left to a look-ahead that found nothing to send
             return ""
         message = q.build_message(elements, on_error="continueOnError", version=qbxml_version)
+        if also is not None:
+            also(uow)
         uow.commit()
         return message
 

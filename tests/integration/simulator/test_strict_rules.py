@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -372,7 +373,7 @@ class OneMessageEngine(FakeEngine):
 
     request: str = ""
 
-    def next_request(self, ticket: str, qbxml_version: str = "13.0") -> str:
+    def next_request(self, ticket: str, qbxml_version: str = "13.0", *, also: Any = None) -> str:
         self.calls.append(("next_request", ticket, qbxml_version))
         if self.sent >= self.batches:
             return ""

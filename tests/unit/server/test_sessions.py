@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -188,6 +190,49 @@ def test_each_call_extends_the_ticket(
     assert hello(sessions, ticket)
     clock.advance(minutes=4)  # type: ignore[attr-defined]
     assert sessions.receive_response(ticket, "<QBXML/>", "", "") == 50
+
+
+class _TouchingEngine(FakeEngine):
+    """Writes the session layer's bookkeeping in its own transaction, as the real one does."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(batches=3)
+        self.db = db
+
+    def next_request(self, ticket: str, qbxml_version: str = "13.0", *, also: Any = None) -> str:
+        message = super().next_request(ticket, qbxml_version)
+        if message and also is not None:
+            with self.db.deferred() as uow:  # as the real engine plans a batch
+                also(uow)
+                uow.commit()
+        return message
+
+
+@pytest.mark.parametrize("writes_it_too", [True, False])
+def test_a_message_handed_out_touches_the_session_once(
+    make_sessions: Callable[..., WebConnectorSessions],
+    db: Database,
+    clock: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    writes_it_too: bool,
+) -> None:
+    engine = _TouchingEngine(db) if writes_it_too else FakeEngine(batches=3)
+    sessions = make_sessions(SessionPolicy(ticket_minutes=5), engine)
+    ticket = login(sessions)
+    assert hello(sessions, ticket)
+    assert sessions.receive_response(ticket, "<QBXML><QBXMLMsgsRs/></QBXML>", "", "") > 0
+    clock.advance(minutes=4)
+    units: list[str] = []
+    real_uow = db.uow
+    monkeypatch.setattr(db, "uow", lambda *args: units.append("uow") or real_uow(*args))
+    assert sessions.send_request(ticket, "", COMPANY_FILE, "US", 13, 0)
+    with db.reader() as uow:
+        row = uow.session.scalars(select(WcSession).where(WcSession.ticket == ticket)).one()
+        assert row.request_sent_at == clock.now and row.expires_at == clock.now + timedelta(minutes=5)
+    # An engine that writes it in its transaction spares the session layer one of its own.
+    assert len(units) == (0 if writes_it_too else 1)
+    clock.advance(minutes=4)
+    assert sessions.receive_response(ticket, "<QBXML><QBXMLMsgsRs/></QBXML>", "", "") > 0  # still live
 
 
 # -- errors reported by the Web Connector ----------------------------------------------------------
