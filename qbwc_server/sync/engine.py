@@ -360,19 +360,20 @@ class SyncEngine:
                 if item.request_id not in results:
                     requeue(item, item.phase, "QuickBooks did not process this request; sending again.")
         session.flush()
-        if not _any_due(session) and self._pull_due(session, settings.get_all(uow)):
+        due = _any_due(session)
+        if not due and self._pull_due(session, settings.get_all(uow)):
             # The session's own work is done: bring in QuickBooks' payments if that is due,
             # in this same session (so the next poll finds nothing to do).
             queue_payment_pull(session)
             session.flush()
-        return self._remaining(session, ticket, done)
+            due = _any_due(session)
+        return self._remaining(session, ticket, done) if due else 0
 
     def _remaining(self, session: Session, ticket: str, done: int) -> int:
-        """Items still due, for the progress bar: 0 exactly when none is (that ends the
-        session). Counting reads the queue's index end to end, so it is done every
-        ``RECOUNT_EVERY`` messages; in between it is the last count less what finished."""
-        if not _any_due(session):
-            return 0
+        """Items still due (some are), for the progress bar. Counting reads the queue's
+        index end to end, so it is done every ``RECOUNT_EVERY`` messages; in between it is
+        the last count less what finished (never 0: whether any is due is asked exactly,
+        and 0 ends the session)."""
         counted = self._counted.get(ticket)
         if counted is None or counted[2] >= RECOUNT_EVERY:
             count = _due_count(session)
@@ -457,7 +458,7 @@ class SyncEngine:
         Items out with another session that is still live (active and not expired) are
         left alone: a second server process may be waiting for their answer right now.
         """
-        if session.scalar(select(SyncItem.id).where(SyncItem.state == QueueState.SENT).limit(1)) is None:
+        if session.scalar(_ANY_SENT) is None:
             return  # the usual case between two messages: one look at the index, no join
         live = select(WcSession.ticket).where(
             WcSession.state == WC_ACTIVE, WcSession.expires_at >= _now(), WcSession.ticket != ticket
@@ -478,18 +479,24 @@ class SyncEngine:
         refusals.recover(item, note)
 
 
-def _any_due(session: Session) -> bool:
-    return (
-        session.scalar(
-            select(SyncItem.id)
-            .where(
-                SyncItem.state == QueueState.QUEUED,
-                or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= _now()),
-            )
-            .limit(1)
-        )
-        is not None
+#: Is any item out with QuickBooks? (Built once; asked before every message.)
+_ANY_SENT = select(SyncItem.id).where(SyncItem.state == QueueState.SENT).limit(1)
+#: Is any item due? (Built once; asked after every message.)
+_ANY_DUE = (
+    select(SyncItem.id)
+    .where(
+        SyncItem.state == QueueState.QUEUED,
+        or_(
+            SyncItem.next_attempt_at.is_(None),
+            SyncItem.next_attempt_at <= bindparam("now", type_=SyncItem.next_attempt_at.type),
+        ),
     )
+    .limit(1)
+)
+
+
+def _any_due(session: Session) -> bool:
+    return session.scalar(_ANY_DUE, {"now": _now()}) is not None
 
 
 def _due_count(session: Session) -> int:

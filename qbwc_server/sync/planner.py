@@ -61,6 +61,12 @@ DEFER_UNREAD = tuple(
 #: States in which a queue item still stands for work on its record.
 
 
+# Asked for every batch: built once (building a statement costs about what running it does).
+_ANY_ISOLATED = select(SyncItem.id).where(SyncItem.isolation.is_not(None)).limit(1)
+_UNDECIDED = select(MatchProposal.entity_type, MatchProposal.entity_id).where(MatchProposal.decision == "")
+_OUT = select(SyncItem.entity_type, SyncItem.entity_id).where(SyncItem.state == QueueState.SENT)
+
+
 @dataclass(frozen=True)
 class Limits:
     max_requests: int = 50
@@ -159,7 +165,7 @@ class BatchPlanner:
     def _next_isolation_group(self) -> str | None:
         # Usually there is none: one look at the isolation index (rows with a group only)
         # answers that, where the ordered query below would walk the queued items.
-        if self.session.scalar(select(SyncItem.id).where(SyncItem.isolation.is_not(None)).limit(1)) is None:
+        if self.session.scalar(_ANY_ISOLATED) is None:
             return None
         return self.session.scalar(
             select(SyncItem.isolation)
@@ -181,18 +187,10 @@ class BatchPlanner:
         m.remember_links(self.session)
         self._imports_only = plan.setting(self.session, "connection.writes_held") == "true"
         self._undecided = frozenset(
-            (row.entity_type, row.entity_id)
-            for row in self.session.execute(
-                select(MatchProposal.entity_type, MatchProposal.entity_id).where(MatchProposal.decision == "")
-            )
+            (row.entity_type, row.entity_id) for row in self.session.execute(_UNDECIDED)
         )
         with self.session.no_autoflush:
-            self._busy = {
-                (row.entity_type, row.entity_id)
-                for row in self.session.execute(
-                    select(SyncItem.entity_type, SyncItem.entity_id).where(SyncItem.state == QueueState.SENT)
-                )
-            }
+            self._busy = {(row.entity_type, row.entity_id) for row in self.session.execute(_OUT)}
             for walk in range(MAX_WALKS):
                 self._queued_dependency = False
                 self._since_queued = 0
