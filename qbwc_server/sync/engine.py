@@ -1,15 +1,16 @@
 """One method per Web Connector step (no SOAP here).
 
 Crash safety: an item is marked ``sent`` (with the exact request) in the same commit
-that hands its batch out; each answer is applied in its own transaction, and only to an
-item still ``sent`` under that requestID, so a response applied twice changes nothing.
-An item still ``sent`` when a new batch is built never got its answer: an Add is then
-looked up in QuickBooks before it is ever sent again (``verify``).
+that hands its batch out; a message's answers are applied in one transaction, each only
+to an item still ``sent`` under that requestID, so a response applied twice changes
+nothing. An item still ``sent`` when a new batch is built never got its answer: an Add is
+then looked up in QuickBooks before it is ever sent again (``verify``).
 
 Where the work is: ``planner`` chooses a batch (``plan`` builds each request;
 ``check_groups`` shares one lookup among many items, ``probes`` looks invoice numbers up
-one message ahead); ``fast_apply`` applies the common answers with a few statements each
-and ``apply`` the rest. Speed is measured by ``benchmarks/sync_bench.py``.
+one message ahead); ``answers`` applies a message's answers, the common ones through
+``fast_apply`` (written together, a few statements for the lot) and the rest through
+``apply``. Speed is measured by ``benchmarks/sync_bench.py`` and ``peer_bench.py``.
 """
 
 from __future__ import annotations
