@@ -185,25 +185,20 @@ class SqliteWrites:
         self._engine = connection.engine
 
     def run(self, statement: UpdateBase, params: dict[str, Any]) -> int:
-        compiled = _compiled(statement, self._dialect)
-        arguments = compiled.arguments(params)
-        try:
-            self._begin()
-            return self._raw.execute(compiled.sql, arguments).rowcount
-        except sqlite3.Error as error:
-            self.rollback()
-            # The same errors SQLAlchemy raises (IntegrityError, OperationalError…).
-            raise DBAPIError.instance(compiled.sql, arguments, error, sqlite3.Error) from error
+        return self.run_many(statement, [params], many=False)
 
-    def run_many(self, statement: UpdateBase, rows: list[dict[str, Any]]) -> int:
+    def run_many(self, statement: UpdateBase, rows: list[dict[str, Any]], *, many: bool = True) -> int:
         """One statement for many rows (``executemany``); the number of rows it touched in all."""
         compiled = _compiled(statement, self._dialect)
         arguments = [compiled.arguments(params) for params in rows]
         try:
             self._begin()
-            return self._raw.executemany(compiled.sql, arguments).rowcount
+            if many:
+                return self._raw.executemany(compiled.sql, arguments).rowcount
+            return self._raw.execute(compiled.sql, arguments[0]).rowcount
         except sqlite3.Error as error:
             self.rollback()
+            # The same errors SQLAlchemy raises (IntegrityError, OperationalError…).
             raise DBAPIError.instance(compiled.sql, arguments, error, sqlite3.Error) from error
 
     def _begin(self) -> None:

@@ -124,8 +124,13 @@ def test_printing_or_creating_an_invoice_does_not_send_it(office: Office) -> Non
 
 
 def test_progress_reaches_100_only_when_nothing_is_left(office: Office) -> None:
-    office.queued_customers(6, batch=2)
-    engine, ticket = office.engine, "t-progress"
+    """Also between two exact counts of what is due (``engine._remaining``)."""
+    from qbwc_server.sync.engine import RECOUNT_EVERY
+
+    messages = 2 * RECOUNT_EVERY + 3  # past two exact recounts
+    office.queued_customers(2 * messages, batch=2)
+    ticket = "t-progress"
+    engine = office.engine
     engine.start_session(ticket)
     seen = []
     while True:
@@ -133,9 +138,21 @@ def test_progress_reaches_100_only_when_nothing_is_left(office: Office) -> None:
         if not message:
             break
         seen.append(engine.apply_response(ticket, office.qb.process(message)))
-    assert seen[-1] == 100
-    assert all(p < 100 for p in seen[:-1])
-    assert seen == sorted(seen)
+        if len(seen) == RECOUNT_EVERY + 2:
+            # Someone queues more work mid-session: the next exact count takes it in.
+            more = [office.customer(f"Late {n}") for n in range(4)]
+            with office.db.uow() as uow:
+                sync_queue.send_records(uow, [("customer", n) for n in more])
+                uow.commit()
+    assert len(seen) == messages + 2
+    assert seen[-1] == 100 and all(0 < p < 100 for p in seen[:-1])
+    # Between exact counts the bar moves on as items finish; only an exact count that
+    # takes in new work may move it back.
+    before_more = seen[: RECOUNT_EVERY + 2]
+    assert before_more == sorted(before_more)
+    backwards = [n for n in range(1, len(seen)) if seen[n] < seen[n - 1]]
+    assert len(backwards) <= 1
+    assert engine.progress(ticket) == 100
 
 
 def test_responsive_mode_runs_only_when_work_is_due(office: Office) -> None:

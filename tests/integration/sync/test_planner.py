@@ -108,33 +108,3 @@ def test_sendable_work_further_down_is_found_when_earlier_items_cannot_go(
     message = office.engine.next_request("t")
     assert message.count("<ReceivePaymentAddRq ") == 1
 
-
-def test_progress_counts_up_between_exact_counts_and_is_100_only_when_nothing_is_due(
-    office: Office,
-) -> None:
-    from qbwc_server.sync.engine import RECOUNT_EVERY
-
-    messages = 2 * RECOUNT_EVERY + 3  # past two exact recounts
-    office.queued_customers(2 * messages, batch=2)
-    ticket = "t-progress"
-    engine = office.engine
-    engine.start_session(ticket)
-    seen = []
-    while True:
-        message = engine.next_request(ticket)
-        if not message:
-            break
-        seen.append(engine.apply_response(ticket, office.qb.process(message)))
-        if len(seen) == RECOUNT_EVERY + 2:
-            # Someone queues more work mid-session: the next exact count takes it in.
-            more = [office.customer(f"Late {n}") for n in range(4)]
-            with office.db.uow() as uow:
-                sync_queue.send_records(uow, [("customer", n) for n in more])
-                uow.commit()
-    assert len(seen) == messages + 2
-    assert seen[-1] == 100 and all(0 < p < 100 for p in seen[:-1])
-    # Between exact counts the bar moves on as items finish; only an exact count that
-    # takes in new work may move it back.
-    backwards = [n for n in range(1, len(seen)) if seen[n] < seen[n - 1]]
-    assert len(backwards) <= 1
-    assert engine.progress(ticket) == 100
