@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -73,6 +74,7 @@ JOB_STATUS = {
 
 
 LINK_CACHE = "jobdesk_link_cache"
+_Record = TypeVar("_Record")
 
 
 def link_of(session: Session, entity_type: str, entity_id: int) -> QbLink | None:
@@ -129,9 +131,7 @@ def customer_full_name(customer: Customer) -> str:
 
 
 def job_full_name(session: Session, job: Job) -> str:
-    customer = session.get(Customer, job.customer_id)
-    assert customer is not None
-    return f"{customer_full_name(customer)}:{job_qb_name(job)}"
+    return f"{customer_full_name(_customer(session, job.customer_id))}:{job_qb_name(job)}"
 
 
 def _ref(session: Session, entity_type: str, entity_id: int, full_name: str) -> Ref:
@@ -226,9 +226,16 @@ def _chosen_ref(session: Session, key: str) -> Ref | None:
 
 
 def _customer(session: Session, customer_id: int) -> Customer:
-    customer = session.get(Customer, customer_id)
-    assert customer is not None
-    return customer
+    return _loaded(session, Customer, customer_id, "customer")
+
+
+def _loaded(session: Session, model: type[_Record], record_id: int, what: str) -> _Record:
+    """A record another one refers to; gone (deleted meanwhile): a plain error the sync
+    turns into an alert on the item that needs it, never a crash."""
+    record = session.get(model, record_id)
+    if record is None:
+        raise LookupError(f"{what} #{record_id} is no longer in JobDesk")
+    return record
 
 
 def changed_only(values: Mapping[str, str], synced: Mapping[str, str]) -> set[str]:
@@ -348,9 +355,7 @@ def invoice_customer_ref(session: Session, invoice: Invoice) -> Ref:
     if link is not None:
         return Ref.by_id(link.qb_id)
     if invoice.job_id is not None:
-        job = session.get(Job, invoice.job_id)
-        assert job is not None
-        return Ref.by_name(job_full_name(session, job))
+        return Ref.by_name(job_full_name(session, _loaded(session, Job, invoice.job_id, "job")))
     return Ref.by_name(customer_full_name(_customer(session, invoice.customer_id)))
 
 
@@ -436,8 +441,7 @@ def payment_fields(session: Session, payment: Payment) -> PaymentFields:
     applications: list[AppliedPayment] = []
     refs: set[str] = set()
     for application in payment.applications:
-        invoice = session.get(Invoice, application.invoice_id)
-        assert invoice is not None
+        invoice = _loaded(session, Invoice, application.invoice_id, "invoice")
         link = link_of(session, "invoice", invoice.id)
         if link is None:
             continue
@@ -446,8 +450,7 @@ def payment_fields(session: Session, payment: Payment) -> PaymentFields:
         refs.add(ref.list_id or ref.full_name or "")
     customer = _customer(session, payment.customer_id)
     if len(refs) == 1 and payment.applications:
-        first = session.get(Invoice, payment.applications[0].invoice_id)
-        assert first is not None
+        first = _loaded(session, Invoice, payment.applications[0].invoice_id, "invoice")
         customer_ref = invoice_customer_ref(session, first)
     else:
         customer_ref = _ref(session, "customer", customer.id, customer_full_name(customer))

@@ -286,6 +286,16 @@ def _open_alert(uow: UnitOfWork, alert_id: int) -> tuple[Alert, SyncItem | None]
     return alert, item
 
 
+def _alert_item(item: SyncItem | None, alert: Alert) -> SyncItem:
+    """The queue item the alert is about, for a resolution that acts on it."""
+    if item is None:
+        raise InvalidTransition(
+            f"The queue item of this alert about {alert.record_label} is gone, so there is nothing "
+            "to send or link. Dismiss the alert; if the record still needs to go, use Send to QuickBooks."
+        )
+    return item
+
+
 def _back_to_queue(uow: UnitOfWork, item: SyncItem, phase: str) -> None:
     back_to_queue(uow.session, item, phase)
 
@@ -332,10 +342,11 @@ def resolve_alert(uow: UnitOfWork, alert_id: int, resolution: str) -> AlertRow:
         if item is not None:
             _back_to_queue(uow, item, "" if item.phase in ("add", "check", "claim") else item.phase)
     elif resolution == "send_anyway":
-        assert item is not None
-        _back_to_queue(uow, item, "add")
+        _back_to_queue(uow, _alert_item(item, alert), "add")
     elif resolution == "link":
-        assert item is not None and item.entity_id is not None
+        item = _alert_item(item, alert)
+        if item.entity_id is None:
+            raise InvalidTransition(f"{alert.record_label} is not a record JobDesk can link.")
         data = json.loads(alert.data or "{}")
         if not data.get("qb_txn_id"):
             raise InvalidTransition("There is no QuickBooks record to link to.")
@@ -349,7 +360,9 @@ def resolve_alert(uow: UnitOfWork, alert_id: int, resolution: str) -> AlertRow:
         )
         finish(item, f"Linked to the existing QuickBooks invoice by {uow.actor.name}.")
     elif resolution == "renumber":
-        assert item is not None and item.entity_type == "invoice" and item.entity_id is not None
+        item = _alert_item(item, alert)
+        if item.entity_type != "invoice" or item.entity_id is None:
+            raise InvalidTransition(f"Only an invoice can be renumbered, not {alert.record_label}.")
         _renumber_invoice(uow, item.entity_id)
         _back_to_queue(uow, item, "")
     _close(uow, alert, resolution)

@@ -301,8 +301,9 @@ def sign_in(db: Database, login: object, password: object, *, now: datetime | No
             raise TooManyAttemptsError(wait)
         user = uow.session.scalar(select(User).where(User.login_key == key)) if key else None
         secret = password if isinstance(password, str) else ""
-        if verify_password(secret, user.password_hash if user is not None else ""):
-            assert user is not None
+        # The hash is checked even for an unknown login: both answers take the same time.
+        matches = verify_password(secret, user.password_hash if user is not None else "")
+        if matches and user is not None:
             if not user.active:
                 _audit_failure(uow, user, "the user is switched off")
                 uow.commit()

@@ -264,3 +264,27 @@ def test_an_account_deleted_in_quickbooks_is_neither_offered_nor_taken(office: O
         pytest.raises(ValidationError, match="does not have “Old Income” any more"),
     ):
         sync_center.use_account_for_alert(uow, alert.id, "old income")
+
+
+@pytest.mark.parametrize("resolution", ["send_anyway", "link", "renumber"])
+def test_a_resolution_for_an_alert_whose_queue_item_is_gone_is_refused_plainly(
+    office: Office, resolution: str
+) -> None:
+    with office.db.uow() as uow:
+        alert = Alert(
+            sync_item_id=None,
+            entity_type="invoice",
+            entity_id=None,
+            record_label="Invoice 1001",
+            kind="number_conflict",
+            message="QuickBooks already has an invoice numbered 1001.",
+            resolutions="renumber,link,send_anyway,dismiss",
+            data=json.dumps({"qb_txn_id": "1-2"}),
+        )
+        uow.session.add(alert)
+        uow.commit()
+        alert_id = alert.id
+    before = snapshot(office.db)
+    with office.db.uow() as uow, pytest.raises(InvalidTransition, match="Invoice 1001.*Dismiss the alert"):
+        sync_center.resolve_alert(uow, alert_id, resolution)
+    assert snapshot(office.db) == before
