@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from desktop_app.db.sync_models import SyncItem
@@ -39,6 +39,14 @@ SHARE_SECONDS = 0.02
 TOGETHER_MAX = 200
 
 _now_s = time.monotonic
+
+
+class _FastFailed(Exception):
+    """Writing one answer the fast way failed (its savepoint is rolled back already)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 @dataclass(frozen=True)
@@ -88,12 +96,19 @@ class MessageAnswers:
             except (DatabaseUnavailable, OperationalError):
                 session.rollback()
                 raise  # the database, not the answer: the session stops, nothing is lost
+            except DBAPIError as error:
+                # The database refused a read: on PostgreSQL the transaction can do nothing
+                # more, so the answers waiting are given up with it (their items are still
+                # "sent", and are looked up before anything is sent again).
+                self._together.clear()
+                self._not_applied(item, error)
+                continue
             except Exception as error:
                 self._write_together()
                 uow.commit()
                 self._not_applied(item, error)
                 continue
-            if answer.fast is not None and answer.fast.merge is None:
+            if answer.fast is not None:
                 self._together.append(answer)
                 if len(self._together) >= TOGETHER_MAX:
                     self._write_together()
@@ -134,8 +149,14 @@ class MessageAnswers:
         fast = answer.fast
 
         def work() -> bool:
-            if fast is not None and write_one(self.session, fast):
-                return True
+            if fast is not None:
+                try:
+                    if write_one(self.session, fast):
+                        return True
+                except (DatabaseUnavailable, OperationalError):
+                    raise
+                except Exception as error:
+                    raise _FastFailed(error) from error
             return self._general(answer)
 
         self._guarded(answer.item, work)
@@ -168,6 +189,11 @@ class MessageAnswers:
         except (DatabaseUnavailable, OperationalError):
             session.rollback()
             raise  # the database, not the answer: the session stops, nothing is lost
+        except _FastFailed as failed:
+            # Its own writes were given up with their savepoint: the answers before it stay.
+            self.uow.commit()
+            late.answer_not_applied(session, item.id, failed.error)
+            self.uow.commit()
         except Exception as error:
             self._not_applied(item, error)
         except BaseException:

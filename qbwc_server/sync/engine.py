@@ -378,7 +378,7 @@ class SyncEngine:
         counted = self._counted.get(ticket)
         if counted is None or counted[2] >= RECOUNT_EVERY:
             count = _due_count(session)
-            self._counted[ticket] = (count, done, 0)
+            self._counted[ticket] = (count, done, 1)
             return count
         count, done_then, age = counted
         self._counted[ticket] = (count, done_then, age + 1)

@@ -122,7 +122,8 @@ class Fast:
     link_fields: dict[str, Any] = field(default_factory=dict)
     #: "forget": a link was added (the next lookup reads it); "none": it was removed.
     link_cache: str = ""
-    #: A newer item of the record to merge into this one first (one by one only).
+    #: A newer item of the record to merge into this one first (if there is one, the
+    #: general path writes the answer).
     merge: dict[str, Any] | None = None
 
 
@@ -278,18 +279,21 @@ def write_many(session: Session, fasts: list[Fast]) -> list[Fast]:
     not (another process dealt with it) or a link clashes, nothing of the lot is kept and
     each answer goes its own way, as it would have alone.
     """
-    together = [fast for fast in fasts if fast.merge is None]
     writes = writes_for(session)
-    if len(together) < 2 or not isinstance(writes, SqliteWrites):
+    if len(fasts) < 2 or not isinstance(writes, SqliteWrites):
         return fasts
+    merges = [fast.merge for fast in fasts if fast.merge is not None]
     items: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
     more: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
-    for fast in together:
+    for fast in fasts:
         items.setdefault(id(fast.item_statement), (fast.item_statement, []))[1].append(fast.item_params)
         for statement, params in fast.more:
             more.setdefault(id(statement), (statement, []))[1].append(params)
     try:
-        if sum(writes.run_many(statement, rows) for statement, rows in items.values()) != len(together):
+        # A newer item of a record to merge is rare: then each goes alone (``write_one``).
+        if merges and writes.run_many(_MERGE_TWIN, merges):
+            raise _AlreadyApplied
+        if sum(writes.run_many(statement, rows) for statement, rows in items.values()) != len(fasts):
             raise _AlreadyApplied
         for statement, rows in more.values():
             writes.run_many(statement, rows)
@@ -300,6 +304,6 @@ def write_many(session: Session, fasts: list[Fast]) -> list[Fast]:
         writes.rollback()
         raise
     writes.commit()
-    for fast in together:
+    for fast in fasts:
         learn(session, fast)
-    return [fast for fast in fasts if fast.merge is not None]
+    return []

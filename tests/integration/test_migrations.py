@@ -162,3 +162,35 @@ def test_a_database_of_the_first_schema_upgrades_with_its_queue_kept(tmp_path: P
             assert differences == []
     finally:
         engine.dispose()
+
+
+def test_items_out_of_the_queue_leave_their_isolation_group_on_upgrade(tmp_path: Path) -> None:
+    from alembic import command
+
+    path = tmp_path / "grouped.sqlite"
+    engine = create_db_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as connection:
+            config = migrate.alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0007")
+            for entity_id, state in enumerate(("done", "cancelled", "queued", "sent"), start=1):
+                connection.execute(
+                    text(
+                        "INSERT INTO sync_items (entity_type, entity_id, action, state, phase, rank, "
+                        "urgent, attempts, request_xml, response_xml, status_message, note, depends_on, "
+                        "sent_context, iterator_id, isolation, created_at, updated_at) VALUES "
+                        "('customer', :id, 'upsert', :state, '', 20, 0, 1, '', '', '', '', '[]', '{}', "
+                        "'', '12a', '2026-11-01 00:00:00', '2026-11-01 00:00:00')"
+                    ),
+                    {"id": entity_id, "state": state},
+                )
+        assert upgrade_to_head(engine, backup_dir=tmp_path / "backups") is not None
+        with engine.connect() as connection:
+            grouped = connection.execute(
+                text("SELECT state FROM sync_items WHERE isolation IS NOT NULL ORDER BY entity_id")
+            ).scalars()
+            # Only items still in the queue keep the group a refused message gave them.
+            assert list(grouped) == ["queued", "sent"]
+    finally:
+        engine.dispose()

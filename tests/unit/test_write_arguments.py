@@ -38,6 +38,7 @@ CASES: list[tuple[UpdateBase, dict[str, Any]]] = [
     (fast_apply._LINK_INSERT, {"entity_type": "customer", "entity_id": 1, **LINK}),
     (fast_apply._LINK_UPDATE, {"link_id": 4, **LINK}),
     (fast_apply._UNLINK, {"entity_type": "invoice", "entity_id": 3}),
+    (engine._ANSWERED, {"batch": 2, "responded_at": WHEN}),
     (
         engine._MARK_SENT,
         {

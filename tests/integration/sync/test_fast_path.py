@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from desktop_app.db.models import QbLink
 from desktop_app.db.open import open_database
 from desktop_app.db.sync_models import SyncItem
-from desktop_app.services import customers, invoices, payments, sync_queue
+from desktop_app.services import customers, invoices, payments, settings, sync_queue
 from qbwc_server import qbxml as q
 from qbwc_server.sync import apply as apply_module
 from qbwc_server.sync import fast_apply, writes
@@ -300,3 +300,57 @@ def test_answers_written_together_fall_back_one_by_one_when_another_process_took
     (taken,) = office.items_of("customer", ids[1])
     assert (taken.state, taken.note) == ("done", "other")
     assert office.link("customer", ids[1]) is None  # its answer was left to the other server
+
+
+def test_an_answer_that_fails_alone_costs_only_itself(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = [office.customer(f"Customer {n}") for n in range(3)]
+    with office.db.uow() as uow:
+        sync_queue.send_records(uow, [("customer", n) for n in ids])
+        uow.commit()
+    office.engine.start_session("alone")
+    response = office.qb.process(office.engine.next_request("alone"))
+    real_write_one = fast_apply.write_one
+
+    def fails_for_the_second(session: Any, fast: fast_apply.Fast) -> bool:
+        if fast.item.entity_id == ids[1]:
+            raise RuntimeError("disk says no")
+        return real_write_one(session, fast)
+
+    # Written one by one (as when a lot cannot go together), the second one failing.
+    monkeypatch.setattr("qbwc_server.sync.answers.write_many", lambda session, fasts: fasts)
+    monkeypatch.setattr("qbwc_server.sync.answers.write_one", fails_for_the_second)
+    office.engine.apply_response("alone", response)
+    for n in (ids[0], ids[2]):
+        (item,) = office.items_of("customer", n)
+        assert item.state == "done" and office.link("customer", n) is not None
+    (failed,) = office.items_of("customer", ids[1])
+    assert failed.state == "attention" and office.link("customer", ids[1]) is None
+    (alert,) = office.alerts()
+    assert alert.sync_item_id == failed.id and "disk says no" in alert.message
+
+
+def test_lookups_that_find_nothing_are_written_together(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Below the look-ahead's batch size, each new invoice looks its number up in a step.
+    with office.db.uow() as uow:
+        settings.set_setting(uow, "sync.batch_max_requests", 8)
+        uow.commit()
+    for n in range(4):
+        office.invoiced_job(f"Customer {n}")
+    together: list[int] = []
+    real_write_many = fast_apply.write_many
+
+    def counted(session: Any, fasts: list[fast_apply.Fast]) -> list[fast_apply.Fast]:
+        left = real_write_many(session, fasts)
+        if not left:
+            together.append(sum(fast.item_statement is fast_apply._ITEM_REQUEUED for fast in fasts))
+        return left
+
+    monkeypatch.setattr("qbwc_server.sync.answers.write_many", counted)
+    office.sync()
+    assert len(office.qb.invoices) == 4
+    # The four "not found" answers (each invoice's Add goes next) went in one lot.
+    assert 4 in together, together

@@ -3,7 +3,8 @@
 Every batch first asks whether a message QuickBooks refused whole left an isolation
 group to send (``SyncItem.isolation``). Without an index that read walks every queued
 item in sending order looking for one, a cost that grows with the queue, once per round
-trip. The index holds only the rare rows that have a group.
+trip. The index holds only the rare rows that have a group; items already out of the
+queue (done, cancelled) no longer keep theirs.
 
 Revision ID: 0008
 Revises: 0007
@@ -24,6 +25,8 @@ _ONLY_GROUPED = sa.text("isolation IS NOT NULL")
 
 
 def upgrade() -> None:
+    # Items that left the queue used to keep their group: they would answer the question.
+    op.execute("UPDATE sync_items SET isolation = NULL WHERE state IN ('done', 'cancelled')")
     op.create_index(
         "ix_sync_items_isolation",
         "sync_items",
