@@ -285,6 +285,6 @@ def test_a_resolution_for_an_alert_whose_queue_item_is_gone_is_refused_plainly(
         uow.commit()
         alert_id = alert.id
     before = snapshot(office.db)
-    with office.db.uow() as uow, pytest.raises(InvalidTransition, match="Invoice 1001.*Dismiss the alert"):
+    with office.db.uow() as uow, pytest.raises(InvalidTransition, match=r"Invoice 1001.*Dismiss the alert"):
         sync_center.resolve_alert(uow, alert_id, resolution)
     assert snapshot(office.db) == before

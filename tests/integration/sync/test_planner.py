@@ -107,4 +107,3 @@ def test_sendable_work_further_down_is_found_when_earlier_items_cannot_go(
     office.engine.start_session("t")
     message = office.engine.next_request("t")
     assert message.count("<ReceivePaymentAddRq ") == 1
-
