@@ -103,7 +103,8 @@ class _Compiled:
             bind = compiled.binds[name]
             default = self.computed.get(name)
             compute = None if default is None else default.arg  # type: ignore[attr-defined]
-            assert compute is None or callable(compute)
+            if compute is not None and not callable(compute):
+                raise TypeError(f"{name}: only a default SQLAlchemy computes in Python can be run here")
             constant = _REQUIRED if bind.required else bind.effective_value
             plan.append((bind.key, name, constant, compute, process))
         self._plan = tuple(plan)

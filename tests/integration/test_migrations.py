@@ -10,7 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
 
 from desktop_app.db import all_models, migrate
 from desktop_app.db.base import Base
@@ -134,24 +134,34 @@ def test_upgrading_an_existing_file_makes_a_backup_first(
         upgraded.close()
 
 
-def test_a_database_of_the_first_schema_upgrades_with_its_queue_kept(tmp_path: Path) -> None:
+def _database_at(tmp_path: Path, revision: str, rows: list[dict[str, object]]) -> Engine:
+    """A database file migrated only as far as ``revision``, holding queue items ``rows``
+    (entity_id, state, isolation) as a JobDesk of that time would have written them."""
     from alembic import command
 
-    path = tmp_path / "first.sqlite"
-    engine = create_db_engine(f"sqlite:///{path}")
-    try:
-        with engine.begin() as connection:
-            config = migrate.alembic_config()
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0001")
+    engine = create_db_engine(f"sqlite:///{tmp_path / f'at-{revision}.sqlite'}")
+    with engine.begin() as connection:
+        config = migrate.alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+        isolation = ", isolation" if any("isolation" in row for row in rows) else ""
+        for row in rows:
             connection.execute(
                 text(
                     "INSERT INTO sync_items (entity_type, entity_id, action, state, phase, rank, urgent, "
                     "attempts, request_xml, response_xml, status_message, note, depends_on, sent_context, "
-                    "iterator_id, created_at, updated_at) VALUES ('customer', 7, 'upsert', 'queued', '', 20, "
-                    "0, 0, '', '', '', '', '[]', '{}', '', '2026-11-01 00:00:00', '2026-11-01 00:00:00')"
-                )
+                    f"iterator_id{isolation}, created_at, updated_at) VALUES ('customer', :entity_id, "
+                    f"'upsert', :state, '', 20, 0, 0, '', '', '', '', '[]', '{{}}', ''"
+                    f"{', :isolation' if isolation else ''}, '2026-11-01 00:00:00', '2026-11-01 00:00:00')"
+                ),
+                row,
             )
+    return engine
+
+
+def test_a_database_of_the_first_schema_upgrades_with_its_queue_kept(tmp_path: Path) -> None:
+    engine = _database_at(tmp_path, "0001", [{"entity_id": 7, "state": "queued"}])
+    try:
         assert upgrade_to_head(engine, backup_dir=tmp_path / "backups") is not None
         with engine.connect() as connection:
             indexes = {ix["name"]: ix["column_names"] for ix in inspect(connection).get_indexes("sync_items")}
@@ -165,26 +175,12 @@ def test_a_database_of_the_first_schema_upgrades_with_its_queue_kept(tmp_path: P
 
 
 def test_items_out_of_the_queue_leave_their_isolation_group_on_upgrade(tmp_path: Path) -> None:
-    from alembic import command
-
-    path = tmp_path / "grouped.sqlite"
-    engine = create_db_engine(f"sqlite:///{path}")
+    states = ("done", "cancelled", "queued", "sent")
+    rows: list[dict[str, object]] = [
+        {"entity_id": n, "state": state, "isolation": "12a"} for n, state in enumerate(states, start=1)
+    ]
+    engine = _database_at(tmp_path, "0007", rows)
     try:
-        with engine.begin() as connection:
-            config = migrate.alembic_config()
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0007")
-            for entity_id, state in enumerate(("done", "cancelled", "queued", "sent"), start=1):
-                connection.execute(
-                    text(
-                        "INSERT INTO sync_items (entity_type, entity_id, action, state, phase, rank, "
-                        "urgent, attempts, request_xml, response_xml, status_message, note, depends_on, "
-                        "sent_context, iterator_id, isolation, created_at, updated_at) VALUES "
-                        "('customer', :id, 'upsert', :state, '', 20, 0, 1, '', '', '', '', '[]', '{}', "
-                        "'', '12a', '2026-11-01 00:00:00', '2026-11-01 00:00:00')"
-                    ),
-                    {"id": entity_id, "state": state},
-                )
         assert upgrade_to_head(engine, backup_dir=tmp_path / "backups") is not None
         with engine.connect() as connection:
             grouped = connection.execute(

@@ -260,15 +260,20 @@ def test_writes_given_up_through_the_session_leave_its_records_loaded(office: Of
     assert (stored.state, stored.note) == ("queued", "")
 
 
-def test_answers_written_together_fall_back_one_by_one_when_another_process_took_one(
-    office: Office, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _three_customers_answered(office: Office, ticket: str) -> tuple[list[int], str]:
+    """Three customers sent in one message, and QuickBooks' answer (not applied yet)."""
     ids = [office.customer(f"Customer {n}") for n in range(3)]
     with office.db.uow() as uow:
         sync_queue.send_records(uow, [("customer", n) for n in ids])
         uow.commit()
-    office.engine.start_session("race")
-    response = office.qb.process(office.engine.next_request("race"))
+    office.engine.start_session(ticket)
+    return ids, office.qb.process(office.engine.next_request(ticket))
+
+
+def test_answers_written_together_fall_back_one_by_one_when_another_process_took_one(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids, response = _three_customers_answered(office, "race")
     real_prepare = fast_apply.prepare_fast
     left_over: list[int] = []
     real_write_many = fast_apply.write_many
@@ -305,12 +310,7 @@ def test_answers_written_together_fall_back_one_by_one_when_another_process_took
 def test_an_answer_that_fails_alone_costs_only_itself(
     office: Office, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ids = [office.customer(f"Customer {n}") for n in range(3)]
-    with office.db.uow() as uow:
-        sync_queue.send_records(uow, [("customer", n) for n in ids])
-        uow.commit()
-    office.engine.start_session("alone")
-    response = office.qb.process(office.engine.next_request("alone"))
+    ids, response = _three_customers_answered(office, "alone")
     real_write_one = fast_apply.write_one
 
     def fails_for_the_second(session: Any, fast: fast_apply.Fast) -> bool:
