@@ -34,7 +34,7 @@ from qbwc_server import qbxml as q
 from qbwc_server.sync import kinds
 from qbwc_server.sync.apply import answer_of
 from qbwc_server.sync.decisions import Act, decide
-from qbwc_server.sync.writes import SqliteWrites, writes_for
+from qbwc_server.sync.writes import writes_for
 
 _ITEMS = cast(Table, SyncItem.__table__)
 _LINKS = cast(Table, QbLink.__table__)
@@ -270,7 +270,7 @@ def _remember(record: object, values: dict[str, Any]) -> None:
 
 
 def write_many(session: Session, fasts: list[Fast]) -> list[Fast]:
-    """Write many answers together, one statement for all rows of each kind (on SQLite);
+    """Write many answers together, one statement for all rows of each kind;
     those it leaves (all of them, when one of them cannot be written so) are written one
     by one (``write_one``) by the caller.
 
@@ -280,7 +280,7 @@ def write_many(session: Session, fasts: list[Fast]) -> list[Fast]:
     each answer goes its own way, as it would have alone.
     """
     writes = writes_for(session)
-    if len(fasts) < 2 or not isinstance(writes, SqliteWrites):
+    if len(fasts) < 2:
         return fasts
     merges = [fast.merge for fast in fasts if fast.merge is not None]
     items: dict[int, tuple[Any, list[dict[str, Any]]]] = {}

@@ -38,6 +38,9 @@ class Writes(Protocol):
     def run(self, statement: UpdateBase, params: dict[str, Any]) -> int:
         """Execute one statement; the number of rows it touched."""
 
+    def run_many(self, statement: UpdateBase, rows: list[dict[str, Any]]) -> int:
+        """One statement for many rows; the number of rows it touched in all."""
+
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...
@@ -57,9 +60,17 @@ class SessionWrites:
         self._keep_open = bool(session.info.get(MESSAGE))
 
     def run(self, statement: UpdateBase, params: dict[str, Any]) -> int:
+        return self.run_many(statement, [params])
+
+    def run_many(self, statement: UpdateBase, rows: list[dict[str, Any]]) -> int:
+        """The driver's ``executemany`` for several rows: psycopg reports the rows touched by
+        all of them (SQLAlchemy's ``supports_sane_multi_rowcount``), as the caller checks."""
         if self._savepoint is None:
             self._savepoint = self._session.begin_nested()
-        return self._session.connection().execute(statement, params).rowcount
+        connection = self._session.connection()
+        if len(rows) > 1 and not connection.dialect.supports_sane_multi_rowcount:
+            return sum(connection.execute(statement, params).rowcount for params in rows)
+        return connection.execute(statement, rows[0] if len(rows) == 1 else rows).rowcount
 
     def commit(self) -> None:
         if self._savepoint is not None:

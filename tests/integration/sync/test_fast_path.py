@@ -334,8 +334,6 @@ def test_an_answer_that_fails_alone_costs_only_itself(
 def test_lookups_that_find_nothing_are_written_together(
     office: Office, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if office.db.engine.dialect.name != "sqlite":
-        pytest.skip("answers are written together only on SQLite; PostgreSQL writes them one by one")
     # Below the look-ahead's batch size, each new invoice looks its number up in a step.
     with office.db.uow() as uow:
         settings.set_setting(uow, "sync.batch_max_requests", 8)

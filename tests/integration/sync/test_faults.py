@@ -155,8 +155,6 @@ SyncEngine(open_database(url, upgrade=False)).apply_response(ticket, open(answer
 def test_a_process_killed_between_two_answers_loses_and_repeats_nothing(
     office: Office, tmp_path: Path, after: int, where: str
 ) -> None:
-    if where == "written" and office.db.engine.dialect.name != "sqlite":
-        pytest.skip("answers are written together only on SQLite; PostgreSQL writes them one by one")
     _three_jobs(office)
     engine, ticket = office.engine, "killed"
     engine.start_session(ticket)
