@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
-from desktop_app.db.models import QbLink
+from desktop_app.db.models import Customer, QbLink
 from desktop_app.db.open import open_database
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.services import customers, invoices, payments, settings, sync_queue
@@ -223,6 +223,26 @@ def test_a_session_in_a_transaction_writes_through_the_session(office: Office) -
         assert isinstance(writes.writes_for(uow.session), writes.SessionWrites)
     with office.db.uow() as uow:  # not on a connection of its own
         assert isinstance(writes.writes_for(uow.session), writes.SessionWrites)
+
+
+@pytest.mark.parametrize("sane_count", [True, False])
+def test_session_writes_count_the_rows_many_rows_touched(
+    office: Office, monkeypatch: pytest.MonkeyPatch, sane_count: bool
+) -> None:
+    """A lot's check compares rows touched with answers: the count must be the whole lot's,
+    from the driver's executemany or, where a driver cannot count that, row by row."""
+    ids = [office.customer(f"Customer {n}") for n in range(3)]
+    with office.db.pinned() as uow:
+        dialect = uow.session.connection().dialect
+        monkeypatch.setattr(dialect, "supports_sane_multi_rowcount", sane_count)
+        writer = writes.SessionWrites(uow.session)
+        noted = update(Customer).where(Customer.id == bindparam("record")).values(notes=bindparam("text"))
+        rows = [{"record": n, "text": f"note {n}"} for n in [*ids, 999_999]]
+        assert writer.run_many(noted, rows) == 3
+        writer.rollback()  # the savepoint goes, and with it every row it touched
+        uow.commit()
+    with office.db.reader() as uow:
+        assert uow.session.scalars(select(Customer.notes).where(Customer.id.in_(ids))).all() == ["", "", ""]
 
 
 def test_an_import_answer_and_adds_in_one_batch_are_all_applied(office: Office) -> None:
