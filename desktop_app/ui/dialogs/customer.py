@@ -1,4 +1,4 @@
-"""The customer editor: QuickBooks customer fields, service locations, jobs, invoices, balance."""
+"""The customer editor: QuickBooks customer fields, service locations, jobs, invoices, credits, balance."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from desktop_app.services import locations as loc_svc
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.dialogs.base import RecordDialog, card
 from desktop_app.ui.dialogs.credit_memo import CreditMemoDialog
+from desktop_app.ui.dialogs.credit_memo_list import CUSTOMER_CREDIT_COLUMNS, CreditMemoList
 from desktop_app.ui.models.columns import Column
 from desktop_app.ui.models.rows import RowsTableModel
 from desktop_app.ui.widgets.forms import Form, line, notes
@@ -116,14 +117,15 @@ class CustomerDialog(RecordDialog):
         tables.addWidget(self._small_table(self.jobs, JOB_COLUMNS))
         tables.addWidget(self._small_table(self.invoices, INVOICE_COLUMNS))
         box.addLayout(tables)
-        credit_row = QHBoxLayout()
-        self.new_credit_button = QPushButton("New credit…")
-        self.new_credit_button.setToolTip("A refund, discount or warranty credit for this customer or a job.")
-        self.new_credit_button.clicked.connect(self.new_credit)
-        credit_row.addStretch(1)
-        credit_row.addWidget(self.new_credit_button)
-        box.addLayout(credit_row)
         self.body_layout.addWidget(self.activity_card)
+
+        # The customer's own credit memos (no job) are found again only here; its jobs' too.
+        self.credits_card, box = card("Credits")
+        self.credits = CreditMemoList(ctx, CUSTOMER_CREDIT_COLUMNS, height=120)
+        self.credits.credits_changed.connect(self._credits_changed)
+        box.addWidget(self.credits)
+        self.new_credit_button, self.open_credit_button = self.credits.new_button, self.credits.open_button
+        self.body_layout.addWidget(self.credits_card)
         self.body_layout.addStretch(1)
 
         self.add_history_tab("customer")
@@ -149,6 +151,8 @@ class CustomerDialog(RecordDialog):
         existing = record is not None
         self.locations_card.setVisible(existing)
         self.activity_card.setVisible(existing)
+        self.credits_card.setVisible(existing)
+        self.credits.show_for(record.id if record is not None else None)
         if record is None:
             self.title_label.setText("New customer")
             self.subtitle_label.setText("Customers are sent to QuickBooks with their first job or invoice.")
@@ -174,15 +178,24 @@ class CustomerDialog(RecordDialog):
             ).rows
         )
 
-    def new_credit(self) -> Any:
+    def new_credit(self) -> CreditMemoDialog | None:
         """A credit memo for this customer (the job is chosen in it)."""
+        return self.credits.new_credit()
+
+    def open_credit(self) -> CreditMemoDialog | None:
+        return self.credits.open_credit()
+
+    @property
+    def last_credit_dialog(self) -> CreditMemoDialog | None:
+        return self.credits.last_dialog
+
+    def _credits_changed(self) -> None:
+        """A credit applied or voided changes what the invoices and the customer owe."""
         if self.record is None:
-            return None
-        dialog = CreditMemoDialog(self.ctx, parent=self, customer_id=self.record.id)
-        dialog.saved.connect(lambda _: self._load_activity(self.record.id) if self.record else None)
-        self.last_credit_dialog = dialog
-        dialog.show()
-        return dialog
+            return
+        fresh = self.ctx.read(svc.get_customer, self.record.id)
+        self.balance_label.setText(f"Open balance {format_money(fresh.open_balance or ZERO)}")
+        self._load_activity(self.record.id)
 
     def fields(self) -> svc.CustomerFields:
         values: dict[str, Any] = {

@@ -8,13 +8,13 @@ from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QTableView, QWidg
 
 from desktop_app.domain.money import format_money
 from desktop_app.domain.status import JobStatus, label
-from desktop_app.services import credit_memo_details as credit_details
 from desktop_app.services import invoice_queries as queries
 from desktop_app.services import invoices as invoice_svc
 from desktop_app.services import jobs as svc
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.dialogs.base import card
 from desktop_app.ui.dialogs.credit_memo import CreditMemoDialog
+from desktop_app.ui.dialogs.credit_memo_list import JOB_CREDIT_COLUMNS, CreditMemoList
 from desktop_app.ui.dialogs.document import DocumentDialog
 from desktop_app.ui.dialogs.job_number import ChangeJobNumberDialog
 from desktop_app.ui.dialogs.new_invoice import FULL, KIND_LABELS, NewInvoiceDialog
@@ -35,14 +35,6 @@ INVOICE_COLUMNS = (
     Column("status", "Status", kind="status", width=100),
     Column("due_date", "Due", kind="date", width=110),
     Column("balance", "Balance", kind="money", width=120, stretch=True),
-)
-CREDIT_COLUMNS = (
-    Column("number", "Credit #", width=110),
-    Column("reason", "Reason", width=130),
-    Column("total", "Amount", kind="money", width=120),
-    Column("applied_to", "Applied to", width=260, stretch=True),
-    Column("remaining", "Left", kind="money", width=110),
-    Column("status", "Status", kind="status", width=100),
 )
 SEGMENT_COLUMNS = (
     Column("number", "Job #", width=110),
@@ -119,19 +111,10 @@ class JobDetailsDialog(DocumentDialog):
         self.body_layout.addWidget(self.invoices_card)
 
         self.credits_card, box = card("Credits")
-        self.credit_model = RowsTableModel(CREDIT_COLUMNS)
-        self.credit_table = self._table(self.credit_model, CREDIT_COLUMNS, height=110)
-        self.credit_table.doubleClicked.connect(lambda *_: self.open_credit())
-        box.addWidget(self.credit_table)
-        row = QHBoxLayout()
-        self.new_credit_button = QPushButton(icon("plus"), "New credit…")
-        self.new_credit_button.clicked.connect(self.new_credit)
-        row.addWidget(self.new_credit_button)
-        self.open_credit_button = QPushButton(icon("edit"), "Open credit")
-        self.open_credit_button.clicked.connect(self.open_credit)
-        row.addWidget(self.open_credit_button)
-        row.addStretch(1)
-        box.addLayout(row)
+        self.credits = CreditMemoList(ctx, JOB_CREDIT_COLUMNS, before_new=self._save_pending)
+        box.addWidget(self.credits)
+        self.credit_model, self.credit_table = self.credits.model, self.credits.table
+        self.new_credit_button, self.open_credit_button = self.credits.new_button, self.credits.open_button
         self.body_layout.addWidget(self.credits_card)
 
         self.segments_card, box = card("Segments")
@@ -197,6 +180,7 @@ class JobDetailsDialog(DocumentDialog):
         self.title_label.setText(f"Job {record.number} · {record.name}")
         self.subtitle_label.setText(f"{record.customer_name} · {label(record.status)}")
         self.load_invoices()
+        self.load_credits()
         self.load_segments(record)
         self.qb_panel.show_record(record.id)
 
@@ -239,51 +223,21 @@ class JobDetailsDialog(DocumentDialog):
         ):
             self.stats.set(key, format_money(value))
         self._enable_invoice_buttons()
-        self.load_credits()
 
     def load_credits(self) -> None:
         """The job's credit memos and the invoices each one is applied to."""
-        if self.record is None:
-            return
-        self.credit_model.set_rows(
-            [
-                {
-                    "id": c.id,
-                    "number": c.number,
-                    "reason": label(c.reason.value),
-                    "total": c.total,
-                    "applied_to": ", ".join(
-                        f"{a.invoice_number} ({format_money(a.amount)})" for a in c.applications
-                    )
-                    or "—",
-                    "remaining": c.remaining,
-                    "status": c.status.value,
-                }
-                for c in self.ctx.read(credit_details.list_credit_memos, job_id=self.record.id)
-            ]
-        )
+        if self.record is not None:
+            self.credits.show_for(self.record.customer_id, self.record.id)
 
-    def new_credit(self) -> Any:
-        if self.record is None or not self._save_pending():
-            return None
-        dialog = CreditMemoDialog(
-            self.ctx, parent=self, customer_id=self.record.customer_id, job_id=self.record.id
-        )
-        dialog.saved.connect(lambda _: self.load_invoices())
-        self.last_credit_dialog = dialog
-        dialog.show()
-        return dialog
+    def new_credit(self) -> CreditMemoDialog | None:
+        return self.credits.new_credit()
 
-    def open_credit(self) -> Any:
-        index = self.credit_table.currentIndex()
-        row = self.credit_model.row_at(index.row()) if index.isValid() else None
-        if not isinstance(row, dict):
-            return None
-        dialog = CreditMemoDialog(self.ctx, row["id"], self)
-        dialog.saved.connect(lambda _: self.load_invoices())
-        self.last_credit_dialog = dialog
-        dialog.show()
-        return dialog
+    def open_credit(self) -> CreditMemoDialog | None:
+        return self.credits.open_credit()
+
+    @property
+    def last_credit_dialog(self) -> CreditMemoDialog | None:
+        return self.credits.last_dialog
 
     def load_segments(self, record: svc.JobDetail) -> None:
         rows = [self.ctx.read(svc.get_job, segment_id) for segment_id in record.segment_ids]
