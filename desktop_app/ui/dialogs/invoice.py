@@ -1,4 +1,4 @@
-"""The invoice window: lines, terms and dates, addresses, totals with tax, payments; print and PDF."""
+"""The invoice window: lines, terms, dates, addresses, totals, payments and credits; print and PDF."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QTableView, QWidget
 from desktop_app.services import invoices as svc
 from desktop_app.services import jobs as job_svc
 from desktop_app.services import terms as terms_svc
+from desktop_app.services.credit_memo_details import credits_for_invoice
 from desktop_app.services.invoice_print import PrintableInvoice, printable_invoice
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.dialogs.base import RecordDialog, card
@@ -39,6 +40,7 @@ class InvoiceDialog(RecordDialog):
                 ("tax", "Tax"),
                 ("total", "Total"),
                 ("paid", "Paid"),
+                ("credits", "Credits"),
                 ("balance", "Balance due"),
             ]
         )
@@ -134,12 +136,27 @@ class InvoiceDialog(RecordDialog):
             ("tax", record.tax),
             ("total", record.total),
             ("paid", record.amount_paid + record.deposit_credit),
+            ("credits", record.credits_applied),
             ("balance", record.balance),
         ):
             self.stats.set(key, format_value(value, "money") or "$0.00")
+        self._show_credits(record)
         live = record.status.value != "void"
         self.send_button.setEnabled(live)
         self.save_button.setEnabled(live)
+
+    def _show_credits(self, record: svc.InvoiceDetail) -> None:
+        """Total − Paid − Credits = Balance due; most invoices have no credits, so no card."""
+        card = self.stats.cards["credits"]
+        card.setVisible(record.credits_applied != 0)
+        applied = self.ctx.read(credits_for_invoice, record.id) if record.credits_applied else ()
+        card.setToolTip(
+            "\n".join(
+                f"Credit memo {c.number} ({format_value(c.credit_date, 'date')}): "
+                f"{format_value(c.amount, 'money')}"
+                for c in applied
+            )
+        )
 
     def service_address(self, record: svc.InvoiceDetail) -> str:
         if record.job_id is None:
