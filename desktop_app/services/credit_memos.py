@@ -28,7 +28,7 @@ from desktop_app.services.credit_memo_details import (
     refresh_credit_status,
 )
 from desktop_app.services.credit_numbers import next_credit_number
-from desktop_app.services.credit_sync import queue_credit_memo_for_quickbooks
+from desktop_app.services.credit_sync import credit_memo_on_its_way, queue_credit_memo_for_quickbooks
 from desktop_app.services.events import record_event
 from desktop_app.services.invoice_details import refresh_status
 from desktop_app.services.lines import (
@@ -173,6 +173,13 @@ def update_credit_memo(
         raise InvalidTransition(
             f"Credit memo {credit.number} is already in QuickBooks and cannot be changed here. Void it and "
             "make a new one."
+        )
+    if credit_memo_on_its_way(uow, credit.id):
+        # Once QuickBooks has it, it is not changed there: an edit now would never reach it.
+        raise InvalidTransition(
+            f"Credit memo {credit.number} is being sent to QuickBooks right now, and once there it "
+            "cannot be changed here. Wait for the sync to finish; then void it and make a new one if "
+            "it needs changing."
         )
     if expected_version != credit.version:
         raise Conflict(

@@ -10,9 +10,13 @@ whether it did.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from desktop_app.db.credit_models import CreditMemo
+from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.services import record_kinds, sync_queue
+from desktop_app.services.queue_states import QueueState
 
 ENTITY = "credit_memo"
 #: A credit memo's applications to invoices (a QuickBooks transaction of their own).
@@ -25,6 +29,17 @@ def credit_memo_kind_is_known(action: str = "upsert") -> bool:
     return kind is not None and action in kind.actions
 
 
+def credit_memo_on_its_way(uow: UnitOfWork, credit_id: int) -> bool:
+    """QuickBooks is adding the credit memo right now (its Add was sent, not yet answered)."""
+    sent = select(SyncItem.id).where(
+        SyncItem.entity_type == ENTITY,
+        SyncItem.entity_id == credit_id,
+        SyncItem.action == "upsert",
+        SyncItem.state == QueueState.SENT,
+    )
+    return uow.session.scalar(sent.limit(1)) is not None
+
+
 def queue_credit_memo_for_quickbooks(uow: UnitOfWork, credit_id: int, action: str = "upsert") -> bool:
     """Queue the credit memo's add/change ("upsert", with its applications) or its "void".
 
@@ -34,7 +49,13 @@ def queue_credit_memo_for_quickbooks(uow: UnitOfWork, credit_id: int, action: st
         return False
     if action == "void":
         sync_queue.cancel_pending(uow, ENTITY, credit_id)
-        if not sync_queue.is_linked(uow, ENTITY, credit_id):
+        # A void credit is applied to nothing: an application still waiting must not pull the
+        # credit memo's Add after it (QuickBooks would then hold a live credit).
+        sync_queue.cancel_pending(uow, APPLIED, credit_id)
+        # Still pending once the queued Add is cancelled: it is on its way (sent), and the void
+        # goes once QuickBooks has it.
+        on_its_way = sync_queue.has_pending_upsert(uow, ENTITY, credit_id)
+        if not sync_queue.is_linked(uow, ENTITY, credit_id) and not on_its_way:
             return False  # never reached QuickBooks: nothing there to void
     sync_queue.enqueue(uow, ENTITY, credit_id, action, urgent=action == "void")
     if action == "upsert" and APPLIED in record_kinds.KINDS:

@@ -26,6 +26,7 @@ from qbwc_server.qbxml.build import (
 )
 from qbwc_server.qbxml.build_credits import (
     credit_application_add,
+    credit_application_mod,
     credit_memo_add,
     credit_memo_query,
     credit_memo_void,
@@ -90,6 +91,7 @@ __all__ = [
     "build_message",
     "company_query",
     "credit_application_add",
+    "credit_application_mod",
     "credit_memo_add",
     "credit_memo_query",
     "credit_memo_void",

@@ -1,4 +1,5 @@
-"""Credit memo requests: CreditMemoAdd, CreditMemoQuery, voiding one, applying one to invoices.
+"""Credit memo requests: CreditMemoAdd, CreditMemoQuery, voiding one, applying one to invoices
+(and changing or deleting what was applied).
 
 QuickBooks Desktop applies a credit memo to an invoice through a received payment: Intuit's
 annotated qbXML 13.0 samples list ``ReceivePaymentAdd/AppliedToTxnAdd/SetCredit`` (with
@@ -107,8 +108,32 @@ def credit_application_add(request_id: str, application: CreditApplicationFields
     leaf(node, "TxnDate", opt_date(application.txn_date))
     leaf(node, "TotalAmount", ZERO_AMOUNT)
     leaf(node, "Memo", None if application.memo is None else f.free_text(record, "Memo", application.memo))
+    _set_credits(node, application, record, "AppliedToTxnAdd")
+    return request
+
+
+def credit_application_mod(
+    request_id: str, txn_id: str, edit_sequence: str, application: CreditApplicationFields
+) -> Request:
+    """ReceivePaymentModRq of the $0.00 payment that applied a credit: its AppliedToTxnMod list
+    replaces what the payment applied (as for any payment Mod, ``receive_payment_mod``), so an
+    invoice left out is no longer credited. Intuit's samples list
+    ``ReceivePaymentMod/AppliedToTxnMod/SetCredit`` for QBD (only ``TxnLineID`` is not)."""
+    record = "Credit applied"
+    if not application.applications or any(not a.credits for a in application.applications):
+        raise QbxmlLimitError(record, "applications", "name each invoice and the credit to set against it.")
+    request = new_request("ReceivePaymentModRq", request_id)
+    node = etree.SubElement(request, "ReceivePaymentMod")
+    leaf(node, "TxnID", f.text(record, "TxnID", txn_id, f.ID_MAX))
+    leaf(node, "EditSequence", f.text(record, "EditSequence", edit_sequence, f.EDIT_SEQUENCE_MAX))
+    leaf(node, "Memo", None if application.memo is None else f.free_text(record, "Memo", application.memo))
+    _set_credits(node, application, record, "AppliedToTxnMod")
+    return request
+
+
+def _set_credits(node: etree._Element, application: CreditApplicationFields, record: str, tag: str) -> None:
     for target in application.applications:
-        applied = etree.SubElement(node, "AppliedToTxnAdd")
+        applied = etree.SubElement(node, tag)
         leaf(applied, "TxnID", f.text(record, "AppliedToTxn.TxnID", target.invoice_txn_id, f.ID_MAX))
         leaf(applied, "PaymentAmount", ZERO_AMOUNT)
         for credit in target.credits:
@@ -119,4 +144,3 @@ def credit_application_add(request_id: str, application: CreditApplicationFields
             set_credit = etree.SubElement(applied, "SetCredit")
             leaf(set_credit, "CreditTxnID", f.text(record, "CreditTxnID", credit.credit_txn_id, f.ID_MAX))
             leaf(set_credit, "AppliedAmount", f.format_amount(record, "AppliedAmount", credit.amount))
-    return request

@@ -399,7 +399,7 @@ def _payment_add(company: QuickBooksCompany, rq: etree._Element, rs: etree._Elem
 
 
 def _payment_mod(company: QuickBooksCompany, rq: etree._Element, rs: etree._Element) -> None:
-    txns.payment_ret(company.core, txns.payment_mod(company.core, rq[0]), rs)
+    credits.payment_ret(company.core, credits.payment_mod(company.core, rq[0]), rs)
 
 
 def _payment_query(company: QuickBooksCompany, rq: etree._Element, rs: etree._Element) -> None:

@@ -213,12 +213,14 @@ def select(core: Core, rq: etree._Element) -> list[str]:
 # -- received payments that set credits against invoices ---------------------------------------
 
 
-def _credit_uses(core: Core, node: etree._Element, record: str) -> list[CreditUse]:
-    """The SetCredit of each AppliedToTxnAdd, checked against the credits and the invoices."""
-    customer = core.resolve(node.find("CustomerRef"), {"Customer"}, record)  # type: ignore[arg-type]
+def _credit_uses(
+    core: Core, node: etree._Element, record: str, customer_id: str, tag: str = "AppliedToTxnAdd"
+) -> list[CreditUse]:
+    """The SetCredit of each ``tag`` (AppliedToTxnAdd or AppliedToTxnMod), checked against the
+    credits and the invoices."""
     uses: list[CreditUse] = []
     earlier: dict[str, Decimal] = {}
-    for applied in node.findall("AppliedToTxnAdd"):
+    for applied in node.findall(tag):
         invoice_id = child_text(applied, "TxnID") or ""
         invoice = core.state.invoices.get(invoice_id)
         if invoice is None:
@@ -229,7 +231,7 @@ def _credit_uses(core: Core, node: etree._Element, record: str) -> list[CreditUs
             credit = core.state.credit_memos.get(credit_id)
             if credit is None:
                 raise _not_found(credit_id)
-            if credit.customer_id != customer.list_id:
+            if credit.customer_id != customer_id:
                 raise Refusal(
                     3210, f"{record}: credit memo {credit.ref_number} is not available to this customer."
                 )
@@ -261,14 +263,46 @@ def payment_add(core: Core, node: etree._Element) -> Payment:
     if node.find("AppliedToTxnAdd/SetCredit") is None:
         return txns.payment_add(core, node)
     record = f"Payment {child_text(node, 'RefNumber') or ''}".strip()
-    uses = _credit_uses(core, node, record)
-    plain = copy.deepcopy(node)
-    for applied in plain.findall("AppliedToTxnAdd"):
-        for set_credit in applied.findall("SetCredit"):
-            applied.remove(set_credit)
-    payment = txns.payment_add(core, plain)
+    customer = core.resolve(node.find("CustomerRef"), {"Customer"}, record)  # type: ignore[arg-type]
+    uses = _credit_uses(core, node, record, customer.list_id)
+    payment = txns.payment_add(core, _without_credits(node, "AppliedToTxnAdd"))
     payment.credits = uses
     return payment
+
+
+def payment_mod(core: Core, node: etree._Element) -> Payment:
+    """ReceivePaymentMod: an AppliedToTxnMod list replaces what the payment applied, its
+    credits (SetCredit) included; checked as an Add is, as if the payment applied nothing yet.
+    Without one, what it applied stays."""
+    if node.find("AppliedToTxnMod") is None:
+        return txns.payment_mod(core, node)
+    payment = core.state.payments[txns.find_txn(core, core.state.payments, node)]
+    record = f"Payment {payment.ref_number or payment.txn_id}"
+    customer_ref = node.find("CustomerRef")
+    customer_id = (
+        core.resolve(customer_ref, {"Customer"}, record).list_id
+        if customer_ref is not None
+        else payment.customer_id
+    )
+    before = payment.applications, payment.credits
+    payment.applications, payment.credits = [], []  # what it applied is free while checking
+    try:
+        uses = _credit_uses(core, node, record, customer_id, "AppliedToTxnMod")
+        changed = txns.payment_mod(core, _without_credits(node, "AppliedToTxnMod"))
+    except BaseException:
+        payment.applications, payment.credits = before  # a refused request changes nothing
+        raise
+    changed.credits = uses
+    return changed
+
+
+def _without_credits(node: etree._Element, tag: str) -> etree._Element:
+    """The request without its SetCredit (the plain payment's part)."""
+    plain = copy.deepcopy(node)
+    for applied in plain.findall(tag):
+        for set_credit in applied.findall("SetCredit"):
+            applied.remove(set_credit)
+    return plain
 
 
 def payment_ret(core: Core, payment: Payment, parent: etree._Element) -> None:

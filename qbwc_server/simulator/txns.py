@@ -216,7 +216,7 @@ def _date(node: etree._Element, core: Core) -> date:
     return date.fromisoformat(text) if text else core.today()
 
 
-def _find_txn(core: Core, store: dict[str, Invoice] | dict[str, Payment], node: etree._Element) -> str:
+def find_txn(core: Core, store: dict[str, Invoice] | dict[str, Payment], node: etree._Element) -> str:
     txn_id = child_text(node, "TxnID") or ""
     if txn_id not in store:
         raise Refusal(3120, f'Object "{txn_id}" specified in the request cannot be found.')
@@ -227,7 +227,7 @@ def _find_txn(core: Core, store: dict[str, Invoice] | dict[str, Payment], node: 
 
 
 def invoice_mod(core: Core, node: etree._Element) -> Invoice:
-    invoice = core.state.invoices[_find_txn(core, core.state.invoices, node)]
+    invoice = core.state.invoices[find_txn(core, core.state.invoices, node)]
     record = f"Invoice {invoice.ref_number or invoice.txn_id}"
     customer_ref = node.find("CustomerRef")
     customer = (
@@ -465,7 +465,7 @@ def payment_add(core: Core, node: etree._Element) -> Payment:
 
 
 def payment_mod(core: Core, node: etree._Element) -> Payment:
-    payment = core.state.payments[_find_txn(core, core.state.payments, node)]
+    payment = core.state.payments[find_txn(core, core.state.payments, node)]
     record = f"Payment {payment.ref_number or payment.txn_id}"
     customer_ref = node.find("CustomerRef")
     customer = (

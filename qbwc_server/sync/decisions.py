@@ -177,11 +177,18 @@ RULES: tuple[Rule, ...] = (
         lambda a: Decision(Act.DELETED_ALREADY, note="Already deleted in QuickBooks."),
     ),
     (
+        # Voided here, deleted there: neither counts any more, so there is nothing to fix (adding
+        # it back, as for a change, would put a live copy of what was voided into QuickBooks).
+        "what we void was deleted in QuickBooks",
+        lambda a: a.is_error and a.code in MISSING_CODES and a.phase == Phase.VOID and a.names_our_record,
+        lambda a: Decision(Act.DELETED_ALREADY, note="Deleted in QuickBooks already: nothing there to void."),
+    ),
+    (
         "our record was deleted in QuickBooks",
         lambda a: (
             a.is_error
             and a.code in MISSING_CODES
-            and a.phase in (Phase.MOD, Phase.VOID, Phase.REFRESH)
+            and a.phase in (Phase.MOD, Phase.REFRESH)
             and a.names_our_record
         ),
         lambda a: Decision(Act.DELETED_IN_QUICKBOOKS),

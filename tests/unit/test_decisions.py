@@ -39,6 +39,11 @@ CASES: list[tuple[Answer, Act, str]] = [
         Act.DELETED_IN_QUICKBOOKS,
         "",
     ),
+    (
+        refused(Phase.VOID, 3120, kind="credit_memo", linked_id="TX-7", message='object "TX-7" not found'),
+        Act.DELETED_ALREADY,
+        "",
+    ),
     (refused(Phase.ADD, 3140, kind="invoice", message="Item"), Act.MISSING_REFERENCE, Phase.FIRST),
     (refused(Phase.MOD, 3070), Act.FAILED, ""),
     (ok(Phase.PULL, kind="import"), Act.IMPORTED, ""),

@@ -4,13 +4,15 @@ Two kinds, because QuickBooks Desktop keeps them as two transactions:
 
 * ``credit_memo``: a CreditMemoAdd for the customer or job, after what its lines name;
   voided like an invoice. JobDesk changes a credit memo only while it is not in
-  QuickBooks, so a linked one has nothing more to send.
+  QuickBooks (nor on its way there), so a linked one has nothing more to send; a void one
+  that never reached QuickBooks is not sent at all.
 * ``credit_application``: applying it to invoices is, in the SDK, a ReceivePaymentAdd of
   $0.00 with ``SetCredit`` per invoice (Intuit's samples allow it in US QuickBooks Desktop;
   only ``SetCredit/TxnLineID`` is not in QBD). It goes once the credit memo and the
-  invoices are in QuickBooks. What the SDK does not allow is changing those applications
-  afterwards through a $0.00 payment, so a change of them then is explained to a person
-  (an alert naming where to do it in QuickBooks), never sent half-right.
+  invoices are in QuickBooks. A later change of where it is applied is a ReceivePaymentMod
+  of that payment (``AppliedToTxnMod/SetCredit``, also listed for QBD), whose list replaces
+  what it applied; applied to nothing any more, the $0.00 payment is deleted. Voiding the
+  credit memo in QuickBooks frees what it paid, so nothing is sent for a void one.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from sqlalchemy.orm import Session, selectinload
 from desktop_app.db.credit_models import CreditMemo
 from desktop_app.db.models import Customer, Item, Job, QbLink
 from desktop_app.db.sync_models import SyncItem
-from desktop_app.errors import JobDeskError
+from desktop_app.domain.status import CreditStatus
 from desktop_app.services.queue_states import Phase
 from desktop_app.services.tax_rates import tax_rate_for
 from qbwc_server import mapping as m
@@ -35,15 +37,15 @@ from qbwc_server.sync.kinds.base import Dep, NothingToSend, SyncKind, synced_val
 from qbwc_server.sync.kinds.invoice import generic_item_id
 
 
-class ChangeNotSendable(JobDeskError):
-    """A change QuickBooks Desktop's SDK cannot make: a person makes it in QuickBooks."""
-
-
 def credit_memo(session: Session, record_id: int) -> CreditMemo:
     found = session.get(CreditMemo, record_id)
     if found is None:
         raise LookupError(f"credit memo #{record_id} is gone")
     return found
+
+
+def _is_void(credit: CreditMemo | None) -> bool:
+    return credit is not None and credit.status == CreditStatus.VOID.value
 
 
 def _ref(session: Session, kind: str, record_id: int, full_name: str) -> q.Ref:
@@ -76,8 +78,8 @@ class CreditMemoKind(SyncKind):
 
     def dependencies(self, session: Session, record_id: int) -> tuple[list[Dep], list[Dep]]:
         credit = session.get(CreditMemo, record_id)
-        if credit is None:
-            return [], []
+        if credit is None or _is_void(credit):
+            return [], []  # a void one is never added: it waits for nothing
         lists: list[Dep] = [
             ("job", credit.job_id) if credit.job_id is not None else ("customer", credit.customer_id)
         ]
@@ -103,6 +105,8 @@ class CreditMemoKind(SyncKind):
         values = {"Total": str(credit.total), "RefNumber": credit.number}
         if link is not None:
             raise NothingToSend  # changed only while not in QuickBooks (services.credit_memos)
+        if _is_void(credit):
+            raise NothingToSend  # voided before it reached QuickBooks: it never goes there
         return Built(Phase.ADD, q.credit_memo_add(request_id, self.fields(session, credit)), values)
 
     @staticmethod
@@ -161,17 +165,23 @@ class CreditMemoKind(SyncKind):
 
         return [r for r in records if ours(r)]
 
+    @staticmethod
+    def _sent_total(session: Session, item: SyncItem, sent_values: dict[str, str]) -> Decimal:
+        """The total the request carried: QuickBooks worked its own out from the same lines."""
+        sent = sent_values.get("Total")
+        return Decimal(sent) if sent else credit_memo(session, item.entity_id or 0).total
+
     def needs_review_after_save(
         self, session: Session, item: SyncItem, record: q.Record, sent_values: dict[str, str]
     ) -> bool:
-        return record.total_amount != credit_memo(session, item.entity_id or 0).total
+        return record.total_amount != self._sent_total(session, item, sent_values)
 
     def after_save(
         self, session: Session, item: SyncItem, record: q.Record, sent_values: dict[str, str]
     ) -> None:
         credit = credit_memo(session, item.entity_id or 0)
-        theirs = record.total_amount
-        if theirs is None or theirs == credit.total:
+        theirs, ours = record.total_amount, self._sent_total(session, item, sent_values)
+        if theirs is None or theirs == ours:
             return
         raise_alert(
             session,
@@ -180,7 +190,7 @@ class CreditMemoKind(SyncKind):
             label=f"Credit memo {credit.number}",
             message=(
                 f"Credit memo {credit.number} reached QuickBooks, but QuickBooks' total is ${theirs:,.2f} "
-                f"where JobDesk's is ${credit.total:,.2f}. This usually means another sales-tax rate or item "
+                f"where JobDesk's is ${ours:,.2f}. This usually means another sales-tax rate or item "
                 "setup in QuickBooks. Check the credit memo there, then retry or dismiss."
             ),
             tried="Compared QuickBooks' total with ours after saving.",
@@ -208,8 +218,8 @@ class CreditApplicationKind(SyncKind):
 
     def dependencies(self, session: Session, record_id: int) -> tuple[list[Dep], list[Dep]]:
         credit = session.get(CreditMemo, record_id)
-        if credit is None:
-            return [], []
+        if credit is None or _is_void(credit):
+            return [], []  # a void credit is applied to nothing: it waits for nothing
         txns: list[Dep] = [("credit_memo", credit.id)]
         txns += [("invoice", a.invoice_id) for a in credit.applications]
         return [], list(dict.fromkeys(txns))
@@ -225,17 +235,23 @@ class CreditApplicationKind(SyncKind):
     def upsert(self, session: Session, record_id: int, request_id: str, link: QbLink | None) -> Built:
         credit = credit_memo(session, record_id)
         applied = _applied(credit)
+        if _is_void(credit):
+            raise NothingToSend  # voiding it in QuickBooks frees what it paid there
         if link is not None:
             if synced_values(link) == applied:
                 raise NothingToSend
-            raise ChangeNotSendable(
-                f"What credit memo {credit.number} is applied to changed after QuickBooks applied it, and "
-                "QuickBooks Desktop's SDK cannot change that. Make the same change in QuickBooks (open the "
-                "$0.00 payment that applied it, under Receive Payments → Discounts and Credits), then "
-                "dismiss this alert."
-            )
+            if not applied:
+                # Applied to nothing any more: the $0.00 payment that applied it goes.
+                return Built(Phase.DELETE, q.txn_del(request_id, link.qb_id, "ReceivePayment"), applied)
+            fields = self._fields(session, credit)
+            mod = q.credit_application_mod(request_id, link.qb_id, link.edit_sequence, fields)
+            return Built(Phase.MOD, mod, applied)
         if not credit.applications:
             raise NothingToSend  # nothing applied (any more): nothing for QuickBooks to do
+        return Built(Phase.ADD, q.credit_application_add(request_id, self._fields(session, credit)), applied)
+
+    @staticmethod
+    def _fields(session: Session, credit: CreditMemo) -> q.CreditApplicationFields:
         credit_link = m.link_of(session, "credit_memo", credit.id)
         if credit_link is None:
             raise LookupError(f"credit memo {credit.number} is not in QuickBooks yet")
@@ -246,13 +262,12 @@ class CreditApplicationKind(SyncKind):
                 raise LookupError("an invoice the credit is applied to is not in QuickBooks yet")
             credit_part = q.AppliedCredit(credit_link.qb_id, Decimal(application.amount))
             targets.append(q.CreditToInvoice(invoice_link.qb_id, (credit_part,)))
-        fields = q.CreditApplicationFields(
+        return q.CreditApplicationFields(
             customer=customer_ref(session, credit),
             applications=tuple(targets),
             txn_date=credit.credit_date,
             memo=f"Credit {credit.number} applied {application_marker(credit)}",
         )
-        return Built(Phase.ADD, q.credit_application_add(request_id, fields), applied)
 
     def lookup(self, session: Session, record_id: int, request_id: str) -> q.Request:
         credit = credit_memo(session, record_id)

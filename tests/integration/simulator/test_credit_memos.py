@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -210,3 +211,45 @@ def test_credit_memos_survive_saving_the_company(shop: QuickBooksCompany, tmp_pa
     shop.save(tmp_path / "company.json")
     loaded = QuickBooksCompany.load(tmp_path / "company.json")
     assert _remaining(loaded, credit.txn_id) == D("151.01") and _balance(loaded, invoice) == D("275.00")
+
+
+def _change(company: QuickBooksCompany, payment: q.Record, *targets: tuple[str, str, str]) -> q.Result:
+    """ReceivePaymentMod of a credit's $0.00 payment: what it applies now, all of it."""
+    assert payment.txn_id is not None and payment.edit_sequence is not None
+    application = q.CreditApplicationFields(
+        customer=q.Ref.by_name(JOB),
+        applications=tuple(
+            q.CreditToInvoice(inv, (q.AppliedCredit(cm, D(amount)),)) for inv, cm, amount in targets
+        ),
+    )
+    return one(company, q.credit_application_mod("mod", payment.txn_id, payment.edit_sequence, application))
+
+
+def test_a_payment_mod_replaces_the_credits_it_set(shop: QuickBooksCompany) -> None:
+    first, second = _invoice(shop), _invoice(shop, ref="1002")
+    credit = _credit(shop)
+    payment = _apply(shop, (first, credit.txn_id, "100.00")).record
+    assert payment is not None
+    # What it applied is free again while the change is checked: all 176.01 may be set anew.
+    changed = _change(shop, payment, (first, credit.txn_id, "40.00"), (second, credit.txn_id, "136.01"))
+    assert changed.status.status_code == 0, changed.status
+    assert changed.record is not None and changed.record.edit_sequence != payment.edit_sequence
+    assert (_balance(shop, first), _balance(shop, second)) == (D("260.00"), D("163.99"))
+    assert _remaining(shop, credit.txn_id) == D("0.00")
+    # An invoice left out of the list is no longer credited.
+    again = _change(shop, changed.record, (second, credit.txn_id, "10.00"))
+    assert again.status.status_code == 0, again.status
+    assert (_balance(shop, first), _balance(shop, second)) == (D("300.00"), D("290.00"))
+    assert _remaining(shop, credit.txn_id) == D("166.01")
+
+
+def test_a_refused_payment_mod_changes_nothing(shop: QuickBooksCompany) -> None:
+    invoice = _invoice(shop)
+    credit = _credit(shop)
+    payment = _apply(shop, (invoice, credit.txn_id, "100.00")).record
+    assert payment is not None
+    too_much = _change(shop, payment, (invoice, credit.txn_id, "176.02"))
+    assert too_much.status.status_code == 3210
+    stale = dataclasses.replace(payment, values={**payment.values, "EditSequence": ("1",)})
+    assert _change(shop, stale, (invoice, credit.txn_id, "10.00")).status.status_code == 3200
+    assert _balance(shop, invoice) == D("200.00") and _remaining(shop, credit.txn_id) == D("76.01")

@@ -66,6 +66,7 @@ def _requests() -> list[q.Request]:
         q.credit_memo_query("3", txn_ids=["9-1"], include_line_items=True, include_linked_txns=True),
         q.credit_memo_void("4", "9-1"),
         q.credit_application_add("5", _application()),
+        q.credit_application_mod("6", "77-1", "1712", _application()),
     ]
 
 
@@ -185,3 +186,26 @@ def test_a_credit_memo_ret_without_its_txn_id_is_not_trusted() -> None:
         q.read_credit_memo(q.to_record(broken))
     with pytest.raises(QbxmlError, match="Expected a CreditMemoRet"):
         q.read_credit_memo(q.to_record(etree.fromstring("<InvoiceRet><TxnID>1</TxnID></InvoiceRet>")))
+
+
+def test_changing_an_applied_credit_is_a_payment_mod_listing_all_it_applies_now() -> None:
+    request = q.credit_application_mod("7", "77-1", "1712", _application())
+    assert request.tag == "ReceivePaymentModRq"
+    mod = request.find("ReceivePaymentMod")
+    assert mod is not None
+    assert [child.tag for child in mod] == [
+        "TxnID",
+        "EditSequence",
+        "Memo",
+        "AppliedToTxnMod",
+        "AppliedToTxnMod",
+    ]
+    applied = [
+        (a.findtext("TxnID"), a.findtext("PaymentAmount"), a.findtext("SetCredit/AppliedAmount"))
+        for a in mod.findall("AppliedToTxnMod")
+    ]
+    assert applied == [("1-1", "0.00", "200.00"), ("2-1", "0.00", "13.30")]
+    # Applied to nothing any more is a delete of the payment, never an empty Mod.
+    empty = q.CreditApplicationFields(customer=q.Ref.by_name("Kim, Hiro"), applications=())
+    with pytest.raises(QbxmlLimitError):
+        q.credit_application_mod("8", "77-1", "1712", empty)
