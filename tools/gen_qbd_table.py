@@ -62,6 +62,7 @@ SENT_REQUESTS = (
     "ReceivePaymentModRq",
     "ReceivePaymentQueryRq",
     "CreditMemoAddRq",
+    "CreditMemoModRq",
     "CreditMemoQueryRq",
     "TxnVoidRq",
     "TxnDelRq",

@@ -28,6 +28,7 @@ from qbwc_server.qbxml.build_credits import (
     credit_application_add,
     credit_application_mod,
     credit_memo_add,
+    credit_memo_mod,
     credit_memo_query,
     credit_memo_void,
 )
@@ -93,6 +94,7 @@ __all__ = [
     "credit_application_add",
     "credit_application_mod",
     "credit_memo_add",
+    "credit_memo_mod",
     "credit_memo_query",
     "credit_memo_void",
     "customer_add",

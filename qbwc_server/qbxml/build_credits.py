@@ -1,5 +1,10 @@
-"""Credit memo requests: CreditMemoAdd, CreditMemoQuery, voiding one, applying one to invoices
+"""Credit memo requests: CreditMemoAdd / Mod / Query, voiding one, applying one to invoices
 (and changing or deleting what was applied).
+
+A ``CreditMemoModRq`` (QuickBooks Desktop has it since qbXML 3.0, per Intuit's samples)
+changes one already in QuickBooks the way ``invoice_mod`` changes an invoice: its lines go
+as ``CreditMemoLineMod`` with TxnLineID -1 (new), which replaces every line, since
+QuickBooks deletes the lines a Mod does not list.
 
 QuickBooks Desktop applies a credit memo to an invoice through a received payment: Intuit's
 annotated qbXML 13.0 samples list ``ReceivePaymentAdd/AppliedToTxnAdd/SetCredit`` (with
@@ -27,7 +32,7 @@ from qbwc_server.qbxml.build import (
     opt_text,
     ref,
 )
-from qbwc_server.qbxml.build_txns import txn_void
+from qbwc_server.qbxml.build_txns import NEW_LINE_ID, txn_void
 from qbwc_server.qbxml.records import CreditApplicationFields, CreditMemoFields, InvoiceLineFields
 
 ZERO_AMOUNT = "0.00"
@@ -37,9 +42,11 @@ def _label(credit: CreditMemoFields) -> str:
     return f"Credit memo {credit.ref_number or ''}".strip()
 
 
-def _line(parent: etree._Element, line: InvoiceLineFields, record: str, number: int) -> None:
-    node = etree.SubElement(parent, "CreditMemoLineAdd")
+def _line(parent: etree._Element, line: InvoiceLineFields, record: str, number: int, *, is_mod: bool) -> None:
+    node = etree.SubElement(parent, "CreditMemoLineMod" if is_mod else "CreditMemoLineAdd")
     where = f"{record} line {number}"
+    if is_mod:
+        leaf(node, "TxnLineID", f.text(where, "TxnLineID", line.txn_line_id or NEW_LINE_ID, f.ID_MAX))
     ref(node, "ItemRef", line.item, where)
     leaf(node, "Desc", opt_text(where, "Desc", line.description, f.FREE_TEXT_MAX))
     leaf(node, "Quantity", opt_rate(where, "Quantity", line.quantity))
@@ -49,13 +56,10 @@ def _line(parent: etree._Element, line: InvoiceLineFields, record: str, number: 
     ref(node, "SalesTaxCodeRef", line.sales_tax_code, where)
 
 
-def credit_memo_add(request_id: str, credit: CreditMemoFields) -> Request:
-    """CreditMemoAddRq: QuickBooks computes Subtotal, SalesTaxTotal, TotalAmount and CreditRemaining."""
-    record = _label(credit)
+def _body(node: etree._Element, credit: CreditMemoFields, record: str, *, is_mod: bool) -> None:
+    """The header then the lines, in the order the Add and the Mod share (Intuit's samples)."""
     if not credit.lines:
         raise QbxmlLimitError(record, "lines", "a credit memo needs at least one line.")
-    request = new_request("CreditMemoAddRq", request_id)
-    node = etree.SubElement(request, "CreditMemoAdd")
     ref(node, "CustomerRef", credit.customer, record)
     ref(node, "ARAccountRef", credit.ar_account, record)
     leaf(node, "TxnDate", opt_date(credit.txn_date))
@@ -65,7 +69,26 @@ def credit_memo_add(request_id: str, credit: CreditMemoFields) -> Request:
     leaf(node, "IsToBePrinted", opt_bool(credit.is_to_be_printed))
     ref(node, "CustomerSalesTaxCodeRef", credit.customer_sales_tax_code, record)
     for number, line in enumerate(credit.lines, start=1):
-        _line(node, line, record, number)
+        _line(node, line, record, number, is_mod=is_mod)
+
+
+def credit_memo_add(request_id: str, credit: CreditMemoFields) -> Request:
+    """CreditMemoAddRq: QuickBooks computes Subtotal, SalesTaxTotal, TotalAmount and CreditRemaining."""
+    request = new_request("CreditMemoAddRq", request_id)
+    _body(etree.SubElement(request, "CreditMemoAdd"), credit, _label(credit), is_mod=False)
+    return request
+
+
+def credit_memo_mod(request_id: str, txn_id: str, edit_sequence: str, credit: CreditMemoFields) -> Request:
+    """CreditMemoModRq: the whole credit memo again, every line new (TxnLineID -1 unless the
+    line names one), so its lines replace all QuickBooks had. QuickBooks works out the totals
+    again. A ``memo`` of "" goes as an empty Memo, which clears it; None leaves it as it is."""
+    record = _label(credit) if credit.ref_number else f"Credit memo {txn_id}"
+    request = new_request("CreditMemoModRq", request_id)
+    node = etree.SubElement(request, "CreditMemoMod")
+    leaf(node, "TxnID", f.text(record, "TxnID", txn_id, f.ID_MAX))
+    leaf(node, "EditSequence", f.text(record, "EditSequence", edit_sequence, f.EDIT_SEQUENCE_MAX))
+    _body(node, credit, record, is_mod=True)
     return request
 
 

@@ -196,7 +196,7 @@ class CreditMemoFields:
 
     Its lines have the elements of invoice lines (a CreditMemoLineAdd carries ItemRef, Desc,
     Quantity, Rate, Amount, ServiceDate, SalesTaxCodeRef in the same order), so they are
-    ``InvoiceLineFields``; ``txn_line_id`` is not used (credit memos are only added).
+    ``InvoiceLineFields``; ``txn_line_id`` matters on a Mod only (None: a new line, TxnLineID -1).
     """
 
     customer: Ref

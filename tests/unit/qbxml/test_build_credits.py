@@ -67,6 +67,8 @@ def _requests() -> list[q.Request]:
         q.credit_memo_void("4", "9-1"),
         q.credit_application_add("5", _application()),
         q.credit_application_mod("6", "77-1", "1712", _application()),
+        q.credit_memo_mod("7", "9-1", "1700", _credit()),
+        q.credit_memo_mod("8", "9-1", "1700", _credit(memo="", item_sales_tax=None)),
     ]
 
 
@@ -209,3 +211,59 @@ def test_changing_an_applied_credit_is_a_payment_mod_listing_all_it_applies_now(
     empty = q.CreditApplicationFields(customer=q.Ref.by_name("Kim, Hiro"), applications=())
     with pytest.raises(QbxmlLimitError):
         q.credit_application_mod("8", "77-1", "1712", empty)
+
+
+def test_credit_memo_mod_sends_the_whole_credit_memo_with_every_line_new() -> None:
+    request = q.credit_memo_mod("7", "9-1", "1700", _credit())
+    assert request.tag == "CreditMemoModRq"
+    (mod,) = request
+    assert mod.tag == "CreditMemoMod"
+    # Intuit's order: TxnID and EditSequence, then the header as in the Add, then the lines.
+    assert [child.tag for child in mod] == [
+        "TxnID",
+        "EditSequence",
+        "CustomerRef",
+        "TxnDate",
+        "RefNumber",
+        "ItemSalesTaxRef",
+        "Memo",
+        "IsToBePrinted",
+        "CreditMemoLineMod",
+        "CreditMemoLineMod",
+    ]
+    assert (mod.findtext("TxnID"), mod.findtext("EditSequence")) == ("9-1", "1700")
+    lines = mod.findall("CreditMemoLineMod")
+    # Every line is new (TxnLineID -1): QuickBooks deletes the lines not listed, so these replace all.
+    assert [line.findtext("TxnLineID") for line in lines] == ["-1", "-1"]
+    assert [c.tag for c in lines[0]] == [
+        "TxnLineID",
+        "ItemRef",
+        "Desc",
+        "Quantity",
+        "Rate",
+        "Amount",
+        "SalesTaxCodeRef",
+    ]
+    assert lines[1].findtext("Amount") == "40.00" and lines[1].find("Rate") is None
+    # A line that names its TxnLineID keeps it.
+    kept = _credit(
+        lines=(q.InvoiceLineFields(item=q.Ref.by_name("Labor"), amount=D("1"), txn_line_id="A-1"),)
+    )
+    assert q.credit_memo_mod("7", "9-1", "1700", kept)[0].findtext("CreditMemoLineMod/TxnLineID") == "A-1"
+    # A memo of "" goes empty (clears QuickBooks' memo); None leaves it out (QuickBooks keeps its own).
+    cleared = q.credit_memo_mod("7", "9-1", "1700", _credit(memo=""))[0].find("Memo")
+    assert cleared is not None and not cleared.text
+    assert q.credit_memo_mod("7", "9-1", "1700", _credit(memo=None))[0].find("Memo") is None
+
+
+def test_credit_memo_mod_is_checked_like_the_add() -> None:
+    mod = ACCEPTED["CreditMemoModRq"]
+    assert mod["CreditMemoMod/EditSequence"] == 16 and mod["CreditMemoMod/RefNumber"] == 11
+    assert "CreditMemoMod/IsTaxIncluded" not in mod
+    assert "CreditMemoMod/CreditMemoLineMod/TaxAmount" not in mod
+    with pytest.raises(QbxmlLimitError, match="at least one line"):
+        q.credit_memo_mod("1", "9-1", "1700", _credit(lines=()))
+    with pytest.raises(QbxmlLimitError, match="RefNumber"):
+        q.credit_memo_mod("1", "9-1", "1700", _credit(ref_number="CM-123456789"))
+    with pytest.raises(QbxmlLimitError, match="EditSequence"):
+        q.credit_memo_mod("1", "9-1", "1" * 17, _credit())
