@@ -1,4 +1,4 @@
-"""Reading a ``CreditMemoRet`` (from CreditMemoAdd or CreditMemoQuery) into typed values."""
+"""Reading a ``CreditMemoRet`` (from CreditMemoAdd, CreditMemoMod or CreditMemoQuery) into typed values."""
 
 from __future__ import annotations
 

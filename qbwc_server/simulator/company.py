@@ -434,6 +434,11 @@ def _credit_memo_add(company: QuickBooksCompany, rq: etree._Element, rs: etree._
     credits.credit_memo_ret(company.core, credit, rs, lines=True, linked=False)
 
 
+def _credit_memo_mod(company: QuickBooksCompany, rq: etree._Element, rs: etree._Element) -> None:
+    credit = credits.credit_memo_mod(company.core, rq[0])
+    credits.credit_memo_ret(company.core, credit, rs, lines=True, linked=False)
+
+
 def _credit_memo_query(company: QuickBooksCompany, rq: etree._Element, rs: etree._Element) -> None:
     core = company.core
     lines = child_text(rq, "IncludeLineItems") == "true"
@@ -479,6 +484,7 @@ HANDLERS: dict[str, Handler] = {
     "ReceivePaymentModRq": _payment_mod,
     "ReceivePaymentQueryRq": _payment_query,
     "CreditMemoAddRq": _credit_memo_add,
+    "CreditMemoModRq": _credit_memo_mod,
     "CreditMemoQueryRq": _credit_memo_query,
     "TxnVoidRq": _void,
     "TxnDelRq": _delete,

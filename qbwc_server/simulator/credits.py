@@ -6,11 +6,18 @@ with ``SetCredit``. A ``ReceivePaymentAdd`` may carry ``SetCredit`` under each
 ``AppliedToTxnAdd`` (Intuit's samples list it for QBD): each credit must exist (3120), be
 the payment's customer's (3210), have that much left (3210), and the invoice must still owe
 the payment plus the credits (3210). Nothing is changed by a refused request.
+
+A ``CreditMemoMod`` is an ``InvoiceMod`` for credit memos (``txns.invoice_mod``): the TxnID
+must exist (3120) and the EditSequence match (3200); listed lines replace all (TxnLineID
+-1 adds one, lines not listed are deleted); the totals are worked out again. A void credit
+memo is not changed, and the new total may not fall below what received payments already
+set against invoices from it (3210 both).
 """
 
 from __future__ import annotations
 
 import copy
+from datetime import date
 from decimal import Decimal
 
 from lxml import etree
@@ -27,7 +34,7 @@ from qbwc_server.simulator.core import (
     format_time,
     leaf,
 )
-from qbwc_server.simulator.store import CreditUse, Invoice, Payment
+from qbwc_server.simulator.store import CreditUse, Invoice, InvoiceLine, Payment
 
 CREDIT_MEMO_ORDER = (
     "TxnID",
@@ -67,6 +74,17 @@ CREDIT_MEMO_ORDER = (
     "CreditMemoLineRet",
 )
 _HEADER_SKIP = {"TxnDate", "RefNumber", "CustomerRef", "ItemSalesTaxRef", "CreditMemoLineAdd"}
+#: A line a Mod adds (QuickBooks' documented TxnLineID for a new line).
+NEW_LINE_ID = "-1"
+_MOD_SKIP = {
+    "TxnID",
+    "EditSequence",
+    "TxnDate",
+    "RefNumber",
+    "CustomerRef",
+    "ItemSalesTaxRef",
+    "CreditMemoLineMod",
+}
 
 
 def _not_found(txn_id: str) -> Refusal:
@@ -119,6 +137,77 @@ def credit_memo_add(core: Core, node: etree._Element) -> Invoice:
     txns.compute_totals(core, credit)
     core.state.credit_memos[txn_id] = credit
     return credit
+
+
+def _mod_lines(core: Core, credit: Invoice, node: etree._Element, record: str) -> list[InvoiceLine]:
+    """The lines after the Mod: those listed, in order (QuickBooks deletes the others); none
+    listed keeps them all."""
+    line_nodes = node.findall("CreditMemoLineMod")
+    if not line_nodes:
+        return credit.lines
+    existing = {line.txn_line_id: line for line in credit.lines}
+    lines = []
+    for line_node in line_nodes:
+        line_id = child_text(line_node, "TxnLineID") or ""
+        if line_id != NEW_LINE_ID and line_id not in existing:
+            raise _not_found(line_id)
+        lines.append(txns._line(core, line_node, record, existing.get(line_id)))
+    return lines
+
+
+def credit_memo_mod(core: Core, node: etree._Element) -> Invoice:
+    """CreditMemoMod; everything is checked on a copy, so a refused Mod changes nothing."""
+    credit = core.state.credit_memos[txns.find_txn(core, core.state.credit_memos, node)]
+    record = f"Credit memo {credit.ref_number or credit.txn_id}"
+    if credit.is_void:
+        # Intuit's reference files name no status code for changing a voided transaction;
+        # 3210 ("the request cannot be processed as it is") is what the simulator answers.
+        raise Refusal(3210, f"{record} is void; a void transaction cannot be changed.")
+    customer_ref = node.find("CustomerRef")
+    customer = (
+        core.resolve(customer_ref, {"Customer"}, record)
+        if customer_ref is not None
+        else core.state.lists[credit.customer_id]
+    )
+    used = used_of(core, credit)
+    if customer.list_id != credit.customer_id and used:
+        # Not said by Intuit's files either: the payments that set this credit are the old
+        # customer's, so moving it while set against their invoices is refused here.
+        raise Refusal(
+            3210, f"{record} is set against invoices of its customer; its customer cannot change now."
+        )
+    changes = core.absorb(node, record, skip=_MOD_SKIP)
+    tax_item = (
+        txns._sales_tax_item(core, node, customer, record)
+        if node.find("ItemSalesTaxRef") is not None
+        else credit.sales_tax_item_id
+    )
+    lines = _mod_lines(core, credit, node, record)
+    trial = Invoice(
+        **{
+            **credit.__dict__,
+            "lines": lines,
+            "sales_tax_item_id": tax_item,
+            "customer_id": customer.list_id,
+            "data": {**credit.data},
+        }
+    )
+    core.merge(trial.data, changes)
+    txns.compute_totals(core, trial)
+    if trial.total < used:
+        raise Refusal(
+            3210,
+            f"{record}: the new total {trial.total:.2f} is less than the {used:.2f} already set "
+            "against invoices from it.",
+        )
+    if (txn_date := child_text(node, "TxnDate")) is not None:
+        trial.txn_date = date.fromisoformat(txn_date)
+    if (ref_number := child_text(node, "RefNumber")) is not None:
+        trial.ref_number = ref_number
+    trial.time_modified = core.tick()
+    trial.edit_sequence = core.stamp()
+    core.state.credit_memos[credit.txn_id] = trial
+    return trial
 
 
 def credit_memo_void(core: Core, txn_id: str) -> Invoice:

@@ -253,3 +253,98 @@ def test_a_refused_payment_mod_changes_nothing(shop: QuickBooksCompany) -> None:
     stale = dataclasses.replace(payment, values={**payment.values, "EditSequence": ("1",)})
     assert _change(shop, stale, (invoice, credit.txn_id, "10.00")).status.status_code == 3200
     assert _balance(shop, invoice) == D("200.00") and _remaining(shop, credit.txn_id) == D("76.01")
+
+
+def _mod(
+    company: QuickBooksCompany,
+    credit: q.CreditMemoRet,
+    *lines: q.InvoiceLineFields,
+    memo: str | None = None,
+    edit_sequence: str | None = None,
+) -> q.Result:
+    """CreditMemoMod of ``credit`` (as last read) with these lines (all new unless named)."""
+    fields = q.CreditMemoFields(
+        customer=q.Ref.by_name(JOB), ref_number=credit.ref_number, memo=memo, lines=lines
+    )
+    sequence = credit.edit_sequence if edit_sequence is None else edit_sequence
+    return one(company, q.credit_memo_mod("mod", credit.txn_id, sequence, fields))
+
+
+def _read(company: QuickBooksCompany, credit_id: str) -> q.CreditMemoRet:
+    found = record(company, q.credit_memo_query("cq", txn_ids=[credit_id], include_line_items=True))
+    return q.read_credit_memo(found)
+
+
+def test_a_credit_memo_mod_replaces_its_lines_and_works_out_the_totals_again(shop: QuickBooksCompany) -> None:
+    credit = _credit(shop)
+    kept = credit.lines[1].txn_line_id  # the lumber line
+    result = _mod(
+        shop,
+        credit,
+        q.InvoiceLineFields(item=q.Ref.by_name("Lumber"), quantity=D("4"), txn_line_id=kept),
+        q.InvoiceLineFields(item=q.Ref.by_name("Labor"), quantity=D("1"), rate=D("65")),
+        memo="Warranty: one visit",
+    )
+    assert result.status.status_code == 0, result.status
+    assert result.record is not None
+    changed = q.read_credit_memo(result.record)
+    # The labor line not listed is gone; 4 × 4.25 lumber taxed at 8.25 % (1.40) + a new 65.00 line.
+    assert [(line.item_full_name, line.amount) for line in changed.lines] == [
+        ("Lumber", D("17.00")),
+        ("Labor", D("65.00")),
+    ]
+    assert changed.lines[0].txn_line_id == kept
+    assert changed.lines[1].txn_line_id not in {None, "-1", *(line.txn_line_id for line in credit.lines)}
+    assert (changed.subtotal, changed.sales_tax_total, changed.total) == (D("82.00"), D("1.40"), D("83.40"))
+    assert changed.credit_remaining == D("83.40")
+    assert changed.edit_sequence != credit.edit_sequence and changed.txn_id == credit.txn_id
+    assert result.record.get("TimeModified") != result.record.get("TimeCreated")
+    assert result.record.get("Memo") == "Warranty: one visit"
+    # What a query reads is what the Mod answered.
+    again = _read(shop, credit.txn_id)
+    assert again == changed
+    # Without a Memo the memo stays; the edit sequence moves on every change.
+    second = _mod(shop, again, q.InvoiceLineFields(item=q.Ref.by_name("Labor"), quantity=D("1")))
+    assert second.status.status_code == 0, second.status
+    assert second.record is not None and second.record.get("Memo") == "Warranty: one visit"
+    assert second.record.edit_sequence != again.edit_sequence
+    assert q.read_credit_memo(second.record).total == D("65.00")
+
+
+def test_a_credit_memo_mod_is_refused_for_a_missing_or_stale_or_void_credit_memo(
+    shop: QuickBooksCompany,
+) -> None:
+    credit = _credit(shop)
+    labor = q.InvoiceLineFields(item=q.Ref.by_name("Labor"), quantity=D("1"))
+    missing = dataclasses.replace(credit, txn_id="FFFF-9")
+    assert _mod(shop, missing, labor).status.status_code == 3120
+    stale = _mod(shop, credit, labor, edit_sequence="1")
+    assert stale.status.status_code == 3200 and "out-of-date" in stale.status.status_message
+    unknown_line = _mod(shop, credit, dataclasses.replace(labor, txn_line_id="9-9"))
+    assert unknown_line.status.status_code == 3120 and "9-9" in unknown_line.status.status_message
+    assert _read(shop, credit.txn_id) == credit  # none of them changed anything
+    assert one(shop, q.credit_memo_void("v", credit.txn_id)).status.status_code == 0
+    void = _read(shop, credit.txn_id)
+    refused = _mod(shop, void, labor)
+    assert refused.status.status_code == 3210 and "void" in refused.status.status_message
+    assert _read(shop, credit.txn_id) == void and void.total == D("0.00")
+
+
+def test_a_credit_memo_mod_keeps_at_least_what_is_set_against_invoices(shop: QuickBooksCompany) -> None:
+    invoice = _invoice(shop)
+    credit = _credit(shop)
+    assert _apply(shop, (invoice, credit.txn_id, "100.00")).status.status_code == 0
+    credit = _read(shop, credit.txn_id)
+    below = _mod(
+        shop, credit, q.InvoiceLineFields(item=q.Ref.by_name("Labor"), quantity=D("1"), rate=D("99.99"))
+    )
+    assert below.status.status_code == 3210 and "100.00 already set" in below.status.status_message
+    assert _read(shop, credit.txn_id) == credit and _balance(shop, invoice) == D("200.00")
+    exactly = _mod(
+        shop, credit, q.InvoiceLineFields(item=q.Ref.by_name("Labor"), quantity=D("1"), rate=D("100"))
+    )
+    assert exactly.status.status_code == 0, exactly.status
+    changed = _read(shop, credit.txn_id)
+    # The credit still pays the invoice what it paid; nothing of it is left to apply.
+    assert (changed.total, changed.credit_remaining) == (D("100.00"), D("0.00"))
+    assert _balance(shop, invoice) == D("200.00")
