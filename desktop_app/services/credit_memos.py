@@ -1,4 +1,8 @@
-"""Credit memos: create (lines from the price book), edit while not in QuickBooks, void.
+"""Credit memos: create (lines from the price book), edit, void.
+
+Editing one already in QuickBooks is for an admin (as for invoices and voiding); the edit
+is queued and goes there as a change of the whole credit memo, also when QuickBooks is
+adding it right now (then after that answer).
 
 Applying a credit to invoices is in ``credit_applications``; what a credit memo looks
 like (details, lists) in ``credit_memo_details``. Totals come from the code invoices use
@@ -28,7 +32,7 @@ from desktop_app.services.credit_memo_details import (
     refresh_credit_status,
 )
 from desktop_app.services.credit_numbers import next_credit_number
-from desktop_app.services.credit_sync import credit_memo_on_its_way, queue_credit_memo_for_quickbooks
+from desktop_app.services.credit_sync import queue_credit_memo_for_quickbooks
 from desktop_app.services.events import record_event
 from desktop_app.services.invoice_details import refresh_status
 from desktop_app.services.lines import (
@@ -167,20 +171,11 @@ def _live(uow: UnitOfWork, credit_id: int) -> CreditMemo:
 def update_credit_memo(
     uow: UnitOfWork, credit_id: int, expected_version: int, values: CreditMemoFields
 ) -> CreditMemoDetail:
-    """Change a credit memo that is not in QuickBooks yet (its customer stays the same)."""
+    """Change a live credit memo (its customer stays the same); one already in QuickBooks is
+    changed by an admin only, and the change is queued for QuickBooks."""
     credit = _live(uow, credit_id)
     if in_quickbooks(uow, ENTITY, credit.id):
-        raise InvalidTransition(
-            f"Credit memo {credit.number} is already in QuickBooks and cannot be changed here. Void it and "
-            "make a new one."
-        )
-    if credit_memo_on_its_way(uow, credit.id):
-        # Once QuickBooks has it, it is not changed there: an edit now would never reach it.
-        raise InvalidTransition(
-            f"Credit memo {credit.number} is being sent to QuickBooks right now, and once there it "
-            "cannot be changed here. Wait for the sync to finish; then void it and make a new one if "
-            "it needs changing."
-        )
+        require_admin(uow, f"edit credit memo {credit.number}, which is already in QuickBooks")
     if expected_version != credit.version:
         raise Conflict(
             "Another user changed this credit memo after you opened it. Reload it to see their changes."

@@ -10,13 +10,9 @@ whether it did.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from desktop_app.db.credit_models import CreditMemo
-from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.services import record_kinds, sync_queue
-from desktop_app.services.queue_states import QueueState
 
 ENTITY = "credit_memo"
 #: A credit memo's applications to invoices (a QuickBooks transaction of their own).
@@ -27,17 +23,6 @@ def credit_memo_kind_is_known(action: str = "upsert") -> bool:
     """Whether the QuickBooks queue can take credit memos (the sync kind is registered)."""
     kind = record_kinds.KINDS.get(ENTITY)
     return kind is not None and action in kind.actions
-
-
-def credit_memo_on_its_way(uow: UnitOfWork, credit_id: int) -> bool:
-    """QuickBooks is adding the credit memo right now (its Add was sent, not yet answered)."""
-    sent = select(SyncItem.id).where(
-        SyncItem.entity_type == ENTITY,
-        SyncItem.entity_id == credit_id,
-        SyncItem.action == "upsert",
-        SyncItem.state == QueueState.SENT,
-    )
-    return uow.session.scalar(sent.limit(1)) is not None
 
 
 def queue_credit_memo_for_quickbooks(uow: UnitOfWork, credit_id: int, action: str = "upsert") -> bool:

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from desktop_app.db.credit_models import CreditMemo
 from desktop_app.db.models import AuditEntry, DomainEvent, QbLink
@@ -357,12 +357,56 @@ def test_edit_while_not_in_quickbooks_recomputes_and_keeps_what_is_applied(
     assert edited.reason == CreditReason.DISCOUNT and edited.lines[0].id == current.lines[0].id
     with db.uow(admin) as uow, pytest.raises(Conflict, match="Another user"):
         credit_memos.update_credit_memo(uow, credit.id, current.version, _fields(ids, lines=two))
+
+
+def test_a_credit_in_quickbooks_is_edited_by_an_admin_and_the_change_is_queued(
+    db: Database, admin: Actor, office: Actor
+) -> None:
+    from desktop_app.db.sync_models import SyncItem
+
+    ids = _setup(db, admin)
+    credit = _create(db, admin, ids)
     with db.uow(admin) as uow:
+        applying.apply_credit(uow, credit.id, [(ids["inv_a"], "170")])
         uow.session.add(
             QbLink(entity_type="credit_memo", entity_id=credit.id, qb_id="CM-1", edit_sequence="1")
         )
-        with pytest.raises(InvalidTransition, match="already in QuickBooks"):
-            credit_memos.update_credit_memo(uow, credit.id, edited.version, _fields(ids, lines=two))
+        uow.session.execute(delete(SyncItem))  # what creating and applying queued: gone
+        uow.commit()
+    with db.reader() as uow:
+        current = get_credit_memo(uow, credit.id)
+    three = (LineInput(quantity="3", item_id=ids["labor"], id=current.lines[0].id),)
+    before = snapshot(db)
+    with db.uow(office) as uow, pytest.raises(PermissionDenied, match="Admin"):
+        credit_memos.update_credit_memo(uow, credit.id, current.version, _fields(ids, lines=three))
+    assert snapshot(db) == before
+    # Every other rule still holds for an admin: not below what is applied, the customer stays.
+    one_line = (LineInput(quantity="1", item_id=ids["labor"], id=current.lines[0].id),)
+    with db.uow(admin) as uow, pytest.raises(ValidationError, match=r"\$170.00 of this credit is applied"):
+        credit_memos.update_credit_memo(uow, credit.id, current.version, _fields(ids, lines=one_line))
+    with db.uow(admin) as uow, pytest.raises(ValidationError, match="customer cannot be changed"):
+        credit_memos.update_credit_memo(
+            uow, credit.id, current.version, _fields(ids, lines=three, customer_id=ids["customer"] + 99)
+        )
+    with db.uow(admin) as uow, pytest.raises(ValidationError, match="Unapply this credit"):
+        credit_memos.update_credit_memo(
+            uow, credit.id, current.version, _fields(ids, job="job_b", lines=three)
+        )
+    assert snapshot(db) == before
+    with db.uow(admin) as uow:
+        edited = credit_memos.update_credit_memo(
+            uow, credit.id, current.version, _fields(ids, lines=three, memo="Three hours back")
+        )
+        uow.commit()
+    assert (edited.total, edited.memo, edited.in_quickbooks) == (D("255.00"), "Three hours back", True)
+    with db.reader() as uow:
+        queued = [
+            (item.entity_type, item.action)
+            for item in uow.session.scalars(select(SyncItem).where(SyncItem.entity_id == credit.id))
+        ]
+    assert ("credit_memo", "upsert") in queued
+    with db.uow(admin) as uow, pytest.raises(Conflict, match="Another user"):
+        credit_memos.update_credit_memo(uow, credit.id, current.version, _fields(ids, lines=three))
 
 
 def test_lists_and_lookups(db: Database, admin: Actor) -> None:

@@ -3,9 +3,12 @@
 Two kinds, because QuickBooks Desktop keeps them as two transactions:
 
 * ``credit_memo``: a CreditMemoAdd for the customer or job, after what its lines name;
-  voided like an invoice. JobDesk changes a credit memo only while it is not in
-  QuickBooks (nor on its way there), so a linked one has nothing more to send; a void one
-  that never reached QuickBooks is not sent at all.
+  voided like an invoice. An edit once it is in QuickBooks goes as a CreditMemoMod of the
+  whole credit memo (its lines replace all QuickBooks had, as an invoice's do). Its upsert
+  is queued also when only where it is applied changes, so a Mod goes only when what would
+  be sent differs from what QuickBooks last got: a fingerprint of the request's content is
+  kept with the link (``Fingerprint`` in its synced values). A void one is never changed
+  (voiding is its own step), and one voided before it reached QuickBooks is not sent at all.
 * ``credit_application``: applying it to invoices is, in the SDK, a ReceivePaymentAdd of
   $0.00 with ``SetCredit`` per invoice (Intuit's samples allow it in US QuickBooks Desktop;
   only ``SetCredit/TxnLineID`` is not in QBD). It goes once the credit memo and the
@@ -17,10 +20,13 @@ Two kinds, because QuickBooks Desktop keeps them as two transactions:
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from lxml import etree
 from sqlalchemy.orm import Session, selectinload
 
 from desktop_app.db.credit_models import CreditMemo
@@ -46,6 +52,26 @@ def credit_memo(session: Session, record_id: int) -> CreditMemo:
 
 def _is_void(credit: CreditMemo | None) -> bool:
     return credit is not None and credit.status == CreditStatus.VOID.value
+
+
+#: The synced value holding ``fingerprint`` of what QuickBooks last got.
+FINGERPRINT = "Fingerprint"
+
+
+def fingerprint(fields: q.CreditMemoFields) -> str:
+    """What a request for these fields carries, the same for the Add and any Mod: a sha256 of
+    the Add's body in canonical XML (it holds no TxnID, EditSequence nor TxnLineID). Made from
+    ``CreditMemoKind.fields(..., local=True)``, whose references name our own records."""
+    body = q.credit_memo_add("fingerprint", fields)[0]
+    return hashlib.sha256(etree.tostring(body, method="c14n")).hexdigest()
+
+
+def _differs(synced: dict[str, str], values: dict[str, str]) -> bool:
+    """Whether what would be sent differs from what QuickBooks last got. A link made before
+    fingerprints were kept (or by a lookup) is compared by total and number alone."""
+    if FINGERPRINT in synced:
+        return synced[FINGERPRINT] != values[FINGERPRINT]
+    return any(synced.get(key) != values[key] for key in ("Total", "RefNumber"))
 
 
 def _ref(session: Session, kind: str, record_id: int, full_name: str) -> q.Ref:
@@ -102,22 +128,41 @@ class CreditMemoKind(SyncKind):
 
     def upsert(self, session: Session, record_id: int, request_id: str, link: QbLink | None) -> Built:
         credit = credit_memo(session, record_id)
-        values = {"Total": str(credit.total), "RefNumber": credit.number}
-        if link is not None:
-            raise NothingToSend  # changed only while not in QuickBooks (services.credit_memos)
         if _is_void(credit):
-            raise NothingToSend  # voided before it reached QuickBooks: it never goes there
-        return Built(Phase.ADD, q.credit_memo_add(request_id, self.fields(session, credit)), values)
+            # Voided before it reached QuickBooks: it never goes there. Voided there: the void
+            # is its own step, and a void credit memo is never changed.
+            raise NothingToSend
+        fields = self.fields(session, credit)
+        content = fingerprint(self.fields(session, credit, local=True))
+        values = {"Total": str(credit.total), "RefNumber": credit.number, FINGERPRINT: content}
+        if link is None:
+            return Built(Phase.ADD, q.credit_memo_add(request_id, fields), values)
+        if not _differs(synced_values(link), values):
+            raise NothingToSend  # e.g. queued because only where it is applied changed
+        # A memo emptied here is emptied there too (an empty Memo clears it in a Mod).
+        changed = dataclasses.replace(fields, memo=credit.memo)
+        return Built(
+            Phase.MOD, q.credit_memo_mod(request_id, link.qb_id, link.edit_sequence, changed), values
+        )
 
     @staticmethod
-    def fields(session: Session, credit: CreditMemo) -> q.CreditMemoFields:
+    def fields(session: Session, credit: CreditMemo, *, local: bool = False) -> q.CreditMemoFields:
+        """What goes to QuickBooks. ``local``: each reference names our own record (kind and
+        id) instead of how QuickBooks knows it, which turns from a name into a ListID once
+        that record is there: the same credit memo then gives the same fields (``fingerprint``)."""
+
+        def refer(kind: str, record_id: int, full_name: str) -> q.Ref:
+            return (
+                q.Ref.by_name(f"{kind} {record_id}") if local else _ref(session, kind, record_id, full_name)
+            )
+
         taxed = credit.tax_rate > 0
         lines = []
         for line in credit.lines:
             item = session.get(Item, line.item_id) if line.item_id else None
-            chosen = m.generic_item_list_id(session)
+            chosen = None if local else m.generic_item_list_id(session)
             item_ref = (
-                _ref(session, "item", item.id, item.name)
+                refer("item", item.id, item.name)
                 if item
                 else (q.Ref.by_id(chosen) if chosen else q.Ref.by_name(m.GENERIC_ITEM))
             )
@@ -134,9 +179,17 @@ class CreditMemoKind(SyncKind):
         tax_item = None
         if credit.tax > 0:
             tax = tax_rate_for(session, credit.tax_rate)
-            tax_item = _ref(session, "tax_item", tax.id, tax.name)
+            tax_item = refer("tax_item", tax.id, tax.name)
+        if local:
+            customer = (
+                refer("job", credit.job_id, "")
+                if credit.job_id
+                else refer("customer", credit.customer_id, "")
+            )
+        else:
+            customer = customer_ref(session, credit)
         return q.CreditMemoFields(
-            customer=customer_ref(session, credit),
+            customer=customer,
             txn_date=credit.credit_date,
             ref_number=credit.number,
             item_sales_tax=tax_item,
