@@ -1,5 +1,6 @@
 """Credit memos through the windows: from the job window and the customer window, lines from the
-price book, applied to the job's invoice, shown on the job's invoice summary, voided."""
+price book, applied to the job's invoice, shown on the job's invoice summary, voided; one already
+in QuickBooks changed by an admin (applied by anyone)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,20 @@ from decimal import Decimal
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QTableWidget
 from pytestqt.qtbot import QtBot
+from sqlalchemy import delete, select
 
-from desktop_app.services import credit_memo_details, invoices
+from desktop_app.db.models import QbLink
+from desktop_app.db.sync_models import SyncItem
+from desktop_app.services import credit_memo_details, credit_memos, invoices, items
+from desktop_app.services.lines import LineInput
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.dialogs.credit_memo import APPLY, BALANCE, NUMBER, CreditMemoDialog
 from desktop_app.ui.dialogs.customer import CustomerDialog
 from desktop_app.ui.prompts import ScriptedPrompts
 from desktop_app.ui.views.job_details import JobDetailsDialog
 from desktop_app.ui.widgets.lines_editor import QTY
-from tests.gui.driving import activate
+from tests.conftest import OFFICE
+from tests.gui.driving import activate, retype, show
 from tests.gui.helpers import make_customer, make_item, make_job
 
 
@@ -82,6 +88,10 @@ def test_a_credit_from_the_job_window_is_applied_and_shown_in_the_summary(
     prompts.queue("Entered on the wrong job")
     qtbot.mouseClick(reopened.void_button, Qt.MouseButton.LeftButton)
     assert reopened.record.status.value == "void" and not reopened.save_button.isEnabled()
+    # A void credit stays read-only: nothing of it can be typed into.
+    assert not reopened.memo.isEnabled() and not reopened.job.isEnabled()
+    assert reopened.lines.add_button.isHidden()
+    assert not reopened.table.item(0, APPLY).flags() & Qt.ItemFlag.ItemIsEditable
     window.load_invoices()
     assert window.credit_model.rows[0]["status"] == "void"
     assert window.invoice_model.rows[0]["balance"] == Decimal("1000.00")
@@ -119,3 +129,71 @@ def test_new_credit_from_the_customer_window(qtbot: QtBot, ctx: AppContext) -> N
     assert dialog.job.currentData() is None and dialog.table.rowCount() == 0
     dialog.job.setCurrentIndex(dialog.job.findData(job_id))
     assert dialog.table.rowCount() == 1
+
+
+def _credit_in_quickbooks(ctx: AppContext) -> tuple[int, int, int]:
+    """(credit id, job id, invoice id): a $85.00 credit on the job, linked to QuickBooks."""
+    customer_id, job_id, invoice_id = _job_with_invoice(ctx)
+    labor_id = ctx.read(items.list_items, search="Labor hour").rows[0].id
+    credit = ctx.write(
+        credit_memos.create_credit_memo,
+        credit_memos.CreditMemoFields(
+            customer_id=customer_id,
+            job_id=job_id,
+            reason="warranty",
+            lines=(LineInput(quantity="1", item_id=labor_id),),
+            memo="One hour back",
+        ),
+    )
+    with ctx.db.uow() as uow:
+        uow.session.add(
+            QbLink(entity_type="credit_memo", entity_id=credit.id, qb_id="CM-TXN-1", edit_sequence="1")
+        )
+        uow.session.execute(delete(SyncItem))  # what creating it queued went already
+        uow.commit()
+    return credit.id, job_id, invoice_id
+
+
+def test_an_admin_changes_a_credit_memo_in_quickbooks_and_the_change_is_queued(
+    qtbot: QtBot, ctx: AppContext, prompts: ScriptedPrompts
+) -> None:
+    credit_id, _job_id, _ = _credit_in_quickbooks(ctx)
+    dialog = CreditMemoDialog(ctx, credit_id)
+    show(qtbot, dialog)
+    assert "in QuickBooks" in dialog.subtitle_label.text()
+    assert dialog.memo.isEnabled() and dialog.job.isEnabled() and dialog.locked_note.isHidden()
+    assert not dialog.lines.add_button.isHidden()
+    edit_cell(qtbot, dialog.lines.table, 0, QTY, "3")
+    retype(qtbot, dialog.memo, "Three hours back")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert not [a for a in prompts.asked if a.kind == "error"], prompts.asked
+    saved = ctx.read(credit_memo_details.get_credit_memo, credit_id)
+    assert (saved.total, saved.memo, saved.in_quickbooks) == (Decimal("255.00"), "Three hours back", True)
+    with ctx.db.reader() as uow:
+        queued = uow.session.scalars(
+            select(SyncItem.action).where(
+                SyncItem.entity_type == "credit_memo", SyncItem.entity_id == credit_id
+            )
+        ).all()
+    assert list(queued) == ["upsert"]  # it goes to QuickBooks as a change
+
+
+def test_an_office_user_sees_why_a_credit_in_quickbooks_is_read_only_but_may_apply_it(
+    qtbot: QtBot, ctx: AppContext, prompts: ScriptedPrompts
+) -> None:
+    credit_id, _job_id, invoice_id = _credit_in_quickbooks(ctx)
+    ctx.actor = OFFICE
+    dialog = CreditMemoDialog(ctx, credit_id)
+    show(qtbot, dialog)
+    fields = (dialog.job, dialog.reason, dialog.credit_date, dialog.memo)
+    assert not any(w.isEnabled() for w in fields) and dialog.lines.add_button.isHidden()
+    assert dialog.locked_note.isVisible()
+    assert "already in QuickBooks: only an admin can change" in dialog.locked_note.text()
+    # Where it is applied is not the credit itself: anyone may apply it.
+    assert dialog.table.item(0, NUMBER).data(Qt.ItemDataRole.UserRole) == invoice_id
+    edit_cell(qtbot, dialog.table, 0, APPLY, "40.00")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert not [a for a in prompts.asked if a.kind == "error"], prompts.asked
+    saved = ctx.read(credit_memo_details.get_credit_memo, credit_id)
+    assert [(a.invoice_id, a.amount) for a in saved.applications] == [(invoice_id, Decimal("40.00"))]
+    assert saved.total == Decimal("85.00") and saved.memo == "One hour back"

@@ -1,6 +1,9 @@
 """A credit memo: who is credited (customer or one of its jobs), why, lines from the price
 book, and how much of it goes to each open invoice of that customer or job. Void it here.
 
+One already in QuickBooks can still be changed (by an admin, as the service requires: the
+change goes there as a Mod) and applied (by anyone); a void one is read-only.
+
 The invoices offered are those QuickBooks would take the credit on: open invoices of the
 same Customer:Job (a job's credit goes to that job's invoices).
 """
@@ -55,6 +58,11 @@ class CreditMemoDialog(DocumentDialog):
         self.credit_date = form.add("credit_date", "Date", DateField(date.today()))
         self.memo = form.add("memo", "Memo", line(max_length=svc.MAX_CREDIT_MEMO), span=2)
         box.addWidget(form)
+        self.locked_note = QLabel("")
+        self.locked_note.setObjectName("muted")
+        self.locked_note.setWordWrap(True)
+        self.locked_note.hide()
+        box.addWidget(self.locked_note)
         self.body_layout.addWidget(frame)
 
         frame, box = card("Lines")
@@ -120,16 +128,31 @@ class CreditMemoDialog(DocumentDialog):
         self.credit_date.set_value(record.credit_date)
         self.memo.setText(record.memo)
         self.lines.set_lines(record.lines)
-        self.lines.set_read_only(record.in_quickbooks or not live)
+        locked = self._why_read_only(record)
+        self.lines.set_read_only(bool(locked))
         for widget in (self.customer, self.job, self.reason, self.credit_date, self.memo):
-            widget.setEnabled(live and not record.in_quickbooks)
+            widget.setEnabled(not locked)
         self.customer.setEnabled(False)  # a credit memo's customer never changes
+        # Said only when the credit is live: a void one says so in its subtitle.
+        self.locked_note.setText(locked if live else "")
+        self.locked_note.setVisible(live and bool(locked))
         self.title_label.setText(f"Credit memo {record.number}")
         qb = " · in QuickBooks" if record.in_quickbooks else ""
         why = f" · {record.void_reason}" if record.void_reason else ""
         self.subtitle_label.setText(f"{record.customer_name} · {label(record.status.value)}{qb}{why}")
         self.save_button.setEnabled(live)
         self._load_invoices()
+
+    def _why_read_only(self, record: details.CreditMemoDetail) -> str:
+        """Why the credit itself (not where it is applied) cannot be changed ("" when it can)."""
+        if record.status is CreditStatus.VOID:
+            return "This credit memo is void."
+        if record.in_quickbooks and not self.ctx.actor.is_admin:
+            return (
+                "This credit memo is already in QuickBooks: only an admin can change its lines, job, "
+                "reason, date or memo. It can still be applied to invoices."
+            )
+        return ""
 
     def _load_invoices(self) -> None:
         self.table.blockSignals(True)
