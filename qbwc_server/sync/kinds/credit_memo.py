@@ -67,11 +67,12 @@ def fingerprint(fields: q.CreditMemoFields) -> str:
 
 
 def _differs(synced: dict[str, str], values: dict[str, str]) -> bool:
-    """Whether what would be sent differs from what QuickBooks last got. A link made before
-    fingerprints were kept (or by a lookup) is compared by total and number alone."""
+    """Whether what would be sent differs from what QuickBooks last got. Of a link made
+    before fingerprints were kept (or by a lookup) that is not known: the Mod goes once (it
+    changes nothing when nothing changed), rather than an edit of the memo alone never going."""
     if FINGERPRINT in synced:
         return synced[FINGERPRINT] != values[FINGERPRINT]
-    return any(synced.get(key) != values[key] for key in ("Total", "RefNumber"))
+    return True
 
 
 def _ref(session: Session, kind: str, record_id: int, full_name: str) -> q.Ref:

@@ -408,7 +408,7 @@ def test_editing_below_what_is_applied_is_refused_and_nothing_goes(office: Offic
     assert _credit_in_quickbooks(office, number).total_amount == Decimal("85.00")
 
 
-def test_a_link_made_before_fingerprints_compares_total_and_number(office: Office) -> None:
+def test_a_link_made_before_fingerprints_sends_its_next_change_once_then_compares(office: Office) -> None:
     customer_id, job_id, invoice_id = office.invoiced_job("Fox, Ida")
     credit_id = _credit(office, customer_id, job_id, office.labor())
     office.sync()
@@ -420,15 +420,35 @@ def test_a_link_made_before_fingerprints_compares_total_and_number(office: Offic
         old = json.loads(link.synced_values or "{}")
         link.synced_values = json.dumps({"Total": old["Total"], "RefNumber": old["RefNumber"]})
         uow.commit()
+    # An edit of the memo alone (total and number as before) still reaches QuickBooks.
+    with office.db.uow() as uow:
+        detail = credit_memo_details.get_credit_memo(uow, credit_id)
+        credit_memos.update_credit_memo(
+            uow,
+            credit_id,
+            detail.version,
+            credit_memos.CreditMemoFields(
+                customer_id=customer_id,
+                job_id=job_id,
+                reason=detail.reason,
+                lines=tuple(
+                    LineInput(quantity=str(line.quantity), item_id=line.item_id, rate=str(line.rate))
+                    for line in detail.lines
+                ),
+                memo="Only the memo changed",
+            ),
+        )
+        uow.commit()
     sent = _Recorder(office)
-    _apply(office, credit_id, invoice_id, "10.00")
-    run_session(office.engine, sent)
-    assert sent.count("CreditMemoModRq") == 0 and sent.count("ReceivePaymentAddRq") == 1
-    _edit(office, credit_id, (("1", "95"),))
     run_session(office.engine, sent)
     assert sent.count("CreditMemoModRq") == 1 and office.alerts() == []
+    assert _credit_in_quickbooks(office, detail.number).get("Memo") == "Only the memo changed"
     after = office.link("credit_memo", credit_id)
     assert after is not None and "Fingerprint" in json.loads(after.synced_values or "{}")
+    # From then on it is compared: applying it sends no Mod of the credit memo.
+    _apply(office, credit_id, invoice_id, "10.00")
+    run_session(office.engine, sent)
+    assert sent.count("CreditMemoModRq") == 1 and sent.count("ReceivePaymentAddRq") == 1
 
 
 def test_a_mod_whose_total_quickbooks_works_out_otherwise_raises_an_alert(office: Office) -> None:
