@@ -12,9 +12,15 @@ from decimal import Decimal, InvalidOperation
 
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import ZERO, parse_money
+from desktop_app.errors import Conflict
 from desktop_app.services.credit_applications import apply_credit, unapply_credit
 from desktop_app.services.credit_memo_details import CreditMemoDetail, get_credit_memo
-from desktop_app.services.credit_memos import CreditMemoFields, create_credit_memo, update_credit_memo
+from desktop_app.services.credit_memos import (
+    CHANGED_MEANWHILE,
+    CreditMemoFields,
+    create_credit_memo,
+    update_credit_memo,
+)
 
 
 def _number(value: object) -> Decimal | None:
@@ -57,15 +63,31 @@ def save_credit_memo(
                 for line, old in zip(values.lines, current.lines, strict=True)
             )
         )
-        # Only applications changed: a credit already in QuickBooks may still be applied.
-        detail = current if same else update_credit_memo(uow, credit_id, expected_version, values)
+        if same:
+            detail = current  # only applications changed: a credit in QuickBooks may still be applied
+        else:
+            if expected_version != current.version:
+                raise Conflict(CHANGED_MEANWHILE)
+            # What is taken back goes first: a credit lowered and unapplied in one save.
+            detail = _take_back(uow, current, applications)
+            detail = update_credit_memo(uow, credit_id, detail.version, values)
+    detail = _take_back(uow, detail, applications)
     now = {a.invoice_id: a.amount for a in detail.applications}
     wanted = [(invoice_id, parse_money(amount, "amount")) for invoice_id, amount in applications]
-    for invoice_id, target in wanted:  # take back first, so the credit has room for the rest
-        if target < now.get(invoice_id, ZERO):
-            detail = unapply_credit(uow, detail.id, invoice_id, now[invoice_id] - target)
     more = [(invoice_id, target - now.get(invoice_id, ZERO)) for invoice_id, target in wanted]
     more = [(invoice_id, amount) for invoice_id, amount in more if amount > 0]
     if more:
         detail = apply_credit(uow, detail.id, more)
+    return detail
+
+
+def _take_back(
+    uow: UnitOfWork, detail: CreditMemoDetail, applications: Sequence[tuple[int, object]]
+) -> CreditMemoDetail:
+    """Lower each application the form lowers (so the credit has room for the rest)."""
+    now = {a.invoice_id: a.amount for a in detail.applications}
+    for invoice_id, amount in applications:
+        target = parse_money(amount, "amount")
+        if target < now.get(invoice_id, ZERO):
+            detail = unapply_credit(uow, detail.id, invoice_id, now[invoice_id] - target)
     return detail

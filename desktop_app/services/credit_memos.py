@@ -168,6 +168,12 @@ def _live(uow: UnitOfWork, credit_id: int) -> CreditMemo:
     return credit
 
 
+#: Said when the credit memo changed after the person opened it (optimistic concurrency).
+CHANGED_MEANWHILE = (
+    "Another user changed this credit memo after you opened it. Reload it to see their changes."
+)
+
+
 def update_credit_memo(
     uow: UnitOfWork, credit_id: int, expected_version: int, values: CreditMemoFields
 ) -> CreditMemoDetail:
@@ -177,9 +183,7 @@ def update_credit_memo(
     if in_quickbooks(uow, ENTITY, credit.id):
         require_admin(uow, f"edit credit memo {credit.number}, which is already in QuickBooks")
     if expected_version != credit.version:
-        raise Conflict(
-            "Another user changed this credit memo after you opened it. Reload it to see their changes."
-        )
+        raise Conflict(CHANGED_MEANWHILE)
     if values.customer_id != credit.customer_id:
         raise ValidationError(
             "customer_id", "A credit memo's customer cannot be changed; void it and make a new one."

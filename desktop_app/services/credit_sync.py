@@ -10,13 +10,23 @@ whether it did.
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+
 from desktop_app.db.credit_models import CreditMemo
+from desktop_app.db.models import QbLink
 from desktop_app.db.uow import UnitOfWork
+from desktop_app.domain.money import ZERO
 from desktop_app.services import record_kinds, sync_queue
 
 ENTITY = "credit_memo"
 #: A credit memo's applications to invoices (a QuickBooks transaction of their own).
 APPLIED = "credit_application"
+#: The rank of an application that goes before its credit memo's change (record_kinds gives
+#: the credit memo 57 and its applications 59): see ``_order_application``.
+APPLIED_BEFORE_CREDIT_RANK = 56
 
 
 def credit_memo_kind_is_known(action: str = "upsert") -> bool:
@@ -47,5 +57,29 @@ def queue_credit_memo_for_quickbooks(uow: UnitOfWork, credit_id: int, action: st
         # What it is applied to goes as its own QuickBooks transaction, after it and the invoices.
         credit = uow.session.get(CreditMemo, credit_id)
         if credit is not None and (credit.applications or sync_queue.is_linked(uow, APPLIED, credit_id)):
-            sync_queue.enqueue(uow, APPLIED, credit_id)
+            applied = sync_queue.enqueue(uow, APPLIED, credit_id)
+            applied.rank = _order_application(uow, credit)
     return True
+
+
+def _order_application(uow: UnitOfWork, credit: CreditMemo) -> int:
+    """Where the application goes relative to a change of the credit memo in QuickBooks.
+
+    QuickBooks refuses a credit memo whose new total is below what is applied from it there,
+    and an application of more than the credit memo's total there. When what is applied now
+    fits under the total QuickBooks has, the application goes first (a credit lowered after
+    being unapplied); otherwise after the credit memo (a credit raised and applied more).
+    One of the two orders always works: the total here is never below what is applied here.
+    """
+    default = record_kinds.kind_of(APPLIED).rank("upsert")
+    link = uow.session.scalar(
+        select(QbLink).where(QbLink.entity_type == ENTITY, QbLink.entity_id == credit.id)
+    )
+    if link is None:
+        return default  # added first: its applications need it in QuickBooks
+    try:
+        total_there = Decimal(json.loads(link.synced_values or "{}").get("Total", ""))
+    except (InvalidOperation, ValueError, TypeError, AttributeError):
+        return default  # not known: the usual order
+    applied_here = sum((a.amount for a in credit.applications), ZERO)
+    return APPLIED_BEFORE_CREDIT_RANK if applied_here <= total_there else default

@@ -21,7 +21,10 @@ EXPLAIN: dict[int, str] = {
     3176: "The record is being edited by another QuickBooks user.",
     3180: "QuickBooks was busy saving another change to this record.",
     3200: "The record was changed in QuickBooks since JobDesk last saw it.",
-    3210: "QuickBooks refused the amount: the payment is more than the invoice's open balance.",
+    3210: (
+        "QuickBooks refused an amount or a change it does not allow here (for example more paid or "
+        "credited than an invoice still owes, or a credit memo lowered below what is applied from it)."
+    ),
     3250: "This feature is turned off in the QuickBooks company's preferences.",
 }
 

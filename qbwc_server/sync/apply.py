@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncItem
-from desktop_app.services.queue_states import Phase, finish, requeue
+from desktop_app.services.queue_states import Action, Phase, finish, requeue
 from desktop_app.services.sync_queue import enqueue_in, label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -291,6 +291,11 @@ def _deleted_in_quickbooks(session: Session, item: SyncItem, link: QbLink | None
     if link is not None:
         session.delete(link)
         m.cache_link(session, link.entity_type, link.entity_id, None)
+    kind = kinds.of(item.entity_type)
+    if kind.added_again_when_gone and item.action == Action.UPSERT:
+        # QuickBooks' record only carries out ours (a credit's $0.00 payment): added again.
+        requeue(item, Phase.FIRST, kind.gone_note)
+        return
     label = label_of(session, item.entity_type, item.entity_id)
     raise_alert(
         session,

@@ -473,11 +473,9 @@ class SyncEngine:
             )
         )
         for item in session.scalars(query):
-            self._recover(item, "The answer to the last attempt never arrived; checking QuickBooks first.")
-
-    @staticmethod
-    def _recover(item: SyncItem, note: str) -> None:
-        refusals.recover(item, note)
+            refusals.recover(
+                session, item, "The answer to the last attempt never arrived; checking QuickBooks first."
+            )
 
 
 #: Is any item out with QuickBooks? (Built once; asked before every message.)

@@ -266,6 +266,11 @@ class BatchPlanner:
             # Imports share one key (no record); each is its own list, so several may go.
             if key_of_record in self._busy and item.entity_type != "import":
                 continue
+            if self._nothing_to_undo(item):
+                if self.dry_run:
+                    self.to_settle = True  # a session settles it (done)
+                    return True
+                continue
             wait = self._blocked(item)
             if wait is not None:
                 self._waits[item.id] = (item, wait)
@@ -377,6 +382,19 @@ class BatchPlanner:
         return False
 
     # -- waiting -----------------------------------------------------------------------------
+
+    def _nothing_to_undo(self, item: SyncItem) -> bool:
+        """A void or delete of a record that is not in QuickBooks and never will be (nothing of
+        it is queued or on its way, e.g. its Add was refused and it was voided meanwhile) is
+        finished here: waiting for its link would wait forever."""
+        if item.action not in (Action.VOID, Action.DELETE) or item.entity_id is None:
+            return False
+        record = (item.entity_type, item.entity_id)
+        if m.link_of(self.session, *record) is not None or self._pending_of(record) is not None:
+            return False
+        if not self.dry_run:
+            finish(item, "Never reached QuickBooks: nothing there to undo.")
+        return True
 
     def _blocked(self, item: SyncItem) -> _Wait | None:
         """What the item must wait for; None when it can go now."""

@@ -21,8 +21,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.sync_models import Alert, SyncBatch, SyncItem
-from desktop_app.services.queue_states import MOVING, Phase, QueueState, requeue
+from desktop_app.services.queue_states import MOVING, Action, Phase, QueueState, requeue
 from desktop_app.services.sync_queue import label_of
+from qbwc_server import mapping as m
 from qbwc_server.sync.alerts import raise_alert
 
 #: The request processor could not parse the message: nothing in it was done.
@@ -45,8 +46,21 @@ def is_parse_error(hresult: str) -> bool:
     return hresult.strip().lower() == PARSE_ERROR
 
 
-def recover(item: SyncItem, note: str) -> None:
-    """Back to the queue; an Add whose fate is unknown is looked up in QuickBooks first."""
+#: A record's synced values once a change of it went out and its answer was lost: what
+#: QuickBooks holds is not known, so nothing compares equal to it and the next build sends
+#: the record whole (a 3200 then re-reads it first), never "nothing to send" — else a person
+#: putting the old values back would leave QuickBooks with the change it may have made.
+UNKNOWN_SYNCED = json.dumps({"~": "not known: a change was sent and its answer lost"})
+
+
+def recover(session: Session, item: SyncItem, note: str) -> None:
+    """Back to the queue; an Add whose fate is unknown is looked up in QuickBooks first, and
+    a change whose fate is unknown leaves its record's synced values unknown."""
+    changed = item.phase in (Phase.MOD, Phase.DELETE) and item.action == Action.UPSERT
+    if changed and item.entity_id is not None:
+        link = m.link_of(session, item.entity_type, item.entity_id)
+        if link is not None:
+            link.synced_values = UNKNOWN_SYNCED
     requeue(item, RECOVERY_PHASE.get(item.phase, item.phase), note)
 
 
@@ -71,7 +85,7 @@ def message_refused(session: Session, batch: SyncBatch, hresult: str, message: s
             # Nothing in a message QuickBooks could not parse was done: same step again.
             requeue(item, item.phase, note)
         else:
-            recover(item, note)
+            recover(session, item, note)
         item.isolation = group
     return True
 
@@ -82,10 +96,10 @@ def _single_refused(
     item.message_failures += 1
     if parse_error or item.message_failures >= MESSAGE_FAILURE_LIMIT:
         if not parse_error:
-            recover(item, "")  # it may have been done: a retry looks it up first
+            recover(session, item, "")  # it may have been done: a retry looks it up first
         _alert_refused(session, item, parse_error, hresult, message)
         return True
-    recover(item, f"QuickBooks could not process it: {said}. Trying again.")
+    recover(session, item, f"QuickBooks could not process it: {said}. Trying again.")
     item.isolation = item.isolation or f"{item.batch_id}s"
     # QuickBooks itself is in trouble (not our message): this session stops, the next retries.
     return False

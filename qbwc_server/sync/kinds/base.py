@@ -65,6 +65,10 @@ class SyncKind:
     children: ClassVar[tuple[Any, ...]] = ()
     #: What its queue item says when a lookup found nothing and the Add goes next.
     not_found_note: ClassVar[str] = "Not in QuickBooks yet: adding it."
+    #: Its QuickBooks record only carries out one of ours (a credit's $0.00 payment): when a
+    #: change finds it gone from QuickBooks, it is added again (``gone_note``), no alert.
+    added_again_when_gone: ClassVar[bool] = False
+    gone_note: ClassVar[str] = ""
 
     @property
     def record(self) -> RecordKind:

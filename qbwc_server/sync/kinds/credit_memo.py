@@ -268,6 +268,8 @@ class CreditApplicationKind(SyncKind):
 
     name = "credit_application"
     query_tag = "ReceivePaymentQueryRq"
+    added_again_when_gone = True
+    gone_note = "The $0.00 payment that applied this credit is gone from QuickBooks: applying it again."
     children: ClassVar[tuple[Any, ...]] = (selectinload(CreditMemo.applications),)
 
     def dependencies(self, session: Session, record_id: int) -> tuple[list[Dep], list[Dep]]:

@@ -1,0 +1,211 @@
+"""Credit memos when answers are lost and changes cross: QuickBooks ends as JobDesk says.
+
+A change whose answer is lost leaves what QuickBooks holds unknown: the next change is
+sent whole, even when it puts back what was there before. A credit lowered after being
+unapplied, or raised and applied more, goes in the order QuickBooks accepts. A void of a
+credit memo that never reached QuickBooks does not wait for it forever.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from desktop_app.services import (
+    credit_applications,
+    credit_memo_details,
+    credit_memos,
+    customers,
+    sync_center,
+    sync_queue,
+)
+from desktop_app.services.credit_memo_form import save_credit_memo
+from desktop_app.services.lines import LineInput
+from desktop_app.services.queue_states import QueueState
+from qbwc_server.sync.loopback import run_session
+from tests.integration.sync.conftest import Office
+from tests.integration.sync.test_credit_memo_sync import (
+    _apply,
+    _credit,
+    _credit_in_quickbooks,
+    _edit,
+    _owed_in_quickbooks,
+    _Recorder,
+)
+
+
+def _credited(office: Office, invoice_id: int) -> Decimal:
+    total, balance = _owed_in_quickbooks(office, invoice_id)
+    return total - balance
+
+
+def _unapply(office: Office, credit_id: int, invoice_id: int, amount: str | None = None) -> None:
+    with office.db.uow() as uow:
+        credit_applications.unapply_credit(uow, credit_id, invoice_id, amount)
+        uow.commit()
+
+
+def _number(office: Office, credit_id: int) -> str:
+    with office.db.reader() as uow:
+        return credit_memo_details.get_credit_memo(uow, credit_id).number
+
+
+def test_an_application_changed_back_after_a_lost_answer_reaches_quickbooks(office: Office) -> None:
+    customer_id, job_id, invoice_id = office.invoiced_job("Lind, Bo")
+    credit_id = _credit(office, customer_id, job_id, office.labor())
+    _apply(office, credit_id, invoice_id, "50.00")
+    office.sync()
+    _unapply(office, credit_id, invoice_id, "20.00")
+    office.qb.lose_next_response()
+    office.sync()  # QuickBooks applies 30.00 now; JobDesk never heard
+    assert _credited(office, invoice_id) == Decimal("30.00")
+    _apply(office, credit_id, invoice_id, "20.00")  # back to 50.00 here
+    office.sync()
+    assert office.alerts() == []
+    assert _credited(office, invoice_id) == Decimal("50.00")
+
+
+def test_a_credit_memo_changed_back_after_a_lost_answer_reaches_quickbooks(office: Office) -> None:
+    customer_id, job_id, _ = office.invoiced_job("Lind, Bo")
+    credit_id = _credit(office, customer_id, job_id, office.labor())  # 85.00
+    office.sync()
+    _edit(office, credit_id, (("1", "60"),))
+    office.qb.lose_next_response()
+    office.sync()
+    assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal("60.00")
+    _edit(office, credit_id, (("1", "85"),))  # as it was before
+    office.sync()
+    assert office.alerts() == []
+    assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal("85.00")
+
+
+def test_a_customer_changed_back_after_a_lost_answer_reaches_quickbooks(office: Office) -> None:
+    customer_id = office.customer("Moss, Kay", mobile_phone="555-0100")
+    with office.db.uow() as uow:
+        sync_queue.send_records(uow, [("customer", customer_id)])
+        uow.commit()
+    office.sync()
+
+    def phone(number: str) -> None:
+        with office.db.uow() as uow:
+            detail = customers.get_customer(uow, customer_id)
+            fields = customers.CustomerFields(
+                display_name=detail.display_name,
+                first_name=detail.first_name,
+                last_name=detail.last_name,
+                mobile_phone=number,
+            )
+            customers.update_customer(uow, customer_id, detail.version, fields)
+            uow.commit()
+
+    phone("555-0199")
+    office.qb.lose_next_response()
+    office.sync()
+    link = office.link("customer", customer_id)
+    assert link is not None
+    assert office.qb.state.lists[link.qb_id].data.get("AdditionalContactRef/ContactValue") == "555-0199"
+    phone("555-0100")  # what QuickBooks had before the lost change
+    office.sync()
+    assert office.alerts() == []
+    assert office.qb.state.lists[link.qb_id].data.get("AdditionalContactRef/ContactValue") == "555-0100"
+
+
+def test_a_credit_unapplied_with_a_lost_answer_then_applied_again_is_applied_anew(office: Office) -> None:
+    customer_id, job_id, invoice_id = office.invoiced_job("Lind, Bo")
+    credit_id = _credit(office, customer_id, job_id, office.labor())
+    _apply(office, credit_id, invoice_id, "50.00")
+    office.sync()
+    _unapply(office, credit_id, invoice_id)
+    office.qb.lose_next_response()
+    office.sync()  # QuickBooks deleted the $0.00 payment; JobDesk never heard
+    _apply(office, credit_id, invoice_id, "10.00")
+    office.sync()
+    assert office.alerts() == []
+    assert _credited(office, invoice_id) == Decimal("10.00")
+    assert office.link("credit_application", credit_id) is not None
+
+
+def test_a_credit_unapplied_then_lowered_goes_in_the_order_quickbooks_accepts(office: Office) -> None:
+    customer_id, job_id, invoice_id = office.invoiced_job("Lind, Bo")
+    credit_id = _credit(office, customer_id, job_id, office.labor())  # 85.00
+    _apply(office, credit_id, invoice_id, "85.00")
+    office.sync()
+    _unapply(office, credit_id, invoice_id, "45.00")
+    _edit(office, credit_id, (("1", "40"),))
+    sent = _Recorder(office)
+    run_session(office.engine, sent)
+    order = [tag for message in sent.messages for tag in re.findall(r"<(\w+)Rq\b", message)]
+    assert order.index("ReceivePaymentMod") < order.index("CreditMemoMod")
+    assert office.alerts() == []
+    assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal("40.00")
+    assert _credited(office, invoice_id) == Decimal("40.00")
+
+
+def test_a_credit_raised_and_applied_more_goes_in_the_order_quickbooks_accepts(office: Office) -> None:
+    customer_id, job_id, invoice_id = office.invoiced_job("Lind, Bo")
+    credit_id = _credit(office, customer_id, job_id, office.labor())  # 85.00
+    _apply(office, credit_id, invoice_id, "85.00")
+    office.sync()
+    _edit(office, credit_id, (("1", "120"),))
+    _apply(office, credit_id, invoice_id, "35.00")
+    sent = _Recorder(office)
+    run_session(office.engine, sent)
+    order = [tag for message in sent.messages for tag in re.findall(r"<(\w+)Rq\b", message)]
+    assert order.index("CreditMemoMod") < order.index("ReceivePaymentMod")
+    assert office.alerts() == []
+    assert _credited(office, invoice_id) == Decimal("120.00")
+
+
+def test_one_save_may_lower_a_credit_and_what_it_applies(office: Office) -> None:
+    customer_id, job_id, invoice_id = office.invoiced_job("Lind, Bo")
+    credit_id = _credit(office, customer_id, job_id, office.labor())  # 85.00
+    _apply(office, credit_id, invoice_id, "85.00")
+    with office.db.uow() as uow:
+        current = credit_memo_details.get_credit_memo(uow, credit_id)
+        values = credit_memos.CreditMemoFields(
+            customer_id=customer_id,
+            job_id=job_id,
+            reason=current.reason.value,
+            credit_date=current.credit_date,
+            memo=current.memo,
+            lines=(LineInput(quantity="1", item_id=office.labor(), rate="40"),),
+        )
+        saved = save_credit_memo(uow, credit_id, current.version, values, [(invoice_id, "40.00")])
+        uow.commit()
+    assert saved.total == Decimal("40.00")
+    assert [(a.invoice_id, a.amount) for a in saved.applications] == [(invoice_id, Decimal("40.00"))]
+
+
+def test_a_void_waiting_for_a_refused_add_finishes_once_nothing_will_add_it(office: Office) -> None:
+    customer_id, job_id, _ = office.invoiced_job("Park, Jin")
+    office.sync()
+    credit_id = _credit(office, customer_id, job_id, office.labor())
+    engine, ticket = office.engine, "in-flight"
+    engine.start_session(ticket)
+    message = engine.next_request(ticket)
+    found = re.search(r'CreditMemoAddRq requestID="([^"]+)"', message)
+    assert found is not None
+    with office.db.uow() as uow:
+        credit_memos.void_credit_memo(uow, credit_id, reason="Not owed")
+        uow.commit()
+    refused = (
+        '<?xml version="1.0"?><QBXML><QBXMLMsgsRs>'
+        f'<CreditMemoAddRs requestID="{found.group(1)}" statusCode="3070" statusSeverity="Error" '
+        'statusMessage="The string is too long."/></QBXMLMsgsRs></QBXML>'
+    )
+    engine.apply_response(ticket, refused)
+    engine.end_session(ticket)
+    office.sync()
+    (alert,) = office.alerts()
+    void = next(i for i in office.items_of("credit_memo", credit_id) if i.action == "void")
+    assert void.state == QueueState.QUEUED  # the Add waits for a person: so does its void
+    with office.db.uow() as uow:
+        sync_center.resolve_alert(uow, alert.id, "retry")
+        uow.commit()
+    office.sync()  # the Add: nothing to send (void); the void then has nothing to wait for
+    assert office.engine.has_work() is True
+    office.sync()
+    states = {i.action: (i.state, i.note) for i in office.items_of("credit_memo", credit_id)}
+    assert states["void"] == (QueueState.DONE, "Never reached QuickBooks: nothing there to undo.")
+    assert office.qb.state.credit_memos == {}
+    assert office.engine.has_work() is False
