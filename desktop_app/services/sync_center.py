@@ -32,7 +32,7 @@ from desktop_app.services.queue_states import (
     finish,
     reopen,
 )
-from desktop_app.services.sync_queue import label_of
+from desktop_app.services.sync_queue import NO_LONGER_NEEDED, label_of
 
 ACTION_LABEL = {
     "upsert": "Add or update",
@@ -69,6 +69,7 @@ RESOLUTION_LABEL = {
     "edit": "Edit the record",
     "dismiss": "Dismiss",
     "use_account": "Use a QuickBooks account",
+    NO_LONGER_NEEDED: "No longer needed",
 }
 
 

@@ -21,7 +21,7 @@ from desktop_app.db.models import (
     PaymentApplication,
     QbLink,
 )
-from desktop_app.db.sync_models import SyncItem
+from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.errors import PermissionDenied, ValidationError
 from desktop_app.services import record_kinds, settings
@@ -106,11 +106,23 @@ def enqueue_in(
     return item
 
 
+#: An alert's resolution when its item was cancelled (the record changed so that nothing is to send).
+NO_LONGER_NEEDED = "no_longer_needed"
+
+
 def cancel_pending(uow: UnitOfWork, entity_type: str, entity_id: int, action: str = "upsert") -> bool:
     item = find_pending(uow, entity_type, entity_id, action)
     if item is None:
         return False
     cancel(item, "Cancelled: no longer needed.")
+    # Its alert (an item waiting for a person) has nothing left to decide.
+    for alert in uow.session.scalars(
+        select(Alert).where(Alert.sync_item_id == item.id, Alert.state == "open")
+    ):
+        alert.state = "resolved"
+        alert.resolution = NO_LONGER_NEEDED
+        alert.resolved_by = uow.actor.name
+        alert.resolved_at = datetime.now(UTC)
     return True
 
 

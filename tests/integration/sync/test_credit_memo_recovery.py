@@ -9,8 +9,10 @@ credit memo that never reached QuickBooks does not wait for it forever.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
+from desktop_app.db.sync_models import Alert
 from desktop_app.services import (
     credit_applications,
     credit_memo_details,
@@ -176,18 +178,14 @@ def test_one_save_may_lower_a_credit_and_what_it_applies(office: Office) -> None
     assert [(a.invoice_id, a.amount) for a in saved.applications] == [(invoice_id, Decimal("40.00"))]
 
 
-def test_a_void_waiting_for_a_refused_add_finishes_once_nothing_will_add_it(office: Office) -> None:
-    customer_id, job_id, _ = office.invoiced_job("Park, Jin")
-    office.sync()
-    credit_id = _credit(office, customer_id, job_id, office.labor())
-    engine, ticket = office.engine, "in-flight"
+def _add_refused(office: Office, credit_id: int, *, meanwhile: Callable[[], None] = lambda: None) -> None:
+    """The credit memo's Add goes out and QuickBooks refuses it (``meanwhile``: done while out)."""
+    engine, ticket = office.engine, "refused"
     engine.start_session(ticket)
     message = engine.next_request(ticket)
     found = re.search(r'CreditMemoAddRq requestID="([^"]+)"', message)
     assert found is not None
-    with office.db.uow() as uow:
-        credit_memos.void_credit_memo(uow, credit_id, reason="Not owed")
-        uow.commit()
+    meanwhile()
     refused = (
         '<?xml version="1.0"?><QBXML><QBXMLMsgsRs>'
         f'<CreditMemoAddRs requestID="{found.group(1)}" statusCode="3070" statusSeverity="Error" '
@@ -195,6 +193,33 @@ def test_a_void_waiting_for_a_refused_add_finishes_once_nothing_will_add_it(offi
     )
     engine.apply_response(ticket, refused)
     engine.end_session(ticket)
+
+
+def _void(office: Office, credit_id: int) -> None:
+    with office.db.uow() as uow:
+        credit_memos.void_credit_memo(uow, credit_id, reason="Not owed")
+        uow.commit()
+
+
+def test_voiding_a_credit_memo_whose_add_was_refused_closes_its_alert(office: Office) -> None:
+    customer_id, job_id, _ = office.invoiced_job("Park, Jin")
+    office.sync()
+    credit_id = _credit(office, customer_id, job_id, office.labor())
+    _add_refused(office, credit_id)
+    (alert,) = office.alerts()
+    _void(office, credit_id)
+    with office.db.reader() as uow:
+        closed = uow.session.get(Alert, alert.id)
+        assert closed is not None and (closed.state, closed.resolution) == ("resolved", "no_longer_needed")
+    office.sync()
+    assert office.qb.state.credit_memos == {} and office.engine.has_work() is False
+
+
+def test_a_void_waiting_for_a_refused_add_finishes_once_nothing_will_add_it(office: Office) -> None:
+    customer_id, job_id, _ = office.invoiced_job("Park, Jin")
+    office.sync()
+    credit_id = _credit(office, customer_id, job_id, office.labor())
+    _add_refused(office, credit_id, meanwhile=lambda: _void(office, credit_id))
     office.sync()
     (alert,) = office.alerts()
     void = next(i for i in office.items_of("credit_memo", credit_id) if i.action == "void")
