@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTableView, QWidget
 
+from desktop_app.errors import JobDeskError
 from desktop_app.services import invoices as svc
 from desktop_app.services import jobs as job_svc
 from desktop_app.services import terms as terms_svc
@@ -98,6 +99,17 @@ class InvoiceDialog(RecordDialog):
         self.send_button = self.header_button("Send", self.send, primary=True)
         self.add_history_tab("invoice")
         self.set_record(ctx.read(svc.get_invoice, invoice_id))
+        ctx.changed.connect(self._others_changed)
+
+    def _others_changed(self, kind: str) -> None:
+        """A payment or credit applied elsewhere: the figures follow; what is typed here stays."""
+        if kind not in ("payment", "credit_memo", "invoice") or self.record is None:
+            return
+        try:
+            fresh = self.ctx.read(svc.get_invoice, self.record.id)
+        except JobDeskError:
+            return  # gone meanwhile: saving says so
+        self._show_figures(fresh)
 
     def load(self, record: svc.InvoiceDetail | None) -> None:
         if record is None:
@@ -131,6 +143,9 @@ class InvoiceDialog(RecordDialog):
         )
         self.ship_to.setText(self.service_address(record) or "—")
         self.line_model.set_rows(record.lines)
+        self._show_figures(record)
+
+    def _show_figures(self, record: svc.InvoiceDetail) -> None:
         for key, value in (
             ("subtotal", record.subtotal),
             ("tax", record.tax),
