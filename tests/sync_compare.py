@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from desktop_app.db.credit_models import CreditMemo
 from desktop_app.db.models import Customer, Invoice, Item, Job, Payment, QbLink
 from desktop_app.db.uow import Database
 from desktop_app.services.invoices import balance_of
@@ -73,6 +75,7 @@ def differences(db: Database, qb: QuickBooksCompany) -> list[str]:
                 )
         if ours != len(qb.invoices):
             problems.append(f"QuickBooks has {len(qb.invoices)} invoices, we linked {ours}")
+        problems += _credit_differences(s, links, qb)
         paid = 0
         for payment in s.scalars(select(Payment).where(Payment.deleted_at.is_(None))):
             qb_id = linked("payment", payment.id, f"payment {payment.id}")
@@ -86,8 +89,10 @@ def differences(db: Database, qb: QuickBooksCompany) -> list[str]:
             applied_there = sorted((a.invoice_id, a.amount) for a in theirs_p.applications)
             if theirs_p.total != payment.amount or applied_here != applied_there:
                 problems.append(f"payment {payment.id} differs: {applied_here} vs {applied_there}")
-        if paid != len(qb.payments):
-            problems.append(f"QuickBooks has {len(qb.payments)} payments, we have {paid}")
+        # A credit's $0.00 payment only carries out its application (``_credit_differences``).
+        money_payments = [p for p in qb.payments if not (p.credits and p.total == 0)]
+        if paid != len(money_payments):
+            problems.append(f"QuickBooks has {len(money_payments)} payments, we have {paid}")
         money_here = sum(
             (i.total - i.deposit_credit for i in s.scalars(select(Invoice)) if i.status != "void"),
             Decimal("0.00"),
@@ -95,4 +100,32 @@ def differences(db: Database, qb: QuickBooksCompany) -> list[str]:
     money_there = sum((i.total for i in qb.invoices if not i.is_void), Decimal("0.00"))
     if money_here != money_there:
         problems.append(f"invoiced money differs: ours {money_here}, QuickBooks {money_there}")
+    return problems
+
+
+def _credit_differences(s: Session, links: dict[tuple[str, int], str], qb: QuickBooksCompany) -> list[str]:
+    """Credit memos (total, void) and where each is applied, against QuickBooks."""
+    problems: list[str] = []
+    for credit in s.scalars(select(CreditMemo)):
+        qb_id = links.get(("credit_memo", credit.id))
+        theirs = qb.state.credit_memos.get(qb_id or "")
+        label = f"credit memo {credit.number}"
+        if credit.status == "void":
+            if theirs is not None and not theirs.is_void:
+                problems.append(f"{label} is void here but not in QuickBooks")
+            continue
+        if theirs is None:
+            problems.append(f"{label} is not in QuickBooks")
+            continue
+        if theirs.total != credit.total:
+            problems.append(f"{label}: ours {credit.total}, QuickBooks {theirs.total}")
+        here = sorted((links.get(("invoice", a.invoice_id)) or "?", a.amount) for a in credit.applications)
+        there = sorted(
+            (use.invoice_id, use.amount)
+            for payment in qb.payments
+            for use in payment.credits
+            if use.credit_id == qb_id
+        )
+        if here != there:
+            problems.append(f"{label} is applied {here} here, {there} in QuickBooks")
     return problems

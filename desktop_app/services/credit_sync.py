@@ -47,6 +47,10 @@ def queue_credit_memo_for_quickbooks(uow: UnitOfWork, credit_id: int, action: st
         # A void credit is applied to nothing: an application still waiting must not pull the
         # credit memo's Add after it (QuickBooks would then hold a live credit).
         sync_queue.cancel_pending(uow, APPLIED, credit_id)
+        if sync_queue.is_linked(uow, APPLIED, credit_id):
+            # The $0.00 payment that applied it is deleted first, then the credit memo voided.
+            applied = sync_queue.enqueue(uow, APPLIED, credit_id, urgent=True)
+            applied.rank = APPLIED_BEFORE_CREDIT_RANK
         # Still pending once the queued Add is cancelled: it is on its way (sent), and the void
         # goes once QuickBooks has it.
         on_its_way = sync_queue.has_pending_upsert(uow, ENTITY, credit_id)

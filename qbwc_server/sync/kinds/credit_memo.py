@@ -14,8 +14,8 @@ Two kinds, because QuickBooks Desktop keeps them as two transactions:
   only ``SetCredit/TxnLineID`` is not in QBD). It goes once the credit memo and the
   invoices are in QuickBooks. A later change of where it is applied is a ReceivePaymentMod
   of that payment (``AppliedToTxnMod/SetCredit``, also listed for QBD), whose list replaces
-  what it applied; applied to nothing any more, the $0.00 payment is deleted. Voiding the
-  credit memo in QuickBooks frees what it paid, so nothing is sent for a void one.
+  what it applied; applied to nothing any more, or the credit memo voided, the $0.00
+  payment is deleted (before the void goes: it would stay there, empty).
 """
 
 from __future__ import annotations
@@ -292,7 +292,11 @@ class CreditApplicationKind(SyncKind):
         credit = credit_memo(session, record_id)
         applied = _applied(credit)
         if _is_void(credit):
-            raise NothingToSend  # voiding it in QuickBooks frees what it paid there
+            if link is None:
+                raise NothingToSend  # never applied in QuickBooks: nothing there to take back
+            # Void: the $0.00 payment that applied it goes (before the void; it would stay
+            # there empty otherwise).
+            return Built(Phase.DELETE, q.txn_del(request_id, link.qb_id, "ReceivePayment"), {})
         if link is not None:
             if synced_values(link) == applied:
                 raise NothingToSend
