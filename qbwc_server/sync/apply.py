@@ -36,6 +36,7 @@ from qbwc_server.sync.decisions import (
 )
 from qbwc_server.sync.duplicates import remove_duplicate
 from qbwc_server.sync.imports import apply_import
+from qbwc_server.sync.kinds.base import possible_values
 from qbwc_server.sync.links import set_link
 from qbwc_server.sync.plan import dependencies
 
@@ -252,13 +253,28 @@ def _on_refresh(session: Session, item: SyncItem, result: q.Result) -> None:
     synced: dict[str, str] = json.loads(link.synced_values or "{}")
     ours = (kinds.of(item.entity_type).values_now(session, item.entity_id) if item.entity_id else None) or {}
     clashes = {}
+    settled = dict(synced)
     for key, our_value in ours.items():
         theirs = m.qb_value(record, key) or ""
         before = synced.get(key)
         if before is None:
             continue
+        maybe = possible_values(before)
+        if maybe is not None:
+            # A field a lost answer left unknown: QuickBooks holds what was there or what we
+            # sent, or someone else changed it there since.
+            if theirs in maybe or theirs == our_value:
+                settled[key] = theirs  # known again: the Mod sends ours if it differs
+            elif our_value in maybe:
+                settled[key] = our_value  # changed only there: it stays, as below
+            else:
+                shown = next((v for v in maybe if v is not None), "")
+                clashes[key] = {"jobdesk": our_value, "quickbooks": theirs, "before": shown}
+            continue
         if our_value != before and theirs != before and theirs != our_value:
             clashes[key] = {"jobdesk": our_value, "quickbooks": theirs, "before": before}
+    if settled != synced:
+        link.synced_values = json.dumps(settled)
     link.edit_sequence = record.edit_sequence or link.edit_sequence
     # Fields only QuickBooks changed keep their agreed value here, so the retried Mod
     # (which sends only what we changed) leaves QuickBooks' change in place.

@@ -25,6 +25,7 @@ from desktop_app.services.queue_states import MOVING, Action, Phase, QueueState,
 from desktop_app.services.sync_queue import label_of
 from qbwc_server import mapping as m
 from qbwc_server.sync.alerts import raise_alert
+from qbwc_server.sync.kinds.base import unknown_value
 
 #: The request processor could not parse the message: nothing in it was done.
 PARSE_ERROR = "0x80040400"
@@ -46,22 +47,35 @@ def is_parse_error(hresult: str) -> bool:
     return hresult.strip().lower() == PARSE_ERROR
 
 
-#: A record's synced values once a change of it went out and its answer was lost: what
-#: QuickBooks holds is not known, so nothing compares equal to it and the next build sends
-#: the record whole (a 3200 then re-reads it first), never "nothing to send" — else a person
-#: putting the old values back would leave QuickBooks with the change it may have made.
-UNKNOWN_SYNCED = json.dumps({"~": "not known: a change was sent and its answer lost"})
-
-
 def recover(session: Session, item: SyncItem, note: str) -> None:
     """Back to the queue; an Add whose fate is unknown is looked up in QuickBooks first, and
-    a change whose fate is unknown leaves its record's synced values unknown."""
+    the fields a change whose fate is unknown changed are left unknown in its link."""
     changed = item.phase in (Phase.MOD, Phase.DELETE) and item.action == Action.UPSERT
     if changed and item.entity_id is not None:
         link = m.link_of(session, item.entity_type, item.entity_id)
         if link is not None:
-            link.synced_values = UNKNOWN_SYNCED
+            link.synced_values = _unknown_where_sent(link.synced_values, item.sent_context)
     requeue(item, RECOVERY_PHASE.get(item.phase, item.phase), note)
+
+
+def _unknown_where_sent(synced_json: str | None, sent_context: str | None) -> str:
+    """The synced values with each one the lost request would have changed made unknown
+    (``kinds.base.unknown_value``: it remembers both what was there and what was sent)."""
+    try:
+        synced = json.loads(synced_json or "{}")
+        sent = json.loads(sent_context or "{}").get("values", {})
+    except (ValueError, AttributeError):
+        synced, sent = {}, None
+    if not isinstance(synced, dict) or not isinstance(sent, dict):
+        return json.dumps({"~": unknown_value(None, None)})  # nothing readable: all unknown
+    for key in {*synced, *sent}:
+        if synced.get(key) != sent.get(key):
+            # What QuickBooks holds for it is not known: sent again, never "nothing to send"
+            # (else a person putting the old value back would leave QuickBooks with the lost
+            # change). Fields the lost request did not change keep their value, so what
+            # someone changed in QuickBooks meanwhile is kept.
+            synced[key] = unknown_value(synced.get(key), sent.get(key))
+    return json.dumps(synced)
 
 
 def message_refused(session: Session, batch: SyncBatch, hresult: str, message: str) -> bool:

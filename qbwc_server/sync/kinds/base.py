@@ -39,6 +39,27 @@ class CannotBuild(Exception):
     """The kind has no request for this step (a void of a list record …): a program error."""
 
 
+#: A synced value made unknown by a lost answer (``refusals.recover``) starts with this; what
+#: follows is JSON: [the value before, the value the lost request sent]. It never equals a
+#: real value, so the field is sent again; a 3200's re-read settles it (``apply._on_refresh``).
+UNKNOWN_PREFIX = "\x00unknown:"
+
+
+def unknown_value(before: str | None, sent: str | None) -> str:
+    return UNKNOWN_PREFIX + json.dumps([before, sent])
+
+
+def possible_values(value: str) -> tuple[str | None, ...] | None:
+    """What QuickBooks may hold for a field made unknown (None: the value is known)."""
+    if not value.startswith(UNKNOWN_PREFIX):
+        return None
+    try:
+        loaded = json.loads(value[len(UNKNOWN_PREFIX) :])
+    except ValueError:
+        return ()
+    return tuple(v if isinstance(v, str) else None for v in loaded) if isinstance(loaded, list) else ()
+
+
 def synced_values(link: QbLink | None) -> dict[str, str]:
     """The field values last agreed with QuickBooks ({} when never synced)."""
     if link is None or not link.synced_values:

@@ -1,7 +1,9 @@
-"""Credit memos when answers are lost and changes cross: QuickBooks ends as JobDesk says.
+"""Changes whose answers are lost, and credit memos whose changes cross: QuickBooks ends as
+JobDesk says, and keeps what someone else changed there.
 
-A change whose answer is lost leaves what QuickBooks holds unknown: the next change is
-sent whole, even when it puts back what was there before. A credit lowered after being
+A change whose answer is lost leaves what QuickBooks holds for the fields it changed
+unknown: they are sent again, even when a person put back what was there before, while a
+field someone changed in QuickBooks meanwhile stays as they left it. A credit lowered after being
 unapplied, or raised and applied more, goes in the order QuickBooks accepts. A void of a
 credit memo that never reached QuickBooks does not wait for it forever.
 """
@@ -24,6 +26,7 @@ from desktop_app.services import (
 from desktop_app.services.credit_memo_form import save_credit_memo
 from desktop_app.services.lines import LineInput
 from desktop_app.services.queue_states import QueueState
+from qbwc_server import qbxml as q
 from qbwc_server.sync.loopback import run_session
 from tests.integration.sync.conftest import Office
 from tests.integration.sync.test_credit_memo_sync import (
@@ -34,6 +37,7 @@ from tests.integration.sync.test_credit_memo_sync import (
     _owed_in_quickbooks,
     _Recorder,
 )
+from tests.integration.sync.test_status_codes import _customer_fields
 
 
 def _credited(office: Office, invoice_id: int) -> Decimal:
@@ -110,6 +114,24 @@ def test_a_customer_changed_back_after_a_lost_answer_reaches_quickbooks(office: 
     office.sync()
     assert office.alerts() == []
     assert office.qb.state.lists[link.qb_id].data.get("AdditionalContactRef/ContactValue") == "555-0100"
+
+
+def test_a_field_changed_in_quickbooks_after_a_lost_answer_stays(office: Office) -> None:
+    customer_id = office.customer("Moss, Kay", email="old@example.com")
+    with office.db.uow() as uow:
+        sync_queue.send_records(uow, [("customer", customer_id)])
+        uow.commit()
+    office.sync()
+    _customer_fields(office, customer_id, email="new@example.com")
+    office.qb.lose_next_response()
+    office.sync()  # QuickBooks has the new email; JobDesk never heard
+    (theirs,) = office.qb.customers
+    phone = q.CustomerFields(name="", phone="555-0199")  # someone in QuickBooks sets the phone
+    office.qb_send(q.customer_mod("m", theirs.list_id, theirs.edit_sequence, phone))
+    office.sync()
+    assert office.alerts() == []
+    (theirs,) = office.qb.customers
+    assert (theirs.data.get("Phone"), theirs.data.get("Email")) == ("555-0199", "new@example.com")
 
 
 def test_a_credit_unapplied_with_a_lost_answer_then_applied_again_is_applied_anew(office: Office) -> None:
