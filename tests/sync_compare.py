@@ -106,6 +106,9 @@ def differences(db: Database, qb: QuickBooksCompany) -> list[str]:
 def _credit_differences(s: Session, links: dict[tuple[str, int], str], qb: QuickBooksCompany) -> list[str]:
     """Credit memos (total, void) and where each is applied, against QuickBooks."""
     problems: list[str] = []
+    linked = {qb_id for (kind, _id), qb_id in links.items() if kind == "credit_memo"}
+    if linked != set(qb.state.credit_memos):
+        problems.append(f"QuickBooks has {len(qb.state.credit_memos)} credit memos, we linked {len(linked)}")
     for credit in s.scalars(select(CreditMemo)):
         qb_id = links.get(("credit_memo", credit.id))
         theirs = qb.state.credit_memos.get(qb_id or "")

@@ -47,7 +47,9 @@ def queue_credit_memo_for_quickbooks(uow: UnitOfWork, credit_id: int, action: st
         # A void credit is applied to nothing: an application still waiting must not pull the
         # credit memo's Add after it (QuickBooks would then hold a live credit).
         sync_queue.cancel_pending(uow, APPLIED, credit_id)
-        if sync_queue.is_linked(uow, APPLIED, credit_id):
+        # Linked, or on its way (still pending once the queued one is cancelled: sent).
+        applied_there = sync_queue.is_linked(uow, APPLIED, credit_id)
+        if applied_there or sync_queue.has_pending_upsert(uow, APPLIED, credit_id):
             # The $0.00 payment that applied it is deleted first, then the credit memo voided.
             applied = sync_queue.enqueue(uow, APPLIED, credit_id, urgent=True)
             applied.rank = APPLIED_BEFORE_CREDIT_RANK

@@ -116,9 +116,9 @@ def cancel_pending(uow: UnitOfWork, entity_type: str, entity_id: int, action: st
         return False
     cancel(item, "Cancelled: no longer needed.")
     # Its alert (an item waiting for a person) has nothing left to decide.
-    for alert in uow.session.scalars(
-        select(Alert).where(Alert.sync_item_id == item.id, Alert.state == "open")
-    ):
+    # (Not the "sync is stuck" alert, which names the item only as the head of the queue.)
+    mine = (Alert.sync_item_id == item.id, Alert.state == "open", Alert.kind != "stuck")
+    for alert in uow.session.scalars(select(Alert).where(*mine)):
         alert.state = "resolved"
         alert.resolution = NO_LONGER_NEEDED
         alert.resolved_by = uow.actor.name

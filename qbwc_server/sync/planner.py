@@ -117,6 +117,8 @@ class BatchPlanner:
     #: Items ready only because a list record they need is added earlier in this batch.
     _after_batch_adds: set[int] = field(default_factory=set)
     _busy: set[tuple[str, int | None]] = field(default_factory=set)
+    #: Records with a request in this batch so far, or found with nothing to send (``_goes_after``).
+    _chosen_records: set[tuple[str, int | None]] = field(default_factory=set)
     _pending: dict[Dep, _Pending | None] = field(default_factory=dict)
     _deps: dict[int, tuple[list[Dep], list[Dep]]] = field(default_factory=dict)
     _waits: dict[int, tuple[SyncItem, _Wait]] = field(default_factory=dict)
@@ -157,6 +159,7 @@ class BatchPlanner:
                     return chosen
                 self._isolation = None  # the whole group waits: it goes with the rest
                 self.chosen, self._chosen_ids, self._in_batch = [], set(), set()
+                self._chosen_records.clear()
                 self._lookups.clear()
                 self.ahead.clear()
                 self._size = self._scanned = 0
@@ -284,6 +287,7 @@ class BatchPlanner:
                     self.to_settle = True  # a session settles it (done), or it would stay queued
                     return True
                 finish(item, "Already up to date in QuickBooks.")
+                self._chosen_records.add(key_of_record)  # dealt with: nothing waits for it
                 continue
             except Exception as error:
                 if self.dry_run:
@@ -302,6 +306,7 @@ class BatchPlanner:
                 self._size += self._lookups.add(item, key, built.phase)
                 self._chosen_ids.add(item.id)
                 self._busy.add(key_of_record)
+                self._chosen_records.add(key_of_record)
                 continue
             xml_size = len(built.xml)
             if self._requests() and self._size + xml_size > limits.max_bytes:
@@ -310,6 +315,7 @@ class BatchPlanner:
             self.chosen.append(Chosen(item, built, request_id))
             self._chosen_ids.add(item.id)
             self._busy.add(key_of_record)
+            self._chosen_records.add(key_of_record)
             if item.entity_type in LIST_TYPES and built.phase == Phase.ADD and item.entity_id is not None:
                 self._in_batch.add((item.entity_type, item.entity_id))
         return False
@@ -431,6 +437,21 @@ class BatchPlanner:
             # What waits for a person makes what depends on it wait too (and not count as work).
             for_person = pending is not None and pending.waits_for_person
             return _Wait(dep, pending, for_person)
+        return self._goes_after(item)
+
+    def _goes_after(self, item: SyncItem) -> _Wait | None:
+        """A change that QuickBooks takes only after another record's queued change (a credit
+        lowered once unapplied: ``SyncKind.goes_after``) waits for it, unless that change
+        goes earlier in this same message."""
+        for dep in kinds.of(item.entity_type).goes_after(self.session, item):
+            if dep in self._chosen_records:
+                continue
+            pending = self._pending_of(dep)
+            if pending is None:
+                continue
+            if self.dry_run and not pending.waits_for_person:
+                return None  # it (and then this item) will go in this session
+            return _Wait(dep, pending, pending.waits_for_person)
         return None
 
     def _dependencies(self, item: SyncItem) -> tuple[list[Dep], list[Dep]]:

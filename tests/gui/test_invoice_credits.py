@@ -79,7 +79,8 @@ def test_no_credits_figure_without_credits_and_it_goes_when_the_credit_is_voided
     assert not window.stats.cards["credits"].isVisible()
     assert window.stats.cards["balance"].value.text() == "$1,000.00"
 
-    window.memo.setText("Typed, not saved yet")
+    window.memo.clear()
+    qtbot.keyClicks(window.memo, "Typed, not saved yet")
     applied = credit(ctx, customer.id, job.id, "120", date(2026, 2, 1))
     ctx.write(credit_applications.apply_credit, applied, [(invoice.id, "120")], changes=("credit_memo",))
     # Applied elsewhere while this window is open: its figures follow, what was typed stays.
@@ -101,3 +102,21 @@ def test_no_credits_figure_without_credits_and_it_goes_when_the_credit_is_voided
     assert jobs_window.credit_model.rows[0]["status"] == "void"
     assert not window.stats.cards["credits"].isVisible()
     assert window.stats.cards["balance"].value.text() == "$1,000.00"
+
+
+def test_what_was_typed_is_saved_after_a_credit_paid_the_invoice_elsewhere(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
+    customer = make_customer(ctx)
+    job = make_job(ctx, customer.id, "100")
+    invoice = ctx.write(invoices.create_invoice, job.id)
+    window = InvoiceDialog(ctx, invoice.id)
+    show(qtbot, window)
+    window.memo.clear()
+    qtbot.keyClicks(window.memo, "Typed, not saved yet")
+    applied = credit(ctx, customer.id, job.id, "100", date(2026, 2, 1))
+    # Paid in full by the credit: the invoice's status (and version) changes meanwhile.
+    ctx.write(credit_applications.apply_credit, applied, [(invoice.id, "100")], changes=("credit_memo",))
+    assert window.stats.cards["balance"].value.text() == "$0.00"
+    qtbot.mouseClick(window.save_button, Qt.MouseButton.LeftButton)
+    assert ctx.read(invoices.get_invoice, invoice.id).memo == "Typed, not saved yet"

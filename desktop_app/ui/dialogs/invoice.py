@@ -110,6 +110,12 @@ class InvoiceDialog(RecordDialog):
         except JobDeskError:
             return  # gone meanwhile: saving says so
         self._show_figures(fresh)
+        editable = ("memo", "customer_notes", "terms_id", "due_date")
+        if all(getattr(fresh, name) == getattr(self.record, name) for name in editable):
+            # Only what follows from payments and credits changed: saving what is typed here
+            # takes the newer version (no false "another user changed it"). A change of these
+            # fields elsewhere keeps the old one, so saving then says so and nothing is lost.
+            self.record = fresh
 
     def load(self, record: svc.InvoiceDetail | None) -> None:
         if record is None:

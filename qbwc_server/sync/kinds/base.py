@@ -105,6 +105,11 @@ class SyncKind:
         """(list records that must be in QuickBooks first, transactions that must be linked first)."""
         return [], []
 
+    def goes_after(self, session: Session, item: SyncItem) -> Iterable[Dep]:
+        """Records whose own queued change QuickBooks must have before this item's (beyond
+        ``dependencies``, which must be linked): the planner holds the item until they went."""
+        return ()
+
     def references(self, session: Session, record: Any, *, as_reference: bool) -> Iterable[Dep]:
         """The records building this one's request reads (loaded ahead by ``prefetch``);
         ``as_reference``: it is itself only referred to (its children were not loaded)."""

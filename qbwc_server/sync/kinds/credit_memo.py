@@ -27,13 +27,15 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from lxml import etree
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from desktop_app.db.credit_models import CreditMemo
 from desktop_app.db.models import Customer, Item, Job, QbLink
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.domain.status import CreditStatus
-from desktop_app.services.queue_states import Phase
+from desktop_app.services.credit_sync import APPLIED, APPLIED_BEFORE_CREDIT_RANK
+from desktop_app.services.queue_states import Action, Phase, pending_key
 from desktop_app.services.tax_rates import tax_rate_for
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -126,6 +128,16 @@ class CreditMemoKind(SyncKind):
         if not as_reference:
             refs.extend(("item", line.item_id) for line in record.lines if line.item_id is not None)
         return refs
+
+    def goes_after(self, session: Session, item: SyncItem) -> Iterable[Dep]:
+        """Its change waits for its application's when that must go first (queued with
+        ``APPLIED_BEFORE_CREDIT_RANK``: a credit lowered once unapplied), also when the
+        application itself waits (for an invoice not in QuickBooks yet)."""
+        if item.action != Action.UPSERT or item.entity_id is None:
+            return ()
+        key = pending_key(APPLIED, item.entity_id, Action.UPSERT)
+        rank = session.scalar(select(SyncItem.rank).where(SyncItem.pending_key == key))
+        return [(APPLIED, item.entity_id)] if rank == APPLIED_BEFORE_CREDIT_RANK else ()
 
     def upsert(self, session: Session, record_id: int, request_id: str, link: QbLink | None) -> Built:
         credit = credit_memo(session, record_id)

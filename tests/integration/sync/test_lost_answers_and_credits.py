@@ -20,6 +20,8 @@ from desktop_app.services import (
     credit_memo_details,
     credit_memos,
     customers,
+    invoices,
+    settings,
     sync_center,
     sync_queue,
 )
@@ -28,7 +30,7 @@ from desktop_app.services.lines import LineInput
 from desktop_app.services.queue_states import QueueState
 from qbwc_server import qbxml as q
 from qbwc_server.sync.loopback import run_session
-from tests.integration.sync.conftest import Office
+from tests.integration.sync.conftest import FINISHED, Office
 from tests.integration.sync.test_credit_memo_sync import (
     _apply,
     _credit,
@@ -180,6 +182,44 @@ def test_a_credit_raised_and_applied_more_goes_in_the_order_quickbooks_accepts(o
     assert _credited(office, invoice_id) == Decimal("120.00")
 
 
+def test_a_lowered_credit_waits_for_its_application_that_waits_for_a_new_invoice(office: Office) -> None:
+    customer_id = office.customer("Kim, Hiro")
+    job_id = office.finished_job(customer_id, office.labor())
+
+    def progress_invoice() -> int:
+        with office.db.uow() as uow:
+            settings.set_setting(uow, "numbering.progress", True)
+            made = invoices.create_progress_invoice(uow, job_id, percent="40", today=FINISHED).id
+            invoices.issue_invoice(uow, made, on=FINISHED)
+            uow.commit()
+        return made
+
+    first = progress_invoice()
+    credit_id = _credit(office, customer_id, job_id, office.labor())  # 85.00
+    _apply(office, credit_id, first, "85.00")
+    office.sync()
+    second = progress_invoice()  # not in QuickBooks yet: the application waits for it
+    with office.db.uow() as uow:
+        current = credit_memo_details.get_credit_memo(uow, credit_id)
+        lowered = credit_memos.CreditMemoFields(
+            customer_id=customer_id,
+            job_id=job_id,
+            reason=current.reason.value,
+            credit_date=current.credit_date,
+            memo=current.memo,
+            lines=(LineInput(quantity="1", item_id=office.labor(), rate="40"),),
+        )
+        save_credit_memo(uow, credit_id, current.version, lowered, [(first, "20.00"), (second, "20.00")])
+        uow.commit()
+    sent = _Recorder(office)
+    run_session(office.engine, sent)
+    order = [tag for message in sent.messages for tag in re.findall(r"<(\w+)Rq\b", message)]
+    assert order.index("InvoiceAdd") < order.index("ReceivePaymentMod") < order.index("CreditMemoMod")
+    assert office.alerts() == []
+    assert (_credited(office, first), _credited(office, second)) == (Decimal("20.00"), Decimal("20.00"))
+    assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal("40.00")
+
+
 def test_one_save_may_lower_a_credit_and_what_it_applies(office: Office) -> None:
     customer_id, job_id, invoice_id = office.invoiced_job("Lind, Bo")
     credit_id = _credit(office, customer_id, job_id, office.labor())  # 85.00
@@ -256,3 +296,41 @@ def test_a_void_waiting_for_a_refused_add_finishes_once_nothing_will_add_it(offi
     assert states["void"] == (QueueState.DONE, "Never reached QuickBooks: nothing there to undo.")
     assert office.qb.state.credit_memos == {}
     assert office.engine.has_work() is False
+
+
+def test_a_credit_voided_while_quickbooks_applies_it_leaves_no_empty_payment(office: Office) -> None:
+    customer_id, job_id, invoice_id = office.invoiced_job("Lind, Bo")
+    credit_id = _credit(office, customer_id, job_id, office.labor())
+    office.sync()
+    _apply(office, credit_id, invoice_id, "50.00")
+    engine, ticket = office.engine, "applying"
+    engine.start_session(ticket)
+    message = engine.next_request(ticket)
+    assert "ReceivePaymentAddRq" in message
+    _void(office, credit_id)  # while QuickBooks applies it
+    engine.apply_response(ticket, office.qb.process(message))
+    engine.end_session(ticket)
+    office.sync()
+    assert office.alerts() == []
+    assert list(office.qb.state.payments.values()) == []  # the $0.00 payment went too
+    assert [c.is_void for c in office.qb.state.credit_memos.values()] == [True]
+    assert _credited(office, invoice_id) == Decimal("0.00")
+
+
+def test_cancelling_an_item_leaves_the_stuck_alert_that_names_it_open(office: Office) -> None:
+    customer_id, job_id, _ = office.invoiced_job("Park, Jin")
+    credit_id = _credit(office, customer_id, job_id, office.labor())
+    (item,) = office.items_of("credit_memo", credit_id)
+    with office.db.uow() as uow:  # as the "sync is stuck" check raises it: the head of the queue
+        stuck = Alert(
+            sync_item_id=item.id,
+            entity_type="credit_memo",
+            entity_id=credit_id,
+            record_label="Credit memo",
+            kind="stuck",
+            message="The sync is stuck.",
+        )
+        uow.session.add(stuck)
+        uow.commit()
+    _void(office, credit_id)
+    assert [(a.kind, a.state) for a in office.alerts()] == [("stuck", "open")]
