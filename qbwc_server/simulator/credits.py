@@ -17,7 +17,6 @@ set against invoices from it (3210 both).
 from __future__ import annotations
 
 import copy
-from datetime import date
 from decimal import Decimal
 
 from lxml import etree
@@ -200,12 +199,7 @@ def credit_memo_mod(core: Core, node: etree._Element) -> Invoice:
             f"{record}: the new total {trial.total:.2f} is less than the {used:.2f} already set "
             "against invoices from it.",
         )
-    if (txn_date := child_text(node, "TxnDate")) is not None:
-        trial.txn_date = date.fromisoformat(txn_date)
-    if (ref_number := child_text(node, "RefNumber")) is not None:
-        trial.ref_number = ref_number
-    trial.time_modified = core.tick()
-    trial.edit_sequence = core.stamp()
+    txns.modified(core, node, trial)
     core.state.credit_memos[credit.txn_id] = trial
     return trial
 

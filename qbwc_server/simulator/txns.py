@@ -226,6 +226,17 @@ def find_txn(core: Core, store: dict[str, Invoice] | dict[str, Payment], node: e
     return txn_id
 
 
+def modified(core: Core, node: etree._Element, txn: Invoice | Payment) -> None:
+    """What every transaction Mod does last: the date and number if sent, then a new
+    TimeModified and EditSequence."""
+    if (txn_date := child_text(node, "TxnDate")) is not None:
+        txn.txn_date = date.fromisoformat(txn_date)
+    if (ref_number := child_text(node, "RefNumber")) is not None:
+        txn.ref_number = ref_number
+    txn.time_modified = core.tick()
+    txn.edit_sequence = core.stamp()
+
+
 def invoice_mod(core: Core, node: etree._Element) -> Invoice:
     invoice = core.state.invoices[find_txn(core, core.state.invoices, node)]
     record = f"Invoice {invoice.ref_number or invoice.txn_id}"
@@ -260,12 +271,7 @@ def invoice_mod(core: Core, node: etree._Element) -> Invoice:
     if trial.total < applied_to(core, invoice):
         raise Refusal(3210, f"{record}: the new total is less than the payments already applied to it.")
     trial.customer_id = customer.list_id
-    if (txn_date := child_text(node, "TxnDate")) is not None:
-        trial.txn_date = date.fromisoformat(txn_date)
-    if (ref_number := child_text(node, "RefNumber")) is not None:
-        trial.ref_number = ref_number
-    trial.time_modified = core.tick()
-    trial.edit_sequence = core.stamp()
+    modified(core, node, trial)
     core.state.invoices[invoice.txn_id] = trial
     return trial
 
@@ -484,12 +490,7 @@ def payment_mod(core: Core, node: etree._Element) -> Payment:
         _check_total(applications, total, record)
     core.merge(payment.data, changes)
     payment.customer_id, payment.total, payment.applications = customer.list_id, total, applications
-    if (txn_date := child_text(node, "TxnDate")) is not None:
-        payment.txn_date = date.fromisoformat(txn_date)
-    if (ref_number := child_text(node, "RefNumber")) is not None:
-        payment.ref_number = ref_number
-    payment.time_modified = core.tick()
-    payment.edit_sequence = core.stamp()
+    modified(core, node, payment)
     return payment
 
 
