@@ -22,6 +22,7 @@ from desktop_app.services import (
 from desktop_app.services.lines import LineInput
 from desktop_app.services.queue_states import QueueState
 from qbwc_server import qbxml as q
+from qbwc_server.sync import SyncEngine
 from qbwc_server.sync.loopback import run_session
 from tests.integration.sync.conftest import FINISHED, Office
 
@@ -225,14 +226,20 @@ def test_a_credit_voided_before_its_first_sync_never_reaches_quickbooks_even_whe
     assert office.engine._anything_sendable() is False
 
 
-def test_a_credit_voided_while_quickbooks_adds_it_is_voided_there_next(office: Office) -> None:
-    customer_id, job_id, _ = office.invoiced_job("Park, Jin")
-    office.sync()
-    credit_id = _credit(office, customer_id, job_id, office.labor())
+def _adding(office: Office) -> tuple[SyncEngine, str, str]:
+    """A session whose first message, out with QuickBooks now, adds the credit memo."""
     engine, ticket = office.engine, "in-flight"
     engine.start_session(ticket)
     message = engine.next_request(ticket)
     assert "CreditMemoAddRq" in message
+    return engine, ticket, message
+
+
+def test_a_credit_voided_while_quickbooks_adds_it_is_voided_there_next(office: Office) -> None:
+    customer_id, job_id, _ = office.invoiced_job("Park, Jin")
+    office.sync()
+    credit_id = _credit(office, customer_id, job_id, office.labor())
+    engine, ticket, message = _adding(office)
     with office.db.uow() as uow:
         number = credit_memos.void_credit_memo(uow, credit_id, reason="Not owed").number
         uow.commit()
@@ -247,10 +254,7 @@ def test_an_edit_made_while_quickbooks_adds_it_goes_as_a_mod_after_the_answer(of
     customer_id, job_id, _ = office.invoiced_job("Ng, Tam")
     office.sync()
     credit_id = _credit(office, customer_id, job_id, office.labor())
-    engine, ticket = office.engine, "in-flight"
-    engine.start_session(ticket)
-    message = engine.next_request(ticket)
-    assert "CreditMemoAddRq" in message
+    engine, ticket, message = _adding(office)
     # QuickBooks is adding it: the edit is saved here (no refusal) and waits for the answer.
     _edit(office, credit_id, (("1", "60"),), memo="Edited while sent")
     engine.apply_response(ticket, office.qb.process(message))

@@ -58,6 +58,25 @@ def _number(office: Office, credit_id: int) -> str:
         return credit_memo_details.get_credit_memo(uow, credit_id).number
 
 
+def _save_lowered(
+    office: Office, credit_id: int, applications: list[tuple[int, str]]
+) -> credit_memo_details.CreditMemoDetail:
+    """One save of the credit memo window: the credit lowered to $40.00, applied as given."""
+    with office.db.uow() as uow:
+        current = credit_memo_details.get_credit_memo(uow, credit_id)
+        lowered = credit_memos.CreditMemoFields(
+            customer_id=current.customer_id,
+            job_id=current.job_id,
+            reason=current.reason.value,
+            credit_date=current.credit_date,
+            memo=current.memo,
+            lines=(LineInput(quantity="1", item_id=office.labor(), rate="40"),),
+        )
+        saved = save_credit_memo(uow, credit_id, current.version, lowered, applications)
+        uow.commit()
+    return saved
+
+
 def test_an_application_changed_back_after_a_lost_answer_reaches_quickbooks(office: Office) -> None:
     customer_id, job_id, invoice_id = office.invoiced_job("Lind, Bo")
     credit_id = _credit(office, customer_id, job_id, office.labor())
@@ -199,18 +218,7 @@ def test_a_lowered_credit_waits_for_its_application_that_waits_for_a_new_invoice
     _apply(office, credit_id, first, "85.00")
     office.sync()
     second = progress_invoice()  # not in QuickBooks yet: the application waits for it
-    with office.db.uow() as uow:
-        current = credit_memo_details.get_credit_memo(uow, credit_id)
-        lowered = credit_memos.CreditMemoFields(
-            customer_id=customer_id,
-            job_id=job_id,
-            reason=current.reason.value,
-            credit_date=current.credit_date,
-            memo=current.memo,
-            lines=(LineInput(quantity="1", item_id=office.labor(), rate="40"),),
-        )
-        save_credit_memo(uow, credit_id, current.version, lowered, [(first, "20.00"), (second, "20.00")])
-        uow.commit()
+    _save_lowered(office, credit_id, [(first, "20.00"), (second, "20.00")])
     sent = _Recorder(office)
     run_session(office.engine, sent)
     order = [tag for message in sent.messages for tag in re.findall(r"<(\w+)Rq\b", message)]
@@ -224,18 +232,7 @@ def test_one_save_may_lower_a_credit_and_what_it_applies(office: Office) -> None
     customer_id, job_id, invoice_id = office.invoiced_job("Lind, Bo")
     credit_id = _credit(office, customer_id, job_id, office.labor())  # 85.00
     _apply(office, credit_id, invoice_id, "85.00")
-    with office.db.uow() as uow:
-        current = credit_memo_details.get_credit_memo(uow, credit_id)
-        values = credit_memos.CreditMemoFields(
-            customer_id=customer_id,
-            job_id=job_id,
-            reason=current.reason.value,
-            credit_date=current.credit_date,
-            memo=current.memo,
-            lines=(LineInput(quantity="1", item_id=office.labor(), rate="40"),),
-        )
-        saved = save_credit_memo(uow, credit_id, current.version, values, [(invoice_id, "40.00")])
-        uow.commit()
+    saved = _save_lowered(office, credit_id, [(invoice_id, "40.00")])
     assert saved.total == Decimal("40.00")
     assert [(a.invoice_id, a.amount) for a in saved.applications] == [(invoice_id, Decimal("40.00"))]
 
