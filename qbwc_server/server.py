@@ -203,7 +203,8 @@ def make_app(
     if engine is None:
         from qbwc_server.sync.engine import SyncEngine
 
-        engine = SyncEngine(db)
+        # The server plans each next message while QuickBooks answers the last (``ahead``).
+        engine = SyncEngine(db, plan_ahead=True)
     sessions = WebConnectorSessions(db, engine, policy)
     return QbwcWsgiApp(make_wsgi_app(sessions), max_body_bytes=max_body_bytes, sessions=sessions)
 
@@ -427,6 +428,9 @@ class EmbeddedServer:
             runner.stop()
         if thread is not None:
             thread.join(timeout)
+        if runner is not None and isinstance(self.app, QbwcWsgiApp) and self.app.sessions is not None:
+            # A message planned ahead for a session that cannot go on is put back.
+            self.app.sessions.close()
         self._status = replace(self._status, running=False)
         return self._status
 

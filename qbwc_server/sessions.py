@@ -91,6 +91,7 @@ class Engine(Protocol):
     def fail_batch(self, ticket: str, hresult: str, message: str) -> bool: ...
     def progress(self, ticket: str) -> int: ...
     def end_session(self, ticket: str) -> None: ...
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,13 @@ class WebConnectorSessions:
         self.engine = engine
         self.policy = policy or SessionPolicy()
         self.clock = clock
+
+    def close(self) -> None:
+        """The server stopped taking calls: the engine's background work ends with it."""
+        try:
+            self.engine.close()
+        except Exception:
+            log.exception("the sync engine could not be closed cleanly")
 
     def abandon_active(self) -> int:
         """Called when the server starts: sessions of a previous run cannot continue.

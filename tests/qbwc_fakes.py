@@ -74,6 +74,9 @@ class FakeEngine:
         self.calls.append(("end_session", ticket))
         self.sent = self.applied
 
+    def close(self) -> None:
+        self.calls.append(("close", ""))
+
     def names(self) -> list[str]:
         return [c[0] for c in self.calls]
 

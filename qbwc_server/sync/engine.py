@@ -10,7 +10,9 @@ Where the work is: ``planner`` chooses a batch (``plan`` builds each request;
 ``check_groups`` shares one lookup among many items, ``probes`` looks invoice numbers up
 one message ahead); ``answers`` applies a message's answers, the common ones through
 ``fast_apply`` (written together, a few statements for the lot) and the rest through
-``apply``. Speed is measured by ``benchmarks/sync_bench.py`` and ``peer_bench.py``.
+``apply``; ``ahead`` plans the next message while QuickBooks answers the last (the
+server's engine does). Speed is measured by ``benchmarks/sync_bench.py`` and
+``peer_bench.py``.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import cast
 
 from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
 
 from desktop_app.db.qbwc_models import WC_ACTIVE, WcSession
 from desktop_app.db.sync_models import SyncBatch, SyncItem
@@ -33,10 +36,11 @@ from desktop_app.services import settings
 from desktop_app.services.queue_states import FINISHED, QueueState, requeue
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
-from qbwc_server.sync import kinds, refusals
+from qbwc_server.sync import ahead, due, kinds, refusals
+from qbwc_server.sync.ahead import Prepared
 from qbwc_server.sync.answers import MessageAnswers
 from qbwc_server.sync.check_groups import GROUP_MAX
-from qbwc_server.sync.imports import has_invoices_in_quickbooks, queue_payment_pull
+from qbwc_server.sync.imports import queue_payment_pull
 from qbwc_server.sync.planner import DEFER_UNREAD, BatchPlanner, Limits
 from qbwc_server.sync.prefetch import prefetch_answered
 from qbwc_server.sync.probes import Probes
@@ -81,16 +85,22 @@ _ANSWERED = (
 )
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class SyncEngine:
-    """Builds qbXML batches from the queue and applies QuickBooks' responses."""
+    """Builds qbXML batches from the queue and applies QuickBooks' responses.
 
-    def __init__(self, db: Database) -> None:
+    ``plan_ahead``: plan each next message while QuickBooks works on the last (``ahead``),
+    as the server does; not on a database of one shared connection (in memory), where a
+    second thread cannot read while another writes.
+    """
+
+    def __init__(self, db: Database, *, plan_ahead: bool = False) -> None:
         kinds.check_registry()  # a kind known to one side only stops the start, not a sync
         self.db = db
+        self.plan_ahead = plan_ahead and not isinstance(db.engine.pool, StaticPool)
+        #: Per session: the next message, being planned or planned (``ahead``).
+        self._ahead = ahead.Planning()
+        #: Per session: the batch QuickBooks has now (the last handed out).
+        self._out: dict[str, int] = {}
         #: Items finished (done, or in front of a person) per session: the progress bar's count.
         self._finished: dict[str, set[int]] = {}
         #: A full batch means more is waiting: progress need not look for sendable work.
@@ -113,65 +123,45 @@ class SyncEngine:
         """
         with self.db.reader() as uow:
             session = uow.session
-            queued = session.scalar(
-                select(func.count())
-                .select_from(SyncItem)
-                .where(
-                    SyncItem.state == QueueState.QUEUED,
-                    or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= _now()),
-                )
-            )
-            in_flight = SyncItem.state == QueueState.SENT
-            stale = session.scalar(select(func.count()).select_from(SyncItem).where(in_flight))
+            queued = due.due_count(session)
+            stale = due.in_flight(session)
             values = settings.get_all(uow)
-            pull_due = self._pull_due(session, values)
+            pull_due = due.pull_due(session, values)
         has_items = bool(stale) or (bool(queued) and self._anything_sendable(SENDABLE_SCAN))
-        last = _parse_time(values["sync.last_session_at"])
+        last = due.parse_time(values["sync.last_session_at"])
         interval = timedelta(minutes=int(values["sync.interval_minutes"]))
-        interval_passed = last is None or _now() - last >= interval
-        requested = _parse_time(values["sync.requested_at"])
+        interval_passed = last is None or due.now() - last >= interval
+        requested = due.parse_time(values["sync.requested_at"])
         sync_now = requested is not None and (last is None or requested > last)
         if not values["sync.responsive"]:
             return has_items or sync_now or pull_due
         if sync_now:
             return True
-        return (has_items or pull_due) and (interval_passed or self._urgent())
-
-    @staticmethod
-    def _pull_due(session: Session, values: dict[str, settings.SettingValue]) -> bool:
-        """Is it time to bring in payments entered in QuickBooks (only once we have invoices there)?"""
-        if not has_invoices_in_quickbooks(session):
-            return False
-        last = _parse_time(str(values["sync.payment_pull_done_at"]))
-        every = timedelta(minutes=int(values["sync.payment_pull_minutes"]))
-        return last is None or _now() - last >= every
-
-    def _urgent(self) -> bool:
+        if not (has_items or pull_due) or interval_passed:
+            return has_items or pull_due
         with self.db.reader() as uow:
-            return (
-                uow.session.scalar(
-                    select(SyncItem.id)
-                    .where(SyncItem.state == QueueState.QUEUED, SyncItem.urgent.is_(True))
-                    .limit(1)
-                )
-                is not None
-            )
+            return due.any_urgent(uow.session)
 
     # -- a session -------------------------------------------------------------------------
 
     def start_session(self, ticket: str) -> None:
         """Items left ``sent`` by a broken session get looked up before anything is re-sent."""
         # One session at a time per server: counts of sessions that never ended go.
+        # What an older session planned ahead never went: it is put back before anything
+        # left "sent" is looked up.
+        for older in self._ahead.tickets():
+            self._release(older)
         self._finished = {ticket: set()}
         self._probes = {ticket: Probes()}
         self._counted = {}
+        self._out = {}
         with self.db.uow() as uow:
             self._recover_unanswered(uow.session, ticket)
             values = settings.get_all(uow)
-            requested = _parse_time(str(values["sync.requested_at"]))
-            last = _parse_time(str(values["sync.last_session_at"]))
+            requested = due.parse_time(str(values["sync.requested_at"]))
+            last = due.parse_time(str(values["sync.last_session_at"]))
             sync_now = requested is not None and (last is None or requested > last)
-            if sync_now or self._pull_due(uow.session, values):
+            if sync_now or due.pull_due(uow.session, values):
                 queue_payment_pull(uow.session)
             uow.commit()
 
@@ -185,14 +175,74 @@ class SyncEngine:
         planning. If someone wrote after the snapshot was taken, that first write fails at
         once and the batch is planned again, this time holding the lock from the start.
         ``also`` writes the caller's own bookkeeping (the Web Connector session's row) in
-        the same transaction as a message handed out, not in one of its own.
+        the same transaction as a message handed out (or in one of its own, for a message
+        planned ahead).
+
+        With ``plan_ahead``, the message after this one is planned as soon as this one is
+        handed out, and handed out when it is asked for (``ahead``); when none could be
+        planned then, it is planned now.
         """
+        prepared = self._ahead.result(ticket, take=True)
+        if prepared is not None and prepared.message:
+            message = prepared.message
+            if prepared.batch_id is not None:
+                self._out[ticket] = prepared.batch_id
+            if also is not None:
+                with self.db.uow() as uow:
+                    also(uow)
+                    uow.commit()
+        else:
+            planned = self._plan(ticket, qbxml_version, also, planning_ahead=False)
+            message = planned.message
+            if message and planned.batch_id is not None:
+                self._out[ticket] = planned.batch_id
+        if message and self.plan_ahead:
+            self._ahead.start(ticket, lambda: self._plan_ahead(ticket, qbxml_version))
+        return message
+
+    def _plan(
+        self,
+        ticket: str,
+        qbxml_version: str,
+        also: Callable[[UnitOfWork], None] | None,
+        *,
+        planning_ahead: bool,
+    ) -> Prepared:
         try:
             with self.db.deferred() as uow:
-                return self._next_request(uow, ticket, qbxml_version, also, snapshot=True)
+                return self._next_request(
+                    uow, ticket, qbxml_version, also, snapshot=True, planning_ahead=planning_ahead
+                )
         except DatabaseUnavailable:
             with self.db.uow() as uow:
-                return self._next_request(uow, ticket, qbxml_version, also, snapshot=False)
+                return self._next_request(
+                    uow, ticket, qbxml_version, also, snapshot=False, planning_ahead=planning_ahead
+                )
+
+    def _plan_ahead(self, ticket: str, qbxml_version: str) -> Prepared:
+        """The message after the one QuickBooks has (run on the planning thread). A failure
+        here costs only the head start: the message is planned again when asked for, and
+        a failure then is reported as it always was."""
+        probes = self._probes.setdefault(ticket, Probes())
+        probes_before = set(probes.out)
+        try:
+            return self._plan(ticket, qbxml_version, None, planning_ahead=True)
+        except Exception:
+            log.exception("the next message could not be planned ahead; it is planned when asked for")
+            probes.drop([request_id for request_id in probes.out if request_id not in probes_before])
+            return Prepared("")
+
+    def _release(self, ticket: str) -> None:
+        """Put back the message planned ahead that will not be handed out (``ahead.release``)."""
+        prepared = self._ahead.result(ticket, take=True)
+        if prepared is None or not prepared.message:
+            return
+        probes = self._probes.get(ticket)
+        if probes is not None:
+            probes.drop(prepared.probe_ids)
+        with self.db.uow() as uow:
+            ahead.release(uow.session, prepared)
+            uow.commit()
 
     def _next_request(
         self,
@@ -202,9 +252,12 @@ class SyncEngine:
         also: Callable[[UnitOfWork], None] | None,
         *,
         snapshot: bool,
-    ) -> str:
+        planning_ahead: bool = False,
+    ) -> Prepared:
         session = uow.session
-        self._recover_unanswered(session, ticket)
+        # Planning ahead, the message QuickBooks has now is still to be answered: not lost.
+        out = self._out.get(ticket) if planning_ahead else None
+        self._recover_unanswered(session, ticket, keep=out)
         max_requests = int(settings.get_setting(uow, "sync.batch_max_requests"))
         probes = self._probes.setdefault(ticket, Probes())
         # Requests of the message are kept for the look-ahead of invoice numbers when some
@@ -225,12 +278,14 @@ class SyncEngine:
             checked=probes.free,
             look_ahead=capacity if look_ahead else 0,
             look_ahead_refused=probes.refused,
+            probing=probes.items_out(),
+            planning_ahead=planning_ahead,
         )
         chosen = planner.plan()
         self._last_batch_full = len(chosen) >= limits.max_requests
         if not chosen and not planner.ahead:
             uow.commit()
-            return ""
+            return Prepared("")
         # Items of a grouped lookup share one request (``check_groups``): it goes once.
         requests = {one.request_id: one.built for one in chosen}
         batch = SyncBatch(
@@ -246,7 +301,7 @@ class SyncEngine:
                 session.flush()
         else:
             session.flush()
-        sent_at = _now()
+        sent_at = due.now()
         rows = [
             {
                 "item_id": one.item.id,
@@ -264,25 +319,32 @@ class SyncEngine:
         # Planning may have changed some of these items (an import's iterator): those
         # changes go first, then every item is marked sent in one statement.
         session.flush()
+        before = (
+            ahead.capture(session, {one.item.id: one.request_id for one in chosen}) if planning_ahead else []
+        )
         if rows:
             run_many(session, _MARK_SENT, rows)
         elements = [built.element for built in requests.values()]
+        probe_ids: list[str] = []
         if look_ahead and not planner.isolating:
             last = max([planner.ahead_last, *((one.item.rank, one.item.id) for one in chosen)])
             for probe in probes.ahead(session, last, batch.id, planner.ahead, capacity):
                 elements.append(probe.element)
+                probe_ids.append(probe.request_id)
                 batch.request_count += 1
         if not elements:
             uow.rollback()  # only lookups left to a look-ahead that found nothing to send
-            return ""
+            return Prepared("")
         message = q.build_message(elements, on_error="continueOnError", version=qbxml_version)
         if also is not None:
             also(uow)
         uow.commit()
-        return message
+        return Prepared(message, batch.id, before, tuple(probe_ids))
 
     def apply_response(self, ticket: str, response_xml: str) -> int:
         """Apply QuickBooks' answer, one transaction per message; returns progress 0..100."""
+        # The next message may be being planned ahead: it is, in full, before this applies.
+        planned_ahead = self._ahead.waiting(ticket)
         try:
             results = q.parse_response(response_xml)
         except QbxmlError as error:
@@ -297,16 +359,7 @@ class SyncEngine:
         # still "sent", and is looked up in QuickBooks before it is sent again.
         with self.db.pinned() as uow, one_transaction(uow.session):
             session = uow.session
-            # Each answer's items: one, or all those of a grouped lookup (``check_groups``).
-            sent: dict[str, list[SyncItem]] = {}
-            for chunk in _chunks(list(results), 500):
-                for waiting in session.scalars(
-                    select(SyncItem)
-                    .options(*DEFER_UNREAD)
-                    .where(SyncItem.request_id.in_(chunk), SyncItem.state == QueueState.SENT)
-                    .order_by(SyncItem.id)
-                ):
-                    sent.setdefault(waiting.request_id or "", []).append(waiting)
+            sent = _waiting_for(session, list(results))
             # The records these answers concern, and their links, in a few queries.
             m.remember_links(session)
             prefetch_answered(session, [waiting for items in sent.values() for waiting in items])
@@ -318,7 +371,7 @@ class SyncEngine:
             self._looked_ahead(session, uow, probes, looked_ahead)
             remaining = self._end_of_message(session, uow, ticket, batch_id, results, len(finished))
             uow.commit()
-        return self._progress(len(finished), remaining)
+        return self._progress(len(finished), remaining, planned_ahead)
 
     @staticmethod
     def _looked_ahead(
@@ -351,9 +404,9 @@ class SyncEngine:
         """The batch answered, anything it left unprocessed queued again; items still due
         (``done``: items this session finished)."""
         if batch_id is None:
-            batch_id = session.scalar(select(func.max(SyncBatch.id)).where(SyncBatch.ticket == ticket))
+            batch_id = self._last_out(session, ticket)
         if batch_id is not None:
-            run_many(session, _ANSWERED, [{"batch": batch_id, "responded_at": _now()}])
+            run_many(session, _ANSWERED, [{"batch": batch_id, "responded_at": due.now()}])
             # continueOnError answers every request; any still "sent" went unprocessed.
             for item in session.scalars(
                 select(SyncItem).where(SyncItem.batch_id == batch_id, SyncItem.state == QueueState.SENT)
@@ -361,14 +414,14 @@ class SyncEngine:
                 if item.request_id not in results:
                     requeue(item, item.phase, "QuickBooks did not process this request; sending again.")
         session.flush()
-        due = _any_due(session)
-        if not due and self._pull_due(session, settings.get_all(uow)):
+        anything_due = due.any_due(session)
+        if not anything_due and due.pull_due(session, settings.get_all(uow)):
             # The session's own work is done: bring in QuickBooks' payments if that is due,
             # in this same session (so the next poll finds nothing to do).
             queue_payment_pull(session)
             session.flush()
-            due = _any_due(session)
-        return self._remaining(session, ticket, done) if due else 0
+            anything_due = due.any_due(session)
+        return self._remaining(session, ticket, done) if anything_due else 0
 
     def _remaining(self, session: Session, ticket: str, done: int) -> int:
         """Items still due (some are), for the progress bar. Counting reads the queue's
@@ -377,7 +430,7 @@ class SyncEngine:
         and 0 ends the session)."""
         counted = self._counted.get(ticket)
         if counted is None or counted[2] >= RECOUNT_EVERY:
-            count = _due_count(session)
+            count = due.due_count(session)
             self._counted[ticket] = (count, done, 1)
             return count
         count, done_then, age = counted
@@ -391,14 +444,15 @@ class SyncEngine:
         ``refusals``). True when the session may go on; False when QuickBooks itself
         cannot work and the session should stop.
         """
+        self._ahead.result(ticket, take=False)  # planning ahead is over before this is written
         with self.db.uow() as uow:
-            batch_id = uow.session.scalar(select(func.max(SyncBatch.id)).where(SyncBatch.ticket == ticket))
+            batch_id = self._last_out(uow.session, ticket)
             batch = None if batch_id is None else uow.session.get(SyncBatch, batch_id)
             if batch is None:
                 return False
-            self._probes.setdefault(ticket, Probes()).forget()
+            self._probes.setdefault(ticket, Probes()).forget(batch_id)
             batch.error = f"{hresult}: {message}"[:2000]
-            batch.responded_at = _now()
+            batch.responded_at = due.now()
             go_on = refusals.message_refused(uow.session, batch, hresult, message)
             uow.commit()
         self._last_batch_full = True  # the halves are waiting: progress must not say 100
@@ -406,16 +460,24 @@ class SyncEngine:
 
     def progress(self, ticket: str) -> int:
         """Share of this session's work done; 100 only when nothing is left to send."""
+        planned_ahead = self._ahead.waiting(ticket)
         with self.db.reader() as uow:
             session = uow.session
             done = len(self._finished_items(session, ticket))
-            remaining = _due_count(session)
-        return self._progress(done, remaining)
+            remaining = due.due_count(session)
+        return self._progress(done, remaining, planned_ahead)
 
-    def _progress(self, done: int, remaining: int) -> int:
-        if remaining == 0:
-            return 100
-        if not self._last_batch_full and not self._anything_sendable():
+    def _last_out(self, session: Session, ticket: str) -> int | None:
+        """The batch QuickBooks has (the session's last, unless one was planned ahead since)."""
+        if ticket in self._out:
+            return self._out[ticket]
+        return session.scalar(select(func.max(SyncBatch.id)).where(SyncBatch.ticket == ticket))
+
+    def _progress(self, done: int, remaining: int, planned_ahead: int = 0) -> int:
+        """0..100; 100 ends the session, so never while a message planned ahead waits."""
+        if planned_ahead:
+            remaining += planned_ahead
+        elif remaining == 0 or (not self._last_batch_full and not self._anything_sendable()):
             return 100
         return min(99, int(100 * done / (done + remaining)))
 
@@ -431,12 +493,21 @@ class SyncEngine:
             )
         return self._finished[ticket]
 
+    def close(self) -> None:
+        """The server stops: messages planned ahead are put back, the planning thread ends
+        (a later session starts another)."""
+        for ticket in self._ahead.tickets():
+            self._release(ticket)
+        self._ahead.stop()
+
     def end_session(self, ticket: str) -> None:
+        self._release(ticket)
+        self._out.pop(ticket, None)
         self._probes.pop(ticket, None)
         self._counted.pop(ticket, None)
         finished = len(self._finished.pop(ticket, set()))
         with self.db.uow() as uow:
-            settings.set_setting(uow, "sync.last_session_at", _now().isoformat())
+            settings.set_setting(uow, "sync.last_session_at", due.now().isoformat())
             before = int(settings.get_setting(uow, "sync.sessions_without_progress"))
             after = refusals.note_session_end(uow.session, finished, before)
             if after != before:
@@ -453,16 +524,18 @@ class SyncEngine:
             uow.rollback()
             return bool(chosen) or planner.to_settle
 
-    def _recover_unanswered(self, session: Session, ticket: str) -> None:
+    def _recover_unanswered(self, session: Session, ticket: str, *, keep: int | None = None) -> None:
         """Re-queue items still ``sent`` by this session or by one that is over.
 
         Items out with another session that is still live (active and not expired) are
         left alone: a second server process may be waiting for their answer right now.
+        So are those of batch ``keep``: the message QuickBooks has while the next one is
+        planned ahead.
         """
-        if session.scalar(_ANY_SENT) is None:
+        if session.scalar(_ANY_SENT, {"keep": -1 if keep is None else keep}) is None:
             return  # the usual case between two messages: one look at the index, no join
         live = select(WcSession.ticket).where(
-            WcSession.state == WC_ACTIVE, WcSession.expires_at >= _now(), WcSession.ticket != ticket
+            WcSession.state == WC_ACTIVE, WcSession.expires_at >= due.now(), WcSession.ticket != ticket
         )
         query = (
             select(SyncItem)
@@ -472,6 +545,8 @@ class SyncEngine:
                 or_(SyncBatch.ticket.is_(None), SyncBatch.ticket.not_in(live)),
             )
         )
+        if keep is not None:
+            query = query.where(or_(SyncItem.batch_id.is_(None), SyncItem.batch_id != keep))
         for item in session.scalars(query):
             refusals.recover(
                 session, item, "The answer to the last attempt never arrived; checking QuickBooks first."
@@ -479,37 +554,14 @@ class SyncEngine:
 
 
 #: Is any item out with QuickBooks? (Built once; asked before every message.)
-_ANY_SENT = select(SyncItem.id).where(SyncItem.state == QueueState.SENT).limit(1)
-#: Is any item due? (Built once; asked after every message.)
-_ANY_DUE = (
+_ANY_SENT = (
     select(SyncItem.id)
     .where(
-        SyncItem.state == QueueState.QUEUED,
-        or_(
-            SyncItem.next_attempt_at.is_(None),
-            SyncItem.next_attempt_at <= bindparam("now", type_=SyncItem.next_attempt_at.type),
-        ),
+        SyncItem.state == QueueState.SENT,
+        or_(SyncItem.batch_id.is_(None), SyncItem.batch_id != bindparam("keep")),
     )
     .limit(1)
 )
-
-
-def _any_due(session: Session) -> bool:
-    return session.scalar(_ANY_DUE, {"now": _now()}) is not None
-
-
-def _due_count(session: Session) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(SyncItem)
-            .where(
-                SyncItem.state == QueueState.QUEUED,
-                or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= _now()),
-            )
-        )
-        or 0
-    )
 
 
 def _answered(
@@ -525,15 +577,18 @@ def _answered(
             yield request_id, item, result
 
 
-def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _parse_time(text: str) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
+def _waiting_for(session: Session, request_ids: list[str]) -> dict[str, list[SyncItem]]:
+    """The items still waiting for each answer: one, or all those of a grouped lookup
+    (``check_groups``), 500 requestIDs a query."""
+    sent: dict[str, list[SyncItem]] = {}
+    for start in range(0, len(request_ids), 500):
+        for waiting in session.scalars(
+            select(SyncItem)
+            .options(*DEFER_UNREAD)
+            .where(
+                SyncItem.request_id.in_(request_ids[start : start + 500]), SyncItem.state == QueueState.SENT
+            )
+            .order_by(SyncItem.id)
+        ):
+            sent.setdefault(waiting.request_id or "", []).append(waiting)
+    return sent

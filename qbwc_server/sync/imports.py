@@ -23,7 +23,7 @@ from desktop_app.db.uow import Actor, UnitOfWork
 from desktop_app.services import qb_matching, tax_rates
 from desktop_app.services.numbers_in_use import record_quickbooks_ref_numbers
 from desktop_app.services.qb_links import link_if_free
-from desktop_app.services.queue_states import MOVING, finish, requeue
+from desktop_app.services.queue_states import MOVING, QueueState, finish, requeue
 from desktop_app.services.sync_center import FIRST_RUN_IMPORTS
 from desktop_app.services.sync_queue import cancel_pending, enqueue_in
 from qbwc_server import qbxml as q
@@ -65,9 +65,21 @@ def has_invoices_in_quickbooks(session: Session) -> bool:
 
 
 def queue_payment_pull(session: Session) -> None:
-    """Pull payments entered in QuickBooks, if any invoice of ours is there to receive them."""
-    if has_invoices_in_quickbooks(session):
+    """Pull payments entered in QuickBooks, if any invoice of ours is there to receive them
+    and no pull is on its way already (a message planned ahead may hold one: ``ahead``)."""
+    if has_invoices_in_quickbooks(session) and session.scalar(_PULL_ON_ITS_WAY) is None:
         enqueue_in(session, "import", None, "pull_payments")
+
+
+_PULL_ON_ITS_WAY = (
+    select(SyncItem.id)
+    .where(
+        SyncItem.entity_type == "import",
+        SyncItem.action == "pull_payments",
+        SyncItem.state == QueueState.SENT,
+    )
+    .limit(1)
+)
 
 
 def _setting(session: Session, key: str) -> str:

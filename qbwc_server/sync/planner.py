@@ -134,6 +134,14 @@ class BatchPlanner:
     look_ahead: int = 0
     #: Items the look-ahead does not take (it could not answer for them before).
     look_ahead_refused: frozenset[int] | set[int] = frozenset()
+    #: Items whose key a look-ahead out with QuickBooks is looking up (this batch is planned
+    #: ahead, ``ahead``): they wait for its answer, in this batch neither sent nor looked up.
+    probing: frozenset[int] = frozenset()
+    #: The batch is planned while QuickBooks works on the last (``ahead``): what waits for an
+    #: item of that message is not written as waiting (its answer is a message away), and
+    #: the walk stops once a message's worth of items have been found waiting for it.
+    planning_ahead: bool = False
+    _waiting_for_answer: int = 0
     #: What this batch left to the look-ahead: kind → (item id, key), and the last (rank, id).
     ahead: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     ahead_last: tuple[int, int] = (0, 0)
@@ -263,7 +271,7 @@ class BatchPlanner:
                 self._since_queued += 1
                 if self._since_queued > limits.max_requests:
                     return False
-            if item.id in self._chosen_ids:
+            if item.id in self._chosen_ids or item.id in self.probing:
                 continue  # chosen by an earlier walk (still "queued" until the batch goes)
             key_of_record = (item.entity_type, item.entity_id)
             # Imports share one key (no record); each is its own list, so several may go.
@@ -275,6 +283,11 @@ class BatchPlanner:
                     return True
                 continue
             wait = self._blocked(item)
+            if wait is not None and self._waits_for_answer(wait):
+                self._waiting_for_answer += 1
+                if self._waiting_for_answer > limits.max_requests:
+                    return False  # the rest mostly waits for it too: planned after its answer
+                continue
             if wait is not None:
                 self._waits[item.id] = (item, wait)
                 continue
@@ -320,6 +333,10 @@ class BatchPlanner:
                 self._in_batch.add((item.entity_type, item.entity_id))
         return False
 
+    def _waits_for_answer(self, wait: _Wait) -> bool:
+        """Planning ahead, the item waits only for the answer to the message QuickBooks has."""
+        return self.planning_ahead and wait.pending is not None and wait.pending.state == QueueState.SENT
+
     def _candidates(self) -> Iterator[SyncItem]:
         """Due queued items in sending order, a page at a time (a long queue is never loaded whole)."""
         session = self.session
@@ -330,7 +347,8 @@ class BatchPlanner:
             # are busy): every item read is loaded with its record, and those left over are
             # loaded again for the next batch.
             room = max(0, self.limits.max_requests - self._requests())
-            page = max(20, min(500, room + room // 8 + 2))
+            # Items a look-ahead is looking up are read but skipped (``probing``).
+            page = max(20, min(500, room + room // 8 + 2 + len(self.probing)))
             query = (
                 select(SyncItem)
                 .options(*DEFER_UNREAD)
@@ -353,7 +371,7 @@ class BatchPlanner:
                 # Two server processes never hand out the same item.
                 query = query.with_for_update(skip_locked=True)
             page_rows = list(session.scalars(query))
-            rows = [item for item in page_rows if self._known_kind(item)]
+            rows = [item for item in page_rows if item.id not in self.probing and self._known_kind(item)]
             prefetch(session, rows)
             self._prefetch_pending(rows)
             yield from rows

@@ -21,6 +21,7 @@ saves work, it never decides differently.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Integer, Row, Select, bindparam, or_, select
@@ -67,12 +68,25 @@ class Probes:
         message, and nothing older is."""
         self.free, self._answered = self._answered, {}
 
-    def forget(self) -> None:
-        """A message went unanswered or was refused whole: nothing found before is fresh."""
-        for probe in self.out.values():
-            self.refused.update(item_id for item_id, _key in probe.keys)
-        self.out.clear()
+    def forget(self, batch_id: int | None = None) -> None:
+        """A message went unanswered or was refused whole: nothing found before is fresh, and
+        its lookups (all those out, or those of batch ``batch_id``) will not be answered."""
+        for request_id, probe in list(self.out.items()):
+            if batch_id is None or request_id.startswith(f"p{batch_id}-"):
+                self.refused.update(item_id for item_id, _key in probe.keys)
+                del self.out[request_id]
         self.free, self._answered = {}, {}
+
+    def drop(self, request_ids: Iterable[str]) -> None:
+        """Lookups of a message that never went (planned ahead, then put back): not refused,
+        just not out."""
+        for request_id in request_ids:
+            self.out.pop(request_id, None)
+
+    def items_out(self) -> frozenset[int]:
+        """Items whose key a lookup out with QuickBooks is looking up: they wait for its answer
+        (a message planned ahead neither looks them up again nor sends them)."""
+        return frozenset(item_id for probe in self.out.values() for item_id, _key in probe.keys)
 
     def wanted(self, session: Session, window: int) -> bool:
         """Whether the next message may carry a look-ahead: a first Add of a kind that looks
@@ -100,9 +114,13 @@ class Probes:
             if len(keys) < capacity:
                 have = {item_id for item_id, _key in keys}
                 if rows is None:
-                    rows = _upcoming_first_adds(session, after, capacity)
+                    # Past what lookups still out cover (a message planned ahead: ``ahead``).
+                    rows = _upcoming_first_adds(session, after, capacity + len(self.items_out()))
                 upcoming = _keys_of(session, kind, rows)
-                keys += [(i, k) for i, k in upcoming if i not in have and i not in self.refused]
+                out = self.items_out()
+                keys += [
+                    (i, k) for i, k in upcoming if i not in have and i not in self.refused and i not in out
+                ]
                 keys = keys[:capacity]
             if keys:
                 return [

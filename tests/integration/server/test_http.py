@@ -240,3 +240,16 @@ def test_policy_is_configurable(db: Database, engine: FakeEngine) -> None:
     with EmbeddedServer(db, "localhost", 0, engine=engine, policy=SessionPolicy(max_failures=1)) as server:
         assert connector(server, password="bad").run_session().outcome == "nvu"
         assert connector(server).run_session().outcome == "nvu"  # rate-limited
+
+
+def test_stopping_the_server_closes_the_engine_once_it_takes_no_calls(
+    db: Database, engine: FakeEngine
+) -> None:
+    set_password(db)
+    server = EmbeddedServer(db, "localhost", 0, engine=engine)
+    server.start()
+    assert connector(server).run_session().outcome == "done"
+    assert ("close", "") not in engine.calls
+    server.stop()
+    # After the last call: the sync engine puts back a message it planned ahead (``ahead``).
+    assert engine.calls[-1] == ("close", "")

@@ -1,0 +1,178 @@
+"""The next message, planned while QuickBooks works on the last one (issue 18, Speed).
+
+The Web Connector hands a message to QuickBooks, waits for the answer, brings it to
+``receiveResponseXML`` and asks for the next message at once. Planning that next message
+(reading the queue, building its requests, marking its items sent) used to start only
+then, while the Web Connector waited. With the look-ahead the server plans it as soon as
+the last message is handed out, during the time QuickBooks takes to answer; the answer
+itself is still applied before ``receiveResponseXML`` returns, as before.
+
+What keeps this exactly-once:
+
+* A message planned ahead is written as any batch is (its items ``sent``, each with its
+  exact request) before it is handed out, so everything that protects an item in flight
+  protects it: a record with an item out gets no second one in a message, a record that
+  needs one still on its way waits for its answer (``planner``), an edit made meanwhile
+  goes afterwards as a change of its own.
+* It never holds what depends on the message QuickBooks is working on: those items are
+  in flight, so the planner makes what needs them wait, and they go a message later.
+* A message planned but never handed out (the session ended first) is put back exactly
+  as it was (``release``): nothing of it reached QuickBooks, so nothing is looked up.
+  If the server stops before it can do that, its items are ``sent`` with no answer and
+  are looked up in QuickBooks before they go again, as after any lost answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from desktop_app.db.sync_models import SyncBatch, SyncItem
+from desktop_app.services.queue_states import QueueState, requeue
+
+
+@dataclass(frozen=True)
+class Before:
+    """What marking an item sent changed, as it was: put back if the message never goes."""
+
+    item_id: int
+    request_id: str  # the request it was planned with (it is put back only if still that)
+    phase: str
+    attempts: int
+    note: str
+    batch_id: int | None
+    last_request_id: str | None
+    request_xml: str
+    response_xml: str
+    sent_at: datetime | None
+    sent_context: str
+
+
+@dataclass
+class Prepared:
+    """A message planned ahead: its text ("" when nothing could go yet) and how to undo it."""
+
+    message: str
+    batch_id: int | None = None
+    before: list[Before] = field(default_factory=list)
+    #: Requests of the look-ahead of invoice numbers it carries (``probes``).
+    probe_ids: tuple[str, ...] = ()
+
+    @property
+    def items(self) -> int:
+        return len(self.before)
+
+
+class Planning:
+    """The messages being planned ahead, one per session, on one thread of their own."""
+
+    def __init__(self) -> None:
+        self._next: dict[str, Future[Prepared]] = {}
+        self._thread: ThreadPoolExecutor | None = None
+
+    def start(self, ticket: str, plan: Callable[[], Prepared]) -> None:
+        """Plan the session's next message now, in the background (``plan`` never raises)."""
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobdesk-ahead")
+        self._next[ticket] = self._thread.submit(plan)
+
+    def result(self, ticket: str, *, take: bool) -> Prepared | None:
+        """The session's message planned ahead, once its planning is over (None: none).
+        ``take``: it is handed out or put back, and no longer the session's."""
+        future = self._next.pop(ticket, None) if take else self._next.get(ticket)
+        return None if future is None else future.result()
+
+    def waiting(self, ticket: str) -> int:
+        """Items of the session's message planned ahead (not finished: waiting their turn)."""
+        prepared = self.result(ticket, take=False)
+        return prepared.items if prepared is not None and prepared.message else 0
+
+    def tickets(self) -> list[str]:
+        return list(self._next)
+
+    def stop(self) -> None:
+        """The planning thread ends (what it was doing first); a later ``start`` starts another."""
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._thread = None
+
+
+#: The columns ``Before`` keeps, read for a batch's items just before they are marked sent.
+_BEFORE = select(
+    SyncItem.id,
+    SyncItem.phase,
+    SyncItem.attempts,
+    SyncItem.note,
+    SyncItem.batch_id,
+    SyncItem.request_id,
+    SyncItem.request_xml,
+    SyncItem.response_xml,
+    SyncItem.sent_at,
+    SyncItem.sent_context,
+)
+
+
+def capture(session: Session, planned: dict[int, str]) -> list[Before]:
+    """``Before`` of each item about to be marked sent (item id → the request planned for it)."""
+    ids = sorted(planned)
+    found: list[Before] = []
+    for start in range(0, len(ids), 500):
+        for row in session.execute(_BEFORE.where(SyncItem.id.in_(ids[start : start + 500]))):
+            found.append(
+                Before(
+                    item_id=row.id,
+                    request_id=planned[row.id],
+                    phase=row.phase,
+                    attempts=row.attempts,
+                    note=row.note,
+                    batch_id=row.batch_id,
+                    last_request_id=row.request_id,
+                    request_xml=row.request_xml,
+                    response_xml=row.response_xml,
+                    sent_at=row.sent_at,
+                    sent_context=row.sent_context,
+                )
+            )
+    return found
+
+
+def release(session: Session, prepared: Prepared) -> int:
+    """Put a message that was never handed out back as it was; returns the items put back.
+
+    An item is put back only while it is still ``sent`` under the request planned for it
+    (nothing else can have answered it, but nothing is assumed either). A newer item queued
+    for the same record meanwhile merges into it, as when any item goes back to the queue.
+    """
+    before = {one.item_id: one for one in prepared.before}
+    back = 0
+    for item in session.scalars(
+        select(SyncItem).where(SyncItem.id.in_(list(before)), SyncItem.state == QueueState.SENT)
+    ):
+        was = before[item.id]
+        if item.request_id != was.request_id:
+            continue
+        requeue(item, was.phase)
+        item.note = was.note
+        item.attempts = was.attempts
+        item.batch_id = was.batch_id
+        item.request_id = was.last_request_id
+        item.request_xml = was.request_xml
+        item.response_xml = was.response_xml
+        item.sent_at = was.sent_at
+        item.sent_context = was.sent_context
+        back += 1
+    session.flush()
+    if prepared.batch_id is not None:
+        # The batch never went: no trace of it is left in the history (unless something
+        # of it was kept, which the count below rules out).
+        left = session.scalar(
+            select(func.count()).select_from(SyncItem).where(SyncItem.batch_id == prepared.batch_id)
+        )
+        if not left:
+            session.execute(delete(SyncBatch).where(SyncBatch.id == prepared.batch_id))
+    return back
