@@ -25,6 +25,7 @@ from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.errors import PermissionDenied, ValidationError
 from desktop_app.services import record_kinds, settings
+from desktop_app.services.common import audit
 from desktop_app.services.qb_links import in_quickbooks
 from desktop_app.services.queue_states import PENDING, QueueState, cancel, pending_key, queue_again
 
@@ -123,6 +124,16 @@ def cancel_pending(uow: UnitOfWork, entity_type: str, entity_id: int, action: st
         alert.resolution = NO_LONGER_NEEDED
         alert.resolved_by = uow.actor.name
         alert.resolved_at = datetime.now(UTC)
+        # Closed by what the person did to the record, not by a choice in the sync centre:
+        # the trail says so, as it does for every alert a person closes.
+        audit(
+            uow,
+            "sync_resolution",
+            alert.entity_type,
+            alert.entity_id,
+            summary=f"No longer needed: {alert.record_label}"[:255],
+            changes={"alert": [alert.kind, NO_LONGER_NEEDED]},
+        )
     return True
 
 

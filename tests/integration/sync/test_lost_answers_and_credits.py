@@ -14,6 +14,9 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 
+from sqlalchemy import select
+
+from desktop_app.db.models import AuditEntry
 from desktop_app.db.sync_models import Alert
 from desktop_app.services import (
     credit_applications,
@@ -270,6 +273,12 @@ def test_voiding_a_credit_memo_whose_add_was_refused_closes_its_alert(office: Of
     with office.db.reader() as uow:
         closed = uow.session.get(Alert, alert.id)
         assert closed is not None and (closed.state, closed.resolution) == ("resolved", "no_longer_needed")
+        # The audit trail says who closed it, and why, as for an alert closed in the sync centre.
+        entry = uow.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "sync_resolution").order_by(AuditEntry.id.desc())
+        ).first()
+        assert entry is not None and entry.summary.startswith("No longer needed:")
+        assert (entry.entity_type, entry.entity_id) == ("credit_memo", credit_id)
     office.sync()
     assert office.qb.state.credit_memos == {} and office.engine.has_work() is False
 
