@@ -14,7 +14,6 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 
 from desktop_app.db.models import Account, Customer, Invoice, Item, Job, QbLink
 from desktop_app.db.sync_models import Alert, SyncItem
-from desktop_app.db.types import utcnow
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain import qb_names
 from desktop_app.errors import InvalidTransition, NotFound, ValidationError
@@ -32,7 +31,7 @@ from desktop_app.services.queue_states import (
     finish,
     reopen,
 )
-from desktop_app.services.sync_queue import NO_LONGER_NEEDED, label_of
+from desktop_app.services.sync_queue import NO_LONGER_NEEDED, close_alert, label_of
 
 ACTION_LABEL = {
     "upsert": "Add or update",
@@ -311,18 +310,7 @@ def wake_waiting(uow: UnitOfWork) -> None:
 
 
 def _close(uow: UnitOfWork, alert: Alert, resolution: str) -> None:
-    alert.state = "dismissed" if resolution == "dismiss" else "resolved"
-    alert.resolution = resolution
-    alert.resolved_by = uow.actor.name
-    alert.resolved_at = utcnow()
-    audit(
-        uow,
-        "sync_resolution",
-        alert.entity_type,
-        alert.entity_id,
-        summary=f"{RESOLUTION_LABEL.get(resolution, resolution)}: {alert.record_label}"[:255],
-        changes={"alert": [alert.kind, resolution]},
-    )
+    close_alert(uow, alert, resolution, RESOLUTION_LABEL.get(resolution, resolution))
 
 
 def resolve_alert(uow: UnitOfWork, alert_id: int, resolution: str) -> AlertRow:

@@ -120,21 +120,25 @@ def cancel_pending(uow: UnitOfWork, entity_type: str, entity_id: int, action: st
     # (Not the "sync is stuck" alert, which names the item only as the head of the queue.)
     mine = (Alert.sync_item_id == item.id, Alert.state == "open", Alert.kind != "stuck")
     for alert in uow.session.scalars(select(Alert).where(*mine)):
-        alert.state = "resolved"
-        alert.resolution = NO_LONGER_NEEDED
-        alert.resolved_by = uow.actor.name
-        alert.resolved_at = datetime.now(UTC)
-        # Closed by what the person did to the record, not by a choice in the sync centre:
-        # the trail says so, as it does for every alert a person closes.
-        audit(
-            uow,
-            "sync_resolution",
-            alert.entity_type,
-            alert.entity_id,
-            summary=f"No longer needed: {alert.record_label}"[:255],
-            changes={"alert": [alert.kind, NO_LONGER_NEEDED]},
-        )
+        close_alert(uow, alert, NO_LONGER_NEEDED, "No longer needed")
     return True
+
+
+def close_alert(uow: UnitOfWork, alert: Alert, resolution: str, label: str) -> None:
+    """An alert closed, by a person's choice in the sync centre or by what they did to its
+    record (``label`` says which, in words); the audit trail says who, when and why."""
+    alert.state = "dismissed" if resolution == "dismiss" else "resolved"
+    alert.resolution = resolution
+    alert.resolved_by = uow.actor.name
+    alert.resolved_at = datetime.now(UTC)
+    audit(
+        uow,
+        "sync_resolution",
+        alert.entity_type,
+        alert.entity_id,
+        summary=f"{label}: {alert.record_label}"[:255],
+        changes={"alert": [alert.kind, resolution]},
+    )
 
 
 def _has_any(uow: UnitOfWork, entity_type: str, entity_id: int) -> bool:

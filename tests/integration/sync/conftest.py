@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from desktop_app.db.models import Account, QbLink
+from desktop_app.db.open import open_database
 from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.db.uow import Database
 from desktop_app.services import customers, invoices, items, jobs, settings, sync_queue
@@ -156,3 +159,21 @@ def make_office(db: Database) -> Office:
     quickbooks = QuickBooksCompany(validator=validator)
     add_sales_tax_item(quickbooks, "State Tax", "8.25")
     return Office(db=db, qb=quickbooks, engine=SyncEngine(db))
+
+
+@pytest.fixture
+def fresh_office(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """A factory of offices, each on its own fresh SQLite file (whatever database the run uses)."""
+    template: Path = request.getfixturevalue("_sqlite_template")
+    opened = []
+
+    def make(name: str) -> Office:
+        target = tmp_path / f"{name}.sqlite"
+        shutil.copyfile(template, target)
+        db = open_database(f"sqlite:///{target}")
+        opened.append(db)
+        return make_office(db)
+
+    yield make
+    for db in opened:
+        db.dispose()

@@ -7,9 +7,7 @@ three ways and every queue item and link is compared, column by column.
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,13 +15,12 @@ from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 from desktop_app.db.models import Customer, QbLink
-from desktop_app.db.open import open_database
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.services import customers, invoices, payments, settings, sync_queue
 from qbwc_server import qbxml as q
 from qbwc_server.sync import apply as apply_module
 from qbwc_server.sync import fast_apply, writes
-from tests.integration.sync.conftest import FINISHED, Office, make_office
+from tests.integration.sync.conftest import FINISHED, Office
 
 ITEM_COLUMNS = (
     "entity_type",
@@ -76,24 +73,6 @@ def _rows(office: Office) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
             for link in uow.session.scalars(select(QbLink).order_by(QbLink.entity_type, QbLink.entity_id))
         ]
     return items, links
-
-
-@pytest.fixture
-def fresh_office(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    """A factory of offices, each on its own fresh SQLite database."""
-    template: Path = request.getfixturevalue("_sqlite_template")
-    opened = []
-
-    def make(name: str) -> Office:
-        target = tmp_path / f"{name}.sqlite"
-        shutil.copyfile(template, target)
-        db = open_database(f"sqlite:///{target}")
-        opened.append(db)
-        return make_office(db)
-
-    yield make
-    for db in opened:
-        db.dispose()
 
 
 def test_the_fast_path_writes_what_the_general_path_writes(

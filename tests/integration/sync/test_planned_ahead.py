@@ -6,8 +6,6 @@ does, and check that planning ahead changes when the work is done, never what is
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +14,10 @@ from sqlalchemy import select
 
 from desktop_app.db.open import open_database
 from desktop_app.db.sync_models import SyncBatch, SyncItem
-from desktop_app.db.uow import Database
 from desktop_app.services import customers, settings
 from desktop_app.services.queue_states import Phase, QueueState
 from qbwc_server.sync import SyncEngine
-from tests.integration.sync.conftest import Office, make_office
+from tests.integration.sync.conftest import Office
 from tests.integration.sync.test_fast_path import _busy_office
 from tests.sync_compare import differences
 
@@ -262,28 +259,10 @@ def test_payments_are_pulled_once_a_session(ahead: Office) -> None:
     assert states == {QueueState.DONE}
 
 
-@pytest.fixture
-def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
-    """Offices on fresh SQLite files of their own (planning ahead needs a file)."""
-    template: Path = request.getfixturevalue("_sqlite_template")
-    opened: list[Database] = []
-
-    def make(name: str) -> Office:
-        target = tmp_path / f"{name}.sqlite"
-        shutil.copyfile(template, target)
-        db = open_database(f"sqlite:///{target}")
-        opened.append(db)
-        return make_office(db)
-
-    yield make
-    for db in opened:
-        db.dispose()
-
-
-def test_a_busy_office_ends_the_same_planned_ahead_or_in_turn(fresh: Any) -> None:
-    in_turn = fresh("in_turn")
+def test_a_busy_office_ends_the_same_planned_ahead_or_in_turn(fresh_office: Any) -> None:
+    in_turn = fresh_office("in_turn")
     _busy_office(in_turn)
-    planned = _ahead(fresh("ahead"))
+    planned = _ahead(fresh_office("ahead"))
     _busy_office(planned)
 
     def outcome(office: Office) -> tuple[Any, ...]:
