@@ -55,7 +55,8 @@ def _item_ids(message: str) -> list[int]:
     return [int(found) for found in REQUEST_ID.findall(message)]
 
 
-def test_two_servers_draining_one_queue_send_every_item_exactly_once(pg_url: str) -> None:
+@pytest.mark.parametrize("plan_ahead", [False, True], ids=["in turn", "planned ahead"])
+def test_two_servers_draining_one_queue_send_every_item_exactly_once(pg_url: str, plan_ahead: bool) -> None:
     setup = open_database(pg_url)
     try:
         _queue_customers(setup, CUSTOMERS)
@@ -75,7 +76,7 @@ def test_two_servers_draining_one_queue_send_every_item_exactly_once(pg_url: str
             return quickbooks.process(message)
 
     def drain(db: Database, ticket: str) -> list[int]:
-        engine = SyncEngine(db)
+        engine = SyncEngine(db, plan_ahead=plan_ahead)  # as the servers run it, or in turn
         _open_session(db, ticket)
         sent: list[int] = []
         barrier.wait()
