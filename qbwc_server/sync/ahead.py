@@ -32,8 +32,9 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncBatch, SyncItem
-from desktop_app.services.queue_states import QueueState, requeue
+from desktop_app.services.queue_states import Action, QueueState, cancel, requeue
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class Prepared:
     before: list[Before] = field(default_factory=list)
     #: Requests of the look-ahead of invoice numbers it carries (``probes``).
     probe_ids: tuple[str, ...] = ()
+    #: As many requests as a message holds: more is likely waiting (progress need not look).
+    full: bool = False
 
     @property
     def items(self) -> int:
@@ -88,7 +91,10 @@ class Planning:
         return None if future is None else future.result()
 
     def waiting(self, ticket: str) -> int:
-        """Items of the session's message planned ahead (not finished: waiting their turn)."""
+        """Items of the session's message planned ahead (not finished: waiting their turn),
+        once every planning is over (another session's too: an answer is applied alone)."""
+        for future in list(self._next.values()):
+            future.result()
         prepared = self.result(ticket, take=False)
         return prepared.items if prepared is not None and prepared.message else 0
 
@@ -149,7 +155,7 @@ def release(session: Session, prepared: Prepared) -> int:
     for the same record meanwhile merges into it, as when any item goes back to the queue.
     """
     before = {one.item_id: one for one in prepared.before}
-    back = 0
+    back: list[SyncItem] = []
     for item in session.scalars(
         select(SyncItem).where(SyncItem.id.in_(list(before)), SyncItem.state == QueueState.SENT)
     ):
@@ -165,8 +171,10 @@ def release(session: Session, prepared: Prepared) -> int:
         item.response_xml = was.response_xml
         item.sent_at = was.sent_at
         item.sent_context = was.sent_context
-        back += 1
+        back.append(item)
     session.flush()
+    for item in back:
+        _undone_meanwhile(session, item)
     if prepared.batch_id is not None:
         # The batch never went: no trace of it is left in the history (unless something
         # of it was kept, which the count below rules out).
@@ -175,4 +183,31 @@ def release(session: Session, prepared: Prepared) -> int:
         )
         if not left:
             session.execute(delete(SyncBatch).where(SyncBatch.id == prepared.batch_id))
-    return back
+    return len(back)
+
+
+def _undone_meanwhile(session: Session, item: SyncItem) -> None:
+    """A record voided or deleted while its Add waited in the message: as its item was
+    "sent", a void or delete was queued to follow it. Nothing of it reached QuickBooks,
+    so both go, as when it is voided or deleted while its Add is queued."""
+    if item.action != Action.UPSERT or item.entity_id is None:
+        return
+    record = (QbLink.entity_type == item.entity_type, QbLink.entity_id == item.entity_id)
+    if session.scalar(select(QbLink.id).where(*record)) is not None:
+        return  # in QuickBooks already: the item was a change, and the void or delete goes
+    undo = list(
+        session.scalars(
+            select(SyncItem).where(
+                SyncItem.entity_type == item.entity_type,
+                SyncItem.entity_id == item.entity_id,
+                SyncItem.action.in_((Action.VOID, Action.DELETE)),
+                SyncItem.state == QueueState.QUEUED,
+            )
+        )
+    )
+    if not undo:
+        return
+    cancel(item, "Cancelled: voided or deleted here before it reached QuickBooks.")
+    for other in undo:
+        cancel(other, "Cancelled: the record never reached QuickBooks, so there is nothing to undo there.")
+    session.flush()

@@ -185,6 +185,7 @@ class SyncEngine:
         prepared = self._ahead.result(ticket, take=True)
         if prepared is not None and prepared.message:
             message = prepared.message
+            self._last_batch_full = prepared.full  # progress is about the message handed out
             if prepared.batch_id is not None:
                 self._out[ticket] = prepared.batch_id
             if also is not None:
@@ -194,6 +195,7 @@ class SyncEngine:
         else:
             planned = self._plan(ticket, qbxml_version, also, planning_ahead=False)
             message = planned.message
+            self._last_batch_full = planned.full
             if message and planned.batch_id is not None:
                 self._out[ticket] = planned.batch_id
         if message and self.plan_ahead:
@@ -260,6 +262,10 @@ class SyncEngine:
         self._recover_unanswered(session, ticket, keep=out)
         max_requests = int(settings.get_setting(uow, "sync.batch_max_requests"))
         probes = self._probes.setdefault(ticket, Probes())
+        # Lookups still out are awaited only for the message QuickBooks has while this one is
+        # planned ahead; any other went unanswered (the Web Connector asked again without
+        # bringing the answer): its numbers are looked up again, not waited for.
+        probes.drop([rid for rid in probes.out if out is None or not rid.startswith(f"p{out}-")])
         # Requests of the message are kept for the look-ahead of invoice numbers when some
         # are coming up (``probes``).
         look_ahead = max_requests >= LOOK_AHEAD_FROM and probes.wanted(
@@ -282,10 +288,10 @@ class SyncEngine:
             planning_ahead=planning_ahead,
         )
         chosen = planner.plan()
-        self._last_batch_full = len(chosen) >= limits.max_requests
+        full = len(chosen) >= limits.max_requests
         if not chosen and not planner.ahead:
             uow.commit()
-            return Prepared("")
+            return Prepared("", full=full)
         # Items of a grouped lookup share one request (``check_groups``): it goes once.
         requests = {one.request_id: one.built for one in chosen}
         batch = SyncBatch(
@@ -339,7 +345,7 @@ class SyncEngine:
         if also is not None:
             also(uow)
         uow.commit()
-        return Prepared(message, batch.id, before, tuple(probe_ids))
+        return Prepared(message, batch.id, before, tuple(probe_ids), full)
 
     def apply_response(self, ticket: str, response_xml: str) -> int:
         """Apply QuickBooks' answer, one transaction per message; returns progress 0..100."""
@@ -444,7 +450,7 @@ class SyncEngine:
         ``refusals``). True when the session may go on; False when QuickBooks itself
         cannot work and the session should stop.
         """
-        self._ahead.result(ticket, take=False)  # planning ahead is over before this is written
+        self._ahead.waiting(ticket)  # planning ahead is over before this is written
         with self.db.uow() as uow:
             batch_id = self._last_out(uow.session, ticket)
             batch = None if batch_id is None else uow.session.get(SyncBatch, batch_id)

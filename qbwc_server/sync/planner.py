@@ -117,8 +117,8 @@ class BatchPlanner:
     #: Items ready only because a list record they need is added earlier in this batch.
     _after_batch_adds: set[int] = field(default_factory=set)
     _busy: set[tuple[str, int | None]] = field(default_factory=set)
-    #: Records with a request in this batch so far, or found with nothing to send (``_goes_after``).
-    _chosen_records: set[tuple[str, int | None]] = field(default_factory=set)
+    #: Records found with nothing to send in this batch: nothing waits for them (``_goes_after``).
+    _settled_records: set[tuple[str, int | None]] = field(default_factory=set)
     _pending: dict[Dep, _Pending | None] = field(default_factory=dict)
     _deps: dict[int, tuple[list[Dep], list[Dep]]] = field(default_factory=dict)
     _waits: dict[int, tuple[SyncItem, _Wait]] = field(default_factory=dict)
@@ -167,7 +167,7 @@ class BatchPlanner:
                     return chosen
                 self._isolation = None  # the whole group waits: it goes with the rest
                 self.chosen, self._chosen_ids, self._in_batch = [], set(), set()
-                self._chosen_records.clear()
+                self._settled_records.clear()
                 self._lookups.clear()
                 self.ahead.clear()
                 self._size = self._scanned = 0
@@ -300,7 +300,7 @@ class BatchPlanner:
                     self.to_settle = True  # a session settles it (done), or it would stay queued
                     return True
                 finish(item, "Already up to date in QuickBooks.")
-                self._chosen_records.add(key_of_record)  # dealt with: nothing waits for it
+                self._settled_records.add(key_of_record)  # dealt with: nothing waits for it
                 continue
             except Exception as error:
                 if self.dry_run:
@@ -319,7 +319,6 @@ class BatchPlanner:
                 self._size += self._lookups.add(item, key, built.phase)
                 self._chosen_ids.add(item.id)
                 self._busy.add(key_of_record)
-                self._chosen_records.add(key_of_record)
                 continue
             xml_size = len(built.xml)
             if self._requests() and self._size + xml_size > limits.max_bytes:
@@ -328,7 +327,6 @@ class BatchPlanner:
             self.chosen.append(Chosen(item, built, request_id))
             self._chosen_ids.add(item.id)
             self._busy.add(key_of_record)
-            self._chosen_records.add(key_of_record)
             if item.entity_type in LIST_TYPES and built.phase == Phase.ADD and item.entity_id is not None:
                 self._in_batch.add((item.entity_type, item.entity_id))
         return False
@@ -347,8 +345,7 @@ class BatchPlanner:
             # are busy): every item read is loaded with its record, and those left over are
             # loaded again for the next batch.
             room = max(0, self.limits.max_requests - self._requests())
-            # Items a look-ahead is looking up are read but skipped (``probing``).
-            page = max(20, min(500, room + room // 8 + 2 + len(self.probing)))
+            page = max(20, min(500, room + room // 8 + 2))
             query = (
                 select(SyncItem)
                 .options(*DEFER_UNREAD)
@@ -363,6 +360,9 @@ class BatchPlanner:
                 query = query.where(SyncItem.isolation == self._isolation)
             if self._imports_only:
                 query = query.where(SyncItem.entity_type == "import")
+            if self.probing:
+                # Items a look-ahead out with QuickBooks is looking up are not even read.
+                query = query.where(SyncItem.id.not_in(sorted(self.probing)))
             if after is not None:
                 query = query.where(
                     or_(SyncItem.rank > after[0], (SyncItem.rank == after[0]) & (SyncItem.id > after[1]))
@@ -371,7 +371,7 @@ class BatchPlanner:
                 # Two server processes never hand out the same item.
                 query = query.with_for_update(skip_locked=True)
             page_rows = list(session.scalars(query))
-            rows = [item for item in page_rows if item.id not in self.probing and self._known_kind(item)]
+            rows = [item for item in page_rows if self._known_kind(item)]
             prefetch(session, rows)
             self._prefetch_pending(rows)
             yield from rows
@@ -459,10 +459,11 @@ class BatchPlanner:
 
     def _goes_after(self, item: SyncItem) -> _Wait | None:
         """A change that QuickBooks takes only after another record's queued change (a credit
-        lowered once unapplied: ``SyncKind.goes_after``) waits for it, unless that change
-        goes earlier in this same message."""
+        lowered once unapplied: ``SyncKind.goes_after``) waits for that change's answer, also
+        when it goes in this same message: were it refused there (a stale EditSequence …),
+        QuickBooks would refuse this one too, and a person would have to step in."""
         for dep in kinds.of(item.entity_type).goes_after(self.session, item):
-            if dep in self._chosen_records:
+            if dep in self._settled_records:
                 continue
             pending = self._pending_of(dep)
             if pending is None:

@@ -35,7 +35,7 @@ from desktop_app.db.models import Customer, Item, Job, QbLink
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.domain.status import CreditStatus
 from desktop_app.services.credit_sync import APPLIED, APPLIED_BEFORE_CREDIT_RANK
-from desktop_app.services.queue_states import Action, Phase, pending_key
+from desktop_app.services.queue_states import MOVING, Action, Phase
 from desktop_app.services.tax_rates import tax_rate_for
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -135,8 +135,15 @@ class CreditMemoKind(SyncKind):
         application itself waits (for an invoice not in QuickBooks yet)."""
         if item.action != Action.UPSERT or item.entity_id is None:
             return ()
-        key = pending_key(APPLIED, item.entity_id, Action.UPSERT)
-        rank = session.scalar(select(SyncItem.rank).where(SyncItem.pending_key == key))
+        # Its pending item, queued or on its way (an item out has no pending key).
+        rank = session.scalar(
+            select(SyncItem.rank).where(
+                SyncItem.entity_type == APPLIED,
+                SyncItem.entity_id == item.entity_id,
+                SyncItem.action == Action.UPSERT,
+                SyncItem.state.in_(MOVING),
+            )
+        )
         return [(APPLIED, item.entity_id)] if rank == APPLIED_BEFORE_CREDIT_RANK else ()
 
     def upsert(self, session: Session, record_id: int, request_id: str, link: QbLink | None) -> Built:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from desktop_app.db.models import AuditEntry
@@ -32,6 +33,7 @@ from desktop_app.services.credit_memo_form import save_credit_memo
 from desktop_app.services.lines import LineInput
 from desktop_app.services.queue_states import QueueState
 from qbwc_server import qbxml as q
+from qbwc_server.sync import SyncEngine
 from qbwc_server.sync.loopback import run_session
 from tests.integration.sync.conftest import FINISHED, Office
 from tests.integration.sync.test_credit_memo_sync import (
@@ -340,3 +342,34 @@ def test_cancelling_an_item_leaves_the_stuck_alert_that_names_it_open(office: Of
         uow.commit()
     _void(office, credit_id)
     assert [(a.kind, a.state) for a in office.alerts()] == [("stuck", "open")]
+
+
+@pytest.mark.parametrize(
+    ("per_message", "plan_ahead"),
+    [(50, False), (1, False), (1, True)],
+    ids=["one message", "a request a message", "a request a message, planned ahead"],
+)
+def test_a_credit_lowered_once_unapplied_waits_for_the_application_answer(
+    office: Office, per_message: int, plan_ahead: bool
+) -> None:
+    """QuickBooks refuses the application's change first (someone edited its $0.00 payment
+    there): the lowered credit memo must not have gone meanwhile, in the same message or in
+    one planned ahead, or QuickBooks refuses it too and a person has to step in."""
+    customer_id, job_id, invoice_id = office.invoiced_job("Lind, Bo")
+    credit_id = _credit(office, customer_id, job_id, office.labor())  # 85.00
+    _apply(office, credit_id, invoice_id, "85.00")
+    office.sync()
+    if plan_ahead:
+        office.engine = SyncEngine(office.db, plan_ahead=True)
+        assert office.engine.plan_ahead
+    with office.db.uow() as uow:
+        settings.set_setting(uow, "sync.batch_max_requests", per_message)
+        uow.commit()
+    _unapply(office, credit_id, invoice_id, "45.00")
+    _edit(office, credit_id, (("1", "40"),))
+    (zero,) = [p for p in office.qb.payments if p.total == Decimal("0.00")]
+    zero.edit_sequence = str(int(zero.edit_sequence) + 7)  # touched in QuickBooks
+    assert office.sync().percent == 100
+    assert [a for a in office.alerts() if a.state == "open"] == []
+    assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal("40.00")
+    assert _credited(office, invoice_id) == Decimal("40.00")

@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from desktop_app.db.open import open_database
 from desktop_app.db.sync_models import SyncBatch, SyncItem
-from desktop_app.services import customers, settings
+from desktop_app.services import customers, invoices, payments, settings
 from desktop_app.services.queue_states import Phase, QueueState
 from qbwc_server.sync import SyncEngine
-from tests.integration.sync.conftest import Office
+from tests.integration.sync.conftest import FINISHED, Office
 from tests.integration.sync.test_fast_path import _busy_office
 from tests.sync_compare import differences
 
@@ -323,3 +323,100 @@ def _rename(office: Office, customer_id: int, name: str) -> None:
             uow, customer_id, detail.version, fields.__class__(**{**fields.__dict__, "display_name": name})
         )
         uow.commit()
+
+
+def test_an_invoice_voided_while_its_add_waits_in_a_message_that_never_goes_never_reaches_quickbooks(
+    ahead: Office,
+) -> None:
+    customer_id, _job_id, _first = ahead.invoiced_job("Alpha Homes")
+    assert ahead.sync().percent == 100
+    deck = ahead.finished_job(customer_id, ahead.labor(), name="Deck")
+    _queue_everything(ahead)
+    assert ahead.sync().percent == 100  # the job is in QuickBooks: its invoice needs nothing else
+    second = ahead.invoice(deck)
+    (extra,) = _customers(ahead, "Beta Builders")  # goes first; the invoice is planned ahead
+    _queue_everything(ahead)
+    _one_request_a_message(ahead)
+    ticket = _start(ahead)
+    message = ahead.engine.next_request(ticket)
+    ahead.engine.progress(ticket)
+    assert {item.state for item in _items_of(ahead, "invoice", second)} == {QueueState.SENT}
+    with ahead.db.uow() as uow:
+        invoices.void_invoice(uow, second, reason="Typo")
+        uow.commit()
+    ahead.engine.apply_response(ticket, ahead.qb.process(message))
+    ahead.engine.end_session(ticket)  # the planned message never went
+    assert ahead.sync().percent == 100
+    assert [i.ref_number for i in ahead.qb.invoices] == ["1000"]  # the voided one never went
+    assert {item.state for item in _items_of(ahead, "invoice", second)} == {QueueState.CANCELLED}
+    assert _item(ahead, "customer", extra).state == QueueState.DONE
+
+
+def test_a_payment_deleted_while_its_add_waits_in_a_message_that_never_goes_never_reaches_quickbooks(
+    ahead: Office,
+) -> None:
+    _customer_id, _job_id, invoice_id = ahead.invoiced_job("Alpha Homes")
+    assert ahead.sync().percent == 100
+    _customers(ahead, "Beta Builders")
+    _one_request_a_message(ahead)
+    with ahead.db.uow() as uow:
+        paid = payments.mark_paid(uow, invoice_id, received_on=FINISHED, reference="1042")
+        uow.commit()
+    ticket = _start(ahead)
+    message = ahead.engine.next_request(ticket)
+    ahead.engine.progress(ticket)
+    assert {item.state for item in _items_of(ahead, "payment", paid.id)} == {QueueState.SENT}
+    with ahead.db.uow() as uow:
+        payments.delete_payment(uow, paid.id)
+        uow.commit()
+    ahead.engine.apply_response(ticket, ahead.qb.process(message))
+    ahead.engine.end_session(ticket)
+    assert ahead.sync().percent == 100
+    assert ahead.qb.payments == []
+    assert [request for request, _answer in ahead.qb.log if "ReceivePaymentAddRq" in request] == []
+    assert {item.state for item in _items_of(ahead, "payment", paid.id)} == {QueueState.CANCELLED}
+
+
+def _items_of(office: Office, kind: str, record_id: int) -> list[SyncItem]:
+    with office.db.reader() as uow:
+        found = list(
+            uow.session.scalars(
+                select(SyncItem).where(SyncItem.entity_type == kind, SyncItem.entity_id == record_id)
+            )
+        )
+        for item in found:
+            uow.session.expunge(item)
+    return found
+
+
+@pytest.mark.parametrize("plan_ahead", [False, True], ids=["in turn", "planned ahead"])
+def test_invoices_looked_up_by_a_message_never_answered_still_go_in_the_session(
+    office: Office, plan_ahead: bool
+) -> None:
+    """The Web Connector asks for the next message again without bringing the last answer:
+    the invoice numbers that message looked up ahead are looked up again, not waited for."""
+    if plan_ahead:
+        _ahead(office)
+    customer = office.customer("Alpha Homes")
+    labor = office.labor()
+    jobs = [office.finished_job(customer, labor, name=f"Job {n}") for n in range(24)]
+    _queue_everything(office)
+    assert office.sync().percent == 100
+    for job in jobs:
+        office.invoice(job)
+    _queue_everything(office)
+    with office.db.uow() as uow:
+        settings.set_setting(uow, "sync.batch_max_requests", 10)
+        uow.commit()
+    ticket = _start(office)
+    assert "InvoiceQueryRq" in office.engine.next_request(ticket)  # its answer never comes
+    percent = 0
+    for _round_trip in range(20):  # bounded: a broken rule must fail here, not hang
+        message = "" if percent >= 100 else office.engine.next_request(ticket)
+        if not message:
+            break
+        percent = office.engine.apply_response(ticket, office.qb.process(message))
+    office.engine.end_session(ticket)
+    assert percent == 100
+    assert len(office.qb.invoices) == 24
+    assert differences(office.db, office.qb) == []
