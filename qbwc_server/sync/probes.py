@@ -9,7 +9,8 @@ items themselves are not touched. When the answer comes:
 * a number QuickBooks does not have is remembered as free, for the next message only:
   the planner then builds that invoice's Add at once (``SyncKind.build``'s
   ``checked_key``). Between the lookup and the Add there is one round trip, as there is
-  between a ``check`` step and its Add;
+  between a ``check`` step and its Add (two when the next message is planned ahead,
+  ``ahead``: the one planned while the lookup was out skips those invoices);
 * a number QuickBooks has stops its invoice with the number-conflict alert, exactly as a
   ``check`` step finding it does (``SyncKind.on_lookup``).
 

@@ -24,6 +24,7 @@ from desktop_app.db.sync_models import Alert, SyncBatch, SyncItem
 from desktop_app.services.queue_states import MOVING, Action, Phase, QueueState, requeue
 from desktop_app.services.sync_queue import label_of
 from qbwc_server import mapping as m
+from qbwc_server.sync import kinds
 from qbwc_server.sync.alerts import raise_alert
 from qbwc_server.sync.kinds.base import unknown_value
 
@@ -97,11 +98,23 @@ def message_refused(session: Session, batch: SyncBatch, hresult: str, message: s
         note = f"QuickBooks refused the message this was in: {said}. Sending it again in smaller parts."
         if parse_error:
             # Nothing in a message QuickBooks could not parse was done: same step again.
-            requeue(item, item.phase, note)
+            requeue(item, _step_again(item), note)
         else:
             recover(session, item, note)
         item.isolation = group
     return True
+
+
+def _step_again(item: SyncItem) -> str:
+    """The step an item whose message QuickBooks could not parse takes again: the same, but a
+    first Add of a number looked up before (``check``, or the look-ahead) looks it up afresh,
+    as what QuickBooks did not have is good for the next message only, and this one went
+    nowhere (QuickBooks accepts a second invoice of a number: finding it is ours)."""
+    kind = kinds.registered().get(item.entity_type)
+    first_add = item.action == Action.UPSERT and item.phase == Phase.ADD  # an Add: not linked
+    if first_add and kind is not None and kind.checks_before_adding:
+        return Phase.FIRST
+    return item.phase
 
 
 def _single_refused(

@@ -6,6 +6,7 @@ does, and check that planning ahead changes when the work is done, never what is
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from desktop_app.services.queue_states import Phase, QueueState
 from qbwc_server.sync import SyncEngine
 from tests.integration.sync.conftest import FINISHED, Office
 from tests.integration.sync.test_fast_path import _busy_office
+from tests.integration.sync.test_look_ahead import _customers_then_invoices
+from tests.integration.sync.test_status_codes import _foreign_invoice
 from tests.sync_compare import differences
 
 #: What an item row says about where it stands (compared before and after a put-back).
@@ -420,3 +423,35 @@ def test_invoices_looked_up_by_a_message_never_answered_still_go_in_the_session(
     assert percent == 100
     assert len(office.qb.invoices) == 24
     assert differences(office.db, office.qb) == []
+
+
+@pytest.mark.parametrize("plan_ahead", [False, True], ids=["in turn", "planned ahead"])
+def test_an_add_of_a_message_quickbooks_could_not_read_looks_its_number_up_again(
+    office: Office, plan_ahead: bool
+) -> None:
+    """A number found free is good for the next message only: when QuickBooks refuses that
+    message whole, the Adds it held look their numbers up again before they go, so one typed
+    in QuickBooks meanwhile is found (an alert), not given a second invoice."""
+    if plan_ahead:
+        _ahead(office)
+    _customers_then_invoices(office, 30)
+    ticket = _start(office)
+    taken = ""
+    for _round_trip in range(30):  # bounded: a broken rule must fail here, not hang
+        message = office.engine.next_request(ticket)
+        if not message:
+            break
+        if taken == "" and "<InvoiceAddRq" in message:
+            # QuickBooks cannot read it; right after, someone types one of its numbers there.
+            taken = re.findall(r"<RefNumber>([^<]+)</RefNumber>", message.split("<InvoiceAddRq", 1)[1])[0]
+            assert office.engine.fail_batch(ticket, "0x80040400", "QuickBooks found an error when parsing")
+            _foreign_invoice(office, taken)
+            continue
+        if office.engine.apply_response(ticket, office.qb.process(message)) >= 100:
+            break
+    office.engine.end_session(ticket)
+    office.sync()
+    assert taken
+    assert [i.ref_number for i in office.qb.invoices].count(taken) == 1  # only the one typed there
+    assert [a.kind for a in office.alerts() if a.state == "open"] == ["number_conflict"]
+    assert len(office.qb.invoices) == 30  # 29 of ours and the one typed there
