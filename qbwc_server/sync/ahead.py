@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncBatch, SyncItem
-from desktop_app.services.queue_states import Action, QueueState, cancel, requeue
+from desktop_app.services.queue_states import Action, Phase, QueueState, cancel, requeue
 
 
 @dataclass(frozen=True)
@@ -192,6 +192,8 @@ def _undone_meanwhile(session: Session, item: SyncItem) -> None:
     so both go, as when it is voided or deleted while its Add is queued."""
     if item.action != Action.UPSERT or item.entity_id is None:
         return
+    if item.phase not in (Phase.FIRST, Phase.CHECK, Phase.ADD):
+        return  # a lookup after a lost answer (verify …): the record may be in QuickBooks
     record = (QbLink.entity_type == item.entity_type, QbLink.entity_id == item.entity_id)
     if session.scalar(select(QbLink.id).where(*record)) is not None:
         return  # in QuickBooks already: the item was a change, and the void or delete goes

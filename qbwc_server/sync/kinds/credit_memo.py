@@ -307,6 +307,15 @@ class CreditApplicationKind(SyncKind):
             refs.extend(("invoice", a.invoice_id) for a in record.applications)
         return refs
 
+    def goes_after(self, session: Session, item: SyncItem) -> Iterable[Dep]:
+        """A change of where it is applied waits for the credit memo's own change (a credit
+        raised, then applied more: QuickBooks takes the application only above the new
+        total), unless it must go first (``APPLIED_BEFORE_CREDIT_RANK``: then the credit
+        memo waits for it instead, ``CreditMemoKind.goes_after``)."""
+        if item.action != Action.UPSERT or item.entity_id is None or item.rank == APPLIED_BEFORE_CREDIT_RANK:
+            return ()
+        return [("credit_memo", item.entity_id)]
+
     def upsert(self, session: Session, record_id: int, request_id: str, link: QbLink | None) -> Built:
         credit = credit_memo(session, record_id)
         applied = _applied(credit)

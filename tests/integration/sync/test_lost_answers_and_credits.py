@@ -373,3 +373,34 @@ def test_a_credit_lowered_once_unapplied_waits_for_the_application_answer(
     assert [a for a in office.alerts() if a.state == "open"] == []
     assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal("40.00")
     assert _credited(office, invoice_id) == Decimal("40.00")
+
+
+@pytest.mark.parametrize(
+    ("per_message", "plan_ahead"),
+    [(50, False), (1, False), (1, True)],
+    ids=["one message", "a request a message", "a request a message, planned ahead"],
+)
+def test_a_credit_raised_then_applied_more_is_applied_after_its_own_answer(
+    office: Office, per_message: int, plan_ahead: bool
+) -> None:
+    """The mirror order: QuickBooks refuses the credit memo's raise first (someone edited it
+    there); applying more of it must wait for that answer, or QuickBooks refuses the
+    application too (above the credit's total there) and a person has to step in."""
+    customer_id, job_id, invoice_id = office.invoiced_job("Alpha Homes")
+    credit_id = _credit(office, customer_id, job_id, office.labor())  # 85.00
+    _apply(office, credit_id, invoice_id, "85.00")
+    office.sync()
+    if plan_ahead:
+        office.engine = SyncEngine(office.db, plan_ahead=True)
+        assert office.engine.plan_ahead
+    with office.db.uow() as uow:
+        settings.set_setting(uow, "sync.batch_max_requests", per_message)
+        uow.commit()
+    _edit(office, credit_id, (("1", "100"),))
+    _apply(office, credit_id, invoice_id, "15.00")
+    (memo,) = office.qb.state.credit_memos.values()
+    memo.edit_sequence = str(int(memo.edit_sequence) + 7)  # touched in QuickBooks
+    assert office.sync().percent == 100
+    assert [a for a in office.alerts() if a.state == "open"] == []
+    assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal("100.00")
+    assert _credited(office, invoice_id) == Decimal("100.00")

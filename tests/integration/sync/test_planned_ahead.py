@@ -18,6 +18,7 @@ from desktop_app.db.sync_models import SyncBatch, SyncItem
 from desktop_app.services import customers, invoices, payments, settings
 from desktop_app.services.queue_states import Phase, QueueState
 from qbwc_server.sync import SyncEngine
+from qbwc_server.sync.loopback import run_session
 from tests.integration.sync.conftest import FINISHED, Office
 from tests.integration.sync.test_fast_path import _busy_office
 from tests.integration.sync.test_look_ahead import _customers_then_invoices
@@ -455,3 +456,37 @@ def test_an_add_of_a_message_quickbooks_could_not_read_looks_its_number_up_again
     assert [i.ref_number for i in office.qb.invoices].count(taken) == 1  # only the one typed there
     assert [a.kind for a in office.alerts() if a.state == "open"] == ["number_conflict"]
     assert len(office.qb.invoices) == 30  # 29 of ours and the one typed there
+
+
+def test_a_lookup_after_a_lost_answer_put_back_keeps_the_void_that_follows_it(ahead: Office) -> None:
+    """The invoice's Add reached QuickBooks but its answer was lost, then it was voided here:
+    its lookup, planned ahead and put back, is not "an Add that never went"."""
+    customer_id, _job_id, _first = ahead.invoiced_job("Alpha Homes")
+    deck = ahead.finished_job(customer_id, ahead.labor(), name="Deck")
+    _queue_everything(ahead)
+    assert ahead.sync().percent == 100
+    second = ahead.invoice(deck)
+    _queue_everything(ahead)
+
+    class LosesTheInvoiceAddAnswer:
+        def process(self, request: str) -> str:
+            if "InvoiceAddRq" in request:
+                ahead.qb.lose_next_response()
+            return ahead.qb.process(request)
+
+    assert run_session(ahead.engine, LosesTheInvoiceAddAnswer()).broken
+    with ahead.db.uow() as uow:
+        invoices.void_invoice(uow, second, reason="Typo")
+        uow.commit()
+    _customers(ahead, "Beta Builders")  # goes first; the invoice's lookup is planned ahead
+    _one_request_a_message(ahead)
+    ticket = _start(ahead, "t2")
+    message = ahead.engine.next_request(ticket)
+    ahead.engine.progress(ticket)
+    (lookup,) = [i for i in _items_of(ahead, "invoice", second) if i.action == "upsert"]
+    assert (lookup.state, lookup.phase) == (QueueState.SENT, Phase.VERIFY)  # planned ahead
+    ahead.engine.apply_response(ticket, ahead.qb.process(message))
+    ahead.engine.end_session(ticket)
+    assert ahead.sync().percent == 100
+    assert sorted((i.ref_number, i.is_void) for i in ahead.qb.invoices) == [("1000", False), ("1001", True)]
+    assert differences(ahead.db, ahead.qb) == []
