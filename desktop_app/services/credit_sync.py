@@ -14,6 +14,7 @@ import json
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from desktop_app.db.credit_models import CreditMemo
 from desktop_app.db.models import QbLink
@@ -69,23 +70,31 @@ def queue_credit_memo_for_quickbooks(uow: UnitOfWork, credit_id: int, action: st
 
 
 def _order_application(uow: UnitOfWork, credit: CreditMemo) -> int:
-    """Where the application goes relative to a change of the credit memo in QuickBooks.
+    """Where the application is queued relative to a change of the credit memo (its rank:
+    the order the queue reads them in; the sync engine holds each to the order that
+    ``application_goes_first`` says when it plans)."""
+    default = record_kinds.kind_of(APPLIED).rank("upsert")
+    return APPLIED_BEFORE_CREDIT_RANK if application_goes_first(uow.session, credit) else default
+
+
+def application_goes_first(session: Session, credit: CreditMemo) -> bool:
+    """Whether a change of where the credit is applied goes to QuickBooks before a change of
+    the credit memo itself (else after it).
 
     QuickBooks refuses a credit memo whose new total is below what is applied from it there,
     and an application of more than the credit memo's total there. When what is applied now
     fits under the total QuickBooks has, the application goes first (a credit lowered after
     being unapplied); otherwise after the credit memo (a credit raised and applied more).
     One of the two orders always works: the total here is never below what is applied here.
+    Worked out from what is here and what QuickBooks last said, whenever asked: an order
+    written once could be out of date by the time the two go.
     """
-    default = record_kinds.kind_of(APPLIED).rank("upsert")
-    link = uow.session.scalar(
-        select(QbLink).where(QbLink.entity_type == ENTITY, QbLink.entity_id == credit.id)
-    )
+    link = session.scalar(select(QbLink).where(QbLink.entity_type == ENTITY, QbLink.entity_id == credit.id))
     if link is None:
-        return default  # added first: its applications need it in QuickBooks
+        return False  # added first: its applications need it in QuickBooks
     try:
         total_there = Decimal(json.loads(link.synced_values or "{}").get("Total", ""))
     except (InvalidOperation, ValueError, TypeError, AttributeError):
-        return default  # not known: the usual order
+        return False  # not known: the usual order
     applied_here = sum((a.amount for a in credit.applications), ZERO)
-    return APPLIED_BEFORE_CREDIT_RANK if applied_here <= total_there else default
+    return applied_here <= total_there

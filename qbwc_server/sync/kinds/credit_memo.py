@@ -27,15 +27,14 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from lxml import etree
-from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from desktop_app.db.credit_models import CreditMemo
 from desktop_app.db.models import Customer, Item, Job, QbLink
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.domain.status import CreditStatus
-from desktop_app.services.credit_sync import APPLIED, APPLIED_BEFORE_CREDIT_RANK
-from desktop_app.services.queue_states import MOVING, Action, Phase
+from desktop_app.services.credit_sync import APPLIED, application_goes_first
+from desktop_app.services.queue_states import Action, Phase
 from desktop_app.services.tax_rates import tax_rate_for
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -130,21 +129,15 @@ class CreditMemoKind(SyncKind):
         return refs
 
     def goes_after(self, session: Session, item: SyncItem) -> Iterable[Dep]:
-        """Its change waits for its application's when that must go first (queued with
-        ``APPLIED_BEFORE_CREDIT_RANK``: a credit lowered once unapplied), also when the
-        application itself waits (for an invoice not in QuickBooks yet)."""
+        """Its change waits for a change of where it is applied when that must go first
+        (``application_goes_first``: a credit lowered once unapplied), also when that one
+        waits itself (for an invoice not in QuickBooks yet, or for a person)."""
         if item.action != Action.UPSERT or item.entity_id is None:
             return ()
-        # Its pending item, queued or on its way (an item out has no pending key).
-        rank = session.scalar(
-            select(SyncItem.rank).where(
-                SyncItem.entity_type == APPLIED,
-                SyncItem.entity_id == item.entity_id,
-                SyncItem.action == Action.UPSERT,
-                SyncItem.state.in_(MOVING),
-            )
-        )
-        return [(APPLIED, item.entity_id)] if rank == APPLIED_BEFORE_CREDIT_RANK else ()
+        credit = session.get(CreditMemo, item.entity_id)
+        if credit is None or _is_void(credit) or not application_goes_first(session, credit):
+            return ()
+        return [(APPLIED, item.entity_id)]
 
     def upsert(self, session: Session, record_id: int, request_id: str, link: QbLink | None) -> Built:
         credit = credit_memo(session, record_id)
@@ -309,10 +302,13 @@ class CreditApplicationKind(SyncKind):
 
     def goes_after(self, session: Session, item: SyncItem) -> Iterable[Dep]:
         """A change of where it is applied waits for the credit memo's own change (a credit
-        raised, then applied more: QuickBooks takes the application only above the new
-        total), unless it must go first (``APPLIED_BEFORE_CREDIT_RANK``: then the credit
-        memo waits for it instead, ``CreditMemoKind.goes_after``)."""
-        if item.action != Action.UPSERT or item.entity_id is None or item.rank == APPLIED_BEFORE_CREDIT_RANK:
+        raised, then applied more: QuickBooks takes the application only up to the total it
+        has), unless it must go first (``application_goes_first``: then the credit memo
+        waits for it instead). Both ask the same question: never does each wait for the other."""
+        if item.action != Action.UPSERT or item.entity_id is None:
+            return ()
+        credit = session.get(CreditMemo, item.entity_id)
+        if credit is None or _is_void(credit) or application_goes_first(session, credit):
             return ()
         return [("credit_memo", item.entity_id)]
 
