@@ -540,7 +540,12 @@ class BatchPlanner:
                 # (resolving an alert wakes every waiting item at once).
                 item.next_attempt_at = datetime.now(UTC) + WAIT_FOR_PERSON
                 why = "" if wait.pending is None else wait.pending.note
-                note = f"Waiting for {label}, which needs attention: {why}"
+                pending = wait.pending
+                if pending is None or pending.state in NEEDS_ATTENTION or pending.note == MATCH_NOTE:
+                    note = f"Waiting for {label}, which needs attention: {why}"
+                else:
+                    # Not due yet (a lock in QuickBooks, a retry time …): its note says why.
+                    note = f"Waiting for {label}, which cannot go yet: {why}"
             else:
                 note = f"Waiting for {label} to reach QuickBooks first."
         if item.note != note:

@@ -187,6 +187,24 @@ def test_a_lock_is_retried_later_with_backoff_and_no_alert(office: Office) -> No
     assert [c.name for c in office.qb.customers] == ["Smith, Ann"]
 
 
+def test_a_record_waiting_for_a_locked_one_says_it_cannot_go_yet_not_that_it_needs_attention(
+    office: Office,
+) -> None:
+    customer_id = office.customer()
+    job_id = office.finished_job(customer_id, office.labor())
+    with office.db.uow() as uow:
+        settings.set_setting(uow, "sync.batch_max_requests", 1)  # the lock meets the customer alone
+        uow.commit()
+    office.qb.inject_lock(3175, requests=1)
+    office.sync()
+    (customer_item,) = office.items_of("customer", customer_id)
+    assert customer_item.state == "queued" and customer_item.next_attempt_at is not None
+    (job_item,) = office.items_of("job", job_id)
+    assert job_item.state == "queued" and "Customer Smith, Ann" in job_item.note
+    assert "cannot go yet" in job_item.note and "needs attention" not in job_item.note
+    assert office.alerts() == []
+
+
 def test_a_lock_that_lasts_raises_an_alert(office: Office) -> None:
     customer_id = office.customer()
     with office.db.uow() as uow:
