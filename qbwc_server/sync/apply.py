@@ -251,11 +251,12 @@ def _on_refresh(session: Session, item: SyncItem, result: q.Result) -> None:
         _deleted_in_quickbooks(session, item, link)
         return
     synced: dict[str, str] = json.loads(link.synced_values or "{}")
-    ours = (kinds.of(item.entity_type).values_now(session, item.entity_id) if item.entity_id else None) or {}
+    kind = kinds.of(item.entity_type)
+    ours = (kind.values_now(session, item.entity_id) if item.entity_id else None) or {}
     clashes = {}
     settled = dict(synced)
     for key, our_value in ours.items():
-        theirs = m.qb_value(record, key) or ""
+        theirs = kind.qb_value(record, key) or ""
         before = synced.get(key)
         if before is None:
             continue

@@ -204,6 +204,10 @@ class SyncKind:
         the kind is not compared field by field (a Mod then sends the whole record)."""
         return None
 
+    def qb_value(self, record: q.Record, key: str) -> str | None:
+        """QuickBooks' value, in a record it sent, for one of ``values_now``'s keys."""
+        return m.qb_value(record, key)
+
     def found(self, session: Session, item: SyncItem, records: list[q.Record]) -> list[q.Record]:
         """Of the records a lookup found, those that are ours (payments carry a marker)."""
         return records

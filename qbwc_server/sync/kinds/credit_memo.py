@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from lxml import etree
@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, selectinload
 from desktop_app.db.credit_models import CreditMemo
 from desktop_app.db.models import Customer, Item, Job, QbLink
 from desktop_app.db.sync_models import SyncItem
+from desktop_app.domain.money import round_cents
 from desktop_app.domain.status import CreditStatus
 from desktop_app.services.credit_sync import APPLIED, application_goes_first
 from desktop_app.services.queue_states import Action, Phase
@@ -40,7 +41,7 @@ from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync.alerts import raise_alert
 from qbwc_server.sync.built import Built
-from qbwc_server.sync.kinds.base import Dep, NothingToSend, SyncKind, synced_values
+from qbwc_server.sync.kinds.base import Dep, NothingToSend, SyncKind, possible_values, synced_values
 from qbwc_server.sync.kinds.invoice import generic_item_id
 
 
@@ -128,6 +129,23 @@ class CreditMemoKind(SyncKind):
             refs.extend(("item", line.item_id) for line in record.lines if line.item_id is not None)
         return refs
 
+    def values_now(self, session: Session, record_id: int) -> dict[str, str] | None:
+        """Its total, compared with QuickBooks' after a 3200 or a re-read: one a lost answer
+        left unknown is known again (the order of its change and its application's depends
+        on it, ``application_goes_first``); one changed on both sides is an alert. A credit
+        memo found in QuickBooks by a lookup is then brought up to date with ours."""
+        credit = session.get(CreditMemo, record_id)
+        return None if credit is None else {"Total": str(credit.total)}
+
+    def qb_value(self, record: q.Record, key: str) -> str | None:
+        if key != "Total":
+            return super().qb_value(record, key)
+        total = record.get("TotalAmount")
+        try:
+            return None if total is None else str(round_cents(Decimal(total)))
+        except InvalidOperation:
+            return total  # not an amount: compared as it is (an alert if it differs)
+
     def goes_after(self, session: Session, item: SyncItem) -> Iterable[Dep]:
         """Its change waits for a change of where it is applied when that must go first
         (``application_goes_first``: a credit lowered once unapplied), also when that one
@@ -145,6 +163,11 @@ class CreditMemoKind(SyncKind):
             # Voided before it reached QuickBooks: it never goes there. Voided there: the void
             # is its own step, and a void credit memo is never changed.
             raise NothingToSend
+        there = synced_values(link).get("Total", "")
+        if link is not None and possible_values(there) is not None:
+            # A lost answer left its total in QuickBooks unknown, and which of this change and
+            # its application's goes first depends on it: QuickBooks' copy is read first.
+            return Built(Phase.REFRESH, self.query_by_id(request_id, link.qb_id))
         fields = self.fields(session, credit)
         content = fingerprint(self.fields(session, credit, local=True))
         values = {"Total": str(credit.total), "RefNumber": credit.number, FINGERPRINT: content}

@@ -507,3 +507,75 @@ def test_a_lowered_credit_waits_while_its_application_needs_a_person(
     assert [a for a in office.alerts() if a.state == "open"] == []
     assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal("40.00")
     assert _credited(office, invoice_id) == Decimal("40.00")
+
+
+class _BusyOnFirst:
+    """QuickBooks' request processor refuses the first message holding a request of a kind
+    (an hresult that is not a parse error): it may have done it, or not."""
+
+    hresult = "0x80040408"
+
+    def __init__(self, office: Office, tag: str) -> None:
+        self.office, self.tag, self.done = office, tag, False
+
+    def process(self, message: str) -> str:
+        if self.tag in message and not self.done:
+            self.done = True
+            error = RuntimeError("QuickBooks is busy")
+            error.hresult = self.hresult  # type: ignore[attr-defined]
+            raise error
+        return self.office.qb.process(message)
+
+
+@pytest.mark.parametrize("lost", ["answer lost", "message refused"])
+@_BOTH_WAYS
+def test_a_credit_whose_total_a_lost_answer_left_unknown_is_read_before_it_is_ordered(
+    office: Office, per_message: int, plan_ahead: bool, lost: str
+) -> None:
+    """Raised to 120 and that Mod's answer lost (QuickBooks did it, or may have): its total
+    in QuickBooks is unknown. Then unapplied and lowered: which goes first depends on that
+    total, so it is read back before either goes, and QuickBooks ends with what JobDesk has
+    (it was refused for ever, with an alert no choice of which could fix)."""
+    customer_id, job_id, invoice_id = office.invoiced_job("Alpha Homes")
+    credit_id = _credit(office, customer_id, job_id, office.labor())
+    _apply(office, credit_id, invoice_id, "85.00")
+    office.sync()
+    _as_configured(office, per_message, plan_ahead)
+    _edit(office, credit_id, (("1", "120"),))
+    losing = (
+        _LosesFirst(office, "CreditMemoModRq")
+        if lost == "answer lost"
+        else _BusyOnFirst(office, "CreditMemoModRq")
+    )
+    run_session(office.engine, losing)
+    _unapply(office, credit_id, invoice_id, "55.00")
+    _edit(office, credit_id, (("1", "50"),))
+    for _session in range(3):
+        office.sync()
+    assert [a.kind for a in office.alerts() if a.state == "open"] == []
+    assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal("50.00")
+    assert _credited(office, invoice_id) == Decimal("30.00")
+    assert office.engine.has_work() is False
+
+
+@_BOTH_WAYS
+def test_a_credit_memo_found_after_its_add_was_lost_gets_the_changes_made_since(
+    office: Office, per_message: int, plan_ahead: bool
+) -> None:
+    """Its Add reached QuickBooks but the answer was lost; it was then lowered here. Found by
+    the lookup that follows, it is linked and then brought up to date (the change made
+    meanwhile had merged into the Add's item and was lost)."""
+    customer_id, job_id, invoice_id = office.invoiced_job("Alpha Homes")
+    office.sync()
+    _as_configured(office, per_message, plan_ahead)
+    credit_id = _credit(office, customer_id, job_id, office.labor())
+    _apply(office, credit_id, invoice_id, "85.00")
+    assert run_session(office.engine, _LosesFirst(office, "CreditMemoAddRq")).broken
+    _unapply(office, credit_id, invoice_id, "55.00")
+    _edit(office, credit_id, (("1", "50"),))
+    for _session in range(2):
+        office.sync()
+    assert [a.kind for a in office.alerts() if a.state == "open"] == []
+    assert len(office.qb.state.credit_memos) == 1
+    assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal("50.00")
+    assert _credited(office, invoice_id) == Decimal("30.00")
