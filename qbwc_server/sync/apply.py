@@ -271,9 +271,13 @@ def _on_refresh(session: Session, item: SyncItem, result: q.Result) -> None:
             else:
                 shown = next((v for v in maybe if v is not None), "")
                 clashes[key] = {"jobdesk": our_value, "quickbooks": theirs, "before": shown}
+                settled[key] = theirs  # known again, as below
             continue
         if our_value != before and theirs != before and theirs != our_value:
             clashes[key] = {"jobdesk": our_value, "quickbooks": theirs, "before": before}
+            # What QuickBooks holds now is the value there: a person who retries (to send
+            # ours) is then not shown the same clash again, and dismissing keeps theirs.
+            settled[key] = theirs
     if settled != synced:
         link.synced_values = json.dumps(settled)
     link.edit_sequence = record.edit_sequence or link.edit_sequence

@@ -33,6 +33,7 @@ from desktop_app.services.credit_memo_form import save_credit_memo
 from desktop_app.services.lines import LineInput
 from desktop_app.services.queue_states import QueueState
 from qbwc_server import qbxml as q
+from qbwc_server.simulator import txns as simulated_txns
 from qbwc_server.sync import SyncEngine
 from qbwc_server.sync.loopback import run_session
 from tests.integration.sync.conftest import FINISHED, Office
@@ -579,3 +580,42 @@ def test_a_credit_memo_found_after_its_add_was_lost_gets_the_changes_made_since(
     assert len(office.qb.state.credit_memos) == 1
     assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal("50.00")
     assert _credited(office, invoice_id) == Decimal("30.00")
+
+
+def _total_changed_in_quickbooks(office: Office, credit_id: int, amount: str) -> None:
+    """Someone in QuickBooks changes the credit memo's (single) line to ``amount``."""
+    link = office.link("credit_memo", credit_id)
+    assert link is not None
+    memo = office.qb.state.credit_memos[link.qb_id]
+    memo.lines[0].amount = Decimal(amount)
+    memo.lines[0].rate, memo.lines[0].quantity = Decimal(amount), Decimal(1)
+    simulated_txns.compute_totals(office.qb.core, memo)
+    memo.time_modified, memo.edit_sequence = office.qb.core.tick(), office.qb.core.stamp()
+
+
+@_BOTH_WAYS
+def test_a_credit_changed_on_both_sides_after_a_lost_answer_goes_as_the_person_chooses(
+    office: Office, per_message: int, plan_ahead: bool
+) -> None:
+    """Raised to 120 and the answer lost; then set to 99 in QuickBooks and lowered to 50 here:
+    a clash, rightly an alert. Retrying it (to send ours, as the alert says) sends ours,
+    instead of re-reading and raising the same alert for ever."""
+    customer_id, job_id, _invoice_id = office.invoiced_job("Alpha Homes")
+    credit_id = _credit(office, customer_id, job_id, office.labor())
+    office.sync()
+    _as_configured(office, per_message, plan_ahead)
+    _edit(office, credit_id, (("1", "120"),))
+    run_session(office.engine, _LosesFirst(office, "CreditMemoModRq"))
+    _total_changed_in_quickbooks(office, credit_id, "99")
+    _edit(office, credit_id, (("1", "50"),))
+    office.sync()
+    (alert,) = [a for a in office.alerts() if a.state == "open"]
+    assert alert.kind == "edit_conflict" and "99.00" in alert.message and "50.00" in alert.message
+    assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal("99.00")
+    with office.db.uow() as uow:
+        sync_center.resolve_alert(uow, alert.id, "retry")
+        uow.commit()
+    office.sync()
+    assert [a for a in office.alerts() if a.state == "open"] == []
+    assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal("50.00")
+    assert office.engine.has_work() is False

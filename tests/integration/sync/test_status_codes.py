@@ -116,6 +116,39 @@ def test_3200_on_a_field_both_sides_changed_raises_an_alert_with_both_values(off
     assert alert.kind == "edit_conflict"
     assert "app@example.com" in alert.message and "qb@example.com" in alert.message
     assert office.qb.customers[0].data.get("Email") == "qb@example.com"  # nothing overwritten
+    # "Retry to send ours", as the alert says: ours goes, and the clash is not raised again.
+    with office.db.uow() as uow:
+        sync_center.resolve_alert(uow, alert.id, "retry")
+        uow.commit()
+    office.sync()
+    assert [a for a in office.alerts() if a.state == "open"] == []
+    assert office.qb.customers[0].data.get("Email") == "app@example.com"
+
+
+def test_3200_clash_dismissed_keeps_quickbooks_value_there(office: Office) -> None:
+    customer_id = office.customer(email="old@example.com")
+    with office.db.uow() as uow:
+        sync_queue.send_records(uow, [("customer", customer_id)])
+        uow.commit()
+    office.sync()
+    qb_customer = office.qb.customers[0]
+    office.qb_send(
+        q.customer_mod(
+            "m",
+            qb_customer.list_id,
+            qb_customer.edit_sequence,
+            q.CustomerFields(name="", email="qb@example.com"),
+        )
+    )
+    _customer_fields(office, customer_id, email="app@example.com")
+    office.sync()
+    (alert,) = office.alerts()
+    with office.db.uow() as uow:
+        sync_center.resolve_alert(uow, alert.id, "dismiss")
+        uow.commit()
+    office.sync()
+    assert office.qb.customers[0].data.get("Email") == "qb@example.com"
+    assert office.engine.has_work() is False
 
 
 # -- 3140/3120: references QuickBooks cannot find -----------------------------------------
