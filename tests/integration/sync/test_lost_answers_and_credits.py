@@ -356,16 +356,7 @@ def test_a_credit_lowered_once_unapplied_waits_for_the_application_answer(
     """QuickBooks refuses the application's change first (someone edited its $0.00 payment
     there): the lowered credit memo must not have gone meanwhile, in the same message or in
     one planned ahead, or QuickBooks refuses it too and a person has to step in."""
-    customer_id, job_id, invoice_id = office.invoiced_job("Lind, Bo")
-    credit_id = _credit(office, customer_id, job_id, office.labor())  # 85.00
-    _apply(office, credit_id, invoice_id, "85.00")
-    office.sync()
-    if plan_ahead:
-        office.engine = SyncEngine(office.db, plan_ahead=True)
-        assert office.engine.plan_ahead
-    with office.db.uow() as uow:
-        settings.set_setting(uow, "sync.batch_max_requests", per_message)
-        uow.commit()
+    credit_id, invoice_id = _applied_credit(office, "Lind, Bo", per_message, plan_ahead)
     _unapply(office, credit_id, invoice_id, "45.00")
     _edit(office, credit_id, (("1", "40"),))
     (zero,) = [p for p in office.qb.payments if p.total == Decimal("0.00")]
@@ -387,16 +378,7 @@ def test_a_credit_raised_then_applied_more_is_applied_after_its_own_answer(
     """The mirror order: QuickBooks refuses the credit memo's raise first (someone edited it
     there); applying more of it must wait for that answer, or QuickBooks refuses the
     application too (above the credit's total there) and a person has to step in."""
-    customer_id, job_id, invoice_id = office.invoiced_job("Alpha Homes")
-    credit_id = _credit(office, customer_id, job_id, office.labor())  # 85.00
-    _apply(office, credit_id, invoice_id, "85.00")
-    office.sync()
-    if plan_ahead:
-        office.engine = SyncEngine(office.db, plan_ahead=True)
-        assert office.engine.plan_ahead
-    with office.db.uow() as uow:
-        settings.set_setting(uow, "sync.batch_max_requests", per_message)
-        uow.commit()
+    credit_id, invoice_id = _applied_credit(office, "Alpha Homes", per_message, plan_ahead)
     _edit(office, credit_id, (("1", "100"),))
     _apply(office, credit_id, invoice_id, "15.00")
     (memo,) = office.qb.state.credit_memos.values()
@@ -423,6 +405,17 @@ def _as_configured(office: Office, per_message: int, plan_ahead: bool) -> None:
         uow.commit()
 
 
+def _applied_credit(office: Office, customer: str, per_message: int, plan_ahead: bool) -> tuple[int, int]:
+    """(credit id, invoice id): a credit of 85.00 applied in full to the customer's invoice, in
+    QuickBooks; then the engine set to plan ahead or not, with ``per_message`` requests."""
+    customer_id, job_id, invoice_id = office.invoiced_job(customer)
+    credit_id = _credit(office, customer_id, job_id, office.labor())
+    _apply(office, credit_id, invoice_id, "85.00")
+    office.sync()
+    _as_configured(office, per_message, plan_ahead)
+    return credit_id, invoice_id
+
+
 class _LosesFirst:
     """QuickBooks does the first request of a kind, but its answer never comes back."""
 
@@ -444,11 +437,7 @@ def test_the_order_of_a_credit_and_its_application_follows_what_quickbooks_has_n
     unapplied and lowered (the application first now). The order is worked out when the two
     go, from what QuickBooks last said, not kept from when they were queued: they must not
     wait for each other for ever, and QuickBooks must end with what JobDesk has."""
-    customer_id, job_id, invoice_id = office.invoiced_job("Alpha Homes")
-    credit_id = _credit(office, customer_id, job_id, office.labor())
-    _apply(office, credit_id, invoice_id, "85.00")
-    office.sync()
-    _as_configured(office, per_message, plan_ahead)
+    credit_id, invoice_id = _applied_credit(office, "Alpha Homes", per_message, plan_ahead)
     _edit(office, credit_id, (("1", "100"),))
     _apply(office, credit_id, invoice_id, "15.00")
     assert run_session(office.engine, _LosesFirst(office, "ReceivePaymentModRq")).broken
@@ -490,11 +479,7 @@ def test_a_lowered_credit_waits_while_its_application_needs_a_person(
 ) -> None:
     """One alert, for the one thing to fix: the lowered credit does not go (to be refused
     too) while the change of where it is applied waits for a person; it goes after."""
-    customer_id, job_id, invoice_id = office.invoiced_job("Lind, Bo")
-    credit_id = _credit(office, customer_id, job_id, office.labor())
-    _apply(office, credit_id, invoice_id, "85.00")
-    office.sync()
-    _as_configured(office, per_message, plan_ahead)
+    credit_id, invoice_id = _applied_credit(office, "Lind, Bo", per_message, plan_ahead)
     _unapply(office, credit_id, invoice_id, "45.00")
     _edit(office, credit_id, (("1", "40"),))
     run_session(office.engine, _RefusesFirst(office, "ReceivePaymentMod"))
@@ -537,11 +522,7 @@ def test_a_credit_whose_total_a_lost_answer_left_unknown_is_read_before_it_is_or
     in QuickBooks is unknown. Then unapplied and lowered: which goes first depends on that
     total, so it is read back before either goes, and QuickBooks ends with what JobDesk has
     (it was refused for ever, with an alert no choice of which could fix)."""
-    customer_id, job_id, invoice_id = office.invoiced_job("Alpha Homes")
-    credit_id = _credit(office, customer_id, job_id, office.labor())
-    _apply(office, credit_id, invoice_id, "85.00")
-    office.sync()
-    _as_configured(office, per_message, plan_ahead)
+    credit_id, invoice_id = _applied_credit(office, "Alpha Homes", per_message, plan_ahead)
     _edit(office, credit_id, (("1", "120"),))
     losing = (
         _LosesFirst(office, "CreditMemoModRq")

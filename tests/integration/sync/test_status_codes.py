@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import update
 
 from desktop_app.db.models import Invoice, QbLink
-from desktop_app.db.sync_models import SyncItem
+from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.services import customers, settings, sync_center, sync_queue
 from qbwc_server import qbxml as q
 from qbwc_server.sync.loopback import run_session
@@ -95,7 +95,8 @@ def test_3200_rereads_and_retries_keeping_both_sides_changes(office: Office) -> 
     assert (update_item.attempts, update_item.phase, update_item.state) == (3, "mod", "done")
 
 
-def test_3200_on_a_field_both_sides_changed_raises_an_alert_with_both_values(office: Office) -> None:
+def _email_changed_on_both_sides(office: Office) -> Alert:
+    """A customer in QuickBooks whose email was changed there and here: the sync's alert."""
     customer_id = office.customer(email="old@example.com")
     with office.db.uow() as uow:
         sync_queue.send_records(uow, [("customer", customer_id)])
@@ -113,6 +114,11 @@ def test_3200_on_a_field_both_sides_changed_raises_an_alert_with_both_values(off
     _customer_fields(office, customer_id, email="app@example.com")
     office.sync()
     (alert,) = office.alerts()
+    return alert
+
+
+def test_3200_on_a_field_both_sides_changed_raises_an_alert_with_both_values(office: Office) -> None:
+    alert = _email_changed_on_both_sides(office)
     assert alert.kind == "edit_conflict"
     assert "app@example.com" in alert.message and "qb@example.com" in alert.message
     assert office.qb.customers[0].data.get("Email") == "qb@example.com"  # nothing overwritten
@@ -126,23 +132,7 @@ def test_3200_on_a_field_both_sides_changed_raises_an_alert_with_both_values(off
 
 
 def test_3200_clash_dismissed_keeps_quickbooks_value_there(office: Office) -> None:
-    customer_id = office.customer(email="old@example.com")
-    with office.db.uow() as uow:
-        sync_queue.send_records(uow, [("customer", customer_id)])
-        uow.commit()
-    office.sync()
-    qb_customer = office.qb.customers[0]
-    office.qb_send(
-        q.customer_mod(
-            "m",
-            qb_customer.list_id,
-            qb_customer.edit_sequence,
-            q.CustomerFields(name="", email="qb@example.com"),
-        )
-    )
-    _customer_fields(office, customer_id, email="app@example.com")
-    office.sync()
-    (alert,) = office.alerts()
+    alert = _email_changed_on_both_sides(office)
     with office.db.uow() as uow:
         sync_center.resolve_alert(uow, alert.id, "dismiss")
         uow.commit()
