@@ -255,6 +255,10 @@ def _on_refresh(session: Session, item: SyncItem, result: q.Result) -> None:
     ours = (kind.values_now(session, item.entity_id) if item.entity_id else None) or {}
     clashes = {}
     settled = dict(synced)
+    # A Mod of the whole record would overwrite a field changed only in QuickBooks.
+    overwrites = (
+        bool(ours) and item.entity_id is not None and kind.mod_overwrites(session, item.entity_id, synced)
+    )
     for key, our_value in ours.items():
         theirs = kind.qb_value(record, key) or ""
         before = synced.get(key)
@@ -266,14 +270,14 @@ def _on_refresh(session: Session, item: SyncItem, result: q.Result) -> None:
             # sent, or someone else changed it there since.
             if theirs in maybe or theirs == our_value:
                 settled[key] = theirs  # known again: the Mod sends ours if it differs
-            elif our_value in maybe:
+            elif our_value in maybe and not overwrites:
                 settled[key] = our_value  # changed only there: it stays, as below
             else:
                 shown = next((v for v in maybe if v is not None), "")
                 clashes[key] = {"jobdesk": our_value, "quickbooks": theirs, "before": shown}
                 settled[key] = theirs  # known again, as below
             continue
-        if our_value != before and theirs != before and theirs != our_value:
+        if theirs != before and theirs != our_value and (our_value != before or overwrites):
             clashes[key] = {"jobdesk": our_value, "quickbooks": theirs, "before": before}
             # What QuickBooks holds now is the value there: a person who retries (to send
             # ours) is then not shown the same clash again, and dismissing keeps theirs.

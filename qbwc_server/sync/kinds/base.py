@@ -204,6 +204,12 @@ class SyncKind:
         the kind is not compared field by field (a Mod then sends the whole record)."""
         return None
 
+    def mod_overwrites(self, session: Session, record_id: int, synced: dict[str, str]) -> bool:
+        """Whether the Mod it would send now carries the whole record (every field, not only
+        ours that changed), so that a field changed only in QuickBooks would be overwritten:
+        a re-read then treats such a field as changed on both sides (an alert)."""
+        return False
+
     def qb_value(self, record: q.Record, key: str) -> str | None:
         """QuickBooks' value, in a record it sent, for one of ``values_now``'s keys."""
         return m.qb_value(record, key)

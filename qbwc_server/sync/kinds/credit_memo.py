@@ -137,6 +137,14 @@ class CreditMemoKind(SyncKind):
         credit = session.get(CreditMemo, record_id)
         return None if credit is None else {"Total": str(credit.total)}
 
+    def mod_overwrites(self, session: Session, record_id: int, synced: dict[str, str]) -> bool:
+        """Its Mod replaces every line: it overwrites QuickBooks' total whenever it goes, and
+        it goes when its content differs from what QuickBooks last got."""
+        credit = session.get(CreditMemo, record_id)
+        if credit is None or _is_void(credit):
+            return False
+        return _differs(synced, {FINGERPRINT: fingerprint(self.fields(session, credit, local=True))})
+
     def qb_value(self, record: q.Record, key: str) -> str | None:
         if key != "Total":
             return super().qb_value(record, key)

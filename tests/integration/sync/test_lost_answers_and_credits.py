@@ -600,3 +600,48 @@ def test_a_credit_changed_on_both_sides_after_a_lost_answer_goes_as_the_person_c
     assert [a for a in office.alerts() if a.state == "open"] == []
     assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal("50.00")
     assert office.engine.has_work() is False
+
+
+@_BOTH_WAYS
+def test_a_credit_total_changed_only_in_quickbooks_is_not_overwritten_by_a_change_here(
+    office: Office, per_message: int, plan_ahead: bool
+) -> None:
+    """A credit memo's Mod replaces every line: sending a change made here (its memo) would
+    overwrite the total someone set in QuickBooks. After the 3200 that change meets, the
+    re-read finds it: an alert lets a person choose (retry sends ours)."""
+    customer_id, job_id, _invoice_id = office.invoiced_job("Alpha Homes")
+    credit_id = _credit(office, customer_id, job_id, office.labor())
+    office.sync()
+    _as_configured(office, per_message, plan_ahead)
+    _total_changed_in_quickbooks(office, credit_id, "99")
+    _edit(office, credit_id, (("1", "85"),), memo="Changed here: the memo only")
+    office.sync()
+    (alert,) = [a for a in office.alerts() if a.state == "open"]
+    assert alert.kind == "edit_conflict" and "99.00" in alert.message and "85.00" in alert.message
+    assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal("99.00")
+    with office.db.uow() as uow:
+        sync_center.resolve_alert(uow, alert.id, "retry")
+        uow.commit()
+    office.sync()
+    assert [a for a in office.alerts() if a.state == "open"] == []
+    assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal("85.00")
+
+
+@_BOTH_WAYS
+def test_a_credit_changed_only_here_after_a_3200_goes_without_an_alert(
+    office: Office, per_message: int, plan_ahead: bool
+) -> None:
+    """The same 3200 when QuickBooks changed nothing the Mod carries (only its EditSequence
+    moved): ours goes, with no alert."""
+    customer_id, job_id, _invoice_id = office.invoiced_job("Alpha Homes")
+    credit_id = _credit(office, customer_id, job_id, office.labor())
+    office.sync()
+    _as_configured(office, per_message, plan_ahead)
+    link = office.link("credit_memo", credit_id)
+    assert link is not None
+    memo = office.qb.state.credit_memos[link.qb_id]
+    memo.edit_sequence = office.qb.core.stamp()  # touched in QuickBooks, nothing changed
+    _edit(office, credit_id, (("1", "50"),), memo="Changed here too")
+    office.sync()
+    assert [a for a in office.alerts() if a.state == "open"] == []
+    assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal("50.00")
