@@ -563,6 +563,15 @@ def test_a_credit_memo_found_after_its_add_was_lost_gets_the_changes_made_since(
     assert _credited(office, invoice_id) == Decimal("30.00")
 
 
+def _credit_in_sync(office: Office, per_message: int, plan_ahead: bool) -> int:
+    """An 85.00 credit applied to nothing, in QuickBooks; then the engine configured."""
+    customer_id, job_id, _invoice_id = office.invoiced_job("Alpha Homes")
+    credit_id = _credit(office, customer_id, job_id, office.labor())
+    office.sync()
+    _as_configured(office, per_message, plan_ahead)
+    return credit_id
+
+
 def _total_changed_in_quickbooks(office: Office, credit_id: int, amount: str) -> None:
     """Someone in QuickBooks changes the credit memo's (single) line to ``amount``."""
     link = office.link("credit_memo", credit_id)
@@ -581,10 +590,7 @@ def test_a_credit_changed_on_both_sides_after_a_lost_answer_goes_as_the_person_c
     """Raised to 120 and the answer lost; then set to 99 in QuickBooks and lowered to 50 here:
     a clash, rightly an alert. Retrying it (to send ours, as the alert says) sends ours,
     instead of re-reading and raising the same alert for ever."""
-    customer_id, job_id, _invoice_id = office.invoiced_job("Alpha Homes")
-    credit_id = _credit(office, customer_id, job_id, office.labor())
-    office.sync()
-    _as_configured(office, per_message, plan_ahead)
+    credit_id = _credit_in_sync(office, per_message, plan_ahead)
     _edit(office, credit_id, (("1", "120"),))
     run_session(office.engine, _LosesFirst(office, "CreditMemoModRq"))
     _total_changed_in_quickbooks(office, credit_id, "99")
@@ -609,10 +615,7 @@ def test_a_credit_total_changed_only_in_quickbooks_is_not_overwritten_by_a_chang
     """A credit memo's Mod replaces every line: sending a change made here (its memo) would
     overwrite the total someone set in QuickBooks. After the 3200 that change meets, the
     re-read finds it: an alert lets a person choose (retry sends ours)."""
-    customer_id, job_id, _invoice_id = office.invoiced_job("Alpha Homes")
-    credit_id = _credit(office, customer_id, job_id, office.labor())
-    office.sync()
-    _as_configured(office, per_message, plan_ahead)
+    credit_id = _credit_in_sync(office, per_message, plan_ahead)
     _total_changed_in_quickbooks(office, credit_id, "99")
     _edit(office, credit_id, (("1", "85"),), memo="Changed here: the memo only")
     office.sync()
@@ -633,10 +636,7 @@ def test_a_credit_changed_only_here_after_a_3200_goes_without_an_alert(
 ) -> None:
     """The same 3200 when QuickBooks changed nothing the Mod carries (only its EditSequence
     moved): ours goes, with no alert."""
-    customer_id, job_id, _invoice_id = office.invoiced_job("Alpha Homes")
-    credit_id = _credit(office, customer_id, job_id, office.labor())
-    office.sync()
-    _as_configured(office, per_message, plan_ahead)
+    credit_id = _credit_in_sync(office, per_message, plan_ahead)
     link = office.link("credit_memo", credit_id)
     assert link is not None
     memo = office.qb.state.credit_memos[link.qb_id]
