@@ -572,6 +572,21 @@ def _credit_in_sync(office: Office, per_message: int, plan_ahead: bool) -> int:
     return credit_id
 
 
+def _clash_then_retry(office: Office, credit_id: int, *, theirs: str, ours: str) -> None:
+    """The sync raises one edit-conflict alert naming both totals, QuickBooks' kept; a person
+    retries it (to send ours, as it says): ours goes, and no alert is left."""
+    office.sync()
+    (alert,) = [a for a in office.alerts() if a.state == "open"]
+    assert alert.kind == "edit_conflict" and theirs in alert.message and ours in alert.message
+    assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal(theirs)
+    with office.db.uow() as uow:
+        sync_center.resolve_alert(uow, alert.id, "retry")
+        uow.commit()
+    office.sync()
+    assert [a for a in office.alerts() if a.state == "open"] == []
+    assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal(ours)
+
+
 def _total_changed_in_quickbooks(office: Office, credit_id: int, amount: str) -> None:
     """Someone in QuickBooks changes the credit memo's (single) line to ``amount``."""
     link = office.link("credit_memo", credit_id)
@@ -595,16 +610,7 @@ def test_a_credit_changed_on_both_sides_after_a_lost_answer_goes_as_the_person_c
     run_session(office.engine, _LosesFirst(office, "CreditMemoModRq"))
     _total_changed_in_quickbooks(office, credit_id, "99")
     _edit(office, credit_id, (("1", "50"),))
-    office.sync()
-    (alert,) = [a for a in office.alerts() if a.state == "open"]
-    assert alert.kind == "edit_conflict" and "99.00" in alert.message and "50.00" in alert.message
-    assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal("99.00")
-    with office.db.uow() as uow:
-        sync_center.resolve_alert(uow, alert.id, "retry")
-        uow.commit()
-    office.sync()
-    assert [a for a in office.alerts() if a.state == "open"] == []
-    assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal("50.00")
+    _clash_then_retry(office, credit_id, theirs="99.00", ours="50.00")
     assert office.engine.has_work() is False
 
 
@@ -618,16 +624,7 @@ def test_a_credit_total_changed_only_in_quickbooks_is_not_overwritten_by_a_chang
     credit_id = _credit_in_sync(office, per_message, plan_ahead)
     _total_changed_in_quickbooks(office, credit_id, "99")
     _edit(office, credit_id, (("1", "85"),), memo="Changed here: the memo only")
-    office.sync()
-    (alert,) = [a for a in office.alerts() if a.state == "open"]
-    assert alert.kind == "edit_conflict" and "99.00" in alert.message and "85.00" in alert.message
-    assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal("99.00")
-    with office.db.uow() as uow:
-        sync_center.resolve_alert(uow, alert.id, "retry")
-        uow.commit()
-    office.sync()
-    assert [a for a in office.alerts() if a.state == "open"] == []
-    assert _credit_in_quickbooks(office, _number(office, credit_id)).total_amount == Decimal("85.00")
+    _clash_then_retry(office, credit_id, theirs="99.00", ours="85.00")
 
 
 @_BOTH_WAYS
