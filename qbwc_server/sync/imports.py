@@ -156,12 +156,8 @@ def apply_import(session: Session, item: SyncItem, result: q.Result) -> None:
     uow = UnitOfWork.joining(session, QUICKBOOKS)
     if item.action == "import_invoice_numbers":
         record_quickbooks_ref_numbers(uow, [r.ref_number or "" for r in result.records])
-    elif item.action in _PAGE_HANDLERS:
-        _PAGE_HANDLERS[item.action](uow, result.records)
     else:
-        handler = _HANDLERS[item.action]
-        for record in result.records:
-            handler(uow, record)
+        _PAGE_HANDLERS[item.action](uow, result.records)
     if item.action == "pull_payments":
         _advance_pull_mark(session, result)
     remaining = status.iterator_remaining_count or 0
@@ -310,13 +306,38 @@ def _import_and_keep(
     return handler
 
 
+def _linked_ids(session: Session, entity_type: str, qb_ids: list[str]) -> set[str]:
+    """Of these QuickBooks ids, those linked to a record of ours (500 a query)."""
+    linked: set[str] = set()
+    for start in range(0, len(qb_ids), 500):
+        linked.update(
+            session.scalars(
+                select(QbLink.qb_id).where(
+                    QbLink.entity_type == entity_type, QbLink.qb_id.in_(qb_ids[start : start + 500])
+                )
+            )
+        )
+    return linked
+
+
+def _pull_payments(uow: UnitOfWork, found: Sequence[q.Record]) -> None:
+    """A page of QuickBooks' payments: those not linked to one of ours yet are pulled. Most
+    are ours (sent by JobDesk) or pulled before: that is asked for the page in one query."""
+    known = _linked_ids(uow.session, "payment", [r.txn_id for r in found if r.txn_id])
+    for record in found:
+        if record.txn_id in known:
+            continue  # pulled before, or sent by us
+        _pull_payment(uow, record)
+        if record.txn_id:
+            known.add(record.txn_id)  # the same payment twice in a page is pulled once
+
+
 def _pull_payment(uow: UnitOfWork, record: q.Record) -> None:
-    """A payment entered in QuickBooks against our invoices: record and apply it here, once."""
+    """A payment entered in QuickBooks against our invoices, not linked to one of ours
+    (``_pull_payments``): record and apply it here, once."""
     from desktop_app.services import invoices, payments
 
     session = uow.session
-    if _linked_id(session, "payment", record.txn_id) is not None:
-        return  # pulled before, or sent by us
     if "[JobDesk P" in (record.get("Memo") or ""):
         return  # ours, sent before its link was stored; the queue's lookup links it
     applications: list[tuple[int, object]] = []
@@ -353,8 +374,8 @@ def _pull_payment(uow: UnitOfWork, record: q.Record) -> None:
     cancel_pending(uow, "payment", payment.id)
 
 
-_HANDLERS = {"pull_payments": _pull_payment}
 _PAGE_HANDLERS: dict[str, Callable[[UnitOfWork, Sequence[q.Record]], None]] = {
+    "pull_payments": _pull_payments,
     "import_accounts": _import_and_keep("account", _import_account),
     "import_terms": _import_and_keep("terms", _import_terms),
     "import_sales_tax": _import_page("item"),

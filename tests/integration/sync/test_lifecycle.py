@@ -116,3 +116,41 @@ def test_payments_entered_in_quickbooks_are_pulled_once(office: Office) -> None:
     assert office.count(Payment) == 1
     assert office.count(Payment, Payment.origin == "quickbooks") == 1
     assert len(office.qb.payments) == 1  # never sent back to QuickBooks
+
+
+def test_a_pull_reading_our_payments_with_one_entered_in_quickbooks_pulls_only_that_one(
+    office: Office,
+) -> None:
+    """The pull reads a page of QuickBooks' payments: ours (sent by JobDesk, linked) are
+    skipped, the one entered there is recorded once, however often the pull runs."""
+    customer_id, _, invoice_id = office.invoiced_job()
+    with office.db.uow() as uow:
+        payments.record_payment(
+            uow, customer_id, "100.00", "check", FINISHED, applications=[(invoice_id, "100.00")]
+        )
+        uow.commit()
+    office.sync()
+    qb_invoice = office.qb.invoices[0]
+    office.qb_send(
+        q.receive_payment_add(
+            "p",
+            q.PaymentFields(
+                customer=q.Ref.by_id(qb_invoice.customer_id),
+                txn_date=FINISHED,
+                ref_number="5502",
+                total_amount=Decimal("300.00"),
+                applications=(q.AppliedPayment(qb_invoice.txn_id, Decimal("300.00")),),
+            ),
+        )
+    )
+    for _ in range(2):
+        with office.db.uow() as uow:
+            sync_queue.request_sync_now(uow)
+            uow.commit()
+        office.sync()
+    with office.db.reader() as uow:
+        detail = invoices.get_invoice(uow, invoice_id)
+    assert detail.balance == Decimal("450.00")
+    assert office.count(Payment) == 2
+    assert office.count(Payment, Payment.origin == "quickbooks") == 1
+    assert len(office.qb.payments) == 2
