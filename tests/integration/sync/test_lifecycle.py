@@ -85,9 +85,8 @@ def test_a_customer_renamed_in_the_app_is_renamed_in_quickbooks(office: Office) 
     assert len(office.qb.customers) == 2
 
 
-def test_payments_entered_in_quickbooks_are_pulled_once(office: Office) -> None:
-    _, _, invoice_id = office.invoiced_job()
-    office.sync()
+def _payment_entered_in_quickbooks(office: Office, ref_number: str) -> None:
+    """$300.00 received in QuickBooks against its first invoice."""
     qb_invoice = office.qb.invoices[0]
     office.qb_send(
         q.receive_payment_add(
@@ -95,12 +94,18 @@ def test_payments_entered_in_quickbooks_are_pulled_once(office: Office) -> None:
             q.PaymentFields(
                 customer=q.Ref.by_id(qb_invoice.customer_id),
                 txn_date=FINISHED,
-                ref_number="5501",
+                ref_number=ref_number,
                 total_amount=Decimal("300.00"),
                 applications=(q.AppliedPayment(qb_invoice.txn_id, Decimal("300.00")),),
             ),
         )
     )
+
+
+def test_payments_entered_in_quickbooks_are_pulled_once(office: Office) -> None:
+    _, _, invoice_id = office.invoiced_job()
+    office.sync()
+    _payment_entered_in_quickbooks(office, "5501")
     with office.db.uow() as uow:
         sync_queue.request_sync_now(uow)
         uow.commit()
@@ -130,19 +135,7 @@ def test_a_pull_reading_our_payments_with_one_entered_in_quickbooks_pulls_only_t
         )
         uow.commit()
     office.sync()
-    qb_invoice = office.qb.invoices[0]
-    office.qb_send(
-        q.receive_payment_add(
-            "p",
-            q.PaymentFields(
-                customer=q.Ref.by_id(qb_invoice.customer_id),
-                txn_date=FINISHED,
-                ref_number="5502",
-                total_amount=Decimal("300.00"),
-                applications=(q.AppliedPayment(qb_invoice.txn_id, Decimal("300.00")),),
-            ),
-        )
-    )
+    _payment_entered_in_quickbooks(office, "5502")
     for _ in range(2):
         with office.db.uow() as uow:
             sync_queue.request_sync_now(uow)
