@@ -24,6 +24,7 @@ What keeps this exactly-once:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -77,12 +78,20 @@ class Planning:
     def __init__(self) -> None:
         self._next: dict[str, Future[Prepared]] = {}
         self._thread: ThreadPoolExecutor | None = None
+        #: Stopped (the server stopped): nothing is planned ahead until a session starts.
+        self._stopped = False
+        self._lock = threading.Lock()
 
     def start(self, ticket: str, plan: Callable[[], Prepared]) -> None:
-        """Plan the session's next message now, in the background (``plan`` never raises)."""
-        if self._thread is None:
-            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobdesk-ahead")
-        self._next[ticket] = self._thread.submit(plan)
+        """Plan the session's next message now, in the background (``plan`` never raises).
+        Once stopped, not at all: a callback still running while the server stops must not
+        plan a message nobody will ask for (its items would be looked up in QuickBooks)."""
+        with self._lock:
+            if self._stopped:
+                return
+            if self._thread is None:
+                self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobdesk-ahead")
+            self._next[ticket] = self._thread.submit(plan)
 
     def result(self, ticket: str, *, take: bool) -> Prepared | None:
         """The session's message planned ahead, once its planning is over (None: none).
@@ -102,10 +111,18 @@ class Planning:
         return list(self._next)
 
     def stop(self) -> None:
-        """The planning thread ends (what it was doing first); a later ``start`` starts another."""
-        if self._thread is not None:
-            self._thread.shutdown(wait=True)
-            self._thread = None
+        """The planning thread ends (what it was doing first); nothing is planned ahead any
+        more until ``reopen`` (a new session)."""
+        with self._lock:
+            self._stopped = True
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.shutdown(wait=True)
+
+    def reopen(self) -> None:
+        """A session starts: planning ahead may start again (on a thread of its own)."""
+        with self._lock:
+            self._stopped = False
 
 
 #: The columns ``Before`` keeps, read for a batch's items just before they are marked sent.

@@ -151,6 +151,7 @@ class SyncEngine:
         # left "sent" is looked up.
         for older in self._ahead.tickets():
             self._release(older)
+        self._ahead.reopen()  # after the server stopped and started again
         self._finished = {ticket: set()}
         self._probes = {ticket: Probes()}
         self._counted = {}
@@ -500,11 +501,10 @@ class SyncEngine:
         return self._finished[ticket]
 
     def close(self) -> None:
-        """The server stops: messages planned ahead are put back, the planning thread ends
-        (a later session starts another)."""
+        """The server stops: what was planned ahead is put back; nothing more is, until a session."""
+        self._ahead.stop()  # first: what is being planned is finished, nothing more starts
         for ticket in self._ahead.tickets():
             self._release(ticket)
-        self._ahead.stop()
 
     def end_session(self, ticket: str) -> None:
         self._release(ticket)

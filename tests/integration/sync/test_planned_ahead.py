@@ -297,6 +297,36 @@ def test_closing_the_engine_puts_back_what_it_planned_and_a_later_session_goes_o
     assert sorted(c.name for c in ahead.qb.customers) == ["Alpha Homes", "Beta Builders"]
 
 
+def test_a_callback_still_running_when_the_server_stops_plans_nothing_ahead(ahead: Office) -> None:
+    ids = _customers(ahead, "Alpha Homes", "Beta Builders", "Cedar Decks", "Delta Roofing")
+    cedar, delta = ids[2], ids[3]
+    _one_request_a_message(ahead)
+    before = _row(ahead, "customer", cedar)
+    ticket = _start(ahead)
+    ahead.engine.apply_response(ticket, ahead.qb.process(ahead.engine.next_request(ticket)))
+    ahead.engine.close()  # the server stops ...
+    # ... while a sendRequestXML is still being answered: Beta goes, planned now, and
+    # nothing is planned after it (Cedar would be "sent" to nobody and looked up later).
+    message = ahead.engine.next_request(ticket)
+    assert "Beta Builders" in message
+    ahead.engine.progress(ticket)  # returns once any planning is over
+    assert _row(ahead, "customer", cedar) == before
+    ahead.engine.apply_response(ticket, ahead.qb.process(message))
+    ahead.engine.end_session(ticket)
+    # A later session (the server started again) plans ahead again: Delta, while Cedar is out.
+    ticket = _start(ahead, "t2")
+    message = ahead.engine.next_request(ticket)
+    assert "Cedar Decks" in message
+    ahead.engine.progress(ticket)
+    assert _item(ahead, "customer", delta).state == QueueState.SENT
+    ahead.engine.apply_response(ticket, ahead.qb.process(message))
+    ahead.engine.end_session(ticket)
+    assert ahead.sync().percent == 100
+    names = sorted(c.name for c in ahead.qb.customers)
+    assert names == ["Alpha Homes", "Beta Builders", "Cedar Decks", "Delta Roofing"]
+    assert [r for r, _a in ahead.qb.log if "CustomerQueryRq" in r] == []  # nothing looked up
+
+
 def test_an_edit_made_while_a_message_waits_that_never_goes_is_kept(ahead: Office) -> None:
     _first, second = _customers(ahead, "Alpha Homes", "Beta Builders")
     _one_request_a_message(ahead)
