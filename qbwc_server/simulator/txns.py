@@ -538,14 +538,16 @@ def select(core: Core, rq: etree._Element, kind: str) -> list[str]:
         return [i for i in ids if i in store]
     refs = [e.text or "" for e in rq.findall("RefNumber")]
     exact = [e.text or "" for e in rq.findall("RefNumberCaseSensitive")]
-    txns: list[Invoice | Payment] = sorted(store.values(), key=lambda t: t.txn_number)
     if refs or exact:
         wanted = {r.casefold() for r in refs}
-        return [
-            t.txn_id
-            for t in txns
+        # Only the few that match are put in order (a lookup by number comes before most adds).
+        matching = [
+            t
+            for t in store.values()
             if t.ref_number is not None and (t.ref_number.casefold() in wanted or t.ref_number in exact)
         ]
+        return [t.txn_id for t in sorted(matching, key=lambda t: t.txn_number)]
+    txns: list[Invoice | Payment] = sorted(store.values(), key=lambda t: t.txn_number)
     chosen = []
     modified = rq.find("ModifiedDateRangeFilter")
     dated = rq.find("TxnDateRangeFilter")
