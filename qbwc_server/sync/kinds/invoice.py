@@ -95,6 +95,26 @@ def generic_item_id(session: Session) -> int:
     return item.id
 
 
+def _sent_next_to(session: Session, invoice_id: int) -> set[str]:
+    """TxnIDs of the QuickBooks invoices of its number a person chose to send it next to."""
+    chosen: set[str] = set()
+    for data in session.scalars(
+        select(Alert.data).where(
+            Alert.entity_type == "invoice",
+            Alert.entity_id == invoice_id,
+            Alert.kind == "number_conflict",
+            Alert.resolution == "send_anyway",
+        )
+    ):
+        try:
+            values = json.loads(data or "{}")
+        except ValueError:
+            continue
+        # Alerts raised before every TxnID was kept name the one shown.
+        chosen.update(str(t) for t in (values.get("qb_txn_ids") or [values.get("qb_txn_id")]) if t)
+    return chosen
+
+
 class InvoiceKind(SyncKind):
     name = "invoice"
     query_tag = "InvoiceQueryRq"
@@ -171,6 +191,16 @@ class InvoiceKind(SyncKind):
     def found_key(self, record: q.Record) -> str | None:
         return record.ref_number
 
+    def found(self, session: Session, item: SyncItem, records: list[q.Record]) -> list[q.Record]:
+        """Of the invoices of our number QuickBooks has, those that may be ours or clash with
+        ours: not one a person chose to send ours next to ("Send anyway" on its number
+        conflict). After a lost answer that one is not ours to link to (it was there first),
+        and it does not stop ours again."""
+        if not records or item.entity_id is None:
+            return records
+        others = _sent_next_to(session, item.entity_id)
+        return [r for r in records if r.txn_id not in others] if others else records
+
     # -- answers -----------------------------------------------------------------------------
 
     def on_lookup(self, session: Session, item: SyncItem, records: list[q.Record]) -> bool:
@@ -214,6 +244,8 @@ class InvoiceKind(SyncKind):
             resolutions=tuple(resolutions),
             data={
                 "qb_txn_id": other.txn_id,
+                # Every invoice of the number QuickBooks has: none is ours if ours is sent anyway.
+                "qb_txn_ids": [r.txn_id for r in records if r.txn_id],
                 "qb_edit_sequence": other.edit_sequence,
                 "qb_customer": other.get("CustomerRef/FullName"),
                 "qb_total": str(invoice_total(other)),

@@ -136,6 +136,34 @@ class Office:
     def qb_invoice(self, ref_number: str) -> Any:
         return next(i for i in self.qb.invoices if i.ref_number == ref_number)
 
+    def job_in_quickbooks(self) -> int:
+        """A finished job (Smith, Ann:1000 Kitchen) and its customer, synced; QuickBooks
+        has the Labor item of its own (not sent by JobDesk)."""
+        self.qb_send(
+            q.item_add("l", q.ItemFields(name="Labor", income_account=q.Ref.by_name("Construction Income")))
+        )
+        customer_id = self.customer()
+        with self.db.uow() as uow:
+            sync_queue.send_records(uow, [("customer", customer_id)])
+            uow.commit()
+        self.sync()
+        job_id = self.finished_job(customer_id, self.labor())
+        self.sync()
+        return job_id
+
+    def typed_in_quickbooks(self, customer: str, ref_number: str, amount: str) -> None:
+        """An invoice someone typed in QuickBooks directly: one Labor line."""
+        self.qb_send(
+            q.invoice_add(
+                "i",
+                q.InvoiceFields(
+                    customer=q.Ref.by_name(customer),
+                    ref_number=ref_number,
+                    lines=(q.InvoiceLineFields(item=q.Ref.by_name("Labor"), amount=Decimal(amount)),),
+                ),
+            )
+        )
+
 
 @pytest.fixture
 def office(db: Database) -> Office:

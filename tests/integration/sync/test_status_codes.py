@@ -253,16 +253,7 @@ def test_a_lock_that_lasts_raises_an_alert(office: Office) -> None:
 
 def _foreign_invoice(office: Office, ref: str, customer: str = "Walk-in, Sam", amount: str = "99.00") -> None:
     office.qb_send(q.customer_add("c", q.CustomerFields(name=customer)))
-    office.qb_send(
-        q.invoice_add(
-            "i",
-            q.InvoiceFields(
-                customer=q.Ref.by_name(customer),
-                ref_number=ref,
-                lines=(q.InvoiceLineFields(item=q.Ref.by_name("Labor"), amount=Decimal(amount)),),
-            ),
-        )
-    )
+    office.typed_in_quickbooks(customer, ref, amount)
 
 
 def _conflicted(office: Office) -> tuple[int, int]:
@@ -307,27 +298,8 @@ def test_number_conflict_send_anyway_makes_a_duplicate_number_on_purpose(office:
 
 
 def test_number_conflict_link_when_it_is_the_same_invoice(office: Office) -> None:
-    office.qb_send(
-        q.item_add("l", q.ItemFields(name="Labor", income_account=q.Ref.by_name("Construction Income")))
-    )
-    customer_id = office.customer()
-    with office.db.uow() as uow:
-        sync_queue.send_records(uow, [("customer", customer_id)])
-        uow.commit()
-    office.sync()
-    job_id = office.finished_job(customer_id, office.labor())
-    office.sync()
-    full_name = "Smith, Ann:1000 Kitchen"
-    office.qb_send(
-        q.invoice_add(
-            "i",
-            q.InvoiceFields(
-                customer=q.Ref.by_name(full_name),
-                ref_number="1000",
-                lines=(q.InvoiceLineFields(item=q.Ref.by_name("Labor"), amount=Decimal("850.00")),),
-            ),
-        )
-    )
+    job_id = office.job_in_quickbooks()
+    office.typed_in_quickbooks("Smith, Ann:1000 Kitchen", "1000", "850.00")
     invoice_id = office.invoice(job_id)
     office.sync()
     (alert,) = office.alerts()
