@@ -149,10 +149,8 @@ class Probes:
             found.setdefault((kind.found_key(record) or "").casefold(), []).append(record)
         for item_id, key in probe.keys:
             records = found.get(key.casefold())
-            if records is None:
+            if records is None or not _in_use(session, kind, item_id, key, records):
                 self._answered[item_id] = key
-            else:
-                _in_use(session, kind, item_id, key, records)
         return True
 
 
@@ -232,11 +230,17 @@ def _sendable(kind: SyncKind, keys: list[str]) -> bool:
     return True
 
 
-def _in_use(session: Session, kind: SyncKind, item_id: int, key: str, records: list[q.Record]) -> None:
-    """QuickBooks has the number: its invoice waits with the alert a ``check`` step raises."""
+def _in_use(session: Session, kind: SyncKind, item_id: int, key: str, records: list[q.Record]) -> bool:
+    """QuickBooks has the number: its invoice waits with the alert a ``check`` step raises.
+    False when none of those records stands in its way (``SyncKind.found``: e.g. the one a
+    person chose to send it next to): the number is free for it, as if none was found."""
     item = session.get(SyncItem, item_id)
     if item is None or item.state != QueueState.QUEUED or item.phase != Phase.FIRST or item.entity_id is None:
-        return  # sent, changed or gone meanwhile: its own step looks again
+        return True  # sent, changed or gone meanwhile: its own step looks again
     if (kind.lookup_key(session, item.entity_id) or "").casefold() != key.casefold():
-        return  # renumbered since: the new number is looked up in its own step
-    kind.on_lookup(session, item, kind.found(session, item, records))
+        return True  # renumbered since: the new number is looked up in its own step
+    theirs = kind.found(session, item, records)
+    if not theirs:
+        return False
+    kind.on_lookup(session, item, theirs)
+    return True
