@@ -147,10 +147,20 @@ class Probes:
         found: dict[str, list[q.Record]] = {}
         for record in result.records:
             found.setdefault((kind.found_key(record) or "").casefold(), []).append(record)
-        for item_id, key in probe.keys:
-            records = found.get(key.casefold())
-            if records is None or not _in_use(session, kind, item_id, key, records):
-                self._answered[item_id] = key
+        try:
+            for item_id, key in probe.keys:
+                records = found.get(key.casefold())
+                if records is None or not _in_use(session, kind, item_id, key, records):
+                    self._answered[item_id] = key
+        except Exception:
+            # What it wrote is rolled back (``SyncEngine._looked_ahead``): each of its items
+            # looks its key up in a step of its own, where an answer that cannot be used
+            # becomes an alert on that one item, instead of the same look-ahead failing in
+            # every message.
+            self.refused.update(item_id for item_id, _key in probe.keys)
+            for item_id, _key in probe.keys:
+                self._answered.pop(item_id, None)
+            raise
         return True
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Any
+
+import pytest
 
 from desktop_app.db.models import Invoice
 from desktop_app.services import settings
 from desktop_app.services.queue_states import NEEDS_ATTENTION
+from qbwc_server.sync.kinds.invoice import InvoiceKind
 from qbwc_server.sync.loopback import run_session
 from tests.integration.sync.conftest import Office
 from tests.integration.sync.test_grouped_lookups import _foreign_invoice, _numbers
@@ -150,3 +154,28 @@ def test_an_invoice_whose_list_record_is_added_in_the_same_message_waits_for_its
     # Whatever list record it needs reached QuickBooks in an earlier message.
     assert set(with_invoice) == {"InvoiceAdd"}
     assert office.link("invoice", invoice_id) is not None
+
+
+def test_a_look_ahead_answer_that_cannot_be_used_leaves_its_invoices_to_their_own_lookup(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever goes wrong using a look-ahead's answer (here: taking in a number QuickBooks
+    has raises) costs that look-ahead only: its invoices look their numbers up in their own
+    step, the one concerned gets an alert there, the others go, and the session ends rather
+    than sending the same look-ahead in every message."""
+    ids = _customers_then_invoices(office, 40)
+    numbers = _numbers(office)
+    taken = numbers[-3]  # looked up ahead, not in the first message's own step
+    _foreign_invoice(office, taken)
+
+    def broken(self: InvoiceKind, session: Any, item: Any, records: Any) -> bool:
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(InvoiceKind, "on_lookup", broken)
+    report = office.sync(max_round_trips=60)
+    assert report.percent == 100 and report.round_trips < 60
+    (alert,) = [a for a in office.alerts() if a.state == "open"]
+    assert alert.entity_id == ids[-3]
+    others = [n for n in ids if n != ids[-3]]
+    assert all(office.link("invoice", n) is not None for n in others)
+    assert Counter(i.ref_number for i in office.qb.invoices) == dict.fromkeys(numbers, 1)
