@@ -87,7 +87,9 @@ class Probes:
     def items_out(self) -> frozenset[int]:
         """Items whose key a lookup out with QuickBooks is looking up: they wait for its answer
         (a message planned ahead neither looks them up again nor sends them)."""
-        return frozenset(item_id for probe in self.out.values() for item_id, _key in probe.keys)
+        # A copy first (one step under the GIL): the server stopping puts a planned message
+        # back from another thread, dropping its lookups meanwhile.
+        return frozenset(item_id for probe in list(self.out.values()) for item_id, _key in probe.keys)
 
     def wanted(self, session: Session, window: int) -> bool:
         """Whether the next message may carry a look-ahead: a first Add of a kind that looks
