@@ -33,7 +33,7 @@ from desktop_app.db.sync_models import SyncBatch, SyncItem
 from desktop_app.db.uow import Database, UnitOfWork
 from desktop_app.errors import DatabaseUnavailable, QbxmlError
 from desktop_app.services import settings
-from desktop_app.services.queue_states import FINISHED, QueueState, requeue
+from desktop_app.services.queue_states import FINISHED, QueueState
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import ahead, due, kinds, refusals
@@ -414,12 +414,12 @@ class SyncEngine:
             batch_id = self._last_out(session, ticket)
         if batch_id is not None:
             run_many(session, _ANSWERED, [{"batch": batch_id, "responded_at": due.now()}])
-            # continueOnError answers every request; any still "sent" went unprocessed.
+            # continueOnError answers every request: one still "sent" was left out of the answer.
             for item in session.scalars(
                 select(SyncItem).where(SyncItem.batch_id == batch_id, SyncItem.state == QueueState.SENT)
             ):
                 if item.request_id not in results:
-                    requeue(item, item.phase, "QuickBooks did not process this request; sending again.")
+                    refusals.unanswered(session, item)
         session.flush()
         anything_due = due.any_due(session)
         if not anything_due and due.pull_due(session, settings.get_all(uow)):

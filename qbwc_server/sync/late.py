@@ -21,6 +21,7 @@ from desktop_app.db.sync_models import SyncItem
 from desktop_app.services.queue_states import QueueState, answer_came_late, finish
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
+from qbwc_server.sync import kinds
 from qbwc_server.sync.apply import apply_result, unexpected_answer
 from qbwc_server.sync.duplicates import remove_duplicate
 from qbwc_server.sync.links import set_link
@@ -52,6 +53,10 @@ def late_answer(session: Session, request_id: str, result: q.Result) -> None:
     qb_id = None if record is None else (record.list_id or record.txn_id)
     if record is None or not qb_id or not result.status.rs_type.endswith("AddRs"):
         return  # a lookup or a change: the newer attempt does it again
+    if not _copy_of_ours(session, item, request_id, record):
+        # Not an answer to anything this item sent: neither linked nor deleted as a copy.
+        log.warning("QuickBooks' answer %s names queue item %s but is not its record", request_id, item.id)
+        return
     link = m.link_of(session, item.entity_type, item.entity_id)
     if link is None:
         # The newer attempt (a lookup, or an Add still on its way) finds it linked.
@@ -62,6 +67,23 @@ def late_answer(session: Session, request_id: str, result: q.Result) -> None:
         return
     if link.qb_id != qb_id:
         remove_duplicate(session, item, qb_id, record.ref_number or record.full_name or "")
+
+
+def _copy_of_ours(session: Session, item: SyncItem, request_id: str, record: q.Record) -> bool:
+    """Whether an Add's answer under this requestID can be the item's record: an attempt it
+    made (not one it never sent) and a record of its kind and its key (an invoice's number),
+    as a lookup would tell (``SyncKind.found``). Only then is it linked, or deleted as a
+    second copy: never a record of someone else's that an odd answer put under our id."""
+    attempt = request_id.partition("-")[2]
+    if not attempt.isdigit() or not 1 <= int(attempt) <= item.attempts or item.entity_id is None:
+        return False
+    kind = kinds.of(item.entity_type)
+    if kind.qb_list_names and record.kind.removesuffix("Ret") not in kind.qb_list_names:
+        return False
+    key = kind.lookup_key(session, item.entity_id)
+    if key is not None and (kind.found_key(record) or "").casefold() != key.casefold():
+        return False
+    return bool(kind.found(session, item, [record]))
 
 
 def answer_not_applied(session: Session, item_id: int, error: Exception) -> None:

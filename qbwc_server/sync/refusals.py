@@ -59,6 +59,34 @@ def recover(session: Session, item: SyncItem, note: str) -> None:
     requeue(item, RECOVERY_PHASE.get(item.phase, item.phase), note)
 
 
+def unanswered(session: Session, item: SyncItem) -> None:
+    """QuickBooks answered the message but left this request out (with continueOnError it
+    answers every request: Intuit documents no such answer). Whether it was done is not
+    known, so it goes back as after a lost answer: an Add is looked up before it is sent
+    again. Left out ``MESSAGE_FAILURE_LIMIT`` times, it waits for a person with an alert
+    instead of going round for ever."""
+    item.message_failures += 1
+    if item.message_failures < MESSAGE_FAILURE_LIMIT:
+        recover(session, item, "QuickBooks' answer left this request out: checking before sending it again.")
+        return
+    recover(session, item, "")
+    label = label_of(session, item.entity_type, item.entity_id)
+    raise_alert(
+        session,
+        item,
+        kind="unanswered",
+        label=label,
+        message=(
+            f"QuickBooks answered the messages {label} was in, {item.message_failures} times, without "
+            "an answer for it, so JobDesk cannot tell whether QuickBooks saved it. JobDesk looks it up "
+            "in QuickBooks before sending it again, so it is never added twice. Check that QuickBooks "
+            "is open and up to date, then retry, or dismiss to stop sending it."
+        ),
+        tried=f"Sent it {item.message_failures} times; each answer left it out.",
+        resolutions=("retry", "dismiss"),
+    )
+
+
 def _unknown_where_sent(synced_json: str | None, sent_context: str | None) -> str:
     """The synced values with each one the lost request would have changed made unknown
     (``kinds.base.unknown_value``: it remembers both what was there and what was sent)."""
