@@ -341,6 +341,11 @@ def _deleted_in_quickbooks(session: Session, item: SyncItem, link: QbLink | None
 # -- errors ------------------------------------------------------------------------------------
 
 
+#: Sends (lookups included) after which a record QuickBooks refuses for a reference it names
+#: waits for a person: enough to re-add two records QuickBooks lost, one after the other.
+REFERENCE_TRIES = 6
+
+
 def _missing_reference(session: Session, item: SyncItem, result: q.Result, decision: Decision) -> bool:
     """3120/3140 about another record: re-add a dependency QuickBooks lost, explain a list JobDesk
     does not create, queue what it refers to, or retry a few times; False: none of these."""
@@ -348,14 +353,17 @@ def _missing_reference(session: Session, item: SyncItem, result: q.Result, decis
     label = label_of(session, item.entity_type, item.entity_id)
     if item.entity_id is None:
         return False
-    if _unlink_missing_dependency(session, item, message):
+    # Refused this often, re-adding what it names has not helped: a person looks (else a
+    # reference QuickBooks keeps refusing would go round for ever).
+    tried_enough = item.attempts >= REFERENCE_TRIES
+    if not tried_enough and _unlink_missing_dependency(session, item, message):
         requeue(item, decision.phase, "Waiting for a record QuickBooks did not have.")
         return True
     missing = missing_reference(message)
     if missing is not None and missing[0] in _QB_KIND_WORDS:
         _cannot_create(session, item, label, result.status.status_code, message, *missing)
         return True
-    if missing is not None and _enqueue_referenced(session, item, missing[0]):
+    if not tried_enough and missing is not None and _enqueue_referenced(session, item, missing[0]):
         requeue(item, decision.phase, f"Waiting for {missing[1]} to reach QuickBooks first.")
         return True
     if item.attempts < 3:

@@ -355,7 +355,7 @@ class SyncEngine:
         try:
             results = q.parse_response(response_xml)
         except QbxmlError as error:
-            self.fail_batch(ticket, "parse", f"QuickBooks' answer could not be read: {error}")
+            self.fail_batch(ticket, refusals.UNREADABLE, f"QuickBooks' answer could not be read: {error}")
             return self.progress(ticket)
         count = len(results)
         probes = self._probes.setdefault(ticket, Probes())

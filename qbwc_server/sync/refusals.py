@@ -30,6 +30,9 @@ from qbwc_server.sync.kinds.base import unknown_value
 
 #: The request processor could not parse the message: nothing in it was done.
 PARSE_ERROR = "0x80040400"
+#: Not QuickBooks' hresult: JobDesk could not read the answer QuickBooks gave (QuickBooks may
+#: have done everything in the message).
+UNREADABLE = "unreadable answer"
 #: A message holding one item refused this often (other than a parse error) needs a person.
 MESSAGE_FAILURE_LIMIT = 3
 #: Sessions in a row that end with work queued and nothing finished before "stuck" is said.
@@ -154,7 +157,10 @@ def _single_refused(
             recover(session, item, "")  # it may have been done: a retry looks it up first
         _alert_refused(session, item, parse_error, hresult, message)
         return True
-    recover(session, item, f"QuickBooks could not process it: {said}. Trying again.")
+    if hresult == UNREADABLE:
+        recover(session, item, f"{message.strip()}. Checking QuickBooks before trying again.")
+    else:
+        recover(session, item, f"QuickBooks could not process it: {said}. Trying again.")
     item.isolation = item.isolation or f"{item.batch_id}s"
     # QuickBooks itself is in trouble (not our message): this session stops, the next retries.
     return False
@@ -174,6 +180,14 @@ def _alert_refused(session: Session, item: SyncItem, parse_error: bool, hresult:
             "record, then retry; if it happens again, send the request to JobDesk support."
         )
         tried = "Sent it on its own after the message it was in was refused whole."
+    elif hresult == UNREADABLE:
+        text = (
+            f"JobDesk could not read QuickBooks' answer about {label} {item.message_failures} times "
+            f"in a row ({message.strip()}). QuickBooks may have saved it: JobDesk looks it up there "
+            "before sending it again, so it is never added twice. Retry; if it happens again, send "
+            "JobDesk's log to support, or dismiss to stop sending it."
+        )
+        tried = f"Sent it on its own {item.message_failures} times."
     else:
         text = (
             f"QuickBooks could not process {label} {item.message_failures} times in a row "

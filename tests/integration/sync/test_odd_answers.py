@@ -122,3 +122,90 @@ def test_a_request_never_answered_ends_in_an_alert_and_the_rest_goes(
     assert all("never added twice" in a.message for a in alerts)
     assert [c.name for c in office.qb.customers] == ([] if left_out is None else ["Good Co"])
     assert all(i.phase == "verify" for n in never for i in office.items_of("customer", n))
+
+
+class _RefusesTheCustomer:
+    """QuickBooks refuses every InvoiceAdd with a 3140 naming its Customer:Job, which is there
+    (say, made inactive there), by ListID as sent or by a name."""
+
+    def __init__(self, office: Office, by_name: bool) -> None:
+        self.office, self.by_name, self.refused = office, by_name, 0
+
+    def process(self, message: str) -> str:
+        add = re.search(r'<InvoiceAddRq requestID="([^"]+)">.*?</InvoiceAddRq>', message, re.S)
+        if add is None:
+            return self.office.qb.process(message)
+        self.refused += 1
+        named = re.search(r"<CustomerRef>\s*<(?:ListID|FullName)>([^<]*)<", add.group(0))
+        ref = "Smith, Ann:1000 Kitchen" if self.by_name or named is None else named.group(1)
+        refused = (
+            f'<InvoiceAddRs requestID="{add.group(1)}" statusCode="3140" statusSeverity="Error" '
+            f'statusMessage="There is an invalid reference to QuickBooks Customer &quot;{ref}&quot; in the '
+            'Invoice. QuickBooks error message: Invalid argument." />'
+        )
+        rest = message.replace(add.group(0), "")
+        if "requestID=" not in rest:
+            return f'<?xml version="1.0" ?><QBXML><QBXMLMsgsRs>{refused}</QBXMLMsgsRs></QBXML>'
+        return self.office.qb.process(rest).replace("</QBXMLMsgsRs>", refused + "</QBXMLMsgsRs>")
+
+
+@_FOUR_WAYS
+@pytest.mark.parametrize("by_name", [False, True], ids=["by ListID", "by name"])
+def test_a_reference_quickbooks_keeps_refusing_ends_in_an_alert(
+    office: Office, per_message: int, plan_ahead: bool, by_name: bool
+) -> None:
+    """The Customer:Job is re-added (QuickBooks may have lost it) and the invoice tried again,
+    a few times; then the invoice waits for a person instead of going round for ever."""
+    _as_configured(office, per_message, plan_ahead)
+    _c, _j, invoice_id = office.invoiced_job()
+    quickbooks = _RefusesTheCustomer(office, by_name)
+    report = run_session(office.engine, quickbooks, max_round_trips=60)
+    assert report.percent == 100 and report.round_trips < 60
+    (alert,) = [a for a in office.alerts() if a.state == "open"]
+    assert (alert.kind, alert.entity_type, alert.entity_id) == ("error", "invoice", invoice_id)
+    assert 1 < quickbooks.refused <= 6
+    assert office.qb.invoices == [] and len(office.qb.customers) == 2  # no second customer or job
+
+
+class _GarblesTheAnswerAbout:
+    """QuickBooks does every request, but its answer about ``name`` cannot be read: the same
+    requestID twice, or a statusCode that is not a number."""
+
+    def __init__(self, office: Office, name: str, how: str) -> None:
+        self.office, self.name, self.how = office, name, how
+
+    def process(self, message: str) -> str:
+        response = self.office.qb.process(message)
+        asked = re.search(rf'<(\w+)Rq requestID="([^"]+)">(?:(?!</\1Rq>).)*{self.name}', message, re.S)
+        if asked is None:
+            return response
+        request_id = re.escape(asked.group(2))
+        answer = re.search(rf'<(\w+Rs) requestID="{request_id}".*?(?:/>|</\1>)', response, re.S)
+        if answer is None:
+            return response
+        garbled = (
+            answer.group(0) * 2
+            if self.how == "twice"
+            else re.sub(r'statusCode="\d+"', 'statusCode="OK"', answer.group(0))
+        )
+        return response.replace(answer.group(0), garbled)
+
+
+@pytest.mark.parametrize("how", ["twice", "code"], ids=["answered twice", "a status that is not a number"])
+def test_an_answer_jobdesk_cannot_read_is_explained_as_such(office: Office, how: str) -> None:
+    """The alert must not send the user to QuickBooks' dialogs: QuickBooks did its part (the
+    record is there, once); it is JobDesk that could not read the answer."""
+    ids = [office.customer(name) for name in ("A Co", "Bad Co", "C Co")]
+    with office.db.uow() as uow:
+        sync_queue.send_records(uow, [("customer", n) for n in ids])
+        uow.commit()
+    quickbooks = _GarblesTheAnswerAbout(office, "Bad Co", how)
+    for _session in range(10):
+        if any(a.state == "open" for a in office.alerts()):
+            break
+        run_session(office.engine, quickbooks, max_round_trips=40)
+    (alert,) = [a for a in office.alerts() if a.state == "open"]
+    assert alert.entity_id == ids[1]
+    assert "could not read QuickBooks' answer" in alert.message and "never added twice" in alert.message
+    assert "dialog" not in alert.message
+    assert sorted(c.name for c in office.qb.customers) == ["A Co", "Bad Co", "C Co"]
