@@ -11,8 +11,7 @@ Where the work is: ``planner`` chooses a batch (``plan`` builds each request;
 one message ahead); ``answers`` applies a message's answers, the common ones through
 ``fast_apply`` (written together, a few statements for the lot) and the rest through
 ``apply``; ``ahead`` plans the next message while QuickBooks answers the last (the
-server's engine does). Speed is measured by ``benchmarks/sync_bench.py`` and
-``peer_bench.py``.
+server's engine does). Speed: ``benchmarks/sync_bench.py`` and ``peer_bench.py``.
 """
 
 from __future__ import annotations
@@ -523,12 +522,13 @@ class SyncEngine:
     # -- batches ---------------------------------------------------------------------------
 
     def _anything_sendable(self, scan_limit: int = 200) -> bool:
-        """Is any queued item ready to go? (Bounded: a long blocked queue must not cost seconds.)"""
+        """Is any queued item ready to go? Bounded (a long blocked queue must not cost seconds):
+        past ``scan_limit`` items it says yes, and a session's planning reads the rest."""
         with self.db.uow() as uow:
             planner = BatchPlanner(uow.session, Limits(max_requests=1), dry_run=True, scan_limit=scan_limit)
             chosen = planner.plan()
             uow.rollback()
-            return bool(chosen) or planner.to_settle
+            return bool(chosen) or planner.to_settle or planner.stopped_at_limit
 
     def _recover_unanswered(self, session: Session, ticket: str, *, keep: int | None = None) -> None:
         """Re-queue items still ``sent`` by this session or by one that is over.

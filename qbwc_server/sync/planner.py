@@ -110,6 +110,8 @@ class BatchPlanner:
     #: Dry run: an item a session would settle without sending it (already in step, or one
     #: that cannot be sent as it is and needs its alert): a session is due for it too.
     to_settle: bool = False
+    #: A walk bounded by ``scan_limit`` stopped there with items left unread.
+    stopped_at_limit: bool = False
     scan_limit: int | None = None
     chosen: list[Chosen] = field(default_factory=list)
     _chosen_ids: set[int] = field(default_factory=set)
@@ -263,6 +265,7 @@ class BatchPlanner:
             ):
                 return True
             if self.scan_limit is not None and self._scanned >= self.scan_limit:
+                self.stopped_at_limit = True
                 return True
             self._scanned += 1
             if self._queued_dependency and stop_early:
