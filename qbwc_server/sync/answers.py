@@ -13,6 +13,7 @@ is sent again).
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ from qbwc_server import qbxml as q
 from qbwc_server.sync import check_groups, late
 from qbwc_server.sync.apply import apply_result as apply_one
 from qbwc_server.sync.fast_apply import Fast, prepare_fast, write_many, write_one
+
+log = logging.getLogger(__name__)
 
 #: How long the sync keeps the write lock, once a person's save waits for it, before it
 #: commits the answers applied so far and lets the save in (seconds).
@@ -85,8 +88,7 @@ class MessageAnswers:
                 # over still says what QuickBooks did, and that is kept.
                 self._write_together()
                 uow.commit()
-                late.late_answer(session, request_id, result)
-                uow.commit()
+                self._late(request_id, result)
                 continue
             if item.state != QueueState.SENT:
                 continue  # already applied (a repeated answer)
@@ -122,6 +124,21 @@ class MessageAnswers:
                 uow.commit()
                 since = _now_s()
         self._write_together()
+
+    def _late(self, request_id: str, result: q.Result) -> None:
+        """An answer no item waits for: kept if it can be (``late``); one that cannot be used
+        is logged and costs only itself, never the message's other answers."""
+        try:
+            late.late_answer(self.session, request_id, result)
+            self.uow.commit()
+        except (DatabaseUnavailable, OperationalError):
+            self.session.rollback()
+            raise
+        except Exception:
+            self.session.rollback()
+            log.exception(
+                "QuickBooks' answer %s, which no queue item waits for, could not be used", request_id
+            )
 
     def _answer(self, item: SyncItem, result: q.Result, request_id: str) -> _Answer:
         stored: dict[str, Any] = json.loads(item.sent_context or "{}")

@@ -209,3 +209,34 @@ def test_an_answer_jobdesk_cannot_read_is_explained_as_such(office: Office, how:
     assert "could not read QuickBooks' answer" in alert.message and "never added twice" in alert.message
     assert "dialog" not in alert.message
     assert sorted(c.name for c in office.qb.customers) == ["A Co", "Bad Co", "C Co"]
+
+
+def test_an_answer_no_item_waits_for_that_cannot_be_used_costs_only_itself(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An answer to a request of an earlier session (or one QuickBooks made up) is kept when it
+    can be; if using it fails, the message's other answers are applied and the session goes on."""
+    from qbwc_server.sync import late
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(late, "late_answer", broken)
+    good, other = office.customer("Good Co"), office.customer("Other Co")
+    with office.db.uow() as uow:
+        sync_queue.send_records(uow, [("customer", good), ("customer", other)])
+        uow.commit()
+    stray = (
+        '<CustomerAddRs requestID="999-1" statusCode="0" statusSeverity="Info" statusMessage="Status OK">'
+        "<CustomerRet><ListID>80000099-1</ListID><EditSequence>1</EditSequence><Name>Stray</Name>"
+        "<FullName>Stray</FullName></CustomerRet></CustomerAddRs>"
+    )
+
+    class _WithAStrayAnswer:
+        def process(self, message: str) -> str:
+            answer = office.qb.process(message)
+            return answer.replace("</QBXMLMsgsRs>", stray + "</QBXMLMsgsRs>")
+
+    report = run_session(office.engine, _WithAStrayAnswer())
+    assert report.percent == 100 and not report.broken
+    assert office.link("customer", good) is not None and office.link("customer", other) is not None
