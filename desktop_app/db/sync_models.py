@@ -58,6 +58,9 @@ class SyncItem(Timestamped, Base):
     qb_target: Mapped[str] = mapped_column(String(40), default="", server_default="")
     #: Messages QuickBooks refused whole while this item was the only request in them.
     message_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Refusals for a record it refers to (3140), which was re-added each time: counted afresh
+    #: when a person retries it.
+    reference_refusals: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: QuickBooks already had the record (an Add met "name in use" and the record found was
     #: linked): the sync linked it rather than creating it (``services.sync_outcomes``).
     linked_existing: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")

@@ -147,6 +147,7 @@ def back_to_queue(session: Session, item: SyncItem, phase: str) -> None:
     item.next_attempt_at = None
     # A person acted: whole-message refusals are counted afresh, and it goes with the rest.
     item.message_failures = 0
+    item.reference_refusals = 0
     item.isolation = None
     item.urgent = True
     item.note = "Queued again after a person's decision."

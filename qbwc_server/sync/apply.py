@@ -341,9 +341,10 @@ def _deleted_in_quickbooks(session: Session, item: SyncItem, link: QbLink | None
 # -- errors ------------------------------------------------------------------------------------
 
 
-#: Sends (lookups included) after which a record QuickBooks refuses for a reference it names
-#: waits for a person: enough to re-add two records QuickBooks lost, one after the other.
-REFERENCE_TRIES = 6
+#: Refusals for a reference it names (each time re-added) after which a record waits for a
+#: person: each refusal names one record QuickBooks lost, so this many lost records are
+#: re-added one after the other before a reference QuickBooks keeps refusing ends in an alert.
+REFERENCE_TRIES = 10
 
 
 def _missing_reference(session: Session, item: SyncItem, result: q.Result, decision: Decision) -> bool:
@@ -353,9 +354,10 @@ def _missing_reference(session: Session, item: SyncItem, result: q.Result, decis
     label = label_of(session, item.entity_type, item.entity_id)
     if item.entity_id is None:
         return False
-    # Refused this often, re-adding what it names has not helped: a person looks (else a
+    # Refused this often, each time after re-adding what it named: a person looks (else a
     # reference QuickBooks keeps refusing would go round for ever).
-    tried_enough = item.attempts >= REFERENCE_TRIES
+    item.reference_refusals += 1
+    tried_enough = item.reference_refusals > REFERENCE_TRIES
     if not tried_enough and _unlink_missing_dependency(session, item, message):
         requeue(item, decision.phase, "Waiting for a record QuickBooks did not have.")
         return True

@@ -9,11 +9,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import update
 
-from desktop_app.services import settings, sync_queue
+from desktop_app.db.models import QbLink
+from desktop_app.services import jobs, settings, sync_center, sync_queue
+from desktop_app.services.lines import LineInput
 from qbwc_server.sync import SyncEngine
+from qbwc_server.sync.apply import REFERENCE_TRIES
 from qbwc_server.sync.loopback import run_session
-from tests.integration.sync.conftest import Office
+from tests.integration.sync.conftest import FINISHED, Office
 
 _FOUR_WAYS = pytest.mark.parametrize(
     ("per_message", "plan_ahead"),
@@ -163,7 +167,13 @@ def test_a_reference_quickbooks_keeps_refusing_ends_in_an_alert(
     assert report.percent == 100 and report.round_trips < 60
     (alert,) = [a for a in office.alerts() if a.state == "open"]
     assert (alert.kind, alert.entity_type, alert.entity_id) == ("error", "invoice", invoice_id)
-    assert 1 < quickbooks.refused <= 6
+    assert quickbooks.refused == REFERENCE_TRIES + 1
+    # Retry counts afresh: the customer is re-added again and the invoice tried again.
+    with office.db.uow() as uow:
+        sync_center.resolve_alert(uow, alert.id, "retry")
+        uow.commit()
+    assert run_session(office.engine, quickbooks, max_round_trips=60).percent == 100
+    assert quickbooks.refused == 2 * (REFERENCE_TRIES + 1)
     assert office.qb.invoices == [] and len(office.qb.customers) == 2  # no second customer or job
 
 
@@ -240,3 +250,44 @@ def test_an_answer_no_item_waits_for_that_cannot_be_used_costs_only_itself(
     report = run_session(office.engine, _WithAStrayAnswer())
     assert report.percent == 100 and not report.broken
     assert office.link("customer", good) is not None and office.link("customer", other) is not None
+
+
+@_FOUR_WAYS
+def test_an_invoice_whose_job_and_items_quickbooks_lost_gets_them_re_added(
+    office: Office, per_message: int, plan_ahead: bool
+) -> None:
+    """QuickBooks lost the job and five items an invoice names (deleted there, or an older
+    backup restored): each refusal names one, which is added again, and the invoice goes."""
+    _as_configured(office, per_message, plan_ahead)
+    customer = office.customer("Smith, Ann")
+    parts = [office.item(f"Part {n}", "10") for n in range(5)]
+    with office.db.uow() as uow:
+        job = jobs.create_job(
+            uow,
+            jobs.JobFields(
+                customer_id=customer,
+                name="Kitchen",
+                lines=tuple(LineInput(quantity="1", item_id=part) for part in parts),
+            ),
+        )
+        started = jobs.start_job(uow, job.id, job.version, on=FINISHED)
+        jobs.finish_job(uow, job.id, started.version, on=FINISHED)
+        sync_queue.send_records(uow, [("item", part) for part in parts])
+        uow.commit()
+    office.sync()
+    lost = [("job", job.id), *(("item", part) for part in parts)]
+    with office.db.uow() as uow:
+        for kind, record_id in lost:
+            uow.session.execute(
+                update(QbLink)
+                .where(QbLink.entity_type == kind, QbLink.entity_id == record_id)
+                .values(qb_id=f"GONE-{kind}-{record_id}")
+            )
+        uow.commit()
+    invoice_id = office.invoice(job.id)
+    assert office.sync(max_round_trips=80).percent == 100
+    (invoice,) = office.qb.invoices
+    link = office.link("invoice", invoice_id)
+    assert link is not None and link.qb_id == invoice.txn_id
+    assert all((office.link(kind, n) or QbLink()).qb_id.startswith("GONE") is False for kind, n in lost)
+    assert [a for a in office.alerts() if a.state == "open"] == []
