@@ -66,8 +66,9 @@ def unanswered(session: Session, item: SyncItem) -> None:
     """QuickBooks answered the message but left this request out (with continueOnError it
     answers every request: Intuit documents no such answer). Whether it was done is not
     known, so it goes back as after a lost answer: an Add is looked up before it is sent
-    again. Left out ``MESSAGE_FAILURE_LIMIT`` times, it waits for a person with an alert
-    instead of going round for ever."""
+    again. Left out (or refused whole on its own, ``message_failures`` counts both, never
+    afresh but by a person: the lookups in between are answered) ``MESSAGE_FAILURE_LIMIT``
+    times, it waits for a person with an alert instead of going round for ever."""
     item.message_failures += 1
     if item.message_failures < MESSAGE_FAILURE_LIMIT:
         recover(session, item, "QuickBooks' answer left this request out: checking before sending it again.")
@@ -80,12 +81,12 @@ def unanswered(session: Session, item: SyncItem) -> None:
         kind="unanswered",
         label=label,
         message=(
-            f"QuickBooks answered the messages {label} was in, {item.message_failures} times, without "
-            "an answer for it, so JobDesk cannot tell whether QuickBooks saved it. JobDesk looks it up "
+            f"QuickBooks has not done {label} {item.message_failures} times (this time its answer left "
+            "it out), so JobDesk cannot tell whether QuickBooks saved it. JobDesk looks it up "
             "in QuickBooks before sending it again, so it is never added twice. Check that QuickBooks "
             "is open and up to date, then retry, or dismiss to stop sending it."
         ),
-        tried=f"Sent it {item.message_failures} times; each answer left it out.",
+        tried=f"Sent it {item.message_failures} times without an answer for it.",
         resolutions=("retry", "dismiss"),
     )
 
@@ -190,7 +191,7 @@ def _alert_refused(session: Session, item: SyncItem, parse_error: bool, hresult:
         tried = f"Sent it on its own {item.message_failures} times."
     else:
         text = (
-            f"QuickBooks could not process {label} {item.message_failures} times in a row "
+            f"QuickBooks could not process {label} {item.message_failures} times "
             f"(QuickBooks said: “{message.strip() or 'no message'}”, code {hresult or 'none'}). "
             "Check that QuickBooks is open with no dialog waiting, then retry."
         )
