@@ -58,9 +58,10 @@ class SyncItem(Timestamped, Base):
     qb_target: Mapped[str] = mapped_column(String(40), default="", server_default="")
     #: Messages QuickBooks refused whole while this item was the only request in them.
     message_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    #: Refusals for a record it refers to (3140), which was re-added each time: counted afresh
-    #: when a person retries it.
-    reference_refusals: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The records it refers to that the sync added to QuickBooks again after QuickBooks
+    #: refused it for them (3140), as "kind:id,…": each is re-added once for it; forgotten
+    #: when a person sends it again.
+    readded_references: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: QuickBooks already had the record (an Add met "name in use" and the record found was
     #: linked): the sync linked it rather than creating it (``services.sync_outcomes``).
     linked_existing: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")

@@ -147,7 +147,7 @@ def back_to_queue(session: Session, item: SyncItem, phase: str) -> None:
     item.next_attempt_at = None
     # A person acted: whole-message refusals are counted afresh, and it goes with the rest.
     item.message_failures = 0
-    item.reference_refusals = 0
+    item.readded_references = ""
     item.isolation = None
     item.urgent = True
     item.note = "Queued again after a person's decision."
@@ -185,3 +185,5 @@ def queue_again(item: SyncItem) -> None:
     item.state = QueueState.QUEUED
     item.next_attempt_at = None
     item.note = ""
+    item.message_failures = 0
+    item.readded_references = ""

@@ -341,37 +341,72 @@ def _deleted_in_quickbooks(session: Session, item: SyncItem, link: QbLink | None
 # -- errors ------------------------------------------------------------------------------------
 
 
-#: Refusals for a reference it names (each time re-added) after which a record waits for a
-#: person: each refusal names one record QuickBooks lost, so this many lost records are
-#: re-added one after the other before a reference QuickBooks keeps refusing ends in an alert.
-REFERENCE_TRIES = 10
+#: What re-adding a record a refusal names did (``_unlink_missing_dependency``,
+#: ``_enqueue_referenced``): nothing to re-add, re-added, or already re-added for this item.
+NONE, READDED, AGAIN = "", "re-added", "again"
 
 
 def _missing_reference(session: Session, item: SyncItem, result: q.Result, decision: Decision) -> bool:
     """3120/3140 about another record: re-add a dependency QuickBooks lost, explain a list JobDesk
-    does not create, queue what it refers to, or retry a few times; False: none of these."""
+    does not create, queue what it refers to, or retry a few times; False: none of these.
+
+    Each record is re-added once for the item (``SyncItem.readded_references``): one that
+    QuickBooks still refuses after that (made inactive there, say) waits for a person, so a
+    refusal never goes round for ever, however many lost records a genuine recovery re-adds."""
     message = result.status.status_message
     label = label_of(session, item.entity_type, item.entity_id)
     if item.entity_id is None:
         return False
-    # Refused this often, each time after re-adding what it named: a person looks (else a
-    # reference QuickBooks keeps refusing would go round for ever).
-    item.reference_refusals += 1
-    tried_enough = item.reference_refusals > REFERENCE_TRIES
-    if not tried_enough and _unlink_missing_dependency(session, item, message):
+    outcome = _unlink_missing_dependency(session, item, message)
+    if outcome == READDED:
         requeue(item, decision.phase, "Waiting for a record QuickBooks did not have.")
         return True
     missing = missing_reference(message)
     if missing is not None and missing[0] in _QB_KIND_WORDS:
         _cannot_create(session, item, label, result.status.status_code, message, *missing)
         return True
-    if not tried_enough and missing is not None and _enqueue_referenced(session, item, missing[0]):
-        requeue(item, decision.phase, f"Waiting for {missing[1]} to reach QuickBooks first.")
+    if outcome == NONE and missing is not None:
+        outcome = _enqueue_referenced(session, item, missing[0])
+        if outcome == READDED:
+            requeue(item, decision.phase, f"Waiting for {missing[1]} to reach QuickBooks first.")
+            return True
+    if outcome == AGAIN:
+        _refused_again(session, item, label, result, missing[1] if missing else "")
         return True
     if item.attempts < 3:
         requeue(item, decision.phase, "A record it refers to was not in QuickBooks yet.")
         return True
     return False
+
+
+def _readded(item: SyncItem, dep_type: str, dep_id: int) -> bool:
+    """Whether this record was re-added for the item before; notes it as re-added now if not."""
+    done = [key for key in (item.readded_references or "").split(",") if key]
+    key = f"{dep_type}:{dep_id}"
+    if key in done:
+        return True
+    item.readded_references = ",".join([*done, key])
+    return False
+
+
+def _refused_again(session: Session, item: SyncItem, label: str, result: q.Result, name: str) -> None:
+    code, message = result.status.status_code, result.status.status_message
+    what = f"“{name}”" if name else "a record it refers to"
+    raise_alert(
+        session,
+        item,
+        kind="reference_refused",
+        label=label,
+        code=code,
+        qb_message=message,
+        message=(
+            f"{label} was not saved in QuickBooks: QuickBooks refuses its reference to {what} even "
+            "after JobDesk added that record to QuickBooks again. It may be inactive or changed in "
+            "QuickBooks: make it active there (or choose another in JobDesk), then retry."
+        ),
+        tried=f"Sent it {item.attempts} time(s); added what it refers to again once.",
+        resolutions=("retry", "edit", "dismiss"),
+    )
 
 
 def _failed(session: Session, item: SyncItem, result: q.Result) -> None:
@@ -410,20 +445,25 @@ def missing_reference(message: str) -> tuple[str, str] | None:
     return None if found is None else (found.group(1), found.group(2))
 
 
-def _enqueue_referenced(session: Session, item: SyncItem, qb_kind: str) -> bool:
-    """A 3140 on a record of a kind JobDesk makes: queue its own dependencies of that kind."""
+def _enqueue_referenced(session: Session, item: SyncItem, qb_kind: str) -> str:
+    """A 3140 on a record of a kind JobDesk makes: queue its own dependencies of that kind
+    (``AGAIN`` when each was re-added for it before)."""
     ours = kinds.kinds_for_quickbooks_list(qb_kind)
     lists, txns = dependencies(session, item)
-    queued = False
+    outcome = NONE
     for dep_type, dep_id in lists + txns:
-        if dep_type in ours:
-            link = m.link_of(session, dep_type, dep_id)
-            if link is not None:
-                session.delete(link)  # QuickBooks no longer has what we linked: add it again
-                m.cache_link(session, dep_type, dep_id, None)
-            enqueue_in(session, dep_type, dep_id)
-            queued = True
-    return queued
+        if dep_type not in ours:
+            continue
+        if _readded(item, dep_type, dep_id):
+            outcome = outcome or AGAIN
+            continue
+        link = m.link_of(session, dep_type, dep_id)
+        if link is not None:
+            session.delete(link)  # QuickBooks no longer has what we linked: add it again
+            m.cache_link(session, dep_type, dep_id, None)
+        enqueue_in(session, dep_type, dep_id)
+        outcome = READDED
+    return outcome
 
 
 def _cannot_create(
@@ -464,15 +504,18 @@ def _cannot_create(
     )
 
 
-def _unlink_missing_dependency(session: Session, item: SyncItem, message: str) -> bool:
-    """A linked record our request referred to is gone from QuickBooks: unlink and re-add it."""
+def _unlink_missing_dependency(session: Session, item: SyncItem, message: str) -> str:
+    """A linked record our request referred to is gone from QuickBooks: unlink and re-add it
+    (``AGAIN`` when it was re-added for this item before, and QuickBooks still refuses it)."""
     lists, txns = dependencies(session, item)
     for dep_type, dep_id in lists + txns:
         link = m.link_of(session, dep_type, dep_id)
         if link is not None and (link.qb_id in message or (link.qb_name and f'"{link.qb_name}"' in message)):
+            if _readded(item, dep_type, dep_id):
+                return AGAIN
             session.delete(link)
             m.cache_link(session, dep_type, dep_id, None)
             session.flush()
             enqueue_in(session, dep_type, dep_id)
-            return True
-    return False
+            return READDED
+    return NONE

@@ -183,19 +183,19 @@ def _alert_refused(session: Session, item: SyncItem, parse_error: bool, hresult:
         tried = "Sent it on its own after the message it was in was refused whole."
     elif hresult == UNREADABLE:
         text = (
-            f"JobDesk could not read QuickBooks' answer about {label} {item.message_failures} times "
-            f"in a row ({message.strip()}). QuickBooks may have saved it: JobDesk looks it up there "
-            "before sending it again, so it is never added twice. Retry; if it happens again, send "
-            "JobDesk's log to support, or dismiss to stop sending it."
+            f"JobDesk could not read QuickBooks' answer about {label} ({message.strip()}), and "
+            f"QuickBooks has not done it {item.message_failures} times now. QuickBooks may have saved "
+            "it: JobDesk looks it up there before sending it again, so it is never added twice. "
+            "Retry; if it happens again, send JobDesk's log to support, or dismiss to stop sending it."
         )
-        tried = f"Sent it on its own {item.message_failures} times."
+        tried = f"Sent it {item.message_failures} times without an answer JobDesk could use."
     else:
         text = (
             f"QuickBooks could not process {label} {item.message_failures} times "
             f"(QuickBooks said: “{message.strip() or 'no message'}”, code {hresult or 'none'}). "
             "Check that QuickBooks is open with no dialog waiting, then retry."
         )
-        tried = f"Sent it on its own {item.message_failures} times."
+        tried = f"Sent it {item.message_failures} times without an answer JobDesk could use."
     item.isolation = None
     raise_alert(
         session,

@@ -15,7 +15,6 @@ from desktop_app.db.models import QbLink
 from desktop_app.services import jobs, settings, sync_center, sync_queue
 from desktop_app.services.lines import LineInput
 from qbwc_server.sync import SyncEngine
-from qbwc_server.sync.apply import REFERENCE_TRIES
 from qbwc_server.sync.loopback import run_session
 from tests.integration.sync.conftest import FINISHED, Office
 
@@ -130,18 +129,19 @@ def test_a_request_never_answered_ends_in_an_alert_and_the_rest_goes(
 
 class _RefusesTheCustomer:
     """QuickBooks refuses every InvoiceAdd with a 3140 naming its Customer:Job, which is there
-    (say, made inactive there), by ListID as sent or by a name."""
+    (say, made inactive there): by the ListID sent, by its full name, or by a name it does
+    not match (``named``: "" for the ListID)."""
 
-    def __init__(self, office: Office, by_name: bool) -> None:
-        self.office, self.by_name, self.refused = office, by_name, 0
+    def __init__(self, office: Office, named: str) -> None:
+        self.office, self.named, self.refused = office, named, 0
 
     def process(self, message: str) -> str:
         add = re.search(r'<InvoiceAddRq requestID="([^"]+)">.*?</InvoiceAddRq>', message, re.S)
         if add is None:
             return self.office.qb.process(message)
         self.refused += 1
-        named = re.search(r"<CustomerRef>\s*<(?:ListID|FullName)>([^<]*)<", add.group(0))
-        ref = "Smith, Ann:1000 Kitchen" if self.by_name or named is None else named.group(1)
+        sent = re.search(r"<CustomerRef>\s*<(?:ListID|FullName)>([^<]*)<", add.group(0))
+        ref = self.named or (sent.group(1) if sent else "")
         refused = (
             f'<InvoiceAddRs requestID="{add.group(1)}" statusCode="3140" statusSeverity="Error" '
             f'statusMessage="There is an invalid reference to QuickBooks Customer &quot;{ref}&quot; in the '
@@ -154,26 +154,40 @@ class _RefusesTheCustomer:
 
 
 @_FOUR_WAYS
-@pytest.mark.parametrize("by_name", [False, True], ids=["by ListID", "by name"])
+@pytest.mark.parametrize(
+    "named",
+    ["", "Smith, Ann:1000 Kitchen", "Smith, Ann:Kitchen"],
+    ids=["by ListID", "by name", "another name"],
+)
+@pytest.mark.parametrize("sent_again_by", ["retry", "send"])
 def test_a_reference_quickbooks_keeps_refusing_ends_in_an_alert(
-    office: Office, per_message: int, plan_ahead: bool, by_name: bool
+    office: Office, per_message: int, plan_ahead: bool, named: str, sent_again_by: str
 ) -> None:
-    """The Customer:Job is re-added (QuickBooks may have lost it) and the invoice tried again,
-    a few times; then the invoice waits for a person instead of going round for ever."""
+    """The Customer:Job is added again (QuickBooks may have lost it) and the invoice tried
+    again; refused for it once more, the invoice waits for a person instead of going round
+    for ever. Sent again by a person (the alert's Retry, or Send to QuickBooks on the record),
+    it starts afresh."""
     _as_configured(office, per_message, plan_ahead)
     _c, _j, invoice_id = office.invoiced_job()
-    quickbooks = _RefusesTheCustomer(office, by_name)
-    report = run_session(office.engine, quickbooks, max_round_trips=60)
-    assert report.percent == 100 and report.round_trips < 60
-    (alert,) = [a for a in office.alerts() if a.state == "open"]
-    assert (alert.kind, alert.entity_type, alert.entity_id) == ("error", "invoice", invoice_id)
-    assert quickbooks.refused == REFERENCE_TRIES + 1
-    # Retry counts afresh: the customer is re-added again and the invoice tried again.
-    with office.db.uow() as uow:
-        sync_center.resolve_alert(uow, alert.id, "retry")
-        uow.commit()
-    assert run_session(office.engine, quickbooks, max_round_trips=60).percent == 100
-    assert quickbooks.refused == 2 * (REFERENCE_TRIES + 1)
+    quickbooks = _RefusesTheCustomer(office, named)
+    for session in (1, 2):
+        report = run_session(office.engine, quickbooks, max_round_trips=60)
+        assert report.percent == 100 and report.round_trips < 60
+        (alert,) = [a for a in office.alerts() if a.state == "open"]
+        assert (alert.kind, alert.entity_type, alert.entity_id) == (
+            "reference_refused",
+            "invoice",
+            invoice_id,
+        )
+        assert "even after JobDesk added that record to QuickBooks again" in alert.message
+        assert quickbooks.refused == 2 * session  # once, then once more after the re-add
+        with office.db.uow() as uow:
+            if sent_again_by == "retry":
+                sync_center.resolve_alert(uow, alert.id, "retry")
+            else:
+                sync_queue.send_records(uow, [("invoice", invoice_id)])
+                sync_center.resolve_alert(uow, alert.id, "dismiss")
+            uow.commit()
     assert office.qb.invoices == [] and len(office.qb.customers) == 2  # no second customer or job
 
 
@@ -256,11 +270,12 @@ def test_an_answer_no_item_waits_for_that_cannot_be_used_costs_only_itself(
 def test_an_invoice_whose_job_and_items_quickbooks_lost_gets_them_re_added(
     office: Office, per_message: int, plan_ahead: bool
 ) -> None:
-    """QuickBooks lost the job and five items an invoice names (deleted there, or an older
-    backup restored): each refusal names one, which is added again, and the invoice goes."""
+    """QuickBooks lost the job and eleven items an invoice names (deleted there, or an older
+    backup restored): each refusal names one, which is added again, and the invoice goes,
+    however many there are."""
     _as_configured(office, per_message, plan_ahead)
     customer = office.customer("Smith, Ann")
-    parts = [office.item(f"Part {n}", "10") for n in range(5)]
+    parts = [office.item(f"Part {n}", "10") for n in range(11)]
     with office.db.uow() as uow:
         job = jobs.create_job(
             uow,
@@ -285,7 +300,7 @@ def test_an_invoice_whose_job_and_items_quickbooks_lost_gets_them_re_added(
             )
         uow.commit()
     invoice_id = office.invoice(job.id)
-    assert office.sync(max_round_trips=80).percent == 100
+    assert office.sync(max_round_trips=150).percent == 100
     (invoice,) = office.qb.invoices
     link = office.link("invoice", invoice_id)
     assert link is not None and link.qb_id == invoice.txn_id
