@@ -371,7 +371,7 @@ def _missing_reference(session: Session, item: SyncItem, result: q.Result, decis
             requeue(item, decision.phase, f"Waiting for {missing[1]} to reach QuickBooks first.")
             return True
     if outcome == AGAIN:
-        _refused_again(session, item, label, result, missing[1] if missing else "")
+        _refused_again(session, item, label, result)
         return True
     if item.attempts < 3:
         requeue(item, decision.phase, "A record it refers to was not in QuickBooks yet.")
@@ -389,9 +389,11 @@ def _readded(item: SyncItem, dep_type: str, dep_id: int) -> bool:
     return False
 
 
-def _refused_again(session: Session, item: SyncItem, label: str, result: q.Result, name: str) -> None:
+def _refused_again(session: Session, item: SyncItem, label: str, result: q.Result) -> None:
     code, message = result.status.status_code, result.status.status_message
-    what = f"“{name}”" if name else "a record it refers to"
+    sent_again = [key.split(":") for key in (item.readded_references or "").split(",") if key]
+    names = [label_of(session, kind, int(record_id)) for kind, record_id in sent_again if record_id.isdigit()]
+    what = ", ".join(names) if names else "a record it refers to"
     raise_alert(
         session,
         item,
@@ -400,11 +402,12 @@ def _refused_again(session: Session, item: SyncItem, label: str, result: q.Resul
         code=code,
         qb_message=message,
         message=(
-            f"{label} was not saved in QuickBooks: QuickBooks refuses its reference to {what} even "
-            "after JobDesk added that record to QuickBooks again. It may be inactive or changed in "
-            "QuickBooks: make it active there (or choose another in JobDesk), then retry."
+            f"{label} was not saved in QuickBooks: QuickBooks still refuses a record it refers to "
+            f"after JobDesk sent {what} to QuickBooks again (QuickBooks said: “{message}”). That "
+            "record may be inactive or changed in QuickBooks: make it active there (or choose "
+            "another in JobDesk), then retry."
         ),
-        tried=f"Sent it {item.attempts} time(s); added what it refers to again once.",
+        tried=f"Sent it {item.attempts} time(s); sent {what} to QuickBooks again first.",
         resolutions=("retry", "edit", "dismiss"),
     )
 

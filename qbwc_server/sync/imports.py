@@ -68,7 +68,9 @@ def queue_payment_pull(session: Session) -> None:
     """Pull payments entered in QuickBooks, if any invoice of ours is there to receive them
     and no pull is on its way already (a message planned ahead may hold one: ``ahead``)."""
     if has_invoices_in_quickbooks(session) and session.scalar(_PULL_ON_ITS_WAY) is None:
-        enqueue_in(session, "import", None, "pull_payments")
+        # One waiting for a person (QuickBooks kept leaving it unanswered) stays so: taking it
+        # out here would send it again in every session, and in this one for ever.
+        enqueue_in(session, "import", None, "pull_payments", reset_attention=False)
 
 
 _PULL_ON_ITS_WAY = (

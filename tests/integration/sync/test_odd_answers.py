@@ -14,6 +14,7 @@ from sqlalchemy import update
 from desktop_app.db.models import QbLink
 from desktop_app.services import jobs, settings, sync_center, sync_queue
 from desktop_app.services.lines import LineInput
+from desktop_app.services.sync_queue import label_of
 from qbwc_server.sync import SyncEngine
 from qbwc_server.sync.loopback import run_session
 from tests.integration.sync.conftest import FINISHED, Office
@@ -168,7 +169,9 @@ def test_a_reference_quickbooks_keeps_refusing_ends_in_an_alert(
     for ever. Sent again by a person (the alert's Retry, or Send to QuickBooks on the record),
     it starts afresh."""
     _as_configured(office, per_message, plan_ahead)
-    _c, _j, invoice_id = office.invoiced_job()
+    _c, job_id, invoice_id = office.invoiced_job()
+    with office.db.reader() as uow:
+        label_of_job = label_of(uow.session, "job", job_id)
     quickbooks = _RefusesTheCustomer(office, named)
     for session in (1, 2):
         report = run_session(office.engine, quickbooks, max_round_trips=60)
@@ -179,7 +182,7 @@ def test_a_reference_quickbooks_keeps_refusing_ends_in_an_alert(
             "invoice",
             invoice_id,
         )
-        assert "even after JobDesk added that record to QuickBooks again" in alert.message
+        assert f"after JobDesk sent {label_of_job} to QuickBooks again" in alert.message
         assert quickbooks.refused == 2 * session  # once, then once more after the re-add
         with office.db.uow() as uow:
             if sent_again_by == "retry":
@@ -306,3 +309,39 @@ def test_an_invoice_whose_job_and_items_quickbooks_lost_gets_them_re_added(
     assert link is not None and link.qb_id == invoice.txn_id
     assert all((office.link(kind, n) or QbLink()).qb_id.startswith("GONE") is False for kind, n in lost)
     assert [a for a in office.alerts() if a.state == "open"] == []
+
+
+class _LeavesOutThePull:
+    """QuickBooks leaves every ReceivePaymentQuery (the pull of payments entered there) out of
+    its answer."""
+
+    def __init__(self, office: Office) -> None:
+        self.office, self.pulls = office, 0
+
+    def process(self, message: str) -> str:
+        pull = re.search(
+            r'<ReceivePaymentQueryRq requestID="[^"]+".*?</ReceivePaymentQueryRq>', message, re.S
+        )
+        if pull is None:
+            return self.office.qb.process(message)
+        self.pulls += 1
+        rest = message.replace(pull.group(0), "")
+        return self.office.qb.process(rest) if "requestID=" in rest else EMPTY
+
+
+def test_a_payment_pull_never_answered_waits_for_a_person(office: Office) -> None:
+    """The pull is queued by the engine itself whenever it is due: one that waits for a person
+    (unanswered three times) must stay so, not be sent again in every message for ever."""
+    office.invoiced_job()
+    office.sync()  # the invoice is in QuickBooks: pulling payments is due from now on
+    with office.db.uow() as uow:
+        settings.set_setting(uow, "sync.payment_pull_done_at", "")
+        uow.commit()
+    quickbooks = _LeavesOutThePull(office)
+    report = run_session(office.engine, quickbooks, max_round_trips=60)
+    assert report.round_trips < 60 and quickbooks.pulls == 3
+    (alert,) = [a for a in office.alerts() if a.state == "open"]
+    assert (alert.kind, alert.entity_type) == ("unanswered", "import")
+    assert "3 times" in alert.message
+    run_session(office.engine, quickbooks, max_round_trips=60)  # the next session: not again
+    assert quickbooks.pulls == 3
