@@ -342,6 +342,6 @@ def test_a_payment_pull_never_answered_waits_for_a_person(office: Office) -> Non
     assert report.round_trips < 60 and quickbooks.pulls == 3
     (alert,) = [a for a in office.alerts() if a.state == "open"]
     assert (alert.kind, alert.entity_type) == ("unanswered", "import")
-    assert "3 times" in alert.message
+    assert "3 times" in alert.message and "“Bring in payments entered in QuickBooks”" in alert.message
     run_session(office.engine, quickbooks, max_round_trips=60)  # the next session: not again
     assert quickbooks.pulls == 3
