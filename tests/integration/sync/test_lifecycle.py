@@ -85,6 +85,14 @@ def test_a_customer_renamed_in_the_app_is_renamed_in_quickbooks(office: Office) 
     assert len(office.qb.customers) == 2
 
 
+def _sync_now(office: Office) -> None:
+    """A person presses Sync now (the pull of payments is due at once), then a session runs."""
+    with office.db.uow() as uow:
+        sync_queue.request_sync_now(uow)
+        uow.commit()
+    office.sync()
+
+
 def _payment_entered_in_quickbooks(office: Office, ref_number: str) -> None:
     """$300.00 received in QuickBooks against its first invoice."""
     qb_invoice = office.qb.invoices[0]
@@ -106,15 +114,9 @@ def test_payments_entered_in_quickbooks_are_pulled_once(office: Office) -> None:
     _, _, invoice_id = office.invoiced_job()
     office.sync()
     _payment_entered_in_quickbooks(office, "5501")
-    with office.db.uow() as uow:
-        sync_queue.request_sync_now(uow)
-        uow.commit()
+    _sync_now(office)
     office.sync()
-    office.sync()
-    with office.db.uow() as uow:
-        sync_queue.request_sync_now(uow)
-        uow.commit()
-    office.sync()
+    _sync_now(office)
     with office.db.reader() as uow:
         detail = invoices.get_invoice(uow, invoice_id)
     assert detail.balance == Decimal("550.00")
@@ -137,10 +139,7 @@ def test_a_pull_reading_our_payments_with_one_entered_in_quickbooks_pulls_only_t
     office.sync()
     _payment_entered_in_quickbooks(office, "5502")
     for _ in range(2):
-        with office.db.uow() as uow:
-            sync_queue.request_sync_now(uow)
-            uow.commit()
-        office.sync()
+        _sync_now(office)
     with office.db.reader() as uow:
         detail = invoices.get_invoice(uow, invoice_id)
     assert detail.balance == Decimal("450.00")
