@@ -62,6 +62,9 @@ class SyncItem(Timestamped, Base):
     #: refused it for them (3140), as "kind:id,…": each is re-added once for it; forgotten
     #: when a person sends it again.
     readded_references: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: An import: the ticket of the session in which QuickBooks last forgot its place (3391)
+    #: and it read again from the top; forgotten a second time there, it waits for a person.
+    restarted_in: Mapped[str] = mapped_column(String(80), default="", server_default="")
     #: QuickBooks already had the record (an Add met "name in use" and the record found was
     #: linked): the sync linked it rather than creating it (``services.sync_outcomes``).
     linked_existing: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")

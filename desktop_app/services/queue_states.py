@@ -148,6 +148,7 @@ def back_to_queue(session: Session, item: SyncItem, phase: str) -> None:
     # A person acted: whole-message refusals are counted afresh, and it goes with the rest.
     item.message_failures = 0
     item.readded_references = ""
+    item.restarted_in = ""
     item.isolation = None
     item.urgent = True
     item.note = "Queued again after a person's decision."
@@ -187,3 +188,4 @@ def queue_again(item: SyncItem) -> None:
     item.note = ""
     item.message_failures = 0
     item.readded_references = ""
+    item.restarted_in = ""

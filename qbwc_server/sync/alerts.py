@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.services.queue_states import QueueState, needs_attention
+from desktop_app.services.sync_center import ACTION_LABEL
+from desktop_app.services.sync_queue import label_of
 
 #: QuickBooks status codes, explained for office staff.
 EXPLAIN: dict[int, str] = {
@@ -26,7 +28,15 @@ EXPLAIN: dict[int, str] = {
         "credited than an invoice still owes, or a credit memo lowered below what is applied from it)."
     ),
     3250: "This feature is turned off in the QuickBooks company's preferences.",
+    3391: "QuickBooks lost its place in the list JobDesk was reading (it does so when its session ends).",
 }
+
+
+def item_label(session: Session, item: SyncItem) -> str:
+    """The record, or for a step of no record (an import, the pull of payments) what it does."""
+    if item.entity_type == "import":
+        return f"“{ACTION_LABEL.get(item.action, item.action)}”"
+    return label_of(session, item.entity_type, item.entity_id)
 
 
 def explain(code: int | None, qb_message: str) -> str:

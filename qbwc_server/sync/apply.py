@@ -16,13 +16,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import QbLink
-from desktop_app.db.sync_models import SyncItem
+from desktop_app.db.sync_models import SyncBatch, SyncItem
 from desktop_app.services.queue_states import Action, Phase, finish, requeue
 from desktop_app.services.sync_queue import enqueue_in, label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import kinds
-from qbwc_server.sync.alerts import explain, raise_alert
+from qbwc_server.sync.alerts import explain, item_label, raise_alert
 from qbwc_server.sync.decisions import (
     LOCK_ALERT_AFTER,
     LOCK_CODES,
@@ -65,6 +65,12 @@ def answer_of(session: Session, item: SyncItem, result: q.Result) -> tuple[Answe
         answered_id=answered if not status.is_error else "",
         linked_id="" if link is None else link.qb_id,
         refreshed_once=item.note.startswith(REFRESHED_NOTE),
+        continued=bool(item.iterator_id),
+        restarted_this_session=(
+            status.status_code == 3391
+            and bool(item.restarted_in)
+            and item.restarted_in == _ticket_of(session, item)
+        ),
     )
     return answer, records
 
@@ -93,6 +99,7 @@ def write(
     if act in (Act.RESTART_IMPORT, Act.CLAIM, Act.REFRESH, Act.RETRY_LATER):
         if act == Act.RESTART_IMPORT:
             item.iterator_id = ""  # QuickBooks forgot it (a new session): read from the top
+            item.restarted_in = _ticket_of(session, item)
         requeue(item, decision.phase, decision.note, delay=decision.delay)
     elif act in (Act.ALREADY_GONE, Act.DONE):
         finish(item, decision.note)
@@ -412,8 +419,18 @@ def _refused_again(session: Session, item: SyncItem, label: str, result: q.Resul
     )
 
 
+def _ticket_of(session: Session, item: SyncItem) -> str:
+    """The ticket of the session the item's last request went in ("" when not known)."""
+    if item.batch_id is None:
+        return ""
+    return session.scalar(select(SyncBatch.ticket).where(SyncBatch.id == item.batch_id)) or ""
+
+
 def _failed(session: Session, item: SyncItem, result: q.Result) -> None:
     code, message = result.status.status_code, result.status.status_message
+    if item.entity_type == "import":
+        _import_failed(session, item, item_label(session, item), code, message)
+        return
     label = label_of(session, item.entity_type, item.entity_id)
     raise_alert(
         session,
@@ -425,6 +442,27 @@ def _failed(session: Session, item: SyncItem, result: q.Result) -> None:
         message=f"{label} was not saved in QuickBooks. {explain(code, message)}",
         tried=f"Sent {item.attempts} time(s).",
         resolutions=("retry", "edit", "dismiss"),
+    )
+
+
+def _import_failed(session: Session, item: SyncItem, label: str, code: int, message: str) -> None:
+    """An import QuickBooks refused: nothing of ours was to be saved; a retry reads again from
+    the first page (where QuickBooks was in its list may be what it lost)."""
+    item.iterator_id = ""
+    raise_alert(
+        session,
+        item,
+        kind="error",
+        label=label,
+        code=code,
+        qb_message=message,
+        message=(
+            f"{label} stopped: QuickBooks did not answer the request for its next page. "
+            f"{explain(code, message)} Nothing in JobDesk or QuickBooks was changed by it; "
+            "retry to read again from the first page, or dismiss."
+        ),
+        tried=f"Asked {item.attempts} time(s); what was read before is kept.",
+        resolutions=("retry", "dismiss"),
     )
 
 

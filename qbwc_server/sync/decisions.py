@@ -11,7 +11,9 @@ The table, by phase (``queue_states.Phase``) and status code:
 ==========================  ==============================  ===================================
 phase                       QuickBooks said                 act
 ==========================  ==============================  ===================================
-import / pull               3391 (iterator forgotten)       restart the import from the top
+import / pull               3391 (iterator forgotten),      restart the import from the top
+                            once a session, when it went    (otherwise an alert: QuickBooks
+                            with an iterator                forgets only between sessions)
 duplicate                   3120 / 3140 (no such record)    done: the copy was already gone
 any                         3175 / 3176 / 3180 (locked)     retry later, waits growing;
                                                             after 5 attempts, an alert
@@ -101,6 +103,10 @@ class Answer:
     linked_id: str = ""
     #: The item's note says QuickBooks' copy was re-read once already (after a 3200).
     refreshed_once: bool = False
+    #: An import sent with an iterator (a page after the first), and one QuickBooks already
+    #: forgot the place of in this same session (``SyncItem.restarted_in``).
+    continued: bool = False
+    restarted_this_session: bool = False
 
     @property
     def is_import(self) -> bool:
@@ -132,7 +138,12 @@ RULES: tuple[Rule, ...] = (
     # -- QuickBooks refused or failed -----------------------------------------------------------
     (
         "an import's iterator was forgotten",
-        lambda a: a.is_error and a.is_import and a.code == 3391,
+        # Only a page read with an iterator can have lost it; QuickBooks forgets one when its
+        # session ends, so a second time in one session is an answer it is not documented to
+        # give: an alert (the rule for any other error), never the first page read for ever.
+        lambda a: (
+            a.is_error and a.is_import and a.code == 3391 and a.continued and not a.restarted_this_session
+        ),
         lambda a: Decision(Act.RESTART_IMPORT, a.phase, "Restarting the import from the top."),
     ),
     (

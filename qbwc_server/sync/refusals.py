@@ -22,11 +22,9 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.sync_models import Alert, SyncBatch, SyncItem
 from desktop_app.services.queue_states import MOVING, Action, Phase, QueueState, requeue
-from desktop_app.services.sync_center import ACTION_LABEL
-from desktop_app.services.sync_queue import label_of
 from qbwc_server import mapping as m
 from qbwc_server.sync import kinds
-from qbwc_server.sync.alerts import raise_alert
+from qbwc_server.sync.alerts import item_label, raise_alert
 from qbwc_server.sync.kinds.base import unknown_value
 
 #: The request processor could not parse the message: nothing in it was done.
@@ -46,13 +44,6 @@ RECOVERY_PHASE: dict[str, str] = {
     Phase.CLAIM: Phase.CLAIM,
 }
 _FRAGMENT_MAX = 4000
-
-
-def _label(session: Session, item: SyncItem) -> str:
-    """The record, or for a step of no record (an import, the pull of payments) what it does."""
-    if item.entity_type == "import":
-        return f"“{ACTION_LABEL.get(item.action, item.action)}”"
-    return label_of(session, item.entity_type, item.entity_id)
 
 
 def is_parse_error(hresult: str) -> bool:
@@ -82,7 +73,7 @@ def unanswered(session: Session, item: SyncItem) -> None:
         recover(session, item, "QuickBooks' answer left this request out: checking before sending it again.")
         return
     recover(session, item, "")
-    label = _label(session, item)
+    label = item_label(session, item)
     raise_alert(
         session,
         item,
@@ -176,7 +167,7 @@ def _single_refused(
 
 
 def _alert_refused(session: Session, item: SyncItem, parse_error: bool, hresult: str, message: str) -> None:
-    label = _label(session, item)
+    label = item_label(session, item)
     fragment = (
         item.request_xml if len(item.request_xml) <= _FRAGMENT_MAX else item.request_xml[:_FRAGMENT_MAX]
     )
@@ -248,7 +239,7 @@ def note_session_end(session: Session, finished: int, sessions_without_progress:
         and session.scalar(select(Alert.id).where(Alert.kind == "stuck", Alert.state == "open").limit(1))
         is None
     ):
-        label = _label(session, head)
+        label = item_label(session, head)
         why = (head.note or "no reason recorded").rstrip(" .") + "."
         session.add(
             Alert(

@@ -22,7 +22,10 @@ def refused(phase: str, code: int, **facts: object) -> Answer:
 
 
 CASES: list[tuple[Answer, Act, str]] = [
-    (refused(Phase.IMPORT, 3391, kind="import"), Act.RESTART_IMPORT, Phase.IMPORT),
+    (refused(Phase.IMPORT, 3391, kind="import", continued=True), Act.RESTART_IMPORT, Phase.IMPORT),
+    # No iterator to lose, or lost a second time in one session: never documented, an alert.
+    (refused(Phase.IMPORT, 3391, kind="import"), Act.FAILED, ""),
+    (refused(Phase.IMPORT, 3391, kind="import", continued=True, restarted_this_session=True), Act.FAILED, ""),
     (refused(Phase.DELETE_DUPLICATE, 3120, kind="invoice"), Act.ALREADY_GONE, ""),
     (refused(Phase.MOD, 3175, attempts=5), Act.LOCKED_TOO_LONG, ""),
     (refused(Phase.ADD, 3180, attempts=2), Act.RETRY_LATER, Phase.ADD),
