@@ -22,7 +22,7 @@ from desktop_app.services.sync_queue import enqueue_in, label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import kinds
-from qbwc_server.sync.alerts import explain, item_label, raise_alert
+from qbwc_server.sync.alerts import close_alerts_of, explain, item_label, raise_alert
 from qbwc_server.sync.decisions import (
     LOCK_ALERT_AFTER,
     LOCK_CODES,
@@ -498,11 +498,7 @@ def _enqueue_referenced(session: Session, item: SyncItem, qb_kind: str) -> str:
         if _readded(item, dep_type, dep_id):
             outcome = outcome or AGAIN
             continue
-        link = m.link_of(session, dep_type, dep_id)
-        if link is not None:
-            session.delete(link)  # QuickBooks no longer has what we linked: add it again
-            m.cache_link(session, dep_type, dep_id, None)
-        enqueue_in(session, dep_type, dep_id)
+        _add_again(session, dep_type, dep_id)
         outcome = READDED
     return outcome
 
@@ -554,9 +550,19 @@ def _unlink_missing_dependency(session: Session, item: SyncItem, message: str) -
         if link is not None and (link.qb_id in message or (link.qb_name and f'"{link.qb_name}"' in message)):
             if _readded(item, dep_type, dep_id):
                 return AGAIN
-            session.delete(link)
-            m.cache_link(session, dep_type, dep_id, None)
-            session.flush()
-            enqueue_in(session, dep_type, dep_id)
+            _add_again(session, dep_type, dep_id)
             return READDED
     return NONE
+
+
+def _add_again(session: Session, dep_type: str, dep_id: int) -> None:
+    """QuickBooks no longer has a record we linked: unlink it and queue it to be added again.
+    Its own item waiting for a person goes too, and that item's alert is closed: what a person
+    was to settle about the copy QuickBooks lost is moot (anything left is asked again)."""
+    link = m.link_of(session, dep_type, dep_id)
+    if link is not None:
+        session.delete(link)
+        m.cache_link(session, dep_type, dep_id, None)
+        session.flush()
+    again = enqueue_in(session, dep_type, dep_id)
+    close_alerts_of(session, again, "readded", "QuickBooks no longer had it: JobDesk is adding it again.")

@@ -79,7 +79,9 @@ def _customers_linked_once(office: Office) -> None:
 
 
 @_BOTH_WAYS
-def test_a_place_forgotten_between_sessions_is_read_again_from_the_top(seeded: Office, plan_ahead: bool) -> None:
+def test_a_place_forgotten_between_sessions_is_read_again_from_the_top(
+    seeded: Office, plan_ahead: bool
+) -> None:
     office = seeded
     office.engine = SyncEngine(office.db, plan_ahead=plan_ahead)
     first = office.sync(max_round_trips=3)
@@ -94,7 +96,9 @@ def test_a_place_forgotten_between_sessions_is_read_again_from_the_top(seeded: O
 
 
 @_BOTH_WAYS
-def test_a_place_forgotten_again_in_the_same_session_ends_in_an_alert(seeded: Office, plan_ahead: bool) -> None:
+def test_a_place_forgotten_again_in_the_same_session_ends_in_an_alert(
+    seeded: Office, plan_ahead: bool
+) -> None:
     office = seeded
     office.engine = SyncEngine(office.db, plan_ahead=plan_ahead)
     report = run_session(office.engine, _ForgetsEveryPlace(office), max_round_trips=60)
