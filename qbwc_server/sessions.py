@@ -44,6 +44,7 @@ from desktop_app.domain.passwords import verify_password
 from desktop_app.errors import JobDeskError
 from desktop_app.services.settings import get_setting
 from desktop_app.version import __version__
+from qbwc_server import company_check
 from qbwc_server.binding import (
     CompanyBinding,
     bind_company,
@@ -345,8 +346,14 @@ class WebConnectorSessions:
                     uow.commit()
                     return ""
                 if not row.hello_done:
-                    answer = self._hello(
-                        uow, row, hcp_response or "", company_file or "", country or "", major, minor
+                    answer = company_check.hello(
+                        uow,
+                        row,
+                        hcp_response or "",
+                        company_file or "",
+                        country or "",
+                        (major, minor),
+                        self.clock(),
                     )
                     if answer is not None:
                         uow.commit()
@@ -376,66 +383,6 @@ class WebConnectorSessions:
             uow.commit()
         return request
 
-    def _hello(
-        self,
-        uow: UnitOfWork,
-        row: WcSession,
-        hcp: str,
-        company_file: str,
-        country: str,
-        major: int,
-        minor: int,
-    ) -> str | None:
-        """Read the host/company answers and check the company; None when sync may begin.
-
-        Returns "" (refused: getLastError explains) or our own hello request when the Web
-        Connector sent no HostQuery/CompanyQuery results.
-        """
-        owner_id = str(get_setting(uow, "qbwc.owner_id"))
-        if company_file:
-            row.company_file = company_file[:1000]
-        row.country = (country or "")[:8]
-        info = HostInfo()
-        if hcp.strip():
-            try:
-                info = read_host_info(hcp, owner_id)
-            except JobDeskError as exc:
-                log.warning("unreadable strHCPResponse: %s", exc)
-        if not info.company_name and not row.hello_pending:
-            # No usable HostQuery/CompanyQuery from the Web Connector: ask ourselves.
-            row.hello_pending = True
-            row.request_sent_at = self.clock()
-            row.qbxml_version = "13.0"
-            return hello_request(owner_id)
-        return self._accept_host(uow, row, info, major, minor)
-
-    def _accept_host(
-        self, uow: UnitOfWork, row: WcSession, info: HostInfo, major: int, minor: int
-    ) -> str | None:
-        row.host_product = info.product[:255]
-        row.company_name = info.company_name[:255]
-        row.company_file_id = info.file_id[:40]
-        version = choose_qbxml_version(major, minor, info.supported_versions)
-        if version is None:
-            offered = ", ".join(info.supported_versions) or f"{major}.{minor}"
-            row.state = WC_FAILED
-            row.last_error = (
-                f"This QuickBooks ({info.product or 'unknown version'}) understands qbXML {offered}; "
-                f"JobDesk needs qbXML {MINIMUM_QBXML[0]}.{MINIMUM_QBXML[1]} or later (QuickBooks "
-                "Desktop 2014 or newer). Update QuickBooks, then sync again. Nothing was sent."
-            )
-            return ""
-        refusal = binding_mismatch(get_binding(uow), row.company_name, row.company_file, row.company_file_id)
-        if refusal:
-            row.state = WC_FAILED
-            row.last_error = refusal
-            log.warning("refused company file %r (%r)", row.company_file, row.company_name)
-            return ""
-        row.qbxml_version = version
-        row.hello_done = True
-        row.hello_pending = False
-        return None
-
     # receiveResponseXML -------------------------------------------------------------------------------
 
     def receive_response(self, ticket: str, response: str, hresult: str, message: str) -> int:
@@ -463,7 +410,7 @@ class WebConnectorSessions:
                     uow.commit()
                     return -1
                 major, minor = version_pair(info.supported_versions)
-                if self._accept_host(uow, row, info, major, minor) is not None:
+                if company_check.accept_host(uow, row, info, major, minor) is not None:
                     uow.commit()
                     return -1
                 uow.commit()
