@@ -69,7 +69,6 @@ RESOLUTION_LABEL = {
     "dismiss": "Dismiss",
     "use_account": "Use a QuickBooks account",
     NO_LONGER_NEEDED: "No longer needed",
-    "readded": "Added to QuickBooks again (it no longer had it)",
 }
 
 

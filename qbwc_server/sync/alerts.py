@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -79,16 +78,3 @@ def raise_alert(
     ):
         waiting.note = f"Waiting for {label}, which needs attention: {message}"
     return alert
-
-
-def close_alerts_of(session: Session, item: SyncItem, resolution: str, note: str) -> None:
-    """The sync itself settled what the item's open alerts asked a person (not the "sync is
-    stuck" alert, which names the item only as the head of the queue)."""
-    for alert in session.scalars(
-        select(Alert).where(Alert.sync_item_id == item.id, Alert.state == "open", Alert.kind != "stuck")
-    ):
-        alert.state = "resolved"
-        alert.resolution = resolution
-        alert.resolved_by = "QuickBooks sync"
-        alert.resolved_at = datetime.now(UTC)
-        alert.tried = f"{alert.tried} {note}".strip()

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncBatch, SyncItem
-from desktop_app.services.queue_states import Action, Phase, finish, requeue
+from desktop_app.services.queue_states import NEEDS_ATTENTION, Action, Phase, finish, requeue
 from desktop_app.services.sync_queue import enqueue_in, label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import kinds
-from qbwc_server.sync.alerts import close_alerts_of, explain, item_label, raise_alert
+from qbwc_server.sync.alerts import explain, item_label, raise_alert
 from qbwc_server.sync.decisions import (
     LOCK_ALERT_AFTER,
     LOCK_CODES,
@@ -350,7 +350,7 @@ def _deleted_in_quickbooks(session: Session, item: SyncItem, link: QbLink | None
 
 #: What re-adding a record a refusal names did (``_unlink_missing_dependency``,
 #: ``_enqueue_referenced``): nothing to re-add, re-added, or already re-added for this item.
-NONE, READDED, AGAIN = "", "re-added", "again"
+NONE, READDED, AGAIN, WAITS = "", "re-added", "again", "waits"
 
 
 def _missing_reference(session: Session, item: SyncItem, result: q.Result, decision: Decision) -> bool:
@@ -377,6 +377,9 @@ def _missing_reference(session: Session, item: SyncItem, result: q.Result, decis
         if outcome == READDED:
             requeue(item, decision.phase, f"Waiting for {missing[1]} to reach QuickBooks first.")
             return True
+    if outcome == WAITS:
+        _refused_while_waiting(session, item, label, result)
+        return True
     if outcome == AGAIN:
         _refused_again(session, item, label, result)
         return True
@@ -394,6 +397,28 @@ def _readded(item: SyncItem, dep_type: str, dep_id: int) -> bool:
         return True
     item.readded_references = ",".join([*done, key])
     return False
+
+
+def _refused_while_waiting(session: Session, item: SyncItem, label: str, result: q.Result) -> None:
+    """QuickBooks refused the item for a record whose own change waits for a person."""
+    code, message = result.status.status_code, result.status.status_message
+    dep = json.loads(item.depends_on or "[]")
+    other = label_of(session, dep[0][0], int(dep[0][1])) if dep else "a record it refers to"
+    raise_alert(
+        session,
+        item,
+        kind="reference_waits",
+        label=label,
+        code=code,
+        qb_message=message,
+        message=(
+            f"{label} was not saved in QuickBooks: QuickBooks does not accept {other}, which it "
+            f"refers to (QuickBooks said: “{message}”), and {other} itself waits for a decision "
+            f"of yours in its own alert. Settle that one first, then retry this."
+        ),
+        tried="Nothing was changed in QuickBooks or in JobDesk.",
+        resolutions=("retry", "dismiss"),
+    )
 
 
 def _refused_again(session: Session, item: SyncItem, label: str, result: q.Result) -> None:
@@ -491,16 +516,12 @@ def _enqueue_referenced(session: Session, item: SyncItem, qb_kind: str) -> str:
     (``AGAIN`` when each was re-added for it before)."""
     ours = kinds.kinds_for_quickbooks_list(qb_kind)
     lists, txns = dependencies(session, item)
-    outcome = NONE
+    outcomes = {NONE}
     for dep_type, dep_id in lists + txns:
         if dep_type not in ours:
             continue
-        if _readded(item, dep_type, dep_id):
-            outcome = outcome or AGAIN
-            continue
-        _add_again(session, dep_type, dep_id)
-        outcome = READDED
-    return outcome
+        outcomes.add(_add_again(session, item, dep_type, dep_id))
+    return next(outcome for outcome in (READDED, WAITS, AGAIN, NONE) if outcome in outcomes)
 
 
 def _cannot_create(
@@ -548,21 +569,33 @@ def _unlink_missing_dependency(session: Session, item: SyncItem, message: str) -
     for dep_type, dep_id in lists + txns:
         link = m.link_of(session, dep_type, dep_id)
         if link is not None and (link.qb_id in message or (link.qb_name and f'"{link.qb_name}"' in message)):
-            if _readded(item, dep_type, dep_id):
-                return AGAIN
-            _add_again(session, dep_type, dep_id)
-            return READDED
+            return _add_again(session, item, dep_type, dep_id)
     return NONE
 
 
-def _add_again(session: Session, dep_type: str, dep_id: int) -> None:
-    """QuickBooks no longer has a record we linked: unlink it and queue it to be added again.
-    Its own item waiting for a person goes too, and that item's alert is closed: what a person
-    was to settle about the copy QuickBooks lost is moot (anything left is asked again)."""
+def _add_again(session: Session, item: SyncItem, dep_type: str, dep_id: int) -> str:
+    """QuickBooks no longer has a record the item refers to: unlink it and queue it to be
+    added again (``READDED``); ``AGAIN`` when it was re-added for the item before. ``WAITS``
+    when the record's own change waits for a person (an edit conflict, a refusal …): it is
+    left exactly as it is, link and all, for the person to settle first: re-adding it would
+    decide for them (a value typed in QuickBooks overwritten by ours, say)."""
+    waiting = session.scalar(
+        select(SyncItem.id).where(
+            SyncItem.entity_type == dep_type,
+            SyncItem.entity_id == dep_id,
+            SyncItem.action == Action.UPSERT,
+            SyncItem.state.in_(NEEDS_ATTENTION),
+        )
+    )
+    if waiting is not None:
+        item.depends_on = json.dumps([[dep_type, dep_id]])
+        return WAITS
+    if _readded(item, dep_type, dep_id):
+        return AGAIN
     link = m.link_of(session, dep_type, dep_id)
     if link is not None:
         session.delete(link)
         m.cache_link(session, dep_type, dep_id, None)
         session.flush()
-    again = enqueue_in(session, dep_type, dep_id)
-    close_alerts_of(session, again, "readded", "QuickBooks no longer had it: JobDesk is adding it again.")
+    enqueue_in(session, dep_type, dep_id)
+    return READDED

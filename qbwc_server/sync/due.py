@@ -24,6 +24,12 @@ _IS_DUE = (
 _ANY_DUE = select(SyncItem.id).where(*_IS_DUE).limit(1)
 _DUE_COUNT = select(func.count()).select_from(SyncItem).where(*_IS_DUE)
 _IN_FLIGHT = select(func.count()).select_from(SyncItem).where(SyncItem.state == QueueState.SENT)
+#: A pull of payments waiting for a person (an alert): not due again until they act on it.
+_PULL_WAITS = (
+    select(SyncItem.id)
+    .where(SyncItem.action == "pull_payments", SyncItem.state == QueueState.ATTENTION)
+    .limit(1)
+)
 _ANY_URGENT = (
     select(SyncItem.id).where(SyncItem.state == QueueState.QUEUED, SyncItem.urgent.is_(True)).limit(1)
 )
@@ -54,8 +60,12 @@ def any_urgent(session: Session) -> bool:
 
 
 def pull_due(session: Session, values: dict[str, settings.SettingValue]) -> bool:
-    """Is it time to bring in payments entered in QuickBooks (only once we have invoices there)?"""
+    """Is it time to bring in payments entered in QuickBooks (only once we have invoices there)?
+    Not while the pull waits for a person: it would open QuickBooks at every poll, for ever,
+    to send nothing (a person's Retry sends it)."""
     if not has_invoices_in_quickbooks(session):
+        return False
+    if session.scalar(_PULL_WAITS) is not None:
         return False
     last = parse_time(str(values["sync.payment_pull_done_at"]))
     every = timedelta(minutes=int(values["sync.payment_pull_minutes"]))

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from desktop_app.db.models import Customer, QbLink
 from desktop_app.db.sync_models import SyncItem
-from desktop_app.services import sync_center
+from desktop_app.services import settings, sync_center
 from qbwc_server.simulator import seed_company
 from qbwc_server.sync import SyncEngine
 from qbwc_server.sync.loopback import run_session
@@ -131,3 +131,60 @@ def test_a_3391_to_a_first_page_ends_in_an_alert_at_once(seeded: Office, plan_ah
     assert item.attempts == 1  # asked once, not again and again
     (alert,) = [a for a in office.alerts() if a.sync_item_id == item.id]
     assert alert.status_code == 3391
+
+
+class _ForgetsThePull:
+    """QuickBooks answers every ReceivePaymentQuery (the pull of payments) with 3391."""
+
+    def __init__(self, office: Office) -> None:
+        self.office, self.pulls = office, 0
+
+    def process(self, message: str) -> str:
+        response = self.office.qb.process(message)
+
+        def refuse(found: re.Match[str]) -> str:
+            self.pulls += 1
+            return (
+                f'<ReceivePaymentQueryRs requestID="{found.group(1)}" statusCode="3391" '
+                'statusSeverity="Error" statusMessage="The iterator does not exist or has expired." />'
+            )
+
+        return re.sub(
+            r'<ReceivePaymentQueryRs requestID="([^"]+)"[^>]*?(?:/>|>.*?</ReceivePaymentQueryRs>)',
+            refuse,
+            response,
+            flags=re.DOTALL,
+        )
+
+
+@pytest.mark.parametrize("responsive", [False, True], ids=["polling", "responsive"])
+@_BOTH_WAYS
+def test_a_pull_of_payments_waiting_for_a_person_opens_no_session(
+    office: Office, plan_ahead: bool, responsive: bool
+) -> None:
+    """The pull is due again at every poll while it waits for a person: QuickBooks would be
+    opened every sync interval, for ever, to send nothing (found by review)."""
+    office.engine = SyncEngine(office.db, plan_ahead=plan_ahead)
+    office.invoiced_job()
+    office.sync()  # the invoice is in QuickBooks: pulling payments is due from now on
+    with office.db.uow() as uow:
+        settings.set_setting(uow, "sync.payment_pull_done_at", "")
+        settings.set_setting(uow, "sync.responsive", responsive)
+        settings.set_setting(uow, "sync.last_session_at", "2000-01-01T00:00:00+00:00")
+        uow.commit()
+    quickbooks = _ForgetsThePull(office)
+    run_session(office.engine, quickbooks, max_round_trips=20)
+    assert quickbooks.pulls == 1
+    (alert,) = [a for a in office.alerts() if a.state == "open"]
+    assert (alert.entity_type, alert.status_code) == ("import", 3391)
+    with office.db.uow() as uow:  # the next poll, the sync interval later
+        settings.set_setting(uow, "sync.last_session_at", "2000-01-01T00:00:00+00:00")
+        uow.commit()
+    assert office.engine.has_work() is False
+    # A person's Retry: due at once, and with QuickBooks behaving the pull is done.
+    with office.db.uow() as uow:
+        sync_center.resolve_alert(uow, alert.id, "retry")
+        uow.commit()
+    assert office.engine.has_work() is True
+    assert office.sync(max_round_trips=20).percent == 100
+    assert [a for a in office.alerts() if a.state == "open"] == []

@@ -343,5 +343,8 @@ def test_a_payment_pull_never_answered_waits_for_a_person(office: Office) -> Non
     (alert,) = [a for a in office.alerts() if a.state == "open"]
     assert (alert.kind, alert.entity_type) == ("unanswered", "import")
     assert "3 times" in alert.message and "“Bring in payments entered in QuickBooks”" in alert.message
-    run_session(office.engine, quickbooks, max_round_trips=60)  # the next session: not again
+    # Nothing can go until a person acts: the Web Connector's next poll opens no session
+    # (QuickBooks is not opened at every poll to send nothing), and even a session sends none.
+    assert office.engine.has_work() is False
+    run_session(office.engine, quickbooks, max_round_trips=60)
     assert quickbooks.pulls == 3

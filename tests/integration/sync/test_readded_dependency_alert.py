@@ -1,7 +1,9 @@
-"""A record QuickBooks no longer has (a 3140 naming it) is added again by the sync. When its
-own queue item was waiting for a person, the alert that asked the person is closed with it
-and says why: it never stays open on an item the sync moved on (issue 18's "engine-queued
-dependencies leave attention with their alert open"). Runs planning in turn and ahead."""
+"""QuickBooks refuses a record for another it refers to (a 3140 naming it): the sync adds that
+one again, unless its own change waits for a person. Then it is left exactly as it is (its
+link, its alert, its item waiting) and the refused record gets an alert saying to settle that
+one first: re-adding it would decide for the person (a value typed in QuickBooks overwritten
+by ours), and taking it out of "attention" left its alert open on an item that moved on.
+Runs four ways: one message or one request a message, planning in turn or ahead."""
 
 from __future__ import annotations
 
@@ -11,10 +13,24 @@ import pytest
 from sqlalchemy import select
 
 from desktop_app.db.models import Customer
-from desktop_app.services import sync_queue
+from desktop_app.services import customers, settings, sync_center, sync_queue
+from qbwc_server import qbxml as q
 from qbwc_server.sync import SyncEngine
 from qbwc_server.sync.loopback import run_session
 from tests.integration.sync.conftest import Office
+
+_FOUR_WAYS = pytest.mark.parametrize(
+    ("per_message", "plan_ahead"),
+    [(50, False), (1, False), (50, True), (1, True)],
+    ids=["one message", "a request a message", "one message, planned ahead", "a request a message, ahead"],
+)
+
+
+def _as_configured(office: Office, per_message: int, plan_ahead: bool) -> None:
+    office.engine = SyncEngine(office.db, plan_ahead=plan_ahead)
+    with office.db.uow() as uow:
+        settings.set_setting(uow, "sync.batch_max_requests", per_message)
+        uow.commit()
 
 
 class _RefusesCustomerMods:
@@ -63,9 +79,21 @@ class _RefusesFirstJobAdd:
         return self.office.qb.process(rest).replace("</QBXMLMsgsRs>", refused + "</QBXMLMsgsRs>")
 
 
-@pytest.mark.parametrize("plan_ahead", [False, True], ids=["in turn", "planned ahead"])
-def test_a_record_added_again_closes_the_alert_its_item_waited_on(office: Office, plan_ahead: bool) -> None:
-    office.engine = SyncEngine(office.db, plan_ahead=plan_ahead)
+def _new_job_refused_for_its_customer(office: Office, customer_id: int, list_id: str) -> int:
+    """A new job of the customer, invoiced; QuickBooks refuses its Add naming the customer."""
+    job_id = office.finished_job(customer_id, office.labor(), name="Bath")
+    office.invoice(job_id)
+    quickbooks = _RefusesFirstJobAdd(office, list_id)
+    report = run_session(office.engine, quickbooks, max_round_trips=40)
+    assert report.round_trips < 40 and quickbooks.refused == 1
+    return job_id
+
+
+@_FOUR_WAYS
+def test_a_record_waiting_for_a_person_is_not_added_again_for_another(
+    office: Office, per_message: int, plan_ahead: bool
+) -> None:
+    _as_configured(office, per_message, plan_ahead)
     customer_id, _job, _invoice = office.invoiced_job()
     assert office.sync().percent == 100
     link = office.link("customer", customer_id)
@@ -79,22 +107,78 @@ def test_a_record_added_again_closes_the_alert_its_item_waited_on(office: Office
     run_session(office.engine, _RefusesCustomerMods(office), max_round_trips=20)
     (waiting,) = [a for a in office.alerts() if a.state == "open"]
     assert (waiting.entity_type, waiting.entity_id) == ("customer", customer_id)
+    # A new job of that customer: QuickBooks says it does not accept the customer (3140).
+    job_id = _new_job_refused_for_its_customer(office, customer_id, link.qb_id)
+    # The customer is left as it was: linked, waiting, its alert open. The job says why it
+    # was not saved and what to do first; nothing went round.
+    again = office.link("customer", customer_id)
+    assert again is not None and again.qb_id == link.qb_id
     assert office.items_of("customer", customer_id)[-1].state == "attention"
-    # A new job of that customer: QuickBooks says it no longer has the customer (3140).
-    job_id = office.finished_job(customer_id, office.labor(), name="Bath")
-    office.invoice(job_id)
-    quickbooks = _RefusesFirstJobAdd(office, link.qb_id)
-    report = run_session(office.engine, quickbooks, max_round_trips=40)
-    assert report.percent == 100 and quickbooks.refused == 1
-    # The customer was sent again (found under its name and linked), so was its change,
-    # and the alert that waited for a person is closed, saying why.
-    alerts = office.alerts()
-    assert [a for a in alerts if a.state == "open"] == []
-    (closed,) = [a for a in alerts if a.id == waiting.id]
-    assert (closed.state, closed.resolution, closed.resolved_by) == ("resolved", "readded", "QuickBooks sync")
-    assert "adding it again" in closed.tried
+    alerts = {a.id: a for a in office.alerts() if a.state == "open"}
+    assert waiting.id in alerts
+    (for_job,) = [a for a in alerts.values() if a.id != waiting.id]
+    assert (for_job.kind, for_job.entity_type, for_job.entity_id) == ("reference_waits", "job", job_id)
+    assert "Smith, Ann" in for_job.message and "Settle that one first" in for_job.message
+    assert len(office.qb.customers) == 2  # the customer and its first job: nothing added
+    # The person settles the customer (Retry sends its change), then retries the job.
+    for alert_id in (waiting.id, for_job.id):
+        with office.db.uow() as uow:
+            sync_center.resolve_alert(uow, alert_id, "retry")
+            uow.commit()
+    assert office.sync(max_round_trips=40).percent == 100
+    assert [a for a in office.alerts() if a.state == "open"] == []
     assert all(i.state == "done" for i in office.items_of("customer", customer_id))
-    assert [c.name for c in office.qb.customers if c.parent_id is None] == ["Smith, Ann"]
+    assert all(i.state == "done" for i in office.items_of("job", job_id))
     (ann,) = [c for c in office.qb.customers if c.parent_id is None]
-    assert ann.data.get("Email") == "ann@example.com"  # the change that waited went too
+    assert ann.data.get("Email") == "ann@example.com"
+    assert len(office.qb.customers) == 3 and len(office.qb.invoices) == 2
+
+
+@_FOUR_WAYS
+def test_an_edit_conflict_is_not_settled_by_a_refusal_of_another_record(
+    office: Office, per_message: int, plan_ahead: bool
+) -> None:
+    """Both sides changed the email (an alert asks which to keep); a new job of the customer is
+    refused naming it. QuickBooks' email stays, and the question stays open (found by review:
+    re-adding the customer sent ours over theirs, nobody having chosen)."""
+    _as_configured(office, per_message, plan_ahead)
+    customer_id, _job, _invoice = office.invoiced_job()
+    assert office.sync().percent == 100
+    link = office.link("customer", customer_id)
+    assert link is not None
+    (qb_customer,) = [c for c in office.qb.customers if c.parent_id is None]
+    office.qb_send(
+        q.customer_mod(
+            "m",
+            qb_customer.list_id,
+            qb_customer.edit_sequence,
+            q.CustomerFields(name="", email="qb@example.com"),
+        )
+    )
+    with office.db.uow() as uow:
+        detail = customers.get_customer(uow, customer_id)
+        fields = detail.to_fields()
+        changed = fields.__class__(**{**fields.__dict__, "email": "app@example.com"})
+        customers.update_customer(uow, customer_id, detail.version, changed)
+        uow.commit()
+    office.sync()
+    (conflict,) = [a for a in office.alerts() if a.state == "open"]
+    assert conflict.kind == "edit_conflict"
+    _new_job_refused_for_its_customer(office, customer_id, link.qb_id)
+    (ann,) = [c for c in office.qb.customers if c.parent_id is None]
+    assert ann.data.get("Email") == "qb@example.com"
+    still = next(a for a in office.alerts() if a.id == conflict.id)
+    assert (still.state, still.resolution) == ("open", "")
+    # Dismissing keeps QuickBooks' email, as the conflict alert says.
+    with office.db.uow() as uow:
+        sync_center.resolve_alert(uow, conflict.id, "dismiss")
+        uow.commit()
+    (for_job,) = [a for a in office.alerts() if a.state == "open"]
+    with office.db.uow() as uow:
+        sync_center.resolve_alert(uow, for_job.id, "retry")
+        uow.commit()
+    assert office.sync(max_round_trips=40).percent == 100
+    (ann,) = [c for c in office.qb.customers if c.parent_id is None]
+    assert ann.data.get("Email") == "qb@example.com"
+    assert [a for a in office.alerts() if a.state == "open"] == []
     assert len(office.qb.invoices) == 2
