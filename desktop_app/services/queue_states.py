@@ -152,6 +152,8 @@ def back_to_queue(session: Session, item: SyncItem, phase: str) -> None:
     item.isolation = None
     item.urgent = True
     item.note = "Queued again after a person's decision."
+    if item.entity_type == "import":
+        item.iterator_id = ""  # read from the first page: where QuickBooks was is not known
 
 
 def cancel(item: SyncItem, note: str) -> None:

@@ -160,9 +160,9 @@ def apply_import(session: Session, item: SyncItem, result: q.Result) -> None:
         record_quickbooks_ref_numbers(uow, [r.ref_number or "" for r in result.records])
     else:
         _PAGE_HANDLERS[item.action](uow, result.records)
-    if item.action == "pull_payments":
-        _advance_pull_mark(session, result)
     remaining = status.iterator_remaining_count or 0
+    if item.action == "pull_payments":
+        _advance_pull_mark(session, result, last_page=not (status.iterator_id and remaining > 0))
     if status.iterator_id and remaining > 0:
         item.iterator_id = status.iterator_id
         requeue(item, item.phase, f"{remaining:,} more to read from QuickBooks.")
@@ -183,30 +183,35 @@ def apply_import(session: Session, item: SyncItem, result: q.Result) -> None:
     finish(item, "Imported from QuickBooks.")
 
 
-def _advance_pull_mark(session: Session, result: q.Result) -> None:
+def _advance_pull_mark(session: Session, result: q.Result, *, last_page: bool) -> None:
     """The next pull starts from the newest change QuickBooks showed, in QuickBooks' own clock
     (the QuickBooks PC's clock may differ from ours). A pull that finds nothing leaves the
-    mark where it was, and the next one asks again from there."""
-    newest: datetime | None = None
+    mark where it was, and the next one asks again from there. The mark moves only once the
+    last page is read: QuickBooks does not send the pages in order of change, so a pull read
+    again from the top (QuickBooks forgot where it was, a person's Retry) must start from
+    where the last whole pull ended, not from the newest change of a page already read."""
+    newest = _stamp(_setting(session, "sync.payment_pull_reading"))
     for record in result.records:
-        text = record.get("TimeModified")
-        try:
-            stamp = datetime.fromisoformat(text) if text else None
-        except ValueError:
-            continue
-        if stamp is not None and stamp.tzinfo is None:
-            stamp = stamp.replace(tzinfo=UTC)
+        stamp = _stamp(record.get("TimeModified") or "")
         if stamp is not None and (newest is None or stamp > newest):
             newest = stamp
-    if newest is None:
+    if not last_page:
+        if newest is not None:
+            _put_setting(session, "sync.payment_pull_reading", newest.isoformat())
         return
-    current = _setting(session, "sync.last_payment_pull")
+    _put_setting(session, "sync.payment_pull_reading", "")
+    current = _stamp(_setting(session, "sync.last_payment_pull"))
+    if newest is not None and (current is None or newest > current):
+        _put_setting(session, "sync.last_payment_pull", newest.isoformat())
+
+
+def _stamp(text: str) -> datetime | None:
+    """A time QuickBooks or the settings hold (naive ones are UTC); None when unreadable."""
     try:
-        if current and datetime.fromisoformat(current) >= newest:
-            return
+        stamp = datetime.fromisoformat(text) if text else None
     except ValueError:
-        pass
-    _put_setting(session, "sync.last_payment_pull", newest.isoformat())
+        return None
+    return stamp.replace(tzinfo=UTC) if stamp is not None and stamp.tzinfo is None else stamp
 
 
 def restart_iterator(item: SyncItem) -> None:

@@ -53,6 +53,10 @@ def is_parse_error(hresult: str) -> bool:
 def recover(session: Session, item: SyncItem, note: str) -> None:
     """Back to the queue; an Add whose fate is unknown is looked up in QuickBooks first, and
     the fields a change whose fate is unknown changed are left unknown in its link."""
+    if item.entity_type == "import":
+        # QuickBooks may have moved its iterator past the page whose answer went missing:
+        # read again from the top (every record read is matched and linked, never doubled).
+        item.iterator_id = ""
     changed = item.phase in (Phase.MOD, Phase.DELETE) and item.action == Action.UPSERT
     if changed and item.entity_id is not None:
         link = m.link_of(session, item.entity_type, item.entity_id)

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
-from desktop_app.db.models import Customer, QbLink
+from desktop_app.db.models import Customer, Payment, QbLink
 from desktop_app.db.sync_models import SyncItem
-from desktop_app.services import settings, sync_center
+from desktop_app.services import settings, sync_center, sync_queue
+from qbwc_server import qbxml as q
 from qbwc_server.simulator import seed_company
 from qbwc_server.sync import SyncEngine
+from qbwc_server.sync.alerts import raise_alert
 from qbwc_server.sync.loopback import run_session
-from tests.integration.sync.conftest import Office
+from tests.integration.sync.conftest import FINISHED, Office
 
 _BOTH_WAYS = pytest.mark.parametrize("plan_ahead", [False, True], ids=["in turn", "planned ahead"])
 
@@ -188,3 +192,109 @@ def test_a_pull_of_payments_waiting_for_a_person_opens_no_session(
     assert office.engine.has_work() is True
     assert office.sync(max_round_trips=20).percent == 100
     assert [a for a in office.alerts() if a.state == "open"] == []
+
+
+class _ForgetsOnceAfterFirstPull:
+    """QuickBooks forgets its iterators once, right after answering the first page of the pull
+    of payments (its session restarted, say)."""
+
+    def __init__(self, office: Office) -> None:
+        self.office, self.forgot = office, False
+
+    def process(self, message: str) -> str:
+        response = self.office.qb.process(message)
+        if not self.forgot and "<ReceivePaymentQueryRs" in response:
+            self.forgot = True
+            self.office.qb.core.iterators.clear()
+        return response
+
+
+@_BOTH_WAYS
+def test_a_pull_read_again_from_the_top_misses_no_payment(
+    office: Office, plan_ahead: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QuickBooks does not send a pull's pages in order of change: a payment changed late can
+    come on the first page. The pull's "read up to" mark moved to it after that page, so a
+    pull read again from the top (QuickBooks forgot where it was) skipped every payment
+    changed before it that was on the pages not yet read (found by review)."""
+    monkeypatch.setattr("qbwc_server.sync.imports.PAGE", 2)
+    office.engine = SyncEngine(office.db, plan_ahead=plan_ahead)
+    office.invoiced_job()
+    office.sync()
+    qb_invoice = office.qb.invoices[0]
+
+    def fields(ref_number: str) -> q.PaymentFields:
+        return q.PaymentFields(
+            customer=q.Ref.by_id(qb_invoice.customer_id),
+            txn_date=FINISHED,
+            ref_number=ref_number,
+            total_amount=Decimal("10.00"),
+            applications=(q.AppliedPayment(qb_invoice.txn_id, Decimal("10.00")),),
+        )
+
+    added = office.qb_send(*(q.receive_payment_add(f"p{n}", fields(f"55{n:02}")) for n in range(5)))
+    office.qb.core.advance(timedelta(hours=1))
+    first = added["p0"].record
+    assert first is not None and first.txn_id and first.edit_sequence
+    # The first payment is changed an hour later: the newest change, on the first page.
+    office.qb_send(q.receive_payment_mod("m", first.txn_id, first.edit_sequence, fields("5500")))
+    with office.db.uow() as uow:
+        sync_queue.request_sync_now(uow)
+        uow.commit()
+    quickbooks = _ForgetsOnceAfterFirstPull(office)
+    assert run_session(office.engine, quickbooks, max_round_trips=40).percent == 100
+    assert quickbooks.forgot
+    assert office.count(Payment, Payment.origin == "quickbooks") == 5
+    assert [a for a in office.alerts() if a.state == "open"] == []
+
+
+class _LeavesOutOneContinuedPage:
+    """QuickBooks reads the first continued page of customers, but leaves its answer out of
+    the message (an answer Intuit does not document): its iterator has moved past it."""
+
+    def __init__(self, office: Office) -> None:
+        self.office, self.left_out = office, 0
+
+    def process(self, message: str) -> str:
+        response = self.office.qb.process(message)
+        if self.left_out or not re.search(r'<CustomerQueryRq[^>]*iterator="Continue"', message):
+            return response
+        self.left_out += 1
+        return re.sub(r"<CustomerQueryRs .*?</CustomerQueryRs>", "", response, count=1, flags=re.DOTALL)
+
+
+@_BOTH_WAYS
+def test_a_page_whose_answer_went_missing_is_not_skipped(seeded: Office, plan_ahead: bool) -> None:
+    """Sent again with the same iterator, the page after it came instead, and the missing
+    page's customers were never brought in (found by review): read again from the top."""
+    office = seeded
+    office.engine = SyncEngine(office.db, plan_ahead=plan_ahead)
+    quickbooks = _LeavesOutOneContinuedPage(office)
+    assert run_session(office.engine, quickbooks, max_round_trips=80).percent == 100
+    assert quickbooks.left_out == 1
+    assert _customer_import(office).state == "done"
+    _customers_linked_once(office)
+
+
+@_BOTH_WAYS
+def test_a_persons_retry_of_an_import_reads_from_the_first_page(seeded: Office, plan_ahead: bool) -> None:
+    """An import waiting for a person half way (here: an alert raised on it as the sync does
+    for any refusal, its place kept): Retry reads from the first page, not from a place
+    QuickBooks may have forgotten or moved past since."""
+    office = seeded
+    office.engine = SyncEngine(office.db, plan_ahead=plan_ahead)
+    assert office.sync(max_round_trips=3).percent < 100
+    with office.db.uow() as uow:
+        item = uow.session.scalars(select(SyncItem).where(SyncItem.action == "import_customers")).one()
+        assert item.iterator_id
+        raise_alert(uow.session, item, kind="error", label="Import customers", message="Stopped.")
+        uow.commit()
+    item = _customer_import(office)
+    assert item.state == "attention" and item.iterator_id
+    (alert,) = [a for a in office.alerts() if a.state == "open" and a.sync_item_id == item.id]
+    with office.db.uow() as uow:
+        sync_center.resolve_alert(uow, alert.id, "retry")
+        uow.commit()
+    assert _customer_import(office).iterator_id == ""
+    assert office.sync(max_round_trips=80).percent == 100
+    _customers_linked_once(office)
