@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from desktop_app.db.engine import create_db_engine
-from desktop_app.db.migrate import upgrade_to_head
+from desktop_app.db.migrate import alembic_config, upgrade_to_head
 from desktop_app.db.models import Base
 
 
@@ -22,5 +23,20 @@ def test_a_new_postgresql_database_has_the_schema_of_the_models(fresh_pg_url: st
             keys = inspect(connection).get_foreign_keys("bids")
             assert any(key["referred_table"] == "jobs" for key in keys)  # 0001 left it out here
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_a_postgresql_database_downgrades_to_the_empty_schema(fresh_pg_url: str) -> None:
+    """Every migration undoes what it did there (0012's key too, else 0001 cannot drop jobs)."""
+    engine = create_db_engine(fresh_pg_url)
+    try:
+        for verb, revision in (("upgrade", "head"), ("downgrade", "base")):
+            with engine.connect() as connection:
+                config = alembic_config()
+                config.attributes["connection"] = connection
+                getattr(command, verb)(config, revision)
+                connection.commit()
+        assert inspect(engine).get_table_names() == ["alembic_version"]
     finally:
         engine.dispose()

@@ -39,5 +39,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Nothing to undo: the key belongs to the first schema (0001) and stays.
-    pass
+    # Only PostgreSQL got the key here (SQLite made it with the table in 0001, and keeps it);
+    # left in place, 0001's downgrade could not drop ``jobs``.
+    if op.get_bind().dialect.name == "postgresql" and _has_key():
+        op.drop_constraint(NAME, "bids", type_="foreignkey")
