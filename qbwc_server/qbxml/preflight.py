@@ -30,6 +30,34 @@ _RULES: dict[str, dict[str, _Rule]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class _Node:
+    """One accepted element path, with its accepted children by tag: the check walks the request
+    and this tree side by side instead of building and looking up every path's text."""
+
+    path: str
+    position: int
+    max_len: int | None
+    children: dict[str, _Node]
+
+
+def _tree(rules: dict[str, _Rule]) -> dict[str, _Node]:
+    """The request's accepted children, each with its own. A path is reached only through its
+    parent's entry, as the path text was (a child of a refused element is never looked at)."""
+    nodes = {path: _Node(path, rule.position, rule.max_len, {}) for path, rule in rules.items()}
+    top: dict[str, _Node] = {}
+    for path, node in nodes.items():
+        parent, _, tag = path.rpartition("/")
+        if not parent:
+            top[tag] = node
+        elif parent in nodes:
+            nodes[parent].children[tag] = node
+    return top
+
+
+_TREES: dict[str, dict[str, _Node]] = {tag: _tree(rules) for tag, rules in _RULES.items()}
+
+
 class PreflightError(QbxmlLimitError):
     """A request QuickBooks Desktop would refuse: names the field, the value and the fix."""
 
@@ -53,26 +81,27 @@ def check(request: etree._Element, record: str = "") -> None:
     """Raise ``PreflightError`` if QuickBooks Desktop would refuse ``request`` (one ``…Rq``)."""
     tag = str(request.tag)
     label = record or tag.removesuffix("Rq")
-    rules = _RULES.get(tag)
-    if rules is None:
+    tree = _TREES.get(tag)
+    if tree is None:
         raise PreflightError(
             label,
             tag,
             "",
             f"JobDesk does not know how US QuickBooks Desktop handles {tag}; nothing was sent.",
         )
-    _check_children(request, "", rules, label)
+    _check_children(request, "", tree, label)
 
 
-def _check_children(node: etree._Element, prefix: str, rules: dict[str, _Rule], record: str) -> None:
+def _check_children(node: etree._Element, prefix: str, accepted: dict[str, _Node], record: str) -> None:
     last = -1
     last_path = ""
     for child in node:
-        if not isinstance(child.tag, str):
+        tag = child.tag
+        if not isinstance(tag, str):
             continue
-        path = f"{prefix}{child.tag}"
-        rule = rules.get(path)
+        rule = accepted.get(tag)
         if rule is None:
+            path = f"{prefix}{tag}"
             raise PreflightError(
                 record,
                 path,
@@ -80,6 +109,7 @@ def _check_children(node: etree._Element, prefix: str, rules: dict[str, _Rule], 
                 f"US QuickBooks Desktop has no field {path}; QuickBooks would refuse the whole message. "
                 "This is a JobDesk problem, not your data: report it; the other records still go.",
             )
+        path = rule.path
         if rule.position < last:
             raise PreflightError(
                 record,
@@ -90,10 +120,12 @@ def _check_children(node: etree._Element, prefix: str, rules: dict[str, _Rule], 
             )
         last, last_path = rule.position, path
         if len(child):
-            _check_children(child, path + "/", rules, record)
+            _check_children(child, path + "/", rule.children, record)
             continue
+        if rule.max_len is None:
+            continue  # no limit: its text need not be read
         value = child.text or ""
-        if rule.max_len is not None and len(value) > rule.max_len:
+        if len(value) > rule.max_len:
             field = path.rsplit("/", 1)[-1] if "/" in path else path
             shown = value if len(value) <= 60 else value[:57] + "..."
             raise PreflightError(
