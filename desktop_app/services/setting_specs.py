@@ -139,6 +139,7 @@ SPECS: dict[str, SettingSpec] = _specs(
     # The newest change a pull under way has read so far: "up to" moves to it only once the
     # pull's last page is read (a pull read again from the top then misses nothing).
     SettingSpec("sync.payment_pull_reading", "Payments being brought in, read up to", "", max_length=40),
+    SettingSpec("sync.payment_pull_started", "Payments being brought in since", "", max_length=40),
     SettingSpec("sync.payment_pull_done_at", "Payments last brought in from QuickBooks", "", max_length=40),
     SettingSpec("sync.import_done", "First-run import finished", False),
     # The connection wizard (services.connection): where it stands, and whether only

@@ -162,7 +162,8 @@ def apply_import(session: Session, item: SyncItem, result: q.Result) -> None:
         _PAGE_HANDLERS[item.action](uow, result.records)
     remaining = status.iterator_remaining_count or 0
     if item.action == "pull_payments":
-        _advance_pull_mark(session, result, last_page=not (status.iterator_id and remaining > 0))
+        last_page = not (status.iterator_id and remaining > 0)
+        _advance_pull_mark(session, result, first_page=not item.iterator_id, last_page=last_page)
     if status.iterator_id and remaining > 0:
         item.iterator_id = status.iterator_id
         requeue(item, item.phase, f"{remaining:,} more to read from QuickBooks.")
@@ -170,7 +171,7 @@ def apply_import(session: Session, item: SyncItem, result: q.Result) -> None:
     item.iterator_id = ""
     if item.action == "pull_payments":
         # When it was done, in our clock: the next pull is due ``sync.payment_pull_minutes`` later.
-        _put_setting(session, "sync.payment_pull_done_at", datetime.now(UTC).isoformat())
+        _put_setting(session, "sync.payment_pull_done_at", now().isoformat())
     elif not session.scalar(
         select(SyncItem.id).where(
             SyncItem.entity_type == "import",
@@ -183,13 +184,28 @@ def apply_import(session: Session, item: SyncItem, result: q.Result) -> None:
     finish(item, "Imported from QuickBooks.")
 
 
-def _advance_pull_mark(session: Session, result: q.Result, *, last_page: bool) -> None:
+def now() -> datetime:
+    """Our clock (one place, so that a test can move it with QuickBooks')."""
+    return datetime.now(UTC)
+
+
+def _advance_pull_mark(session: Session, result: q.Result, *, first_page: bool, last_page: bool) -> None:
     """The next pull starts from the newest change QuickBooks showed, in QuickBooks' own clock
-    (the QuickBooks PC's clock may differ from ours). A pull that finds nothing leaves the
-    mark where it was, and the next one asks again from there. The mark moves only once the
-    last page is read: QuickBooks does not send the pages in order of change, so a pull read
-    again from the top (QuickBooks forgot where it was, a person's Retry) must start from
-    where the last whole pull ended, not from the newest change of a page already read."""
+    (the QuickBooks PC's clock may differ from ours), less how long this pull took.
+
+    A pull that finds nothing leaves the mark where it was, and the next one asks again from
+    there. The mark moves only once the last page is read: QuickBooks does not send the pages
+    in order of change, so a pull read again from the top (QuickBooks forgot where it was, a
+    person's Retry) must start from where the last whole pull ended, not from the newest
+    change of a page already read. And a pull's iterator holds only the payments there when
+    it started, while a page read later shows changes made since: a payment entered meanwhile
+    is in no page, and a mark at the newest change would pass it. Taking off the pull's length
+    (in our clock: only a difference of it is used) brings the mark back to about when the
+    pull started in QuickBooks' clock; the next pull's few minutes of overlap cover the time
+    QuickBooks took to answer the first page."""
+    if first_page:
+        _put_setting(session, "sync.payment_pull_started", now().isoformat())
+        _put_setting(session, "sync.payment_pull_reading", "")
     newest = _stamp(_setting(session, "sync.payment_pull_reading"))
     for record in result.records:
         stamp = _stamp(record.get("TimeModified") or "")
@@ -200,8 +216,13 @@ def _advance_pull_mark(session: Session, result: q.Result, *, last_page: bool) -
             _put_setting(session, "sync.payment_pull_reading", newest.isoformat())
         return
     _put_setting(session, "sync.payment_pull_reading", "")
+    started = _stamp(_setting(session, "sync.payment_pull_started"))
+    if newest is None:
+        return
+    if started is not None:
+        newest -= max(timedelta(0), now() - started)
     current = _stamp(_setting(session, "sync.last_payment_pull"))
-    if newest is not None and (current is None or newest > current):
+    if current is None or newest > current:
         _put_setting(session, "sync.last_payment_pull", newest.isoformat())
 
 
