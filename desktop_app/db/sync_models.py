@@ -65,6 +65,10 @@ class SyncItem(Timestamped, Base):
     #: An import: the ticket of the session in which QuickBooks last forgot its place (3391)
     #: and it read again from the top; forgotten a second time there, it waits for a person.
     restarted_in: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    #: A record unlinked to be added again (QuickBooks refused another for it, 3140): its old
+    #: link as JSON ({"qb_id", "synced_values"}), so that the same QuickBooks record found
+    #: again by name gets its agreed values back (``apply._on_found``).
+    previous_link: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: QuickBooks already had the record (an Add met "name in use" and the record found was
     #: linked): the sync linked it rather than creating it (``services.sync_outcomes``).
     linked_existing: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")

@@ -182,3 +182,47 @@ def test_an_edit_conflict_is_not_settled_by_a_refusal_of_another_record(
     assert ann.data.get("Email") == "qb@example.com"
     assert [a for a in office.alerts() if a.state == "open"] == []
     assert len(office.qb.invoices) == 2
+
+
+class _RefusesEveryJobAdd:
+    """QuickBooks refuses every Add of a job with a 3140 naming its customer's ListID, as it
+    does for a customer made inactive there (it still has it); all else as asked."""
+
+    def __init__(self, office: Office, customer_list_id: str) -> None:
+        self.inner = _RefusesFirstJobAdd(office, customer_list_id)
+
+    def process(self, message: str) -> str:
+        self.inner.refused = 0
+        return self.inner.process(message)
+
+
+@_FOUR_WAYS
+def test_a_record_quickbooks_still_has_keeps_what_was_typed_there(
+    office: Office, per_message: int, plan_ahead: bool
+) -> None:
+    """The customer is unlinked and added again for the refused job; QuickBooks still has it,
+    so the Add meets its name and the same record is linked again, with what was agreed
+    before: only what changed in JobDesk goes (nothing), never every field over a phone typed
+    in QuickBooks (found by review). QuickBooks refusing the job again, a person is asked."""
+    _as_configured(office, per_message, plan_ahead)
+    customer_id, _job, _invoice = office.invoiced_job()
+    assert office.sync().percent == 100
+    link = office.link("customer", customer_id)
+    assert link is not None
+    (ann,) = [c for c in office.qb.customers if c.parent_id is None]
+    office.qb_send(
+        q.customer_mod("m", ann.list_id, ann.edit_sequence, q.CustomerFields(name="", phone="555-0199"))
+    )
+    job_id = office.finished_job(customer_id, office.labor(), name="Bath")
+    office.invoice(job_id)
+    report = run_session(office.engine, _RefusesEveryJobAdd(office, link.qb_id), max_round_trips=40)
+    assert report.round_trips < 40
+    (ann,) = [c for c in office.qb.customers if c.parent_id is None]
+    assert ann.data.get("Phone") == "555-0199"
+    again = office.link("customer", customer_id)
+    assert again is not None and again.qb_id == link.qb_id
+    assert again.synced_values == link.synced_values
+    assert all(i.state == "done" for i in office.items_of("customer", customer_id))
+    (alert,) = [a for a in office.alerts() if a.state == "open"]
+    assert (alert.kind, alert.entity_type, alert.entity_id) == ("reference_refused", "job", job_id)
+    assert "inactive" in alert.message
