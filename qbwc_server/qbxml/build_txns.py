@@ -17,12 +17,11 @@ from qbwc_server.qbxml.build import (
     leaf,
     new_request,
     opt_amount,
-    opt_bool,
     opt_date,
-    opt_rate,
     opt_text,
     ref,
     set_iterator,
+    sub_element,
 )
 from qbwc_server.qbxml.records import InvoiceFields, InvoiceLineFields, PaymentFields, Ref
 
@@ -41,16 +40,24 @@ def _invoice_label(invoice: InvoiceFields, fallback: str = "") -> str:
 
 
 def _line(parent: etree._Element, line: InvoiceLineFields, record: str, number: int, *, is_mod: bool) -> None:
-    node = etree.SubElement(parent, "InvoiceLineMod" if is_mod else "InvoiceLineAdd")
+    # Each field as ``leaf(node, Tag, checked value)`` would add it, without the calls for None.
+    node = sub_element(parent, "InvoiceLineMod" if is_mod else "InvoiceLineAdd")
     where = f"{record} line {number}"
     if is_mod:
-        leaf(node, "TxnLineID", f.text(where, "TxnLineID", line.txn_line_id or NEW_LINE_ID, f.ID_MAX))
+        sub_element(node, "TxnLineID").text = f.text(
+            where, "TxnLineID", line.txn_line_id or NEW_LINE_ID, f.ID_MAX
+        )
     ref(node, "ItemRef", line.item, where)
-    leaf(node, "Desc", opt_text(where, "Desc", line.description, f.FREE_TEXT_MAX))
-    leaf(node, "Quantity", opt_rate(where, "Quantity", line.quantity))
-    leaf(node, "Rate", opt_rate(where, "Rate", line.rate))
-    leaf(node, "Amount", opt_amount(where, "Amount", line.amount))
-    leaf(node, "ServiceDate", opt_date(line.service_date))
+    if line.description is not None:
+        sub_element(node, "Desc").text = f.text(where, "Desc", line.description, f.FREE_TEXT_MAX)
+    if line.quantity is not None:
+        sub_element(node, "Quantity").text = f.format_rate(where, "Quantity", line.quantity)
+    if line.rate is not None:
+        sub_element(node, "Rate").text = f.format_rate(where, "Rate", line.rate)
+    if line.amount is not None:
+        sub_element(node, "Amount").text = f.format_amount(where, "Amount", line.amount)
+    if line.service_date is not None:
+        sub_element(node, "ServiceDate").text = f.format_date(line.service_date)
     ref(node, "SalesTaxCodeRef", line.sales_tax_code, where)
 
 
@@ -58,17 +65,24 @@ def _invoice_body(node: etree._Element, inv: InvoiceFields, record: str, *, is_m
     ref(node, "CustomerRef", inv.customer, record)
     ref(node, "ARAccountRef", inv.ar_account, record)
     ref(node, "TemplateRef", inv.template, record)
-    leaf(node, "TxnDate", opt_date(inv.txn_date))
-    leaf(node, "RefNumber", opt_text(record, "RefNumber", inv.ref_number, f.INVOICE_REF_MAX))
+    if inv.txn_date is not None:
+        sub_element(node, "TxnDate").text = f.format_date(inv.txn_date)
+    if inv.ref_number is not None:
+        sub_element(node, "RefNumber").text = f.text(record, "RefNumber", inv.ref_number, f.INVOICE_REF_MAX)
     address(node, "BillAddress", inv.bill_address, record)
     address(node, "ShipAddress", inv.ship_address, record)
-    leaf(node, "PONumber", opt_text(record, "PONumber", inv.po_number, f.PO_NUMBER_MAX))
+    if inv.po_number is not None:
+        sub_element(node, "PONumber").text = f.text(record, "PONumber", inv.po_number, f.PO_NUMBER_MAX)
     ref(node, "TermsRef", inv.terms, record)
-    leaf(node, "DueDate", opt_date(inv.due_date))
+    if inv.due_date is not None:
+        sub_element(node, "DueDate").text = f.format_date(inv.due_date)
     ref(node, "ItemSalesTaxRef", inv.item_sales_tax, record)
-    leaf(node, "Memo", None if inv.memo is None else f.free_text(record, "Memo", inv.memo))
-    leaf(node, "IsToBePrinted", opt_bool(inv.is_to_be_printed))
-    leaf(node, "IsToBeEmailed", opt_bool(inv.is_to_be_emailed))
+    if inv.memo is not None:
+        sub_element(node, "Memo").text = f.free_text(record, "Memo", inv.memo)
+    if inv.is_to_be_printed is not None:
+        sub_element(node, "IsToBePrinted").text = f.format_bool(inv.is_to_be_printed)
+    if inv.is_to_be_emailed is not None:
+        sub_element(node, "IsToBeEmailed").text = f.format_bool(inv.is_to_be_emailed)
     ref(node, "CustomerSalesTaxCodeRef", inv.customer_sales_tax_code, record)
     for number, line in enumerate(inv.lines, start=1):
         _line(node, line, record, number, is_mod=is_mod)

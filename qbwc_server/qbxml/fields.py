@@ -53,7 +53,8 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def text(record: str, field: str, value: str, max_len: int) -> str:
     """A string that fits ``max_len`` and can be carried by XML, else ``QbxmlLimitError``."""
-    if _XML_INVALID.search(value):
+    # Printable ASCII (most text) has none of _XML_INVALID's characters: skip the search.
+    if not (type(value) is str and value.isascii() and value.isprintable()) and _XML_INVALID.search(value):
         raise QbxmlLimitError(record, field, f"{field} contains a control character QuickBooks cannot store.")
     if len(value) > max_len:
         raise QbxmlLimitError(
@@ -83,16 +84,29 @@ def list_name(record: str, field: str, value: str, max_len: int) -> str:
 
 def full_name(record: str, field: str, value: str) -> str:
     """A FullName reference (``Parent:Job``): each segment is a valid name."""
-    if not value or any(not part.strip() for part in value.split(":")):
+    if type(value) is str and ":" not in value:  # one segment (most names): no split needed
+        blank = not value.strip()
+    else:
+        blank = not value or any(not part.strip() for part in value.split(":"))
+    if blank:
         raise QbxmlLimitError(record, field, f"{field} '{value}' is not a valid QuickBooks full name.")
     return text(record, field, value, FULL_NAME_MAX)
 
 
+#: The limits, made once (each is exact: a power of ten, and one step of five decimals).
+_AMOUNT_LIMIT = Decimal(10) ** AMOUNT_INT_DIGITS
+_RATE_LIMIT = Decimal(10) ** RATE_INT_DIGITS
+_RATE_STEP = Decimal(1).scaleb(-RATE_DECIMALS)
+
+
 def _decimal(record: str, field: str, value: Decimal) -> Decimal:
     # bool is an int; float would carry binary rounding into money.
-    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+    if type(value) is Decimal:
+        number = value  # Decimal(value) of a Decimal is an exact copy: the same number
+    elif isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise QbxmlLimitError(record, field, f"{field} must be a Decimal, not {type(value).__name__}.")
-    number = Decimal(value)
+    else:
+        number = Decimal(value)
     if not number.is_finite():
         raise QbxmlLimitError(record, field, f"{field} must be a finite number.")
     return number
@@ -101,7 +115,7 @@ def _decimal(record: str, field: str, value: Decimal) -> Decimal:
 def format_amount(record: str, field: str, value: Decimal) -> str:
     """AMTTYPE: always two decimals, rounded half-up; at most 13 integer digits."""
     number = round_cents(_decimal(record, field, value))
-    if abs(number) >= Decimal(10) ** AMOUNT_INT_DIGITS:
+    if abs(number) >= _AMOUNT_LIMIT:
         raise QbxmlLimitError(record, field, f"{field} {number} is larger than QuickBooks can store.")
     if number == 0:
         number = abs(number)  # "-0.00" is valid XML but confuses comparisons on the way back
@@ -112,7 +126,7 @@ def format_rate(record: str, field: str, value: Decimal) -> str:
     """PRICETYPE/QUANTYPE/PERCENTTYPE: up to five decimals, never rounded (it would change totals)."""
     number = _decimal(record, field, value)
     try:
-        exact = number.quantize(Decimal(1).scaleb(-RATE_DECIMALS))
+        exact = number.quantize(_RATE_STEP)
     except InvalidOperation:
         raise QbxmlLimitError(
             record, field, f"{field} {number} is larger than QuickBooks can store."
@@ -121,7 +135,7 @@ def format_rate(record: str, field: str, value: Decimal) -> str:
         raise QbxmlLimitError(
             record, field, f"{field} {number} has more than {RATE_DECIMALS} decimal places."
         )
-    if abs(number) >= Decimal(10) ** RATE_INT_DIGITS:
+    if abs(number) >= _RATE_LIMIT:
         raise QbxmlLimitError(record, field, f"{field} {number} is larger than QuickBooks can store.")
     rendered = format(exact.normalize(), "f")
     return "0" if rendered in ("-0", "0") else rendered
