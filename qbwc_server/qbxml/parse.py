@@ -196,15 +196,19 @@ def _status(element: etree._Element) -> Status:
 def _flatten(
     element: etree._Element, prefix: str, values: dict[str, tuple[str, ...]], children: list[Record], rid: str
 ) -> None:
+    # The hottest loop of reading an answer (one pass per element): each tag read once, and a
+    # path's first value stored without building the empty tuple it would be added to.
     for child in element:
-        tag = str(child.tag)
+        tag = child.tag
         if tag in CHILD_RECORD_TAGS:
             children.append(to_record(child, rid))
         elif len(child):
             _flatten(child, f"{prefix}{tag}/", values, children, rid)
         else:
-            path = prefix + tag
-            values[path] = (*values.get(path, ()), child.text or "")
+            path = f"{prefix}{tag}"  # a comment's or PI's tag is a function: str() of it, as ever
+            text = child.text or ""
+            found = values.get(path)
+            values[path] = (text,) if found is None else (*found, text)
 
 
 def to_record(element: etree._Element, request_id: str = "") -> Record:
