@@ -200,12 +200,14 @@ def _flatten(
     # path's first value stored without building the empty tuple it would be added to.
     for child in element:
         tag = child.tag
+        if type(tag) is not str:
+            tag = str(tag)  # a comment or processing instruction: only in trees built by hand
         if tag in CHILD_RECORD_TAGS:
             children.append(to_record(child, rid))
         elif len(child):
-            _flatten(child, f"{prefix}{tag}/", values, children, rid)
+            _flatten(child, prefix + tag + "/", values, children, rid)
         else:
-            path = f"{prefix}{tag}"  # a comment's or PI's tag is a function: str() of it, as ever
+            path = prefix + tag
             text = child.text or ""
             found = values.get(path)
             values[path] = (text,) if found is None else (*found, text)
