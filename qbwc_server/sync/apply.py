@@ -215,7 +215,12 @@ def _on_found(session: Session, item: SyncItem, kind: kinds.SyncKind, records: l
     if kind.refuses_link(session, item, found):
         return  # not linked: what needs it waits until a person settles it
     link = set_link(session, item, found, {})
-    link.synced_values = _agreed_before(item, found)
+    before = _link_before(item, found)
+    link.synced_values = str(before.get("synced_values") or "{}")
+    if before.get("edit_sequence"):
+        # The EditSequence agreed then: changed in QuickBooks since, the change that follows
+        # meets 3200 and both sides are compared (a field changed on both: a person chooses).
+        link.edit_sequence = str(before["edit_sequence"])
     item.previous_link = ""
     if item.phase == Phase.CLAIM:
         item.linked_existing = True
@@ -227,17 +232,17 @@ def _on_found(session: Session, item: SyncItem, kind: kinds.SyncKind, records: l
         finish(item, note)
 
 
-def _agreed_before(item: SyncItem, found: q.Record) -> str:
-    """The agreed values of the link the record had before it was unlinked to be added again,
-    when the record found is that same QuickBooks record; otherwise nothing is agreed."""
+def _link_before(item: SyncItem, found: q.Record) -> dict[str, object]:
+    """The link the record had before it was unlinked to be added again (its agreed values
+    and EditSequence), when the record found is that same QuickBooks record; else nothing."""
     try:
         before = json.loads(item.previous_link or "{}")
     except ValueError:
-        before = {}
+        return {}
     found_id = found.list_id or found.txn_id
     if isinstance(before, dict) and found_id and before.get("qb_id") == found_id:
-        return str(before.get("synced_values") or "{}")
-    return json.dumps({})
+        return before
+    return {}
 
 
 def _name_used_elsewhere(session: Session, item: SyncItem, other: str = "") -> None:

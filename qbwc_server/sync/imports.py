@@ -220,7 +220,10 @@ def _advance_pull_mark(session: Session, result: q.Result, *, first_page: bool, 
     if newest is None:
         return
     if started is not None:
-        newest -= max(timedelta(0), now() - started)
+        took = now() - started
+        if took < timedelta(0):
+            return  # our clock was set back meanwhile: how long it took is not known
+        newest -= took
     current = _stamp(_setting(session, "sync.last_payment_pull"))
     if current is None or newest > current:
         _put_setting(session, "sync.last_payment_pull", newest.isoformat())

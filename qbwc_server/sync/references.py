@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncItem
-from desktop_app.services.queue_states import NEEDS_ATTENTION, Action, requeue
+from desktop_app.services.queue_states import NEEDS_ATTENTION, Action, Phase, QueueState, requeue
 from desktop_app.services.sync_queue import enqueue_in, label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -26,7 +27,11 @@ from qbwc_server.sync.alerts import raise_alert
 from qbwc_server.sync.decisions import Decision
 from qbwc_server.sync.plan import dependencies
 
-NONE, READDED, AGAIN, WAITS = "", "re-added", "again", "waits"
+NONE, READDED, AGAIN, WAITS, BUSY = "", "re-added", "again", "waits", "busy"
+#: Phases in which a linked record's own item is finding out what QuickBooks holds of it.
+_LOOKING = (Phase.REFRESH, Phase.VERIFY)
+#: How long a refused item waits for such a record to settle before it goes again.
+BUSY_WAIT = timedelta(minutes=1)
 
 
 def missing_reference_handled(session: Session, item: SyncItem, result: q.Result, decision: Decision) -> bool:
@@ -53,6 +58,12 @@ def missing_reference_handled(session: Session, item: SyncItem, result: q.Result
         if outcome == READDED:
             requeue(item, decision.phase, f"Waiting for {missing[1]} to reach QuickBooks first.")
             return True
+    if outcome == BUSY:
+        dep = json.loads(item.depends_on or "[]")
+        other = label_of(session, dep[0][0], int(dep[0][1])) if dep else "a record it refers to"
+        note = f"Waiting for {other} to be checked in QuickBooks first."
+        requeue(item, decision.phase, note, delay=BUSY_WAIT)
+        return True
     if outcome == WAITS:
         _refused_while_waiting(session, item, label, result)
         return True
@@ -150,7 +161,7 @@ def _enqueue_referenced(session: Session, item: SyncItem, qb_kind: str) -> str:
         if dep_type not in ours:
             continue
         outcomes.add(_add_again(session, item, dep_type, dep_id))
-    return next(outcome for outcome in (READDED, WAITS, AGAIN, NONE) if outcome in outcomes)
+    return next(outcome for outcome in (READDED, WAITS, BUSY, AGAIN, NONE) if outcome in outcomes)
 
 
 def _cannot_create(
@@ -219,14 +230,32 @@ def _add_again(session: Session, item: SyncItem, dep_type: str, dep_id: int) -> 
     if waiting is not None:
         item.depends_on = json.dumps([[dep_type, dep_id]])
         return WAITS
+    link = m.link_of(session, dep_type, dep_id)
+    busy = link is not None and session.scalar(
+        select(SyncItem.id).where(
+            SyncItem.entity_type == dep_type,
+            SyncItem.entity_id == dep_id,
+            SyncItem.action == Action.UPSERT,
+            or_(
+                SyncItem.state == QueueState.SENT,
+                (SyncItem.state == QueueState.QUEUED) & SyncItem.phase.in_(_LOOKING),
+            ),
+        )
+    )
+    if busy:
+        # Linked, and its own item is out with QuickBooks or re-reading it (after a 3200, a
+        # lost answer …): unlinked under it, that would be taken for a deletion in
+        # QuickBooks, or its agreed values lost. The refused item waits for it to settle.
+        item.depends_on = json.dumps([[dep_type, dep_id]])
+        return BUSY
     if _readded(item, dep_type, dep_id):
         return AGAIN
-    link = m.link_of(session, dep_type, dep_id)
     again = enqueue_in(session, dep_type, dep_id)
     if link is not None:
         # QuickBooks may still have it (inactive there): found again by name, it gets back
         # what was agreed, and only what changed here is sent (``_on_found``).
-        again.previous_link = json.dumps({"qb_id": link.qb_id, "synced_values": link.synced_values or "{}"})
+        before = {"qb_id": link.qb_id, "edit_sequence": link.edit_sequence}
+        again.previous_link = json.dumps({**before, "synced_values": link.synced_values or "{}"})
         session.delete(link)
         m.cache_link(session, dep_type, dep_id, None)
         session.flush()

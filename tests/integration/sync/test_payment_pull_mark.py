@@ -32,18 +32,21 @@ class _Clock:
 
 class _WorkInQuickBooksDuringThePull:
     """Before QuickBooks answers the pull's second page, someone enters a payment there; the
-    pull being long, ``minutes`` later a payment on a page not yet read is changed."""
+    pull being long, ``minutes`` later a payment on a page not yet read is changed; our clock
+    moves ``ours`` minutes meanwhile (as much, unless it is set back)."""
 
-    def __init__(self, office: Office, clock: _Clock, fields, later_txn: str, minutes: int) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, office: Office, clock: _Clock, fields, later_txn: str, minutes: int, ours: int
+    ) -> None:  # type: ignore[no-untyped-def]
         self.office, self.clock, self.fields, self.later_txn = office, clock, fields, later_txn
-        self.minutes, self.done = minutes, False
+        self.minutes, self.ours, self.done = minutes, ours, False
 
     def process(self, message: str) -> str:
         if not self.done and re.search(r'<ReceivePaymentQueryRq[^>]*iterator="Continue"', message):
             self.done = True
             self.office.qb_send(q.receive_payment_add("new", self.fields("7777")))
             self.office.qb.core.advance(timedelta(minutes=self.minutes))
-            self.clock.at += timedelta(minutes=self.minutes)
+            self.clock.at += timedelta(minutes=self.ours)
             (current,) = [p for p in self.office.qb.payments if p.txn_id == self.later_txn]
             self.office.qb_send(
                 q.receive_payment_mod("m", self.later_txn, current.edit_sequence, self.fields("5503"))
@@ -57,10 +60,14 @@ def _quickbooks_payments(office: Office) -> list[str]:
         return sorted(reference for (reference,) in found)
 
 
-@pytest.mark.parametrize("minutes", [10, 1, 90], ids=["10 minutes", "1 minute", "an hour and a half"])
+@pytest.mark.parametrize(
+    ("minutes", "ours"),
+    [(10, 10), (1, 1), (90, 90), (10, 10 - 60)],
+    ids=["10 minutes", "1 minute", "an hour and a half", "10 minutes, our clock set back an hour"],
+)
 @pytest.mark.parametrize("plan_ahead", [False, True], ids=["in turn", "planned ahead"])
 def test_a_payment_entered_during_a_long_pull_is_brought_in_by_the_next(
-    office: Office, plan_ahead: bool, minutes: int, monkeypatch: pytest.MonkeyPatch
+    office: Office, plan_ahead: bool, minutes: int, ours: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("qbwc_server.sync.imports.PAGE", 2)
     clock = _Clock()
@@ -85,7 +92,7 @@ def test_a_payment_entered_during_a_long_pull_is_brought_in_by_the_next(
     with office.db.uow() as uow:
         sync_queue.request_sync_now(uow)
         uow.commit()
-    quickbooks = _WorkInQuickBooksDuringThePull(office, clock, fields, last.txn_id, minutes)
+    quickbooks = _WorkInQuickBooksDuringThePull(office, clock, fields, last.txn_id, minutes, ours)
     assert run_session(office.engine, quickbooks, max_round_trips=40).percent == 100
     assert quickbooks.done
     assert _quickbooks_payments(office) == ["5500", "5501", "5502", "5503"]  # 7777 was not in it

@@ -7,6 +7,7 @@ Runs four ways: one message or one request a message, planning in turn or ahead.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -226,3 +227,90 @@ def test_a_record_quickbooks_still_has_keeps_what_was_typed_there(
     (alert,) = [a for a in office.alerts() if a.state == "open"]
     assert (alert.kind, alert.entity_type, alert.entity_id) == ("reference_refused", "job", job_id)
     assert "inactive" in alert.message
+
+
+def _edit_email(office: Office, customer_id: int, email: str) -> None:
+    with office.db.uow() as uow:
+        detail = customers.get_customer(uow, customer_id)
+        fields = detail.to_fields()
+        customers.update_customer(uow, customer_id, detail.version, dataclasses.replace(fields, email=email))
+        uow.commit()
+
+
+class _RefusesJobAddsWhileThePersonEdits(_RefusesEveryJobAdd):
+    """As ``_RefusesEveryJobAdd``; at the first refusal a person changes the customer's email
+    in JobDesk (typing while it syncs)."""
+
+    def __init__(self, office: Office, customer_list_id: str, customer_id: int) -> None:
+        super().__init__(office, customer_list_id)
+        self.office, self.customer_id, self.edited = office, customer_id, False
+
+    def process(self, message: str) -> str:
+        answer = super().process(message)
+        if self.inner.refused and not self.edited:
+            _edit_email(self.office, self.customer_id, "app@example.com")
+            self.edited = True
+        return answer
+
+
+def _email_typed_in_quickbooks(office: Office) -> None:
+    (ann,) = [c for c in office.qb.customers if c.parent_id is None]
+    office.qb_send(
+        q.customer_mod("m", ann.list_id, ann.edit_sequence, q.CustomerFields(name="", email="qb@example.com"))
+    )
+
+
+def _quickbooks_email(office: Office) -> str | None:
+    (ann,) = [c for c in office.qb.customers if c.parent_id is None]
+    return ann.data.get("Email")
+
+
+@_FOUR_WAYS
+def test_a_field_changed_on_both_sides_of_a_record_found_again_asks_a_person(
+    office: Office, per_message: int, plan_ahead: bool
+) -> None:
+    """Found again by name, the record gets back the EditSequence agreed before: the change
+    that follows meets 3200 and both sides are compared, as on the usual path (found by
+    review: with QuickBooks' current EditSequence, ours went over theirs, nobody asked)."""
+    _as_configured(office, per_message, plan_ahead)
+    customer_id, _job, _invoice = office.invoiced_job()
+    assert office.sync().percent == 100
+    link = office.link("customer", customer_id)
+    assert link is not None
+    _email_typed_in_quickbooks(office)
+    job_id = office.finished_job(customer_id, office.labor(), name="Bath")
+    office.invoice(job_id)
+    quickbooks = _RefusesJobAddsWhileThePersonEdits(office, link.qb_id, customer_id)
+    assert run_session(office.engine, quickbooks, max_round_trips=40).round_trips < 40
+    assert quickbooks.edited
+    assert _quickbooks_email(office) == "qb@example.com"
+    kinds = {(a.kind, a.entity_type) for a in office.alerts() if a.state == "open"}
+    assert ("edit_conflict", "customer") in kinds
+
+
+@_FOUR_WAYS
+def test_a_record_being_re_read_is_not_unlinked_for_another(
+    office: Office, per_message: int, plan_ahead: bool
+) -> None:
+    """The customer's change met 3200 and its re-read is queued (or out) when the new job is
+    refused naming it: the customer is not unlinked under it (that was taken for a deletion
+    in QuickBooks, or lost what was agreed); the job waits for it (found by review)."""
+    _as_configured(office, per_message, plan_ahead)
+    customer_id, _job, _invoice = office.invoiced_job()
+    assert office.sync().percent == 100
+    link = office.link("customer", customer_id)
+    assert link is not None
+    _email_typed_in_quickbooks(office)
+    _edit_email(office, customer_id, "app@example.com")
+    job_id = office.finished_job(customer_id, office.labor(), name="Bath")
+    office.invoice(job_id)
+    assert (
+        run_session(office.engine, _RefusesEveryJobAdd(office, link.qb_id), max_round_trips=40).round_trips
+        < 40
+    )
+    alerts = [(a.kind, a.entity_type) for a in office.alerts() if a.state == "open"]
+    assert ("deleted_in_quickbooks", "customer") not in alerts
+    assert ("edit_conflict", "customer") in alerts  # the 3200's question, asked as always
+    assert _quickbooks_email(office) == "qb@example.com"
+    again = office.link("customer", customer_id)
+    assert again is not None and again.qb_id == link.qb_id
