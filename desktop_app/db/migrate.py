@@ -63,6 +63,9 @@ def upgrade_to_head(engine: Engine, *, backup_dir: Path | None = None) -> Path |
                 "newest JobDesk on this computer to open it; nothing in it was changed."
             )
         backup = _backup_sqlite(engine, current, backup_dir) if current is not None else None
+        # The migrations start their own transaction (on SQLite they switch foreign keys off
+        # around it, which SQLite allows only outside one: ``migrations/env.py``).
+        connection.commit()
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

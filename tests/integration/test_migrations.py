@@ -190,3 +190,42 @@ def test_items_out_of_the_queue_leave_their_isolation_group_on_upgrade(tmp_path:
             assert list(grouped) == ["queued", "sent"]
     finally:
         engine.dispose()
+
+
+def _alert_on_the_queue_item(engine: Engine) -> None:
+    with engine.begin() as connection:
+        item = connection.execute(text("SELECT id FROM sync_items")).scalar_one()
+        connection.execute(
+            text(
+                "INSERT INTO sync_alerts (sync_item_id, entity_type, entity_id, record_label, kind, "
+                "qb_message, message, tried, resolutions, data, state, resolution, resolved_by, created_at, "
+                "updated_at) "
+                "VALUES (:item, 'customer', 7, 'Customer 7', 'error', '', 'Refused.', '', 'retry', '{}', "
+                "'open', '', '', '2026-11-01 00:00:00', '2026-11-01 00:00:00')"
+            ),
+            {"item": item},
+        )
+
+
+def test_a_queue_with_an_open_alert_upgrades_and_downgrades(tmp_path: Path) -> None:
+    """SQLite drops a column by rebuilding the table: with an alert pointing at a queue item,
+    dropping the old sync_items failed on the foreign key (0010's upgrade, and downgrades).
+    The keys are off around the migration only: checked, and on again for the connection."""
+    from alembic import command
+
+    engine = _database_at(tmp_path, "0009", [{"entity_id": 7, "state": "attention"}])
+    _alert_on_the_queue_item(engine)
+    try:
+        assert upgrade_to_head(engine, backup_dir=tmp_path / "backups") is not None
+        for revision in ("0010", "head"):
+            with engine.connect() as connection:
+                config = migrate.alembic_config()
+                config.attributes["connection"] = connection
+                (command.downgrade if revision == "0010" else command.upgrade)(config, revision)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM sync_alerts")).scalar_one() == 1
+            assert connection.execute(text("SELECT entity_id FROM sync_items")).scalars().all() == [7]
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    finally:
+        engine.dispose()
