@@ -17,7 +17,7 @@ from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain import qb_names
 from desktop_app.errors import InvalidTransition, NotFound, ValidationError
-from desktop_app.services import record_kinds
+from desktop_app.services import edit_conflicts, record_kinds
 from desktop_app.services.common import audit, require_admin
 from desktop_app.services.paging import Page
 from desktop_app.services.qb_links import link_to
@@ -327,6 +327,7 @@ def resolve_alert(uow: UnitOfWork, alert_id: int, resolution: str) -> AlertRow:
         require_admin(uow, "dismiss a QuickBooks alert")
         if item is not None and item.state in NEEDS_ATTENTION:
             cancel(item, f"Dismissed by {uow.actor.name}.")
+        edit_conflicts.keep_quickbooks_values(uow, alert)
     elif resolution in ("retry", "edit"):
         if item is not None:
             _back_to_queue(uow, item, "" if item.phase in ("add", "check", "claim") else item.phase)
@@ -495,6 +496,7 @@ def undo_dismiss(uow: UnitOfWork, alert_id: int) -> AlertRow:
     item = uow.session.get(SyncItem, alert.sync_item_id) if alert.sync_item_id else None
     if item is not None and item.state == QueueState.CANCELLED:
         reopen(uow.session, item, alert.message)
+    edit_conflicts.undo_keep(uow, alert)
     alert.state = "open"
     alert.resolution = ""
     alert.resolved_by = ""

@@ -1,0 +1,75 @@
+"""Dismissing an edit conflict keeps QuickBooks' values there, for good.
+
+A field changed both in JobDesk and in QuickBooks raises an ``edit_conflict`` alert that
+lists each clash (``{"jobdesk", "quickbooks", "before"}`` per field). Retry sends ours;
+dismiss keeps theirs. Kept how: JobDesk's value of each clashing field becomes the value
+agreed with QuickBooks for it, so no later change of the record sends it over theirs
+(before, the next edit of any other field sent it too). A person who changes that field in
+JobDesk afterwards sends the new value: that is a new choice. Undoing the dismissal puts the
+agreed values back as they were, so Retry sends ours again.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from desktop_app.db.models import QbLink
+from desktop_app.db.sync_models import Alert
+from desktop_app.db.uow import UnitOfWork
+
+#: The alert data key keeping each clashing field's agreed value from before the dismissal.
+KEPT = "agreed_before_dismissal"
+
+
+def _load(text: str | None) -> dict[str, Any]:
+    try:
+        loaded = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _link(uow: UnitOfWork, alert: Alert) -> QbLink | None:
+    if alert.entity_id is None:
+        return None
+    return uow.session.scalar(
+        select(QbLink).where(QbLink.entity_type == alert.entity_type, QbLink.entity_id == alert.entity_id)
+    )
+
+
+def keep_quickbooks_values(uow: UnitOfWork, alert: Alert) -> None:
+    """The alert is dismissed: its clashing fields stop going to QuickBooks as they are."""
+    data = _load(alert.data)
+    clashes = data.get("clashes")
+    link = _link(uow, alert)
+    if alert.kind != "edit_conflict" or not isinstance(clashes, dict) or link is None:
+        return
+    synced = _load(link.synced_values)
+    kept: dict[str, Any] = {}
+    for key, clash in clashes.items():
+        if isinstance(clash, dict) and isinstance(clash.get("jobdesk"), str):
+            kept[key] = synced.get(key)
+            synced[key] = clash["jobdesk"]
+    link.synced_values = json.dumps(synced)
+    data[KEPT] = kept
+    alert.data = json.dumps(data)
+
+
+def undo_keep(uow: UnitOfWork, alert: Alert) -> None:
+    """The dismissal is undone: the agreed values are as before it (Retry sends ours)."""
+    data = _load(alert.data)
+    kept = data.pop(KEPT, None)
+    link = _link(uow, alert)
+    if not isinstance(kept, dict) or link is None:
+        return
+    synced = _load(link.synced_values)
+    for key, value in kept.items():
+        if value is None:
+            synced.pop(key, None)
+        else:
+            synced[key] = value
+    link.synced_values = json.dumps(synced)
+    alert.data = json.dumps(data)

@@ -1,0 +1,85 @@
+"""An edit conflict (a field changed both in JobDesk and in QuickBooks) dismissed keeps
+QuickBooks' value there for good: a later change of another field no longer sends ours
+over it. Changing that field again in JobDesk is a new choice, and goes; undoing the
+dismissal lets Retry send ours, as before. Runs planning in turn and ahead."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from desktop_app.services import customers, sync_center, sync_queue
+from qbwc_server import qbxml as q
+from qbwc_server.sync import SyncEngine
+from tests.integration.sync.conftest import Office
+
+_BOTH_WAYS = pytest.mark.parametrize("plan_ahead", [False, True], ids=["in turn", "planned ahead"])
+
+
+def _edit(office: Office, customer_id: int, **values: str) -> None:
+    with office.db.uow() as uow:
+        detail = customers.get_customer(uow, customer_id)
+        changed = dataclasses.replace(detail.to_fields(), **values)
+        customers.update_customer(uow, customer_id, detail.version, changed)
+        uow.commit()
+
+
+def _in_quickbooks(office: Office, field: str) -> str | None:
+    (ann,) = [c for c in office.qb.customers if c.parent_id is None]
+    return ann.data.get(field)
+
+
+def _conflict(office: Office, plan_ahead: bool) -> tuple[int, int]:
+    """A customer in QuickBooks whose email was changed on both sides: (its id, the alert's)."""
+    office.engine = SyncEngine(office.db, plan_ahead=plan_ahead)
+    customer_id = office.customer()
+    with office.db.uow() as uow:
+        sync_queue.send_records(uow, [("customer", customer_id)])
+        uow.commit()
+    assert office.sync().percent == 100
+    (ann,) = [c for c in office.qb.customers if c.parent_id is None]
+    office.qb_send(
+        q.customer_mod("m", ann.list_id, ann.edit_sequence, q.CustomerFields(name="", email="qb@example.com"))
+    )
+    _edit(office, customer_id, email="app@example.com")
+    office.sync()
+    (alert,) = [a for a in office.alerts() if a.state == "open"]
+    assert alert.kind == "edit_conflict"
+    return customer_id, alert.id
+
+
+def _resolve(office: Office, alert_id: int, resolution: str) -> None:
+    with office.db.uow() as uow:
+        if resolution == "undo":
+            sync_center.undo_dismiss(uow, alert_id)
+        else:
+            sync_center.resolve_alert(uow, alert_id, resolution)
+        uow.commit()
+
+
+@_BOTH_WAYS
+def test_a_dismissed_conflict_keeps_quickbooks_value_when_another_field_changes(
+    office: Office, plan_ahead: bool
+) -> None:
+    customer_id, alert_id = _conflict(office, plan_ahead)
+    _resolve(office, alert_id, "dismiss")
+    _edit(office, customer_id, mobile_phone="555-0142")
+    assert office.sync().percent == 100
+    assert _in_quickbooks(office, "AdditionalContactRef/ContactValue") == "555-0142"  # QBD: no Mobile
+    assert _in_quickbooks(office, "Email") == "qb@example.com"  # kept, as the person chose
+    assert [a for a in office.alerts() if a.state == "open"] == []
+    # Changing the email in JobDesk again is a new choice: it goes.
+    _edit(office, customer_id, email="new@example.com")
+    assert office.sync().percent == 100
+    assert _in_quickbooks(office, "Email") == "new@example.com"
+
+
+@_BOTH_WAYS
+def test_an_undone_dismissal_lets_retry_send_ours(office: Office, plan_ahead: bool) -> None:
+    _customer_id, alert_id = _conflict(office, plan_ahead)
+    _resolve(office, alert_id, "dismiss")
+    _resolve(office, alert_id, "undo")
+    _resolve(office, alert_id, "retry")
+    assert office.sync().percent == 100
+    assert _in_quickbooks(office, "Email") == "app@example.com"
