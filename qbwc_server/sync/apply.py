@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import QbLink
-from desktop_app.db.sync_models import SyncBatch, SyncItem
+from desktop_app.db.sync_models import Alert, SyncBatch, SyncItem
 from desktop_app.services.queue_states import Action, Phase, finish, requeue
 from desktop_app.services.sync_queue import label_of
 from qbwc_server import mapping as m
@@ -306,6 +306,19 @@ def _on_refresh(session: Session, item: SyncItem, result: q.Result) -> None:
             # What QuickBooks holds now is the value there: a person who retries (to send
             # ours) is then not shown the same clash again, and dismissing keeps theirs.
             settled[key] = theirs
+    for key, clash in _unanswered_clashes(session, item).items():
+        # Asked already and not answered (its item queued again by an edit of another
+        # field): the question stands while both sides still hold what it showed.
+        if (
+            key not in clashes
+            and key in ours
+            and (ours[key], kind.qb_value(record, key) or "")
+            == (
+                clash.get("jobdesk"),
+                clash.get("quickbooks"),
+            )
+        ):
+            clashes[key] = clash
     if settled != synced:
         link.synced_values = json.dumps(settled)
     link.edit_sequence = record.edit_sequence or link.edit_sequence
@@ -334,6 +347,22 @@ def _on_refresh(session: Session, item: SyncItem, result: q.Result) -> None:
         )
         return
     requeue(item, Phase.MOD, REFRESHED_NOTE)
+
+
+def _unanswered_clashes(session: Session, item: SyncItem) -> dict[str, dict[str, str]]:
+    """The clashes of the item's edit-conflict alert still open (a person has not chosen)."""
+    data = session.scalar(
+        select(Alert.data).where(
+            Alert.sync_item_id == item.id, Alert.state == "open", Alert.kind == "edit_conflict"
+        )
+    )
+    try:
+        clashes = json.loads(data or "{}").get("clashes")
+    except (ValueError, AttributeError):
+        return {}
+    if not isinstance(clashes, dict):
+        return {}
+    return {key: clash for key, clash in clashes.items() if isinstance(clash, dict)}
 
 
 def _deleted_in_quickbooks(session: Session, item: SyncItem, link: QbLink | None) -> None:

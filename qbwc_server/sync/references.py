@@ -27,7 +27,7 @@ from qbwc_server.sync.alerts import raise_alert
 from qbwc_server.sync.decisions import Decision
 from qbwc_server.sync.plan import dependencies
 
-NONE, READDED, AGAIN, WAITS, BUSY = "", "re-added", "again", "waits", "busy"
+NONE, READDED, AGAIN, WAITS, BUSY, BUSY_AGAIN = "", "re-added", "again", "waits", "busy", "busy again"
 #: Phases in which a linked record's own item is finding out what QuickBooks holds of it.
 _LOOKING = (Phase.REFRESH, Phase.VERIFY)
 #: How long a refused item waits for such a record to settle before it goes again.
@@ -64,8 +64,8 @@ def missing_reference_handled(session: Session, item: SyncItem, result: q.Result
         note = f"Waiting for {other} to be checked in QuickBooks first."
         requeue(item, decision.phase, note, delay=BUSY_WAIT)
         return True
-    if outcome == WAITS:
-        _refused_while_waiting(session, item, label, result)
+    if outcome in (WAITS, BUSY_AGAIN):
+        _refused_while_waiting(session, item, label, result, checking=outcome == BUSY_AGAIN)
         return True
     if outcome == AGAIN:
         _refused_again(session, item, label, result)
@@ -78,19 +78,45 @@ def missing_reference_handled(session: Session, item: SyncItem, result: q.Result
 
 def _readded(item: SyncItem, dep_type: str, dep_id: int) -> bool:
     """Whether this record was re-added for the item before; notes it as re-added now if not."""
+    return _noted(item, f"{dep_type}:{dep_id}")
+
+
+def _noted(item: SyncItem, key: str) -> bool:
+    """Whether ``key`` is noted on the item since a person last sent it; notes it now if not
+    (``SyncItem.readded_references``: forgotten when a person sends the item again)."""
     done = [key for key in (item.readded_references or "").split(",") if key]
-    key = f"{dep_type}:{dep_id}"
     if key in done:
         return True
     item.readded_references = ",".join([*done, key])
     return False
 
 
-def _refused_while_waiting(session: Session, item: SyncItem, label: str, result: q.Result) -> None:
-    """QuickBooks refused the item for a record whose own change waits for a person."""
+def _refused_while_waiting(
+    session: Session, item: SyncItem, label: str, result: q.Result, *, checking: bool = False
+) -> None:
+    """QuickBooks refused the item for a record whose own change waits for a person, or
+    (``checking``) that JobDesk was still checking in QuickBooks after the item waited once."""
     code, message = result.status.status_code, result.status.status_message
     dep = json.loads(item.depends_on or "[]")
     other = label_of(session, dep[0][0], int(dep[0][1])) if dep else "a record it refers to"
+    if checking:
+        raise_alert(
+            session,
+            item,
+            kind="reference_waits",
+            label=label,
+            code=code,
+            qb_message=message,
+            message=(
+                f"{label} was not saved in QuickBooks: QuickBooks does not accept {other}, which it "
+                f"refers to (QuickBooks said: “{message}”), and JobDesk is still checking {other} in "
+                f"QuickBooks (see it in the queue, and its alert if it has one). Once {other} is up to "
+                "date, retry this."
+            ),
+            tried="Waited for the check once; nothing was changed in QuickBooks or in JobDesk.",
+            resolutions=("retry", "dismiss"),
+        )
+        return
     raise_alert(
         session,
         item,
@@ -161,7 +187,7 @@ def _enqueue_referenced(session: Session, item: SyncItem, qb_kind: str) -> str:
         if dep_type not in ours:
             continue
         outcomes.add(_add_again(session, item, dep_type, dep_id))
-    return next(outcome for outcome in (READDED, WAITS, BUSY, AGAIN, NONE) if outcome in outcomes)
+    return next(outcome for outcome in (READDED, WAITS, BUSY, BUSY_AGAIN, AGAIN, NONE) if outcome in outcomes)
 
 
 def _cannot_create(
@@ -245,9 +271,10 @@ def _add_again(session: Session, item: SyncItem, dep_type: str, dep_id: int) -> 
     if busy:
         # Linked, and its own item is out with QuickBooks or re-reading it (after a 3200, a
         # lost answer …): unlinked under it, that would be taken for a deletion in
-        # QuickBooks, or its agreed values lost. The refused item waits for it to settle.
+        # QuickBooks, or its agreed values lost. The refused item waits for it to settle,
+        # once: still so the next time (its re-read waits itself), a person is asked.
         item.depends_on = json.dumps([[dep_type, dep_id]])
-        return BUSY
+        return BUSY_AGAIN if _noted(item, f"busy:{dep_type}:{dep_id}") else BUSY
     if _readded(item, dep_type, dep_id):
         return AGAIN
     again = enqueue_in(session, dep_type, dep_id)

@@ -83,3 +83,25 @@ def test_an_undone_dismissal_lets_retry_send_ours(office: Office, plan_ahead: bo
     _resolve(office, alert_id, "retry")
     assert office.sync().percent == 100
     assert _in_quickbooks(office, "Email") == "app@example.com"
+
+
+@_BOTH_WAYS
+def test_an_open_conflict_is_not_settled_by_an_edit_of_another_field(
+    office: Office, plan_ahead: bool
+) -> None:
+    """While nobody has answered the conflict, an edit of another field queues the record
+    again: the question stands (both sides still hold what it showed), nothing goes over
+    QuickBooks' value (found by review: the re-read no longer saw the clash and sent ours)."""
+    customer_id, alert_id = _conflict(office, plan_ahead)
+    _edit(office, customer_id, mobile_phone="555-0142")
+    office.sync()
+    assert _in_quickbooks(office, "Email") == "qb@example.com"
+    (alert,) = [a for a in office.alerts() if a.state == "open"]
+    assert (alert.id, alert.kind) == (alert_id, "edit_conflict")
+    assert "Email" in alert.message
+    # Retry sends ours, the other field with it.
+    _resolve(office, alert_id, "retry")
+    assert office.sync().percent == 100
+    assert _in_quickbooks(office, "Email") == "app@example.com"
+    assert _in_quickbooks(office, "AdditionalContactRef/ContactValue") == "555-0142"
+    assert [a for a in office.alerts() if a.state == "open"] == []
