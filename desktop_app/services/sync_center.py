@@ -69,6 +69,7 @@ RESOLUTION_LABEL = {
     "dismiss": "Dismiss",
     "use_account": "Use a QuickBooks account",
     NO_LONGER_NEEDED: "No longer needed",
+    "moving again": "The sync is moving again",
 }
 
 

@@ -50,6 +50,13 @@ CONFIRM: dict[str, tuple[str, str]] = {
         "Dismiss this alert? The record will not be sent. You can undo this under “Show dismissed”.",
     ),
 }
+#: Dismissing an edit conflict keeps QuickBooks' values (``services.edit_conflicts``).
+KEEP_QUICKBOOKS_VALUES = (
+    "Keep QuickBooks' values",
+    "Keep QuickBooks' values for the fields changed on both sides? JobDesk does not send its own "
+    "for them, unless you change them here again; its other changes still go. JobDesk and QuickBooks "
+    "then differ in those fields. You can undo this under “Show dismissed”.",
+)
 #: Where each record type is edited: "module:Class" taking (ctx, id, parent).
 EDITORS: dict[str, str] = {
     "customer": "desktop_app.ui.dialogs.customer:CustomerDialog",
@@ -153,7 +160,9 @@ class AlertCard(QFrame):
         else:
             who = f" by {alert.resolved_by}" if alert.resolved_by else ""
             state = QLabel(
-                f"Dismissed{who}." if alert.state == "dismissed" else f"Resolved{who}: {alert.resolution}."
+                f"Dismissed{who}."
+                if alert.state == "dismissed"
+                else f"Resolved{who}: {sync_center.RESOLUTION_LABEL.get(alert.resolution, alert.resolution)}."
             )
             state.setObjectName("muted")
             row.addWidget(state)
@@ -329,7 +338,8 @@ class AlertsTab(QWidget):
                 self.summary.setText(f"After saving your changes to {alert.label}, press Retry on its alert.")
             return self.last_dialog is not None
         if resolution in CONFIRM:
-            title, text = CONFIRM[resolution]
+            conflict = resolution == "dismiss" and alert.kind == "edit_conflict"
+            title, text = KEEP_QUICKBOOKS_VALUES if conflict else CONFIRM[resolution]
             if not self.ctx.prompts.confirm(self, title, text, ok=title):
                 return False
         ok, _ = self.ctx.attempt(
