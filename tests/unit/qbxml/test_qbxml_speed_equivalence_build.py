@@ -34,7 +34,6 @@ from tests.unit.qbxml.test_qbxml_speed_equivalence_fields import (
     ANY,
     GOOD,
     SAME,
-    SAMPLED,
     Request,
     assert_same,
     f,
@@ -42,6 +41,7 @@ from tests.unit.qbxml.test_qbxml_speed_equivalence_fields import (
     ids,
     inputs,
     outcome,
+    reaches,
     request_ids,
     variants,
 )
@@ -340,25 +340,11 @@ def test_the_ref_and_leaf_helpers_are_unchanged(tag: str, value: Ref, record: st
     assert_same(_into_parent(leaf, tag), _into_parent(live_build.leaf, tag), value.full_name, record)
 
 
-def test_the_inputs_build_often_and_fail_in_many_fields() -> None:
-    """The inputs reach both sides: many build, and the failures name many different fields.
-
-    Derandomised, so the counts are the same on every run."""
-    built: list[bytes] = []
-    failed_fields: set[str] = set()
-
-    @SAMPLED
-    @given(inputs(CustomerFields))
-    def sample(customer: CustomerFields) -> None:
-        result = outcome(customer_add, "1", customer)
-        if result[0] == "built":
-            built.append(result[1])
-        else:
-            failed_fields.add(result[3].get("field", ""))
-
-    sample()
-    assert len(built) >= 40
-    assert len(failed_fields) >= 5  # every field's errors: the sweep test
+def test_the_inputs_both_build_and_fail() -> None:
+    """The generated customers reach both sides: some build, some fail (the sweep test goes
+    through every field's errors, deterministically)."""
+    reaches(inputs(CustomerFields), lambda customer: outcome(customer_add, "1", customer)[0] == "built")
+    reaches(inputs(CustomerFields), lambda customer: outcome(customer_add, "1", customer)[0] == "raised")
 
 
 def test_the_comparison_sees_a_changed_byte_and_a_changed_message() -> None:

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -368,14 +368,25 @@ def variants(base: Any) -> Iterator[Any]:
 request_ids = st.one_of(st.sampled_from(["1", "c1", "x" * 50]), st.text(max_size=52))
 ids = st.one_of(good_texts, any_texts)
 SAME = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-#: For tests that count what the inputs reach: derandomised, so the counts never change.
-SAMPLED = settings(
-    max_examples=200,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+
+
+def reaches(strategy: st.SearchStrategy[Any], condition: Callable[[Any], bool]) -> None:
+    """The inputs reach a case: ``strategy`` produces one for which ``condition`` holds.
+
+    Searched for, not counted: a count over a derandomised sample changes with the modules
+    loaded (Hypothesis also draws constants it finds in them), so a threshold on it fails or
+    passes by the order tests run in."""
+    find(
+        strategy,
+        condition,
+        settings=settings(
+            max_examples=5000,
+            database=None,
+            deadline=None,
+            phases=(Phase.generate,),  # the first one found will do: no shrinking
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
 
 
 def outcome(build: Callable[..., Request], *args: Any) -> tuple[Any, ...]:
