@@ -136,8 +136,10 @@ def _refused_while_waiting(
 
 def _refused_again(session: Session, item: SyncItem, label: str, result: q.Result) -> None:
     code, message = result.status.status_code, result.status.status_message
-    sent_again = [key.split(":") for key in (item.readded_references or "").split(",") if key]
-    names = [label_of(session, kind, int(record_id)) for kind, record_id in sent_again if record_id.isdigit()]
+    # "kind:id" for each record sent again ("busy:kind:id" notes a wait, not a record sent).
+    notes = [key.split(":") for key in (item.readded_references or "").split(",")]
+    sent_again = [(key[0], int(key[1])) for key in notes if len(key) == 2 and key[1].isdigit()]
+    names = [label_of(session, kind, record_id) for kind, record_id in sent_again]
     what = ", ".join(names) if names else "a record it refers to"
     raise_alert(
         session,

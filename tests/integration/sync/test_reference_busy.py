@@ -109,3 +109,25 @@ def test_an_invoice_is_not_sent_every_minute_for_a_job_that_waits_for_a_person(
     if quickbooks.invoice_adds == 2:  # (one request a message in turn: the job's change never went)
         alert = open_alerts[("reference_waits", "invoice")]
         assert "still checking Job" in alert.message and "retry" in alert.message
+
+
+def test_an_item_that_waited_once_names_only_records_sent_again(office: Office) -> None:
+    """Its notes hold a wait ("busy:job:…") beside the records sent again ("job:…"): the
+    alert after a second refusal names the job once, and reading the notes does not fail."""
+    from qbwc_server.sync import references
+
+    _customer_id, job_id, invoice_id = office.invoiced_job()
+    answer = (
+        '<?xml version="1.0" ?><QBXML><QBXMLMsgsRs><InvoiceAddRs requestID="1-1" statusCode="3140" '
+        'statusSeverity="Error" statusMessage="There is an invalid reference to QuickBooks Customer '
+        '&quot;Smith, Ann:Kitchen&quot; in the Invoice." /></QBXMLMsgsRs></QBXML>'
+    )
+    (result,) = q.parse_response(answer).values()
+    with office.db.uow() as uow:
+        (item,) = uow.session.query(SyncItem).filter(SyncItem.entity_type == "invoice").all()
+        item.readded_references = f"busy:job:{job_id},job:{job_id}"
+        references._refused_again(uow.session, item, f"Invoice {invoice_id}", result)
+        uow.commit()
+    (alert,) = [a for a in office.alerts() if a.state == "open"]
+    assert alert.kind == "reference_refused"
+    assert alert.message.count("Job ") == 1 and "busy" not in alert.message
