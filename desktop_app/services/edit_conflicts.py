@@ -4,9 +4,11 @@ A field changed both in JobDesk and in QuickBooks raises an ``edit_conflict`` al
 lists each clash (``{"jobdesk", "quickbooks", "before"}`` per field). Retry sends ours;
 dismiss keeps theirs. Kept how: JobDesk's value of each clashing field becomes the value
 agreed with QuickBooks for it, so no later change of the record sends it over theirs
-(before, the next edit of any other field sent it too). A person who changes that field in
-JobDesk afterwards sends the new value: that is a new choice. Undoing the dismissal puts the
-agreed values back as they were, so Retry sends ours again.
+(before, the next edit of any other field sent it too). The record's other changes, saved
+with the clashing ones, still go: its queue item goes on rather than being cancelled. A
+person who changes that field in JobDesk afterwards sends the new value: that is a new
+choice. Undoing the dismissal puts the agreed values back as they were, so Retry sends ours
+again.
 """
 
 from __future__ import annotations
@@ -40,13 +42,14 @@ def _link(uow: UnitOfWork, alert: Alert) -> QbLink | None:
     )
 
 
-def keep_quickbooks_values(uow: UnitOfWork, alert: Alert) -> None:
-    """The alert is dismissed: its clashing fields stop going to QuickBooks as they are."""
+def keep_quickbooks_values(uow: UnitOfWork, alert: Alert) -> bool:
+    """The alert is dismissed: its clashing fields stop going to QuickBooks as they are.
+    True when it was an edit conflict kept so: the record's other changes still go."""
     data = _load(alert.data)
     clashes = data.get("clashes")
     link = _link(uow, alert)
     if alert.kind != "edit_conflict" or not isinstance(clashes, dict) or link is None:
-        return
+        return False
     synced = _load(link.synced_values)
     kept: dict[str, Any] = {}
     for key, clash in clashes.items():
@@ -56,6 +59,7 @@ def keep_quickbooks_values(uow: UnitOfWork, alert: Alert) -> None:
     link.synced_values = json.dumps(synced)
     data[KEPT] = kept
     alert.data = json.dumps(data)
+    return True
 
 
 def undo_keep(uow: UnitOfWork, alert: Alert) -> None:

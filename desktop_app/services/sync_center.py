@@ -70,6 +70,7 @@ RESOLUTION_LABEL = {
     "use_account": "Use a QuickBooks account",
     NO_LONGER_NEEDED: "No longer needed",
     "moving again": "The sync is moving again",
+    "settled": "Settled by a change made in JobDesk",
 }
 
 
@@ -326,9 +327,11 @@ def resolve_alert(uow: UnitOfWork, alert_id: int, resolution: str) -> AlertRow:
         _unstick(uow, item, resolution)
     elif resolution == "dismiss":
         require_admin(uow, "dismiss a QuickBooks alert")
-        if item is not None and item.state in NEEDS_ATTENTION:
+        kept = edit_conflicts.keep_quickbooks_values(uow, alert)
+        if item is not None and item.state in NEEDS_ATTENTION and kept:
+            _back_to_queue(uow, item, item.phase)  # its other changes still go (re-read first)
+        elif item is not None and item.state in NEEDS_ATTENTION:
             cancel(item, f"Dismissed by {uow.actor.name}.")
-        edit_conflicts.keep_quickbooks_values(uow, alert)
     elif resolution in ("retry", "edit"):
         if item is not None:
             _back_to_queue(uow, item, "" if item.phase in ("add", "check", "claim") else item.phase)
@@ -495,7 +498,8 @@ def undo_dismiss(uow: UnitOfWork, alert_id: int) -> AlertRow:
     if alert.state != "dismissed":
         raise InvalidTransition("Only a dismissed alert can be brought back.")
     item = uow.session.get(SyncItem, alert.sync_item_id) if alert.sync_item_id else None
-    if item is not None and item.state == QueueState.CANCELLED:
+    # Cancelled by the dismissal, or queued by it (an edit conflict's other changes), unsent.
+    if item is not None and item.state in (QueueState.CANCELLED, QueueState.QUEUED):
         reopen(uow.session, item, alert.message)
     edit_conflicts.undo_keep(uow, alert)
     alert.state = "open"

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import Alert, SyncBatch, SyncItem
+from desktop_app.db.uow import UnitOfWork
 from desktop_app.services.queue_states import Action, Phase, finish, requeue
-from desktop_app.services.sync_queue import label_of
+from desktop_app.services.sync_queue import close_alert, label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import kinds, references
@@ -34,7 +35,7 @@ from qbwc_server.sync.decisions import (
     decide,
 )
 from qbwc_server.sync.duplicates import remove_duplicate
-from qbwc_server.sync.imports import apply_import
+from qbwc_server.sync.imports import QUICKBOOKS, apply_import
 from qbwc_server.sync.kinds.base import possible_values
 from qbwc_server.sync.links import set_link
 
@@ -306,7 +307,8 @@ def _on_refresh(session: Session, item: SyncItem, result: q.Result) -> None:
             # What QuickBooks holds now is the value there: a person who retries (to send
             # ours) is then not shown the same clash again, and dismissing keeps theirs.
             settled[key] = theirs
-    for key, clash in _unanswered_clashes(session, item).items():
+    unanswered = _unanswered_clashes(session, item)
+    for key, clash in unanswered.items():
         # Asked already and not answered (its item queued again by an edit of another
         # field): the question stands while both sides still hold what it showed.
         if (
@@ -319,6 +321,8 @@ def _on_refresh(session: Session, item: SyncItem, result: q.Result) -> None:
             )
         ):
             clashes[key] = clash
+    if unanswered and not clashes:
+        _settled_here(session, item)
     if settled != synced:
         link.synced_values = json.dumps(settled)
     link.edit_sequence = record.edit_sequence or link.edit_sequence
@@ -363,6 +367,15 @@ def _unanswered_clashes(session: Session, item: SyncItem) -> dict[str, dict[str,
     if not isinstance(clashes, dict):
         return {}
     return {key: clash for key, clash in clashes.items() if isinstance(clash, dict)}
+
+
+def _settled_here(session: Session, item: SyncItem) -> None:
+    """The fields an open edit conflict asked about were changed again in JobDesk (a new
+    choice, which now goes): nothing is left to answer, and its alert says so."""
+    uow = UnitOfWork.joining(session, QUICKBOOKS)
+    mine = (Alert.sync_item_id == item.id, Alert.state == "open", Alert.kind == "edit_conflict")
+    for alert in session.scalars(select(Alert).where(*mine)):
+        close_alert(uow, alert, "settled", "Settled by a change made in JobDesk")
 
 
 def _deleted_in_quickbooks(session: Session, item: SyncItem, link: QbLink | None) -> None:

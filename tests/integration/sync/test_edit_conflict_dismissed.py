@@ -30,8 +30,9 @@ def _in_quickbooks(office: Office, field: str) -> str | None:
     return ann.data.get(field)
 
 
-def _conflict(office: Office, plan_ahead: bool) -> tuple[int, int]:
-    """A customer in QuickBooks whose email was changed on both sides: (its id, the alert's)."""
+def _conflict(office: Office, plan_ahead: bool, **also: str) -> tuple[int, int]:
+    """A customer in QuickBooks whose email was changed on both sides (``also`` changed in
+    JobDesk in the same save): (its id, the alert's)."""
     office.engine = SyncEngine(office.db, plan_ahead=plan_ahead)
     customer_id = office.customer()
     with office.db.uow() as uow:
@@ -42,7 +43,7 @@ def _conflict(office: Office, plan_ahead: bool) -> tuple[int, int]:
     office.qb_send(
         q.customer_mod("m", ann.list_id, ann.edit_sequence, q.CustomerFields(name="", email="qb@example.com"))
     )
-    _edit(office, customer_id, email="app@example.com")
+    _edit(office, customer_id, email="app@example.com", **also)
     office.sync()
     (alert,) = [a for a in office.alerts() if a.state == "open"]
     assert alert.kind == "edit_conflict"
@@ -105,3 +106,27 @@ def test_an_open_conflict_is_not_settled_by_an_edit_of_another_field(
     assert _in_quickbooks(office, "Email") == "app@example.com"
     assert _in_quickbooks(office, "AdditionalContactRef/ContactValue") == "555-0142"
     assert [a for a in office.alerts() if a.state == "open"] == []
+
+
+@_BOTH_WAYS
+def test_dismissing_sends_the_other_changes_saved_with_the_clash(office: Office, plan_ahead: bool) -> None:
+    """The mobile phone changed in the same save as the clashing email: dismissing keeps
+    QuickBooks' email and still sends the phone (found by review: the item was cancelled)."""
+    _customer_id, alert_id = _conflict(office, plan_ahead, mobile_phone="555-0142")
+    _resolve(office, alert_id, "dismiss")
+    assert office.sync().percent == 100
+    assert _in_quickbooks(office, "Email") == "qb@example.com"
+    assert _in_quickbooks(office, "AdditionalContactRef/ContactValue") == "555-0142"
+    assert [a for a in office.alerts() if a.state == "open"] == []
+
+
+@_BOTH_WAYS
+def test_a_conflict_settled_by_a_new_value_closes_its_alert(office: Office, plan_ahead: bool) -> None:
+    """Changing the clashing field again in JobDesk is a choice: the new value goes, and the
+    alert that asked is closed saying so (found by review: it stayed open on a done item)."""
+    customer_id, alert_id = _conflict(office, plan_ahead)
+    _edit(office, customer_id, email="new@example.com")
+    assert office.sync().percent == 100
+    assert _in_quickbooks(office, "Email") == "new@example.com"
+    (alert,) = [a for a in office.alerts() if a.id == alert_id]
+    assert (alert.state, alert.resolution, alert.resolved_by) == ("resolved", "settled", "QuickBooks sync")
