@@ -100,23 +100,17 @@ def _refused_while_waiting(
     dep = json.loads(item.depends_on or "[]")
     other = label_of(session, dep[0][0], int(dep[0][1])) if dep else "a record it refers to"
     if checking:
-        raise_alert(
-            session,
-            item,
-            kind="reference_waits",
-            label=label,
-            code=code,
-            qb_message=message,
-            message=(
-                f"{label} was not saved in QuickBooks: QuickBooks does not accept {other}, which it "
-                f"refers to (QuickBooks said: “{message}”), and JobDesk is still checking {other} in "
-                f"QuickBooks (see it in the queue, and its alert if it has one). Once {other} is up to "
-                "date, retry this."
-            ),
-            tried="Waited for the check once; nothing was changed in QuickBooks or in JobDesk.",
-            resolutions=("retry", "dismiss"),
+        why = (
+            f"JobDesk is still checking {other} in QuickBooks (see it in the queue, and its alert if "
+            f"it has one). Once {other} is up to date, retry this."
         )
-        return
+        tried = "Waited for the check once; nothing was changed in QuickBooks or in JobDesk."
+    else:
+        why = (
+            f"{other} itself waits for a decision of yours in its own alert. Settle that one first, "
+            "then retry this."
+        )
+        tried = "Nothing was changed in QuickBooks or in JobDesk."
     raise_alert(
         session,
         item,
@@ -126,10 +120,9 @@ def _refused_while_waiting(
         qb_message=message,
         message=(
             f"{label} was not saved in QuickBooks: QuickBooks does not accept {other}, which it "
-            f"refers to (QuickBooks said: “{message}”), and {other} itself waits for a decision "
-            f"of yours in its own alert. Settle that one first, then retry this."
+            f"refers to (QuickBooks said: “{message}”), and {why}"
         ),
-        tried="Nothing was changed in QuickBooks or in JobDesk.",
+        tried=tried,
         resolutions=("retry", "dismiss"),
     )
 

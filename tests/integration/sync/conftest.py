@@ -151,6 +151,17 @@ class Office:
         self.sync()
         return job_id
 
+    def payment_in_quickbooks(self, ref_number: str, amount: str = "10.00") -> q.PaymentFields:
+        """A payment someone enters in QuickBooks against its first invoice (not yet sent)."""
+        invoice = self.qb.invoices[0]
+        return q.PaymentFields(
+            customer=q.Ref.by_id(invoice.customer_id),
+            txn_date=FINISHED,
+            ref_number=ref_number,
+            total_amount=Decimal(amount),
+            applications=(q.AppliedPayment(invoice.txn_id, Decimal(amount)),),
+        )
+
     def typed_in_quickbooks(self, customer: str, ref_number: str, amount: str) -> None:
         """An invoice someone typed in QuickBooks directly: one Labor line."""
         self.qb_send(

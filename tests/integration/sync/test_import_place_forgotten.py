@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -22,7 +21,7 @@ from qbwc_server.simulator import seed_company
 from qbwc_server.sync import SyncEngine
 from qbwc_server.sync.alerts import raise_alert
 from qbwc_server.sync.loopback import run_session
-from tests.integration.sync.conftest import FINISHED, Office
+from tests.integration.sync.conftest import Office
 
 _BOTH_WAYS = pytest.mark.parametrize("plan_ahead", [False, True], ids=["in turn", "planned ahead"])
 
@@ -221,16 +220,7 @@ def test_a_pull_read_again_from_the_top_misses_no_payment(
     office.engine = SyncEngine(office.db, plan_ahead=plan_ahead)
     office.invoiced_job()
     office.sync()
-    qb_invoice = office.qb.invoices[0]
-
-    def fields(ref_number: str) -> q.PaymentFields:
-        return q.PaymentFields(
-            customer=q.Ref.by_id(qb_invoice.customer_id),
-            txn_date=FINISHED,
-            ref_number=ref_number,
-            total_amount=Decimal("10.00"),
-            applications=(q.AppliedPayment(qb_invoice.txn_id, Decimal("10.00")),),
-        )
+    fields = office.payment_in_quickbooks
 
     added = office.qb_send(*(q.receive_payment_add(f"p{n}", fields(f"55{n:02}")) for n in range(5)))
     office.qb.core.advance(timedelta(hours=1))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 
@@ -17,7 +16,7 @@ from desktop_app.services import settings, sync_queue
 from qbwc_server import qbxml as q
 from qbwc_server.sync import SyncEngine
 from qbwc_server.sync.loopback import run_session
-from tests.integration.sync.conftest import FINISHED, Office
+from tests.integration.sync.conftest import Office
 
 
 class _Clock:
@@ -75,16 +74,7 @@ def test_a_payment_entered_during_a_long_pull_is_brought_in_by_the_next(
     office.engine = SyncEngine(office.db, plan_ahead=plan_ahead)
     office.invoiced_job()
     office.sync()
-    qb_invoice = office.qb.invoices[0]
-
-    def fields(ref_number: str) -> q.PaymentFields:
-        return q.PaymentFields(
-            customer=q.Ref.by_id(qb_invoice.customer_id),
-            txn_date=FINISHED,
-            ref_number=ref_number,
-            total_amount=Decimal("10.00"),
-            applications=(q.AppliedPayment(qb_invoice.txn_id, Decimal("10.00")),),
-        )
+    fields = office.payment_in_quickbooks
 
     added = office.qb_send(*(q.receive_payment_add(f"p{n}", fields(f"55{n:02}")) for n in range(4)))
     last = added["p3"].record
