@@ -19,8 +19,10 @@ from typing import Any
 from sqlalchemy import select
 
 from desktop_app.db.models import QbLink
-from desktop_app.db.sync_models import Alert
+from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.db.uow import UnitOfWork
+from desktop_app.errors import InvalidTransition
+from desktop_app.services.queue_states import Phase, QueueState, reopen
 
 #: The alert data key keeping each clashing field's agreed value from before the dismissal.
 KEPT = "agreed_before_dismissal"
@@ -62,13 +64,30 @@ def keep_quickbooks_values(uow: UnitOfWork, alert: Alert) -> bool:
     return True
 
 
-def undo_keep(uow: UnitOfWork, alert: Alert) -> None:
-    """The dismissal is undone: the agreed values are as before it (Retry sends ours)."""
+def has_clashes(alert: Alert) -> bool:
+    """An edit conflict that lists fields changed on both sides (not "keeps changing")."""
+    return alert.kind == "edit_conflict" and bool(_load(alert.data).get("clashes"))
+
+
+def undo_keep(uow: UnitOfWork, alert: Alert, item: SyncItem | None) -> None:
+    """The dismissal is undone: the agreed values are as before it (Retry sends ours), and
+    its item, queued by the dismissal for the record's other changes and not sent yet, waits
+    for the person again, to re-read QuickBooks' copy first (the question then stands).
+    Once it went, the other changes are in QuickBooks and QuickBooks' values were kept: the
+    question cannot be put again on that item, so the undo is refused, saying what to do."""
     data = _load(alert.data)
-    kept = data.pop(KEPT, None)
+    kept = data.get(KEPT)
     link = _link(uow, alert)
     if not isinstance(kept, dict) or link is None:
         return
+    if item is not None and item.state not in (QueueState.QUEUED, QueueState.CANCELLED):
+        raise InvalidTransition(
+            f"This cannot be undone: QuickBooks' values were kept for {alert.record_label} and its other "
+            "changes have gone to QuickBooks since. To send JobDesk's values, change them in JobDesk again."
+        )
+    if item is not None and item.state == QueueState.QUEUED:
+        reopen(uow.session, item, alert.message)
+        item.phase = Phase.REFRESH
     synced = _load(link.synced_values)
     for key, value in kept.items():
         if value is None:
@@ -76,4 +95,5 @@ def undo_keep(uow: UnitOfWork, alert: Alert) -> None:
         else:
             synced[key] = value
     link.synced_values = json.dumps(synced)
+    data.pop(KEPT)
     alert.data = json.dumps(data)

@@ -70,7 +70,7 @@ RESOLUTION_LABEL = {
     "use_account": "Use a QuickBooks account",
     NO_LONGER_NEEDED: "No longer needed",
     "moving again": "The sync is moving again",
-    "settled": "Settled by a change made in JobDesk",
+    "settled": "No longer in conflict (changed again in JobDesk, or both sides agree)",
 }
 
 
@@ -117,6 +117,7 @@ class AlertRow:
     resolution: str
     resolved_by: str
     created_at: datetime
+    has_clashes: bool = False  # an edit conflict listing fields changed on both sides
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,7 @@ def _alert_row(alert: Alert) -> AlertRow:
         resolution=alert.resolution,
         resolved_by=alert.resolved_by,
         created_at=alert.created_at,
+        has_clashes=edit_conflicts.has_clashes(alert),
     )
 
 
@@ -498,10 +500,9 @@ def undo_dismiss(uow: UnitOfWork, alert_id: int) -> AlertRow:
     if alert.state != "dismissed":
         raise InvalidTransition("Only a dismissed alert can be brought back.")
     item = uow.session.get(SyncItem, alert.sync_item_id) if alert.sync_item_id else None
-    # Cancelled by the dismissal, or queued by it (an edit conflict's other changes), unsent.
-    if item is not None and item.state in (QueueState.CANCELLED, QueueState.QUEUED):
+    edit_conflicts.undo_keep(uow, alert, item)
+    if item is not None and item.state == QueueState.CANCELLED:
         reopen(uow.session, item, alert.message)
-    edit_conflicts.undo_keep(uow, alert)
     alert.state = "open"
     alert.resolution = ""
     alert.resolved_by = ""

@@ -370,12 +370,12 @@ def _unanswered_clashes(session: Session, item: SyncItem) -> dict[str, dict[str,
 
 
 def _settled_here(session: Session, item: SyncItem) -> None:
-    """The fields an open edit conflict asked about were changed again in JobDesk (a new
-    choice, which now goes): nothing is left to answer, and its alert says so."""
+    """The fields an open edit conflict asked about no longer clash (changed again in JobDesk,
+    a new choice which now goes, or both sides agree): nothing is left to answer."""
     uow = UnitOfWork.joining(session, QUICKBOOKS)
     mine = (Alert.sync_item_id == item.id, Alert.state == "open", Alert.kind == "edit_conflict")
     for alert in session.scalars(select(Alert).where(*mine)):
-        close_alert(uow, alert, "settled", "Settled by a change made in JobDesk")
+        close_alert(uow, alert, "settled", "No longer in conflict")
 
 
 def _deleted_in_quickbooks(session: Session, item: SyncItem, link: QbLink | None) -> None:

@@ -338,7 +338,7 @@ class AlertsTab(QWidget):
                 self.summary.setText(f"After saving your changes to {alert.label}, press Retry on its alert.")
             return self.last_dialog is not None
         if resolution in CONFIRM:
-            conflict = resolution == "dismiss" and alert.kind == "edit_conflict"
+            conflict = resolution == "dismiss" and alert.has_clashes
             title, text = KEEP_QUICKBOOKS_VALUES if conflict else CONFIRM[resolution]
             if not self.ctx.prompts.confirm(self, title, text, ok=title):
                 return False

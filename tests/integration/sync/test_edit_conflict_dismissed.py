@@ -9,6 +9,7 @@ import dataclasses
 
 import pytest
 
+from desktop_app.errors import InvalidTransition
 from desktop_app.services import customers, sync_center, sync_queue
 from qbwc_server import qbxml as q
 from qbwc_server.sync import SyncEngine
@@ -130,3 +131,36 @@ def test_a_conflict_settled_by_a_new_value_closes_its_alert(office: Office, plan
     assert _in_quickbooks(office, "Email") == "new@example.com"
     (alert,) = [a for a in office.alerts() if a.id == alert_id]
     assert (alert.state, alert.resolution, alert.resolved_by) == ("resolved", "settled", "QuickBooks sync")
+
+
+@_BOTH_WAYS
+def test_an_undo_after_the_other_changes_went_is_refused_in_words(office: Office, plan_ahead: bool) -> None:
+    """Once the record's other changes went, the question cannot be put again on that change:
+    undo says what to do instead and changes nothing (found by review: undone then, a later
+    edit of another field sent ours over QuickBooks' value while the alert asked)."""
+    customer_id, alert_id = _conflict(office, plan_ahead, mobile_phone="555-0142")
+    _resolve(office, alert_id, "dismiss")
+    assert office.sync().percent == 100
+    with pytest.raises(InvalidTransition, match="change them in JobDesk again"):
+        _resolve(office, alert_id, "undo")
+    (alert,) = [a for a in office.alerts() if a.id == alert_id]
+    assert alert.state == "dismissed"
+    _edit(office, customer_id, bill_city="Sparks")
+    assert office.sync().percent == 100
+    assert _in_quickbooks(office, "Email") == "qb@example.com"
+    assert _in_quickbooks(office, "BillAddress/City") == "Sparks"
+
+
+@_BOTH_WAYS
+def test_an_undo_before_the_other_changes_went_asks_again(office: Office, plan_ahead: bool) -> None:
+    """Undone before its item went, the question stands: QuickBooks' copy is read again first,
+    and an edit of another field does not send ours over theirs."""
+    customer_id, alert_id = _conflict(office, plan_ahead, mobile_phone="555-0142")
+    _resolve(office, alert_id, "dismiss")
+    _resolve(office, alert_id, "undo")
+    (item,) = [i for i in office.items_of("customer", customer_id) if i.state == "attention"]
+    assert item.phase == "refresh"
+    _edit(office, customer_id, bill_city="Sparks")
+    office.sync()
+    assert _in_quickbooks(office, "Email") == "qb@example.com"
+    assert [(a.id, a.kind) for a in office.alerts() if a.state == "open"] == [(alert_id, "edit_conflict")]
