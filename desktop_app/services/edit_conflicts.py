@@ -22,6 +22,7 @@ from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.errors import InvalidTransition
+from desktop_app.services.common import audit
 from desktop_app.services.queue_states import Phase, QueueState, reopen
 
 #: The alert data key keeping each clashing field's agreed value from before the dismissal.
@@ -61,6 +62,16 @@ def keep_quickbooks_values(uow: UnitOfWork, alert: Alert) -> bool:
     link.synced_values = json.dumps(synced)
     data[KEPT] = kept
     alert.data = json.dumps(data)
+    # The trail says which values each side keeps: {field: [JobDesk's, QuickBooks']}.
+    both = {key: [clash["jobdesk"], clash.get("quickbooks")] for key, clash in clashes.items() if key in kept}
+    audit(
+        uow,
+        "sync_resolution",
+        alert.entity_type,
+        alert.entity_id,
+        summary=f"QuickBooks' values kept ({', '.join(sorted(both))}): {alert.record_label}"[:255],
+        changes=both,
+    )
     return True
 
 

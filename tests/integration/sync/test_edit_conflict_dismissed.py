@@ -6,9 +6,12 @@ dismissal lets Retry send ours, as before. Runs planning in turn and ahead."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
+from sqlalchemy import select
 
+from desktop_app.db.models import AuditEntry
 from desktop_app.errors import InvalidTransition
 from desktop_app.services import customers, sync_center, sync_queue
 from qbwc_server import qbxml as q
@@ -66,6 +69,10 @@ def test_a_dismissed_conflict_keeps_quickbooks_value_when_another_field_changes(
 ) -> None:
     customer_id, alert_id = _conflict(office, plan_ahead)
     _resolve(office, alert_id, "dismiss")
+    with office.db.reader() as uow:  # the audit trail says which values each side keeps
+        (entry,) = uow.session.scalars(select(AuditEntry).where(AuditEntry.summary.startswith("QuickBooks'")))
+        assert json.loads(entry.changes) == {"Email": ["app@example.com", "qb@example.com"]}
+        assert (entry.entity_type, entry.entity_id) == ("customer", customer_id)
     _edit(office, customer_id, mobile_phone="555-0142")
     assert office.sync().percent == 100
     assert _in_quickbooks(office, "AdditionalContactRef/ContactValue") == "555-0142"  # QBD: no Mobile
