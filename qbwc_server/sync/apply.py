@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import QbLink
@@ -353,13 +353,14 @@ def _on_refresh(session: Session, item: SyncItem, result: q.Result) -> None:
     requeue(item, Phase.MOD, REFRESHED_NOTE)
 
 
+def _open_conflict(item: SyncItem) -> tuple[ColumnElement[bool], ...]:
+    """The item's edit-conflict alert still open."""
+    return (Alert.sync_item_id == item.id, Alert.state == "open", Alert.kind == "edit_conflict")
+
+
 def _unanswered_clashes(session: Session, item: SyncItem) -> dict[str, dict[str, str]]:
     """The clashes of the item's edit-conflict alert still open (a person has not chosen)."""
-    data = session.scalar(
-        select(Alert.data).where(
-            Alert.sync_item_id == item.id, Alert.state == "open", Alert.kind == "edit_conflict"
-        )
-    )
+    data = session.scalar(select(Alert.data).where(*_open_conflict(item)))
     try:
         clashes = json.loads(data or "{}").get("clashes")
     except (ValueError, AttributeError):
@@ -373,8 +374,7 @@ def _settled_here(session: Session, item: SyncItem) -> None:
     """The fields an open edit conflict asked about no longer clash (changed again in JobDesk,
     a new choice which now goes, or both sides agree): nothing is left to answer."""
     uow = UnitOfWork.joining(session, QUICKBOOKS)
-    mine = (Alert.sync_item_id == item.id, Alert.state == "open", Alert.kind == "edit_conflict")
-    for alert in session.scalars(select(Alert).where(*mine)):
+    for alert in session.scalars(select(Alert).where(*_open_conflict(item))):
         close_alert(uow, alert, "settled", "No longer in conflict")
 
 

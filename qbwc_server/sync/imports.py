@@ -238,11 +238,6 @@ def _stamp(text: str) -> datetime | None:
     return stamp.replace(tzinfo=UTC) if stamp is not None and stamp.tzinfo is None else stamp
 
 
-def restart_iterator(item: SyncItem) -> None:
-    """3391: QuickBooks forgot the iterator (a new session); read again from the top."""
-    item.iterator_id = ""
-
-
 # -- matching and linking ------------------------------------------------------------------------
 
 
