@@ -55,7 +55,7 @@ class FakeEngine:
             f"<FullName>Smith &amp; Sons {memo}</FullName></CustomerQueryRq></QBXMLMsgsRq></QBXML>"
         )
 
-    def apply_response(self, ticket: str, response_xml: str) -> int:
+    def apply_response(self, ticket: str, response_xml: str, *, late: bool = False) -> int:
         self.calls.append(("apply_response", ticket))
         if self.fail_apply is not None:
             raise self.fail_apply

@@ -5,7 +5,10 @@ The Web Connector hands a message to QuickBooks, waits for the answer, brings it
 (reading the queue, building its requests, marking its items sent) used to start only
 then, while the Web Connector waited. With the look-ahead the server plans it as soon as
 the last message is handed out, during the time QuickBooks takes to answer; the answer
-itself is still applied before ``receiveResponseXML`` returns, as before.
+answer to the last message is then applied on the same thread, just before the one
+after is planned: ``receiveResponseXML`` only reads it (``Held``) and says how far the
+session is, when a message planned ahead is waiting (so the session surely goes on);
+otherwise it applies the answer before it returns, as before.
 
 What keeps this exactly-once:
 
@@ -16,6 +19,12 @@ What keeps this exactly-once:
   goes afterwards as a change of its own.
 * It never holds what depends on the message QuickBooks is working on: those items are
   in flight, so the planner makes what needs them wait, and they go a message later.
+* An answer held back is applied on the planning thread as soon as the next message is
+  handed out, before the one after is planned: the planner sees what it sees planning in
+  turn (every answer but that of the message QuickBooks has). Anything else the session
+  does first applies what is held (``SyncEngine._settle``), and an answer the planning
+  thread could not apply is applied again then, so a failure is reported as it always
+  was. If the server stops first, its items are ``sent`` with no answer: looked up.
 * A message planned but never handed out (the session ended first) is put back exactly
   as it was (``release``): nothing of it reached QuickBooks, so nothing is looked up.
   If the server stops before it can do that, its items are ``sent`` with no answer and
@@ -36,6 +45,7 @@ from sqlalchemy.orm import Session
 from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncBatch, SyncItem
 from desktop_app.services.queue_states import Action, Phase, QueueState, cancel, requeue
+from qbwc_server import qbxml as q
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,16 @@ class Prepared:
         return len(self.before)
 
 
+@dataclass(frozen=True)
+class Held:
+    """QuickBooks' answer to a message, read but not yet applied."""
+
+    response_xml: str
+    results: dict[str, q.Result]
+    #: The batch it answers (QuickBooks' message when it came in).
+    batch_id: int | None
+
+
 class Planning:
     """The messages being planned ahead, one per session, on one thread of their own."""
 
@@ -81,17 +101,21 @@ class Planning:
         #: Stopped (the server stopped): nothing is planned ahead until a session starts.
         self._stopped = False
         self._lock = threading.Lock()
+        #: Per session: answers read and not yet applied, oldest first.
+        self._held: dict[str, list[Held]] = {}
 
-    def start(self, ticket: str, plan: Callable[[], Prepared]) -> None:
-        """Plan the session's next message now, in the background (``plan`` never raises).
-        Once stopped, not at all: a callback still running while the server stops must not
-        plan a message nobody will ask for (its items would be looked up in QuickBooks)."""
+    def start(self, ticket: str, plan: Callable[[], Prepared]) -> bool:
+        """Plan the session's next message now, in the background (``plan`` never raises);
+        False when it is not started. Once stopped, not at all: a callback still running while
+        the server stops must not plan a message nobody will ask for (its items would be
+        looked up in QuickBooks)."""
         with self._lock:
             if self._stopped:
-                return
+                return False
             if self._thread is None:
                 self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobdesk-ahead")
             self._next[ticket] = self._thread.submit(plan)
+            return True
 
     def result(self, ticket: str, *, take: bool) -> Prepared | None:
         """The session's message planned ahead, once its planning is over (None: none).
@@ -108,7 +132,24 @@ class Planning:
         return prepared.items if prepared is not None and prepared.message else 0
 
     def tickets(self) -> list[str]:
-        return list(self._next)
+        with self._lock:
+            return list(dict.fromkeys([*self._next, *self._held]))
+
+    def hold(self, ticket: str, answer: Held, *, again: bool = False) -> bool:
+        """Keep an answer to apply later (``unhold``), after any held before it; False when
+        it is not kept: the server is stopping, and nobody might apply it (``again``: one
+        taken back after a failure to apply it, kept even then for whoever winds the
+        session up)."""
+        with self._lock:
+            if self._stopped and not again:
+                return False
+            self._held.setdefault(ticket, []).append(answer)
+            return True
+
+    def unhold(self, ticket: str) -> list[Held]:
+        """The session's held answers, oldest first; they are no longer held."""
+        with self._lock:
+            return self._held.pop(ticket, [])
 
     def stop(self) -> None:
         """The planning thread ends (what it was doing first); nothing is planned ahead any

@@ -18,16 +18,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, or_, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
-from desktop_app.db.qbwc_models import WC_ACTIVE, WcSession
 from desktop_app.db.sync_models import SyncBatch, SyncItem
 from desktop_app.db.uow import Database, UnitOfWork
 from desktop_app.errors import DatabaseUnavailable, QbxmlError
@@ -36,11 +34,12 @@ from desktop_app.services.queue_states import FINISHED, QueueState
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import ahead, due, kinds, refusals
-from qbwc_server.sync.ahead import Prepared
+from qbwc_server.sync.ahead import Held, Prepared
 from qbwc_server.sync.answers import MessageAnswers
 from qbwc_server.sync.check_groups import GROUP_MAX
 from qbwc_server.sync.imports import queue_payment_pull
-from qbwc_server.sync.planner import DEFER_UNREAD, BatchPlanner, Limits
+from qbwc_server.sync.in_flight import answered, recover_unanswered, waiting_for
+from qbwc_server.sync.planner import BatchPlanner, Limits
 from qbwc_server.sync.prefetch import prefetch_answered
 from qbwc_server.sync.probes import Probes
 from qbwc_server.sync.writes import one_transaction, run_many
@@ -108,6 +107,8 @@ class SyncEngine:
         self._probes: dict[str, Probes] = {}
         #: Per session: the last count of items due, the items finished then, messages since.
         self._counted: dict[str, tuple[int, int, int]] = {}
+        #: Per session: items due after the last answer applied (the progress of one held).
+        self._left: dict[str, int] = {}
 
     # -- is there anything to do? ----------------------------------------------------------
 
@@ -149,14 +150,15 @@ class SyncEngine:
         # What an older session planned ahead never went: it is put back before anything
         # left "sent" is looked up.
         for older in self._ahead.tickets():
-            self._release(older)
+            self._wind_up(older)
         self._ahead.reopen()  # after the server stopped and started again
         self._finished = {ticket: set()}
         self._probes = {ticket: Probes()}
         self._counted = {}
+        self._left = {}
         self._out = {}
         with self.db.uow() as uow:
-            self._recover_unanswered(uow.session, ticket)
+            recover_unanswered(uow.session, ticket)
             values = settings.get_all(uow)
             requested = due.parse_time(str(values["sync.requested_at"]))
             last = due.parse_time(str(values["sync.last_session_at"]))
@@ -193,13 +195,22 @@ class SyncEngine:
                     also(uow)
                     uow.commit()
         else:
+            self._settle(ticket)  # (an answer is held only while a message planned ahead waits)
             planned = self._plan(ticket, qbxml_version, also, planning_ahead=False)
             message = planned.message
             self._last_batch_full = planned.full
             if message and planned.batch_id is not None:
                 self._out[ticket] = planned.batch_id
-        if message and self.plan_ahead:
-            self._ahead.start(ticket, lambda: self._plan_ahead(ticket, qbxml_version))
+        # The answer held back is applied while QuickBooks works on this message, then the
+        # next one is planned; if that cannot start (the server is stopping), now.
+        held = self._ahead.unhold(ticket)
+        if not (message and self.plan_ahead) or not self._ahead.start(
+            ticket, lambda: self._plan_ahead(ticket, qbxml_version, held)
+        ):
+            try:
+                self._apply_held(ticket, held)
+            except Exception:  # the message is out: it must reach the Web Connector
+                log.exception("QuickBooks' answer could not be applied; its items are looked up")
         return message
 
     def _plan(
@@ -221,10 +232,16 @@ class SyncEngine:
                     uow, ticket, qbxml_version, also, snapshot=False, planning_ahead=planning_ahead
                 )
 
-    def _plan_ahead(self, ticket: str, qbxml_version: str) -> Prepared:
-        """The message after the one QuickBooks has (run on the planning thread). A failure
-        here costs only the head start: the message is planned again when asked for, and
-        a failure then is reported as it always was."""
+    def _plan_ahead(self, ticket: str, qbxml_version: str, held: list[Held]) -> Prepared:
+        """The message after the one QuickBooks has (run on the planning thread), once the
+        answers ``held`` back are applied. A failure here costs only the head start: an
+        answer is applied again, and the message planned, at the session's next callback
+        (``_settle``), and a failure then is reported as it always was."""
+        try:
+            self._apply_held(ticket, held, keep_failed=True)
+        except Exception:
+            log.exception("QuickBooks' answer could not be applied ahead; it is applied when asked for")
+            return Prepared("")
         probes = self._probes.setdefault(ticket, Probes())
         probes_before = set(probes.out)
         try:
@@ -259,7 +276,7 @@ class SyncEngine:
         session = uow.session
         # Planning ahead, the message QuickBooks has now is still to be answered: not lost.
         out = self._out.get(ticket) if planning_ahead else None
-        self._recover_unanswered(session, ticket, keep=out)
+        recover_unanswered(session, ticket, keep=out)
         max_requests = int(settings.get_setting(uow, "sync.batch_max_requests"))
         probes = self._probes.setdefault(ticket, Probes())
         # Lookups still out are awaited only for the message QuickBooks has while this one is
@@ -347,15 +364,65 @@ class SyncEngine:
         uow.commit()
         return Prepared(message, batch.id, before, tuple(probe_ids), full)
 
-    def apply_response(self, ticket: str, response_xml: str) -> int:
-        """Apply QuickBooks' answer, one transaction per message; returns progress 0..100."""
-        # The next message may be being planned ahead: it is, in full, before this applies.
-        planned_ahead = self._ahead.waiting(ticket)
+    def apply_response(self, ticket: str, response_xml: str, *, late: bool = False) -> int:
+        """Take in QuickBooks' answer; returns progress 0..100.
+
+        Applied in one transaction per message: now, or, when the next message is planned
+        ahead and waiting (the session surely goes on), on the planning thread as soon as
+        that message is handed out (``ahead``), while QuickBooks works on it. ``late``: the
+        answer of a session taken over, which asks nothing more: applied now, and what it
+        planned ahead put back.
+        """
         try:
             results = q.parse_response(response_xml)
         except QbxmlError as error:
             self.fail_batch(ticket, refusals.UNREADABLE, f"QuickBooks' answer could not be read: {error}")
             return self.progress(ticket)
+        answer = Held(response_xml, results, self._out.get(ticket))
+        # Whatever is held or planned ahead is over, in full, before this answer counts.
+        try:
+            self._settle(ticket)
+        except Exception:
+            # An earlier answer cannot be applied (reported as such): this one still is. It
+            # was planned while that one was out, so nothing in it needs it.
+            try:
+                self._apply(ticket, answer)
+            except Exception:
+                log.exception("QuickBooks' answer could not be applied after an earlier one failed")
+            raise
+        if late:
+            self._release(ticket)
+        planned_ahead = self._ahead.waiting(ticket)
+        # (The session's first answer is applied now: the bar's estimate needs a count.)
+        if planned_ahead and ticket in self._left and self._ahead.hold(ticket, answer):
+            # An estimate (the bar's): as if every item answered were finished. Never 0,
+            # which the Web Connector's guide does not count as progress.
+            done = len(self._finished.get(ticket, ())) + len(results)
+            left = max(0, self._left[ticket] - len(results))
+            return max(1, self._progress(done, left, planned_ahead))
+        done, remaining = self._apply(ticket, answer)
+        return self._progress(done, remaining, planned_ahead)
+
+    def _settle(self, ticket: str) -> None:
+        """Planning ahead is over and every answer held back is applied (the oldest first)."""
+        self._ahead.waiting(ticket)
+        self._apply_held(ticket, self._ahead.unhold(ticket))
+
+    def _apply_held(self, ticket: str, held: list[Held], *, keep_failed: bool = False) -> None:
+        """Apply answers held back, oldest first. One that fails stops the rest, which stay
+        held (not lost: applied at the next callback), and so does it with ``keep_failed``
+        (else it is given up as any answer that cannot be applied: its items are looked up)."""
+        for position, answer in enumerate(held):
+            try:
+                self._apply(ticket, answer)
+            except BaseException:
+                for later in held[position if keep_failed else position + 1 :]:
+                    self._ahead.hold(ticket, later, again=True)
+                raise
+
+    def _apply(self, ticket: str, answer: Held) -> tuple[int, int]:
+        """Apply one answer; (items this session finished, items still due)."""
+        response_xml, results = answer.response_xml, dict(answer.results)
         count = len(results)
         probes = self._probes.setdefault(ticket, Probes())
         looked_ahead = {rid: results.pop(rid) for rid in list(results) if rid in probes.out}
@@ -365,38 +432,22 @@ class SyncEngine:
         # still "sent", and is looked up in QuickBooks before it is sent again.
         with self.db.pinned() as uow, one_transaction(uow.session):
             session = uow.session
-            sent = _waiting_for(session, list(results))
+            sent = waiting_for(session, list(results))
             # The records these answers concern, and their links, in a few queries.
             m.remember_links(session)
             prefetch_answered(session, [waiting for items in sent.values() for waiting in items])
             answers = MessageAnswers(
                 session, uow, self.db.write_gate, response_xml, count, self._finished_items(session, ticket)
             )
-            answers.apply(_answered(results, sent))
+            answers.apply(answered(results, sent))
             finished, batch_id = answers.finished, answers.batch_id
-            self._looked_ahead(session, uow, probes, looked_ahead)
+            probes.take_in(session, uow, looked_ahead)
+            if batch_id is None:
+                batch_id = answer.batch_id
             remaining = self._end_of_message(session, uow, ticket, batch_id, results, len(finished))
             uow.commit()
-        return self._progress(len(finished), remaining, planned_ahead)
-
-    @staticmethod
-    def _looked_ahead(
-        session: Session, uow: UnitOfWork, probes: Probes, answers: dict[str, q.Result]
-    ) -> None:
-        """Take in the look-ahead's answer; a failure costs only the look-ahead (each invoice
-        then looks its number up in its own step), never the message's other answers."""
-        uow.commit()
-        for request_id, result in answers.items():
-            try:
-                probes.answered(session, request_id, result)
-                uow.commit()
-            except (DatabaseUnavailable, OperationalError):
-                session.rollback()
-                raise
-            except Exception:
-                session.rollback()
-                log.exception("the look-ahead of invoice numbers could not be used")
-        probes.message_answered()
+        self._left[ticket] = remaining
+        return len(finished), remaining
 
     def _end_of_message(
         self,
@@ -409,8 +460,6 @@ class SyncEngine:
     ) -> int:
         """The batch answered, anything it left unprocessed queued again; items still due
         (``done``: items this session finished)."""
-        if batch_id is None:
-            batch_id = self._last_out(session, ticket)
         if batch_id is not None:
             run_many(session, _ANSWERED, [{"batch": batch_id, "responded_at": due.now()}])
             # continueOnError answers every request: one still "sent" was left out of the answer.
@@ -450,7 +499,7 @@ class SyncEngine:
         ``refusals``). True when the session may go on; False when QuickBooks itself
         cannot work and the session should stop.
         """
-        self._ahead.waiting(ticket)  # planning ahead is over before this is written
+        self._settle(ticket)  # planning ahead is over, held answers applied, before this
         with self.db.uow() as uow:
             batch_id = self._last_out(uow.session, ticket)
             batch = None if batch_id is None else uow.session.get(SyncBatch, batch_id)
@@ -466,6 +515,7 @@ class SyncEngine:
 
     def progress(self, ticket: str) -> int:
         """Share of this session's work done; 100 only when nothing is left to send."""
+        self._settle(ticket)
         planned_ahead = self._ahead.waiting(ticket)
         with self.db.reader() as uow:
             session = uow.session
@@ -503,13 +553,31 @@ class SyncEngine:
         """The server stops: what was planned ahead is put back; nothing more is, until a session."""
         self._ahead.stop()  # first: what is being planned is finished, nothing more starts
         for ticket in self._ahead.tickets():
+            self._wind_up(ticket)
+
+    def _wind_up(self, ticket: str) -> None:
+        """A session that will not ask again: its held answers applied (one that cannot be
+        is logged: its items are looked up, as after any lost answer), and what it planned
+        ahead put back, whatever happens."""
+        try:
+            self._settle(ticket)
+        except Exception:
+            log.exception("QuickBooks' answer to an earlier message could not be applied")
+        finally:
             self._release(ticket)
 
     def end_session(self, ticket: str) -> None:
-        self._release(ticket)
+        try:
+            self._settle(ticket)
+        finally:
+            self._release(ticket)
+            self._end_session(ticket)
+
+    def _end_session(self, ticket: str) -> None:
         self._out.pop(ticket, None)
         self._probes.pop(ticket, None)
         self._counted.pop(ticket, None)
+        self._left.pop(ticket, None)
         finished = len(self._finished.pop(ticket, set()))
         with self.db.uow() as uow:
             settings.set_setting(uow, "sync.last_session_at", due.now().isoformat())
@@ -529,72 +597,3 @@ class SyncEngine:
             chosen = planner.plan()
             uow.rollback()
             return bool(chosen) or planner.to_settle or planner.stopped_at_limit
-
-    def _recover_unanswered(self, session: Session, ticket: str, *, keep: int | None = None) -> None:
-        """Re-queue items still ``sent`` by this session or by one that is over.
-
-        Items out with another session that is still live (active and not expired) are
-        left alone: a second server process may be waiting for their answer right now.
-        So are those of batch ``keep``: the message QuickBooks has while the next one is
-        planned ahead.
-        """
-        if session.scalar(_ANY_SENT, {"keep": -1 if keep is None else keep}) is None:
-            return  # the usual case between two messages: one look at the index, no join
-        live = select(WcSession.ticket).where(
-            WcSession.state == WC_ACTIVE, WcSession.expires_at >= due.now(), WcSession.ticket != ticket
-        )
-        query = (
-            select(SyncItem)
-            .outerjoin(SyncBatch, SyncItem.batch_id == SyncBatch.id)
-            .where(
-                SyncItem.state == QueueState.SENT,
-                or_(SyncBatch.ticket.is_(None), SyncBatch.ticket.not_in(live)),
-            )
-        )
-        if keep is not None:
-            query = query.where(or_(SyncItem.batch_id.is_(None), SyncItem.batch_id != keep))
-        for item in session.scalars(query):
-            refusals.recover(
-                session, item, "The answer to the last attempt never arrived; checking QuickBooks first."
-            )
-
-
-#: Is any item out with QuickBooks? (Built once; asked before every message.)
-_ANY_SENT = (
-    select(SyncItem.id)
-    .where(
-        SyncItem.state == QueueState.SENT,
-        or_(SyncItem.batch_id.is_(None), SyncItem.batch_id != bindparam("keep")),
-    )
-    .limit(1)
-)
-
-
-def _answered(
-    results: dict[str, q.Result], sent: dict[str, list[SyncItem]]
-) -> Iterator[tuple[str, SyncItem | None, q.Result]]:
-    """(requestID, item waiting for it or None, the answer) for every item an answer concerns."""
-    for request_id, result in results.items():
-        items = sent.get(request_id)
-        if not items:
-            yield request_id, None, result
-            continue
-        for item in items:
-            yield request_id, item, result
-
-
-def _waiting_for(session: Session, request_ids: list[str]) -> dict[str, list[SyncItem]]:
-    """The items still waiting for each answer: one, or all those of a grouped lookup
-    (``check_groups``), 500 requestIDs a query."""
-    sent: dict[str, list[SyncItem]] = {}
-    for start in range(0, len(request_ids), 500):
-        for waiting in session.scalars(
-            select(SyncItem)
-            .options(*DEFER_UNREAD)
-            .where(
-                SyncItem.request_id.in_(request_ids[start : start + 500]), SyncItem.state == QueueState.SENT
-            )
-            .order_by(SyncItem.id)
-        ):
-            sent.setdefault(waiting.request_id or "", []).append(waiting)
-    return sent

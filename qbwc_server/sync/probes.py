@@ -26,11 +26,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Integer, Row, Select, bindparam, or_, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.types import UTCDateTime
+from desktop_app.db.uow import UnitOfWork
+from desktop_app.errors import DatabaseUnavailable
 from desktop_app.services.queue_states import Action, Phase, QueueState, now
 from qbwc_server import qbxml as q
 from qbwc_server.qbxml import preflight
@@ -63,6 +66,23 @@ class Probes:
     #: the next message only.
     free: dict[int, str] = field(default_factory=dict)
     _answered: dict[int, str] = field(default_factory=dict)
+
+    def take_in(self, session: Session, uow: UnitOfWork, answers: dict[str, q.Result]) -> None:
+        """Take in a message's look-ahead answers (after its other answers are committed); a
+        failure costs only the look-ahead (each invoice then looks its number up in its own
+        step), never the message's other answers."""
+        uow.commit()
+        for request_id, result in answers.items():
+            try:
+                self.answered(session, request_id, result)
+                uow.commit()
+            except (DatabaseUnavailable, OperationalError):
+                session.rollback()
+                raise
+            except Exception:
+                session.rollback()
+                log.exception("the look-ahead of invoice numbers could not be used")
+        self.message_answered()
 
     def message_answered(self) -> None:
         """A message's answers are applied: what its look-ahead found free is good for the next
@@ -155,7 +175,7 @@ class Probes:
                 if records is None or not _in_use(session, kind, item_id, key, records):
                     self._answered[item_id] = key
         except Exception:
-            # What it wrote is rolled back (``SyncEngine._looked_ahead``): each of its items
+            # What it wrote is rolled back (``take_in``): each of its items
             # looks its key up in a step of its own, where an answer that cannot be used
             # becomes an alert on that one item, instead of the same look-ahead failing in
             # every message.

@@ -1,0 +1,91 @@
+"""Items out with QuickBooks: the answer each waits for, and those whose answer never came.
+
+An item is ``sent`` from the commit that hands its message out until its answer is
+applied. Answers are matched to items by requestID (several items share one grouped
+lookup's); an item still ``sent`` when its session is over never got its answer and is
+looked up in QuickBooks before it goes again (``refusals.recover``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import Session
+
+from desktop_app.db.qbwc_models import WC_ACTIVE, WcSession
+from desktop_app.db.sync_models import SyncBatch, SyncItem
+from desktop_app.services.queue_states import QueueState
+from qbwc_server import qbxml as q
+from qbwc_server.sync import due, refusals
+from qbwc_server.sync.planner import DEFER_UNREAD
+
+
+def recover_unanswered(session: Session, ticket: str, *, keep: int | None = None) -> None:
+    """Re-queue items still ``sent`` by this session or by one that is over.
+
+    Items out with another session that is still live (active and not expired) are
+    left alone: a second server process may be waiting for their answer right now.
+    So are those of batch ``keep``: the message QuickBooks has while the next one is
+    planned ahead.
+    """
+    if session.scalar(_ANY_SENT, {"keep": -1 if keep is None else keep}) is None:
+        return  # the usual case between two messages: one look at the index, no join
+    live = select(WcSession.ticket).where(
+        WcSession.state == WC_ACTIVE, WcSession.expires_at >= due.now(), WcSession.ticket != ticket
+    )
+    query = (
+        select(SyncItem)
+        .outerjoin(SyncBatch, SyncItem.batch_id == SyncBatch.id)
+        .where(
+            SyncItem.state == QueueState.SENT,
+            or_(SyncBatch.ticket.is_(None), SyncBatch.ticket.not_in(live)),
+        )
+    )
+    if keep is not None:
+        query = query.where(or_(SyncItem.batch_id.is_(None), SyncItem.batch_id != keep))
+    for item in session.scalars(query):
+        refusals.recover(
+            session, item, "The answer to the last attempt never arrived; checking QuickBooks first."
+        )
+
+
+#: Is any item out with QuickBooks? (Built once; asked before every message.)
+_ANY_SENT = (
+    select(SyncItem.id)
+    .where(
+        SyncItem.state == QueueState.SENT,
+        or_(SyncItem.batch_id.is_(None), SyncItem.batch_id != bindparam("keep")),
+    )
+    .limit(1)
+)
+
+
+def answered(
+    results: dict[str, q.Result], sent: dict[str, list[SyncItem]]
+) -> Iterator[tuple[str, SyncItem | None, q.Result]]:
+    """(requestID, item waiting for it or None, the answer) for every item an answer concerns."""
+    for request_id, result in results.items():
+        items = sent.get(request_id)
+        if not items:
+            yield request_id, None, result
+            continue
+        for item in items:
+            yield request_id, item, result
+
+
+def waiting_for(session: Session, request_ids: list[str]) -> dict[str, list[SyncItem]]:
+    """The items still waiting for each answer: one, or all those of a grouped lookup
+    (``check_groups``), 500 requestIDs a query."""
+    sent: dict[str, list[SyncItem]] = {}
+    for start in range(0, len(request_ids), 500):
+        for waiting in session.scalars(
+            select(SyncItem)
+            .options(*DEFER_UNREAD)
+            .where(
+                SyncItem.request_id.in_(request_ids[start : start + 500]), SyncItem.state == QueueState.SENT
+            )
+            .order_by(SyncItem.id)
+        ):
+            sent.setdefault(waiting.request_id or "", []).append(waiting)
+    return sent
