@@ -20,9 +20,8 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import timedelta
-from typing import cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
@@ -38,7 +37,7 @@ from qbwc_server.sync.ahead import Held, Prepared
 from qbwc_server.sync.answers import MessageAnswers
 from qbwc_server.sync.check_groups import GROUP_MAX
 from qbwc_server.sync.imports import queue_payment_pull
-from qbwc_server.sync.in_flight import answered, recover_unanswered, waiting_for
+from qbwc_server.sync.in_flight import ANSWERED, MARK_SENT, answered, recover_unanswered, waiting_for
 from qbwc_server.sync.planner import BatchPlanner, Limits
 from qbwc_server.sync.prefetch import prefetch_answered
 from qbwc_server.sync.probes import Probes
@@ -55,32 +54,6 @@ SENDABLE_SCAN = 1000
 
 
 log = logging.getLogger(__name__)
-_ITEMS = cast(Table, SyncItem.__table__)
-# Built once; run for every item of a batch in one executemany.
-_MARK_SENT = (
-    update(_ITEMS)
-    .where(_ITEMS.c.id == bindparam("item_id"))
-    .values(
-        state=QueueState.SENT,
-        phase=bindparam("phase"),
-        pending_key=None,
-        batch_id=bindparam("batch"),
-        attempts=_ITEMS.c.attempts + 1,
-        request_id=bindparam("request"),
-        request_xml=bindparam("xml"),
-        response_xml="",
-        sent_at=bindparam("sent"),
-        sent_context=bindparam("context"),
-    )
-)
-
-_BATCHES = cast(Table, SyncBatch.__table__)
-#: A batch's first answer is noted (a statement: loading the batch costs more than this).
-_ANSWERED = (
-    update(_BATCHES)
-    .where(_BATCHES.c.id == bindparam("batch"), _BATCHES.c.responded_at.is_(None))
-    .values(responded_at=bindparam("responded_at"))
-)
 
 
 class SyncEngine:
@@ -101,8 +74,8 @@ class SyncEngine:
         self._out: dict[str, int] = {}
         #: Items finished (done, or in front of a person) per session: the progress bar's count.
         self._finished: dict[str, set[int]] = {}
-        #: A full batch means more is waiting: progress need not look for sendable work.
-        self._last_batch_full = False
+        #: A message was refused whole: its halves wait, so progress must not say 100.
+        self._halves_waiting = False
         #: Per session: invoice numbers looked up one message ahead (``probes``).
         self._probes: dict[str, Probes] = {}
         #: Per session: the last count of items due, the items finished then, messages since.
@@ -187,7 +160,7 @@ class SyncEngine:
         prepared = self._ahead.result(ticket, take=True)
         if prepared is not None and prepared.message:
             message = prepared.message
-            self._last_batch_full = prepared.full  # progress is about the message handed out
+            self._halves_waiting = False  # progress is about the message handed out
             if prepared.batch_id is not None:
                 self._out[ticket] = prepared.batch_id
             if also is not None:
@@ -198,7 +171,7 @@ class SyncEngine:
             self._settle(ticket)  # (an answer is held only while a message planned ahead waits)
             planned = self._plan(ticket, qbxml_version, also, planning_ahead=False)
             message = planned.message
-            self._last_batch_full = planned.full
+            self._halves_waiting = False
             if message and planned.batch_id is not None:
                 self._out[ticket] = planned.batch_id
         # The answer held back is applied while QuickBooks works on this message, then the
@@ -305,10 +278,9 @@ class SyncEngine:
             planning_ahead=planning_ahead,
         )
         chosen = planner.plan()
-        full = len(chosen) >= limits.max_requests
         if not chosen and not planner.ahead:
             uow.commit()
-            return Prepared("", full=full)
+            return Prepared("")
         # Items of a grouped lookup share one request (``check_groups``): it goes once.
         requests = {one.request_id: one.built for one in chosen}
         batch = SyncBatch(
@@ -346,7 +318,7 @@ class SyncEngine:
             ahead.capture(session, {one.item.id: one.request_id for one in chosen}) if planning_ahead else []
         )
         if rows:
-            run_many(session, _MARK_SENT, rows)
+            run_many(session, MARK_SENT, rows)
         elements = [built.element for built in requests.values()]
         probe_ids: list[str] = []
         if look_ahead and not planner.isolating:
@@ -362,7 +334,7 @@ class SyncEngine:
         if also is not None:
             also(uow)
         uow.commit()
-        return Prepared(message, batch.id, before, tuple(probe_ids), full)
+        return Prepared(message, batch.id, before, tuple(probe_ids))
 
     def apply_response(self, ticket: str, response_xml: str, *, late: bool = False) -> int:
         """Take in QuickBooks' answer; returns progress 0..100.
@@ -373,6 +345,14 @@ class SyncEngine:
         answer of a session taken over, which asks nothing more: applied now, and what it
         planned ahead put back.
         """
+        if late:
+            try:
+                return self._take_in(ticket, response_xml, hold=False)
+            finally:
+                self._release(ticket)
+        return self._take_in(ticket, response_xml, hold=True)
+
+    def _take_in(self, ticket: str, response_xml: str, *, hold: bool) -> int:
         try:
             results = q.parse_response(response_xml)
         except QbxmlError as error:
@@ -390,11 +370,9 @@ class SyncEngine:
             except Exception:
                 log.exception("QuickBooks' answer could not be applied after an earlier one failed")
             raise
-        if late:
-            self._release(ticket)
         planned_ahead = self._ahead.waiting(ticket)
         # (The session's first answer is applied now: the bar's estimate needs a count.)
-        if planned_ahead and ticket in self._left and self._ahead.hold(ticket, answer):
+        if hold and planned_ahead and ticket in self._left and self._ahead.hold(ticket, answer):
             # An estimate (the bar's): as if every item answered were finished. Never 0,
             # which the Web Connector's guide does not count as progress.
             done = len(self._finished.get(ticket, ())) + len(results)
@@ -461,7 +439,7 @@ class SyncEngine:
         """The batch answered, anything it left unprocessed queued again; items still due
         (``done``: items this session finished)."""
         if batch_id is not None:
-            run_many(session, _ANSWERED, [{"batch": batch_id, "responded_at": due.now()}])
+            run_many(session, ANSWERED, [{"batch": batch_id, "responded_at": due.now()}])
             # continueOnError answers every request: one still "sent" was left out of the answer.
             for item in session.scalars(
                 select(SyncItem).where(SyncItem.batch_id == batch_id, SyncItem.state == QueueState.SENT)
@@ -499,7 +477,14 @@ class SyncEngine:
         ``refusals``). True when the session may go on; False when QuickBooks itself
         cannot work and the session should stop.
         """
-        self._settle(ticket)  # planning ahead is over, held answers applied, before this
+        try:
+            self._settle(ticket)  # planning ahead is over, held answers applied, before this
+        except Exception:
+            self._refused(ticket, hresult, message)  # reported, and the refusal still written
+            raise
+        return self._refused(ticket, hresult, message)
+
+    def _refused(self, ticket: str, hresult: str, message: str) -> bool:
         with self.db.uow() as uow:
             batch_id = self._last_out(uow.session, ticket)
             batch = None if batch_id is None else uow.session.get(SyncBatch, batch_id)
@@ -510,7 +495,7 @@ class SyncEngine:
             batch.responded_at = due.now()
             go_on = refusals.message_refused(uow.session, batch, hresult, message)
             uow.commit()
-        self._last_batch_full = True  # the halves are waiting: progress must not say 100
+        self._halves_waiting = True
         return go_on
 
     def progress(self, ticket: str) -> int:
@@ -533,7 +518,10 @@ class SyncEngine:
         """0..100; 100 ends the session, so never while a message planned ahead waits."""
         if planned_ahead:
             remaining += planned_ahead
-        elif remaining == 0 or (not self._last_batch_full and not self._anything_sendable()):
+        elif remaining == 0 or (not self._halves_waiting and not self._anything_sendable()):
+            # Asked even after a full message: what is due may all wait for an answer that
+            # just failed, and an empty message after less than 100 is an error to the
+            # Web Connector. (Planning ahead, only at the session's end.)
             return 100
         return min(99, int(100 * done / (done + remaining)))
 

@@ -9,8 +9,9 @@ looked up in QuickBooks before it goes again (``refusals.recover``).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from desktop_app.db.qbwc_models import WC_ACTIVE, WcSession
@@ -19,6 +20,33 @@ from desktop_app.services.queue_states import QueueState
 from qbwc_server import qbxml as q
 from qbwc_server.sync import due, refusals
 from qbwc_server.sync.planner import DEFER_UNREAD
+
+_ITEMS = cast(Table, SyncItem.__table__)
+# Built once; run for every item of a batch in one executemany.
+MARK_SENT = (
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("item_id"))
+    .values(
+        state=QueueState.SENT,
+        phase=bindparam("phase"),
+        pending_key=None,
+        batch_id=bindparam("batch"),
+        attempts=_ITEMS.c.attempts + 1,
+        request_id=bindparam("request"),
+        request_xml=bindparam("xml"),
+        response_xml="",
+        sent_at=bindparam("sent"),
+        sent_context=bindparam("context"),
+    )
+)
+
+_BATCHES = cast(Table, SyncBatch.__table__)
+#: A batch's first answer is noted (a statement: loading the batch costs more than this).
+ANSWERED = (
+    update(_BATCHES)
+    .where(_BATCHES.c.id == bindparam("batch"), _BATCHES.c.responded_at.is_(None))
+    .values(responded_at=bindparam("responded_at"))
+)
 
 
 def recover_unanswered(session: Session, ticket: str, *, keep: int | None = None) -> None:

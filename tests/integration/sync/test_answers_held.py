@@ -314,3 +314,22 @@ def test_a_held_answer_is_applied_before_a_refused_message_is_split(ahead: Offic
     # Cedar alone is what QuickBooks refuses: it waits for a person; the rest went once.
     assert _item(ahead, "customer", held.cedar).state == QueueState.ATTENTION
     assert _names(ahead) == ["Alpha Homes", "Beta Builders", "Delta Roofing"]
+
+
+def test_a_refusal_is_written_even_when_the_held_answer_before_it_cannot_be_applied(
+    ahead: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held = _beta_held(ahead)
+    _failing(ahead, monkeypatch, when=lambda answer: answer.response_xml == held.beta_answer)
+    engine = ahead.engine
+    refused = engine.next_request(held.ticket)  # Beta's answer fails on the planning thread
+    assert "Cedar Decks" in refused
+    with pytest.raises(DatabaseUnavailable):
+        engine.fail_batch(held.ticket, "0x80040400", "QuickBooks found an error when parsing the XML")
+    cedar = _item(ahead, "customer", held.cedar)
+    with ahead.db.reader() as uow:
+        batch = uow.session.get(SyncBatch, cedar.batch_id)
+        error = "" if batch is None else batch.error
+    # Cedar, refused alone, waits for a person; it is not left "sent" to be looked up.
+    assert cedar.state == QueueState.ATTENTION
+    assert error.startswith("0x80040400")
