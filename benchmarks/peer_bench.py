@@ -22,7 +22,8 @@ in a process of its own behind the same HTTP server (waitress, JobDesk's setting
     (``InvoiceQuery`` by number) before each invoice add, so more requests and round trips.
     It runs twice on copies of the company: first "in turn" (each message planned only when
     the Web Connector asks for it, as before issue 18's look-ahead), then as the server
-    runs, planning the next message while the simulator answers the last
+    runs, planning the next message while the simulator answers the last and applying
+    each answer while the simulator works on the message after it
     (``qbwc_server.sync.ahead``): the ratio between the two is printed too.
 
 Printed per server: server-side seconds (the session's wall time minus the simulator's,

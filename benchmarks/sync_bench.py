@@ -12,7 +12,8 @@ hand-over itself. ``--in-process`` runs the simulator in the engine's process in
 (time inside it subtracted), for comparison.
 
 The same queued company is synced twice, on copies: first as the server runs it, planning
-each next message while the simulator answers the last (``qbwc_server.sync.ahead``), then
+each next message while the simulator answers the last, and applying that answer while it
+works on the next (``qbwc_server.sync.ahead``), then
 "in turn", each message planned only when asked for. Planning ahead hides part of the
 engine's work in the simulator's time: the time left over (what the engine adds to the
 session) shrinks, its CPU does not, and both are printed. ``--in-turn`` or ``--plan-ahead``

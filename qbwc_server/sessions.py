@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 
 from desktop_app.db.models import Setting
 from desktop_app.db.qbwc_models import (
@@ -126,6 +126,8 @@ class WebConnectorSessions:
         self.engine = engine
         self.policy = policy or SessionPolicy()
         self.clock = clock
+        #: Sessions whose company binding was seen in place (asked once a session).
+        self._bound: set[str] = set()
 
     def close(self) -> None:
         """The server stopped taking calls: the engine's background work ends with it."""
@@ -283,15 +285,7 @@ class WebConnectorSessions:
         if not ticket or len(ticket) > 64:
             return None
         with self.db.reader() as uow:
-            row = uow.session.execute(
-                select(
-                    WcSession.state,
-                    WcSession.expires_at,
-                    WcSession.hello_done,
-                    WcSession.hello_pending,
-                    WcSession.qbxml_version,
-                ).where(WcSession.ticket == ticket)
-            ).first()
+            row = uow.session.execute(_GOING, {"ticket": ticket}).first()
         if row is None or row.state != WC_ACTIVE or row.expires_at < self.clock():
             return None
         if not row.hello_done or (answering and row.hello_pending):
@@ -430,10 +424,13 @@ class WebConnectorSessions:
         trip: dict[str, object] = {} if counted else {"round_trips": WcSession.round_trips + 1}
         with self.db.uow() as uow:
             touched = self._touch(uow, ticket, percent=percent, request_sent_at=None, **trip)
-            if touched and not get_binding(uow).is_bound:
-                row = self._live(uow, ticket)
-                if row is not None and row.company_name:
-                    bind_company(uow, row.company_name, row.company_file)
+            if touched and ticket not in self._bound:
+                if get_binding(uow).is_bound:
+                    self._bound = {ticket}  # one session at a time: older ones are over
+                else:
+                    row = self._live(uow, ticket)
+                    if row is not None and row.company_name:
+                        bind_company(uow, row.company_name, row.company_file)
             uow.commit()
         return percent
 
@@ -518,6 +515,16 @@ class WebConnectorSessions:
         if failed:
             return "JobDesk: sync stopped; see the message above or JobDesk's Sync screen."
         return f"JobDesk: sync finished ({percent}% done)."
+
+
+#: The session's row as a callback reads it first (built once, asked twice a round trip).
+_GOING = select(
+    WcSession.state,
+    WcSession.expires_at,
+    WcSession.hello_done,
+    WcSession.hello_pending,
+    WcSession.qbxml_version,
+).where(WcSession.ticket == bindparam("ticket"))
 
 
 def _explain(exc: BaseException) -> str:

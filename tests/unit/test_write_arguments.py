@@ -16,7 +16,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql.dml import UpdateBase
 
 from desktop_app.services.queue_states import Phase
-from qbwc_server.sync import engine, fast_apply
+from qbwc_server.sync import fast_apply, in_flight
 from qbwc_server.sync.writes import _Compiled
 
 WHEN = datetime(2026, 12, 5, 2, 30, 15, 123_456, tzinfo=UTC)
@@ -38,9 +38,9 @@ CASES: list[tuple[UpdateBase, dict[str, Any]]] = [
     (fast_apply._LINK_INSERT, {"entity_type": "customer", "entity_id": 1, **LINK}),
     (fast_apply._LINK_UPDATE, {"link_id": 4, **LINK}),
     (fast_apply._UNLINK, {"entity_type": "invoice", "entity_id": 3}),
-    (engine._ANSWERED, {"batch": 2, "responded_at": WHEN}),
+    (in_flight.ANSWERED, {"batch": 2, "responded_at": WHEN}),
     (
-        engine._MARK_SENT,
+        in_flight.MARK_SENT,
         {
             "item_id": 7,
             "phase": Phase.CHECK,
