@@ -74,6 +74,8 @@ class Prepared:
     before: list[Before] = field(default_factory=list)
     #: Requests of the look-ahead of invoice numbers it carries (``probes``).
     probe_ids: tuple[str, ...] = ()
+    #: As many requests as a message holds: more is likely waiting (progress need not look).
+    full: bool = False
 
     @property
     def items(self) -> int:

@@ -7,11 +7,13 @@ queue's order index.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.sync_models import SyncItem
+from desktop_app.db.uow import Database
 from desktop_app.services import settings
 from desktop_app.services.queue_states import QueueState
 from qbwc_server.sync.imports import has_invoices_in_quickbooks
@@ -80,3 +82,21 @@ def parse_time(text: str) -> datetime | None:
         return datetime.fromisoformat(text)
     except ValueError:
         return None
+
+
+def session_wanted(db: Database, values: dict[str, Any], *, has_items: bool, pull_due: bool) -> bool:
+    """``SyncEngine.has_work``'s decision, once it knows whether an item can go
+    (``has_items``) and whether bringing in payments is due; ``values``: the settings."""
+    last = parse_time(values["sync.last_session_at"])
+    interval = timedelta(minutes=int(values["sync.interval_minutes"]))
+    interval_passed = last is None or now() - last >= interval
+    requested = parse_time(values["sync.requested_at"])
+    sync_now = requested is not None and (last is None or requested > last)
+    if not values["sync.responsive"]:
+        return has_items or sync_now or pull_due
+    if sync_now:
+        return True
+    if not (has_items or pull_due) or interval_passed:
+        return has_items or pull_due
+    with db.reader() as uow:
+        return any_urgent(uow.session)

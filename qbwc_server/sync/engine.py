@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -51,6 +50,9 @@ LOOK_AHEAD_WINDOW = 2
 RECOUNT_EVERY = 10
 #: How far the "is anything sendable?" look reads before a session is opened for nothing.
 SENDABLE_SCAN = 1000
+#: The request of the message handed out when the Web Connector, told less than 100, asks
+#: again and nothing can go after all: a harmless query, whose answer ends the session.
+CLOSING = "jobdesk-closing"
 
 
 log = logging.getLogger(__name__)
@@ -74,8 +76,11 @@ class SyncEngine:
         self._out: dict[str, int] = {}
         #: Items finished (done, or in front of a person) per session: the progress bar's count.
         self._finished: dict[str, set[int]] = {}
-        #: A message was refused whole: its halves wait, so progress must not say 100.
-        self._halves_waiting = False
+        #: A full batch means more is waiting: progress need not look for sendable work.
+        self._last_batch_full = False
+        #: Sessions told less than 100 (they ask again), and those handed ``CLOSING``.
+        self._going_on: set[str] = set()
+        self._closing: set[str] = set()
         #: Per session: invoice numbers looked up one message ahead (``probes``).
         self._probes: dict[str, Probes] = {}
         #: Per session: the last count of items due, the items finished then, messages since.
@@ -101,19 +106,7 @@ class SyncEngine:
             values = settings.get_all(uow)
             pull_due = due.pull_due(session, values)
         has_items = bool(stale) or (bool(queued) and self._anything_sendable(SENDABLE_SCAN))
-        last = due.parse_time(values["sync.last_session_at"])
-        interval = timedelta(minutes=int(values["sync.interval_minutes"]))
-        interval_passed = last is None or due.now() - last >= interval
-        requested = due.parse_time(values["sync.requested_at"])
-        sync_now = requested is not None and (last is None or requested > last)
-        if not values["sync.responsive"]:
-            return has_items or sync_now or pull_due
-        if sync_now:
-            return True
-        if not (has_items or pull_due) or interval_passed:
-            return has_items or pull_due
-        with self.db.reader() as uow:
-            return due.any_urgent(uow.session)
+        return due.session_wanted(self.db, values, has_items=has_items, pull_due=pull_due)
 
     # -- a session -------------------------------------------------------------------------
 
@@ -129,6 +122,7 @@ class SyncEngine:
         self._probes = {ticket: Probes()}
         self._counted = {}
         self._left = {}
+        self._going_on, self._closing = {ticket}, set()  # a ticket handed out: it asks
         self._out = {}
         with self.db.uow() as uow:
             recover_unanswered(uow.session, ticket)
@@ -160,7 +154,7 @@ class SyncEngine:
         prepared = self._ahead.result(ticket, take=True)
         if prepared is not None and prepared.message:
             message = prepared.message
-            self._halves_waiting = False  # progress is about the message handed out
+            self._last_batch_full = prepared.full  # progress is about the message handed out
             if prepared.batch_id is not None:
                 self._out[ticket] = prepared.batch_id
             if also is not None:
@@ -171,7 +165,7 @@ class SyncEngine:
             self._settle(ticket)  # (an answer is held only while a message planned ahead waits)
             planned = self._plan(ticket, qbxml_version, also, planning_ahead=False)
             message = planned.message
-            self._halves_waiting = False
+            self._last_batch_full = planned.full
             if message and planned.batch_id is not None:
                 self._out[ticket] = planned.batch_id
         # The answer held back is applied while QuickBooks works on this message, then the
@@ -184,6 +178,11 @@ class SyncEngine:
                 self._apply_held(ticket, held)
             except Exception:  # the message is out: it must reach the Web Connector
                 log.exception("QuickBooks' answer could not be applied; its items are looked up")
+        # An empty message after less than 100 (or a ticket) is an error to the Web Connector;
+        # all that was due may wait (for an answer that just failed …): CLOSING ends it.
+        (self._closing.add if not message and ticket in self._going_on else self._closing.discard)(ticket)
+        if ticket in self._closing:
+            return q.build_message([q.host_query(CLOSING)], on_error="continueOnError", version=qbxml_version)
         return message
 
     def _plan(
@@ -278,9 +277,10 @@ class SyncEngine:
             planning_ahead=planning_ahead,
         )
         chosen = planner.plan()
+        full = len(chosen) >= limits.max_requests
         if not chosen and not planner.ahead:
             uow.commit()
-            return Prepared("")
+            return Prepared("", full=full)
         # Items of a grouped lookup share one request (``check_groups``): it goes once.
         requests = {one.request_id: one.built for one in chosen}
         batch = SyncBatch(
@@ -334,7 +334,7 @@ class SyncEngine:
         if also is not None:
             also(uow)
         uow.commit()
-        return Prepared(message, batch.id, before, tuple(probe_ids))
+        return Prepared(message, batch.id, before, tuple(probe_ids), full)
 
     def apply_response(self, ticket: str, response_xml: str, *, late: bool = False) -> int:
         """Take in QuickBooks' answer; returns progress 0..100.
@@ -350,9 +350,14 @@ class SyncEngine:
                 return self._take_in(ticket, response_xml, hold=False)
             finally:
                 self._release(ticket)
-        return self._take_in(ticket, response_xml, hold=True)
+        percent = self._take_in(ticket, response_xml, hold=True)
+        (self._going_on.add if percent < 100 else self._going_on.discard)(ticket)
+        return percent
 
     def _take_in(self, ticket: str, response_xml: str, *, hold: bool) -> int:
+        if ticket in self._closing:  # whatever it says (it is only a query): the end
+            self._closing.discard(ticket)
+            return 100
         try:
             results = q.parse_response(response_xml)
         except QbxmlError as error:
@@ -477,12 +482,18 @@ class SyncEngine:
         ``refusals``). True when the session may go on; False when QuickBooks itself
         cannot work and the session should stop.
         """
+        if ticket in self._closing:  # the closing query: QuickBooks itself cannot work
+            self._closing.discard(ticket)
+            return False
         try:
             self._settle(ticket)  # planning ahead is over, held answers applied, before this
         except Exception:
             self._refused(ticket, hresult, message)  # reported, and the refusal still written
             raise
-        return self._refused(ticket, hresult, message)
+        go_on = self._refused(ticket, hresult, message)
+        if go_on:
+            self._going_on.add(ticket)  # told at most 99 (``sessions``): it asks again
+        return go_on
 
     def _refused(self, ticket: str, hresult: str, message: str) -> bool:
         with self.db.uow() as uow:
@@ -495,7 +506,7 @@ class SyncEngine:
             batch.responded_at = due.now()
             go_on = refusals.message_refused(uow.session, batch, hresult, message)
             uow.commit()
-        self._halves_waiting = True
+        self._last_batch_full = True  # the halves are waiting: progress must not say 100
         return go_on
 
     def progress(self, ticket: str) -> int:
@@ -506,7 +517,10 @@ class SyncEngine:
             session = uow.session
             done = len(self._finished_items(session, ticket))
             remaining = due.due_count(session)
-        return self._progress(done, remaining, planned_ahead)
+        percent = self._progress(done, remaining, planned_ahead)
+        if percent < 100:
+            self._going_on.add(ticket)
+        return percent
 
     def _last_out(self, session: Session, ticket: str) -> int | None:
         """The batch QuickBooks has (the session's last, unless one was planned ahead since)."""
@@ -518,10 +532,7 @@ class SyncEngine:
         """0..100; 100 ends the session, so never while a message planned ahead waits."""
         if planned_ahead:
             remaining += planned_ahead
-        elif remaining == 0 or (not self._halves_waiting and not self._anything_sendable()):
-            # Asked even after a full message: what is due may all wait for an answer that
-            # just failed, and an empty message after less than 100 is an error to the
-            # Web Connector. (Planning ahead, only at the session's end.)
+        elif remaining == 0 or (not self._last_batch_full and not self._anything_sendable()):
             return 100
         return min(99, int(100 * done / (done + remaining)))
 
@@ -562,6 +573,8 @@ class SyncEngine:
             self._end_session(ticket)
 
     def _end_session(self, ticket: str) -> None:
+        self._going_on.discard(ticket)
+        self._closing.discard(ticket)
         self._out.pop(ticket, None)
         self._probes.pop(ticket, None)
         self._counted.pop(ticket, None)
