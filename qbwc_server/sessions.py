@@ -126,8 +126,8 @@ class WebConnectorSessions:
         self.engine = engine
         self.policy = policy or SessionPolicy()
         self.clock = clock
-        #: Sessions whose company binding was seen in place (asked once a session).
-        self._bound: set[str] = set()
+        #: The session whose company binding was seen in place (asked once a session).
+        self._bound: str | None = None
 
     def close(self) -> None:
         """The server stopped taking calls: the engine's background work ends with it."""
@@ -424,9 +424,9 @@ class WebConnectorSessions:
         trip: dict[str, object] = {} if counted else {"round_trips": WcSession.round_trips + 1}
         with self.db.uow() as uow:
             touched = self._touch(uow, ticket, percent=percent, request_sent_at=None, **trip)
-            if touched and ticket not in self._bound:
+            if touched and ticket != self._bound:
                 if get_binding(uow).is_bound:
-                    self._bound = {ticket}  # one session at a time: older ones are over
+                    self._bound = ticket
                 else:
                     row = self._live(uow, ticket)
                     if row is not None and row.company_name:

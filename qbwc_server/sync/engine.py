@@ -366,7 +366,7 @@ class SyncEngine:
         answer = Held(response_xml, results, self._out.get(ticket))
         # Whatever is held or planned ahead is over, in full, before this answer counts.
         try:
-            self._settle(ticket)
+            planned_ahead = self._settle(ticket)
         except Exception:
             # An earlier answer cannot be applied (reported as such): this one still is. It
             # was planned while that one was out, so nothing in it needs it.
@@ -375,7 +375,6 @@ class SyncEngine:
             except Exception:
                 log.exception("QuickBooks' answer could not be applied after an earlier one failed")
             raise
-        planned_ahead = self._ahead.waiting(ticket)
         # (The session's first answer is applied now: the bar's estimate needs a count.)
         if hold and planned_ahead and ticket in self._left and self._ahead.hold(ticket, answer):
             # An estimate (the bar's): as if every item answered were finished. Never 0,
@@ -386,10 +385,12 @@ class SyncEngine:
         done, remaining = self._apply(ticket, answer)
         return self._progress(done, remaining, planned_ahead)
 
-    def _settle(self, ticket: str) -> None:
-        """Planning ahead is over and every answer held back is applied (the oldest first)."""
-        self._ahead.waiting(ticket)
+    def _settle(self, ticket: str) -> int:
+        """Planning ahead is over and every answer held back is applied (the oldest first);
+        the items of the session's message planned ahead (``Planning.waiting``)."""
+        planned_ahead = self._ahead.waiting(ticket)
         self._apply_held(ticket, self._ahead.unhold(ticket))
+        return planned_ahead
 
     def _apply_held(self, ticket: str, held: list[Held], *, keep_failed: bool = False) -> None:
         """Apply answers held back, oldest first. One that fails stops the rest, which stay
@@ -511,8 +512,7 @@ class SyncEngine:
 
     def progress(self, ticket: str) -> int:
         """Share of this session's work done; 100 only when nothing is left to send."""
-        self._settle(ticket)
-        planned_ahead = self._ahead.waiting(ticket)
+        planned_ahead = self._settle(ticket)
         with self.db.reader() as uow:
             session = uow.session
             done = len(self._finished_items(session, ticket))
