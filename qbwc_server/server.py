@@ -9,7 +9,8 @@ Routes (the Web Connector only ever POSTs to the AppURL):
 Before spyne sees a body it is checked here: larger than ``max_body_bytes`` (default 50 MB)
 → 413; any ``<!DOCTYPE``/``<!ENTITY`` or broken XML → a SOAP fault, from a parser that
 resolves no entities, loads no DTD and touches no network. No traceback ever reaches the
-client; it goes to the log.
+client; it goes to the log. The envelope that check parsed answers the two callbacks of
+every round trip when they are plain calls (``round_trip``); spyne answers the rest.
 
 The server is waitress: pure Python, production-grade, and the same on Windows and Linux
 with nothing to compile — so the desktop app can embed it on a background thread
@@ -43,6 +44,7 @@ from desktop_app.db.types import utcnow
 from desktop_app.db.uow import Database
 from desktop_app.errors import ValidationError
 from desktop_app.version import __version__
+from qbwc_server import round_trip
 from qbwc_server.sessions import Engine, SessionPolicy, WebConnectorSessions
 
 log = logging.getLogger(__name__)
@@ -77,15 +79,20 @@ def soap_fault(code: str, text: str) -> bytes:
 
 def check_soap_body(body: bytes) -> str:
     """ "" when the body may go to spyne; otherwise why it is refused."""
+    return read_soap_body(body)[0]
+
+
+def read_soap_body(body: bytes) -> tuple[str, etree._Element | None]:
+    """(why the body is refused, or ""; its envelope when it is not)."""
     if _DECLARATION.search(body):
-        return "XML with a DOCTYPE or entity declarations is not accepted."
+        return "XML with a DOCTYPE or entity declarations is not accepted.", None
     try:
         root = etree.fromstring(body, _parser())
     except etree.XMLSyntaxError:
-        return "The request is not well-formed XML."
+        return "The request is not well-formed XML.", None
     if root.tag != "{http://schemas.xmlsoap.org/soap/envelope/}Envelope":
-        return "The request is not a SOAP 1.1 envelope."
-    return ""
+        return "The request is not a SOAP 1.1 envelope.", None
+    return "", root
 
 
 def support_page(app_url: str = "") -> bytes:
@@ -156,10 +163,14 @@ class QbwcWsgiApp:
         body = stream.read(length) if length >= 0 else stream.read(self.max_body_bytes + 1)
         if len(body) > self.max_body_bytes:
             return self._too_large(start_response)
-        problem = check_soap_body(body)
-        if problem:
+        problem, envelope = read_soap_body(body)
+        if problem or envelope is None:
             log.warning("refused a SOAP request: %s", problem)
             return _reply(start_response, "500 Internal Server Error", soap_fault("Client", problem))
+        # The round trip's two callbacks, when plain, without spyne (``round_trip``).
+        reply = None if self.sessions is None else round_trip.answer(envelope, self.sessions)
+        if reply is not None:
+            return _reply(start_response, reply.status, reply.body)
         inner = dict(environ)
         inner["wsgi.input"] = io.BytesIO(body)
         inner["CONTENT_LENGTH"] = str(len(body))

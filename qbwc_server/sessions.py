@@ -18,15 +18,16 @@ What each callback answers, in the Web Connector's own vocabulary:
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, cast
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import Table, Update, bindparam, delete, func, or_, select, update
 
 from desktop_app.db.models import Setting
 from desktop_app.db.qbwc_models import (
@@ -128,6 +129,8 @@ class WebConnectorSessions:
         self.clock = clock
         #: The session whose company binding was seen in place (asked once a session).
         self._bound: str | None = None
+        #: Reads that take no write lock (``_going``).
+        self._reading = db.engine.execution_options(jobdesk_readonly=True)
 
     def close(self) -> None:
         """The server stopped taking calls: the engine's background work ends with it."""
@@ -284,32 +287,29 @@ class WebConnectorSessions:
         """
         if not ticket or len(ticket) > 64:
             return None
-        with self.db.reader() as uow:
-            row = uow.session.execute(_GOING, {"ticket": ticket}).first()
+        # One statement on a connection of its own: no unit of work needed to read one row.
+        with self._reading.connect() as connection:
+            row = connection.execute(_GOING, {"ticket": ticket}).first()
         if row is None or row.state != WC_ACTIVE or row.expires_at < self.clock():
             return None
         if not row.hello_done or (answering and row.hello_pending):
             return None
         return str(row.qbxml_version)
 
-    def _touch(self, uow: UnitOfWork, ticket: str, **values: object) -> bool:
+    def _touch(self, uow: UnitOfWork, ticket: str, *, count_trip: bool = False, **values: object) -> bool:
         """``_live``'s touch in one statement, after the engine's work in the same callback
-        (the row was read live at its start); True when the session is still on."""
+        (the row was read live at its start); True when the session is still on.
+        ``count_trip``: the round trip is counted in the same statement."""
         now = self.clock()
-        still_on = (
-            WcSession.ticket == ticket,
-            or_(
-                WcSession.state == WC_FAILED,
-                (WcSession.state == WC_ACTIVE) & (WcSession.expires_at >= now),
-            ),
-        )
+        statement = _touch_statement(tuple(sorted(values)), count_trip)
         touched = uow.session.execute(
-            update(WcSession)
-            .where(*still_on)
-            .values(
-                last_seen_at=now, expires_at=now + timedelta(minutes=self.policy.ticket_minutes), **values
-            )
-            .execution_options(synchronize_session=False)
+            statement,
+            {
+                "b_ticket": ticket,
+                "b_now": now,
+                "b_expires": now + timedelta(minutes=self.policy.ticket_minutes),
+                **{f"v_{name}": value for name, value in values.items()},
+            },
         )
         return bool(getattr(touched, "rowcount", 0))
 
@@ -421,9 +421,8 @@ class WebConnectorSessions:
             self._fail(ticket, _explain(exc))
             return -1
         percent = max(0, min(100, percent))
-        trip: dict[str, object] = {} if counted else {"round_trips": WcSession.round_trips + 1}
         with self.db.uow() as uow:
-            touched = self._touch(uow, ticket, percent=percent, request_sent_at=None, **trip)
+            touched = self._touch(uow, ticket, count_trip=not counted, percent=percent, request_sent_at=None)
             if touched and ticket != self._bound:
                 if get_binding(uow).is_bound:
                     self._bound = ticket
@@ -525,6 +524,27 @@ _GOING = select(
     WcSession.hello_pending,
     WcSession.qbxml_version,
 ).where(WcSession.ticket == bindparam("ticket"))
+
+
+@functools.cache
+def _touch_statement(names: tuple[str, ...], count_trip: bool) -> Update:
+    """``_touch``'s statement for these columns, built once (building one costs more than
+    running it, and it runs twice a round trip): the session's row while it is still on."""
+    table = cast(Table, WcSession.__table__)
+    values: dict[str, object] = {name: bindparam(f"v_{name}") for name in names}
+    if count_trip:
+        values["round_trips"] = table.c.round_trips + 1
+    return (
+        update(table)
+        .where(
+            table.c.ticket == bindparam("b_ticket"),
+            or_(
+                table.c.state == WC_FAILED,
+                (table.c.state == WC_ACTIVE) & (table.c.expires_at >= bindparam("b_now")),
+            ),
+        )
+        .values(last_seen_at=bindparam("b_now"), expires_at=bindparam("b_expires"), **values)
+    )
 
 
 def _explain(exc: BaseException) -> str:

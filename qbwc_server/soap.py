@@ -32,6 +32,7 @@ from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
 from spyne.server.wsgi import WsgiApplication
 
+from qbwc_server.round_trip import UNEXPECTED
 from qbwc_server.sessions import WebConnectorSessions
 
 log = logging.getLogger(__name__)
@@ -112,11 +113,12 @@ class QBWebConnectorSvc(ServiceBase):  # type: ignore[misc]  # spyne has no type
 
 
 def _on_method_exception(ctx: Any) -> None:
-    """Anything unexpected becomes a plain SOAP fault; the traceback goes to the log only."""
-    error = getattr(ctx, "out_error", None)
-    if error is not None and not isinstance(error, Fault):
-        log.error("error in Web Connector call %s", getattr(ctx, "method_name", "?"), exc_info=error)
-        ctx.out_error = Fault("Server", "JobDesk could not handle this call; the details are in its log.")
+    """Anything unexpected becomes a plain SOAP fault saying so (spyne logged the traceback).
+    The methods raise no faults of their own: whatever spyne caught, it says "Internal Error"
+    unless replaced here."""
+    if getattr(ctx, "out_error", None) is not None:
+        log.error("error in Web Connector call %s", getattr(ctx, "method_name", "?"))
+        ctx.out_error = Fault("Server", UNEXPECTED)
 
 
 def make_wsgi_app(sessions: WebConnectorSessions) -> Any:

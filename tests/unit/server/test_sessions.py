@@ -235,6 +235,45 @@ def test_a_message_handed_out_touches_the_session_once(
     assert sessions.receive_response(ticket, "<QBXML><QBXMLMsgsRs/></QBXML>", "", "") > 0  # still live
 
 
+def test_the_session_row_counts_each_round_trip_and_keeps_its_progress(
+    make_sessions: Callable[..., WebConnectorSessions], db: Database, clock: Any
+) -> None:
+    sessions = make_sessions(SessionPolicy(ticket_minutes=5), FakeEngine(batches=3))
+
+    def row() -> WcSession:
+        with db.reader() as uow:
+            found = uow.session.scalars(select(WcSession).where(WcSession.ticket == ticket)).one()
+            uow.session.expunge(found)  # its values as read, kept after the unit of work
+            return found
+
+    ticket = login(sessions)
+    assert hello(sessions, ticket)
+    assert sessions.receive_response(ticket, "<QBXML><QBXMLMsgsRs/></QBXML>", "", "") > 0
+    seen = row()
+    assert (seen.round_trips, seen.request_sent_at) == (1, None)
+    for trip in (2, 3):
+        clock.advance(minutes=1)
+        assert sessions.send_request(ticket, "", COMPANY_FILE, "US", 13, 0)
+        sent = row()
+        assert sent.request_sent_at == clock.now and sent.last_seen_at == clock.now
+        assert sent.round_trips == trip - 1  # counted when its answer comes
+        clock.advance(minutes=1)
+        percent = sessions.receive_response(ticket, "<QBXML><QBXMLMsgsRs/></QBXML>", "", "")
+        answered = row()
+        assert (answered.round_trips, answered.percent, answered.request_sent_at) == (trip, percent, None)
+        assert answered.expires_at == clock.now + timedelta(minutes=5)
+    # A ticket that has expired is not touched: nothing of it changes.
+    clock.advance(minutes=6)
+    before = row()
+    assert sessions.receive_response(ticket, "<QBXML/>", "", "") == -1
+    after = row()
+    assert (after.round_trips, after.percent, after.last_seen_at) == (
+        before.round_trips,
+        before.percent,
+        before.last_seen_at,
+    )
+
+
 # -- errors reported by the Web Connector ----------------------------------------------------------
 
 
