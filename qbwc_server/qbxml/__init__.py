@@ -6,7 +6,8 @@ Public surface (import from here):
   ``StandardTermsFields``, ``InvoiceFields``, ``InvoiceLineFields``, ``PaymentFields``, ``AppliedPayment``,
   ``CreditMemoFields``, ``CreditApplicationFields`` (``CreditToInvoice``, ``AppliedCredit``)
 * builders return one request element; ``build_message`` wraps a batch
-* ``parse_response`` / ``iter_response`` read responses; ``Status``, ``Record``, ``Result``
+* ``parse_response`` / ``iter_response`` read responses (``Answers``: statuses now, records
+  when asked for); ``Status``, ``Record``, ``Result``
 """
 
 from qbwc_server.qbxml.build import (
@@ -41,7 +42,7 @@ from qbwc_server.qbxml.build_txns import (
     txn_query,
     txn_void,
 )
-from qbwc_server.qbxml.parse import Record, Result, Status, iter_response, parse_response, to_record
+from qbwc_server.qbxml.parse import Answers, Record, Result, Status, iter_response, parse_response, to_record
 from qbwc_server.qbxml.read_credits import CreditMemoLineRet, CreditMemoRet, read_credit_memo
 from qbwc_server.qbxml.records import (
     Address,
@@ -68,6 +69,7 @@ __all__ = [
     "MAX_MESSAGE_BYTES",
     "QBXML_VERSION",
     "Address",
+    "Answers",
     "AppliedCredit",
     "AppliedPayment",
     "CreditApplicationFields",

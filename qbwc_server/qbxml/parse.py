@@ -257,24 +257,30 @@ def iter_response(source: Source, *, max_bytes: int = MAX_MESSAGE_BYTES) -> Iter
 
 def _iter_tree(top: etree._Element) -> Iterator[Status | Record]:
     """What ``iter_response`` yields, from a message already parsed whole."""
+    for answer, status in _answers_of(top):
+        yield status
+        yield from _records_of(answer, status)
+
+
+def _answers_of(top: etree._Element) -> Iterator[tuple[etree._Element, Status]]:
     for messages in top:
-        if messages.tag != "QBXMLMsgsRs":
-            continue
-        for answer in messages:
-            status = _status(answer)
-            yield status
-            loose: dict[str, tuple[str, ...]] = {}
-            for element in answer:
-                if len(element):
-                    yield to_record(element, status.request_id)
-                elif element.tag != "ErrorRecovery":
-                    loose[str(element.tag)] = (element.text or "",)
-            if loose:
-                yield Record(
-                    kind=status.rs_type.removesuffix("Rs") + "Ret",
-                    request_id=status.request_id,
-                    values=loose,
-                )
+        if messages.tag == "QBXMLMsgsRs":
+            for answer in messages:
+                yield answer, _status(answer)
+
+
+def _records_of(answer: etree._Element, status: Status) -> list[Record]:
+    records: list[Record] = []
+    loose: dict[str, tuple[str, ...]] = {}
+    for element in answer:
+        if len(element):
+            records.append(to_record(element, status.request_id))
+        elif element.tag != "ErrorRecovery":
+            loose[str(element.tag)] = (element.text or "",)
+    if loose:
+        kind = status.rs_type.removesuffix("Rs") + "Ret"
+        records.append(Record(kind=kind, request_id=status.request_id, values=loose))
+    return records
 
 
 def _release(element: etree._Element) -> None:
@@ -300,9 +306,55 @@ def parse_response(source: Source, *, max_bytes: int = MAX_MESSAGE_BYTES) -> dic
             records[len(statuses) - 1] = []
         else:
             records[len(statuses) - 1].append(item)
-    results: dict[str, Result] = {}
-    for index, status in enumerate(statuses):
-        if status.request_id in results:
+    _no_twice(statuses)
+    return {status.request_id: Result(status, tuple(records[index])) for index, status in enumerate(statuses)}
+
+
+def _no_twice(statuses: list[Status]) -> None:
+    seen: set[str] = set()
+    for status in statuses:
+        if status.request_id in seen:
             raise QbxmlError(f"QuickBooks answered requestID {status.request_id!r} twice.")
-        results[status.request_id] = Result(status=status, records=tuple(records[index]))
-    return results
+        seen.add(status.request_id)
+
+
+class Answers(Mapping[str, Result]):
+    """A response read as far as its statuses: requestID → ``Result``, in message order.
+
+    Reading each record's fields is most of the time reading an answer takes; here it is
+    done when a result is first asked for (all of them then), so a caller that only needs
+    to know what came back (how many answers, for which requests) does not wait for it.
+    Every error ``parse_response`` raises is raised here at once: the rest cannot fail.
+    """
+
+    def __init__(self, source: Source, *, max_bytes: int = MAX_MESSAGE_BYTES) -> None:
+        self._results: dict[str, Result] | None = None
+        self._answers: list[tuple[etree._Element, Status]] = []
+        if isinstance(source, str | bytes) and len(source) <= min(max_bytes, WHOLE_MESSAGE_BYTES):
+            self._answers = list(_answers_of(parse_tree(source, max_bytes=max_bytes)))
+            _no_twice([status for _, status in self._answers])
+            self._ids = [status.request_id for _, status in self._answers]
+        else:  # streamed: read whole at once (``iter_response`` keeps no tree to come back to)
+            self._results = parse_response(source, max_bytes=max_bytes)
+            self._ids = list(self._results)
+
+    def _read(self) -> dict[str, Result]:
+        if self._results is None:
+            self._results = {
+                status.request_id: Result(status, tuple(_records_of(answer, status)))
+                for answer, status in self._answers
+            }
+            self._answers = []  # the tree is no longer needed
+        return self._results
+
+    def __getitem__(self, request_id: str) -> Result:
+        return self._read()[request_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, request_id: object) -> bool:
+        return request_id in self._ids

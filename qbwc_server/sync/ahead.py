@@ -34,7 +34,7 @@ What keeps this exactly-once:
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -87,7 +87,7 @@ class Held:
     """QuickBooks' answer to a message, read but not yet applied."""
 
     response_xml: str
-    results: dict[str, q.Result]
+    results: Mapping[str, q.Result]
     #: The batch it answers (QuickBooks' message when it came in).
     batch_id: int | None
 

@@ -359,7 +359,7 @@ class SyncEngine:
             self._closing.discard(ticket)
             return 100
         try:
-            results = q.parse_response(response_xml)
+            results = q.Answers(response_xml)  # each record's fields read when applied
         except QbxmlError as error:
             self.fail_batch(ticket, refusals.UNREADABLE, f"QuickBooks' answer could not be read: {error}")
             return self.progress(ticket)

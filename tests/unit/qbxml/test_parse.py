@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import re
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from desktop_app.errors import QbxmlError
-from qbwc_server.qbxml import Record, Status, iter_response, parse_response
+from qbwc_server.qbxml import Answers, Record, Status, iter_response, parse, parse_response
 from tests.qbxml_schema import QbxmlSchema
 
 RESPONSE = """<?xml version="1.0" ?>
@@ -148,22 +149,64 @@ def test_streaming_yields_status_before_its_records() -> None:
     assert all(isinstance(i, Status | Record) for i in items)
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        "<QBXML><QBXMLMsgsRs><CustomerQueryRs requestID='1'/></QBXMLMsgsRs></QBXML>",
-        "<QBXML><QBXMLMsgsRs><CustomerQueryRs requestID='1' statusCode='x' statusSeverity='Info'/>"
-        "</QBXMLMsgsRs></QBXML>",
-        "<QBXML><QBXMLMsgsRs><CustomerQueryRs requestID='1' statusCode='0' statusSeverity='Info'>",
-        "<QBXML><QBXMLMsgsRs><A requestID='1' statusCode='0' statusSeverity='Info'/>"
-        "<A requestID='1' statusCode='0' statusSeverity='Info'/></QBXMLMsgsRs></QBXML>",
-        "",
-        "<QBXML>&undefined;</QBXML>",
-    ],
-)
+MALFORMED = [
+    "<QBXML><QBXMLMsgsRs><CustomerQueryRs requestID='1'/></QBXMLMsgsRs></QBXML>",
+    "<QBXML><QBXMLMsgsRs><CustomerQueryRs requestID='1' statusCode='x' statusSeverity='Info'/>"
+    "</QBXMLMsgsRs></QBXML>",
+    "<QBXML><QBXMLMsgsRs><CustomerQueryRs requestID='1' statusCode='0' statusSeverity='Info' retCount='a'/>"
+    "</QBXMLMsgsRs></QBXML>",
+    "<QBXML><QBXMLMsgsRs><CustomerQueryRs requestID='1' statusCode='0' statusSeverity='Info'>",
+    "<QBXML><QBXMLMsgsRs><A requestID='1' statusCode='0' statusSeverity='Info'/>"
+    "<A requestID='1' statusCode='0' statusSeverity='Info'/></QBXMLMsgsRs></QBXML>",
+    "",
+    "<QBXML>&undefined;</QBXML>",
+]
+
+
+@pytest.mark.parametrize("body", MALFORMED)
 def test_malformed_responses_raise_qbxml_error(body: str) -> None:
     with pytest.raises(QbxmlError):
         parse_response(body)
+
+
+@pytest.mark.parametrize("body", MALFORMED)
+def test_answers_read_statuses_first_raise_every_error_at_once(body: str) -> None:
+    with pytest.raises(QbxmlError):
+        Answers(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [RESPONSE, re.sub(r">\s+<", "><", RESPONSE), "<QBXML><QBXMLMsgsRs/></QBXML>"],
+    ids=["sample", "no white space", "empty"],
+)
+def test_answers_read_statuses_first_are_what_parse_response_reads(body: str) -> None:
+    answers = Answers(body)
+    expected = parse_response(body)
+    assert list(answers) == list(expected) and len(answers) == len(expected)
+    assert all(request_id in answers for request_id in expected) and "nope" not in answers
+    assert dict(answers) == expected
+    # A stream is read whole at once, with the same results.
+    assert dict(Answers(io.BytesIO(body.encode()))) == expected
+
+
+def test_answers_read_records_only_when_a_result_is_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = parse_response(RESPONSE)
+    read: list[str] = []
+    real = parse._records_of
+
+    def counted(answer: Any, status: Status) -> list[Record]:
+        read.append(status.request_id)
+        return real(answer, status)
+
+    monkeypatch.setattr(parse, "_records_of", counted)
+    answers = Answers(RESPONSE)
+    assert len(answers) == 7 and list(answers) == list(expected) and "3" in answers
+    assert read == []  # how many answers, and for which requests: statuses only
+    assert answers["1"] == expected["1"]
+    assert read == ["1", "2", "3", "4", "5", "6", "7"]  # every record, once
+    dict(answers)
+    assert len(read) == 7
 
 
 @pytest.mark.parametrize("body", [RESPONSE, re.sub(r">\s+<", "><", RESPONSE)])
