@@ -23,7 +23,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncItem
@@ -264,9 +264,18 @@ def _item_write(
 
 
 def _remember(record: object, values: dict[str, Any]) -> None:
-    """Keep the object in the session true to the row, without marking it changed."""
-    for key, value in values.items():
-        set_committed_value(record, key, value)
+    """Keep the object in the session true to the row, without marking it changed.
+
+    ``set_committed_value`` for each column at once: the values go in, and the state
+    commits them together (one call, not one per column: this runs for every answer)."""
+    state = instance_state(record)
+    columns = state.mapper.columns
+    if any(key not in columns for key in values):  # (only plain columns are written here)
+        for key, value in values.items():
+            set_committed_value(record, key, value)
+        return
+    state.dict.update(values)
+    state._commit(state.dict, list(values))  # what set_committed_value does, key by key
 
 
 def write_many(session: Session, fasts: list[Fast]) -> list[Fast]:

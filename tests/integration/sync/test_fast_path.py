@@ -353,3 +353,26 @@ def test_lookups_that_find_nothing_are_written_together(
     assert len(office.qb.invoices) == 4
     # The four "not found" answers (each invoice's Add goes next) went in one lot.
     assert 4 in together, together
+
+
+def test_objects_learn_what_was_written_without_being_changed(office: Office) -> None:
+    """``learn`` keeps the session's objects true to their rows: the values are there, the
+    objects are not dirty (the commit that follows writes nothing), and an attribute never
+    loaded is loaded by the value written."""
+    customer_id = office.customer("Learning Co")
+    with office.db.uow() as uow:
+        sync_queue.enqueue_in(uow.session, "customer", customer_id)
+        uow.commit()
+    with office.db.uow() as uow:
+        item = uow.session.scalars(
+            select(SyncItem).where(SyncItem.entity_type == "customer", SyncItem.entity_id == customer_id)
+        ).one()
+        uow.session.expire(item, ["note"])
+        fast_apply._remember(item, {"note": "learnt", "state": "done", "status_code": 0})
+        state = inspect(item)
+        assert (item.note, item.state, item.status_code) == ("learnt", "done", 0)
+        assert not state.modified and not uow.session.dirty and "note" not in state.expired_attributes
+        uow.commit()
+    with office.db.reader() as uow:  # nothing was written by learning it, not even at the commit
+        row = uow.session.execute(select(SyncItem.note, SyncItem.state).where(SyncItem.id == item.id)).one()
+    assert tuple(row) != ("learnt", "done")
