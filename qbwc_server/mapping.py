@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import (
@@ -77,14 +77,15 @@ LINK_CACHE = "jobdesk_link_cache"
 _Record = TypeVar("_Record")
 
 
+_LINK = select(QbLink).where(QbLink.entity_type == bindparam("kind"), QbLink.entity_id == bindparam("id"))
+
+
 def link_of(session: Session, entity_type: str, entity_id: int) -> QbLink | None:
     """The record's link. While a batch is planned, lookups are remembered (hits and misses)."""
     cache: dict[tuple[str, int], QbLink | None] | None = session.info.get(LINK_CACHE)
     if cache is not None and (entity_type, entity_id) in cache:
         return cache[(entity_type, entity_id)]
-    link = session.scalar(
-        select(QbLink).where(QbLink.entity_type == entity_type, QbLink.entity_id == entity_id)
-    )
+    link = session.scalar(_LINK, {"kind": entity_type, "id": entity_id})
     if cache is not None:
         cache[(entity_type, entity_id)] = link
     return link

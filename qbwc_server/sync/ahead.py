@@ -39,7 +39,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import QbLink
@@ -178,7 +178,7 @@ _BEFORE = select(
     SyncItem.response_xml,
     SyncItem.sent_at,
     SyncItem.sent_context,
-)
+).where(SyncItem.id.in_(bindparam("ids", expanding=True)))
 
 
 def capture(session: Session, planned: dict[int, str]) -> list[Before]:
@@ -186,7 +186,7 @@ def capture(session: Session, planned: dict[int, str]) -> list[Before]:
     ids = sorted(planned)
     found: list[Before] = []
     for start in range(0, len(ids), 500):
-        for row in session.execute(_BEFORE.where(SyncItem.id.in_(ids[start : start + 500]))):
+        for row in session.execute(_BEFORE, {"ids": ids[start : start + 500]}):
             found.append(
                 Before(
                     item_id=row.id,

@@ -28,15 +28,14 @@ from desktop_app.db.sync_models import SyncBatch, SyncItem
 from desktop_app.db.uow import Database, UnitOfWork
 from desktop_app.errors import DatabaseUnavailable, QbxmlError
 from desktop_app.services import settings
-from desktop_app.services.queue_states import FINISHED, QueueState
+from desktop_app.services.queue_states import FINISHED
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
-from qbwc_server.sync import ahead, due, kinds, refusals
+from qbwc_server.sync import ahead, due, in_flight, kinds, refusals
 from qbwc_server.sync.ahead import Held, Prepared
 from qbwc_server.sync.answers import MessageAnswers
 from qbwc_server.sync.check_groups import GROUP_MAX
 from qbwc_server.sync.imports import queue_payment_pull
-from qbwc_server.sync.in_flight import ANSWERED, MARK_SENT, answered, recover_unanswered, waiting_for
 from qbwc_server.sync.planner import BatchPlanner, Limits
 from qbwc_server.sync.prefetch import prefetch_answered
 from qbwc_server.sync.probes import Probes
@@ -125,7 +124,7 @@ class SyncEngine:
         self._going_on, self._closing = {ticket}, set()  # a ticket handed out: it asks
         self._out = {}
         with self.db.uow() as uow:
-            recover_unanswered(uow.session, ticket)
+            in_flight.recover_unanswered(uow.session, ticket)
             values = settings.get_all(uow)
             requested = due.parse_time(str(values["sync.requested_at"]))
             last = due.parse_time(str(values["sync.last_session_at"]))
@@ -248,7 +247,7 @@ class SyncEngine:
         session = uow.session
         # Planning ahead, the message QuickBooks has now is still to be answered: not lost.
         out = self._out.get(ticket) if planning_ahead else None
-        recover_unanswered(session, ticket, keep=out)
+        in_flight.recover_unanswered(session, ticket, keep=out)
         max_requests = int(settings.get_setting(uow, "sync.batch_max_requests"))
         probes = self._probes.setdefault(ticket, Probes())
         # Lookups still out are awaited only for the message QuickBooks has while this one is
@@ -318,7 +317,7 @@ class SyncEngine:
             ahead.capture(session, {one.item.id: one.request_id for one in chosen}) if planning_ahead else []
         )
         if rows:
-            run_many(session, MARK_SENT, rows)
+            run_many(session, in_flight.MARK_SENT, rows)
         elements = [built.element for built in requests.values()]
         probe_ids: list[str] = []
         if look_ahead and not planner.isolating:
@@ -416,14 +415,14 @@ class SyncEngine:
         # still "sent", and is looked up in QuickBooks before it is sent again.
         with self.db.pinned() as uow, one_transaction(uow.session):
             session = uow.session
-            sent = waiting_for(session, list(results))
+            sent = in_flight.waiting_for(session, list(results))
             # The records these answers concern, and their links, in a few queries.
             m.remember_links(session)
             prefetch_answered(session, [waiting for items in sent.values() for waiting in items])
             answers = MessageAnswers(
                 session, uow, self.db.write_gate, response_xml, count, self._finished_items(session, ticket)
             )
-            answers.apply(answered(results, sent))
+            answers.apply(in_flight.answered(results, sent))
             finished, batch_id = answers.finished, answers.batch_id
             probes.take_in(session, uow, looked_ahead)
             if batch_id is None:
@@ -445,11 +444,9 @@ class SyncEngine:
         """The batch answered, anything it left unprocessed queued again; items still due
         (``done``: items this session finished)."""
         if batch_id is not None:
-            run_many(session, ANSWERED, [{"batch": batch_id, "responded_at": due.now()}])
+            run_many(session, in_flight.ANSWERED, [{"batch": batch_id, "responded_at": due.now()}])
             # continueOnError answers every request: one still "sent" was left out of the answer.
-            for item in session.scalars(
-                select(SyncItem).where(SyncItem.batch_id == batch_id, SyncItem.state == QueueState.SENT)
-            ):
+            for item in session.scalars(in_flight.STILL_SENT, {"batch": batch_id}):
                 if item.request_id not in results:
                     refusals.unanswered(session, item)
         session.flush()

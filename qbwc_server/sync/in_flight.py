@@ -40,6 +40,11 @@ MARK_SENT = (
     )
 )
 
+#: A batch's items still waiting for their answer.
+STILL_SENT = select(SyncItem).where(
+    SyncItem.batch_id == bindparam("batch"), SyncItem.state == QueueState.SENT
+)
+
 _BATCHES = cast(Table, SyncBatch.__table__)
 #: A batch's first answer is noted (a statement: loading the batch costs more than this).
 ANSWERED = (
@@ -102,18 +107,19 @@ def answered(
             yield request_id, item, result
 
 
+_WAITING = (
+    select(SyncItem)
+    .options(*DEFER_UNREAD)
+    .where(SyncItem.request_id.in_(bindparam("ids", expanding=True)), SyncItem.state == QueueState.SENT)
+    .order_by(SyncItem.id)
+)
+
+
 def waiting_for(session: Session, request_ids: list[str]) -> dict[str, list[SyncItem]]:
     """The items still waiting for each answer: one, or all those of a grouped lookup
     (``check_groups``), 500 requestIDs a query."""
     sent: dict[str, list[SyncItem]] = {}
     for start in range(0, len(request_ids), 500):
-        for waiting in session.scalars(
-            select(SyncItem)
-            .options(*DEFER_UNREAD)
-            .where(
-                SyncItem.request_id.in_(request_ids[start : start + 500]), SyncItem.state == QueueState.SENT
-            )
-            .order_by(SyncItem.id)
-        ):
+        for waiting in session.scalars(_WAITING, {"ids": request_ids[start : start + 500]}):
             sent.setdefault(waiting.request_id or "", []).append(waiting)
     return sent

@@ -8,11 +8,12 @@ identity map and the link cache.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, defer
 
 from desktop_app.db.models import QbLink
@@ -89,14 +90,28 @@ def _load(session: Session, wanted: dict[str, set[int]], *, children: bool = Tru
         missing = [i for i in ids if session.identity_map.get(session.identity_key(model, i)) is None]
         if not missing:
             continue
-        query = select(model).where(getattr(model, "id").in_(missing))  # noqa: B009 - every model here has an id
-        # Requests never carry when a record was created or last edited.
-        stamps = (getattr(model, "created_at"), getattr(model, "updated_at"))  # noqa: B009 - all are Timestamped
-        query = query.options(*(defer(column) for column in stamps))
-        if children:
-            query = query.options(*kinds.of(kind).children)
+        query = _records_query(kind, children)
         # The identity map holds records weakly: keep them alive for the planning transaction.
-        session.info.setdefault("jobdesk_prefetched", []).extend(session.scalars(query))
+        session.info.setdefault("jobdesk_prefetched", []).extend(session.scalars(query, {"ids": missing}))
+
+
+# Built once per kind (building a statement costs about what running it does).
+@functools.cache
+def _records_query(kind: str, children: bool) -> Select[Any]:
+    model = _model(kind)
+    ids = getattr(model, "id")  # noqa: B009 - every model here has an id
+    query = select(model).where(ids.in_(bindparam("ids", expanding=True)))
+    # Requests never carry when a record was created or last edited.
+    stamps = (getattr(model, "created_at"), getattr(model, "updated_at"))  # noqa: B009 - all are Timestamped
+    query = query.options(*(defer(column) for column in stamps))
+    if children:
+        query = query.options(*kinds.of(kind).children)
+    return query
+
+
+_LINKS = select(QbLink).where(
+    QbLink.entity_type == bindparam("kind"), QbLink.entity_id.in_(bindparam("ids", expanding=True))
+)
 
 
 def _links(session: Session, wanted: Iterable[tuple[str, set[int]]]) -> None:
@@ -105,11 +120,6 @@ def _links(session: Session, wanted: Iterable[tuple[str, set[int]]]) -> None:
         unknown = [i for i in ids if (kind, i) not in cache]
         for start in range(0, len(unknown), 500):
             chunk = unknown[start : start + 500]
-            found = {
-                link.entity_id: link
-                for link in session.scalars(
-                    select(QbLink).where(QbLink.entity_type == kind, QbLink.entity_id.in_(chunk))
-                )
-            }
+            found = {link.entity_id: link for link in session.scalars(_LINKS, {"kind": kind, "ids": chunk})}
             for record_id in chunk:
                 cache[(kind, record_id)] = found.get(record_id)

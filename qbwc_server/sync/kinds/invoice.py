@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from desktop_app.db.models import Invoice, Item, PaymentApplication, QbLink, Terms
@@ -31,6 +31,7 @@ from qbwc_server.sync.kinds.base import Dep, SyncKind
 from qbwc_server.sync.links import set_link
 
 NO_SUCH_NUMBER_NOTE = "No invoice with this number in QuickBooks: adding it."
+_NUMBERS = select(Invoice.id, Invoice.number).where(Invoice.id.in_(bindparam("ids", expanding=True)))
 
 
 def invoice(session: Session, record_id: int) -> Invoice:
@@ -182,7 +183,7 @@ class InvoiceKind(SyncKind):
 
     def lookup_keys(self, session: Session, record_ids: list[int]) -> dict[int, str]:
         # One query for a look-ahead's numbers, not an invoice loaded each.
-        rows = session.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(record_ids)))
+        rows = session.execute(_NUMBERS, {"ids": record_ids})
         return {row.id: row.number for row in rows}
 
     def group_lookup(self, request_id: str, keys: list[str]) -> q.Request:
