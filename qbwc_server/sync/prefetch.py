@@ -38,7 +38,7 @@ def prefetch(session: Session, items: Sequence[SyncItem]) -> None:
     for item in items:
         if item.entity_id is not None and item.entity_type in record_kinds.KINDS:
             wanted[item.entity_type].add(item.entity_id)
-    _load(session, wanted)
+    records = _load(session, wanted)
     seen: dict[str, set[int]] = defaultdict(set)
     for kind, ids in wanted.items():
         seen[kind] |= ids
@@ -49,9 +49,8 @@ def prefetch(session: Session, items: Sequence[SyncItem]) -> None:
         by_link: dict[str, set[int]] = defaultdict(set)
         for kind, ids in level.items():
             engine_kind = kinds.of(kind)
-            model = _model(kind)
             for record_id in ids:
-                record = session.get(model, record_id)
+                record = records.get((kind, record_id))
                 if record is not None:
                     for ref_kind, ref_id in engine_kind.references(session, record, as_reference=nested):
                         if ref_id not in seen[ref_kind]:
@@ -67,7 +66,7 @@ def prefetch(session: Session, items: Sequence[SyncItem]) -> None:
         refs = {kind: ids for kind, ids in refs.items() if ids}
         if not refs:
             break
-        _load(session, refs, children=False)
+        records = _load(session, refs, children=False)
         for kind, ids in refs.items():
             seen[kind] |= ids
         level, nested = refs, True
@@ -84,15 +83,28 @@ def prefetch_answered(session: Session, items: Sequence[SyncItem]) -> None:
     _links(session, wanted.items())
 
 
-def _load(session: Session, wanted: dict[str, set[int]], *, children: bool = True) -> None:
+def _load(
+    session: Session, wanted: dict[str, set[int]], *, children: bool = True
+) -> dict[tuple[str, int], Any]:
+    """The records wanted, (kind, id) → record, each read once per planning transaction (one
+    deleted meanwhile is left out)."""
+    found: dict[tuple[str, int], Any] = {}
     for kind, ids in wanted.items():
         model = _model(kind)
-        missing = [i for i in ids if session.identity_map.get(session.identity_key(model, i)) is None]
+        missing = []
+        for record_id in ids:
+            record = session.identity_map.get(session.identity_key(model, record_id))
+            if record is None:
+                missing.append(record_id)
+            else:
+                found[(kind, record_id)] = record
         if not missing:
             continue
-        query = _records_query(kind, children)
+        loaded = list(session.scalars(_records_query(kind, children), {"ids": missing}))
+        found.update(((kind, record.id), record) for record in loaded)
         # The identity map holds records weakly: keep them alive for the planning transaction.
-        session.info.setdefault("jobdesk_prefetched", []).extend(session.scalars(query, {"ids": missing}))
+        session.info.setdefault("jobdesk_prefetched", []).extend(loaded)
+    return found
 
 
 # Built once per kind (building a statement costs about what running it does).
