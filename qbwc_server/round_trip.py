@@ -7,10 +7,11 @@ writes the answer through its object model: about half the time of these callbac
 (issue 18, Speed). Here the envelope that wall parsed is read directly and the answer
 is written with lxml exactly as spyne writes it (tests compare both, byte for byte).
 
-Only a plain call is taken: the method element alone in the SOAP body, its parameters
-in the WSDL's order, each text only, with no attributes, and numbers spyne would read
-the same way. Anything else (another method, a SOAP header, ``xsi:nil``, an element
-spyne does not know …) is left to spyne, so its faults and the WSDL stay its own.
+Only a plain call is taken: sent as ``text/xml; charset=utf-8``, the method element
+alone in the SOAP body, its parameters in the WSDL's order, each text only, with no
+attributes, and numbers spyne would read the same way. Anything else (another method,
+another content type, a SOAP header, ``xsi:nil``, an element spyne does not know …) is
+left to spyne, so its faults and the WSDL stay its own.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ _ENVELOPE = f"{{{SOAP_NS}}}Envelope"
 _BODY = f"{{{SOAP_NS}}}Body"
 #: A number as spyne's Integer32 reads it without a doubt (no sign, spaces or leading "+").
 _INTEGER = re.compile(r"-?[0-9]{1,9}")
+_XML_SPACE = " \t\r\n"
+#: The body's type as the Web Connector sends it; spyne reads any other (or none) its own way.
+PLAIN_CONTENT_TYPE = "text/xml;charset=utf-8"
 
 
 @dataclass(frozen=True)
@@ -80,8 +84,10 @@ class Reply:
     body: bytes
 
 
-def answer(root: etree._Element, sessions: WebConnectorSessions) -> Reply | None:
+def answer(root: etree._Element, sessions: WebConnectorSessions, content_type: str) -> Reply | None:
     """The reply to a plain round-trip call; None when spyne is to answer it."""
+    if content_type.replace(" ", "").lower() != PLAIN_CONTENT_TYPE:
+        return None
     call = _plain_call(root)
     if call is None:
         return None
@@ -134,8 +140,9 @@ def _plain_call(root: etree._Element) -> tuple[str, list[str | int]] | None:
 
 
 def _text(*texts: str | None) -> bool:
-    """Is there anything but white space between the elements?"""
-    return any(text and text.strip() for text in texts)
+    """Is there anything but XML's white space between the elements? (Not Python's: a
+    no-break space there is text, which spyne refuses.)"""
+    return any(text and text.strip(_XML_SPACE) for text in texts)
 
 
 def _response(method: str, result: str) -> bytes:

@@ -168,9 +168,11 @@ class QbwcWsgiApp:
             log.warning("refused a SOAP request: %s", problem)
             return _reply(start_response, "500 Internal Server Error", soap_fault("Client", problem))
         # The round trip's two callbacks, when plain, without spyne (``round_trip``).
-        reply = None if self.sessions is None else round_trip.answer(envelope, self.sessions)
+        content_type = str(environ.get("CONTENT_TYPE") or "")
+        reply = None if self.sessions is None else round_trip.answer(envelope, self.sessions, content_type)
         if reply is not None:
             return _reply(start_response, reply.status, reply.body)
+        del envelope  # spyne parses the body its own way: one tree at a time
         inner = dict(environ)
         inner["wsgi.input"] = io.BytesIO(body)
         inner["CONTENT_LENGTH"] = str(len(body))

@@ -113,10 +113,14 @@ class QBWebConnectorSvc(ServiceBase):  # type: ignore[misc]  # spyne has no type
 
 
 def _on_method_exception(ctx: Any) -> None:
-    """Anything unexpected becomes a plain SOAP fault saying so (spyne logged the traceback).
-    The methods raise no faults of their own: whatever spyne caught, it says "Internal Error"
-    unless replaced here."""
-    if getattr(ctx, "out_error", None) is not None:
+    """Anything unexpected becomes a plain SOAP fault saying so in words (spyne logged the
+    traceback and would say "Internal Error"). The caller's own mistakes (``Client…``
+    faults: an unknown method, a value that is not a number …) keep spyne's explanation."""
+    error = getattr(ctx, "out_error", None)
+    if error is None:
+        return
+    code = str(getattr(error, "faultcode", "Server"))
+    if not isinstance(error, Fault) or code == "Server" or code.startswith("Server."):
         log.error("error in Web Connector call %s", getattr(ctx, "method_name", "?"))
         ctx.out_error = Fault("Server", UNEXPECTED)
 

@@ -50,7 +50,9 @@ class Recording:
         return self.percent
 
 
-def _call(app: QbwcWsgiApp, body: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
+def _call(
+    app: QbwcWsgiApp, body: bytes, content_type: str | None = "text/xml; charset=utf-8"
+) -> tuple[str, list[tuple[str, str]], bytes]:
     environ = {
         "REQUEST_METHOD": "POST",
         "PATH_INFO": "/qbwc",
@@ -60,24 +62,27 @@ def _call(app: QbwcWsgiApp, body: bytes) -> tuple[str, list[tuple[str, str]], by
         "wsgi.url_scheme": "http",
         "wsgi.input": io.BytesIO(body),
         "CONTENT_LENGTH": str(len(body)),
-        "CONTENT_TYPE": "text/xml; charset=utf-8",
     }
+    if content_type is not None:
+        environ["CONTENT_TYPE"] = content_type
     seen: list[tuple[str, list[tuple[str, str]]]] = []
     data = b"".join(app(environ, lambda status, headers, *_: seen.append((status, headers))))
     return seen[0][0], seen[0][1], data
 
 
-def _both(body: bytes, **sessions: Any) -> tuple[Any, Any, Recording, Recording]:
+def _both(
+    body: bytes, content_type: str | None = "text/xml; charset=utf-8", **sessions: Any
+) -> tuple[Any, Any, Recording, Recording]:
     fast, slow = Recording(**sessions), Recording(**sessions)
     fast_app = QbwcWsgiApp(make_wsgi_app(fast), sessions=fast)  # type: ignore[arg-type]
     spyne_app = QbwcWsgiApp(make_wsgi_app(slow))  # type: ignore[arg-type]
-    return _call(fast_app, body), _call(spyne_app, body), fast, slow
+    return _call(fast_app, body, content_type), _call(spyne_app, body, content_type), fast, slow
 
 
 def _taken(body: bytes) -> bool:
     problem, root = read_soap_body(body)
     assert not problem and root is not None
-    return round_trip.answer(root, Recording()) is not None  # type: ignore[arg-type]
+    return round_trip.answer(root, Recording(), "text/xml; charset=utf-8") is not None  # type: ignore[arg-type]
 
 
 SEND = [
@@ -192,6 +197,14 @@ LEFT_TO_SPYNE = {
     "a version with spaces": _version(" 13"),
     "a version with a plus": _version("+13"),
     "a version beyond 32 bits": _version("99999999999"),
+    # Python's white space that is not XML's makes the content mixed: spyne refuses it.
+    "a no-break space between parameters": _with(
+        "receiveResponseXML", "<ticket>a</ticket>\u00a0<response>x</response>"
+    ),
+    "an ideographic space after the method": _with("receiveResponseXML", "<ticket>a</ticket>").replace(
+        b"</soap:Body>", "\u3000</soap:Body>".encode()
+    ),
+    "a next-line character first": _with("receiveResponseXML", "\u0085<ticket>a</ticket>"),
 }
 
 
@@ -208,3 +221,44 @@ def test_without_sessions_every_call_goes_to_spyne() -> None:
     status, _, data = _call(QbwcWsgiApp(make_wsgi_app(sessions)), PLAIN["receive"])  # type: ignore[arg-type]
     assert status == "200 OK" and b"<tns:receiveResponseXMLResult>42<" in data
     assert sessions.calls == [("receive_response", "abc", QBXML, "", "")]
+
+
+@pytest.mark.parametrize(
+    ("body", "fault"),
+    [
+        (_with("noSuchMethod", ""), "Client"),
+        (_version("x"), "Client"),
+        (_with("receiveResponseXML", "<response>x</response><ticket>abc</ticket>"), "Client"),
+    ],
+    ids=["unknown method", "a version that is not a number", "parameters out of order"],
+)
+def test_the_callers_own_mistakes_keep_spynes_explanation(body: bytes, fault: str) -> None:
+    fast, spyne, _, _ = _both(body)
+    assert fast == spyne
+    code = etree.fromstring(fast[2]).findtext(f".//{{{SOAP}}}Fault/faultcode") or ""
+    assert code.split(":")[-1].startswith(fault)
+    assert round_trip.UNEXPECTED.encode() not in fast[2]
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/xml; charset=utf-8", "TEXT/XML;CHARSET=UTF-8", "text/xml;charset=utf-8"],
+)
+def test_the_web_connectors_content_type_is_taken_however_it_is_spelt(content_type: str) -> None:
+    fast, spyne, fast_sessions, _ = _both(PLAIN["receive"], content_type)
+    assert fast == spyne and len(fast_sessions.calls) == 1
+    problem, root = read_soap_body(PLAIN["receive"])
+    assert not problem and root is not None
+    assert round_trip.answer(root, Recording(), content_type) is not None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "content_type", [None, "text/xml; charset=iso-8859-1", "text/xml; charset=utf-16", "text/xml"]
+)
+def test_any_other_content_type_is_left_to_spyne(content_type: str | None) -> None:
+    body = envelope("receiveResponseXML", [("ticket", "abc"), ("response", "Café")])
+    problem, root = read_soap_body(body)
+    assert not problem and root is not None
+    assert round_trip.answer(root, Recording(), content_type or "") is None  # type: ignore[arg-type]
+    fast, spyne, fast_sessions, spyne_sessions = _both(body, content_type)
+    assert fast == spyne and fast_sessions.calls == spyne_sessions.calls
