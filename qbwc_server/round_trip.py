@@ -34,7 +34,7 @@ UNEXPECTED = "JobDesk could not handle this call; the details are in its log."
 
 _ENVELOPE = f"{{{SOAP_NS}}}Envelope"
 _BODY = f"{{{SOAP_NS}}}Body"
-#: A number as spyne's Integer32 reads it without a doubt (no sign, spaces or leading "+").
+#: A number spyne's Integer32 reads the same way: digits, perhaps after a minus (no spaces, no "+").
 _INTEGER = re.compile(r"-?[0-9]{1,9}")
 _XML_SPACE = " \t\r\n"
 #: The body's type as the Web Connector sends it; spyne reads any other (or none) its own way.
