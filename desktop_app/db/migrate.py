@@ -9,6 +9,7 @@ On PostgreSQL an advisory lock makes two apps starting together migrate only onc
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,9 +29,15 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 #: Any constant will do; it only has to be the same for every JobDesk process.
 ADVISORY_LOCK_KEY = 7_244_101
 
+log = logging.getLogger(__name__)
+
 
 class DatabaseTooNew(JobDeskError):
     """The database was written by a newer JobDesk."""
+
+
+class DatabaseUpgradeFailed(JobDeskError):
+    """A step of bringing the database up to date failed; the database is as it was."""
 
 
 def alembic_config() -> Config:
@@ -68,9 +75,27 @@ def upgrade_to_head(engine: Engine, *, backup_dir: Path | None = None) -> Path |
         connection.commit()
         config = alembic_config()
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        try:
+            command.upgrade(config, "head")
+        except JobDeskError:
+            raise  # already says what happened, in words a person can act on
+        except Exception as error:
+            # Every revision runs in one transaction (``migrations/env.py``): nothing is kept.
+            log.exception("upgrading the database from %s to %s failed", current, head)
+            raise DatabaseUpgradeFailed(_failure_message(error, backup)) from error
         connection.commit()
         return backup
+
+
+def _failure_message(error: Exception, backup: Path | None) -> str:
+    reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+    copy = f" A copy made before the update is in {backup}." if backup is not None else ""
+    return (
+        "This company database could not be updated for this version of JobDesk: a step of the "
+        f"update failed ({reason}). Nothing was changed: the database is as it was, and the JobDesk it "
+        f"worked with before still opens it.{copy} Keep it, and contact support with this message "
+        "(the details are in JobDesk's log)."
+    )
 
 
 @contextmanager

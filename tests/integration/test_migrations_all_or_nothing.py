@@ -14,9 +14,10 @@ import pytest
 from alembic.config import Config
 from sqlalchemy import text
 
+from desktop_app.cli import main
 from desktop_app.db import migrate
 from desktop_app.db.engine import create_db_engine
-from desktop_app.db.migrate import head_revision, upgrade_to_head
+from desktop_app.db.migrate import DatabaseUpgradeFailed, head_revision, upgrade_to_head
 from desktop_app.db.open import open_database
 from desktop_app.errors import JobDeskError
 
@@ -97,8 +98,13 @@ def test_a_failed_upgrade_leaves_the_file_as_it_was(tmp_path: Path, monkeypatch:
     path = _newer(tmp_path, monkeypatch, FAILS)
     engine = create_db_engine(f"sqlite:///{path}")
     try:
-        with pytest.raises(RuntimeError, match="half way"):
+        # A typed error in words (the app's start and the command line show it), naming the
+        # step's reason and the copy made first; the original stays attached for the log.
+        with pytest.raises(DatabaseUpgradeFailed, match="a migration failing half way") as raised:
             upgrade_to_head(engine, backup_dir=tmp_path / "backups")
+        assert "Nothing was changed" in str(raised.value)
+        assert str(tmp_path / "backups") in str(raised.value)
+        assert isinstance(raised.value.__cause__, RuntimeError)
         # The connection given back to the pool has its foreign keys on again.
         with engine.connect() as connection:
             assert connection.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
@@ -128,3 +134,16 @@ def test_rows_pointing_at_nothing_are_caught_before_anything_is_committed(
         assert _revision(path) == shipped
     finally:
         engine.dispose()
+
+
+def test_upgrade_database_says_in_words_that_a_step_failed_and_nothing_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shipped = head_revision()
+    path = _newer(tmp_path, monkeypatch, FAILS)
+    assert main(["--database", f"sqlite:///{path}", "upgrade-database"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("JobDesk: This company database could not be updated")
+    assert "a migration failing half way" in err and "Nothing was changed" in err
+    assert "Traceback" not in err
+    assert _revision(path) == shipped
