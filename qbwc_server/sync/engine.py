@@ -31,7 +31,7 @@ from desktop_app.services import settings
 from desktop_app.services.queue_states import FINISHED
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
-from qbwc_server.sync import ahead, due, in_flight, kinds, refusals
+from qbwc_server.sync import ahead, due, in_flight, kinds, refusals, sendable
 from qbwc_server.sync.ahead import Held, Prepared
 from qbwc_server.sync.answers import MessageAnswers
 from qbwc_server.sync.check_groups import GROUP_MAX
@@ -588,10 +588,4 @@ class SyncEngine:
     # -- batches ---------------------------------------------------------------------------
 
     def _anything_sendable(self, scan_limit: int = 200) -> bool:
-        """Is any queued item ready to go? Bounded (a long blocked queue must not cost seconds):
-        past ``scan_limit`` items it says yes, and a session's planning reads the rest."""
-        with self.db.uow() as uow:
-            planner = BatchPlanner(uow.session, Limits(max_requests=1), dry_run=True, scan_limit=scan_limit)
-            chosen = planner.plan()
-            uow.rollback()
-            return bool(chosen) or planner.to_settle or planner.stopped_at_limit
+        return sendable.anything_sendable(self.db, scan_limit)

@@ -370,8 +370,8 @@ class BatchPlanner:
                 query = query.where(
                     or_(SyncItem.rank > after[0], (SyncItem.rank == after[0]) & (SyncItem.id > after[1]))
                 )
-            if session.bind is not None and session.bind.dialect.name == "postgresql":
-                # Two server processes never hand out the same item.
+            if not self.dry_run and session.bind is not None and session.bind.dialect.name == "postgresql":
+                # Two server processes never hand out the same item (a dry run hands out none).
                 query = query.with_for_update(skip_locked=True)
             page_rows = list(session.scalars(query))
             rows = [item for item in page_rows if self._known_kind(item)]
