@@ -1,4 +1,4 @@
-""""Is anything ready to go?" (``sendable``) reads without the write lock and keeps nothing.
+""" "Is anything ready to go?" (``sendable``) reads without the write lock and keeps nothing.
 
 The Web Connector asks at every poll (``has_work``), and the app's server control asks too:
 a question that took SQLite's write lock for its whole walk of the queue would make people
@@ -50,7 +50,9 @@ def test_what_the_question_had_to_write_is_not_kept(sqlite_db: Database) -> None
         job = jobs.create_job(
             uow,
             jobs.JobFields(
-                customer_id=customer_id, name="Haul", lines=(LineInput(quantity="1", description="Haul", rate="90"),)
+                customer_id=customer_id,
+                name="Haul",
+                lines=(LineInput(quantity="1", description="Haul", rate="90"),),
             ),
         )
         started = jobs.start_job(uow, job.id, job.version, on=FINISHED)
