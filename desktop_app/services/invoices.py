@@ -434,7 +434,9 @@ def _credit_deposits(uow: UnitOfWork, main: Invoice) -> None:
         ):
             continue
         paid = applied_total(uow, deposit.id)
-        room = main.total - main.deposit_credit - applied_total(uow, main.id)
+        # What the invoice still owes, after payments and credit memos applied to it (while a
+        # draft) and deposits credited before this one: a deposit never takes it below zero.
+        room = balance_of(uow, main)
         credit = min(paid, room)
         if credit <= 0:
             continue
