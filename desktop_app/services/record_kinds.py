@@ -186,7 +186,9 @@ register(
         "payment",
         "payments",
         lambda p: f"Payment of ${p.amount:,.2f} on {p.received_on:%m/%d/%Y}",
-        {"upsert": 60, "delete": 65, "delete_duplicate": 66},
+        # A deletion only frees what the payment paid: before the invoice voids (55) and the
+        # credits applied (59) that may need that room in QuickBooks.
+        {"upsert": 60, "delete": 54, "delete_duplicate": 66},
         is_list=False,
         pending=_ids(select(Payment.id).where(Payment.deleted_at.is_(None)).order_by(Payment.id)),
         nothing_to_send=lambda payment, _linked: payment.deleted_at is not None,

@@ -43,6 +43,7 @@ from qbwc_server.sync.alerts import raise_alert
 from qbwc_server.sync.built import Built
 from qbwc_server.sync.kinds.base import Dep, NothingToSend, SyncKind, possible_values, synced_values
 from qbwc_server.sync.kinds.invoice import generic_item_id
+from qbwc_server.sync.kinds.payment import payments_making_room
 
 
 def credit_memo(session: Session, record_id: int) -> CreditMemo:
@@ -339,9 +340,13 @@ class CreditApplicationKind(SyncKind):
         if item.action != Action.UPSERT or item.entity_id is None:
             return ()
         credit = session.get(CreditMemo, item.entity_id)
-        if credit is None or _is_void(credit) or application_goes_first(session, credit):
+        if credit is None or _is_void(credit):
             return ()
-        return [("credit_memo", item.entity_id)]
+        # A payment taken off an invoice here leaves it owing in QuickBooks only once its change is there.
+        room = payments_making_room(session, {a.invoice_id for a in credit.applications})
+        if application_goes_first(session, credit):
+            return room
+        return [("credit_memo", item.entity_id), *room]
 
     def upsert(self, session: Session, record_id: int, request_id: str, link: QbLink | None) -> Built:
         credit = credit_memo(session, record_id)

@@ -2,19 +2,91 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any, ClassVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from desktop_app.db.models import Payment, QbLink
+from desktop_app.db.models import Invoice, Payment, QbLink
 from desktop_app.db.sync_models import SyncItem
-from desktop_app.services.queue_states import Phase
+from desktop_app.services.queue_states import PENDING, Action, Phase
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync.built import Built
-from qbwc_server.sync.kinds.base import Dep, SyncKind
+from qbwc_server.sync.kinds.base import Dep, SyncKind, possible_values, synced_values
+
+#: The synced value naming the invoices (our ids) the payment was applied to when QuickBooks
+#: last took it: one unapplied since is taken back there by name (``_taken_back``).
+APPLIED_TO = "AppliedTo"
+
+
+def _ids(text: str | None) -> set[int]:
+    return {int(part) for part in (text or "").split(",") if part.isdigit()}
+
+
+def _applied_there(link: QbLink) -> set[int]:
+    """The invoices QuickBooks may have the payment applied to (after a lost answer, what it
+    had or what was sent: both)."""
+    there = synced_values(link).get(APPLIED_TO, "")
+    possible = possible_values(there)
+    return set().union(*(_ids(v) for v in possible)) if possible is not None else _ids(there)
+
+
+def _taken_off(session: Session, link: QbLink, payment_id: int) -> set[int]:
+    """Invoices QuickBooks may have the payment applied to and ours no longer is."""
+    ours = session.get(Payment, payment_id)
+    now = set() if ours is None else {application.invoice_id for application in ours.applications}
+    return _applied_there(link) - now
+
+
+def payments_making_room(session: Session, invoice_ids: set[int]) -> list[Dep]:
+    """Payments whose change still to reach QuickBooks takes them off one of these invoices:
+    what is applied there instead (a credit) waits for it, as QuickBooks takes only what an
+    invoice still owes. (A payment deleted goes earlier in the queue, by its rank.)"""
+    if not invoice_ids:
+        return []
+    pending = session.scalars(
+        select(SyncItem.entity_id).where(
+            SyncItem.entity_type == "payment", SyncItem.action == Action.UPSERT, SyncItem.state.in_(PENDING)
+        )
+    )
+    making_room: list[Dep] = []
+    for payment_id in dict.fromkeys(pending):
+        if payment_id is None:
+            continue
+        link = m.link_of(session, "payment", payment_id)
+        if link is not None and _taken_off(session, link, payment_id) & invoice_ids:
+            making_room.append(("payment", payment_id))
+    return making_room
+
+
+def _taken_back(session: Session, link: QbLink, ours: Payment) -> tuple[q.AppliedPayment, ...]:
+    """An application of 0.00 for each invoice QuickBooks may still have the payment applied
+    to and ours no longer is: a Mod lists what it applies, and one listing nothing (a payment
+    unapplied from every invoice) would leave QuickBooks' applications as they were. After a
+    lost answer either list may be QuickBooks': both are taken back where ours is not."""
+    back = []
+    for invoice_id in sorted(_taken_off(session, link, ours.id)):
+        invoice_link = m.link_of(session, "invoice", invoice_id)
+        if invoice_link is not None:
+            back.append(q.AppliedPayment(txn_id=invoice_link.qb_id, payment_amount=Decimal("0.00")))
+    return tuple(back)
+
+
+def _customer_there(session: Session, link: QbLink) -> q.Ref | None:
+    """Unapplied from every invoice, the payment stays with the Customer:Job QuickBooks has
+    it under (that of the invoices it is taken off): a payment of another one cannot name
+    them, even at 0.00."""
+    refs = set()
+    for invoice_id in _ids(synced_values(link).get(APPLIED_TO, "")):
+        invoice = session.get(Invoice, invoice_id)
+        if invoice is not None:
+            refs.add(m.invoice_customer_ref(session, invoice))
+    return refs.pop() if len(refs) == 1 else None
 
 
 def payment(session: Session, record_id: int) -> Payment:
@@ -42,9 +114,16 @@ class PaymentKind(SyncKind):
     def upsert(self, session: Session, record_id: int, request_id: str, link: QbLink | None) -> Built:
         ours = payment(session, record_id)
         fields = m.payment_fields(session, ours)
-        values = {"TotalAmount": str(ours.amount)}
+        applied_to = ",".join(str(i) for i in sorted({a.invoice_id for a in ours.applications}))
+        values = {"TotalAmount": str(ours.amount), APPLIED_TO: applied_to}
         if link is None:
             return Built(Phase.ADD, q.receive_payment_add(request_id, fields), values)
+        back = _taken_back(session, link, ours)
+        if back:
+            customer = fields.customer if fields.applications else _customer_there(session, link)
+            fields = dataclasses.replace(
+                fields, customer=customer or fields.customer, applications=fields.applications + back
+            )
         request = q.receive_payment_mod(request_id, link.qb_id, link.edit_sequence, fields)
         return Built(Phase.MOD, request, values)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from desktop_app.db.models import Payment
 from desktop_app.services import customers, invoices, payments, sync_queue
 from qbwc_server import qbxml as q
@@ -64,6 +66,40 @@ def test_a_payment_applied_later_updates_the_quickbooks_payment(office: Office) 
     (qb_payment,) = office.qb.payments
     assert [a.amount for a in qb_payment.applications] == [Decimal("500.00")]
     assert office.qb.invoice_balance(office.qb.invoices[0]) == Decimal("350.00")
+
+
+@pytest.mark.parametrize("where", ["everywhere", "from one"])
+def test_a_payment_unapplied_here_is_unapplied_in_quickbooks(office: Office, where: str) -> None:
+    """A Mod lists what the payment applies: one unapplied from every invoice still lists
+    them (at 0.00), or QuickBooks would keep them paid (and refuse a credit applied there)."""
+    customer_id, _, first = office.invoiced_job()
+    with office.db.uow() as uow:
+        payment = payments.record_payment(
+            uow, customer_id, "300.00", "check", FINISHED, applications=[(first, "200.00")]
+        )
+        uow.commit()
+    office.sync()
+    (qb_payment,) = office.qb.payments
+    assert [a.amount for a in qb_payment.applications] == [Decimal("200.00")]
+    with office.db.uow() as uow:
+        if where == "from one":
+            payments.unapply_payment(uow, payment.id, first, "50.00")
+        else:
+            payments.unapply_payment(uow, payment.id, first)
+        uow.commit()
+    assert office.sync().percent == 100
+    (qb_payment,) = office.qb.payments
+    expected = [Decimal("150.00")] if where == "from one" else []
+    assert [a.amount for a in qb_payment.applications] == expected
+    assert office.qb.invoice_balance(office.qb.invoices[0]) == Decimal("850.00") - sum(expected, Decimal(0))
+    assert office.alerts() == []
+    # Applied again afterwards: QuickBooks takes it (its invoice is open there again).
+    with office.db.uow() as uow:
+        payments.apply_payment(uow, payment.id, first, "300.00" if where == "everywhere" else "150.00")
+        uow.commit()
+    assert office.sync().percent == 100
+    assert sum((a.amount for a in office.qb.payments[0].applications), Decimal(0)) == Decimal("300.00")
+    assert office.alerts() == []
 
 
 def test_a_customer_renamed_in_the_app_is_renamed_in_quickbooks(office: Office) -> None:
