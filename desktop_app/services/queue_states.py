@@ -93,6 +93,29 @@ def pending_key(entity_type: str, entity_id: int | None, action: str) -> str:
     return f"{entity_type}:{entity_id if entity_id is not None else '-'}:{action}"
 
 
+#: The note of a newer item merged into an older one of the same record (``claim_pending_key``).
+MERGED_NOTE = "Merged into queue item {}."
+#: Found in QuickBooks after a lost answer, with a change saved here since (``merged_into``).
+CHANGED_SINCE = "Found in QuickBooks after a lost answer, not added again; the change saved since goes now."
+
+
+def merged_into(session: Session, item: SyncItem) -> bool:
+    """Whether a newer item of the record (a change saved while this one was out) was merged
+    into this one: found in QuickBooks after a lost answer, the record then still has that
+    change to receive."""
+    found = session.scalar(
+        select(SyncItem.id)
+        .where(
+            SyncItem.entity_type == item.entity_type,
+            SyncItem.entity_id == item.entity_id,
+            SyncItem.state == QueueState.CANCELLED,
+            SyncItem.note == MERGED_NOTE.format(item.id),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def claim_pending_key(session: Session, item: SyncItem) -> None:
     """Make the item the record's one pending item again (so a re-queue finds it, not a twin).
 
@@ -105,7 +128,7 @@ def claim_pending_key(session: Session, item: SyncItem) -> None:
     # The twin, if any, is another (committed) row: no flush is needed to find it.
     twin = session.scalar(select(SyncItem).where(SyncItem.pending_key == key))
     if twin is not None and twin.id != item.id:
-        cancel(twin, f"Merged into queue item {item.id}.")
+        cancel(twin, MERGED_NOTE.format(item.id))
         session.flush()
     item.pending_key = key
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.errors import QbxmlError
-from desktop_app.services.queue_states import QueueState, now, pending_key
+from desktop_app.services.queue_states import MERGED_NOTE, QueueState, now, pending_key
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import kinds
@@ -174,7 +174,7 @@ def prepare_fast(
     if item.pending_key != key:
         # A newer item queued for the record meanwhile merges into this one, which knows
         # what was already sent (as queue_states.claim_pending_key does).
-        fast.merge = {"key": key, "item_id": item.id, "note": f"Merged into queue item {item.id}."}
+        fast.merge = {"key": key, "item_id": item.id, "note": MERGED_NOTE.format(item.id)}
     return fast
 
 

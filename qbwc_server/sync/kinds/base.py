@@ -142,7 +142,7 @@ class SyncKind:
         if item.phase == Phase.REFRESH and link is not None:
             return Built(Phase.REFRESH, self.query_by_id(request_id, link.qb_id))
         if item.phase in (Phase.VERIFY, Phase.CLAIM, Phase.CHECK) and link is None:
-            return Built(item.phase, self.lookup(session, record_id, request_id))
+            return self.lookup_built(session, item, request_id)
         if item.phase == Phase.FIRST and link is None and self.checks_before_adding:
             key = self.lookup_key(session, record_id) if checked_key is not None else None
             if key is None or key.casefold() != (checked_key or "").casefold():
@@ -174,6 +174,10 @@ class SyncKind:
             request_id,
             full_names=[self.quickbooks_name(session, record_id)],
         )
+
+    def lookup_built(self, session: Session, item: SyncItem, request_id: str) -> Built:
+        """The item's lookup; a kind whose lookup depends on what was sent overrides it."""
+        return Built(item.phase, self.lookup(session, item.entity_id or 0, request_id))
 
     def lookup_key(self, session: Session, record_id: int) -> str | None:
         """What QuickBooks matches the record by, when its lookups can share one request

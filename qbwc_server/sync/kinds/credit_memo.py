@@ -43,7 +43,7 @@ from qbwc_server.sync.alerts import raise_alert
 from qbwc_server.sync.built import Built
 from qbwc_server.sync.kinds.base import Dep, NothingToSend, SyncKind, possible_values, synced_values
 from qbwc_server.sync.kinds.invoice import generic_item_id
-from qbwc_server.sync.kinds.payment import payments_making_room
+from qbwc_server.sync.kinds.payment import dated, marker_lookup, payments_making_room
 
 
 def credit_memo(session: Session, record_id: int) -> CreditMemo:
@@ -368,7 +368,10 @@ class CreditApplicationKind(SyncKind):
             return Built(Phase.MOD, mod, applied)
         if not credit.applications:
             raise NothingToSend  # nothing applied (any more): nothing for QuickBooks to do
-        return Built(Phase.ADD, q.credit_application_add(request_id, self._fields(session, credit)), applied)
+        fields = self._fields(session, credit)
+        return Built(
+            Phase.ADD, q.credit_application_add(request_id, fields), applied, dated([credit.credit_date])
+        )
 
     @staticmethod
     def _fields(session: Session, credit: CreditMemo) -> q.CreditApplicationFields:
@@ -389,15 +392,8 @@ class CreditApplicationKind(SyncKind):
             memo=f"Credit {credit.number} applied {application_marker(credit)}",
         )
 
-    def lookup(self, session: Session, record_id: int, request_id: str) -> q.Request:
-        credit = credit_memo(session, record_id)
-        return q.txn_query(
-            "ReceivePaymentQueryRq",
-            request_id,
-            from_txn_date=credit.credit_date,
-            to_txn_date=credit.credit_date,
-            include_line_items=False,
-        )
+    def lookup_built(self, session: Session, item: SyncItem, request_id: str) -> Built:
+        return marker_lookup(item, request_id, credit_memo(session, item.entity_id or 0).credit_date)
 
     def found(self, session: Session, item: SyncItem, records: list[q.Record]) -> list[q.Record]:
         marker = application_marker(credit_memo(session, item.entity_id or 0))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -22,6 +23,41 @@ from qbwc_server.sync.kinds.base import Dep, SyncKind, possible_values, synced_v
 #: The synced value naming the invoices (our ids) the payment was applied to when QuickBooks
 #: last took it: one unapplied since is taken back there by name (``_taken_back``).
 APPLIED_TO = "AppliedTo"
+
+
+#: Where the dates a payment went to QuickBooks with are kept (``Built.extra``, in the item's
+#: ``sent_context``, carried from one lookup to the next): found by its marker, it is looked
+#: for on those days and today's date of it, so a date changed after a lost answer does not
+#: hide the one QuickBooks saved (it would be added twice).
+SENT_DATES = "txn_dates_sent"
+
+
+def sent_dates(item: SyncItem) -> set[date]:
+    try:
+        context = json.loads(item.sent_context or "{}")
+        listed = context.get("extra", {}).get(SENT_DATES, [])
+        return {date.fromisoformat(text) for text in listed if isinstance(text, str)}
+    except (ValueError, AttributeError, TypeError):
+        return set()  # not readable: today's date alone, as before dates were kept
+
+
+def dated(dates: Iterable[date]) -> dict[str, Any]:
+    """The ``Built.extra`` keeping these dates."""
+    return {SENT_DATES: sorted({day.isoformat() for day in dates})}
+
+
+def marker_lookup(item: SyncItem, request_id: str, today: date) -> Built:
+    """The payments of the days the item's payment may carry in QuickBooks (its marker, in the
+    memo, tells which is ours: ``found``)."""
+    days = sent_dates(item) | {today}
+    request = q.txn_query(
+        "ReceivePaymentQueryRq",
+        request_id,
+        from_txn_date=min(days),
+        to_txn_date=max(days),
+        include_line_items=False,
+    )
+    return Built(item.phase, request, {}, dated(days))
 
 
 def _ids(text: str | None) -> set[int]:
@@ -117,7 +153,9 @@ class PaymentKind(SyncKind):
         applied_to = ",".join(str(i) for i in sorted({a.invoice_id for a in ours.applications}))
         values = {"TotalAmount": str(ours.amount), APPLIED_TO: applied_to}
         if link is None:
-            return Built(Phase.ADD, q.receive_payment_add(request_id, fields), values)
+            return Built(
+                Phase.ADD, q.receive_payment_add(request_id, fields), values, dated([ours.received_on])
+            )
         back = _taken_back(session, link, ours)
         if back:
             customer = fields.customer if fields.applications else _customer_there(session, link)
@@ -130,15 +168,8 @@ class PaymentKind(SyncKind):
     def delete_request(self, session: Session, record_id: int, request_id: str, link: QbLink) -> q.Request:
         return q.txn_del(request_id, link.qb_id, "ReceivePayment")
 
-    def lookup(self, session: Session, record_id: int, request_id: str) -> q.Request:
-        received = payment(session, record_id).received_on
-        return q.txn_query(
-            "ReceivePaymentQueryRq",
-            request_id,
-            from_txn_date=received,
-            to_txn_date=received + timedelta(days=0),
-            include_line_items=False,
-        )
+    def lookup_built(self, session: Session, item: SyncItem, request_id: str) -> Built:
+        return marker_lookup(item, request_id, payment(session, item.entity_id or 0).received_on)
 
     def found(self, session: Session, item: SyncItem, records: list[q.Record]) -> list[q.Record]:
         marker = m.payment_marker(payment(session, item.entity_id or 0))

@@ -1,16 +1,20 @@
-"""A payment taken off an invoice and a credit applied to it instead, in one sync.
+"""Payments and credits applied in QuickBooks, as they change here.
 
-QuickBooks applies a credit only up to what the invoice still owes there: the payment's
+QuickBooks applies a credit only up to what the invoice still owes there: a payment's
 change (deleted, or unapplied) must reach it first, whatever reached QuickBooks before.
+A payment (or the $0.00 payment applying a credit) whose answer was lost is looked up by
+its marker on the days it may carry there, also when its date changed here since.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
-from desktop_app.services import payments
+from desktop_app.services import credit_memo_details, credit_memos, payments
+from desktop_app.services.lines import LineInput
 from tests.integration.sync.conftest import FINISHED, Office
 from tests.integration.sync.test_credit_memo_sync import _apply, _credit
 
@@ -43,3 +47,66 @@ def test_a_credit_takes_the_place_of_a_payment_taken_off_the_invoice(
     assert office.qb.invoice_balance(invoice) == Decimal("0.00")
     left = [a.amount for p in office.qb.payments for a in p.applications]
     assert left == []
+
+
+@pytest.mark.parametrize("lost", [1, 2], ids=["answer lost", "lookup's answer lost too"])
+def test_a_payment_dated_anew_after_its_answer_was_lost_is_found_not_added_twice(
+    office: Office, lost: int
+) -> None:
+    customer_id, _, invoice_id = office.invoiced_job("Date, Del")
+    assert office.sync().percent == 100  # the invoice is in QuickBooks: the payment goes alone
+    with office.db.uow() as uow:
+        payment = payments.record_payment(
+            uow, customer_id, "100.00", "check", FINISHED, applications=[(invoice_id, "100.00")]
+        )
+        uow.commit()
+    office.qb.lose_next_response()  # QuickBooks saved it; the answer never came
+    office.sync()
+    for _more in range(lost - 1):
+        office.qb.lose_next_response()  # the lookup after it is lost as well
+        office.sync()
+    with office.db.uow() as uow:
+        payments.update_payment(
+            uow,
+            payment.id,
+            payments.get_payment(uow, payment.id).version,
+            amount="100.00",
+            received_on=FINISHED + timedelta(days=9),
+            method="check",
+            reference="",
+            memo="",
+        )
+        uow.commit()
+    assert office.sync().percent == 100
+    assert len(office.qb.payments) == 1
+    (qb_payment,) = office.qb.payments
+    assert qb_payment.txn_date == FINISHED + timedelta(days=9)  # the change went after it was found
+    assert office.alerts() == []
+
+
+def test_a_credit_dated_anew_after_its_application_answer_was_lost_is_applied_once(office: Office) -> None:
+    customer_id, job_id, invoice_id = office.invoiced_job("Date, Dot")
+    credit_id = _credit(office, customer_id, job_id, office.labor(), "100")
+    assert office.sync().percent == 100
+    _apply(office, credit_id, invoice_id, "40.00")
+    office.qb.lose_next_response()
+    office.sync()
+    with office.db.uow() as uow:
+        current = credit_memo_details.get_credit_memo(uow, credit_id)
+        credit_memos.update_credit_memo(
+            uow,
+            credit_id,
+            current.version,
+            credit_memos.CreditMemoFields(
+                customer_id=customer_id,
+                job_id=job_id,
+                reason="warranty",
+                credit_date=FINISHED + timedelta(days=7),
+                lines=(LineInput(quantity="1", item_id=office.labor(), rate="100"),),
+            ),
+        )
+        uow.commit()
+    assert office.sync().percent == 100
+    applied = [c.amount for p in office.qb.payments for c in p.credits]
+    assert applied == [Decimal("40.00")]
+    assert office.alerts() == []
