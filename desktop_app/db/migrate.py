@@ -21,8 +21,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import OperationalError
 
 from desktop_app.db.engine import sqlite_path
+from desktop_app.db.uow import as_unavailable
 from desktop_app.errors import JobDeskError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -79,6 +81,12 @@ def upgrade_to_head(engine: Engine, *, backup_dir: Path | None = None) -> Path |
             command.upgrade(config, "head")
         except JobDeskError:
             raise  # already says what happened, in words a person can act on
+        except OperationalError as error:
+            busy = as_unavailable(error)  # locked or unreachable: try again, nothing is wrong with it
+            if busy is not error:
+                raise busy from error
+            log.exception("upgrading the database from %s to %s failed", current, head)
+            raise DatabaseUpgradeFailed(_failure_message(error, backup)) from error
         except Exception as error:
             # Every revision runs in one transaction (``migrations/env.py``): nothing is kept.
             log.exception("upgrading the database from %s to %s failed", current, head)

@@ -76,11 +76,11 @@ class UnitOfWork:
                     self.session.rollback()
                 except OperationalError as error:
                     if exc is None:
-                        raise _unavailable(error) from error
+                        raise as_unavailable(error) from error
         finally:
             self.session.close()
         if isinstance(exc, OperationalError):
-            mapped = _unavailable(exc)
+            mapped = as_unavailable(exc)
             if mapped is not exc:
                 # A query inside the block lost the database: say so in words a person can act on.
                 raise mapped from exc
@@ -113,7 +113,7 @@ class UnitOfWork:
             ) from exc
         except OperationalError as exc:
             self.session.rollback()
-            raise _unavailable(exc) from exc
+            raise as_unavailable(exc) from exc
 
     def rollback(self) -> None:
         self.session.rollback()
@@ -129,7 +129,7 @@ class _PinnedUnitOfWork(UnitOfWork):
         try:
             self._connection = self._engine.connect()
         except OperationalError as error:
-            raise _unavailable(error) from error
+            raise as_unavailable(error) from error
         # Not in a transaction yet: the session begins and commits its own on this connection.
         self._factory = sessionmaker(self._connection, expire_on_commit=False)
         return super().__enter__()
@@ -171,7 +171,7 @@ def _is_unavailable(exc: OperationalError) -> bool:
     return any(word in text for word in words)
 
 
-def _unavailable(exc: OperationalError) -> DatabaseUnavailable | OperationalError:
+def as_unavailable(exc: OperationalError) -> DatabaseUnavailable | OperationalError:
     if _is_unavailable(exc):
         return DatabaseUnavailable(
             "The database is not available right now (busy or unreachable). Your work is "

@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 from alembic.config import Config
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from desktop_app.cli import main
 from desktop_app.db import migrate
 from desktop_app.db.engine import create_db_engine
 from desktop_app.db.migrate import DatabaseUpgradeFailed, head_revision, upgrade_to_head
 from desktop_app.db.open import open_database
-from desktop_app.errors import JobDeskError
+from desktop_app.errors import DatabaseUnavailable, JobDeskError
 
 FIRST = """
 from alembic import op
@@ -146,4 +147,24 @@ def test_upgrade_database_says_in_words_that_a_step_failed_and_nothing_changed(
     assert err.startswith("JobDesk: This company database could not be updated")
     assert "a migration failing half way" in err and "Nothing was changed" in err
     assert "Traceback" not in err
+    assert _revision(path) == shipped
+
+
+def test_a_database_busy_during_the_upgrade_is_said_to_be_busy_not_broken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another JobDesk holding the file's write lock past the wait: try again, nothing failed."""
+    shipped = head_revision()
+    path = _newer(tmp_path, monkeypatch, FAILS)
+
+    def locked(config: Config, revision: str) -> None:
+        raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(migrate.command, "upgrade", locked)
+    engine = create_db_engine(f"sqlite:///{path}")
+    try:
+        with pytest.raises(DatabaseUnavailable, match="not available right now"):
+            upgrade_to_head(engine, backup_dir=tmp_path / "backups")
+    finally:
+        engine.dispose()
     assert _revision(path) == shipped
