@@ -433,7 +433,7 @@ class BatchPlanner:
             assert item.entity_id is not None
             if m.link_of(session, item.entity_type, item.entity_id) is None:
                 return _Wait((item.entity_type, item.entity_id), None, for_person=False)
-            return None
+            return self._goes_after(item)
         lists, txns = self._dependencies(item)
         for dep in lists + txns:
             if m.link_of(session, dep[0], dep[1]) is not None:

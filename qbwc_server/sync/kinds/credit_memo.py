@@ -158,8 +158,14 @@ class CreditMemoKind(SyncKind):
     def goes_after(self, session: Session, item: SyncItem) -> Iterable[Dep]:
         """Its change waits for a change of where it is applied when that must go first
         (``application_goes_first``: a credit lowered once unapplied), also when that one
-        waits itself (for an invoice not in QuickBooks yet, or for a person)."""
-        if item.action != Action.UPSERT or item.entity_id is None:
+        waits itself (for an invoice not in QuickBooks yet, or for a person). Its void waits
+        for the $0.00 payment that applied it to be deleted: voided first, that payment would
+        stay in QuickBooks, empty, if its deletion were refused."""
+        if item.entity_id is None:
+            return ()
+        if item.action == Action.VOID:
+            return [(APPLIED, item.entity_id)]
+        if item.action != Action.UPSERT:
             return ()
         credit = session.get(CreditMemo, item.entity_id)
         if credit is None or _is_void(credit) or not application_goes_first(session, credit):

@@ -12,9 +12,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import update
 
+from desktop_app.db.sync_models import SyncItem
+from desktop_app.db.uow import Actor
 from desktop_app.services import credit_memo_details, credit_memos, payments
 from desktop_app.services.lines import LineInput
+from desktop_app.services.queue_states import QueueState
 from tests.integration.sync.conftest import FINISHED, Office
 from tests.integration.sync.test_credit_memo_sync import _apply, _credit
 
@@ -109,4 +113,29 @@ def test_a_credit_dated_anew_after_its_application_answer_was_lost_is_applied_on
     assert office.sync().percent == 100
     applied = [c.amount for p in office.qb.payments for c in p.credits]
     assert applied == [Decimal("40.00")]
+    assert office.alerts() == []
+
+
+def test_a_credit_is_voided_only_once_the_payment_applying_it_is_deleted(office: Office) -> None:
+    customer_id, job_id, invoice_id = office.invoiced_job("Void, Vic")
+    credit_id = _credit(office, customer_id, job_id, office.labor(), "100")
+    _apply(office, credit_id, invoice_id, "60.00")
+    assert office.sync().percent == 100
+    applying = office.link("credit_application", credit_id)
+    assert applying is not None
+    office.qb.inject_lock(3175, ref=applying.qb_id)  # its deletion is refused once
+    with office.db.uow(Actor(name="Admin", role="admin")) as uow:
+        credit_memos.void_credit_memo(uow, credit_id, "entered twice")
+        uow.commit()
+    office.sync()
+    (void,) = [i for i in office.items_of("credit_memo", credit_id) if i.action == "void"]
+    assert void.state == QueueState.QUEUED and "Credit memo" in void.note  # waits for the deletion
+    assert [p.total for p in office.qb.payments if p.credits] == [Decimal("0.00")]
+    with office.db.uow() as uow:  # the retry time has come
+        uow.session.execute(update(SyncItem).values(next_attempt_at=None))
+        uow.commit()
+    assert office.sync().percent == 100
+    assert [p for p in office.qb.payments if p.credits] == []
+    (credit,) = office.qb.state.credit_memos.values()
+    assert credit.total == Decimal("0.00")  # voided, after the payment went
     assert office.alerts() == []
