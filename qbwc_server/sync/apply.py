@@ -424,6 +424,7 @@ def _failed(session: Session, item: SyncItem, result: q.Result) -> None:
         _import_failed(session, item, item_label(session, item), code, message)
         return
     label = label_of(session, item.entity_type, item.entity_id)
+    fix = "" if item.entity_id is None else kinds.of(item.entity_type).how_to_fix(session, item, code)
     raise_alert(
         session,
         item,
@@ -431,7 +432,7 @@ def _failed(session: Session, item: SyncItem, result: q.Result) -> None:
         label=label,
         code=code,
         qb_message=message,
-        message=f"{label} was not saved in QuickBooks. {explain(code, message)}",
+        message=f"{label} was not saved in QuickBooks. {explain(code, message)}" + (f" {fix}" if fix else ""),
         tried=f"Sent {item.attempts} time(s).",
         resolutions=("retry", "edit", "dismiss"),
     )

@@ -105,6 +105,11 @@ class SyncKind:
         """(list records that must be in QuickBooks first, transactions that must be linked first)."""
         return [], []
 
+    def how_to_fix(self, session: Session, item: SyncItem, code: int) -> str:
+        """What a person can do here about QuickBooks refusing the item with ``code`` ("" when
+        the general explanation says it all)."""
+        return ""
+
     def goes_after(self, session: Session, item: SyncItem) -> Iterable[Dep]:
         """Records whose own queued change QuickBooks must have before this item's (beyond
         ``dependencies``, which must be linked): the planner holds the item until they went."""

@@ -322,6 +322,17 @@ class CreditApplicationKind(SyncKind):
     gone_note = "The $0.00 payment that applied this credit is gone from QuickBooks: applying it again."
     children: ClassVar[tuple[Any, ...]] = (selectinload(CreditMemo.applications),)
 
+    def how_to_fix(self, session: Session, item: SyncItem, code: int) -> str:
+        if code != 3210:
+            return ""
+        credit = session.get(CreditMemo, item.entity_id)
+        number = "" if credit is None else f" of credit memo {credit.number}"
+        return (
+            f"QuickBooks applies no more{number} to an invoice than it still owes there (a payment "
+            "applied there in QuickBooks counts too), and no more than the credit memo's total. "
+            "Unapply or lower the credit here (or the payment in QuickBooks), then retry."
+        )
+
     def dependencies(self, session: Session, record_id: int) -> tuple[list[Dep], list[Dep]]:
         credit = session.get(CreditMemo, record_id)
         if credit is None or _is_void(credit):

@@ -19,6 +19,7 @@ from desktop_app.db.uow import Actor
 from desktop_app.services import credit_memo_details, credit_memos, payments
 from desktop_app.services.lines import LineInput
 from desktop_app.services.queue_states import QueueState
+from qbwc_server import qbxml as q
 from tests.integration.sync.conftest import FINISHED, Office
 from tests.integration.sync.test_credit_memo_sync import _apply, _credit
 
@@ -139,3 +140,27 @@ def test_a_credit_is_voided_only_once_the_payment_applying_it_is_deleted(office:
     (credit,) = office.qb.state.credit_memos.values()
     assert credit.total == Decimal("0.00")  # voided, after the payment went
     assert office.alerts() == []
+
+
+def test_a_credit_quickbooks_refuses_says_what_to_do_about_it(office: Office) -> None:
+    customer_id, job_id, invoice_id = office.invoiced_job("Over, Otto")  # 850.00
+    credit_id = _credit(office, customer_id, job_id, office.labor(), "850")
+    assert office.sync().percent == 100
+    _apply(office, credit_id, invoice_id, "850.00")
+    (qb_invoice,) = office.qb.invoices
+    office.qb_send(  # meanwhile someone records a payment of it in QuickBooks itself
+        q.receive_payment_add(
+            "p",
+            q.PaymentFields(
+                customer=q.Ref.by_id(qb_invoice.customer_id),
+                txn_date=FINISHED,
+                total_amount=Decimal("500.00"),
+                applications=(q.AppliedPayment(qb_invoice.txn_id, Decimal("500.00")),),
+            ),
+        )
+    )
+    office.sync()
+    (alert,) = office.alerts()
+    assert alert.status_code == 3210
+    assert "no more of credit memo CM-" in alert.message
+    assert "Unapply or lower the credit here (or the payment in QuickBooks), then retry." in alert.message
