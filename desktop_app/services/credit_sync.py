@@ -63,7 +63,13 @@ def queue_credit_memo_for_quickbooks(uow: UnitOfWork, credit_id: int, action: st
     if action == "upsert" and APPLIED in record_kinds.KINDS:
         # What it is applied to goes as its own QuickBooks transaction, after it and the invoices.
         credit = uow.session.get(CreditMemo, credit_id)
-        if credit is not None and (credit.applications or sync_queue.is_linked(uow, APPLIED, credit_id)):
+        # Applied, or applied in QuickBooks (linked, or its $0.00 payment on its way there):
+        # taking it off everything is a change too.
+        if credit is not None and (
+            credit.applications
+            or sync_queue.is_linked(uow, APPLIED, credit_id)
+            or sync_queue.has_pending_upsert(uow, APPLIED, credit_id)
+        ):
             applied = sync_queue.enqueue(uow, APPLIED, credit_id)
             applied.rank = _order_application(uow, credit)
     return True

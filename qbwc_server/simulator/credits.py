@@ -376,6 +376,10 @@ def payment_mod(core: Core, node: etree._Element) -> Payment:
         payment.applications, payment.credits = before  # a refused request changes nothing
         raise
     changed.credits = uses
+    # 0.00 with no credit set against the invoice takes the payment off it (the list names
+    # what the payment applies; a $0.00 payment applying a credit pays 0.00 of each invoice).
+    credited = {use.invoice_id for use in uses}
+    changed.applications = [a for a in changed.applications if a.amount > 0 or a.invoice_id in credited]
     return changed
 
 

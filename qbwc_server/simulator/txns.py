@@ -409,8 +409,7 @@ def _applications(
                 f"{record}: the payment amount {amount} is more than the "
                 f"{invoice.total - already:.2f} due on invoice {invoice.ref_number}.",
             )
-        if amount > 0:  # 0.00 takes the payment off the invoice (a Mod lists what it applies)
-            result.append(Application(invoice_id=txn_id, amount=amount))
+        result.append(Application(invoice_id=txn_id, amount=amount))
     _check_total(result, total, record)
     return result
 

@@ -325,6 +325,7 @@ def _on_refresh(session: Session, item: SyncItem, result: q.Result) -> None:
             clashes[key] = clash
     if unanswered and not clashes:
         _settled_here(session, item)
+    kind.learn(session, record, settled)
     if settled != synced:
         link.synced_values = json.dumps(settled)
     link.edit_sequence = record.edit_sequence or link.edit_sequence

@@ -504,7 +504,8 @@ class BatchPlanner:
                 select(SyncItem.entity_id, SyncItem.state, SyncItem.note, SyncItem.next_attempt_at).where(
                     SyncItem.entity_type == kind,
                     SyncItem.entity_id.in_(ordered[start : start + 500]),
-                    SyncItem.action == "upsert",
+                    # A deletion too (a payment's: a credit applied where it was waits for it).
+                    SyncItem.action.in_((Action.UPSERT, Action.DELETE)),
                     SyncItem.state.in_(PENDING),
                 )
             ):

@@ -105,6 +105,10 @@ class SyncKind:
         """(list records that must be in QuickBooks first, transactions that must be linked first)."""
         return [], []
 
+    def learn(self, session: Session, record: q.Record, synced: dict[str, str]) -> None:
+        """Keep in ``synced`` (the link's values) what a re-read record says beyond the
+        compared fields (``values_now``); nothing by default."""
+
     def how_to_fix(self, session: Session, item: SyncItem, code: int) -> str:
         """What a person can do here about QuickBooks refusing the item with ``code`` ("" when
         the general explanation says it all)."""

@@ -375,11 +375,12 @@ class CreditApplicationKind(SyncKind):
             # there empty otherwise).
             return Built(Phase.DELETE, q.txn_del(request_id, link.qb_id, "ReceivePayment"), {})
         if link is not None:
+            if not applied:
+                # Applied to nothing any more: the $0.00 payment that applied it goes (also when
+                # a lookup linked it, knowing nothing of what it applies).
+                return Built(Phase.DELETE, q.txn_del(request_id, link.qb_id, "ReceivePayment"), applied)
             if synced_values(link) == applied:
                 raise NothingToSend
-            if not applied:
-                # Applied to nothing any more: the $0.00 payment that applied it goes.
-                return Built(Phase.DELETE, q.txn_del(request_id, link.qb_id, "ReceivePayment"), applied)
             fields = self._fields(session, credit)
             mod = q.credit_application_mod(request_id, link.qb_id, link.edit_sequence, fields)
             return Built(Phase.MOD, mod, applied)

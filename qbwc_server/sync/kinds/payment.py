@@ -72,22 +72,35 @@ def _applied_there(link: QbLink) -> set[int]:
     return set().union(*(_ids(v) for v in possible)) if possible is not None else _ids(there)
 
 
+def _known_there(link: QbLink) -> bool:
+    """Whether the link says which invoices QuickBooks has the payment applied to (not a link
+    of an older JobDesk, of a lookup or of a payment entered there, nor one a lost answer left
+    unknown)."""
+    there = synced_values(link).get(APPLIED_TO)
+    return there is not None and possible_values(there) is None
+
+
 def _taken_off(session: Session, link: QbLink, payment_id: int) -> set[int]:
-    """Invoices QuickBooks may have the payment applied to and ours no longer is."""
+    """Invoices QuickBooks may have the payment applied to and ours no longer is (a payment
+    deleted here: all of them)."""
     ours = session.get(Payment, payment_id)
-    now = set() if ours is None else {application.invoice_id for application in ours.applications}
-    return _applied_there(link) - now
+    if ours is None or ours.deleted_at is not None:
+        return _applied_there(link)
+    return _applied_there(link) - {application.invoice_id for application in ours.applications}
 
 
 def payments_making_room(session: Session, invoice_ids: set[int]) -> list[Dep]:
     """Payments whose change still to reach QuickBooks takes them off one of these invoices:
     what is applied there instead (a credit) waits for it, as QuickBooks takes only what an
-    invoice still owes. (A payment deleted goes earlier in the queue, by its rank.)"""
+    invoice still owes. A payment deleted goes earlier in the queue (by its rank), and is
+    waited for too when its deletion is held up."""
     if not invoice_ids:
         return []
     pending = session.scalars(
         select(SyncItem.entity_id).where(
-            SyncItem.entity_type == "payment", SyncItem.action == Action.UPSERT, SyncItem.state.in_(PENDING)
+            SyncItem.entity_type == "payment",
+            SyncItem.action.in_((Action.UPSERT, Action.DELETE)),
+            SyncItem.state.in_(PENDING),
         )
     )
     making_room: list[Dep] = []
@@ -95,7 +108,10 @@ def payments_making_room(session: Session, invoice_ids: set[int]) -> list[Dep]:
         if payment_id is None:
             continue
         link = m.link_of(session, "payment", payment_id)
-        if link is not None and _taken_off(session, link, payment_id) & invoice_ids:
+        if link is None:
+            continue
+        # Not known where QuickBooks has it applied: it may be there (waiting costs a message).
+        if not _known_there(link) or _taken_off(session, link, payment_id) & invoice_ids:
             making_room.append(("payment", payment_id))
     return making_room
 
@@ -118,7 +134,7 @@ def _customer_there(session: Session, link: QbLink) -> q.Ref | None:
     it under (that of the invoices it is taken off): a payment of another one cannot name
     them, even at 0.00."""
     refs = set()
-    for invoice_id in _ids(synced_values(link).get(APPLIED_TO, "")):
+    for invoice_id in _applied_there(link):
         invoice = session.get(Invoice, invoice_id)
         if invoice is not None:
             refs.add(m.invoice_customer_ref(session, invoice))
@@ -156,7 +172,13 @@ class PaymentKind(SyncKind):
             return Built(
                 Phase.ADD, q.receive_payment_add(request_id, fields), values, dated([ours.received_on])
             )
-        back = _taken_back(session, link, ours)
+        if not fields.applications and not _known_there(link):
+            # Taken off every invoice, and where QuickBooks has it applied is not known: read
+            # it first (``learn``), then name each of those at 0.00.
+            return Built(Phase.REFRESH, self.query_by_id(request_id, link.qb_id))
+        # A Mod naming invoices replaces what the payment applied; one naming none leaves it
+        # as it was, so then each invoice it is taken off is named at 0.00.
+        back = () if fields.applications else _taken_back(session, link, ours)
         if back:
             customer = fields.customer if fields.applications else _customer_there(session, link)
             fields = dataclasses.replace(
@@ -164,6 +186,14 @@ class PaymentKind(SyncKind):
             )
         request = q.receive_payment_mod(request_id, link.qb_id, link.edit_sequence, fields)
         return Built(Phase.MOD, request, values)
+
+    def learn(self, session: Session, record: q.Record, synced: dict[str, str]) -> None:
+        """Re-read from QuickBooks: the invoices it has the payment applied to (ours of them)."""
+        there = {line.txn_id for line in record.lines("AppliedToTxnRet") if line.txn_id}
+        ours = session.scalars(
+            select(QbLink.entity_id).where(QbLink.entity_type == "invoice", QbLink.qb_id.in_(sorted(there)))
+        )
+        synced[APPLIED_TO] = ",".join(str(i) for i in sorted(set(ours)))
 
     def delete_request(self, session: Session, record_id: int, request_id: str, link: QbLink) -> q.Request:
         return q.txn_del(request_id, link.qb_id, "ReceivePayment")

@@ -14,9 +14,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import update
 
+from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import Actor
-from desktop_app.services import credit_memo_details, credit_memos, payments
+from desktop_app.services import credit_applications, credit_memo_details, credit_memos, payments
 from desktop_app.services.lines import LineInput
 from desktop_app.services.queue_states import QueueState
 from qbwc_server import qbxml as q
@@ -50,8 +51,9 @@ def test_a_credit_takes_the_place_of_a_payment_taken_off_the_invoice(
     assert office.alerts() == []
     (invoice,) = office.qb.invoices
     assert office.qb.invoice_balance(invoice) == Decimal("0.00")
-    left = [a.amount for p in office.qb.payments for a in p.applications]
-    assert left == []
+    # The payment applies nothing any more; only the $0.00 payment setting the credit is there.
+    assert [a.amount for p in office.qb.payments if not p.credits for a in p.applications] == []
+    assert [c.amount for p in office.qb.payments for c in p.credits] == [Decimal("850.00")]
 
 
 @pytest.mark.parametrize("lost", [1, 2], ids=["answer lost", "lookup's answer lost too"])
@@ -164,3 +166,103 @@ def test_a_credit_quickbooks_refuses_says_what_to_do_about_it(office: Office) ->
     assert alert.status_code == 3210
     assert "no more of credit memo CM-" in alert.message
     assert "Unapply or lower the credit here (or the payment in QuickBooks), then retry." in alert.message
+
+
+def _paid(office: Office, customer_id: int, *applied: tuple[int, str]) -> int:
+    total = sum((Decimal(amount) for _invoice, amount in applied), Decimal(0))
+    with office.db.uow() as uow:
+        payment = payments.record_payment(
+            uow, customer_id, str(total), "check", FINISHED, applications=applied
+        )
+        uow.commit()
+    return payment.id
+
+
+def _applied_in_quickbooks(office: Office) -> list[Decimal]:
+    return sorted(a.amount for p in office.qb.payments if not p.credits for a in p.applications)
+
+
+def test_a_payment_moved_to_another_jobs_invoice_moves_in_quickbooks(office: Office) -> None:
+    customer_id, _, first = office.invoiced_job("Move, Mo")
+    second = office.invoice(office.finished_job(customer_id, office.labor(), "2", name="Porch"))
+    payment_id = _paid(office, customer_id, (first, "100.00"))
+    assert office.sync().percent == 100
+    with office.db.uow(Actor(name="Admin", role="admin")) as uow:
+        payments.unapply_payment(uow, payment_id, first)
+        payments.apply_payment(uow, payment_id, second, "100.00")
+        uow.commit()
+    assert office.sync().percent == 100
+    assert office.alerts() == []
+    (qb_payment,) = office.qb.payments
+    porch = office.link("invoice", second)
+    assert porch is not None
+    assert [(a.invoice_id, a.amount) for a in qb_payment.applications] == [(porch.qb_id, Decimal("100.00"))]
+
+
+@pytest.mark.parametrize("link_from", ["an older JobDesk", "a lost answer"])
+def test_a_payment_taken_off_every_invoice_is_taken_off_in_quickbooks_whatever_its_link_knows(
+    office: Office, link_from: str
+) -> None:
+    customer_id, _, invoice_id = office.invoiced_job("Old, Ola")
+    payment_id = _paid(office, customer_id, (invoice_id, "100.00"))
+    assert office.sync().percent == 100
+    if link_from == "an older JobDesk":  # its link knows nothing of where the payment is applied
+        with office.db.uow() as uow:
+            uow.session.execute(
+                update(QbLink)
+                .where(QbLink.entity_type == "payment")
+                .values(synced_values='{"TotalAmount": "100.00"}')
+            )
+            uow.commit()
+    else:  # a change whose answer was lost first: where it is applied is then unknown
+        with office.db.uow(Actor(name="Admin", role="admin")) as uow:
+            payments.unapply_payment(uow, payment_id, invoice_id, "40.00")
+            uow.commit()
+        office.qb.lose_next_response()
+        office.sync()
+    with office.db.uow(Actor(name="Admin", role="admin")) as uow:
+        payments.unapply_payment(uow, payment_id, invoice_id)
+        uow.commit()
+    for _session in range(3):  # after a lost answer: looked up, then changed
+        if office.sync().percent == 100:
+            break
+    assert _applied_in_quickbooks(office) == []
+    assert [a for a in office.alerts() if a.state == "open"] == []
+
+
+def test_a_credit_applied_where_a_deleted_payment_was_waits_for_the_deletion(office: Office) -> None:
+    customer_id, job_id, invoice_id = office.invoiced_job("Held, Hal")
+    payment_id = _paid(office, customer_id, (invoice_id, "850.00"))
+    credit_id = _credit(office, customer_id, job_id, office.labor(), "850")
+    assert office.sync().percent == 100
+    paid = office.link("payment", payment_id)
+    assert paid is not None
+    office.qb.inject_lock(3175, ref=paid.qb_id)  # the deletion is refused once
+    with office.db.uow() as uow:
+        payments.delete_payment(uow, payment_id)
+        uow.commit()
+    _apply(office, credit_id, invoice_id, "850.00")
+    office.sync()
+    assert [c.amount for p in office.qb.payments for c in p.credits] == []  # not sent: it waits
+    with office.db.uow() as uow:  # the retry time has come
+        uow.session.execute(update(SyncItem).values(next_attempt_at=None))
+        uow.commit()
+    assert office.sync().percent == 100
+    assert [c.amount for p in office.qb.payments for c in p.credits] == [Decimal("850.00")]
+    assert _applied_in_quickbooks(office) == []
+    assert [a for a in office.alerts() if a.state == "open"] == []
+
+
+def test_a_credit_taken_off_while_its_application_answer_was_lost_is_taken_off(office: Office) -> None:
+    customer_id, job_id, invoice_id = office.invoiced_job("Lost, Liv")
+    credit_id = _credit(office, customer_id, job_id, office.labor(), "100")
+    assert office.sync().percent == 100
+    _apply(office, credit_id, invoice_id, "40.00")
+    office.qb.lose_next_response()  # the $0.00 payment applying it is saved; the answer is lost
+    office.sync()
+    with office.db.uow() as uow:
+        credit_applications.unapply_credit(uow, credit_id, invoice_id)
+        uow.commit()
+    assert office.sync().percent == 100
+    assert [c.amount for p in office.qb.payments for c in p.credits] == []
+    assert [a for a in office.alerts() if a.state == "open"] == []
