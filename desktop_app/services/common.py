@@ -32,6 +32,19 @@ def get(uow: UnitOfWork, model: type[M], record_id: int, kind: str) -> M:
     return record
 
 
+def locked(uow: UnitOfWork, model: type[M], record_id: int, kind: str) -> M:
+    """``get``, with the row locked until the transaction ends and read as it is once the lock
+    is ours (PostgreSQL: two people changing what one record allows are checked one after
+    the other, never both against what it was before either; SQLite's writers go one at a
+    time anyway)."""
+    if not isinstance(record_id, int) or isinstance(record_id, bool):
+        raise NotFound(kind, record_id)
+    record = uow.session.get(model, record_id, with_for_update=True, populate_existing=True)
+    if record is None:
+        raise NotFound(kind, record_id)
+    return record
+
+
 def clean_text(
     value: object, field: str, *, max_length: int, required: bool = False, label: str | None = None
 ) -> str:

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TypeVar
-
-from sqlalchemy import select
 
 from desktop_app.db.credit_models import CreditApplication, CreditMemo
 from desktop_app.db.models import Invoice, Job
@@ -20,7 +17,7 @@ from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import ZERO, format_money, parse_money
 from desktop_app.domain.status import CreditStatus, InvoiceStatus
 from desktop_app.errors import InvalidTransition, ValidationError
-from desktop_app.services.common import audit, get
+from desktop_app.services.common import audit, get, locked
 from desktop_app.services.credit_memo_details import (
     ENTITY,
     CreditMemoDetail,
@@ -33,25 +30,9 @@ from desktop_app.services.credit_sync import queue_credit_memo_for_quickbooks
 from desktop_app.services.events import record_event
 from desktop_app.services.invoice_details import balance_of, refresh_status
 
-M = TypeVar("M", CreditMemo, Invoice)
-
-
-def _locked(uow: UnitOfWork, model: type[M], record_id: int, kind: str) -> M:
-    """The record, its row locked until the transaction ends and read as it is once the lock
-    is ours (PostgreSQL: two people applying credit at once are checked one after the other,
-    never both against what was left before either; SQLite's writers go one at a time)."""
-    if isinstance(record_id, int) and not isinstance(record_id, bool):
-        uow.session.scalars(
-            select(model)
-            .where(model.id == record_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).first()
-    return get(uow, model, record_id, kind)
-
 
 def _live_credit(uow: UnitOfWork, credit_id: int) -> CreditMemo:
-    credit = _locked(uow, CreditMemo, credit_id, "Credit memo")
+    credit = locked(uow, CreditMemo, credit_id, "Credit memo")
     if credit.status == CreditStatus.VOID.value:
         raise InvalidTransition(f"Credit memo {credit.number} is void; a void credit cannot be applied.")
     return credit
@@ -70,7 +51,7 @@ def _check(
     value = parse_money(amount, "amount")
     if value <= 0:
         raise ValidationError("amount", "The amount to apply must be more than zero.")
-    invoice = _locked(uow, Invoice, invoice_id, "Invoice")
+    invoice = locked(uow, Invoice, invoice_id, "Invoice")
     if invoice.status == InvoiceStatus.VOID.value:
         raise InvalidTransition(f"Invoice {invoice.number} is void; a credit cannot be applied to it.")
     if invoice.customer_id != credit.customer_id:

@@ -20,7 +20,7 @@ from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import ZERO, format_money, parse_money
 from desktop_app.domain.status import InvoiceStatus, PaymentMethod
 from desktop_app.errors import Conflict, InvalidTransition, NotFound, ValidationError
-from desktop_app.services.common import audit, check_date, clean_text, diff, get, require_admin
+from desktop_app.services.common import audit, check_date, clean_text, diff, get, locked, require_admin
 from desktop_app.services.events import record_event
 from desktop_app.services.invoices import balance_of, refresh_status
 from desktop_app.services.qb_links import in_quickbooks
@@ -104,7 +104,7 @@ def _check_application(
     value = parse_money(amount, "amount")
     if value <= 0:
         raise ValidationError("amount", "The amount to apply must be more than zero.")
-    invoice = get(uow, Invoice, invoice_id, "Invoice")
+    invoice = locked(uow, Invoice, invoice_id, "Invoice")  # a credit applied at once waits
     if invoice.customer_id != customer_id:
         raise ValidationError(
             "invoice_id", f"Invoice {invoice.number} belongs to another customer than this payment."

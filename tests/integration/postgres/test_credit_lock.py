@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from desktop_app.db.open import open_database
 from desktop_app.errors import ValidationError
-from desktop_app.services import credit_applications, credit_memos, invoices
+from desktop_app.services import credit_applications, credit_memos, invoices, payments
 from desktop_app.services.credit_memo_details import get_credit_memo
 from desktop_app.services.lines import LineInput
 from tests.integration.postgres.test_concurrency import (
@@ -72,6 +73,58 @@ def test_a_second_application_waits_for_the_first_and_is_then_refused(pg_url: st
         with db.reader() as uow:
             detail = get_credit_memo(uow, credit.id)
         assert sum((a.amount for a in detail.applications), Decimal(0)) == Decimal("60.00")
+    finally:
+        _dispose(users)
+        db.dispose()
+
+
+def test_a_payment_waits_for_a_credit_applied_to_the_same_invoice(pg_url: str) -> None:
+    """The invoice's row lock: a payment and a credit applied to it at once never both take
+    what it owed before either."""
+    db = open_database(pg_url)
+    customer_id, job = _customer_and_job(db, total="100.00")
+    with db.uow(ADMIN) as uow:
+        invoice_id = invoices.create_invoice(uow, job.id).id
+        credit = credit_memos.create_credit_memo(
+            uow,
+            credit_memos.CreditMemoFields(
+                customer_id=customer_id,
+                job_id=job.id,
+                reason="discount",
+                lines=(LineInput(quantity="1", description="Discount", rate="80.00", taxable=False),),
+            ),
+        )
+        uow.commit()
+    users = _users(pg_url, 2)
+    applied = threading.Event()
+    release = threading.Event()
+
+    def apply_credit() -> None:
+        with users[0].uow(ADMIN) as uow:
+            credit_applications.apply_credit(uow, credit.id, [(invoice_id, "80.00")])
+            applied.set()
+            assert release.wait(20)
+            uow.commit()
+
+    def pay() -> None:
+        assert applied.wait(20)
+        with users[1].uow(ADMIN) as uow:
+            payments.record_payment(
+                uow, customer_id, "50.00", "check", date(2026, 3, 5), applications=[(invoice_id, "50.00")]
+            )
+            uow.commit()
+
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            first = pool.submit(apply_credit)
+            second = pool.submit(pay)
+            _wait_until_blocked(db)  # the payment waits on the invoice's row lock
+            release.set()
+            first.result(30)
+            with pytest.raises(ValidationError, match=r"has a balance of \$20\.00"):
+                second.result(30)
+        with db.reader() as uow:
+            assert invoices.get_invoice(uow, invoice_id).balance == Decimal("20.00")
     finally:
         _dispose(users)
         db.dispose()
