@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 
 from desktop_app.db.open import open_database
+from desktop_app.db.uow import Database
 from desktop_app.errors import ValidationError
 from desktop_app.services import credit_applications, credit_memos, invoices, payments
 from desktop_app.services.credit_memo_details import get_credit_memo
@@ -29,28 +30,34 @@ from tests.integration.postgres.test_concurrency import (
 pytestmark = pytest.mark.postgres
 
 
-def test_a_second_application_waits_for_the_first_and_is_then_refused(pg_url: str) -> None:
-    db = open_database(pg_url)
-    customer_id, job = _customer_and_job(db)  # 1,000.00
+def _invoice_and_credit(db: Database, *, total: str, credit: str) -> tuple[int, int, int]:
+    """(customer, an invoice of its job for ``total``, a credit memo of ``credit`` for the job)."""
+    customer_id, job = _customer_and_job(db, total=total)
     with db.uow(ADMIN) as uow:
-        first_invoice = invoices.create_invoice(uow, job.id).id
-        credit = credit_memos.create_credit_memo(
+        invoice_id = invoices.create_invoice(uow, job.id).id
+        made = credit_memos.create_credit_memo(
             uow,
             credit_memos.CreditMemoFields(
                 customer_id=customer_id,
                 job_id=job.id,
                 reason="discount",
-                lines=(LineInput(quantity="1", description="Discount", rate="100.00", taxable=False),),
+                lines=(LineInput(quantity="1", description="Discount", rate=credit, taxable=False),),
             ),
         )
         uow.commit()
+    return customer_id, invoice_id, made.id
+
+
+def test_a_second_application_waits_for_the_first_and_is_then_refused(pg_url: str) -> None:
+    db = open_database(pg_url)
+    _customer_id, first_invoice, credit_id = _invoice_and_credit(db, total="1000.00", credit="100.00")
     users = _users(pg_url, 2)
     applied = threading.Event()
     release = threading.Event()
 
     def apply_first() -> None:
         with users[0].uow(ADMIN) as uow:
-            credit_applications.apply_credit(uow, credit.id, [(first_invoice, "60.00")])
+            credit_applications.apply_credit(uow, credit_id, [(first_invoice, "60.00")])
             applied.set()
             assert release.wait(20)
             uow.commit()
@@ -58,7 +65,7 @@ def test_a_second_application_waits_for_the_first_and_is_then_refused(pg_url: st
     def apply_second() -> None:
         assert applied.wait(20)
         with users[1].uow(ADMIN) as uow:
-            credit_applications.apply_credit(uow, credit.id, [(first_invoice, "60.00")])
+            credit_applications.apply_credit(uow, credit_id, [(first_invoice, "60.00")])
             uow.commit()
 
     try:
@@ -71,7 +78,7 @@ def test_a_second_application_waits_for_the_first_and_is_then_refused(pg_url: st
             with pytest.raises(ValidationError, match=r"Only \$40\.00 of credit memo"):
                 second.result(30)
         with db.reader() as uow:
-            detail = get_credit_memo(uow, credit.id)
+            detail = get_credit_memo(uow, credit_id)
         assert sum((a.amount for a in detail.applications), Decimal(0)) == Decimal("60.00")
     finally:
         _dispose(users)
@@ -82,26 +89,14 @@ def test_a_payment_waits_for_a_credit_applied_to_the_same_invoice(pg_url: str) -
     """The invoice's row lock: a payment and a credit applied to it at once never both take
     what it owed before either."""
     db = open_database(pg_url)
-    customer_id, job = _customer_and_job(db, total="100.00")
-    with db.uow(ADMIN) as uow:
-        invoice_id = invoices.create_invoice(uow, job.id).id
-        credit = credit_memos.create_credit_memo(
-            uow,
-            credit_memos.CreditMemoFields(
-                customer_id=customer_id,
-                job_id=job.id,
-                reason="discount",
-                lines=(LineInput(quantity="1", description="Discount", rate="80.00", taxable=False),),
-            ),
-        )
-        uow.commit()
+    customer_id, invoice_id, credit_id = _invoice_and_credit(db, total="100.00", credit="80.00")
     users = _users(pg_url, 2)
     applied = threading.Event()
     release = threading.Event()
 
     def apply_credit() -> None:
         with users[0].uow(ADMIN) as uow:
-            credit_applications.apply_credit(uow, credit.id, [(invoice_id, "80.00")])
+            credit_applications.apply_credit(uow, credit_id, [(invoice_id, "80.00")])
             applied.set()
             assert release.wait(20)
             uow.commit()
