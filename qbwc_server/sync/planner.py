@@ -468,13 +468,28 @@ class BatchPlanner:
         for dep in kinds.of(item.entity_type).goes_after(self.session, item):
             if dep in self._settled_records:
                 continue
-            pending = self._pending_of(dep)
+            pending = self._pending_of(dep) or self._deletion_pending(dep)
             if pending is None:
                 continue
             if self.dry_run and not pending.waits_for_person:
                 return None  # it (and then this item) will go in this session
             return _Wait(dep, pending, pending.waits_for_person)
         return None
+
+    def _deletion_pending(self, dep: Dep) -> _Pending | None:
+        """The record's own deletion still to reach QuickBooks (a payment's: a credit applied
+        where it was waits for it), if any."""
+        row = self.session.execute(
+            select(SyncItem.state, SyncItem.note)
+            .where(
+                SyncItem.entity_type == dep[0],
+                SyncItem.entity_id == dep[1],
+                SyncItem.action == Action.DELETE,
+                SyncItem.state.in_(PENDING),
+            )
+            .limit(1)
+        ).first()
+        return None if row is None else _Pending(row.state, row.note)
 
     def _dependencies(self, item: SyncItem) -> tuple[list[Dep], list[Dep]]:
         if item.id not in self._deps:
@@ -504,8 +519,7 @@ class BatchPlanner:
                 select(SyncItem.entity_id, SyncItem.state, SyncItem.note, SyncItem.next_attempt_at).where(
                     SyncItem.entity_type == kind,
                     SyncItem.entity_id.in_(ordered[start : start + 500]),
-                    # A deletion too (a payment's: a credit applied where it was waits for it).
-                    SyncItem.action.in_((Action.UPSERT, Action.DELETE)),
+                    SyncItem.action == Action.UPSERT,
                     SyncItem.state.in_(PENDING),
                 )
             ):

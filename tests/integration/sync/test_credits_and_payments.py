@@ -21,6 +21,8 @@ from desktop_app.services import credit_applications, credit_memo_details, credi
 from desktop_app.services.lines import LineInput
 from desktop_app.services.queue_states import QueueState
 from qbwc_server import qbxml as q
+from qbwc_server.simulator.company import ResponseLostError
+from qbwc_server.sync.loopback import run_session
 from tests.integration.sync.conftest import FINISHED, Office
 from tests.integration.sync.test_credit_memo_sync import _apply, _credit
 
@@ -265,4 +267,35 @@ def test_a_credit_taken_off_while_its_application_answer_was_lost_is_taken_off(o
         uow.commit()
     assert office.sync().percent == 100
     assert [c.amount for p in office.qb.payments for c in p.credits] == []
+    assert [a for a in office.alerts() if a.state == "open"] == []
+
+
+class _NeverArrives:
+    """The message holding ``tag`` never reaches QuickBooks (once); the Web Connector says so."""
+
+    def __init__(self, office: Office, tag: str) -> None:
+        self.office, self.tag, self.lost = office, tag, False
+
+    def process(self, request_xml: str) -> str:
+        if not self.lost and self.tag in request_xml:
+            self.lost = True
+            raise ResponseLostError("The message never reached QuickBooks.")
+        return self.office.qb.process(request_xml)
+
+
+def test_a_payment_deleted_while_its_add_was_lost_and_never_saved_ends(office: Office) -> None:
+    """Its deletion has nothing to delete there: finished, never waiting for ever."""
+    customer_id, _, invoice_id = office.invoiced_job("Gone, Gus")
+    assert office.sync().percent == 100
+    payment_id = _paid(office, customer_id, (invoice_id, "100.00"))
+    never = _NeverArrives(office, "<ReceivePaymentAddRq")
+    run_session(office.engine, never)
+    assert never.lost
+    with office.db.uow() as uow:
+        payments.delete_payment(uow, payment_id)
+        uow.commit()
+    for _session in range(3):
+        office.sync()
+    assert [i.state for i in office.items_of("payment", payment_id)] == ["done", "done"]
+    assert office.qb.payments == []
     assert [a for a in office.alerts() if a.state == "open"] == []
