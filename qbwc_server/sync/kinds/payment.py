@@ -103,12 +103,14 @@ def payments_making_room(session: Session, invoice_ids: set[int]) -> list[Dep]:
             SyncItem.state.in_(PENDING),
         )
     )
+    customers = set(session.scalars(select(Invoice.customer_id).where(Invoice.id.in_(sorted(invoice_ids)))))
     making_room: list[Dep] = []
     for payment_id in dict.fromkeys(pending):
         if payment_id is None:
             continue
         link = m.link_of(session, "payment", payment_id)
-        if link is None:
+        ours = session.get(Payment, payment_id)
+        if link is None or ours is None or ours.customer_id not in customers:
             continue
         # Not known where QuickBooks has it applied: it may be there (waiting costs a message).
         if not _known_there(link) or _taken_off(session, link, payment_id) & invoice_ids:
