@@ -116,6 +116,15 @@ def merged_into(session: Session, item: SyncItem) -> bool:
     return found is not None
 
 
+def finish_found(session: Session, item: SyncItem, note: str) -> None:
+    """Found in QuickBooks by a lookup and linked: done, unless it was looked up after a lost
+    answer and a change saved since was merged into it (``merged_into``), which goes now."""
+    if item.phase == Phase.VERIFY and merged_into(session, item):
+        requeue(item, Phase.FIRST, CHANGED_SINCE)
+    else:
+        finish(item, note)
+
+
 def claim_pending_key(session: Session, item: SyncItem) -> None:
     """Make the item the record's one pending item again (so a re-queue finds it, not a twin).
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import Alert, SyncBatch, SyncItem
 from desktop_app.db.uow import UnitOfWork
-from desktop_app.services.queue_states import CHANGED_SINCE, Action, Phase, finish, merged_into, requeue
+from desktop_app.services.queue_states import Action, Phase, finish, finish_found, requeue
 from desktop_app.services.sync_queue import close_alert, label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -229,10 +229,8 @@ def _on_found(session: Session, item: SyncItem, kind: kinds.SyncKind, records: l
     if item.entity_id is not None and kind.values_now(session, item.entity_id):
         # Bring QuickBooks' copy up to date with ours on the next batch.
         requeue(item, Phase.FIRST, note)
-    elif item.phase == Phase.VERIFY and merged_into(session, item):
-        requeue(item, Phase.FIRST, CHANGED_SINCE)  # what QuickBooks saved is older than ours
     else:
-        finish(item, note)
+        finish_found(session, item, note)
 
 
 def _link_before(item: SyncItem, found: q.Record) -> dict[str, object]:

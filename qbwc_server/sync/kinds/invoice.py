@@ -21,7 +21,7 @@ from desktop_app.db.models import Invoice, Item, PaymentApplication, QbLink, Ter
 from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.services.numbers_in_use import record_quickbooks_ref_numbers
-from desktop_app.services.queue_states import CHANGED_SINCE, Phase, finish, merged_into, requeue
+from desktop_app.services.queue_states import Phase, finish_found
 from desktop_app.services.tax_rates import tax_rate_for
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -221,10 +221,7 @@ class InvoiceKind(SyncKind):
         if item.phase == Phase.VERIFY and matching:
             # Our earlier Add did reach QuickBooks; its answer was lost. Link, never add twice.
             set_link(session, item, matching[0], {"Total": str(expected), "Memo": ours.memo})
-            if merged_into(session, item):
-                requeue(item, Phase.FIRST, CHANGED_SINCE)  # its Mod sends the whole invoice as it is now
-            else:
-                finish(item, "Found in QuickBooks after a lost answer: linked, not added again.")
+            finish_found(session, item, "Found in QuickBooks after a lost answer: linked, not added again.")
             return True
         other = matching[0] if matching else records[0]
         same_amount = invoice_total(other) == expected
