@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from desktop_app.db.credit_models import CreditMemo, CreditMemoLine
 from desktop_app.db.models import Customer, Invoice, Job
@@ -22,6 +23,7 @@ from desktop_app.db.types import utcnow
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import ZERO, format_money
 from desktop_app.domain.status import CreditReason, CreditStatus, JobStatus
+from desktop_app.domain.totals import compute_totals
 from desktop_app.errors import Conflict, InvalidTransition, ValidationError
 from desktop_app.services.common import audit, check_date, clean_text, diff, get, require_admin
 from desktop_app.services.credit_memo_details import (
@@ -42,7 +44,6 @@ from desktop_app.services.lines import (
     check_lines,
     lines_summary,
     tax_rate,
-    totals_for,
 )
 from desktop_app.services.qb_links import in_quickbooks
 
@@ -104,16 +105,16 @@ def _checked_lines(uow: UnitOfWork, lines: Sequence[LineInput]) -> list[CheckedL
     return checked
 
 
-def _set_lines_and_totals(
-    uow: UnitOfWork, credit: CreditMemo, customer: Customer, checked: list[CheckedLine]
-) -> None:
+def _set_lines_and_totals(credit: CreditMemo, checked: list[CheckedLine], rate: Decimal) -> None:
+    """The lines and totals at ``rate``: today's rate (or none, for a tax-exempt customer)
+    when the credit is made, and the one it was made with ever after, as an invoice keeps
+    its own (an edit of its memo must not re-price it, here or in QuickBooks)."""
     credit.lines = apply_lines(list(credit.lines), checked, CreditMemoLine)
-    totals = totals_for(uow, customer, credit.lines)
+    totals = compute_totals(((line.amount, line.taxable) for line in credit.lines), rate)
     if totals.total <= 0:
         raise ValidationError("lines", "A credit memo must credit more than $0.00.")
-    rate = tax_rate(uow)
     credit.subtotal = totals.subtotal
-    credit.tax_rate = ZERO if customer.tax_exempt else rate
+    credit.tax_rate = rate
     credit.tax = totals.tax
     credit.total = totals.total
 
@@ -139,7 +140,7 @@ def create_credit_memo(uow: UnitOfWork, values: CreditMemoFields) -> CreditMemoD
         memo=memo,
         status=CreditStatus.OPEN.value,
     )
-    _set_lines_and_totals(uow, credit, customer, checked)
+    _set_lines_and_totals(credit, checked, ZERO if customer.tax_exempt else tax_rate(uow))
     # The number is taken last: a refused credit memo leaves no gap in the numbering.
     credit.number = next_credit_number(uow)
     uow.session.add(credit)
@@ -188,7 +189,7 @@ def update_credit_memo(
         raise ValidationError(
             "customer_id", "A credit memo's customer cannot be changed; void it and make a new one."
         )
-    customer, job = _customer_and_job(uow, values.customer_id, values.job_id)
+    _customer, job = _customer_and_job(uow, values.customer_id, values.job_id)
     reason = _reason(values.reason)
     when = _credit_date(values.credit_date)
     memo = clean_text(values.memo, "memo", max_length=MAX_CREDIT_MEMO)
@@ -207,7 +208,7 @@ def update_credit_memo(
         "lines": lines_summary(credit.lines),
     }
     applied = applied_of(credit)
-    _set_lines_and_totals(uow, credit, customer, checked)
+    _set_lines_and_totals(credit, checked, Decimal(credit.tax_rate))
     if credit.total < applied:
         raise ValidationError(
             "lines",

@@ -97,8 +97,7 @@ def undo_keep(uow: UnitOfWork, alert: Alert, item: SyncItem | None) -> None:
             "changes have gone to QuickBooks since. To send JobDesk's values, change them in JobDesk again."
         )
     if item is not None and item.state == QueueState.QUEUED:
-        reopen(uow.session, item, alert.message)
-        item.phase = Phase.REFRESH
+        reopen(uow.session, item, alert.message, phase=Phase.REFRESH)
     synced = _load(link.synced_values)
     for key, value in kept.items():
         if value is None:

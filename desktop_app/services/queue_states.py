@@ -196,8 +196,8 @@ def cancel(item: SyncItem, note: str) -> None:
     item.note = note
 
 
-def reopen(session: Session, item: SyncItem, note: str) -> None:
-    """A cancelled item waits for a person again (a dismissal undone).
+def reopen(session: Session, item: SyncItem, note: str, *, phase: str | None = None) -> None:
+    """A cancelled item waits for a person again (a dismissal undone), in ``phase`` when given.
 
     It takes its record's pending key back only if no newer item holds it.
     """
@@ -206,6 +206,15 @@ def reopen(session: Session, item: SyncItem, note: str) -> None:
         item.pending_key = key
     item.state = QueueState.ATTENTION
     item.note = note
+    if phase is not None:
+        item.phase = phase
+
+
+def look_first(item: SyncItem) -> None:
+    """An Add QuickBooks may have saved (its answer could not be used): whatever happens to
+    it next, it is looked up in QuickBooks before it is sent again (exactly once)."""
+    if item.phase == Phase.ADD:
+        item.phase = Phase.VERIFY
 
 
 def answer_came_late(item: SyncItem, phase: str) -> None:

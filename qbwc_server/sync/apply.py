@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import Alert, SyncBatch, SyncItem
 from desktop_app.db.uow import UnitOfWork
-from desktop_app.services.queue_states import Action, Phase, finish, finish_found, requeue
+from desktop_app.services.queue_states import Action, Phase, finish, finish_found, look_first, requeue
 from desktop_app.services.sync_queue import close_alert, label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -195,8 +195,7 @@ def unexpected_answer(session: Session, item: SyncItem, what: str) -> None:
         tried=f"Sent it {item.attempts} time(s); the answer is kept on the queue item.",
         resolutions=("retry", "dismiss"),
     )
-    if item.phase == Phase.ADD:
-        item.phase = Phase.VERIFY  # it may have been saved: a retry looks first
+    look_first(item)  # it may have been saved: a retry looks first
 
 
 # -- lookups: exactly once ----------------------------------------------------------------------

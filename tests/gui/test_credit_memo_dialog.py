@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.services import credit_memo_details, credit_memos, invoices, items
+from desktop_app.services import settings as settings_svc
 from desktop_app.services.lines import LineInput
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.dialogs.credit_memo import APPLY, BALANCE, NUMBER, CreditMemoDialog
@@ -197,3 +198,32 @@ def test_an_office_user_sees_why_a_credit_in_quickbooks_is_read_only_but_may_app
     saved = ctx.read(credit_memo_details.get_credit_memo, credit_id)
     assert [(a.invoice_id, a.amount) for a in saved.applications] == [(invoice_id, Decimal("40.00"))]
     assert saved.total == Decimal("85.00") and saved.memo == "One hour back"
+
+
+def test_a_credit_shows_and_keeps_the_tax_rate_it_was_made_with(
+    qtbot: QtBot, ctx: AppContext, prompts: ScriptedPrompts
+) -> None:
+    customer_id, job_id, _invoice_id = _job_with_invoice(ctx)
+    paint = ctx.write(
+        items.create_item, items.ItemFields(name="Paint", unit_price="40", description="Paint", taxable=True)
+    )
+    ctx.write(settings_svc.set_setting, "tax.default_rate", "8.25")
+    credit = ctx.write(
+        credit_memos.create_credit_memo,
+        credit_memos.CreditMemoFields(
+            customer_id=customer_id,
+            job_id=job_id,
+            reason="discount",
+            lines=(LineInput(quantity="1", item_id=paint.id),),
+        ),
+    )
+    assert credit.total == Decimal("43.30")
+    ctx.write(settings_svc.set_setting, "tax.default_rate", "9.00")
+    dialog = CreditMemoDialog(ctx, credit.id)
+    show(qtbot, dialog)
+    assert dialog.lines.totals.values["total"].text() == "$43.30"  # not re-priced at 9 %
+    retype(qtbot, dialog.memo, "Called the customer")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert not [a for a in prompts.asked if a.kind == "error"], prompts.asked
+    saved = ctx.read(credit_memo_details.get_credit_memo, credit.id)
+    assert (saved.total, saved.memo) == (Decimal("43.30"), "Called the customer")

@@ -359,6 +359,42 @@ def test_edit_while_not_in_quickbooks_recomputes_and_keeps_what_is_applied(
         credit_memos.update_credit_memo(uow, credit.id, current.version, _fields(ids, lines=two))
 
 
+@pytest.mark.parametrize("new_rate", ["9.00", "8.00"], ids=["rate raised", "rate lowered"])
+def test_a_credit_keeps_the_tax_rate_it_was_made_with_when_edited(
+    db: Database, admin: Actor, new_rate: str
+) -> None:
+    # As an invoice keeps its own: a memo edit after the rate changed re-prices nothing (a
+    # fully applied credit is not refused for a total nobody changed), and a line added is
+    # taxed at the credit's rate.
+    ids = _setup(db, admin)
+    credit = _create(db, admin, ids)  # 213.30: 40.00 taxable at 8.25 %
+    with db.uow(admin) as uow:
+        applying.apply_credit(uow, credit.id, [(ids["inv_a"], "213.30")])
+        set_setting(uow, "tax.default_rate", new_rate)
+        uow.commit()
+    with db.reader() as uow:
+        current = get_credit_memo(uow, credit.id)
+    same_lines = tuple(
+        LineInput(quantity=str(line.quantity), item_id=line.item_id, id=line.id) for line in current.lines
+    )
+    with db.uow(admin) as uow:
+        edited = credit_memos.update_credit_memo(
+            uow, credit.id, current.version, _fields(ids, lines=same_lines, memo="Called the customer")
+        )
+        uow.commit()
+    assert (edited.tax_rate, edited.tax, edited.total) == (D("8.2500"), D("3.30"), D("213.30"))
+    assert edited.memo == "Called the customer" and edited.status == CreditStatus.APPLIED
+    with db.uow(admin) as uow:
+        applying.unapply_credit(uow, credit.id, ids["inv_a"])
+        uow.commit()
+        version = get_credit_memo(uow, credit.id).version
+    more = (*same_lines, LineInput(quantity="1", item_id=ids["paint"]))
+    with db.uow(admin) as uow:
+        edited = credit_memos.update_credit_memo(uow, credit.id, version, _fields(ids, lines=more))
+        uow.commit()
+    assert (edited.tax_rate, edited.tax, edited.total) == (D("8.2500"), D("6.60"), D("256.60"))
+
+
 def test_a_credit_in_quickbooks_is_edited_by_an_admin_and_the_change_is_queued(
     db: Database, admin: Actor, office: Actor
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from desktop_app.db.sync_models import SyncItem
@@ -104,7 +104,8 @@ def bare_states(tree: ast.AST) -> Iterator[tuple[int, str]]:
             yield getattr(node, "lineno", 0), text
 
 
-def test_no_queue_state_is_bare_text_outside_its_module() -> None:
+def _scan(finds: Callable[[ast.AST], Iterator[tuple[int, str]]]) -> list[str]:
+    """What ``finds`` finds in the core and the server, outside the queue states' module."""
     found: list[str] = []
     for folder in SCANNED:
         for path in sorted((ROOT / folder).rglob("*.py")):
@@ -112,7 +113,12 @@ def test_no_queue_state_is_bare_text_outside_its_module() -> None:
             if relative.startswith(SKIPPED) or "/migrations/" in relative:
                 continue
             tree = ast.parse(path.read_text(encoding="utf-8"))
-            found += [f"{relative}:{line}: {text!r}" for line, text in bare_states(tree)]
+            found += [f"{relative}:{line}: {what}" for line, what in finds(tree)]
+    return found
+
+
+def test_no_queue_state_is_bare_text_outside_its_module() -> None:
+    found = _scan(lambda tree: ((line, repr(text)) for line, text in bare_states(tree)))
     assert not found, "use QueueState (desktop_app/services/queue_states.py):\n" + "\n".join(found)
 
 
@@ -132,4 +138,43 @@ def test_the_scan_finds_bare_states() -> None:
         (3, "error"),
         (4, "cancelled"),
         (5, "sent"),
+    ]
+
+
+def queue_writes(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    """Assignments that change a queue item's phase or state: any ``….phase = …``, and
+    ``….state = …`` of a queue item (named ``item``) or to a ``QueueState``."""
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        for target in targets:
+            if not isinstance(target, ast.Attribute) or target.attr not in ("phase", "state"):
+                continue
+            owner = target.value.id if isinstance(target.value, ast.Name) else ""
+            value = getattr(node, "value", None)
+            to_state = value is not None and "QueueState" in ast.unparse(value)
+            if target.attr == "phase" or owner == "item" or to_state:
+                yield node.lineno, ast.unparse(target)
+
+
+def test_only_the_queue_states_module_changes_a_phase_or_a_state() -> None:
+    found = _scan(queue_writes)
+    assert not found, "change it through desktop_app/services/queue_states.py:\n" + "\n".join(found)
+
+
+def test_the_scan_finds_phase_and_state_writes() -> None:
+    source = (
+        "item.phase = Phase.VERIFY\n"
+        "waiting.phase = 'add'\n"
+        "item.state = x\n"
+        "other.state = QueueState.DONE\n"
+        "row.state = WC_FAILED\n"
+        "alert.state = 'resolved'\n"
+    )
+    assert sorted(queue_writes(ast.parse(source))) == [
+        (1, "item.phase"),
+        (2, "waiting.phase"),
+        (3, "item.state"),
+        (4, "other.state"),
     ]

@@ -128,6 +128,9 @@ class CreditMemoDialog(DocumentDialog):
         self.credit_date.set_value(record.credit_date)
         self.memo.setText(record.memo)
         self.lines.set_lines(record.lines)
+        # It keeps the rate it was made with (``credit_memos``): its totals here too.
+        self.lines.tax_rate, self.lines.tax_exempt = record.tax_rate, False
+        self.lines.recalculate()
         locked = self._why_read_only(record)
         self.lines.set_read_only(bool(locked))
         for widget in (self.customer, self.job, self.reason, self.credit_date, self.memo):

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from desktop_app.db.credit_models import CreditMemo
 from desktop_app.db.models import Invoice, Item, PaymentApplication, QbLink, Terms
 from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.db.uow import UnitOfWork
@@ -60,17 +61,46 @@ def sent_total(session: Session, item: SyncItem, sent_values: dict[str, str]) ->
         return ours.total - ours.deposit_credit
 
 
-def total_problems(expected_total: Decimal, record: q.Record, applied_in_qb: Decimal) -> list[str]:
-    """How QuickBooks' total and balance differ from ours (empty when they agree)."""
+def total_problems(expected_total: Decimal, record: q.Record, applied_in_qb: Decimal | None) -> list[str]:
+    """How QuickBooks' total and balance differ from ours (empty when they agree; the balance
+    is not compared when what is applied to it in QuickBooks is not known)."""
     qb_total = invoice_total(record)
     qb_balance = record.balance_remaining
-    expected_balance = expected_total - applied_in_qb
     problems = []
     if qb_total is not None and qb_total != expected_total:
         problems.append(f"total: JobDesk ${expected_total:,.2f}, QuickBooks ${qb_total:,.2f}")
+    if applied_in_qb is None:
+        return problems
+    expected_balance = expected_total - applied_in_qb
     if qb_balance is not None and qb_total == expected_total and qb_balance != expected_balance:
         problems.append(f"balance: JobDesk ${expected_balance:,.2f}, QuickBooks ${qb_balance:,.2f}")
     return problems
+
+
+def applied_in_quickbooks(session: Session, ours: Invoice) -> Decimal | None:
+    """What QuickBooks has set against the invoice: the payments there (as applied here) and
+    the credits (each credit memo's $0.00 payment, as QuickBooks was last told: an
+    application changed here since is not there yet). Its ``BalanceRemaining`` counts both.
+    None when that is not known (a credit's payment linked by a lookup, or its answer lost)."""
+    paid = session.scalar(
+        select(func.coalesce(func.sum(PaymentApplication.amount), 0))
+        .join(QbLink, (QbLink.entity_type == "payment") & (QbLink.entity_id == PaymentApplication.payment_id))
+        .where(PaymentApplication.invoice_id == ours.id)
+    ) or Decimal("0.00")
+    credited = Decimal("0.00")
+    for synced in session.scalars(
+        select(QbLink.synced_values)
+        .join(CreditMemo, (QbLink.entity_type == "credit_application") & (QbLink.entity_id == CreditMemo.id))
+        .where(CreditMemo.customer_id == ours.customer_id)
+    ):
+        applied = json.loads(synced) if synced else {}
+        if not isinstance(applied, dict) or not applied:
+            return None
+        try:
+            credited += Decimal(str(applied.get(str(ours.id), "0")))
+        except ArithmeticError:
+            return None  # made unknown by a lost answer (``base.unknown_value``)
+    return Decimal(paid) + credited
 
 
 def generic_item_id(session: Session) -> int:
@@ -268,20 +298,8 @@ class InvoiceKind(SyncKind):
     ) -> None:
         """QuickBooks' total and balance against what was sent: a difference is an alert, not a failure."""
         ours = invoice(session, item.entity_id or 0)
-        # Payments can reach QuickBooks only after the invoice did: after an Add there are none.
-        applied_in_qb = (
-            Decimal("0.00")
-            if item.phase == Phase.ADD
-            else session.scalar(
-                select(func.coalesce(func.sum(PaymentApplication.amount), 0))
-                .join(
-                    QbLink,
-                    (QbLink.entity_type == "payment") & (QbLink.entity_id == PaymentApplication.payment_id),
-                )
-                .where(PaymentApplication.invoice_id == ours.id)
-            )
-            or Decimal("0.00")
-        )
+        # Payments and credits reach QuickBooks only after the invoice did: none after an Add.
+        applied_in_qb = Decimal("0.00") if item.phase == Phase.ADD else applied_in_quickbooks(session, ours)
         problems = total_problems(sent_total(session, item, sent_values), record, applied_in_qb)
         if not problems:
             return

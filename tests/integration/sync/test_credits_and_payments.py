@@ -12,16 +12,25 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from lxml import etree
 from sqlalchemy import update
 
-from desktop_app.db.models import QbLink
+from desktop_app.db.models import Invoice, QbLink
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import Actor
-from desktop_app.services import credit_applications, credit_memo_details, credit_memos, payments
+from desktop_app.services import (
+    credit_applications,
+    credit_memo_details,
+    credit_memos,
+    invoice_edits,
+    payments,
+)
 from desktop_app.services.lines import LineInput
 from desktop_app.services.queue_states import QueueState
 from qbwc_server import qbxml as q
+from qbwc_server.qbxml.parse import to_record
 from qbwc_server.simulator.company import ResponseLostError
+from qbwc_server.sync.kinds.invoice import applied_in_quickbooks, total_problems
 from qbwc_server.sync.loopback import run_session
 from tests.integration.sync.conftest import FINISHED, Office
 from tests.integration.sync.test_credit_memo_sync import _apply, _credit
@@ -299,3 +308,77 @@ def test_a_payment_deleted_while_its_add_was_lost_and_never_saved_ends(office: O
     assert [i.state for i in office.items_of("payment", payment_id)] == ["done", "done"]
     assert office.qb.payments == []
     assert [a for a in office.alerts() if a.state == "open"] == []
+
+
+def _edit_memo(office: Office, invoice_id: int, memo: str) -> None:
+    with office.db.uow() as uow:
+        invoice_edits.update_invoice(uow, invoice_id, memo=memo)
+        uow.commit()
+
+
+def test_an_invoice_changed_after_a_credit_and_a_payment_reached_quickbooks_raises_no_false_alert(
+    office: Office,
+) -> None:
+    # QuickBooks' BalanceRemaining counts the credits set against the invoice as well as the
+    # payments: the check after an InvoiceMod counts both.
+    customer_id, job_id, invoice_id = office.invoiced_job("Lopez, Ana")  # 850.00
+    _apply(office, _credit(office, customer_id, job_id, office.labor(), "50"), invoice_id, "50.00")
+    with office.db.uow() as uow:
+        payments.record_payment(
+            uow, customer_id, "100.00", "check", FINISHED, applications=[(invoice_id, "100.00")]
+        )
+        uow.commit()
+    assert office.sync().percent == 100
+    _edit_memo(office, invoice_id, "Called the customer")
+    assert office.sync().percent == 100
+    assert office.alerts() == []
+    (invoice,) = office.qb.invoices
+    assert invoice.data.get("Memo") == "Called the customer"
+    assert office.qb.invoice_balance(invoice) == Decimal("700.00")
+
+
+def test_the_check_after_an_invoice_change_counts_a_credit_as_quickbooks_has_it(office: Office) -> None:
+    # The credit is lowered here in the same sync as the invoice changes: whichever QuickBooks
+    # does first, the balance it answers with agrees with what it was told of the credit.
+    customer_id, job_id, invoice_id = office.invoiced_job("Lopez, Ana")
+    credit_id = _credit(office, customer_id, job_id, office.labor(), "50")
+    _apply(office, credit_id, invoice_id, "50.00")
+    assert office.sync().percent == 100
+    with office.db.uow() as uow:
+        credit_applications.unapply_credit(uow, credit_id, invoice_id)
+        credit_applications.apply_credit(uow, credit_id, [(invoice_id, "30.00")])
+        uow.commit()
+    _edit_memo(office, invoice_id, "Credit lowered")
+    assert office.sync().percent == 100
+    assert office.alerts() == []
+    (invoice,) = office.qb.invoices
+    assert office.qb.invoice_balance(invoice) == Decimal("820.00")
+
+
+@pytest.mark.parametrize("synced", ["", "{}", '{"%d": "\\u0000unknown:[\\"50.00\\", \\"30.00\\"]"}'])
+def test_a_credit_applied_in_quickbooks_in_amounts_not_known_leaves_the_balance_unchecked(
+    office: Office, synced: str
+) -> None:
+    customer_id, job_id, invoice_id = office.invoiced_job("Lopez, Ana")
+    _apply(office, _credit(office, customer_id, job_id, office.labor(), "50"), invoice_id, "50.00")
+    assert office.sync().percent == 100
+    with office.db.uow() as uow:
+        ours = uow.session.get(Invoice, invoice_id)
+        assert ours is not None
+        assert applied_in_quickbooks(uow.session, ours) == Decimal("50.00")
+        # Linked by a lookup (nothing known of what it applies), or its answer lost.
+        values = synced % invoice_id if "%d" in synced else synced
+        uow.session.execute(
+            update(QbLink).where(QbLink.entity_type == "credit_application").values(synced_values=values)
+        )
+        assert applied_in_quickbooks(uow.session, ours) is None
+    record = to_record(
+        etree.fromstring(
+            "<InvoiceRet><Subtotal>850.00</Subtotal><SalesTaxTotal>0.00</SalesTaxTotal>"
+            "<BalanceRemaining>123.00</BalanceRemaining></InvoiceRet>"
+        )
+    )
+    assert total_problems(Decimal("850.00"), record, None) == []
+    assert total_problems(Decimal("850.00"), record, Decimal("50.00")) == [
+        "balance: JobDesk $800.00, QuickBooks $123.00"
+    ]
