@@ -86,10 +86,22 @@ class Engine(Protocol):
     def next_request(
         self, ticket: str, qbxml_version: str = "13.0", *, also: Callable[[UnitOfWork], None] | None = None
     ) -> str:
-        """The next message; ``also`` (if the engine calls it) writes in its transaction."""
+        """The next message; ``also`` is written in a transaction of the engine's (now, or
+        soon on a thread of its own) whenever a message is handed out."""
         ...
 
-    def apply_response(self, ticket: str, response_xml: str, *, late: bool = False) -> int: ...
+    def apply_response(
+        self,
+        ticket: str,
+        response_xml: str,
+        *,
+        late: bool = False,
+        also: Callable[[UnitOfWork, int], None] | None = None,
+    ) -> int:
+        """Progress 0..100; ``also`` (given that figure) is written with the answer, in a
+        transaction of the engine's (now, or soon), unless the answer cannot be applied."""
+        ...
+
     def fail_batch(self, ticket: str, hresult: str, message: str) -> bool: ...
     def progress(self, ticket: str) -> int: ...
     def end_session(self, ticket: str) -> None: ...
@@ -354,26 +366,23 @@ class WebConnectorSessions:
                         return answer
                 version = row.qbxml_version
                 uow.commit()
-        touched: list[bool] = []
+        sent_at = self.clock()
 
         def touch(uow: UnitOfWork) -> None:
-            touched.append(self._touch(uow, ticket, request_sent_at=self.clock()))
+            self._touch(uow, ticket, request_sent_at=sent_at)
 
         try:
-            # A message handed out touches the session's row in the engine's transaction.
+            # A message handed out touches the session's row in a transaction of the engine's.
             request = self.engine.next_request(ticket, version, also=touch)
         except Exception as exc:
             self._fail(ticket, _explain(exc))
             return ""
-        if request and touched:
+        if request:
             return request
         with self.db.uow() as uow:
-            if request:
-                self._touch(uow, ticket, request_sent_at=self.clock())
-            else:
-                row = self._live(uow, ticket)
-                if row is not None:
-                    row.last_error = row.last_error or "Nothing left to send to QuickBooks."
+            row = self._live(uow, ticket)
+            if row is not None:
+                row.last_error = row.last_error or "Nothing left to send to QuickBooks."
             uow.commit()
         return request
 
@@ -415,22 +424,27 @@ class WebConnectorSessions:
     def _answered(self, ticket: str, response: str, *, counted: bool = False) -> int:
         """Apply QuickBooks' answer; the round trip is counted with the session's touch
         (``counted``: it was already, on the way here)."""
+
+        def touch(uow: UnitOfWork, percent: int) -> None:
+            # Written with the answer (the engine's transaction, maybe on its planning thread).
+            self._touch(
+                uow, ticket, count_trip=not counted, percent=max(0, min(100, percent)), request_sent_at=None
+            )
+
         try:
-            percent = int(self.engine.apply_response(ticket, response or ""))
+            percent = max(0, min(100, int(self.engine.apply_response(ticket, response or "", also=touch))))
         except Exception as exc:
             self._fail(ticket, _explain(exc))
             return -1
-        percent = max(0, min(100, percent))
-        with self.db.uow() as uow:
-            touched = self._touch(uow, ticket, count_trip=not counted, percent=percent, request_sent_at=None)
-            if touched and ticket != self._bound:
+        if ticket != self._bound:
+            with self.db.uow() as uow:
                 if get_binding(uow).is_bound:
                     self._bound = ticket
                 else:
                     row = self._live(uow, ticket)
                     if row is not None and row.company_name:
                         bind_company(uow, row.company_name, row.company_file)
-            uow.commit()
+                uow.commit()
         return percent
 
     @staticmethod
@@ -492,11 +506,19 @@ class WebConnectorSessions:
             return row.last_error or "No error."
 
     def close_connection(self, ticket: str) -> str:
+        with self.db.reader() as uow:
+            state = uow.session.scalar(select(WcSession.state).where(WcSession.ticket == (ticket or "")))
+        if state in (WC_ACTIVE, WC_FAILED):
+            # First: answers the engine still holds are applied, with the session's bookkeeping
+            # (round trips, progress), while the session is still on.
+            try:
+                self.engine.end_session(ticket)
+            except Exception:
+                log.exception("end_session raised")
         with self.db.uow() as uow:
             row = uow.session.scalars(select(WcSession).where(WcSession.ticket == (ticket or ""))).first()
             if row is None:
                 return "JobDesk: session closed."
-            started = row.state in (WC_ACTIVE, WC_FAILED)
             failed = row.state == WC_FAILED
             if row.state in (WC_ACTIVE, WC_FAILED):
                 row.state = WC_FAILED if failed else WC_CLOSED
@@ -504,11 +526,6 @@ class WebConnectorSessions:
             percent = row.percent
             no_work = row.state == WC_NO_WORK
             uow.commit()
-        if started:
-            try:
-                self.engine.end_session(ticket)
-            except Exception:
-                log.exception("end_session raised")
         if no_work:
             return "JobDesk: nothing to sync."
         if failed:

@@ -35,6 +35,14 @@ class FakeEngine:
     applied: int = 0
     fail_apply: Exception | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Where the session layer's bookkeeping (``also``) is written, as the real engine writes it.
+    db: Database | None = None
+
+    def _write(self, write: Any) -> None:
+        assert self.db is not None, "the fake engine writes the session's bookkeeping: give it the database"
+        with self.db.uow() as uow:
+            write(uow)
+            uow.commit()
 
     def has_work(self) -> bool:
         self.calls.append(("has_work",))
@@ -49,18 +57,23 @@ class FakeEngine:
             return ""
         self.sent += 1
         memo = "x" * self.padding
+        if also is not None:
+            self._write(also)
         return (
             f'<?xml version="1.0" encoding="utf-8"?>\n<?qbxml version="{qbxml_version}"?>\n'
             f'<QBXML><QBXMLMsgsRq onError="stopOnError"><CustomerQueryRq requestID="{self.sent}">'
             f"<FullName>Smith &amp; Sons {memo}</FullName></CustomerQueryRq></QBXMLMsgsRq></QBXML>"
         )
 
-    def apply_response(self, ticket: str, response_xml: str, *, late: bool = False) -> int:
+    def apply_response(self, ticket: str, response_xml: str, *, late: bool = False, also: Any = None) -> int:
         self.calls.append(("apply_response", ticket))
         if self.fail_apply is not None:
             raise self.fail_apply
         self.applied += 1
-        return min(100, self.applied * 100 // self.batches)
+        percent = min(100, self.applied * 100 // self.batches)
+        if also is not None:
+            self._write(lambda uow: also(uow, percent))
+        return percent
 
     def fail_batch(self, ticket: str, hresult: str, message: str) -> bool:
         self.calls.append(("fail_batch", ticket, hresult, message))

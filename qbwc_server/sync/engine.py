@@ -8,15 +8,21 @@ then looked up in QuickBooks before it is ever sent again (``verify``).
 
 Where the work is: ``planner`` chooses a batch (``plan`` builds each request;
 ``check_groups`` shares one lookup among many items, ``probes`` looks invoice numbers up
-one message ahead); ``answers`` applies a message's answers, the common ones through
-``fast_apply`` (written together, a few statements for the lot) and the rest through
-``apply``; ``ahead`` plans the next message while QuickBooks answers the last (the
-server's engine does). Speed: ``benchmarks/sync_bench.py`` and ``peer_bench.py``.
+one message ahead) and ``batches`` writes it; ``answers`` applies a message's answers, the
+common ones through ``fast_apply`` (written together, a few statements for the lot) and
+the rest through ``apply``; ``ahead`` plans the next message while QuickBooks answers the
+last (the server's engine does). Speed: ``benchmarks/sync_bench.py`` and ``peer_bench.py``.
+
+The caller's bookkeeping (the Web Connector session's row, ``also``) rides in the engine's
+own transactions: with the message handed out, and with the answer applied. Planning
+ahead, both are written on the planning thread, so the two callbacks of a round trip
+write nothing themselves and never wait for the write lock the planning thread holds.
 """
 
 from __future__ import annotations
 
-import json
+import dataclasses
+import functools
 import logging
 from collections.abc import Callable
 
@@ -31,20 +37,14 @@ from desktop_app.services import settings
 from desktop_app.services.queue_states import FINISHED
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
-from qbwc_server.sync import ahead, due, in_flight, kinds, refusals, sendable
+from qbwc_server.sync import ahead, batches, due, in_flight, kinds, refusals, sendable
 from qbwc_server.sync.ahead import Held, Prepared
 from qbwc_server.sync.answers import MessageAnswers
-from qbwc_server.sync.check_groups import GROUP_MAX
 from qbwc_server.sync.imports import queue_payment_pull
-from qbwc_server.sync.planner import BatchPlanner, Limits
 from qbwc_server.sync.prefetch import prefetch_answered
 from qbwc_server.sync.probes import Probes
 from qbwc_server.sync.writes import one_transaction, run_many
 
-#: Messages of at least this many requests keep one for the look-ahead (``probes``).
-LOOK_AHEAD_FROM = 10
-#: How far ahead (in messages of items) the look-ahead looks for numbers to look up.
-LOOK_AHEAD_WINDOW = 2
 #: Messages between two exact counts of the items due (the progress bar's; ``_remaining``).
 RECOUNT_EVERY = 10
 #: How far the "is anything sendable?" look reads before a session is opened for nothing.
@@ -55,6 +55,10 @@ CLOSING = "jobdesk-closing"
 
 
 log = logging.getLogger(__name__)
+
+#: The caller's bookkeeping of an answer (the Web Connector session's row), given the
+#: progress told: written in the answer's transaction (``apply_response``).
+Told = Callable[[UnitOfWork, int], None]
 
 
 class SyncEngine:
@@ -151,15 +155,13 @@ class SyncEngine:
         planned then, it is planned now.
         """
         prepared = self._ahead.result(ticket, take=True)
+        later = None  # the caller's bookkeeping, when it is written on the planning thread
         if prepared is not None and prepared.message:
             message = prepared.message
             self._last_batch_full = prepared.full  # progress is about the message handed out
             if prepared.batch_id is not None:
                 self._out[ticket] = prepared.batch_id
-            if also is not None:
-                with self.db.uow() as uow:
-                    also(uow)
-                    uow.commit()
+            later = also
         else:
             self._settle(ticket)  # (an answer is held only while a message planned ahead waits)
             planned = self._plan(ticket, qbxml_version, also, planning_ahead=False)
@@ -171,8 +173,10 @@ class SyncEngine:
         # next one is planned; if that cannot start (the server is stopping), now.
         held = self._ahead.unhold(ticket)
         if not (message and self.plan_ahead) or not self._ahead.start(
-            ticket, lambda: self._plan_ahead(ticket, qbxml_version, held)
+            ticket, lambda: self._plan_ahead(ticket, qbxml_version, held, later)
         ):
+            if later is not None:
+                self._write(later)
             try:
                 self._apply_held(ticket, held)
             except Exception:  # the message is out: it must reach the Web Connector
@@ -181,6 +185,8 @@ class SyncEngine:
         # all that was due may wait (for an answer that just failed …): CLOSING ends it.
         (self._closing.add if not message and ticket in self._going_on else self._closing.discard)(ticket)
         if ticket in self._closing:
+            if also is not None:
+                self._write(also)  # (the message handed out is this harmless query)
             return q.build_message([q.host_query(CLOSING)], on_error="continueOnError", version=qbxml_version)
         return message
 
@@ -194,33 +200,85 @@ class SyncEngine:
     ) -> Prepared:
         try:
             with self.db.deferred() as uow:
-                return self._next_request(
+                return self._next_batch(
                     uow, ticket, qbxml_version, also, snapshot=True, planning_ahead=planning_ahead
                 )
         except DatabaseUnavailable:
             with self.db.uow() as uow:
-                return self._next_request(
+                return self._next_batch(
                     uow, ticket, qbxml_version, also, snapshot=False, planning_ahead=planning_ahead
                 )
 
-    def _plan_ahead(self, ticket: str, qbxml_version: str, held: list[Held]) -> Prepared:
+    def _next_batch(
+        self,
+        uow: UnitOfWork,
+        ticket: str,
+        qbxml_version: str,
+        also: Callable[[UnitOfWork], None] | None,
+        *,
+        snapshot: bool,
+        planning_ahead: bool,
+    ) -> Prepared:
+        # Planning ahead, the message QuickBooks has now is still to be answered: not lost.
+        return batches.plan_batch(
+            uow,
+            self.db.write_gate,
+            ticket,
+            qbxml_version,
+            self._probes.setdefault(ticket, Probes()),
+            out=self._out.get(ticket) if planning_ahead else None,
+            also=also,
+            snapshot=snapshot,
+            planning_ahead=planning_ahead,
+        )
+
+    def _plan_ahead(
+        self, ticket: str, qbxml_version: str, held: list[Held], also: Callable[[UnitOfWork], None] | None
+    ) -> Prepared:
         """The message after the one QuickBooks has (run on the planning thread), once the
         answers ``held`` back are applied. A failure here costs only the head start: an
         answer is applied again, and the message planned, at the session's next callback
-        (``_settle``), and a failure then is reported as it always was."""
+        (``_settle``), and a failure then is reported as it always was. ``also`` (the
+        caller's bookkeeping for the message just handed out) is written with the message
+        planned, or alone when none is."""
+        prepared = Prepared("")
         try:
-            self._apply_held(ticket, held, keep_failed=True)
-        except Exception:
-            log.exception("QuickBooks' answer could not be applied ahead; it is applied when asked for")
-            return Prepared("")
+            if self._apply_later(ticket, held):
+                prepared = self._plan_next(ticket, qbxml_version, also)
+        finally:
+            if also is not None and not prepared.message:
+                try:
+                    self._write(also)
+                except Exception:
+                    log.exception("the Web Connector session's row could not be written")
+        return prepared
+
+    def _plan_next(
+        self, ticket: str, qbxml_version: str, also: Callable[[UnitOfWork], None] | None
+    ) -> Prepared:
         probes = self._probes.setdefault(ticket, Probes())
         probes_before = set(probes.out)
         try:
-            return self._plan(ticket, qbxml_version, None, planning_ahead=True)
+            return self._plan(ticket, qbxml_version, also, planning_ahead=True)
         except Exception:
             log.exception("the next message could not be planned ahead; it is planned when asked for")
             probes.drop([request_id for request_id in probes.out if request_id not in probes_before])
             return Prepared("")
+
+    def _apply_later(self, ticket: str, held: list[Held]) -> bool:
+        """Apply the answers held back (run on the planning thread); False when one could
+        not be (it stays held, and is applied again at the session's next callback)."""
+        try:
+            self._apply_held(ticket, held, keep_failed=True)
+        except Exception:
+            log.exception("QuickBooks' answer could not be applied ahead; it is applied when asked for")
+            return False
+        return True
+
+    def _write(self, write: Callable[[UnitOfWork], None]) -> None:
+        with self.db.uow() as uow:
+            write(uow)
+            uow.commit()
 
     def _release(self, ticket: str) -> None:
         """Put back the message planned ahead that will not be handed out (``ahead.release``)."""
@@ -234,108 +292,14 @@ class SyncEngine:
             ahead.release(uow.session, prepared)
             uow.commit()
 
-    def _next_request(
+    def apply_response(
         self,
-        uow: UnitOfWork,
         ticket: str,
-        qbxml_version: str,
-        also: Callable[[UnitOfWork], None] | None,
+        response_xml: str,
         *,
-        snapshot: bool,
-        planning_ahead: bool = False,
-    ) -> Prepared:
-        session = uow.session
-        # Planning ahead, the message QuickBooks has now is still to be answered: not lost.
-        out = self._out.get(ticket) if planning_ahead else None
-        in_flight.recover_unanswered(session, ticket, keep=out)
-        max_requests = int(settings.get_setting(uow, "sync.batch_max_requests"))
-        probes = self._probes.setdefault(ticket, Probes())
-        # Lookups still out are awaited only for the message QuickBooks has while this one is
-        # planned ahead; any other went unanswered (the Web Connector asked again without
-        # bringing the answer): its numbers are looked up again, not waited for.
-        probes.drop([rid for rid in probes.out if out is None or not rid.startswith(f"p{out}-")])
-        # Requests of the message are kept for the look-ahead of invoice numbers when some
-        # are coming up (``probes``).
-        look_ahead = max_requests >= LOOK_AHEAD_FROM and probes.wanted(
-            session, LOOK_AHEAD_WINDOW * max_requests
-        )
-        # Keys for as many Adds as the message can hold, GROUP_MAX a request.
-        slots = -(-max_requests // GROUP_MAX)
-        capacity = slots * GROUP_MAX
-        limits = Limits(
-            max_requests - slots if look_ahead else max_requests,
-            int(settings.get_setting(uow, "sync.batch_max_bytes")),
-        )
-        planner = BatchPlanner(
-            session,
-            limits,
-            checked=probes.free,
-            look_ahead=capacity if look_ahead else 0,
-            look_ahead_refused=probes.refused,
-            probing=probes.items_out(),
-            planning_ahead=planning_ahead,
-        )
-        chosen = planner.plan()
-        full = len(chosen) >= limits.max_requests
-        if not chosen and not planner.ahead:
-            uow.commit()
-            return Prepared("", full=full)
-        # Items of a grouped lookup share one request (``check_groups``): it goes once.
-        requests = {one.request_id: one.built for one in chosen}
-        batch = SyncBatch(
-            ticket=ticket,
-            request_count=len(requests),
-            size_bytes=sum(len(built.xml) for built in requests.values()),
-        )
-        session.add(batch)
-        gate = self.db.write_gate
-        if gate is not None and snapshot:
-            # The first write takes the lock: in turn with this process's other writers.
-            with gate.turn():
-                session.flush()
-        else:
-            session.flush()
-        sent_at = due.now()
-        rows = [
-            {
-                "item_id": one.item.id,
-                "phase": one.built.phase,
-                "batch": batch.id,
-                "request": one.request_id,
-                "xml": one.built.xml,
-                "sent": sent_at,
-                "context": json.dumps(
-                    {"values": one.built.values, "extra": one.built.extra, "phase": one.built.phase}
-                ),
-            }
-            for one in chosen
-        ]
-        # Planning may have changed some of these items (an import's iterator): those
-        # changes go first, then every item is marked sent in one statement.
-        session.flush()
-        before = (
-            ahead.capture(session, {one.item.id: one.request_id for one in chosen}) if planning_ahead else []
-        )
-        if rows:
-            run_many(session, in_flight.MARK_SENT, rows)
-        elements = [built.element for built in requests.values()]
-        probe_ids: list[str] = []
-        if look_ahead and not planner.isolating:
-            last = max([planner.ahead_last, *((one.item.rank, one.item.id) for one in chosen)])
-            for probe in probes.ahead(session, last, batch.id, planner.ahead, capacity):
-                elements.append(probe.element)
-                probe_ids.append(probe.request_id)
-                batch.request_count += 1
-        if not elements:
-            uow.rollback()  # only lookups left to a look-ahead that found nothing to send
-            return Prepared("")
-        message = q.build_message(elements, on_error="continueOnError", version=qbxml_version)
-        if also is not None:
-            also(uow)
-        uow.commit()
-        return Prepared(message, batch.id, before, tuple(probe_ids), full)
-
-    def apply_response(self, ticket: str, response_xml: str, *, late: bool = False) -> int:
+        late: bool = False,
+        also: Told | None = None,
+    ) -> int:
         """Take in QuickBooks' answer; returns progress 0..100.
 
         Applied in one transaction per message: now, or, when the next message is planned
@@ -349,19 +313,19 @@ class SyncEngine:
                 return self._take_in(ticket, response_xml, hold=False)
             finally:
                 self._release(ticket)
-        percent = self._take_in(ticket, response_xml, hold=True)
+        percent = self._take_in(ticket, response_xml, hold=True, also=also)
         (self._going_on.add if percent < 100 else self._going_on.discard)(ticket)
         return percent
 
-    def _take_in(self, ticket: str, response_xml: str, *, hold: bool) -> int:
+    def _take_in(self, ticket: str, response_xml: str, *, hold: bool, also: Told | None = None) -> int:
         if ticket in self._closing:  # whatever it says (it is only a query): the end
             self._closing.discard(ticket)
-            return 100
+            return self._told(100, also)
         try:
             results = q.Answers(response_xml)  # each record's fields read when applied
         except QbxmlError as error:
             self.fail_batch(ticket, refusals.UNREADABLE, f"QuickBooks' answer could not be read: {error}")
-            return self.progress(ticket)
+            return self._told(self.progress(ticket), also)
         answer = Held(response_xml, results, self._out.get(ticket))
         # Whatever is held or planned ahead is over, in full, before this answer counts.
         try:
@@ -375,14 +339,23 @@ class SyncEngine:
                 log.exception("QuickBooks' answer could not be applied after an earlier one failed")
             raise
         # (The session's first answer is applied now: the bar's estimate needs a count.)
-        if hold and planned_ahead and ticket in self._left and self._ahead.hold(ticket, answer):
+        if hold and planned_ahead and ticket in self._left:
             # An estimate (the bar's): as if every item answered were finished. Never 0,
             # which the Web Connector's guide does not count as progress.
             done = len(self._finished.get(ticket, ())) + len(results)
             left = max(0, self._left[ticket] - len(results))
-            return max(1, self._progress(done, left, planned_ahead))
+            percent = max(1, self._progress(done, left, planned_ahead))
+            written = None if also is None else functools.partial(_with_percent, also, percent)
+            if self._ahead.hold(ticket, dataclasses.replace(answer, also=written)):
+                return percent
         done, remaining = self._apply(ticket, answer)
-        return self._progress(done, remaining, planned_ahead)
+        return self._told(self._progress(done, remaining, planned_ahead), also)
+
+    def _told(self, percent: int, also: Told | None) -> int:
+        """``percent``, told to the Web Connector; the caller's bookkeeping written with it."""
+        if also is not None:
+            self._write(functools.partial(_with_percent, also, percent))
+        return percent
 
     def _settle(self, ticket: str) -> int:
         """Planning ahead is over and every answer held back is applied (the oldest first);
@@ -428,6 +401,8 @@ class SyncEngine:
             if batch_id is None:
                 batch_id = answer.batch_id
             remaining = self._end_of_message(session, uow, ticket, batch_id, results, len(finished))
+            if answer.also is not None:
+                answer.also(uow)
             uow.commit()
         self._left[ticket] = remaining
         return len(finished), remaining
@@ -589,3 +564,7 @@ class SyncEngine:
 
     def _anything_sendable(self, scan_limit: int = 200) -> bool:
         return sendable.anything_sendable(self.db, scan_limit)
+
+
+def _with_percent(write: Told, percent: int, uow: UnitOfWork) -> None:
+    write(uow, percent)

@@ -24,8 +24,8 @@ from tests.qbwc_fakes import PASSWORD, USER, FakeEngine, FakeQuickBooks, set_pas
 
 
 @pytest.fixture
-def engine() -> FakeEngine:
-    return FakeEngine(batches=3)
+def engine(db: Database) -> FakeEngine:
+    return FakeEngine(batches=3, db=db)  # it writes the session's bookkeeping, as the real one
 
 
 @pytest.fixture

@@ -36,7 +36,10 @@ def make_sessions(db: Database, engine: FakeEngine, clock: Clock) -> Callable[..
     set_password(db)
 
     def make(policy: SessionPolicy | None = None, eng: object = None) -> WebConnectorSessions:
-        return WebConnectorSessions(db, eng or engine, policy, clock=clock)  # type: ignore[arg-type]
+        chosen = eng or engine
+        if isinstance(chosen, FakeEngine) and chosen.db is None:
+            chosen.db = db  # it writes the session's bookkeeping, as the real engine does
+        return WebConnectorSessions(db, chosen, policy, clock=clock)  # type: ignore[arg-type]
 
     return make
 

@@ -229,7 +229,8 @@ def test_a_message_handed_out_touches_the_session_once(
     with db.reader() as uow:
         row = uow.session.scalars(select(WcSession).where(WcSession.ticket == ticket)).one()
         assert row.request_sent_at == clock.now and row.expires_at == clock.now + timedelta(minutes=5)
-    # An engine that writes it in its transaction spares the session layer one of its own.
+    # The session layer opens no unit of work of its own: the engine writes the touch, in the
+    # transaction it planned the message in (or, as the fake does, in one of its own).
     assert len(units) == (0 if writes_it_too else 1)
     clock.advance(minutes=4)
     assert sessions.receive_response(ticket, "<QBXML><QBXMLMsgsRs/></QBXML>", "", "") > 0  # still live

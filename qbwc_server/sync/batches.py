@@ -1,0 +1,128 @@
+"""A message planned and written: its batch, its items marked sent, its qbXML.
+
+The planner (``planner``) chooses what goes; here the choice is written as one batch, in
+the unit of work it was planned in: each item marked ``sent`` with its exact request (what
+makes a lost answer safe, ``in_flight``), the invoice numbers coming up looked up in the
+same message (``probes``), and the caller's own bookkeeping (``also``) in the same commit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from desktop_app.db.sync_models import SyncBatch
+from desktop_app.db.uow import UnitOfWork
+from desktop_app.db.write_gate import WriteGate
+from desktop_app.services import settings
+from qbwc_server import qbxml as q
+from qbwc_server.sync import ahead, due, in_flight
+from qbwc_server.sync.ahead import Prepared
+from qbwc_server.sync.check_groups import GROUP_MAX
+from qbwc_server.sync.planner import BatchPlanner, Limits
+from qbwc_server.sync.probes import Probes
+from qbwc_server.sync.writes import run_many
+
+#: Messages of at least this many requests keep one for the look-ahead (``probes``).
+LOOK_AHEAD_FROM = 10
+#: How far ahead (in messages of items) the look-ahead looks for numbers to look up.
+LOOK_AHEAD_WINDOW = 2
+
+
+def plan_batch(
+    uow: UnitOfWork,
+    gate: WriteGate | None,
+    ticket: str,
+    qbxml_version: str,
+    probes: Probes,
+    *,
+    out: int | None,
+    also: Callable[[UnitOfWork], None] | None,
+    snapshot: bool,
+    planning_ahead: bool,
+) -> Prepared:
+    """The session's next message, committed ("" when nothing can go now). ``out``: the
+    batch QuickBooks has while this one is planned ahead (its items are not lost);
+    ``snapshot``: planned on a read snapshot, the write lock taken at the first write."""
+    session = uow.session
+    in_flight.recover_unanswered(session, ticket, keep=out)
+    max_requests = int(settings.get_setting(uow, "sync.batch_max_requests"))
+    # Lookups still out are awaited only for the message QuickBooks has while this one is
+    # planned ahead; any other went unanswered (the Web Connector asked again without
+    # bringing the answer): its numbers are looked up again, not waited for.
+    probes.drop([rid for rid in probes.out if out is None or not rid.startswith(f"p{out}-")])
+    # Requests of the message are kept for the look-ahead of invoice numbers when some
+    # are coming up (``probes``).
+    look_ahead = max_requests >= LOOK_AHEAD_FROM and probes.wanted(session, LOOK_AHEAD_WINDOW * max_requests)
+    # Keys for as many Adds as the message can hold, GROUP_MAX a request.
+    slots = -(-max_requests // GROUP_MAX)
+    capacity = slots * GROUP_MAX
+    limits = Limits(
+        max_requests - slots if look_ahead else max_requests,
+        int(settings.get_setting(uow, "sync.batch_max_bytes")),
+    )
+    planner = BatchPlanner(
+        session,
+        limits,
+        checked=probes.free,
+        look_ahead=capacity if look_ahead else 0,
+        look_ahead_refused=probes.refused,
+        probing=probes.items_out(),
+        planning_ahead=planning_ahead,
+    )
+    chosen = planner.plan()
+    full = len(chosen) >= limits.max_requests
+    if not chosen and not planner.ahead:
+        uow.commit()
+        return Prepared("", full=full)
+    # Items of a grouped lookup share one request (``check_groups``): it goes once.
+    requests = {one.request_id: one.built for one in chosen}
+    batch = SyncBatch(
+        ticket=ticket,
+        request_count=len(requests),
+        size_bytes=sum(len(built.xml) for built in requests.values()),
+    )
+    session.add(batch)
+    if gate is not None and snapshot:
+        # The first write takes the lock: in turn with this process's other writers.
+        with gate.turn():
+            session.flush()
+    else:
+        session.flush()
+    sent_at = due.now()
+    rows = [
+        {
+            "item_id": one.item.id,
+            "phase": one.built.phase,
+            "batch": batch.id,
+            "request": one.request_id,
+            "xml": one.built.xml,
+            "sent": sent_at,
+            "context": json.dumps(
+                {"values": one.built.values, "extra": one.built.extra, "phase": one.built.phase}
+            ),
+        }
+        for one in chosen
+    ]
+    # Planning may have changed some of these items (an import's iterator): those
+    # changes go first, then every item is marked sent in one statement.
+    session.flush()
+    before = ahead.capture(session, {one.item.id: one.request_id for one in chosen}) if planning_ahead else []
+    if rows:
+        run_many(session, in_flight.MARK_SENT, rows)
+    elements = [built.element for built in requests.values()]
+    probe_ids: list[str] = []
+    if look_ahead and not planner.isolating:
+        last = max([planner.ahead_last, *((one.item.rank, one.item.id) for one in chosen)])
+        for probe in probes.ahead(session, last, batch.id, planner.ahead, capacity):
+            elements.append(probe.element)
+            probe_ids.append(probe.request_id)
+            batch.request_count += 1
+    if not elements:
+        uow.rollback()  # only lookups left to a look-ahead that found nothing to send
+        return Prepared("")
+    message = q.build_message(elements, on_error="continueOnError", version=qbxml_version)
+    if also is not None:
+        also(uow)
+    uow.commit()
+    return Prepared(message, batch.id, before, tuple(probe_ids), full)
