@@ -25,9 +25,9 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, cast
+from typing import cast
 
-from sqlalchemy import Table, Update, bindparam, delete, func, or_, select, update
+from sqlalchemy import Table, Update, bindparam, delete, func, select, update
 
 from desktop_app.db.models import Setting
 from desktop_app.db.qbwc_models import (
@@ -54,6 +54,7 @@ from qbwc_server.binding import (
     get_binding,
     rebind_to_refused,
 )
+from qbwc_server.engine_protocol import Engine
 from qbwc_server.host import (
     MINIMUM_QBXML,
     PREFERRED_QBXML,
@@ -64,6 +65,7 @@ from qbwc_server.host import (
     read_host_info,
     version_pair,
 )
+from qbwc_server.last_calls import LastCalls
 
 log = logging.getLogger(__name__)
 
@@ -76,36 +78,6 @@ EXPIRED_MESSAGE = (
     "This sync session is unknown or has expired (JobDesk may have been restarted). "
     "Nothing was lost: the Web Connector will start a new session at the next update."
 )
-
-
-class Engine(Protocol):
-    """What the session layer needs from the sync engine (``qbwc_server.sync.engine``)."""
-
-    def has_work(self) -> bool: ...
-    def start_session(self, ticket: str) -> None: ...
-    def next_request(
-        self, ticket: str, qbxml_version: str = "13.0", *, also: Callable[[UnitOfWork], None] | None = None
-    ) -> str:
-        """The next message; ``also`` is written in a transaction of the engine's (now, or
-        soon on a thread of its own) whenever a message is handed out."""
-        ...
-
-    def apply_response(
-        self,
-        ticket: str,
-        response_xml: str,
-        *,
-        late: bool = False,
-        also: Callable[[UnitOfWork, int], None] | None = None,
-    ) -> int:
-        """Progress 0..100; ``also`` (given that figure) is written with the answer, in a
-        transaction of the engine's (now, or soon), unless the answer cannot be applied."""
-        ...
-
-    def fail_batch(self, ticket: str, hresult: str, message: str) -> bool: ...
-    def progress(self, ticket: str) -> int: ...
-    def end_session(self, ticket: str) -> None: ...
-    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -143,6 +115,9 @@ class WebConnectorSessions:
         self._bound: str | None = None
         #: Reads that take no write lock (``_going``).
         self._reading = db.engine.execution_options(jobdesk_readonly=True)
+        #: When each live session last called: its row's touch rides in the engine's work
+        #: (``engine.apply_response``), a call behind while an answer is held.
+        self._calls = LastCalls(timedelta(minutes=self.policy.ticket_minutes))
 
     def close(self) -> None:
         """The server stopped taking calls: the engine's background work ends with it."""
@@ -267,6 +242,8 @@ class WebConnectorSessions:
         for other in uow.session.scalars(
             select(WcSession).where(WcSession.state == WC_ACTIVE, WcSession.expires_at < now)
         ):
+            if not self._calls.expired(other.ticket, other.expires_at, now):
+                continue
             other.state = WC_ABANDONED
             other.closed_at = now
 
@@ -280,12 +257,13 @@ class WebConnectorSessions:
         if row is None:
             return None
         now = self.clock()
-        if row.state == WC_ACTIVE and row.expires_at < now:
+        if row.state == WC_ACTIVE and self._calls.expired(ticket, row.expires_at, now):
             row.state = WC_ABANDONED
             row.closed_at = now
             row.last_error = EXPIRED_MESSAGE
         if row.state not in (WC_ACTIVE, WC_FAILED):
             return None
+        self._calls.seen(ticket, now)
         row.last_seen_at = now
         row.expires_at = now + timedelta(minutes=self.policy.ticket_minutes)
         return row
@@ -302,18 +280,19 @@ class WebConnectorSessions:
         # One statement on a connection of its own: no unit of work needed to read one row.
         with self._reading.connect() as connection:
             row = connection.execute(_GOING, {"ticket": ticket}).first()
-        if row is None or row.state != WC_ACTIVE or row.expires_at < self.clock():
+        now = self.clock()
+        if row is None or row.state != WC_ACTIVE or self._calls.expired(ticket, row.expires_at, now):
             return None
         if not row.hello_done or (answering and row.hello_pending):
             return None
+        self._calls.seen(ticket, now)
         return str(row.qbxml_version)
 
-    def _touch(self, uow: UnitOfWork, ticket: str, *, count_trip: bool = False, **values: object) -> bool:
-        """``_live``'s touch in one statement, after the engine's work in the same callback
-        (the row was read live at its start); True when the session is still on.
-        ``count_trip``: the round trip is counted in the same statement."""
-        now = self.clock()
-        statement = _touch_statement(tuple(sorted(values)), count_trip)
+    def _touch(self, uow: UnitOfWork, ticket: str, at: datetime | None = None, **values: object) -> bool:
+        """``_live``'s touch in one statement, written with the engine's work (the row was
+        read live at the callback's start, ``at``); True when the session is still on."""
+        now = at or self.clock()
+        statement = _touch_statement(tuple(sorted(values)))
         touched = uow.session.execute(
             statement,
             {
@@ -324,6 +303,18 @@ class WebConnectorSessions:
             },
         )
         return bool(getattr(touched, "rowcount", 0))
+
+    def _count_answer(
+        self, uow: UnitOfWork, ticket: str, percent: int | None, at: datetime | None = None
+    ) -> None:
+        """An answer came (its message is no longer out): counted, with the progress told,
+        whatever became of the session since (taken over, stopped …): it did come on this
+        ticket. Only a session still on is touched (``_touch``)."""
+        values: dict[str, object] = {"round_trips": WcSession.round_trips + 1, "request_sent_at": None}
+        if percent is not None:
+            values["percent"] = percent
+        uow.session.execute(update(WcSession).where(WcSession.ticket == ticket).values(**values))
+        self._touch(uow, ticket, at)
 
     def _fail(self, ticket: str, message: str) -> None:
         with self.db.uow() as uow:
@@ -369,7 +360,7 @@ class WebConnectorSessions:
         sent_at = self.clock()
 
         def touch(uow: UnitOfWork) -> None:
-            self._touch(uow, ticket, request_sent_at=sent_at)
+            self._touch(uow, ticket, sent_at, request_sent_at=sent_at)
 
         try:
             # A message handed out touches the session's row in a transaction of the engine's.
@@ -399,12 +390,17 @@ class WebConnectorSessions:
                 if taken_over and response and not hresult:
                     self._keep_late_answer(ticket, response)
                 return -1
-            row.round_trips += 1
-            row.request_sent_at = None
             if hresult or message:
                 uow.commit()
-                return self._refused(ticket, hresult or "", message or "")
+                # Counted once the engine is done with the message refused (its touch of the
+                # message handed out may still be on its way, on the planning thread).
+                percent = self._refused(ticket, hresult or "", message or "")
+                with self.db.uow() as counting:
+                    self._count_answer(counting, ticket, None)
+                    counting.commit()
+                return percent
             if row.hello_pending:
+                self._count_answer(uow, ticket, None)
                 try:
                     info = read_host_info(response or "", str(get_setting(uow, "qbwc.owner_id")))
                 except JobDeskError as exc:
@@ -419,17 +415,16 @@ class WebConnectorSessions:
                 uow.commit()
                 return 0
             uow.commit()
-        return self._answered(ticket, response, counted=True)
+        return self._answered(ticket, response)
 
-    def _answered(self, ticket: str, response: str, *, counted: bool = False) -> int:
-        """Apply QuickBooks' answer; the round trip is counted with the session's touch
-        (``counted``: it was already, on the way here)."""
+    def _answered(self, ticket: str, response: str) -> int:
+        """Apply QuickBooks' answer; the round trip is counted with it (``_count_answer``)."""
+
+        came = self.clock()
 
         def touch(uow: UnitOfWork, percent: int) -> None:
             # Written with the answer (the engine's transaction, maybe on its planning thread).
-            self._touch(
-                uow, ticket, count_trip=not counted, percent=max(0, min(100, percent)), request_sent_at=None
-            )
+            self._count_answer(uow, ticket, max(0, min(100, percent)), came)
 
         try:
             percent = max(0, min(100, int(self.engine.apply_response(ticket, response or "", also=touch))))
@@ -501,7 +496,7 @@ class WebConnectorSessions:
             row = uow.session.scalars(select(WcSession).where(WcSession.ticket == (ticket or ""))).first()
             if row is None:
                 return EXPIRED_MESSAGE
-            if row.state == WC_ACTIVE and row.expires_at < self.clock():
+            if row.state == WC_ACTIVE and self._calls.expired(row.ticket, row.expires_at, self.clock()):
                 return EXPIRED_MESSAGE
             return row.last_error or "No error."
 
@@ -544,22 +539,16 @@ _GOING = select(
 
 
 @functools.cache
-def _touch_statement(names: tuple[str, ...], count_trip: bool) -> Update:
+def _touch_statement(names: tuple[str, ...]) -> Update:
     """``_touch``'s statement for these columns, built once (building one costs more than
-    running it, and it runs twice a round trip): the session's row while it is still on."""
+    running it, and it runs twice a round trip): the session's row while it is still on.
+    (Not expired is not asked: the callback found it live when it came, and the ticket
+    counts from then, ``LastCalls``; a session that expired since is no longer active.)"""
     table = cast(Table, WcSession.__table__)
     values: dict[str, object] = {name: bindparam(f"v_{name}") for name in names}
-    if count_trip:
-        values["round_trips"] = table.c.round_trips + 1
     return (
         update(table)
-        .where(
-            table.c.ticket == bindparam("b_ticket"),
-            or_(
-                table.c.state == WC_FAILED,
-                (table.c.state == WC_ACTIVE) & (table.c.expires_at >= bindparam("b_now")),
-            ),
-        )
+        .where(table.c.ticket == bindparam("b_ticket"), table.c.state.in_((WC_ACTIVE, WC_FAILED)))
         .values(last_seen_at=bindparam("b_now"), expires_at=bindparam("b_expires"), **values)
     )
 

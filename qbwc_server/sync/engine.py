@@ -175,12 +175,12 @@ class SyncEngine:
         if not (message and self.plan_ahead) or not self._ahead.start(
             ticket, lambda: self._plan_ahead(ticket, qbxml_version, held, later)
         ):
-            if later is not None:
-                self._write(later)
             try:
                 self._apply_held(ticket, held)
             except Exception:  # the message is out: it must reach the Web Connector
                 log.exception("QuickBooks' answer could not be applied; its items are looked up")
+            if later is not None:
+                self._write(later)  # after the answers' own (as on the planning thread)
         # An empty message after less than 100 (or a ticket) is an error to the Web Connector;
         # all that was due may wait (for an answer that just failed …): CLOSING ends it.
         (self._closing.add if not message and ticket in self._going_on else self._closing.discard)(ticket)
