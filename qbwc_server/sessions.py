@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, Update, bindparam, delete, func, select, update
+from sqlalchemy import Table, Update, bindparam, case, delete, func, select, update
 
 from desktop_app.db.models import Setting
 from desktop_app.db.qbwc_models import (
@@ -310,11 +310,10 @@ class WebConnectorSessions:
         """An answer came (its message is no longer out): counted, with the progress told,
         whatever became of the session since (taken over, stopped …): it did come on this
         ticket. Only a session still on is touched (``_touch``)."""
-        values: dict[str, object] = {"round_trips": WcSession.round_trips + 1, "request_sent_at": None}
-        if percent is not None:
-            values["percent"] = percent
-        uow.session.execute(update(WcSession).where(WcSession.ticket == ticket).values(**values))
-        self._touch(uow, ticket, at)
+        now = at or self.clock()
+        expires = now + timedelta(minutes=self.policy.ticket_minutes)
+        values = {"b_ticket": ticket, "b_now": now, "b_expires": expires, "v_percent": percent}
+        uow.session.execute(_answer_statement(percent is not None), values)
 
     def _fail(self, ticket: str, message: str) -> None:
         with self.db.uow() as uow:
@@ -551,6 +550,23 @@ def _touch_statement(names: tuple[str, ...]) -> Update:
         .where(table.c.ticket == bindparam("b_ticket"), table.c.state.in_((WC_ACTIVE, WC_FAILED)))
         .values(last_seen_at=bindparam("b_now"), expires_at=bindparam("b_expires"), **values)
     )
+
+
+@functools.cache
+def _answer_statement(with_percent: bool) -> Update:
+    """``_count_answer``'s statement, built once: the answer counted whatever the session's
+    state, the session touched only while it is on (one statement: it runs every round trip)."""
+    table = cast(Table, WcSession.__table__)
+    on = table.c.state.in_((WC_ACTIVE, WC_FAILED))
+    values: dict[str, object] = {
+        "round_trips": table.c.round_trips + 1,
+        "request_sent_at": None,
+        "last_seen_at": case((on, bindparam("b_now")), else_=table.c.last_seen_at),
+        "expires_at": case((on, bindparam("b_expires")), else_=table.c.expires_at),
+    }
+    if with_percent:
+        values["percent"] = bindparam("v_percent")
+    return update(table).where(table.c.ticket == bindparam("b_ticket")).values(**values)
 
 
 def _explain(exc: BaseException) -> str:
