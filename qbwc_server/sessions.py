@@ -558,11 +558,14 @@ def _answer_statement(with_percent: bool) -> Update:
     state, the session touched only while it is on (one statement: it runs every round trip)."""
     table = cast(Table, WcSession.__table__)
     on = table.c.state.in_((WC_ACTIVE, WC_FAILED))
+    # Typed as their columns: inside a CASE a value would skip UTCDateTime (stored as UTC).
+    now = bindparam("b_now", type_=table.c.last_seen_at.type)
+    expires = bindparam("b_expires", type_=table.c.expires_at.type)
     values: dict[str, object] = {
         "round_trips": table.c.round_trips + 1,
         "request_sent_at": None,
-        "last_seen_at": case((on, bindparam("b_now")), else_=table.c.last_seen_at),
-        "expires_at": case((on, bindparam("b_expires")), else_=table.c.expires_at),
+        "last_seen_at": case((on, now), else_=table.c.last_seen_at),
+        "expires_at": case((on, expires), else_=table.c.expires_at),
     }
     if with_percent:
         values["percent"] = bindparam("v_percent")

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from desktop_app.db.qbwc_models import WcSession
 from desktop_app.db.uow import Database, UnitOfWork
@@ -205,3 +205,30 @@ def test_a_message_handed_out_as_the_server_stops_is_out_after_the_answer_before
     wc.send()
     row = wc.row()
     assert row.round_trips == 2 and row.request_sent_at is not None
+
+
+def test_an_answers_touch_is_written_as_every_other_time_is(
+    office: Office, connect: Callable[..., Connector]
+) -> None:
+    # In UTC, as the column's type writes it (an aware clock of another zone too): a time
+    # written raw would compare wrong in SQL (``expires_at < now`` …).
+    clock = Clock()
+    paris = timezone(timedelta(hours=2))
+    wc = connect(clock=lambda: clock.now.astimezone(paris))
+    wc.two_round_trips()
+    wc.engine.end_session(wc.ticket)  # the held answer applied, with its count
+    with office.db.engine.connect() as connection:
+        written = connection.execute(
+            select(WcSession.__table__.c.last_seen_at, WcSession.__table__.c.expires_at).where(
+                WcSession.__table__.c.ticket == wc.ticket
+            )
+        ).one()
+    row = wc.row()
+    assert row.last_seen_at == clock.now and row.expires_at == clock.now + timedelta(minutes=30)
+    assert all(value.utcoffset() in (None, timedelta(0)) for value in written)
+    raw_text = text(
+        "SELECT CAST(last_seen_at AS TEXT), CAST(created_at AS TEXT) FROM wc_sessions WHERE ticket = :t"
+    )
+    with office.db.engine.connect() as connection:
+        raw = connection.execute(raw_text, {"t": wc.ticket}).one()
+    assert len(raw[0]) == len(raw[1])  # the same text shape as a time the ORM wrote
