@@ -288,31 +288,31 @@ class WebConnectorSessions:
         self._calls.seen(ticket, now)
         return str(row.qbxml_version)
 
-    def _touch(self, uow: UnitOfWork, ticket: str, at: datetime | None = None, **values: object) -> bool:
+    def _touch(self, uow: UnitOfWork, ticket: str, at: datetime, **values: object) -> None:
         """``_live``'s touch in one statement, written with the engine's work (the row was
-        read live at the callback's start, ``at``); True when the session is still on."""
-        now = at or self.clock()
+        read live at the callback's start, ``at``), while the session is still on."""
         statement = _touch_statement(tuple(sorted(values)))
-        touched = uow.session.execute(
+        uow.session.execute(
             statement,
             {
                 "b_ticket": ticket,
-                "b_now": now,
-                "b_expires": now + timedelta(minutes=self.policy.ticket_minutes),
+                "b_now": at,
+                "b_expires": at + timedelta(minutes=self.policy.ticket_minutes),
                 **{f"v_{name}": value for name, value in values.items()},
             },
         )
-        return bool(getattr(touched, "rowcount", 0))
 
     def _count_answer(
         self, uow: UnitOfWork, ticket: str, percent: int | None, at: datetime | None = None
     ) -> None:
         """An answer came (its message is no longer out): counted, with the progress told,
         whatever became of the session since (taken over, stopped …): it did come on this
-        ticket. Only a session still on is touched (``_touch``)."""
+        ticket. Only a session still on is touched (its ticket extended from ``at``)."""
         now = at or self.clock()
         expires = now + timedelta(minutes=self.policy.ticket_minutes)
-        values = {"b_ticket": ticket, "b_now": now, "b_expires": expires, "v_percent": percent}
+        values: dict[str, object] = {"b_ticket": ticket, "b_now": now, "b_expires": expires}
+        if percent is not None:
+            values["v_percent"] = percent
         uow.session.execute(_answer_statement(percent is not None), values)
 
     def _fail(self, ticket: str, message: str) -> None:
@@ -540,7 +540,7 @@ _GOING = select(
 @functools.cache
 def _touch_statement(names: tuple[str, ...]) -> Update:
     """``_touch``'s statement for these columns, built once (building one costs more than
-    running it, and it runs twice a round trip): the session's row while it is still on.
+    running it, and it runs every round trip): the session's row while it is still on.
     (Not expired is not asked: the callback found it live when it came, and the ticket
     counts from then, ``LastCalls``; a session that expired since is no longer active.)"""
     table = cast(Table, WcSession.__table__)
