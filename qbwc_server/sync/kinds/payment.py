@@ -23,6 +23,10 @@ from qbwc_server.sync.kinds.base import Dep, SyncKind, possible_values, synced_v
 #: The synced value naming the invoices (our ids) the payment was applied to when QuickBooks
 #: last took it: one unapplied since is taken back there by name (``_taken_back``).
 APPLIED_TO = "AppliedTo"
+#: The synced value saying how much of it QuickBooks has on each of those invoices
+#: ("id=amount,…"): one lowered since makes room there only once its change is there
+#: (``payments_making_room``). Links stored before it was kept do not have it.
+APPLIED_AMOUNTS = "AppliedAmounts"
 
 
 #: Where the dates a payment went to QuickBooks with are kept (``Built.extra``, in the item's
@@ -80,6 +84,63 @@ def _known_there(link: QbLink) -> bool:
     return there is not None and possible_values(there) is None
 
 
+def amounts_text(amounts: Iterable[tuple[int, Decimal]]) -> str:
+    """``APPLIED_AMOUNTS``' text: what is applied to each invoice (our ids)."""
+    total: dict[int, Decimal] = {}
+    for invoice_id, amount in amounts:
+        total[invoice_id] = total.get(invoice_id, Decimal("0.00")) + amount
+    return ",".join(f"{invoice_id}={amount}" for invoice_id, amount in sorted(total.items()))
+
+
+def _amounts(text: str) -> dict[int, Decimal] | None:
+    """``APPLIED_AMOUNTS``' text read back; None when it is not ours to read."""
+    found: dict[int, Decimal] = {}
+    for part in filter(None, text.split(",")):
+        invoice_id, _, amount = part.partition("=")
+        try:
+            found[int(invoice_id)] = Decimal(amount)
+        except (ValueError, ArithmeticError):
+            return None
+    return found
+
+
+def _most_applied_there(link: QbLink) -> dict[int, Decimal] | None:
+    """Per invoice, the most QuickBooks may have the payment apply there (after a lost answer,
+    the larger of what it had and what was sent); None when that is not known."""
+    there = synced_values(link).get(APPLIED_AMOUNTS)
+    if there is None:
+        return None
+    possible = possible_values(there)
+    if possible is None:
+        return _amounts(there)
+    most: dict[int, Decimal] = {}
+    for value in possible:
+        amounts = None if value is None else _amounts(value)
+        if amounts is None:
+            return None
+        for invoice_id, amount in amounts.items():
+            most[invoice_id] = max(amount, most.get(invoice_id, amount))
+    return most
+
+
+def _lowered(link: QbLink, ours: Payment, invoice_ids: set[int]) -> bool:
+    """Whether the payment, as it is here, applies less to one of these invoices than
+    QuickBooks may have it apply there (not known how much: it may)."""
+    there = _applied_there(link) & invoice_ids
+    if not there:
+        return False
+    most = _most_applied_there(link)
+    if most is None:
+        return True
+    here: dict[int, Decimal] = {}
+    for application in ours.applications:
+        here[application.invoice_id] = here.get(application.invoice_id, Decimal("0.00")) + application.amount
+    return any(
+        invoice_id not in most or here.get(invoice_id, Decimal("0.00")) < most[invoice_id]
+        for invoice_id in there
+    )
+
+
 def _taken_off(session: Session, link: QbLink, payment_id: int) -> set[int]:
     """Invoices QuickBooks may have the payment applied to and ours no longer is (a payment
     deleted here: all of them)."""
@@ -90,10 +151,11 @@ def _taken_off(session: Session, link: QbLink, payment_id: int) -> set[int]:
 
 
 def payments_making_room(session: Session, invoice_ids: set[int]) -> list[Dep]:
-    """Payments whose change still to reach QuickBooks takes them off one of these invoices:
-    what is applied there instead (a credit) waits for it, as QuickBooks takes only what an
-    invoice still owes. A payment deleted goes earlier in the queue (by its rank), and is
-    waited for too when its deletion is held up."""
+    """Payments whose change still to reach QuickBooks takes them off one of these invoices,
+    or lowers what they apply there: what is applied there instead (a credit) waits for it,
+    as QuickBooks takes only what an invoice still owes. A payment deleted goes earlier in
+    the queue (by its rank), and is waited for too when its deletion is held up. (A payment
+    raised there waits for nothing: a credit lowered to make room for it goes first, by rank.)"""
     if not invoice_ids:
         return []
     pending = session.scalars(
@@ -113,7 +175,11 @@ def payments_making_room(session: Session, invoice_ids: set[int]) -> list[Dep]:
         if link is None or ours is None or ours.customer_id not in customers:
             continue
         # Not known where QuickBooks has it applied: it may be there (waiting costs a message).
-        if not _known_there(link) or _taken_off(session, link, payment_id) & invoice_ids:
+        if (
+            not _known_there(link)
+            or _taken_off(session, link, payment_id) & invoice_ids
+            or _lowered(link, ours, invoice_ids)
+        ):
             making_room.append(("payment", payment_id))
     return making_room
 
@@ -169,7 +235,11 @@ class PaymentKind(SyncKind):
         ours = payment(session, record_id)
         fields = m.payment_fields(session, ours)
         applied_to = ",".join(str(i) for i in sorted({a.invoice_id for a in ours.applications}))
-        values = {"TotalAmount": str(ours.amount), APPLIED_TO: applied_to}
+        values = {
+            "TotalAmount": str(ours.amount),
+            APPLIED_TO: applied_to,
+            APPLIED_AMOUNTS: amounts_text((a.invoice_id, a.amount) for a in ours.applications),
+        }
         if link is None:
             return Built(
                 Phase.ADD, q.receive_payment_add(request_id, fields), values, dated([ours.received_on])
@@ -191,11 +261,20 @@ class PaymentKind(SyncKind):
 
     def learn(self, session: Session, record: q.Record, synced: dict[str, str]) -> None:
         """Re-read from QuickBooks: the invoices it has the payment applied to (ours of them)."""
-        there = {line.txn_id for line in record.lines("AppliedToTxnRet") if line.txn_id}
-        ours = session.scalars(
-            select(QbLink.entity_id).where(QbLink.entity_type == "invoice", QbLink.qb_id.in_(sorted(there)))
+        lines = [line for line in record.lines("AppliedToTxnRet") if line.txn_id]
+        there = {line.txn_id for line in lines}
+        rows = session.execute(
+            select(QbLink.qb_id, QbLink.entity_id).where(
+                QbLink.entity_type == "invoice", QbLink.qb_id.in_(sorted(there))
+            )
         )
-        synced[APPLIED_TO] = ",".join(str(i) for i in sorted(set(ours)))
+        ours: dict[str, int] = {qb_id: entity_id for qb_id, entity_id in rows}
+        synced[APPLIED_TO] = ",".join(str(i) for i in sorted(set(ours.values())))
+        amounts = [(ours[line.txn_id], line.decimal("Amount")) for line in lines if line.txn_id in ours]
+        if all(amount is not None for _invoice, amount in amounts):
+            synced[APPLIED_AMOUNTS] = amounts_text((i, a) for i, a in amounts if a is not None)
+        else:
+            synced.pop(APPLIED_AMOUNTS, None)  # not told how much: not known
 
     def delete_request(self, session: Session, record_id: int, request_id: str, link: QbLink) -> q.Request:
         return q.txn_del(request_id, link.qb_id, "ReceivePayment")

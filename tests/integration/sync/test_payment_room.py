@@ -1,0 +1,122 @@
+"""A credit applied where a payment was lowered waits for the payment's change.
+
+QuickBooks applies a credit only up to what the invoice still owes there. A payment partly
+taken off an invoice here (not only taken off whole, or deleted) leaves room there only
+once its change reached QuickBooks; the credit's application goes after it. A payment
+raised waits for nothing: a credit lowered to make room for it goes first (by rank).
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from desktop_app.db.models import QbLink
+from desktop_app.services import credit_applications, payments
+from desktop_app.services.payments import get_payment
+from qbwc_server.sync.kinds.base import UNKNOWN_PREFIX
+from qbwc_server.sync.kinds.payment import APPLIED_AMOUNTS, _most_applied_there
+from tests.integration.sync.conftest import FINISHED, Office
+from tests.integration.sync.test_credit_memo_sync import _apply, _credit
+
+
+def _paid(office: Office, customer_id: int, invoice_id: int, amount: str) -> int:
+    with office.db.uow() as uow:
+        payment = payments.record_payment(
+            uow, customer_id, amount, "check", FINISHED, applications=[(invoice_id, amount)]
+        )
+        uow.commit()
+    return payment.id
+
+
+def _applied_in_quickbooks(office: Office) -> tuple[list[Decimal], list[Decimal]]:
+    """(what payments apply, what credits apply) in QuickBooks."""
+    paid = [a.amount for p in office.qb.payments if not p.credits for a in p.applications]
+    credited = [c.amount for p in office.qb.payments for c in p.credits]
+    return paid, credited
+
+
+@pytest.mark.parametrize("credit_first", [False, True], ids=["credit new", "credit in QuickBooks"])
+def test_a_credit_takes_the_room_a_payment_partly_taken_off_leaves(
+    office: Office, credit_first: bool
+) -> None:
+    customer_id, job_id, invoice_id = office.invoiced_job("Page, Pat")  # 850.00
+    payment_id = _paid(office, customer_id, invoice_id, "850.00")
+    credit_id = _credit(office, customer_id, job_id, office.labor(), "400") if credit_first else 0
+    assert office.sync().percent == 100
+    with office.db.uow() as uow:
+        payments.unapply_payment(uow, payment_id, invoice_id, "400.00")
+        uow.commit()
+    if not credit_first:
+        credit_id = _credit(office, customer_id, job_id, office.labor(), "400")
+    _apply(office, credit_id, invoice_id, "400.00")
+    assert office.sync().percent == 100
+    assert office.alerts() == []
+    (invoice,) = office.qb.invoices
+    assert office.qb.invoice_balance(invoice) == Decimal("0.00")
+    assert _applied_in_quickbooks(office) == ([Decimal("450.00")], [Decimal("400.00")])
+
+
+def test_a_payment_raised_where_a_credit_was_lowered_goes_after_the_credit(office: Office) -> None:
+    customer_id, job_id, invoice_id = office.invoiced_job("Page, Pat")  # 850.00
+    payment_id = _paid(office, customer_id, invoice_id, "450.00")
+    credit_id = _credit(office, customer_id, job_id, office.labor(), "400")
+    _apply(office, credit_id, invoice_id, "400.00")
+    assert office.sync().percent == 100
+    with office.db.uow() as uow:
+        credit_applications.unapply_credit(uow, credit_id, invoice_id, "300.00")
+        detail = get_payment(uow, payment_id)
+        payments.update_payment(
+            uow,
+            payment_id,
+            detail.version,
+            amount="750.00",
+            received_on=FINISHED,
+            method="check",
+            reference="",
+            memo="",
+        )
+        payments.apply_payment(uow, payment_id, invoice_id, "300.00")
+        uow.commit()
+    assert office.sync().percent == 100
+    assert office.alerts() == []
+    (invoice,) = office.qb.invoices
+    assert office.qb.invoice_balance(invoice) == Decimal("0.00")
+    assert _applied_in_quickbooks(office) == ([Decimal("750.00")], [Decimal("100.00")])
+
+
+def test_a_link_that_does_not_say_how_much_is_applied_makes_the_credit_wait(office: Office) -> None:
+    """A payment's link stored before the amounts were kept: it may make room, so the credit waits."""
+    customer_id, job_id, invoice_id = office.invoiced_job("Page, Pat")  # 850.00
+    payment_id = _paid(office, customer_id, invoice_id, "850.00")
+    credit_id = _credit(office, customer_id, job_id, office.labor(), "400")
+    assert office.sync().percent == 100
+    with office.db.uow() as uow:
+        link = uow.session.scalars(
+            select(QbLink).where(QbLink.entity_type == "payment", QbLink.entity_id == payment_id)
+        ).one()
+        synced = json.loads(link.synced_values)
+        assert synced.pop(APPLIED_AMOUNTS) == f"{invoice_id}=850.00"
+        link.synced_values = json.dumps(synced)
+        payments.unapply_payment(uow, payment_id, invoice_id, "400.00")
+        uow.commit()
+    _apply(office, credit_id, invoice_id, "400.00")
+    assert office.sync().percent == 100
+    assert office.alerts() == []
+    assert _applied_in_quickbooks(office) == ([Decimal("450.00")], [Decimal("400.00")])
+
+
+def test_after_a_lost_answer_the_most_quickbooks_may_have_applied_counts() -> None:
+    both = UNKNOWN_PREFIX + json.dumps(["7=850.00,9=10.00", "7=450.00"])
+    assert _most_applied_there(QbLink(synced_values=json.dumps({APPLIED_AMOUNTS: both}))) == {
+        7: Decimal("850.00"),
+        9: Decimal("10.00"),
+    }
+    # One of them not known (a link of an older JobDesk): nothing is known.
+    older = UNKNOWN_PREFIX + json.dumps([None, "7=450.00"])
+    assert _most_applied_there(QbLink(synced_values=json.dumps({APPLIED_AMOUNTS: older}))) is None
+    assert _most_applied_there(QbLink(synced_values=json.dumps({APPLIED_AMOUNTS: "7=x"}))) is None
+    assert _most_applied_there(QbLink(synced_values="{}")) is None
