@@ -21,6 +21,7 @@ QuickBooks to another field is not overwritten.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -249,21 +250,21 @@ def changed_only(values: Mapping[str, str], synced: Mapping[str, str]) -> set[st
 # -- fields for the builders -------------------------------------------------------------------
 
 
+#: An address' parts, as ``values`` keys them after the address' name ("BillAddress/City").
+_ADDRESS_PARTS = ("Addr1", "Addr2", "City", "State", "PostalCode")
+
+
+@functools.cache
+def _address_keys(prefix: str) -> tuple[str, ...]:
+    return tuple(f"{prefix}/{name}" for name in _ADDRESS_PARTS)
+
+
 def _address(values: Mapping[str, str], prefix: str, only: set[str]) -> Address | None:
-    keys = [k for k in values if k.startswith(prefix + "/")]
-    if not any(k in only for k in keys):
+    keys = _address_keys(prefix)
+    if only.isdisjoint(keys):
         return None
-
-    def part(name: str) -> str | None:
-        return values.get(f"{prefix}/{name}", "") or None
-
-    return Address(
-        addr1=part("Addr1"),
-        addr2=part("Addr2"),
-        city=part("City"),
-        state=part("State"),
-        postal_code=part("PostalCode"),
-    )
+    addr1, addr2, city, state, postal_code = (values.get(key, "") or None for key in keys)
+    return Address(addr1=addr1, addr2=addr2, city=city, state=state, postal_code=postal_code)
 
 
 def _pick(values: Mapping[str, str], key: str, only: set[str], *, mod: bool) -> str | None:

@@ -78,6 +78,8 @@ class MessageAnswers:
     #: The batch the answers belong to (the last one seen).
     batch_id: int | None = None
     _together: list[_Answer] = field(default_factory=list)
+    #: Where the last request's part ended (``result_xml``: answers come in the order sent).
+    _read_to: int = 0
 
     def apply(self, answered: Iterable[tuple[str, SyncItem | None, q.Result]]) -> None:
         session, uow = self.session, self.uow
@@ -144,7 +146,7 @@ class MessageAnswers:
         stored: dict[str, Any] = json.loads(item.sent_context or "{}")
         sent_values: dict[str, str] = stored.get("values", {})
         result = check_groups.result_for(item, result, stored.get("extra") or {})
-        part = result_xml(self.response_xml, request_id, self.count)
+        part, self._read_to = result_xml(self.response_xml, request_id, self.count, self._read_to)
         fast = prepare_fast(self.session, item, result, sent_values, part)
         return _Answer(item, result, sent_values, part, fast)
 
@@ -223,17 +225,23 @@ class MessageAnswers:
         self.uow.commit()
 
 
-def result_xml(response_xml: str, request_id: str, count: int) -> str:
-    """The part of the answer that concerns one item (whole answer when it is the only one)."""
+def result_xml(response_xml: str, request_id: str, count: int, after: int = 0) -> tuple[str, int]:
+    """The part of the answer that concerns one item (whole answer when it is the only one),
+    and where it ends. Looked for from ``after`` first (where the last one ended: the parts
+    come in order, and a message's answer is not read from its start for each of them),
+    then from the start (a lookup shared by several items)."""
     if count == 1:
-        return response_xml
+        return response_xml, 0
     marker = f'requestID="{request_id}"'
-    start = response_xml.find(marker)
+    start = response_xml.find(marker, after)
     if start < 0:
-        return ""
+        start = response_xml.find(marker)
+    if start < 0:
+        return "", after
     open_at = response_xml.rfind("<", 0, start)
     tag = response_xml[open_at + 1 : start].split()[0]
     end = response_xml.find(f"</{tag}>", start)
     if end < 0:
         end = response_xml.find("/>", start) - len(f"</{tag}>") + 2
-    return response_xml[open_at : end + len(f"</{tag}>")]
+    stop = end + len(f"</{tag}>")
+    return response_xml[open_at:stop], stop
