@@ -70,8 +70,10 @@ class Probes:
     def take_in(self, session: Session, uow: UnitOfWork, answers: dict[str, q.Result]) -> None:
         """Take in a message's look-ahead answers (after its other answers are committed); a
         failure costs only the look-ahead (each invoice then looks its number up in its own
-        step), never the message's other answers."""
-        uow.commit()
+        step), never the message's other answers. (A message without any leaves its other
+        answers to the message's own commit: one commit fewer a message.)"""
+        if answers:
+            uow.commit()
         for request_id, result in answers.items():
             try:
                 self.answered(session, request_id, result)
@@ -115,8 +117,9 @@ class Probes:
         """Whether the next message may carry a look-ahead: a first Add of a kind that looks
         its key up is among the first ``window`` items due (the message keeps a request for
         it then, and only then, so the batch size setting holds either way)."""
-        checking = {kind.name for kind in kinds.registered().values() if kind.checks_before_adding}
-        return any(row.entity_type in checking for row in _upcoming_first_adds(session, (-1, 0), window))
+        checking = sorted(kind.name for kind in kinds.registered().values() if kind.checks_before_adding)
+        values = {"now": now(), "rank": -1, "after_id": 0, "window": window, "kinds": checking}
+        return session.execute(_ANY_UPCOMING, values).first() is not None
 
     def ahead(
         self,
@@ -225,6 +228,12 @@ def _upcoming_statement() -> Select[tuple[int, str, int]]:
 
 # Built once: constructing a statement of this shape costs more than running it.
 _UPCOMING = _upcoming_statement()
+#: Whether any of them is of these kinds (``wanted``: asked every message, answered in SQL).
+_ANY_UPCOMING = (
+    _UPCOMING.where(_UPCOMING.selected_columns.entity_type.in_(bindparam("kinds", expanding=True)))
+    .order_by(None)
+    .limit(1)
+)
 
 
 def _upcoming_first_adds(
