@@ -259,11 +259,16 @@ def _address_keys(prefix: str) -> tuple[str, ...]:
     return tuple(f"{prefix}/{name}" for name in _ADDRESS_PARTS)
 
 
-def _address(values: Mapping[str, str], prefix: str, only: set[str]) -> Address | None:
+def _address(values: Mapping[str, str], prefix: str, only: set[str], *, mod: bool) -> Address | None:
+    """The address when a part of it is to be sent (``only``): every part we have; on a Mod,
+    a part emptied here as an empty value, which clears it in QuickBooks (a part left out
+    stays as QuickBooks has it)."""
     keys = _address_keys(prefix)
     if only.isdisjoint(keys):
         return None
-    addr1, addr2, city, state, postal_code = (values.get(key, "") or None for key in keys)
+    addr1, addr2, city, state, postal_code = (
+        values.get(key, "") or ("" if mod and key in only else None) for key in keys
+    )
     return Address(addr1=addr1, addr2=addr2, city=city, state=state, postal_code=postal_code)
 
 
@@ -287,7 +292,7 @@ def customer_fields(values: Mapping[str, str], only: set[str], *, mod: bool) -> 
         company_name=pick("CompanyName"),
         first_name=pick("FirstName"),
         last_name=pick("LastName"),
-        bill_address=_address(values, "BillAddress", only),
+        bill_address=_address(values, "BillAddress", only, mod=mod),
         phone=pick("Phone"),
         mobile=pick("Mobile"),
         alt_phone=pick("AltPhone"),

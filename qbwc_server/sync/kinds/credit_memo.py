@@ -313,6 +313,25 @@ def _applied(credit: CreditMemo) -> dict[str, str]:
     return {str(a.invoice_id): str(a.amount) for a in credit.applications}
 
 
+def _needing_room(session: Session, credit: CreditMemo) -> set[int]:
+    """Invoices the credit applies more to than QuickBooks may have it apply there (all of
+    them when that is not known): only there does it need the room a payment makes. (Where
+    it applies as much or less, it goes first: a payment raised there may need its room.)"""
+    synced = synced_values(m.link_of(session, APPLIED, credit.id))
+    needing: set[int] = set()
+    for application in credit.applications:
+        there = synced.get(str(application.invoice_id))
+        possible = None if there is None else possible_values(there)
+        try:
+            # After a lost answer, the least QuickBooks may have (a part it had not: 0).
+            least = min(Decimal(value or "0") for value in ((there,) if possible is None else possible))
+        except (InvalidOperation, ValueError, TypeError):
+            least = None  # not known (never applied there, or not readable)
+        if least is None or application.amount > least:
+            needing.add(application.invoice_id)
+    return needing
+
+
 class CreditApplicationKind(SyncKind):
     """The credit memo's applications to invoices (its record is the credit memo)."""
 
@@ -360,7 +379,7 @@ class CreditApplicationKind(SyncKind):
         if credit is None or _is_void(credit):
             return ()
         # A payment taken off an invoice here leaves it owing in QuickBooks only once its change is there.
-        room = payments_making_room(session, {a.invoice_id for a in credit.applications})
+        room = payments_making_room(session, _needing_room(session, credit))
         if application_goes_first(session, credit):
             return room
         return [("credit_memo", item.entity_id), *room]

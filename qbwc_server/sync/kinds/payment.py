@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from desktop_app.db.models import Invoice, Payment, QbLink
 from desktop_app.db.sync_models import SyncItem
-from desktop_app.services.queue_states import PENDING, Action, Phase
+from desktop_app.services.queue_states import PENDING, Action, Phase, QueueState
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync.built import Built
-from qbwc_server.sync.kinds.base import Dep, SyncKind, possible_values, synced_values
+from qbwc_server.sync.kinds.base import Dep, NothingToSend, SyncKind, possible_values, synced_values
 
 #: The synced value naming the invoices (our ids) the payment was applied to when QuickBooks
 #: last took it: one unapplied since is taken back there by name (``_taken_back``).
@@ -150,6 +150,11 @@ def _taken_off(session: Session, link: QbLink, payment_id: int) -> set[int]:
     return _applied_there(link) - {application.invoice_id for application in ours.applications}
 
 
+#: Phases of an item whose Add may have reached QuickBooks (its answer was lost, or its name
+#: was in use): it is looked up before anything else.
+_LOOKED_UP_AGAIN = (Phase.VERIFY, Phase.CLAIM)
+
+
 def payments_making_room(session: Session, invoice_ids: set[int]) -> list[Dep]:
     """Payments whose change still to reach QuickBooks takes them off one of these invoices,
     or lowers what they apply there: what is applied there instead (a credit) waits for it,
@@ -158,21 +163,30 @@ def payments_making_room(session: Session, invoice_ids: set[int]) -> list[Dep]:
     raised there waits for nothing: a credit lowered to make room for it goes first, by rank.)"""
     if not invoice_ids:
         return []
-    pending = session.scalars(
-        select(SyncItem.entity_id).where(
+    pending = session.execute(
+        select(SyncItem.entity_id, SyncItem.state, SyncItem.phase).where(
             SyncItem.entity_type == "payment",
             SyncItem.action.in_((Action.UPSERT, Action.DELETE)),
             SyncItem.state.in_(PENDING),
         )
-    )
+    ).all()
+    # Not linked, but maybe in QuickBooks all the same: an Add whose answer was lost (looked
+    # up before it goes again), or one out now.
+    maybe_there = {
+        row.entity_id for row in pending if row.state == QueueState.SENT or row.phase in _LOOKED_UP_AGAIN
+    }
     customers = set(session.scalars(select(Invoice.customer_id).where(Invoice.id.in_(sorted(invoice_ids)))))
     making_room: list[Dep] = []
-    for payment_id in dict.fromkeys(pending):
+    for payment_id in dict.fromkeys(row.entity_id for row in pending):
         if payment_id is None:
             continue
         link = m.link_of(session, "payment", payment_id)
         ours = session.get(Payment, payment_id)
-        if link is None or ours is None or ours.customer_id not in customers:
+        if ours is None or ours.customer_id not in customers:
+            continue
+        if link is None:
+            if payment_id in maybe_there:
+                making_room.append(("payment", payment_id))  # where it applies there is not known
             continue
         # Not known where QuickBooks has it applied: it may be there (waiting costs a message).
         if (
@@ -233,6 +247,11 @@ class PaymentKind(SyncKind):
 
     def upsert(self, session: Session, record_id: int, request_id: str, link: QbLink | None) -> Built:
         ours = payment(session, record_id)
+        if ours.deleted_at is not None:
+            # Deleted here: its deletion, a step of its own (earlier in the queue), takes it
+            # out of QuickBooks. A change still queued (one sent again after a lost answer)
+            # has nothing left to do, and must not add it back once its link is gone.
+            raise NothingToSend
         fields = m.payment_fields(session, ours)
         applied_to = ",".join(str(i) for i in sorted({a.invoice_id for a in ours.applications}))
         values = {

@@ -188,3 +188,29 @@ def test_an_invoice_of_several_jobs_belongs_to_the_customer_in_quickbooks(office
     customer = office.qb.find_list("Customer", "Smith, Ann")
     assert customer is not None and qb_invoice.customer_id == customer.list_id
     assert qb_invoice.total == Decimal("425.00")
+
+
+def test_a_part_of_an_address_emptied_here_is_emptied_in_quickbooks(office: Office) -> None:
+    """A Mod sends a part emptied as an empty value (QuickBooks keeps a part left out)."""
+    import dataclasses
+
+    from desktop_app.services import customers
+
+    customer_id = office.customer(bill_street="1 Main St", bill_unit="Apt 4", bill_city="Austin")
+    with office.db.uow() as uow:
+        sync_queue.send_records(uow, [("customer", customer_id)])
+        uow.commit()
+    assert office.sync().percent == 100
+    (qb_customer,) = office.qb.customers
+    assert qb_customer.data.get("BillAddress/Addr2") == "Apt 4"
+    with office.db.uow() as uow:
+        detail = customers.get_customer(uow, customer_id)
+        fields = dataclasses.replace(detail.to_fields(), bill_unit="")
+        customers.update_customer(uow, customer_id, detail.version, fields)
+        uow.commit()
+    assert office.sync().percent == 100
+    (qb_customer,) = office.qb.customers
+    assert not qb_customer.data.get("BillAddress/Addr2")
+    assert qb_customer.data.get("BillAddress/Addr1") == "1 Main St"
+    assert qb_customer.data.get("BillAddress/City") == "Austin"
+    assert office.alerts() == []

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from desktop_app.db.models import QbLink
-from desktop_app.services import credit_applications, payments
+from desktop_app.services import credit_applications, invoices, payments
 from desktop_app.services.payments import get_payment
 from qbwc_server.sync.kinds.base import UNKNOWN_PREFIX
 from qbwc_server.sync.kinds.payment import APPLIED_AMOUNTS, _most_applied_there
@@ -30,6 +30,21 @@ def _paid(office: Office, customer_id: int, invoice_id: int, amount: str) -> int
         )
         uow.commit()
     return payment.id
+
+
+def _two_invoices(office: Office) -> tuple[int, int, int]:
+    """(customer, invoice I, invoice J): two invoices of 1,700.00 each, issued."""
+    customer_id = office.customer("Page, Pat")
+    labor = office.labor()
+    jobs = [office.finished_job(customer_id, labor, "10", name=f"Room {n}") for n in range(4)]
+    ids = []
+    with office.db.uow() as uow:
+        for pair in (jobs[:2], jobs[2:]):
+            detail = invoices.create_multi_job_invoice(uow, customer_id, pair, today=FINISHED)
+            invoices.issue_invoice(uow, detail.id, on=FINISHED)
+            ids.append(detail.id)
+        uow.commit()
+    return customer_id, ids[0], ids[1]
 
 
 def _applied_in_quickbooks(office: Office) -> tuple[list[Decimal], list[Decimal]]:
@@ -120,3 +135,80 @@ def test_after_a_lost_answer_the_most_quickbooks_may_have_applied_counts() -> No
     assert _most_applied_there(QbLink(synced_values=json.dumps({APPLIED_AMOUNTS: older}))) is None
     assert _most_applied_there(QbLink(synced_values=json.dumps({APPLIED_AMOUNTS: "7=x"}))) is None
     assert _most_applied_there(QbLink(synced_values="{}")) is None
+
+
+def test_a_credit_lowered_where_a_payment_moves_goes_first_though_the_payment_is_lowered_elsewhere(
+    office: Office,
+) -> None:
+    """The credit waits for a payment lowered only on an invoice where it needs room: here it
+    is lowered on I (making room for the payment) and stays as it was on J (where the
+    payment is lowered), so it goes first, then the payment."""
+    customer_id, inv_i, inv_j = _two_invoices(office)
+    with office.db.uow() as uow:
+        payment = payments.record_payment(
+            uow,
+            customer_id,
+            "1700.00",
+            "check",
+            FINISHED,
+            applications=[(inv_i, "1000.00"), (inv_j, "700.00")],
+        )
+        uow.commit()
+    credit_id = _credit(office, customer_id, None, office.labor(), "1400")
+    with office.db.uow() as uow:
+        credit_applications.apply_credit(uow, credit_id, [(inv_i, "700.00"), (inv_j, "700.00")])
+        uow.commit()
+    assert office.sync().percent == 100
+    with office.db.uow() as uow:
+        credit_applications.unapply_credit(uow, credit_id, inv_i, "300.00")
+        payments.unapply_payment(uow, payment.id, inv_j, "300.00")
+        payments.apply_payment(uow, payment.id, inv_i, "300.00")
+        uow.commit()
+    assert office.sync().percent == 100
+    assert office.alerts() == []
+    paid, credited = _applied_in_quickbooks(office)
+    assert sorted(paid) == [Decimal("400.00"), Decimal("1300.00")]
+    assert sorted(credited) == [Decimal("400.00"), Decimal("700.00")]
+
+
+@pytest.mark.parametrize("between", [False, True], ids=["lowered at once", "after its lookup"])
+def test_a_credit_waits_for_a_payment_whose_add_answer_was_lost(office: Office, between: bool) -> None:
+    """Not linked, the payment may be in QuickBooks all the same (applying what was sent)."""
+    customer_id, job_id, invoice_id = office.invoiced_job("Page, Pat")  # 850.00
+    credit_id = _credit(office, customer_id, job_id, office.labor(), "400")
+    assert office.sync().percent == 100
+    payment_id = _paid(office, customer_id, invoice_id, "850.00")
+    office.qb.lose_next_response()  # QuickBooks saved the payment; the answer never came
+    office.sync()
+    if between:
+        office.sync()
+    with office.db.uow() as uow:
+        payments.unapply_payment(uow, payment_id, invoice_id, "400.00")
+        credit_applications.apply_credit(uow, credit_id, [(invoice_id, "400.00")])
+        uow.commit()
+    for _session in range(3):
+        office.sync()
+    assert office.alerts() == []
+    assert len(office.qb.payments) == 2  # the payment (found, not added twice) and the credit's
+    assert _applied_in_quickbooks(office) == ([Decimal("450.00")], [Decimal("400.00")])
+
+
+@pytest.mark.parametrize("lost", ["add", "mod"])
+def test_a_payment_deleted_after_a_lost_answer_is_not_added_back(office: Office, lost: str) -> None:
+    customer_id, _job_id, invoice_id = office.invoiced_job("Page, Pat")  # 850.00
+    assert office.sync().percent == 100
+    payment_id = _paid(office, customer_id, invoice_id, "850.00")
+    if lost == "mod":
+        assert office.sync().percent == 100
+        with office.db.uow() as uow:
+            payments.unapply_payment(uow, payment_id, invoice_id, "100.00")
+            uow.commit()
+    office.qb.lose_next_response()  # QuickBooks did it; the answer never came
+    office.sync()
+    with office.db.uow() as uow:
+        payments.delete_payment(uow, payment_id)
+        uow.commit()
+    for _session in range(3):
+        office.sync()
+    assert office.qb.payments == []  # deleted here: nothing of it stays in QuickBooks
+    assert office.alerts() == []
