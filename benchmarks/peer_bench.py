@@ -33,7 +33,10 @@ the stand-in's SOAP work, the same for all three), requests per server-second, r
 app, the CPU time of the server's whole process (every thread: what is planned ahead
 shows here, not in the app's time), peak memory (RSS) of the server's process, and the
 ratios. The ratio that compares like with like is on records per second (time to do the
-same work); requests per second counts JobDesk's extra lookups as work done.
+same work); requests per second counts JobDesk's extra lookups as work done. Then, per
+server, the server time by kind of message (customers, invoices): where a phase is bound by
+the server's own work rather than by QuickBooks' (JobDesk's customer messages: planning the
+next one takes longer than QuickBooks takes to answer this one).
 
 Each run checks its outcome: the session ends "done", the simulator holds n customers and
 n invoices, and the server persisted an answer per record (qbwc-kit's rows, JobDesk's
@@ -59,6 +62,7 @@ import tempfile
 import time
 import warnings
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -84,18 +88,40 @@ _REQUEST = re.compile(r"<(\w+)Rq\b")
 
 
 class TimedCompany:
-    """The simulator, with the time it spends answering counted apart."""
+    """The simulator, with the time it spends answering counted apart (and, per message, when
+    it was handed the message, how long it took and what the message was mostly about)."""
 
     def __init__(self) -> None:
         self.company = QuickBooksCompany()
         self.seconds = 0.0
+        self.messages: list[tuple[float, float, str]] = []
 
     def process(self, request_xml: str) -> str:
         start = time.perf_counter()
         try:
             return self.company.process(request_xml)
         finally:
-            self.seconds += time.perf_counter() - start
+            took = time.perf_counter() - start
+            self.seconds += took
+            self.messages.append((start, took, _about(request_xml)))
+
+    def server_by_kind(self) -> dict[str, tuple[int, float]]:
+        """Per kind of message: (round trips, server seconds), a round trip's server time being
+        the time from one message handed to the simulator to the next, less the simulator's
+        (the server's two callbacks, HTTP and the stand-in's SOAP in between). The last
+        message has no next one: left out."""
+        found: dict[str, tuple[int, float]] = {}
+        for (start, took, about), (after, _took, _about) in pairwise(self.messages):
+            trips, seconds = found.get(about, (0, 0.0))
+            found[about] = (trips + 1, seconds + (after - start - took))
+        return found
+
+
+def _about(request_xml: str) -> str:
+    """What a message is mostly about: invoices (adds or number lookups), customers, or else."""
+    if "<InvoiceAddRq" in request_xml or "<InvoiceQueryRq" in request_xml:
+        return "invoices"
+    return "customers" if "<CustomerAddRq" in request_xml else "other"
 
 
 @dataclass(frozen=True)
@@ -106,6 +132,8 @@ class Result:
     session_seconds: float
     simulator_seconds: float
     stats: dict[str, Any]
+    #: Per kind of message: round trips and server seconds (``TimedCompany.server_by_kind``).
+    by_kind: dict[str, tuple[int, float]]
 
     @property
     def server_seconds(self) -> float:
@@ -253,7 +281,15 @@ def run_server(label: str, kind: str, n: int, per_message: int, extra: list[str]
             process.kill()  # only our own child, and only when it did not end by itself
             process.wait()
     requests = sum(len([m for m in _REQUEST.findall(r) if m != "QBXMLMsgs"]) for r in report.requests)
-    result = Result(label, report.round_trips, requests, report.seconds, quickbooks.seconds, stats)
+    result = Result(
+        label,
+        report.round_trips,
+        requests,
+        report.seconds,
+        quickbooks.seconds,
+        stats,
+        quickbooks.server_by_kind(),
+    )
     check(result, report.outcome, quickbooks.company, n)
     return result
 
@@ -304,6 +340,20 @@ def print_table(results: list[Result], records: int) -> None:
             f"{r.requests / s:>11,.0f}{records / s:>10,.0f}{r.round_trips / s:>8.1f}"
             f"{r.stats['peak_mb']:>8.0f}"
         )
+
+
+def print_by_kind(results: list[Result]) -> None:
+    """Where each server's time went, by kind of message: a phase bound by the server's own
+    work shows as many milliseconds a round trip (JobDesk's customers: its planning ahead
+    takes longer than QuickBooks takes to answer)."""
+    print("server time by kind of message (round trips, server s, server ms a round trip):")
+    for r in results:
+        parts = [
+            f"{about} {trips:,} / {seconds:.2f} s / {1000 * seconds / trips:.1f} ms"
+            for about, (trips, seconds) in sorted(r.by_kind.items())
+            if trips
+        ]
+        print(f"  {r.label:10}" + "; ".join(parts))
 
 
 def print_ratios(jobdesk: Result, other: Result, target: str) -> None:
@@ -384,6 +434,7 @@ def main() -> int:
         "server s = session minus simulator; requests/s, records/s and trips/s are per server second; "
         "in app s = inside the WSGI app (the server's own clock)"
     )
+    print_by_kind(results)
     jobdesk = results[-1]
     print(f"JobDesk's queue after the session: {jobdesk.stats['queue']}")
     for other in reversed(results[:-1]):  # the JobDesk in turn, qbwc-kit, then the floor
