@@ -84,6 +84,17 @@ def _check(
     return invoice, value
 
 
+def refuse_if_deposit_credited(uow: UnitOfWork, invoice: Invoice, doing: str) -> None:
+    """A deposit credited to the job's invoice counts what settled it there (payments and
+    credits): what settled it stays until that invoice is voided."""
+    if invoice.credited_to_invoice_id is not None:
+        main = get(uow, Invoice, invoice.credited_to_invoice_id, "Invoice")
+        raise InvalidTransition(
+            f"Deposit {invoice.number} is credited to invoice {main.number}; void that invoice before "
+            f"{doing}."
+        )
+
+
 def apply_credit(
     uow: UnitOfWork, credit_id: int, applications: Sequence[tuple[int, object]]
 ) -> CreditMemoDetail:
@@ -129,6 +140,7 @@ def unapply_credit(
     if application is None:
         raise ValidationError("invoice_id", "This credit memo is not applied to that invoice.")
     invoice = get(uow, Invoice, invoice_id, "Invoice")
+    refuse_if_deposit_credited(uow, invoice, "taking the credit back")
     value = application.amount if amount is None else parse_money(amount, "amount")
     if value <= 0 or value > application.amount:
         raise ValidationError(

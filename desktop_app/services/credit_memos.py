@@ -23,9 +23,10 @@ from desktop_app.db.types import utcnow
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import ZERO, format_money
 from desktop_app.domain.status import CreditReason, CreditStatus, JobStatus
-from desktop_app.domain.totals import compute_totals
+from desktop_app.domain.totals import Totals, compute_totals
 from desktop_app.errors import Conflict, InvalidTransition, ValidationError
 from desktop_app.services.common import audit, check_date, clean_text, diff, get, require_admin
+from desktop_app.services.credit_applications import refuse_if_deposit_credited
 from desktop_app.services.credit_memo_details import (
     ENTITY,
     CreditMemoDetail,
@@ -105,14 +106,20 @@ def _checked_lines(uow: UnitOfWork, lines: Sequence[LineInput]) -> list[CheckedL
     return checked
 
 
+def _totals(checked: list[CheckedLine], rate: Decimal) -> Totals:
+    """The totals the lines come to at ``rate`` (nothing written: checked first)."""
+    totals = compute_totals(((line.amount, line.taxable) for line in checked), rate)
+    if totals.total <= 0:
+        raise ValidationError("lines", "A credit memo must credit more than $0.00.")
+    return totals
+
+
 def _set_lines_and_totals(credit: CreditMemo, checked: list[CheckedLine], rate: Decimal) -> None:
     """The lines and totals at ``rate``: today's rate (or none, for a tax-exempt customer)
     when the credit is made, and the one it was made with ever after, as an invoice keeps
     its own (an edit of its memo must not re-price it, here or in QuickBooks)."""
+    totals = _totals(checked, rate)
     credit.lines = apply_lines(list(credit.lines), checked, CreditMemoLine)
-    totals = compute_totals(((line.amount, line.taxable) for line in credit.lines), rate)
-    if totals.total <= 0:
-        raise ValidationError("lines", "A credit memo must credit more than $0.00.")
     credit.subtotal = totals.subtotal
     credit.tax_rate = rate
     credit.tax = totals.tax
@@ -208,13 +215,15 @@ def update_credit_memo(
         "lines": lines_summary(credit.lines),
     }
     applied = applied_of(credit)
-    _set_lines_and_totals(credit, checked, Decimal(credit.tax_rate))
-    if credit.total < applied:
+    rate = Decimal(credit.tax_rate)
+    new_total = _totals(checked, rate).total
+    if new_total < applied:
         raise ValidationError(
             "lines",
             f"{format_money(applied)} of this credit is applied to invoices, more than its new total "
-            f"{format_money(credit.total)}. Unapply some of it first.",
+            f"{format_money(new_total)}. Unapply some of it first.",
         )
+    _set_lines_and_totals(credit, checked, rate)
     credit.job_id, credit.credit_date, credit.reason, credit.memo = new_job, when, reason.value, memo
     refresh_credit_status(credit)
     uow.flush()
@@ -246,6 +255,8 @@ def void_credit_memo(uow: UnitOfWork, credit_id: int, reason: str = "") -> Credi
         require_admin(uow, f"void credit memo {credit.number}, which is already in QuickBooks")
     why = clean_text(reason, "reason", max_length=255)
     freed = [(get(uow, Invoice, a.invoice_id, "Invoice"), a.amount) for a in credit.applications]
+    for invoice, _amount in freed:
+        refuse_if_deposit_credited(uow, invoice, f"voiding credit memo {credit.number}")
     credit.applications.clear()
     credit.status = CreditStatus.VOID.value
     credit.voided_at = utcnow()

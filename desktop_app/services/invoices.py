@@ -433,11 +433,13 @@ def _credit_deposits(uow: UnitOfWork, main: Invoice) -> None:
             or deposit.credited_to_invoice_id is not None
         ):
             continue
-        paid = applied_total(uow, deposit.id)
+        # What settled the deposit: payments, and credit memos applied to it (a credit there
+        # lowers what the job owes as much as one applied to this invoice would).
+        settled = applied_total(uow, deposit.id) + credited_total(uow, deposit.id)
         # What the invoice still owes, after payments and credit memos applied to it (while a
         # draft) and deposits credited before this one: a deposit never takes it below zero.
         room = balance_of(uow, main)
-        credit = min(paid, room)
+        credit = min(settled, room)
         if credit <= 0:
             continue
         main.deposit_credit += credit

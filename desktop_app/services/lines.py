@@ -133,8 +133,13 @@ def _check_line(uow: UnitOfWork, number: int, line: LineInput) -> CheckedLine:
 
 
 def apply_lines(existing: list[L], checked: Sequence[CheckedLine], factory: type[L]) -> list[L]:
-    """The new line list: lines named by id are updated in place, others created."""
+    """The new line list: lines named by id are updated in place, others created. A line
+    naming one that is not the document's (or one named twice) changes nothing."""
     by_id = {line.id: line for line in existing}
+    named = [data.id for data in checked if data.id is not None]
+    for position, data in enumerate(checked):
+        if data.id is not None and (data.id not in by_id or named.count(data.id) > 1):
+            raise ValidationError("lines", f"Line {position + 1} does not belong to this document.")
     result: list[L] = []
     for position, data in enumerate(checked):
         if data.id is not None:

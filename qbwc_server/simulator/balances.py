@@ -2,7 +2,8 @@
 
 A CustomerQuery of 10,000 customers over 20,000 invoices would otherwise walk every
 invoice and payment once per customer. QuickBooks' Balance is the customer's own open
-amount; TotalBalance adds its jobs (every descendant).
+amount (invoices less what payments and credits set against them, less unused payments
+and what is left of its credit memos); TotalBalance adds its jobs (every descendant).
 """
 
 from __future__ import annotations
@@ -36,11 +37,21 @@ class BalanceTable:
         state = self._core.state
         applied: dict[str, Decimal] = {}
         own: dict[str, Decimal] = {}
+        used: dict[str, Decimal] = {}  # of each credit memo, set against invoices
         for payment in state.payments.values():
             for application in payment.applications:
                 invoice_id = application.invoice_id
                 applied[invoice_id] = applied.get(invoice_id, _ZERO) + application.amount
+            for use in payment.credits:
+                # A credit set against an invoice lowers what the invoice owes.
+                applied[use.invoice_id] = applied.get(use.invoice_id, _ZERO) + use.amount
+                used[use.credit_id] = used.get(use.credit_id, _ZERO) + use.amount
             own[payment.customer_id] = own.get(payment.customer_id, _ZERO) - payment.unused
+        for credit in state.credit_memos.values():
+            # What is left of a credit memo lowers its customer's balance (a void one: nothing).
+            if not credit.is_void:
+                left = credit.total - used.get(credit.txn_id, _ZERO)
+                own[credit.customer_id] = own.get(credit.customer_id, _ZERO) - left
         for invoice in state.invoices.values():
             remaining = invoice.total - applied.get(invoice.txn_id, _ZERO)
             own[invoice.customer_id] = own.get(invoice.customer_id, _ZERO) + remaining

@@ -68,7 +68,7 @@ def test_a_credit_from_the_job_window_is_applied_and_shown_in_the_summary(
     dialog.lines.choose_item(0, labor.id)
     edit_cell(qtbot, dialog.lines.table, 0, QTY, "2")
     edit_cell(qtbot, dialog.table, 0, APPLY, "150.00")
-    assert dialog.remainder.text() == "To apply: $150.00"
+    assert dialog.remainder.text() == "Left to apply: $20.00"  # 2 × $85.00, less $150.00
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert not [a for a in prompts.asked if a.kind == "error"], prompts.asked
 
@@ -227,3 +227,51 @@ def test_a_credit_shows_and_keeps_the_tax_rate_it_was_made_with(
     assert not [a for a in prompts.asked if a.kind == "error"], prompts.asked
     saved = ctx.read(credit_memo_details.get_credit_memo, credit.id)
     assert (saved.total, saved.memo) == (Decimal("43.30"), "Called the customer")
+
+
+def _saved_credit(ctx: AppContext) -> int:
+    """An $85.00 credit (one labor hour) for a job with an open $1,000.00 invoice."""
+    item = make_item(ctx, "Labor hour", "85")
+    customer = make_customer(ctx)
+    job = make_job(ctx, customer.id, "1000")
+    ctx.write(invoices.create_invoice, job.id)
+    credit = ctx.write(
+        credit_memos.create_credit_memo,
+        credit_memos.CreditMemoFields(
+            customer_id=customer.id,
+            job_id=job.id,
+            reason="refund",
+            lines=(LineInput(quantity="1", item_id=item.id),),
+        ),
+    )
+    return credit.id
+
+
+def test_left_to_apply_follows_the_lines_as_they_are_typed(qtbot: QtBot, ctx: AppContext) -> None:
+    dialog = CreditMemoDialog(ctx, _saved_credit(ctx))
+    qtbot.addWidget(dialog)
+    show(qtbot, dialog)
+    assert dialog.remainder.text() == "Left to apply: $85.00"
+    edit_cell(qtbot, dialog.lines.table, 0, QTY, "2")  # the credit is now $170.00
+    edit_cell(qtbot, dialog.table, 0, APPLY, "100.00")
+    assert dialog.remainder.text() == "Left to apply: $70.00"  # what saving would leave
+
+
+def test_not_a_number_in_an_amount_is_said_on_save_and_kept(
+    qtbot: QtBot, ctx: AppContext, prompts: ScriptedPrompts
+) -> None:
+    """ "NaN" and "Infinity" read as numbers to Python's Decimal: not to a person."""
+    dialog = CreditMemoDialog(ctx, _saved_credit(ctx))
+    qtbot.addWidget(dialog)
+    show(qtbot, dialog)
+    with qtbot.captureExceptions() as raised:
+        edit_cell(qtbot, dialog.table, 0, APPLY, "NaN")
+        edit_cell(qtbot, dialog.lines.table, 0, QTY, "Infinity")
+        dialog.save()
+    assert raised == []
+    assert "must be a number" in dialog.message.text()
+    assert dialog.table.item(0, APPLY).text() == "NaN"
+    assert dialog.lines.table.item(0, QTY).text() == "Infinity"
+    with ctx.db.reader() as uow:  # nothing saved
+        (line,) = credit_memo_details.get_credit_memo(uow, dialog.record.id if dialog.record else 0).lines
+    assert line.quantity == Decimal("1")

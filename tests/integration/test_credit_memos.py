@@ -128,7 +128,7 @@ def test_a_tax_exempt_customer_is_credited_no_tax(db: Database, admin: Actor) ->
             "quantity",
             "more than zero",
         ),
-        ({"lines": (LineInput(quantity="1", description="Free", rate="0"),)}, "lines", "more than $0.00"),
+        ({"lines": "a price-book item at $0.00"}, "lines", "more than $0.00"),
         ({"memo": "x" * 4001}, "memo", "4,000"),
         ({"credit_date": date(1800, 1, 1)}, "credit_date", "between"),
         ({"customer_id": 999_999}, "customer_id", "not found"),
@@ -139,6 +139,8 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(
     db: Database, admin: Actor, changes: dict[str, object], field: str, message: str
 ) -> None:
     ids = _setup(db, admin)
+    if changes.get("lines") == "a price-book item at $0.00":
+        changes = {"lines": (LineInput(quantity="1", item_id=ids["labor"], rate="0"),)}
     before = snapshot(db)
     with db.uow(admin) as uow:
         with pytest.raises(ValidationError) as refused:
@@ -357,6 +359,40 @@ def test_edit_while_not_in_quickbooks_recomputes_and_keeps_what_is_applied(
     assert edited.reason == CreditReason.DISCOUNT and edited.lines[0].id == current.lines[0].id
     with db.uow(admin) as uow, pytest.raises(Conflict, match="Another user"):
         credit_memos.update_credit_memo(uow, credit.id, current.version, _fields(ids, lines=two))
+
+
+@pytest.mark.parametrize("refused", ["below what is applied", "nothing credited", "a line of another"])
+def test_a_refused_edit_has_changed_nothing_even_when_the_caller_commits(
+    db: Database, admin: Actor, refused: str
+) -> None:
+    """Everything is checked before anything is written: a caller that commits after the
+    refusal keeps the credit memo as it was, lines and totals."""
+    ids = _setup(db, admin)
+    credit = _create(db, admin, ids)
+    other = _create(db, admin, ids)
+    with db.uow(admin) as uow:
+        applying.apply_credit(uow, credit.id, [(ids["inv_a"], "170")])
+        uow.commit()
+    with db.reader() as uow:
+        current = get_credit_memo(uow, credit.id)
+    first = current.lines[0].id
+    lines = {
+        "below what is applied": (LineInput(quantity="1", item_id=ids["labor"], id=first),),
+        "nothing credited": (LineInput(quantity="1", item_id=ids["labor"], rate="0", id=first),),
+        "a line of another": (
+            LineInput(quantity="3", item_id=ids["labor"], id=first),
+            LineInput(quantity="1", item_id=ids["paint"], id=other.lines[0].id),
+        ),
+    }[refused]
+    before = snapshot(db)
+    with db.uow(admin) as uow:
+        with pytest.raises(ValidationError):
+            credit_memos.update_credit_memo(uow, credit.id, current.version, _fields(ids, lines=lines))
+        uow.commit()
+    assert snapshot(db) == before
+    with db.reader() as uow:
+        after = get_credit_memo(uow, credit.id)
+    assert (after.total, after.subtotal, after.lines) == (current.total, current.subtotal, current.lines)
 
 
 @pytest.mark.parametrize("new_rate", ["9.00", "8.00"], ids=["rate raised", "rate lowered"])

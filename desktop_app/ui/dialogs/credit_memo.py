@@ -215,15 +215,16 @@ class CreditMemoDialog(DocumentDialog):
         return result
 
     def _update_remainder(self) -> None:
+        """What is left of the credit as its lines and amounts are typed (what saving would
+        leave): a cell that is not a number counts for nothing here (saving says why)."""
         applied = ZERO
         for row in range(self.table.rowCount()):
             cell = self.table.item(row, APPLY)
             with contextlib.suppress(InvalidOperation):
-                applied += Decimal(_amount(cell.text() if cell is not None else ""))
-        if self.record is not None:
-            self.remainder.setText(f"Left to apply: {format_money(self.record.total - applied)}")
-        else:
-            self.remainder.setText(f"To apply: {format_money(applied)}")
+                value = Decimal(_amount(cell.text() if cell is not None else ""))
+                applied += value if value.is_finite() else ZERO
+        total = self.lines.current.total
+        self.remainder.setText(f"Left to apply: {format_money(total - applied)}")
 
     # -- saving ------------------------------------------------------------------------------------
     def fields(self) -> svc.CreditMemoFields:

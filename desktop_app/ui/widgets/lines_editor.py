@@ -33,10 +33,12 @@ LINE_ID = Qt.ItemDataRole.UserRole + 10
 
 
 def _number(text: str) -> Decimal | None:
+    """The number typed, or None (not a number: "NaN" and "Infinity" are none either)."""
     try:
-        return Decimal(text.replace(",", "").replace("$", "").strip())
+        value = Decimal(text.replace(",", "").replace("$", "").strip())
     except (InvalidOperation, ValueError):
         return None
+    return value if value.is_finite() else None
 
 
 class TotalsBox(QFrame):
@@ -74,6 +76,8 @@ class LinesEditor(QWidget):
         self.tax_rate = tax_rate
         self.tax_exempt = False
         self._loading = False
+        #: The totals of the lines as typed now (``recalculate``).
+        self.current = compute_totals((), tax_rate)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         self.table = QTableWidget(0, len(HEADERS))
@@ -274,4 +278,5 @@ class LinesEditor(QWidget):
             amounts.append((amount, taxable))
             self.table.item(row, AMOUNT).setText(format_money(amount))
         self._loading = loading
-        self.totals.show_totals(compute_totals(amounts, self.tax_rate, tax_exempt=self.tax_exempt))
+        self.current = compute_totals(amounts, self.tax_rate, tax_exempt=self.tax_exempt)
+        self.totals.show_totals(self.current)

@@ -348,3 +348,21 @@ def test_a_credit_memo_mod_keeps_at_least_what_is_set_against_invoices(shop: Qui
     # The credit still pays the invoice what it paid; nothing of it is left to apply.
     assert (changed.total, changed.credit_remaining) == (D("100.00"), D("0.00"))
     assert _balance(shop, invoice) == D("200.00")
+
+
+def _customer_balances(company: QuickBooksCompany, full_name: str) -> tuple[Decimal, Decimal]:
+    found = record(company, q.list_query("CustomerQueryRq", "cq", full_names=[full_name]))
+    return D(found.get("Balance") or "nan"), D(found.get("TotalBalance") or "nan")
+
+
+def test_a_credit_memo_lowers_its_customers_balance_applied_or_not(shop: QuickBooksCompany) -> None:
+    """QuickBooks' Balance: invoices less what is set against them, less what is left of the
+    credit memos; TotalBalance adds the jobs'."""
+    invoice = _invoice(shop)  # 300.00 for the job
+    credit = _credit(shop)  # 176.01 for the job
+    assert _customer_balances(shop, JOB) == (D("123.99"), D("123.99"))
+    assert _apply(shop, (invoice, credit.txn_id, "100.00")).status.status_code == 0
+    # The invoice owes 200.00; 76.01 of the credit is left: 123.99 all the same.
+    assert _balance(shop, invoice) == D("200.00")
+    assert _customer_balances(shop, JOB) == (D("123.99"), D("123.99"))
+    assert _customer_balances(shop, "Smith") == (D("0.00"), D("123.99"))
