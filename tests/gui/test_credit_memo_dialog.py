@@ -275,3 +275,20 @@ def test_not_a_number_in_an_amount_is_said_on_save_and_kept(
     with ctx.db.reader() as uow:  # nothing saved
         (line,) = credit_memo_details.get_credit_memo(uow, dialog.record.id if dialog.record else 0).lines
     assert line.quantity == Decimal("1")
+
+
+def test_choosing_another_job_for_a_saved_credit_lists_that_jobs_open_invoices(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
+    credit_id = _saved_credit(ctx)
+    with ctx.db.reader() as uow:
+        credit = credit_memo_details.get_credit_memo(uow, credit_id)
+    other_job = make_job(ctx, credit.customer_id, "400")
+    other_invoice = ctx.write(invoices.create_invoice, other_job.id)
+    dialog = CreditMemoDialog(ctx, credit_id)
+    qtbot.addWidget(dialog)
+    show(qtbot, dialog)
+    assert dialog.table.rowCount() == 1 and dialog.table.item(0, BALANCE).text() == "$1,000.00"
+    dialog.job.setCurrentIndex(dialog.job.findData(other_job.id))
+    assert dialog.table.rowCount() == 1 and dialog.table.item(0, BALANCE).text() == "$400.00"
+    assert dialog.table.item(0, NUMBER).data(Qt.ItemDataRole.UserRole) == other_invoice.id

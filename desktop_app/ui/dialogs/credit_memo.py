@@ -167,8 +167,8 @@ class CreditMemoDialog(DocumentDialog):
             (c.id, c.number, c.job_number or "", c.invoice_date, c.balance + c.applied_here, c.applied_here)
             for c in choices
         ]
-        if self.record is None:
-            rows = self._open_invoices_for_new()
+        if self.record is None or self.job.currentData() != self.record.job_id:
+            rows = self._open_invoices_for_new()  # (another job chosen: its own open invoices)
         editable = self.record is None or self.record.status is not CreditStatus.VOID
         for invoice_id, number, job_number, when, owed, applied in rows:
             row = self.table.rowCount()
@@ -191,7 +191,8 @@ class CreditMemoDialog(DocumentDialog):
         self._update_remainder()
 
     def _open_invoices_for_new(self) -> list[tuple[int, str, str, date, Decimal, Decimal]]:
-        """Before the credit exists: open invoices of the chosen customer or job."""
+        """Before the credit exists (or once another job is chosen for it): open invoices of
+        the chosen customer or job."""
         customer_id = self.customer.customer_id()
         if customer_id is None:
             return []
