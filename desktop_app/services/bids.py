@@ -193,12 +193,13 @@ def update_bid(uow: UnitOfWork, bid_id: int, expected_version: int, values: BidF
         raise InvalidTransition(f"Bid {bid.number} was accepted, so it can no longer be changed.")
     data = _checked(uow, values, new=False)
     before = _audit_view(bid)
+    # The lines first: a line of another document is refused before anything changes.
+    bid.lines = apply_lines(list(bid.lines), data.lines, BidLine)
     bid.customer_id = data.customer.id
     bid.location_id = data.location_id
     bid.title = data.title
     bid.valid_until = data.valid_until
     bid.notes = data.notes
-    bid.lines = apply_lines(list(bid.lines), data.lines, BidLine)
     after = _audit_view(bid)
     changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
     if changes:

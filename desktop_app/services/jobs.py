@@ -272,12 +272,13 @@ def update_job(uow: UnitOfWork, job_id: int, expected_version: int, values: JobF
         "notes": job.notes,
         "lines": lines_summary(job.lines),
     }
+    # The lines first: a line of another document is refused before anything changes.
+    job.lines = apply_lines(list(job.lines), checked, JobLine)
     job.name = name
     job.customer_id = customer.id
     job.location_id = location.id if location else None
     job.scheduled_start = start
     job.notes = notes
-    job.lines = apply_lines(list(job.lines), checked, JobLine)
     # Open and scheduled follow the schedule date; later statuses are set by actions only.
     if job.status in (JobStatus.OPEN, JobStatus.SCHEDULED):
         job.status = (JobStatus.SCHEDULED if start else JobStatus.OPEN).value

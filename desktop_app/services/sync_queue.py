@@ -27,7 +27,7 @@ from desktop_app.errors import PermissionDenied, ValidationError
 from desktop_app.services import record_kinds, settings
 from desktop_app.services.common import audit
 from desktop_app.services.qb_links import in_quickbooks
-from desktop_app.services.queue_states import PENDING, QueueState, cancel, pending_key, queue_again
+from desktop_app.services.queue_states import PENDING, Phase, QueueState, cancel, pending_key, queue_again
 
 #: The kinds of record that go to QuickBooks (``record_kinds``): their order, names, models.
 SYNCABLE = tuple(kind.name for kind in record_kinds.in_sending_order() if kind.sendable)
@@ -276,9 +276,19 @@ def _payment_changed(uow: UnitOfWork, _type: str, payment_id: int) -> None:
 
 
 def _payment_deleted(uow: UnitOfWork, _type: str, payment_id: int) -> None:
-    cancel_pending(uow, "payment", payment_id)
-    if is_linked(uow, "payment", payment_id) or _sent(uow, "payment", payment_id):
+    # An Add whose answer was lost waits to look the payment up: QuickBooks may have it. The
+    # lookup stays (its change then has nothing to send), and the deletion follows it.
+    looking = _looking_up(uow, "payment", payment_id)
+    if not looking:
+        cancel_pending(uow, "payment", payment_id)
+    if looking or is_linked(uow, "payment", payment_id) or _sent(uow, "payment", payment_id):
         enqueue(uow, "payment", payment_id, "delete", urgent=True)
+
+
+def _looking_up(uow: UnitOfWork, entity_type: str, entity_id: int) -> bool:
+    """The record's add/change waits to look it up in QuickBooks (its Add may be there)."""
+    item = find_pending(uow, entity_type, entity_id, "upsert")
+    return item is not None and item.phase in (Phase.VERIFY, Phase.CLAIM)
 
 
 _RULES = {

@@ -233,15 +233,27 @@ def result_xml(response_xml: str, request_id: str, count: int, after: int = 0) -
     if count == 1:
         return response_xml, 0
     marker = f'requestID="{request_id}"'
-    start = response_xml.find(marker, after)
-    if start < 0:
-        start = response_xml.find(marker)
-    if start < 0:
+    found = _in_a_tag(response_xml, marker, after)
+    if found is None:
+        found = _in_a_tag(response_xml, marker, 0)
+    if found is None:
         return "", after
-    open_at = response_xml.rfind("<", 0, start)
+    open_at, start = found
     tag = response_xml[open_at + 1 : start].split()[0]
     end = response_xml.find(f"</{tag}>", start)
     if end < 0:
         end = response_xml.find("/>", start) - len(f"</{tag}>") + 2
     stop = end + len(f"</{tag}>")
     return response_xml[open_at:stop], stop
+
+
+def _in_a_tag(response_xml: str, marker: str, at: int) -> tuple[int, int] | None:
+    """(where the tag starts, where the marker is) of the first ``marker`` from ``at`` that is
+    an attribute of a start tag (the same text inside a field's value is not)."""
+    start = response_xml.find(marker, at)
+    while start >= 0:
+        open_at = response_xml.rfind("<", 0, start)
+        if open_at >= 0 and ">" not in response_xml[open_at:start]:
+            return open_at, start
+        start = response_xml.find(marker, start + 1)
+    return None

@@ -40,3 +40,21 @@ def test_a_part_before_where_the_last_ended_is_found_from_the_start() -> None:
 def test_an_answer_of_one_request_is_the_whole_answer_and_a_missing_one_is_empty() -> None:
     assert result_xml(ANSWER, "1-1", 1) == (ANSWER, 0)
     assert result_xml(ANSWER, "9-9", 3, 42) == ("", 42)
+
+
+def test_the_same_text_inside_a_field_is_not_taken_for_a_request() -> None:
+    """Quotes need no escaping in XML text: a memo may read like an attribute."""
+    answer = (
+        "<QBXML><QBXMLMsgsRs>"
+        '<CustomerQueryRs requestID="1-1" statusCode="0"><CustomerRet><Name>A</Name></CustomerRet>'
+        "</CustomerQueryRs>"
+        '<InvoiceAddRs requestID="2-1" statusCode="0"><InvoiceRet><Memo>see requestID="1-1"</Memo>'
+        "</InvoiceRet></InvoiceAddRs></QBXMLMsgsRs></QBXML>"
+    )
+    first, after = result_xml(answer, "1-1", 2)
+    assert first.startswith('<CustomerQueryRs requestID="1-1"') and "<Name>A</Name>" in first
+    # A second item of the same (grouped) lookup: looked for after the first, found at the start.
+    assert result_xml(answer, "1-1", 2, after)[0] == first
+    memo_first = answer.replace("<Name>A</Name>", '<Name>requestID="2-1"</Name>')
+    second, _ = result_xml(memo_first, "2-1", 2)
+    assert second.startswith('<InvoiceAddRs requestID="2-1"')

@@ -45,6 +45,18 @@ def sent_dates(item: SyncItem) -> set[date]:
         return set()  # not readable: today's date alone, as before dates were kept
 
 
+def carried_values(item: SyncItem) -> dict[str, str]:
+    """The values the item's Add (or the lookup after it) went with: what QuickBooks has when
+    a lookup finds it there (the lookup carries them on, and a link it makes keeps them)."""
+    try:
+        values = json.loads(item.sent_context or "{}").get("values", {})
+    except (ValueError, AttributeError):
+        return {}
+    if not isinstance(values, dict):
+        return {}
+    return {key: value for key, value in values.items() if isinstance(key, str) and isinstance(value, str)}
+
+
 def dated(dates: Iterable[date]) -> dict[str, Any]:
     """The ``Built.extra`` keeping these dates."""
     return {SENT_DATES: sorted({day.isoformat() for day in dates})}
@@ -61,7 +73,7 @@ def marker_lookup(item: SyncItem, request_id: str, today: date) -> Built:
         to_txn_date=max(days),
         include_line_items=False,
     )
-    return Built(item.phase, request, {}, dated(days))
+    return Built(item.phase, request, carried_values(item), dated(days))
 
 
 def _ids(text: str | None) -> set[int]:
@@ -71,7 +83,11 @@ def _ids(text: str | None) -> set[int]:
 def _applied_there(link: QbLink) -> set[int]:
     """The invoices QuickBooks may have the payment applied to (after a lost answer, what it
     had or what was sent: both)."""
-    there = synced_values(link).get(APPLIED_TO, "")
+    return _applied_in(synced_values(link))
+
+
+def _applied_in(values: dict[str, str]) -> set[int]:
+    there = values.get(APPLIED_TO, "")
     possible = possible_values(there)
     return set().union(*(_ids(v) for v in possible)) if possible is not None else _ids(there)
 
@@ -107,7 +123,11 @@ def _amounts(text: str) -> dict[int, Decimal] | None:
 def _most_applied_there(link: QbLink) -> dict[int, Decimal] | None:
     """Per invoice, the most QuickBooks may have the payment apply there (after a lost answer,
     the larger of what it had and what was sent); None when that is not known."""
-    there = synced_values(link).get(APPLIED_AMOUNTS)
+    return _most_applied_in(synced_values(link))
+
+
+def _most_applied_in(values: dict[str, str]) -> dict[int, Decimal] | None:
+    there = values.get(APPLIED_AMOUNTS)
     if there is None:
         return None
     possible = possible_values(there)
@@ -123,13 +143,13 @@ def _most_applied_there(link: QbLink) -> dict[int, Decimal] | None:
     return most
 
 
-def _lowered(link: QbLink, ours: Payment, invoice_ids: set[int]) -> bool:
+def _lowered(there_values: dict[str, str], ours: Payment, invoice_ids: set[int]) -> bool:
     """Whether the payment, as it is here, applies less to one of these invoices than
-    QuickBooks may have it apply there (not known how much: it may)."""
-    there = _applied_there(link) & invoice_ids
+    QuickBooks may have it apply there, by the values it has there (not known how much: it may)."""
+    there = _applied_in(there_values) & invoice_ids
     if not there:
         return False
-    most = _most_applied_there(link)
+    most = _most_applied_in(there_values)
     if most is None:
         return True
     here: dict[int, Decimal] = {}
@@ -163,21 +183,23 @@ def payments_making_room(session: Session, invoice_ids: set[int]) -> list[Dep]:
     raised there waits for nothing: a credit lowered to make room for it goes first, by rank.)"""
     if not invoice_ids:
         return []
-    pending = session.execute(
-        select(SyncItem.entity_id, SyncItem.state, SyncItem.phase).where(
+    pending = session.scalars(
+        select(SyncItem).where(
             SyncItem.entity_type == "payment",
             SyncItem.action.in_((Action.UPSERT, Action.DELETE)),
             SyncItem.state.in_(PENDING),
         )
     ).all()
-    # Not linked, but maybe in QuickBooks all the same: an Add whose answer was lost (looked
-    # up before it goes again), or one out now.
+    # Not linked, but maybe in QuickBooks all the same, as its Add went (its answer was lost:
+    # looked up before it goes again; or out now).
     maybe_there = {
-        row.entity_id for row in pending if row.state == QueueState.SENT or row.phase in _LOOKED_UP_AGAIN
+        item.entity_id: carried_values(item)
+        for item in pending
+        if item.action == Action.UPSERT and (item.state == QueueState.SENT or item.phase in _LOOKED_UP_AGAIN)
     }
     customers = set(session.scalars(select(Invoice.customer_id).where(Invoice.id.in_(sorted(invoice_ids)))))
     making_room: list[Dep] = []
-    for payment_id in dict.fromkeys(row.entity_id for row in pending):
+    for payment_id in dict.fromkeys(item.entity_id for item in pending):
         if payment_id is None:
             continue
         link = m.link_of(session, "payment", payment_id)
@@ -185,14 +207,16 @@ def payments_making_room(session: Session, invoice_ids: set[int]) -> list[Dep]:
         if ours is None or ours.customer_id not in customers:
             continue
         if link is None:
-            if payment_id in maybe_there:
-                making_room.append(("payment", payment_id))  # where it applies there is not known
+            sent = maybe_there.get(payment_id)
+            # (Its Add's values unknown, from an older JobDesk: it may make room.)
+            if sent is not None and (APPLIED_TO not in sent or _lowered(sent, ours, invoice_ids)):
+                making_room.append(("payment", payment_id))
             continue
         # Not known where QuickBooks has it applied: it may be there (waiting costs a message).
         if (
             not _known_there(link)
             or _taken_off(session, link, payment_id) & invoice_ids
-            or _lowered(link, ours, invoice_ids)
+            or _lowered(synced_values(link), ours, invoice_ids)
         ):
             making_room.append(("payment", payment_id))
     return making_room

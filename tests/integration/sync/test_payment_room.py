@@ -15,10 +15,13 @@ import pytest
 from sqlalchemy import select
 
 from desktop_app.db.models import QbLink
+from desktop_app.db.sync_models import SyncItem
 from desktop_app.services import credit_applications, invoices, payments
 from desktop_app.services.payments import get_payment
+from desktop_app.services.queue_states import Phase, QueueState
 from qbwc_server.sync.kinds.base import UNKNOWN_PREFIX
 from qbwc_server.sync.kinds.payment import APPLIED_AMOUNTS, _most_applied_there
+from qbwc_server.sync.refusals import recover
 from tests.integration.sync.conftest import FINISHED, Office
 from tests.integration.sync.test_credit_memo_sync import _apply, _credit
 
@@ -212,3 +215,56 @@ def test_a_payment_deleted_after_a_lost_answer_is_not_added_back(office: Office,
         office.sync()
     assert office.qb.payments == []  # deleted here: nothing of it stays in QuickBooks
     assert office.alerts() == []
+
+
+def test_a_payment_deleted_while_its_lost_add_waits_to_be_looked_up_is_deleted_there(office: Office) -> None:
+    """QuickBooks may have it: the lookup still goes, and the deletion after it."""
+    customer_id, _job_id, invoice_id = office.invoiced_job("Page, Pat")  # 850.00
+    assert office.sync().percent == 100
+    payment_id = _paid(office, customer_id, invoice_id, "850.00")
+    office.qb.lose_next_response()  # QuickBooks saved it; the answer never came
+    office.sync()
+    with office.db.uow() as uow:
+        # As the next session's start leaves it (a session that then ends before sending it).
+        item = uow.session.scalars(select(SyncItem).where(SyncItem.entity_type == "payment")).one()
+        assert item.state == QueueState.SENT
+        recover(uow.session, item, "looked up before it goes again")
+        assert (item.state, item.phase) == (QueueState.QUEUED, Phase.VERIFY)
+        uow.commit()
+    with office.db.uow() as uow:
+        payments.delete_payment(uow, payment_id)
+        uow.commit()
+    for _session in range(3):
+        office.sync()
+    assert office.qb.payments == []  # found there, then deleted
+    assert office.alerts() == []
+
+
+def test_a_credit_moved_off_where_a_payment_whose_add_answer_was_lost_is_raised_goes_first(
+    office: Office,
+) -> None:
+    """The payment (not linked, maybe in QuickBooks as its Add went) is raised where the credit
+    makes room: the credit waits for nothing, goes first, then the payment's change."""
+    customer_id, inv_i, inv_j = _two_invoices(office)  # 1,700.00 each
+    credit_id = _credit(office, customer_id, None, office.labor(), "400")
+    with office.db.uow() as uow:
+        credit_applications.apply_credit(uow, credit_id, [(inv_i, "400.00")])
+        uow.commit()
+    assert office.sync().percent == 100
+    with office.db.uow() as uow:
+        payment = payments.record_payment(
+            uow, customer_id, "1700.00", "check", FINISHED, applications=[(inv_i, "1300.00")]
+        )
+        uow.commit()
+    office.qb.lose_next_response()  # QuickBooks saved the payment; the answer never came
+    office.sync()
+    with office.db.uow() as uow:
+        credit_applications.unapply_credit(uow, credit_id, inv_i, "400.00")
+        credit_applications.apply_credit(uow, credit_id, [(inv_j, "400.00")])
+        payments.apply_payment(uow, payment.id, inv_i, "400.00")
+        uow.commit()
+    for _session in range(3):
+        office.sync()
+    assert office.alerts() == []
+    assert _applied_in_quickbooks(office) == ([Decimal("1700.00")], [Decimal("400.00")])
+    assert len(office.qb.payments) == 2  # found, not added twice
