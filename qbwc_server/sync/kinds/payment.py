@@ -120,13 +120,10 @@ def _amounts(text: str) -> dict[int, Decimal] | None:
     return found
 
 
-def _most_applied_there(link: QbLink) -> dict[int, Decimal] | None:
-    """Per invoice, the most QuickBooks may have the payment apply there (after a lost answer,
-    the larger of what it had and what was sent); None when that is not known."""
-    return _most_applied_in(synced_values(link))
-
-
-def _most_applied_in(values: dict[str, str]) -> dict[int, Decimal] | None:
+def most_applied_in(values: dict[str, str]) -> dict[int, Decimal] | None:
+    """Per invoice, the most QuickBooks may have the payment apply there, by the values it
+    has there (after a lost answer, the larger of what it had and what was sent); None when
+    that is not known."""
     there = values.get(APPLIED_AMOUNTS)
     if there is None:
         return None
@@ -149,7 +146,7 @@ def _lowered(there_values: dict[str, str], ours: Payment, invoice_ids: set[int])
     there = _applied_in(there_values) & invoice_ids
     if not there:
         return False
-    most = _most_applied_in(there_values)
+    most = most_applied_in(there_values)
     if most is None:
         return True
     here: dict[int, Decimal] = {}
@@ -183,23 +180,23 @@ def payments_making_room(session: Session, invoice_ids: set[int]) -> list[Dep]:
     raised there waits for nothing: a credit lowered to make room for it goes first, by rank.)"""
     if not invoice_ids:
         return []
-    pending = session.scalars(
-        select(SyncItem).where(
+    pending = session.execute(
+        select(SyncItem.id, SyncItem.entity_id, SyncItem.action, SyncItem.state, SyncItem.phase).where(
             SyncItem.entity_type == "payment",
             SyncItem.action.in_((Action.UPSERT, Action.DELETE)),
             SyncItem.state.in_(PENDING),
         )
     ).all()
     # Not linked, but maybe in QuickBooks all the same, as its Add went (its answer was lost:
-    # looked up before it goes again; or out now).
+    # looked up before it goes again; or out now): its item.
     maybe_there = {
-        item.entity_id: carried_values(item)
-        for item in pending
-        if item.action == Action.UPSERT and (item.state == QueueState.SENT or item.phase in _LOOKED_UP_AGAIN)
+        row.entity_id: row.id
+        for row in pending
+        if row.action == Action.UPSERT and (row.state == QueueState.SENT or row.phase in _LOOKED_UP_AGAIN)
     }
     customers = set(session.scalars(select(Invoice.customer_id).where(Invoice.id.in_(sorted(invoice_ids)))))
     making_room: list[Dep] = []
-    for payment_id in dict.fromkeys(item.entity_id for item in pending):
+    for payment_id in dict.fromkeys(row.entity_id for row in pending):
         if payment_id is None:
             continue
         link = m.link_of(session, "payment", payment_id)
@@ -207,7 +204,8 @@ def payments_making_room(session: Session, invoice_ids: set[int]) -> list[Dep]:
         if ours is None or ours.customer_id not in customers:
             continue
         if link is None:
-            sent = maybe_there.get(payment_id)
+            item = session.get(SyncItem, maybe_there[payment_id]) if payment_id in maybe_there else None
+            sent = None if item is None else carried_values(item)
             # (Its Add's values unknown, from an older JobDesk: it may make room.)
             if sent is not None and (APPLIED_TO not in sent or _lowered(sent, ours, invoice_ids)):
                 making_room.append(("payment", payment_id))

@@ -20,7 +20,7 @@ from desktop_app.services import credit_applications, invoices, payments
 from desktop_app.services.payments import get_payment
 from desktop_app.services.queue_states import Phase, QueueState
 from qbwc_server.sync.kinds.base import UNKNOWN_PREFIX
-from qbwc_server.sync.kinds.payment import APPLIED_AMOUNTS, _most_applied_there
+from qbwc_server.sync.kinds.payment import APPLIED_AMOUNTS, most_applied_in
 from qbwc_server.sync.refusals import recover
 from tests.integration.sync.conftest import FINISHED, Office
 from tests.integration.sync.test_credit_memo_sync import _apply, _credit
@@ -129,15 +129,15 @@ def test_a_link_that_does_not_say_how_much_is_applied_makes_the_credit_wait(offi
 
 def test_after_a_lost_answer_the_most_quickbooks_may_have_applied_counts() -> None:
     both = UNKNOWN_PREFIX + json.dumps(["7=850.00,9=10.00", "7=450.00"])
-    assert _most_applied_there(QbLink(synced_values=json.dumps({APPLIED_AMOUNTS: both}))) == {
+    assert most_applied_in({APPLIED_AMOUNTS: both}) == {
         7: Decimal("850.00"),
         9: Decimal("10.00"),
     }
     # One of them not known (a link of an older JobDesk): nothing is known.
     older = UNKNOWN_PREFIX + json.dumps([None, "7=450.00"])
-    assert _most_applied_there(QbLink(synced_values=json.dumps({APPLIED_AMOUNTS: older}))) is None
-    assert _most_applied_there(QbLink(synced_values=json.dumps({APPLIED_AMOUNTS: "7=x"}))) is None
-    assert _most_applied_there(QbLink(synced_values="{}")) is None
+    assert most_applied_in({APPLIED_AMOUNTS: older}) is None
+    assert most_applied_in({APPLIED_AMOUNTS: "7=x"}) is None
+    assert most_applied_in({}) is None
 
 
 def test_a_credit_lowered_where_a_payment_moves_goes_first_though_the_payment_is_lowered_elsewhere(
