@@ -244,8 +244,12 @@ def _invoice_paid(uow: UnitOfWork, _type: str, invoice_id: int) -> None:
 
 def _invoice_voided(uow: UnitOfWork, _type: str, invoice_id: int) -> None:
     in_flight = _has_any(uow, "invoice", invoice_id)
-    cancel_pending(uow, "invoice", invoice_id)
-    if is_linked(uow, "invoice", invoice_id) or (in_flight and _sent(uow, "invoice", invoice_id)):
+    # An Add whose answer was lost waits to look the invoice up: QuickBooks may have it. The
+    # lookup stays, and the void follows it (as for a payment deleted then).
+    looking = _looking_up(uow, "invoice", invoice_id)
+    if not looking:
+        cancel_pending(uow, "invoice", invoice_id)
+    if looking or is_linked(uow, "invoice", invoice_id) or (in_flight and _sent(uow, "invoice", invoice_id)):
         # The reference products leave voiding in QuickBooks to the user; we queue it.
         enqueue(uow, "invoice", invoice_id, "void", urgent=True)
 

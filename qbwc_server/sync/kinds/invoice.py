@@ -21,6 +21,7 @@ from desktop_app.db.credit_models import CreditMemo
 from desktop_app.db.models import Invoice, Item, PaymentApplication, QbLink, Terms
 from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.db.uow import UnitOfWork
+from desktop_app.domain.status import InvoiceStatus
 from desktop_app.services.numbers_in_use import record_quickbooks_ref_numbers
 from desktop_app.services.queue_states import Phase, finish_found
 from desktop_app.services.tax_rates import tax_rate_for
@@ -28,7 +29,7 @@ from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync.alerts import raise_alert
 from qbwc_server.sync.built import Built
-from qbwc_server.sync.kinds.base import Dep, SyncKind
+from qbwc_server.sync.kinds.base import Dep, NothingToSend, SyncKind
 from qbwc_server.sync.links import set_link
 
 NO_SUCH_NUMBER_NOTE = "No invoice with this number in QuickBooks: adding it."
@@ -194,6 +195,10 @@ class InvoiceKind(SyncKind):
 
     def upsert(self, session: Session, record_id: int, request_id: str, link: QbLink | None) -> Built:
         ours = invoice(session, record_id)
+        if link is None and ours.status == InvoiceStatus.VOID.value:
+            # Voided here before it reached QuickBooks (a lookup after a lost answer found
+            # nothing there): it never goes, as a void invoice never sent does not.
+            raise NothingToSend
         mapped = m.invoice_fields(session, ours)
         values = {"Total": str(mapped.expected_total), "Memo": ours.memo, "RefNumber": ours.number}
         extra = {"expected_total": str(mapped.expected_total)}
