@@ -28,7 +28,7 @@ from desktop_app.services.credit_memo_details import (
 )
 from desktop_app.services.credit_sync import queue_credit_memo_for_quickbooks
 from desktop_app.services.events import record_event
-from desktop_app.services.invoice_details import balance_of, refresh_status
+from desktop_app.services.invoice_details import balance_of, refresh_status, refuse_if_deposit_credited
 
 
 def _live_credit(uow: UnitOfWork, credit_id: int) -> CreditMemo:
@@ -82,17 +82,6 @@ def _check(
             f"{format_money(value)} is more.",
         )
     return invoice, value
-
-
-def refuse_if_deposit_credited(uow: UnitOfWork, invoice: Invoice, doing: str) -> None:
-    """A deposit credited to the job's invoice counts what settled it there (payments and
-    credits): what settled it stays until that invoice is voided."""
-    if invoice.credited_to_invoice_id is not None:
-        main = get(uow, Invoice, invoice.credited_to_invoice_id, "Invoice")
-        raise InvalidTransition(
-            f"Deposit {invoice.number} is credited to invoice {main.number}; void that invoice before "
-            f"{doing}."
-        )
 
 
 def apply_credit(

@@ -26,7 +26,6 @@ from desktop_app.domain.status import CreditReason, CreditStatus, JobStatus
 from desktop_app.domain.totals import Totals, compute_totals
 from desktop_app.errors import Conflict, InvalidTransition, ValidationError
 from desktop_app.services.common import audit, check_date, clean_text, diff, get, require_admin
-from desktop_app.services.credit_applications import refuse_if_deposit_credited
 from desktop_app.services.credit_memo_details import (
     ENTITY,
     CreditMemoDetail,
@@ -37,7 +36,7 @@ from desktop_app.services.credit_memo_details import (
 from desktop_app.services.credit_numbers import next_credit_number
 from desktop_app.services.credit_sync import queue_credit_memo_for_quickbooks
 from desktop_app.services.events import record_event
-from desktop_app.services.invoice_details import refresh_status
+from desktop_app.services.invoice_details import refresh_status, refuse_if_deposit_credited
 from desktop_app.services.lines import (
     CheckedLine,
     LineInput,

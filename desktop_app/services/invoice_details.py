@@ -221,3 +221,14 @@ def detail(uow: UnitOfWork, invoice: Invoice) -> InvoiceDetail:
 
 def get_invoice(uow: UnitOfWork, invoice_id: int) -> InvoiceDetail:
     return detail(uow, get(uow, Invoice, invoice_id, "Invoice"))
+
+
+def refuse_if_deposit_credited(uow: UnitOfWork, invoice: Invoice, doing: str) -> None:
+    """A deposit credited to the job's invoice counts what settled it there (payments and
+    credits): what settled it stays until that invoice is voided."""
+    if invoice.credited_to_invoice_id is not None:
+        main = get(uow, Invoice, invoice.credited_to_invoice_id, "Invoice")
+        raise InvalidTransition(
+            f"Deposit {invoice.number} is credited to invoice {main.number}; void that invoice before "
+            f"{doing}."
+        )

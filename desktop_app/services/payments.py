@@ -22,6 +22,7 @@ from desktop_app.domain.status import InvoiceStatus, PaymentMethod
 from desktop_app.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from desktop_app.services.common import audit, check_date, clean_text, diff, get, locked, require_admin
 from desktop_app.services.events import record_event
+from desktop_app.services.invoice_details import refuse_if_deposit_credited
 from desktop_app.services.invoices import balance_of, refresh_status
 from desktop_app.services.qb_links import in_quickbooks
 
@@ -311,12 +312,7 @@ def unapply_payment(
     if application is None:
         raise ValidationError("invoice_id", "This payment is not applied to that invoice.")
     invoice = get(uow, Invoice, invoice_id, "Invoice")
-    if invoice.credited_to_invoice_id is not None:
-        main = get(uow, Invoice, invoice.credited_to_invoice_id, "Invoice")
-        raise InvalidTransition(
-            f"Deposit {invoice.number} is credited to invoice {main.number}; void that invoice "
-            f"before taking the deposit payment back."
-        )
+    refuse_if_deposit_credited(uow, invoice, "taking the deposit payment back")
     value = application.amount if amount is None else parse_money(amount, "amount")
     if value <= 0 or value > application.amount:
         raise ValidationError(
