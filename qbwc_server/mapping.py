@@ -30,6 +30,7 @@ from typing import TypeVar
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from desktop_app.db import loaded
 from desktop_app.db.models import (
     Account,
     Customer,
@@ -234,7 +235,7 @@ def _customer(session: Session, customer_id: int) -> Customer:
 def _loaded(session: Session, model: type[_Record], record_id: int, what: str) -> _Record:
     """A record another one refers to; gone (deleted meanwhile): a plain error the sync
     turns into an alert on the item that needs it, never a crash."""
-    record = session.get(model, record_id)
+    record = loaded.get(session, model, record_id)
     if record is None:
         raise LookupError(f"{what} #{record_id} is no longer in JobDesk")
     return record
@@ -379,7 +380,7 @@ def invoice_fields(session: Session, invoice: Invoice) -> InvoiceMapping:
     # charges exactly what we computed whatever its own customer tax code says.
     taxed = invoice.tax_rate > 0
     for line in invoice.lines:
-        item = session.get(Item, line.item_id) if line.item_id else None
+        item = loaded.get(session, Item, line.item_id) if line.item_id else None
         item_ref = _ref(session, "item", item.id, item.name) if item else _generic_item_ref(session)
         lines.append(
             InvoiceLineFields(

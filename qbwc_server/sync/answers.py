@@ -12,12 +12,10 @@ is sent again).
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
@@ -29,7 +27,7 @@ from desktop_app.errors import DatabaseUnavailable
 from desktop_app.services.queue_states import FINISHED, QueueState
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
-from qbwc_server.sync import check_groups, late
+from qbwc_server.sync import check_groups, in_flight, late
 from qbwc_server.sync.apply import apply_result as apply_one
 from qbwc_server.sync.fast_apply import Fast, prepare_fast, write_many, write_one
 
@@ -143,11 +141,11 @@ class MessageAnswers:
             )
 
     def _answer(self, item: SyncItem, result: q.Result, request_id: str) -> _Answer:
-        stored: dict[str, Any] = json.loads(item.sent_context or "{}")
+        stored, values_json = in_flight.read_sent(item.sent_context)
         sent_values: dict[str, str] = stored.get("values", {})
         result = check_groups.result_for(item, result, stored.get("extra") or {})
         part, self._read_to = result_xml(self.response_xml, request_id, self.count, self._read_to)
-        fast = prepare_fast(self.session, item, result, sent_values, part)
+        fast = prepare_fast(self.session, item, result, sent_values, part, values_json)
         return _Answer(item, result, sent_values, part, fast)
 
     def _write_together(self) -> None:

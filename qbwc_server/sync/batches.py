@@ -8,7 +8,6 @@ same message (``probes``), and the caller's own bookkeeping (``also``) in the sa
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from desktop_app.db.sync_models import SyncBatch
@@ -98,9 +97,7 @@ def plan_batch(
             "request": one.request_id,
             "xml": one.built.xml,
             "sent": sent_at,
-            "context": json.dumps(
-                {"values": one.built.values, "extra": one.built.extra, "phase": one.built.phase}
-            ),
+            "context": in_flight.sent_context(one.built.values, one.built.extra, one.built.phase),
         }
         for one in chosen
     ]

@@ -136,9 +136,15 @@ def apply_fast(
 
 
 def prepare_fast(
-    session: Session, item: SyncItem, result: q.Result, sent_values: dict[str, str], response_xml: str
+    session: Session,
+    item: SyncItem,
+    result: q.Result,
+    sent_values: dict[str, str],
+    response_xml: str,
+    values_json: str | None = None,
 ) -> Fast | None:
     """Decide a common answer and say how to write it; None when the general path writes it.
+    ``values_json``: ``sent_values`` as JSON text, when the caller has it (``in_flight.read_sent``).
 
     Only reads: what the decision needs is read before anything is written (a read may
     begin the session's transaction, and that decides where writes go).
@@ -157,7 +163,7 @@ def prepare_fast(
         return None
     if decision.act == Act.SAVED:
         fast = _item_done(item, result, response_xml, decision.note)
-        _save_link(session, fast, item, result, sent_values)
+        _save_link(session, fast, item, result, sent_values, values_json)
         return fast
     if decision.act in (Act.DONE, Act.UNLINKED):
         fast = _item_done(item, result, response_xml, decision.note)
@@ -219,7 +225,12 @@ def learn(session: Session, fast: Fast) -> None:
 
 
 def _save_link(
-    session: Session, fast: Fast, item: SyncItem, result: q.Result, values: dict[str, str]
+    session: Session,
+    fast: Fast,
+    item: SyncItem,
+    result: q.Result,
+    values: dict[str, str],
+    values_json: str | None,
 ) -> None:
     record = result.record
     qb_id = "" if record is None else (record.list_id or record.txn_id or "")
@@ -229,7 +240,7 @@ def _save_link(
         "qb_id": qb_id,
         "edit_sequence": record.edit_sequence or "",
         "qb_name": (record.full_name or record.ref_number or "")[:209],
-        "synced_values": json.dumps(values),
+        "synced_values": json.dumps(values) if values_json is None else values_json,
         "synced_at": now(),
     }
     link = m.link_of(session, item.entity_type, item.entity_id)

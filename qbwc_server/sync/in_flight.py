@@ -8,8 +8,9 @@ looked up in QuickBooks before it goes again (``refusals.recover``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
@@ -39,6 +40,36 @@ MARK_SENT = (
         sent_context=bindparam("context"),
     )
 )
+
+#: How a sent item's context begins (``sent_context``): its values come first.
+_VALUES_FIRST = '{"values": '
+_DECODER = json.JSONDecoder()
+
+
+def sent_context(values: dict[str, str], extra: dict[str, Any], phase: str) -> str:
+    """What an item carries while it is out (``SyncItem.sent_context``): the values sent,
+    the answer handler's extras and the phase. The text is ``json.dumps`` of that dict; it
+    is built in parts so the values' own text can be taken back as it is (``read_sent``)."""
+    encoded = (json.dumps(values), json.dumps(extra), json.dumps(phase))
+    return _VALUES_FIRST + encoded[0] + ', "extra": ' + encoded[1] + ', "phase": ' + encoded[2] + "}"
+
+
+def read_sent(context: str | None) -> tuple[dict[str, Any], str | None]:
+    """``sent_context`` read back, with the values' JSON text when it can be taken as written
+    (the link keeps it: encoding the same values again costs about as much as the rest of
+    writing an answer); None for a context written otherwise (an older JobDesk)."""
+    text = context or "{}"
+    if text.startswith(_VALUES_FIRST):
+        try:
+            values, end = _DECODER.raw_decode(text, len(_VALUES_FIRST))
+            if isinstance(values, dict) and text.startswith(", ", end):
+                rest = json.loads("{" + text[end + 2 :])
+                if isinstance(rest, dict):
+                    return {"values": values, **rest}, text[len(_VALUES_FIRST) : end]
+        except ValueError:
+            pass
+    return json.loads(text), None
+
 
 #: A batch's items still waiting for their answer.
 STILL_SENT = select(SyncItem).where(

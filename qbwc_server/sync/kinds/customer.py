@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from sqlalchemy.orm import Session
 
+from desktop_app.db import loaded
 from desktop_app.db.models import Customer, QbLink
 from desktop_app.services.queue_states import Phase
 from qbwc_server import mapping as m
@@ -15,7 +16,7 @@ from qbwc_server.sync.kinds.base import NothingToSend, SyncKind, synced_values
 
 
 def customer(session: Session, record_id: int) -> Customer:
-    found = session.get(Customer, record_id)
+    found = loaded.get(session, Customer, record_id)
     if found is None:
         raise LookupError(f"customer #{record_id} is gone")
     return found

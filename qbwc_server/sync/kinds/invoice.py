@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from desktop_app.db import loaded
 from desktop_app.db.credit_models import CreditMemo
 from desktop_app.db.models import Invoice, Item, PaymentApplication, QbLink, Terms
 from desktop_app.db.sync_models import Alert, SyncItem
@@ -37,7 +38,7 @@ _NUMBERS = select(Invoice.id, Invoice.number).where(Invoice.id.in_(bindparam("id
 
 
 def invoice(session: Session, record_id: int) -> Invoice:
-    found = session.get(Invoice, record_id)
+    found = loaded.get(session, Invoice, record_id)
     if found is None:
         raise LookupError(f"invoice #{record_id} is gone")
     return found

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from sqlalchemy.orm import Session
 
+from desktop_app.db import loaded
 from desktop_app.db.models import Item, QbLink
 from desktop_app.services.queue_states import Phase
 from qbwc_server import mapping as m
@@ -18,7 +19,7 @@ RET_OF_KIND = {"service": "ItemServiceRet", "material": "ItemNonInventoryRet"}
 
 
 def item(session: Session, record_id: int) -> Item:
-    found = session.get(Item, record_id)
+    found = loaded.get(session, Item, record_id)
     if found is None:
         raise LookupError(f"item #{record_id} is gone")
     return found

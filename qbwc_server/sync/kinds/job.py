@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
+from desktop_app.db import loaded
 from desktop_app.db.models import Job, QbLink
 from desktop_app.services.queue_states import Phase
 from qbwc_server import mapping as m
@@ -16,7 +17,7 @@ from qbwc_server.sync.kinds.base import Dep, NothingToSend, SyncKind, synced_val
 
 
 def job(session: Session, record_id: int) -> Job:
-    found = session.get(Job, record_id)
+    found = loaded.get(session, Job, record_id)
     if found is None:
         raise LookupError(f"job #{record_id} is gone")
     return found
@@ -28,7 +29,7 @@ class JobKind(SyncKind):
     qb_list_names: ClassVar[tuple[str, ...]] = ("Customer",)
 
     def dependencies(self, session: Session, record_id: int) -> tuple[list[Dep], list[Dep]]:
-        found = session.get(Job, record_id)
+        found = loaded.get(session, Job, record_id)
         return ([("customer", found.customer_id)] if found is not None else []), []
 
     def references(self, session: Session, record: Any, *, as_reference: bool) -> Iterable[Dep]:
