@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_state
 
 T = TypeVar("T")
 
 
 def get(session: Session, model: type[T], record_id: Any) -> T | None:
     """``session.get(model, record_id)``, from the identity map when the record is loaded."""
-    found: Any = session.identity_map.get((model, (record_id,), None))
-    if found is not None and type(found) is model and not found._sa_instance_state.expired:
-        return found  # type: ignore[no-any-return]
+    found = session.identity_map.get((model, (record_id,), None))
+    if found is not None and type(found) is model and not instance_state(found).expired:
+        return found
     return session.get(model, record_id)
