@@ -16,6 +16,7 @@ from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import Database
 from desktop_app.services import settings
 from desktop_app.services.queue_states import QueueState
+from qbwc_server.sync import reads
 from qbwc_server.sync.imports import has_invoices_in_quickbooks
 
 _NOW = bindparam("now", type_=SyncItem.next_attempt_at.type)
@@ -43,7 +44,7 @@ def now() -> datetime:
 
 def any_due(session: Session) -> bool:
     """Is any queued item due now?"""
-    return session.scalar(_ANY_DUE, {"now": now()}) is not None
+    return reads.first(session, _ANY_DUE, {"now": now()}) is not None
 
 
 def due_count(session: Session) -> int:

@@ -19,7 +19,7 @@ from desktop_app.db.qbwc_models import WC_ACTIVE, WcSession
 from desktop_app.db.sync_models import SyncBatch, SyncItem
 from desktop_app.services.queue_states import QueueState
 from qbwc_server import qbxml as q
-from qbwc_server.sync import due, refusals
+from qbwc_server.sync import due, reads, refusals
 from qbwc_server.sync.planner import DEFER_UNREAD
 
 _ITEMS = cast(Table, SyncItem.__table__)
@@ -93,7 +93,7 @@ def recover_unanswered(session: Session, ticket: str, *, keep: int | None = None
     So are those of batch ``keep``: the message QuickBooks has while the next one is
     planned ahead.
     """
-    if session.scalar(_ANY_SENT, {"keep": -1 if keep is None else keep}) is None:
+    if reads.first(session, _ANY_SENT, {"keep": -1 if keep is None else keep}) is None:
         return  # the usual case between two messages: one look at the index, no join
     live = select(WcSession.ticket).where(
         WcSession.state == WC_ACTIVE, WcSession.expires_at >= due.now(), WcSession.ticket != ticket

@@ -28,7 +28,7 @@ from desktop_app.services.queue_states import NEEDS_ATTENTION, PENDING, Action, 
 from desktop_app.services.sync_queue import enqueue_in, label_of
 from qbwc_server import mapping as m
 from qbwc_server.qbxml import preflight
-from qbwc_server.sync import kinds, plan
+from qbwc_server.sync import kinds, plan, reads
 from qbwc_server.sync.check_groups import LookupGroups
 from qbwc_server.sync.plan import LIST_TYPES, Built, Dep, NothingToSend
 from qbwc_server.sync.prefetch import prefetch
@@ -178,7 +178,7 @@ class BatchPlanner:
     def _next_isolation_group(self) -> str | None:
         # Usually there is none: one look at the isolation index (rows with a group only)
         # answers that, where the ordered query below would walk the queued items.
-        if self.session.scalar(_ANY_ISOLATED) is None:
+        if reads.first(self.session, _ANY_ISOLATED) is None:
             return None
         return self.session.scalar(
             select(SyncItem.isolation)
@@ -200,10 +200,12 @@ class BatchPlanner:
         m.remember_links(self.session)
         self._imports_only = plan.setting(self.session, "connection.writes_held") == "true"
         self._undecided = frozenset(
-            (row.entity_type, row.entity_id) for row in self.session.execute(_UNDECIDED)
+            (entity_type, entity_id) for entity_type, entity_id in reads.rows(self.session, _UNDECIDED)
         )
         with self.session.no_autoflush:
-            self._busy = {(row.entity_type, row.entity_id) for row in self.session.execute(_OUT)}
+            self._busy = {
+                (entity_type, entity_id) for entity_type, entity_id in reads.rows(self.session, _OUT)
+            }
             for walk in range(MAX_WALKS):
                 self._queued_dependency = False
                 self._since_queued = 0

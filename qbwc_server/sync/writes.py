@@ -30,6 +30,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.elements import ClauseElement
 
 from desktop_app.db.engine import write_gate
 
@@ -88,10 +89,10 @@ class SessionWrites:
 _REQUIRED = object()
 
 
-class _Compiled:
+class Compiled:
     """A statement as SQLite runs it: its text, and how to turn parameters into arguments."""
 
-    def __init__(self, statement: UpdateBase, dialect: Dialect) -> None:
+    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
         assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None
         self.compiled = compiled
@@ -150,14 +151,14 @@ class _Compiled:
         )
 
 
-_COMPILED: dict[int, _Compiled] = {}
+_COMPILED: dict[int, Compiled] = {}
 
 
-def _compiled(statement: UpdateBase, dialect: Dialect) -> _Compiled:
+def compiled_for(statement: ClauseElement, dialect: Dialect) -> Compiled:
     compiled = _COMPILED.get(id(statement))
     if compiled is None:
         # Statements are module constants: compiled once per process.
-        compiled = _COMPILED[id(statement)] = _Compiled(statement, dialect)
+        compiled = _COMPILED[id(statement)] = Compiled(statement, dialect)
     return compiled
 
 
@@ -165,7 +166,7 @@ def run_many(session: Session, statement: UpdateBase, rows: list[dict[str, Any]]
     """One statement for many rows in the session's open transaction (a batch marked sent).
 
     On SQLite the rows go to the driver's ``executemany`` as SQLAlchemy would pass them
-    (``_Compiled``: the same text, conversions and defaults) without its per-row work,
+    (``Compiled``: the same text, conversions and defaults) without its per-row work,
     which costs more than SQLite's. The session must already hold its transaction (it
     wrote first), so the statement runs inside it; elsewhere it runs through the session.
     """
@@ -173,7 +174,7 @@ def run_many(session: Session, statement: UpdateBase, rows: list[dict[str, Any]]
     if connection.dialect.name != "sqlite":
         connection.execute(statement, rows)
         return
-    compiled = _compiled(statement, connection.dialect)
+    compiled = compiled_for(statement, connection.dialect)
     raw: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
     arguments = [compiled.arguments(row) for row in rows]
     try:
@@ -201,7 +202,7 @@ class SqliteWrites:
 
     def run_many(self, statement: UpdateBase, rows: list[dict[str, Any]], *, many: bool = True) -> int:
         """One statement for many rows (``executemany``); the number of rows it touched in all."""
-        compiled = _compiled(statement, self._dialect)
+        compiled = compiled_for(statement, self._dialect)
         arguments = [compiled.arguments(params) for params in rows]
         try:
             self._begin()

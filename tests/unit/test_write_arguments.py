@@ -1,6 +1,6 @@
 """The fast path's statements get the arguments SQLAlchemy would give them.
 
-``writes._Compiled.arguments`` works out once where each argument comes from instead of
+``writes.Compiled.arguments`` works out once where each argument comes from instead of
 running ``construct_params`` for every row; here both are run on every statement the sync
 writes that way, with the kinds of values it passes, and must agree (the timestamp a
 column computes for itself aside, which differs by the microsecond).
@@ -17,7 +17,7 @@ from sqlalchemy.sql.dml import UpdateBase
 
 from desktop_app.services.queue_states import Phase
 from qbwc_server.sync import fast_apply, in_flight
-from qbwc_server.sync.writes import _Compiled
+from qbwc_server.sync.writes import Compiled
 
 WHEN = datetime(2026, 12, 5, 2, 30, 15, 123_456, tzinfo=UTC)
 ITEM = {"item_id": 7, "answered_id": "7-1", "status_code": 0, "status_message": "Status OK"}
@@ -56,7 +56,7 @@ CASES: list[tuple[UpdateBase, dict[str, Any]]] = [
 
 @pytest.mark.parametrize(("statement", "params"), CASES, ids=lambda case: getattr(case, "table", ""))
 def test_arguments_are_those_sqlalchemy_makes(statement: UpdateBase, params: dict[str, Any]) -> None:
-    compiled = _Compiled(statement, sqlite.dialect())
+    compiled = Compiled(statement, sqlite.dialect())
     ours = compiled.arguments(params)
     reference = compiled.arguments_as_sqlalchemy_makes_them(params)
     computed = {index for index, name in enumerate(compiled.names) if name in compiled.computed}
@@ -69,7 +69,7 @@ def test_arguments_are_those_sqlalchemy_makes(statement: UpdateBase, params: dic
 
 
 def test_a_missing_value_is_an_error_not_a_null() -> None:
-    compiled = _Compiled(fast_apply._LINK_INSERT, sqlite.dialect())
+    compiled = Compiled(fast_apply._LINK_INSERT, sqlite.dialect())
     params = {"entity_type": "customer", "entity_id": 1, **LINK}
     del params["qb_id"]
     with pytest.raises(KeyError, match="qb_id"):

@@ -1,0 +1,52 @@
+"""``reads``: the small reads around every message give what the session would give."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from desktop_app.db.sync_models import SyncItem
+from desktop_app.db.uow import Actor, Database
+from desktop_app.services.queue_states import QueueState
+from desktop_app.services.sync_queue import enqueue
+from qbwc_server.sync import due, in_flight, planner, reads
+from tests.integration import service_helpers as make
+
+
+def test_the_same_rows_as_the_session_and_what_is_not_flushed_yet(db: Database, admin: Actor) -> None:
+    with db.uow(admin) as uow:
+        for name in ("Ann", "Bob", "Cy"):
+            enqueue(uow, "customer", make.customer(uow, name).id)
+        uow.commit()
+    with db.uow(admin) as uow:
+        session = uow.session
+        items = list(session.scalars(select(SyncItem).order_by(SyncItem.id)))
+        assert len(items) >= 3
+        # Changed in the session, not flushed: a read sees it, as the session's own would.
+        items[0].state, items[0].batch_id = QueueState.SENT, None
+        items[1].isolation = "half-1"
+        out = sorted(reads.rows(session, planner._OUT))
+        assert out == [(items[0].entity_type, items[0].entity_id)]
+        assert out == sorted(tuple(row) for row in session.execute(planner._OUT))
+        assert reads.first(session, planner._ANY_ISOLATED) == (items[1].id,)
+        assert reads.first(session, in_flight._ANY_SENT, {"keep": -1}) == (items[0].id,)
+        assert due.any_due(session) is True
+        with session.no_autoflush:
+            items[2].state = QueueState.SENT  # not flushed inside no_autoflush: not seen yet
+            assert len(reads.rows(session, planner._OUT)) == 1
+        assert len(reads.rows(session, planner._OUT)) == 2
+
+
+def test_columns_whose_values_are_converted_are_refused(db: Database, admin: Actor) -> None:
+    with db.uow(admin) as uow:
+        if uow.session.connection().dialect.name != "sqlite":
+            pytest.skip("only SQLite reads on the driver's connection; others go through the session")
+        with pytest.raises(TypeError, match="converted"):
+            reads.rows(uow.session, select(SyncItem.created_at))
+
+
+def test_nothing_found_when_the_queue_is_empty(db: Database, admin: Actor) -> None:
+    with db.uow(admin) as uow:
+        assert due.any_due(uow.session) is False
+        assert reads.first(uow.session, planner._ANY_ISOLATED) is None
+        assert reads.rows(uow.session, planner._OUT) == []
