@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
+from desktop_app.db import checkpoints
 from desktop_app.db.write_gate import WriteGate, gate_for
 
 APP_NAME = "JobDesk"
@@ -60,17 +61,25 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
             path.parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine, wal=path is not None, gate=gate_for(path))
+        _configure_sqlite(engine, path=path, gate=gate_for(path))
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 
 
-#: Pages written to the write-ahead log between two checkpoints (about 40 MB).
-WAL_CHECKPOINT_PAGES = 10_000
+#: Pages in the write-ahead log at which a commit copies it into the file itself (about
+#: 160 MB); before that, a thread of its own does it (``checkpoints``).
+WAL_CHECKPOINT_PAGES = checkpoints.BACKSTOP_PAGES
 
 
 _gates_by_url: dict[str, WriteGate | None] = {}
+
+
+def note_commit(engine: Engine) -> None:
+    """A commit made on the driver's connection, past SQLAlchemy's events (``checkpoints``)."""
+    path = sqlite_path(engine.url.render_as_string(hide_password=False))
+    if path is not None:
+        checkpoints.CHECKPOINTS.note_commit(str(path))
 
 
 def write_gate(engine: Engine) -> WriteGate | None:
@@ -83,7 +92,9 @@ def write_gate(engine: Engine) -> WriteGate | None:
     return _gates_by_url[url]
 
 
-def _configure_sqlite(engine: Engine, *, wal: bool, gate: WriteGate | None) -> None:
+def _configure_sqlite(engine: Engine, *, path: Path | None, gate: WriteGate | None) -> None:
+    wal = path is not None
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT and
@@ -95,11 +106,18 @@ def _configure_sqlite(engine: Engine, *, wal: bool, gate: WriteGate | None) -> N
         if wal:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            # The sync commits once per QuickBooks answer, each rewriting the same few queue
-            # pages: copying the log into the database every 10,000 pages (not SQLite's 1,000)
-            # writes each such page once instead of ten times (about a tenth of the sync's time).
+            # The log is copied into the file by a thread of its own (``checkpoints``), not
+            # by the commit that crosses SQLite's mark: that commit waited ~70 ms for it (the
+            # sync's next message, or a person's save). SQLite's own stays as a backstop.
             cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
         cursor.close()
+
+    if path is not None:
+        file = str(path)
+
+        @event.listens_for(engine, "commit")
+        def _on_commit(_connection: Any) -> None:
+            checkpoints.CHECKPOINTS.note_commit(file)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:

@@ -32,7 +32,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import ClauseElement
 
-from desktop_app.db.engine import write_gate
+from desktop_app.db.engine import note_commit, write_gate
 
 
 class Writes(Protocol):
@@ -235,6 +235,8 @@ class SqliteWrites:
             except sqlite3.Error as error:
                 self._give_up()
                 raise DBAPIError.instance(self._COMMIT[0], (), error, sqlite3.Error) from error
+            if self._COMMIT == SqliteWrites._COMMIT:
+                note_commit(self._engine)  # (a savepoint released is not a commit)
 
     def rollback(self) -> None:
         if self._begun:

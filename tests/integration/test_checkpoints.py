@@ -1,0 +1,90 @@
+"""The write-ahead log is copied into the database file by a thread of its own, not by a commit."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, insert, text
+
+from desktop_app.db import checkpoints
+from desktop_app.db.engine import WAL_CHECKPOINT_PAGES, create_db_engine
+from qbwc_server.sync.writes import SqliteWrites
+
+
+def _grow(path: Path) -> sqlite3.Connection:
+    """Rows enough to add pages to the file (in the log until a checkpoint copies them)."""
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA wal_autocheckpoint=0")
+    connection.execute("CREATE TABLE IF NOT EXISTS filler (body TEXT)")
+    connection.executemany("INSERT INTO filler VALUES (?)", [("x" * 2000,) for _ in range(200)])
+    connection.commit()
+    return connection  # kept open: the log stays
+
+
+def test_a_checkpoint_copies_the_log_into_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    keep = _grow(path)
+    before = path.stat().st_size
+    checkpoints.checkpoint(str(path))
+    assert path.stat().st_size > before + 200 * 2000  # the pages are in the file now
+    keep.close()
+
+
+def test_a_file_that_is_gone_is_left_alone(tmp_path: Path) -> None:
+    gone = tmp_path / "gone.sqlite"
+    checkpoints.checkpoint(str(gone))
+    assert not gone.exists()  # not created by looking for it
+
+
+def test_commits_are_noted_and_each_file_checkpointed_once_a_round(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    keep = _grow(path)
+    before = path.stat().st_size
+    checker = checkpoints.Checkpointer(interval=0)
+    checker.note_commit(str(path))
+    checker.note_commit(str(path))
+    assert checker.pending() in (frozenset({str(path)}), frozenset())  # the thread may have it already
+    assert checker.wait_done(1, timeout=60)
+    assert checker.pending() == frozenset()
+    assert path.stat().st_size > before + 200 * 2000
+    keep.close()
+
+
+def test_a_company_file_engine_hands_its_commits_to_the_checkpointer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "company.sqlite"
+    engine = create_db_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == WAL_CHECKPOINT_PAGES
+            noted: list[str] = []
+            monkeypatch.setattr(checkpoints.CHECKPOINTS, "note_commit", noted.append)
+            connection.execute(text("CREATE TABLE t (x INTEGER)"))
+            connection.commit()
+        assert noted == [str(path)]
+    finally:
+        engine.dispose()
+
+
+def test_a_commit_on_the_drivers_own_connection_is_noted_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "company.sqlite"
+    engine = create_db_engine(f"sqlite:///{path}")
+    table = Table("t", MetaData(), Column("x", Integer))
+    try:
+        with engine.begin() as connection:
+            table.create(connection)
+        noted: list[str] = []
+        monkeypatch.setattr(checkpoints.CHECKPOINTS, "note_commit", noted.append)
+        with engine.connect() as connection:
+            writes = SqliteWrites(connection)
+            assert writes.run(insert(table), {"x": 1}) == 1
+            writes.commit()
+        assert noted == [str(path)]
+    finally:
+        engine.dispose()
