@@ -199,6 +199,10 @@ def spec_of(key: str) -> SettingSpec:
         raise NotFound("Setting", key) from None
 
 
+#: Every stored setting's text (columns, not records: read twice for every sync message).
+_STORED = select(Setting.key, Setting.value)
+
+
 def stored_values(uow: UnitOfWork) -> dict[str, str]:
     """All stored settings, read once per transaction (they are few and read often)."""
     return session_values(uow.session)
@@ -208,7 +212,7 @@ def session_values(session: Session) -> dict[str, str]:
     """The stored settings as the session's one cache holds them (for code with no unit of work)."""
     cache: dict[str, str] | None = session.info.get(_CACHE)
     if cache is None:
-        cache = {row.key: row.value for row in session.scalars(select(Setting))}
+        cache = {key: value for key, value in session.execute(_STORED)}
         session.info[_CACHE] = cache
     return cache
 

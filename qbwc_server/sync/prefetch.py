@@ -20,7 +20,7 @@ from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.services import record_kinds
 from qbwc_server import mapping as m
-from qbwc_server.sync import kinds
+from qbwc_server.sync import kinds, reads
 
 #: How far prefetch follows references: an invoice's job and that job's customer; a
 #: payment's invoices, their jobs, and those jobs' customers.
@@ -132,6 +132,13 @@ def _links(session: Session, wanted: Iterable[tuple[str, set[int]]]) -> None:
         unknown = [i for i in ids if (kind, i) not in cache]
         for start in range(0, len(unknown), 500):
             chunk = unknown[start : start + 500]
-            found = {link.entity_id: link for link in session.scalars(_LINKS, {"kind": kind, "ids": chunk})}
+            # Which have one, first (records being added have none: nothing to load).
+            linked = reads.linked(session, kind, chunk)
+            present = [record_id for record_id in chunk if record_id in linked]
+            found = (
+                {link.entity_id: link for link in session.scalars(_LINKS, {"kind": kind, "ids": present})}
+                if present
+                else {}
+            )
             for record_id in chunk:
                 cache[(kind, record_id)] = found.get(record_id)

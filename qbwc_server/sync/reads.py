@@ -12,12 +12,14 @@ need no conversion (numbers, text) go this way; on PostgreSQL they go through th
 from __future__ import annotations
 
 import sqlite3
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
+from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Select
 
+from desktop_app.db.models import QbLink
 from qbwc_server.sync.writes import Compiled, compiled_for
 
 #: A read of any columns.
@@ -52,6 +54,32 @@ def first(
     """The first row ``statement`` reads, or None."""
     found = rows(session, statement, params)
     return found[0] if found else None
+
+
+def linked(session: Session, kind: str, record_ids: list[int]) -> set[int]:
+    """Which of these records of ``kind`` have a QuickBooks link (their ids): asked before
+    loading the links, which for records being added is none of them (one empty read
+    through the session costs about twenty times this one)."""
+    if not record_ids:
+        return set()
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return set(record_ids)  # (the links' own read says)
+    if session.autoflush:
+        session.flush()
+    sql = _LINKED.format(", ".join("?" * len(record_ids)))
+    raw: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
+    try:
+        return {record_id for (record_id,) in raw.execute(sql, (kind, *record_ids))}
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(sql, (kind, *record_ids), error, sqlite3.Error) from error
+
+
+_LINKS_TABLE = cast(Table, QbLink.__table__)
+_LINKED = (
+    f"SELECT {_LINKS_TABLE.c.entity_id.name} FROM {_LINKS_TABLE.name} "
+    f"WHERE {_LINKS_TABLE.c.entity_type.name} = ? AND {_LINKS_TABLE.c.entity_id.name} IN ({{}})"
+)
 
 
 def _check_plain(compiled: Compiled, dialect: Any) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import Actor, Database
 from desktop_app.services.queue_states import QueueState
 from desktop_app.services.sync_queue import enqueue
-from qbwc_server.sync import due, in_flight, planner, reads
+from qbwc_server import mapping as m
+from qbwc_server.sync import due, in_flight, planner, prefetch, reads
 from tests.integration import service_helpers as make
 
 
@@ -50,3 +52,26 @@ def test_nothing_found_when_the_queue_is_empty(db: Database, admin: Actor) -> No
         assert due.any_due(uow.session) is False
         assert reads.first(uow.session, planner._ANY_ISOLATED) is None
         assert reads.rows(uow.session, planner._OUT) == []
+
+
+def test_which_records_are_linked_and_their_links_loaded_once(db: Database, admin: Actor) -> None:
+    with db.uow(admin) as uow:
+        ids = [make.customer(uow, name).id for name in ("Ann", "Bob", "Cy")]
+        uow.session.add(QbLink(entity_type="customer", entity_id=ids[1], qb_id="80-1", synced_at=due.now()))
+        uow.session.add(QbLink(entity_type="job", entity_id=ids[0], qb_id="80-2", synced_at=due.now()))
+        uow.commit()
+    with db.uow(admin) as uow:
+        session = uow.session
+        found = reads.linked(session, "customer", ids)
+        if session.connection().dialect.name == "sqlite":
+            assert found == {ids[1]}
+        else:  # (elsewhere every record is "maybe": the links' own read says)
+            assert found == set(ids)
+        assert reads.linked(session, "customer", []) == set()
+        # Not flushed yet: seen, as the session's own read would see it.
+        session.add(QbLink(entity_type="customer", entity_id=ids[2], qb_id="80-3", synced_at=due.now()))
+        assert ids[2] in reads.linked(session, "customer", ids)
+        prefetch.prefetch_answered(session, [SyncItem(entity_type="customer", entity_id=i) for i in ids])
+        assert m.link_of(session, "customer", ids[0]) is None
+        link = m.link_of(session, "customer", ids[1])
+        assert link is not None and link.qb_id == "80-1"
