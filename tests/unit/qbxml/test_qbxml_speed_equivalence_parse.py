@@ -345,7 +345,8 @@ def snap(item: Any) -> Any:
         values = [(key, type(found), found) for key, found in item.values.items()]
         children = [snap(child) for child in item.children]
         return (
-            type(item),
+            # A record read lazily (``parse._ReadRecord``) is a Record like any other.
+            Record,
             item.kind,
             item.request_id,
             type(item.values),
