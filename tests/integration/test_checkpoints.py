@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, insert, text
+from sqlalchemy import Column, Engine, Integer, MetaData, Table, insert, text
 
 from desktop_app.db import checkpoints
 from desktop_app.db.engine import WAL_CHECKPOINT_PAGES, create_db_engine
@@ -53,38 +54,35 @@ def test_commits_are_noted_and_each_file_checkpointed_once_a_round(tmp_path: Pat
     keep.close()
 
 
+@pytest.fixture
+def company(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Engine, Path, list[str]]]:
+    """A company file's engine, its path, and the files its commits are noted for."""
+    path = tmp_path / "company.sqlite"
+    engine = create_db_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        Table("t", MetaData(), Column("x", Integer)).create(connection)
+    noted: list[str] = []
+    monkeypatch.setattr(checkpoints.CHECKPOINTS, "note_commit", noted.append)
+    yield engine, path, noted
+    engine.dispose()
+
+
 def test_a_company_file_engine_hands_its_commits_to_the_checkpointer(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    company: tuple[Engine, Path, list[str]],
 ) -> None:
-    path = tmp_path / "company.sqlite"
-    engine = create_db_engine(f"sqlite:///{path}")
-    try:
-        with engine.connect() as connection:
-            assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == WAL_CHECKPOINT_PAGES
-            noted: list[str] = []
-            monkeypatch.setattr(checkpoints.CHECKPOINTS, "note_commit", noted.append)
-            connection.execute(text("CREATE TABLE t (x INTEGER)"))
-            connection.commit()
-        assert noted == [str(path)]
-    finally:
-        engine.dispose()
+    engine, path, noted = company
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == WAL_CHECKPOINT_PAGES
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+        connection.commit()
+    assert noted == [str(path)]
 
 
-def test_a_commit_on_the_drivers_own_connection_is_noted_too(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "company.sqlite"
-    engine = create_db_engine(f"sqlite:///{path}")
+def test_a_commit_on_the_drivers_own_connection_is_noted_too(company: tuple[Engine, Path, list[str]]) -> None:
+    engine, path, noted = company
     table = Table("t", MetaData(), Column("x", Integer))
-    try:
-        with engine.begin() as connection:
-            table.create(connection)
-        noted: list[str] = []
-        monkeypatch.setattr(checkpoints.CHECKPOINTS, "note_commit", noted.append)
-        with engine.connect() as connection:
-            writes = SqliteWrites(connection)
-            assert writes.run(insert(table), {"x": 1}) == 1
-            writes.commit()
-        assert noted == [str(path)]
-    finally:
-        engine.dispose()
+    with engine.connect() as connection:
+        writes = SqliteWrites(connection)
+        assert writes.run(insert(table), {"x": 1}) == 1
+        writes.commit()
+    assert noted == [str(path)]
