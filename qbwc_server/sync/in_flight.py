@@ -64,7 +64,7 @@ def read_sent(context: str | None) -> tuple[dict[str, Any], str | None]:
             values, end = _DECODER.raw_decode(text, len(_VALUES_FIRST))
             if isinstance(values, dict) and text.startswith(", ", end):
                 rest = json.loads("{" + text[end + 2 :])
-                if isinstance(rest, dict):
+                if isinstance(rest, dict) and "values" not in rest:  # (a second one would win)
                     return {"values": values, **rest}, text[len(_VALUES_FIRST) : end]
         except ValueError:
             pass

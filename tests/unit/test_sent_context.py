@@ -39,7 +39,13 @@ def test_a_value_that_looks_like_the_next_key_does_not_cut_the_values_short() ->
 
 def test_a_context_written_otherwise_is_read_whole_without_the_values_text() -> None:
     # An older JobDesk, or any other writer: read as JSON, the values encoded again when needed.
-    for written in ("", '{"phase": "add", "values": {"a": "b"}}', '{"values": {"a": "b"}}', '{"values": 5}'):
+    for written in (
+        "",
+        '{"phase": "add", "values": {"a": "b"}}',
+        '{"values": {"a": "b"}}',
+        '{"values": 5}',
+        '{"values": {"a": "b"}, "extra": {}, "values": {"a": "c"}}',  # the last one counts
+    ):
         read, values_json = read_sent(written or None)
         assert read == json.loads(written or "{}")
         assert values_json is None
