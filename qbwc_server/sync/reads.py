@@ -12,7 +12,7 @@ need no conversion (numbers, text) go this way; on PostgreSQL they go through th
 from __future__ import annotations
 
 import sqlite3
-from typing import Any, TypeAlias, cast
+from typing import Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError
@@ -22,8 +22,6 @@ from sqlalchemy.sql.selectable import Select
 from desktop_app.db.models import QbLink
 from qbwc_server.sync.writes import Compiled, compiled_for
 
-#: A read of any columns.
-_Read: TypeAlias = "Select[*tuple[Any, ...]]"
 #: Statements already checked (``_check_plain``).
 _PLAIN: set[int] = set()
 
