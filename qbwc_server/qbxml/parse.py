@@ -220,15 +220,22 @@ class _ReadRecord(Record):
         return self._read_children
 
     def _flatten(self) -> Mapping[str, tuple[str, ...]]:
+        element = self._element  # (read once: another thread may be flattening it too)
+        if element is None:
+            # Flattened meanwhile: its values were stored before the element was let go.
+            return self._read_values or {}
         values: dict[str, tuple[str, ...]] = {}
         children: list[Record] = []
-        if self._element is not None:
-            _flatten(self._element, "", values, children, self.request_id)
+        _flatten(element, "", values, children, self.request_id)
         _set = object.__setattr__
         _set(self, "_read_children", tuple(children))
         _set(self, "_read_values", values)
         _set(self, "_element", None)  # (the message's tree is kept only while it is needed)
         return values
+
+    def __reduce__(self) -> tuple[type[Record], tuple[object, ...]]:
+        """Copied or pickled as the plain record it is (its element is not copied)."""
+        return Record, (self.kind, self.request_id, dict(self.values), self.children)
 
     def get(self, path: str) -> str | None:
         element = self._element

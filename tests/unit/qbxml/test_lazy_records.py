@@ -3,8 +3,10 @@ fields are wanted together; either way it says what the flattened record says.""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import io
+import pickle
 
 import pytest
 from hypothesis import given
@@ -110,3 +112,26 @@ def _trees(draw: st.DrawFn, depth: int = 0) -> str:
 def test_any_shape_reads_the_same_both_ways(body: str, path: str) -> None:
     element = etree.fromstring(f"<XRet>{body}</XRet>")
     assert Record.read_from(element).get(path) == to_record(element).get(path)
+
+
+def test_copied_and_pickled_as_the_plain_record_it_is() -> None:
+    element = etree.fromstring(_TRICKY)
+    flat = to_record(element, "r-1")
+    for made in (
+        copy.copy(Record.read_from(element, "r-1")),
+        copy.deepcopy(Record.read_from(element, "r-1")),
+        pickle.loads(pickle.dumps(Record.read_from(element, "r-1"))),
+    ):
+        assert made == flat and made.lines("InvoiceLineRet") == flat.lines("InvoiceLineRet")
+
+
+def test_a_second_flattening_after_the_first_keeps_the_fields() -> None:
+    # Two threads reading one record: the one that comes second finds it flattened already
+    # (its element let go) and must not store empty fields over the first one's.
+    lazy, flat = (
+        Record.read_from(etree.fromstring(_TRICKY), "r-1"),
+        to_record(etree.fromstring(_TRICKY), "r-1"),
+    )
+    assert lazy.values == flat.values
+    lazy._flatten()  # type: ignore[attr-defined]  # what the slower thread does next
+    assert lazy.values == flat.values and lazy.children == flat.children
