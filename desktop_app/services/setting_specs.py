@@ -199,8 +199,8 @@ def spec_of(key: str) -> SettingSpec:
         raise NotFound("Setting", key) from None
 
 
-#: Every stored setting's text (columns, not records: read twice for every sync message).
-_STORED = select(Setting.key, Setting.value)
+#: Every stored setting (records: a loaded one changed and not yet flushed reads as changed).
+_STORED = select(Setting)
 
 
 def stored_values(uow: UnitOfWork) -> dict[str, str]:
@@ -212,7 +212,7 @@ def session_values(session: Session) -> dict[str, str]:
     """The stored settings as the session's one cache holds them (for code with no unit of work)."""
     cache: dict[str, str] | None = session.info.get(_CACHE)
     if cache is None:
-        cache = {key: value for key, value in session.execute(_STORED)}
+        cache = {row.key: row.value for row in session.scalars(_STORED)}
         session.info[_CACHE] = cache
     return cache
 

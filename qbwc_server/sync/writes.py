@@ -21,9 +21,9 @@ before that commit loses the message's answers, never a record: their items are 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
@@ -98,8 +98,10 @@ class Compiled:
         self.compiled = compiled
         self.sql = compiled.string
         self.names = tuple(compiled.positiontup)
+        # The dialect's own conversion, as SQLAlchemy runs the statement (a timestamp becomes
+        # SQLite's text with its microseconds, compared as text), not the generic type's.
         self.processors: tuple[Callable[[Any], Any] | None, ...] = tuple(
-            compiled.binds[name].type.bind_processor(dialect) for name in self.names
+            compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in self.names
         )
         # Columns whose value SQLAlchemy computes in Python on each run (updated_at).
         self.computed = {
@@ -145,9 +147,10 @@ class Compiled:
         for key, default in self.computed.items():
             assert default is not None and callable(default.arg)  # type: ignore[attr-defined]
             values[key] = default.arg(None)  # type: ignore[attr-defined]
+        # The conversions SQLAlchemy itself runs each bound value through.
+        processors = cast(Mapping[str, Callable[[Any], Any]], self.compiled._bind_processors)
         return tuple(
-            process(values[name]) if process is not None else values[name]
-            for name, process in zip(self.names, self.processors, strict=True)
+            processors[name](values[name]) if name in processors else values[name] for name in self.names
         )
 
 

@@ -20,6 +20,8 @@ from qbwc_server.sync import fast_apply, in_flight
 from qbwc_server.sync.writes import Compiled
 
 WHEN = datetime(2026, 12, 5, 2, 30, 15, 123_456, tzinfo=UTC)
+#: A whole second: SQLite's own text for it still carries ".000000" (compared as text).
+WHOLE = datetime(2026, 12, 5, 2, 30, 15, tzinfo=UTC)
 ITEM = {"item_id": 7, "answered_id": "7-1", "status_code": 0, "status_message": "Status OK"}
 LINK = {
     "qb_id": "80000001-1",
@@ -39,6 +41,7 @@ CASES: list[tuple[UpdateBase, dict[str, Any]]] = [
     (fast_apply._LINK_UPDATE, {"link_id": 4, **LINK}),
     (fast_apply._UNLINK, {"entity_type": "invoice", "entity_id": 3}),
     (in_flight.ANSWERED, {"batch": 2, "responded_at": WHEN}),
+    (in_flight.ANSWERED, {"batch": 2, "responded_at": WHOLE}),
     (
         in_flight.MARK_SENT,
         {

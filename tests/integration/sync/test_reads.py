@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 
-from desktop_app.db.models import QbLink
+from desktop_app.db.models import QbLink, Setting
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import Actor, Database
+from desktop_app.services import setting_specs
 from desktop_app.services.queue_states import QueueState
 from desktop_app.services.sync_queue import enqueue
 from qbwc_server import mapping as m
@@ -77,3 +80,34 @@ def test_which_records_are_linked_and_their_links_loaded_once(db: Database, admi
         assert m.link_of(session, "customer", ids[0]) is None
         link = m.link_of(session, "customer", ids[1])
         assert link is not None and link.qb_id == "80-1"
+
+
+def test_an_item_due_at_a_whole_second_is_due_then(
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Timestamps are compared as SQLite's text: the read's own must carry ".000000" too.
+    when = datetime(2026, 12, 6, 12, 0, 0, tzinfo=UTC)
+    with db.uow(admin) as uow:
+        enqueue(uow, "customer", make.customer(uow, "Ann").id)
+        uow.commit()
+    with db.uow(admin) as uow:
+        for item in uow.session.scalars(select(SyncItem)):
+            item.next_attempt_at = when
+        uow.commit()
+    with db.uow(admin) as uow:
+        monkeypatch.setattr(due, "now", lambda: when)
+        assert uow.session.scalar(due._ANY_DUE, {"now": when}) is not None
+        assert due.any_due(uow.session) is True
+
+
+def test_settings_changed_and_not_flushed_read_as_changed(db: Database, admin: Actor) -> None:
+    with db.uow(admin) as uow:
+        uow.session.add(Setting(key="review.flag", value="a"))
+        uow.commit()
+    with db.uow(admin) as uow:
+        session = uow.session
+        row = session.get(Setting, "review.flag")
+        assert row is not None
+        with session.no_autoflush:
+            row.value = "b"
+            assert setting_specs.session_values(session)["review.flag"] == "b"
