@@ -20,7 +20,7 @@ import logging
 import sqlite3
 import threading
 import time
-from pathlib import Path
+from pathlib import Path, PurePath
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,10 @@ class Checkpointer:
         self._dirty: set[str] = set()
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
+        #: The file being checkpointed now ("" when none).
+        self._busy = ""
+        #: Files forgotten since they were last noted (their engine was disposed).
+        self._forgotten: set[str] = set()
         #: Checkpoints run so far (tests wait for a count).
         self.done = 0
 
@@ -47,6 +51,7 @@ class Checkpointer:
             return  # already due (the usual case during a sync: no lock taken)
         with self._wake:
             self._dirty.add(path)
+            self._forgotten.discard(path)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="sqlite-checkpoints", daemon=True)
                 self._thread.start()
@@ -55,12 +60,30 @@ class Checkpointer:
     def pending(self) -> frozenset[str]:
         return frozenset(self._dirty)
 
+    def forget(self, path: str) -> None:
+        """Its engine is disposed (the file may be deleted next, a temporary copy): no
+        checkpoint of it starts any more, and one running now is waited for, so the file
+        is never opened behind its owner's back (on Windows an open file cannot be deleted)."""
+        with self._wake:
+            self._dirty.discard(path)
+            self._forgotten.add(path)
+            self._wake.wait_for(lambda: self._busy != path)
+
     def run_once(self) -> None:
         """Checkpoint every file due now (what the thread does each time it wakes)."""
         with self._wake:
             paths, self._dirty = self._dirty, set()
         for path in paths:
-            checkpoint(path)
+            with self._wake:
+                if path in self._forgotten:
+                    continue  # its engine was disposed since it was noted
+                self._busy = path
+            try:
+                checkpoint(path)
+            finally:
+                with self._wake:
+                    self._busy = ""
+                    self._wake.notify_all()
         with self._wake:
             self.done += 1
             self._wake.notify_all()
@@ -85,7 +108,7 @@ def checkpoint(path: str) -> None:
     if not Path(path).exists():
         return
     try:
-        connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=rw", uri=True, timeout=1)
+        connection = sqlite3.connect(file_uri(Path(path).resolve()), uri=True, timeout=1)
     except sqlite3.Error:
         return  # removed or replaced meanwhile: nothing to copy
     try:
@@ -94,6 +117,16 @@ def checkpoint(path: str) -> None:
         log.debug("checkpoint of %s not done: %s", path, error)
     finally:
         connection.close()
+
+
+def file_uri(path: PurePath) -> str:
+    """SQLite's URI of an existing file, opened for reading and writing, never created.
+    A network share's path (``\\\\server\\share\\…``) keeps its four slashes: SQLite
+    refuses ``file://server/…`` (a host it does not know)."""
+    uri = path.as_uri()
+    if uri.startswith("file://") and not uri.startswith("file:///"):
+        uri = "file:////" + uri.removeprefix("file://")
+    return f"{uri}?mode=rw"
 
 
 #: The process's checkpointer (one thread for every database file it writes).

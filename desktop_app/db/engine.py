@@ -119,6 +119,10 @@ def _configure_sqlite(engine: Engine, *, path: Path | None, gate: WriteGate | No
         def _on_commit(_connection: Any) -> None:
             checkpoints.CHECKPOINTS.note_commit(file)
 
+        @event.listens_for(engine, "engine_disposed")
+        def _on_dispose(_engine: Any) -> None:
+            checkpoints.CHECKPOINTS.forget(file)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock at the start, so two writers queue on the busy

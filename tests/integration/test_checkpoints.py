@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import pytest
 from sqlalchemy import Column, Engine, Integer, MetaData, Table, insert, text
@@ -86,3 +87,57 @@ def test_a_commit_on_the_drivers_own_connection_is_noted_too(company: tuple[Engi
         assert writes.run(insert(table), {"x": 1}) == 1
         writes.commit()
     assert noted == [str(path)]
+
+
+def test_a_file_uri_keeps_drives_and_network_shares_as_sqlite_reads_them() -> None:
+    assert (
+        checkpoints.file_uri(PureWindowsPath(r"C:\Jobs Co\co.sqlite"))
+        == "file:///C:/Jobs%20Co/co.sqlite?mode=rw"
+    )
+    assert checkpoints.file_uri(PureWindowsPath(r"\\office\share\co.sqlite")) == (
+        "file:////office/share/co.sqlite?mode=rw"
+    )
+    assert checkpoints.file_uri(PurePosixPath("/tmp/a#b.sqlite")) == "file:///tmp/a%23b.sqlite?mode=rw"
+
+
+def test_a_disposed_engines_file_is_not_opened_again(
+    company: tuple[Engine, Path, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, path, _noted = company
+    forgotten: list[str] = []
+    monkeypatch.setattr(checkpoints.CHECKPOINTS, "forget", forgotten.append)
+    engine.dispose()
+    assert forgotten == [str(path)]
+    # The checkpointer itself: a file forgotten after it was noted is skipped.
+    checker, opened = checkpoints.Checkpointer(), []
+    monkeypatch.setattr(checkpoints, "checkpoint", opened.append)
+    checker.note_commit("a")
+    checker.note_commit("b")
+    checker.forget("a")
+    checker.run_once()
+    assert opened == ["b"]
+    checker.note_commit("a")  # committed to again: due again
+    checker.run_once()
+    assert opened == ["b", "a"]
+
+
+def test_forgetting_a_file_waits_for_its_checkpoint_under_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    checker, order = checkpoints.Checkpointer(), []
+    started, release = threading.Event(), threading.Event()
+
+    def slow(path: str) -> None:
+        started.set()
+        release.wait(30)
+        order.append(f"checkpointed {path}")
+
+    monkeypatch.setattr(checkpoints, "checkpoint", slow)
+    checker.note_commit("a")
+    running = threading.Thread(target=checker.run_once)
+    running.start()
+    assert started.wait(30)
+    forgetting = threading.Thread(target=lambda: (checker.forget("a"), order.append("forgot a")))
+    forgetting.start()
+    release.set()
+    forgetting.join(30)
+    running.join(30)
+    assert order == ["checkpointed a", "forgot a"]
