@@ -73,6 +73,9 @@ class Checkpointer:
         """Checkpoint every file due now (what the thread does each time it wakes)."""
         with self._wake:
             paths, self._dirty = self._dirty, set()
+            # Only a file forgotten from now on can be among ``paths`` (one forgotten before
+            # was taken out of the files due): the older marks are not needed any more.
+            self._forgotten.clear()
         for path in paths:
             with self._wake:
                 if path in self._forgotten:

@@ -84,6 +84,7 @@ def _check_plain(compiled: Compiled, dialect: Any) -> None:
     """A column whose values SQLAlchemy converts (dates, flags) would come back raw here."""
     statement: Any = compiled.compiled.statement
     for column in statement.selected_columns:
-        if column.type.result_processor(dialect, None) is not None:
+        # (the dialect's own type: SQLite's dates are text it converts, unlike the generic type)
+        if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
             raise TypeError(f"{column} needs its values converted: read it through the session")
     _PLAIN.add(id(compiled))

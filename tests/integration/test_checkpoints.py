@@ -119,6 +119,9 @@ def test_a_disposed_engines_file_is_not_opened_again(
     checker.note_commit("a")  # committed to again: due again
     checker.run_once()
     assert opened == ["b", "a"]
+    checker.forget("gone")  # disposed and never written again
+    checker.run_once()
+    assert not checker._forgotten  # (the marks do not pile up)
 
 
 def test_forgetting_a_file_waits_for_its_checkpoint_under_way(monkeypatch: pytest.MonkeyPatch) -> None:

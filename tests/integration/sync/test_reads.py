@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from desktop_app.db.credit_models import CreditMemo
 from desktop_app.db.models import QbLink, Setting
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import Actor, Database
@@ -44,12 +45,13 @@ def test_the_same_rows_as_the_session_and_what_is_not_flushed_yet(db: Database, 
 
 def test_columns_whose_values_are_converted_are_refused_on_sqlite(db: Database, admin: Actor) -> None:
     with db.uow(admin) as uow:
-        dated = select(SyncItem.created_at)
-        if uow.session.connection().dialect.name == "sqlite":
-            with pytest.raises(TypeError, match="converted"):
-                reads.rows(uow.session, dated)
-        else:  # through the session there, which converts them
-            assert reads.rows(uow.session, dated) == []
+        # A timestamp of ours, and a plain date (text SQLite's own type converts).
+        for dated in (select(SyncItem.created_at), select(CreditMemo.credit_date)):
+            if uow.session.connection().dialect.name == "sqlite":
+                with pytest.raises(TypeError, match="converted"):
+                    reads.rows(uow.session, dated)
+            else:  # through the session there, which converts them
+                assert reads.rows(uow.session, dated) == []
 
 
 def test_nothing_found_when_the_queue_is_empty(db: Database, admin: Actor) -> None:
