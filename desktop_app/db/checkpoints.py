@@ -9,9 +9,10 @@ person saving meanwhile, waits with it.
 Here a thread of its own does it: a commit only notes that its file has new pages (a set
 lookup), and the thread checkpoints each such file at most once every ``INTERVAL``
 seconds, on a connection of its own opened for that and closed after (a file is never
-held open between two: a restore may replace it). SQLite's own checkpoint stays as a
-backstop (``BACKSTOP_PAGES``), for a log the thread cannot keep short (a reader holding an
-old snapshot, or the thread not running). PASSIVE: it never waits for, or blocks, anyone.
+held open between two: a temporary copy is deleted once its engine is disposed). SQLite's
+own checkpoint stays as a backstop (``BACKSTOP_PAGES``), for a log the thread cannot keep
+short (a reader holding an old snapshot, or the thread not running). PASSIVE: it never
+waits for, or blocks, anyone.
 """
 
 from __future__ import annotations

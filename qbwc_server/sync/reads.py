@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Connection, Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Select
@@ -30,20 +30,13 @@ def rows(
     session: Session, statement: Select[*tuple[Any, ...]], params: dict[str, Any] | None = None
 ) -> list[Any]:
     """The rows ``statement`` reads, as tuples of plain values."""
-    if session.autoflush:
-        session.flush()  # what the session does before a read (nothing, when nothing changed)
-    connection = session.connection()
+    connection = _connection(session)
     if connection.dialect.name != "sqlite":
         return [tuple(row) for row in connection.execute(statement, params or {})]
     compiled = compiled_for(statement, connection.dialect)
     if id(compiled) not in _PLAIN:
         _check_plain(compiled, connection.dialect)
-    raw: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
-    arguments = compiled.arguments(params or {})
-    try:
-        return raw.execute(compiled.sql, arguments).fetchall()
-    except sqlite3.Error as error:
-        raise DBAPIError.instance(compiled.sql, arguments, error, sqlite3.Error) from error
+    return _raw(connection, compiled.sql, compiled.arguments(params or {}))
 
 
 def first(
@@ -60,17 +53,27 @@ def linked(session: Session, kind: str, record_ids: list[int]) -> set[int]:
     through the session costs about twenty times this one)."""
     if not record_ids:
         return set()
-    connection = session.connection()
+    connection = _connection(session)
     if connection.dialect.name != "sqlite":
         return set(record_ids)  # (the links' own read says)
-    if session.autoflush:
-        session.flush()
     sql = _LINKED.format(", ".join("?" * len(record_ids)))
+    return {record_id for (record_id,) in _raw(connection, sql, (kind, *record_ids))}
+
+
+def _connection(session: Session) -> Connection:
+    """The session's connection, in its transaction, after the flush it makes before a read."""
+    if session.autoflush:
+        session.flush()  # (nothing, when nothing changed)
+    return session.connection()
+
+
+def _raw(connection: Connection, sql: str, arguments: tuple[Any, ...]) -> list[Any]:
+    """``sql`` on SQLite's own connection; its errors as SQLAlchemy raises them."""
     raw: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
     try:
-        return {record_id for (record_id,) in raw.execute(sql, (kind, *record_ids))}
+        return raw.execute(sql, arguments).fetchall()
     except sqlite3.Error as error:
-        raise DBAPIError.instance(sql, (kind, *record_ids), error, sqlite3.Error) from error
+        raise DBAPIError.instance(sql, arguments, error, sqlite3.Error) from error
 
 
 _LINKS_TABLE = cast(Table, QbLink.__table__)
