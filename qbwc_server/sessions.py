@@ -66,6 +66,7 @@ from qbwc_server.host import (
     version_pair,
 )
 from qbwc_server.last_calls import LastCalls
+from qbwc_server.sync import reads
 
 log = logging.getLogger(__name__)
 
@@ -277,16 +278,20 @@ class WebConnectorSessions:
         """
         if not ticket or len(ticket) > 64:
             return None
-        # One statement on a connection of its own: no unit of work needed to read one row.
+        # One statement on a connection of its own: no unit of work needed to read one row
+        # (on SQLite's own connection, ``reads``: it is read twice every round trip).
         with self._reading.connect() as connection:
-            row = connection.execute(_GOING, {"ticket": ticket}).first()
-        now = self.clock()
-        if row is None or row.state != WC_ACTIVE or self._calls.expired(ticket, row.expires_at, now):
+            found = reads.rows_on(connection, _GOING, {"ticket": ticket})
+        if not found:
             return None
-        if not row.hello_done or (answering and row.hello_pending):
+        state, expires_at, hello_done, hello_pending, qbxml_version = found[0]
+        now = self.clock()
+        if state != WC_ACTIVE or self._calls.expired(ticket, expires_at, now):
+            return None
+        if not hello_done or (answering and hello_pending):
             return None
         self._calls.seen(ticket, now)
-        return str(row.qbxml_version)
+        return str(qbxml_version)
 
     def _touch(self, uow: UnitOfWork, ticket: str, at: datetime, **values: object) -> None:
         """``_live``'s touch in one statement, written with the engine's work (the row was

@@ -5,13 +5,15 @@ against about 5 µs in SQLite, and the sync asks several of them for every messa
 anything isolated, out, due …). Here such a read runs on the driver's connection in the
 session's own transaction (begun by the session, as for any read), compiled once by
 SQLAlchemy (``writes.Compiled``: the same text and the same conversions of the
-arguments), after the flush the session would have made first. Only reads whose columns
-need no conversion (numbers, text) go this way; on PostgreSQL they go through the session.
+arguments), after the flush the session would have made first. A column SQLAlchemy
+converts (a timestamp, a date, a flag) is converted here by the same conversion, so a row
+reads as the session would give it; on PostgreSQL the reads go through SQLAlchemy.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table
@@ -22,21 +24,35 @@ from sqlalchemy.sql.selectable import Select
 from desktop_app.db.models import QbLink
 from qbwc_server.sync.writes import Compiled, compiled_for
 
-#: Statements already checked (``_check_plain``).
-_PLAIN: set[int] = set()
+#: Per statement compiled: each selected column's conversion (None for all: none needed).
+_CONVERSIONS: dict[int, tuple[Callable[[Any], Any] | None, ...] | None] = {}
 
 
 def rows(
     session: Session, statement: Select[*tuple[Any, ...]], params: dict[str, Any] | None = None
 ) -> list[Any]:
-    """The rows ``statement`` reads, as tuples of plain values."""
-    connection = _connection(session)
+    """The rows ``statement`` reads, as tuples of the values the session would give."""
+    return rows_on(_connection(session), statement, params)
+
+
+def rows_on(
+    connection: Connection, statement: Select[*tuple[Any, ...]], params: dict[str, Any] | None = None
+) -> list[Any]:
+    """``rows`` on a connection of the caller's (no session: nothing to flush first)."""
     if connection.dialect.name != "sqlite":
         return [tuple(row) for row in connection.execute(statement, params or {})]
     compiled = compiled_for(statement, connection.dialect)
-    if id(compiled) not in _PLAIN:
-        _check_plain(compiled, connection.dialect)
-    return _raw(connection, compiled.sql, compiled.arguments(params or {}))
+    key = id(compiled)
+    if key not in _CONVERSIONS:
+        _CONVERSIONS[key] = _conversions(compiled, connection.dialect)
+    found = _raw(connection, compiled.sql, compiled.arguments(params or {}))
+    conversions = _CONVERSIONS[key]
+    if conversions is None or not found:
+        return found
+    return [
+        tuple(value if to is None else to(value) for to, value in zip(conversions, row, strict=True))
+        for row in found
+    ]
 
 
 def first(
@@ -83,11 +99,13 @@ _LINKED = (
 )
 
 
-def _check_plain(compiled: Compiled, dialect: Any) -> None:
-    """A column whose values SQLAlchemy converts (dates, flags) would come back raw here."""
+def _conversions(compiled: Compiled, dialect: Any) -> tuple[Callable[[Any], Any] | None, ...] | None:
+    """How SQLAlchemy converts each selected column's values (dates and timestamps are text
+    in SQLite, flags numbers); None when no column needs it (numbers, text)."""
     statement: Any = compiled.compiled.statement
-    for column in statement.selected_columns:
-        # (the dialect's own type: SQLite's dates are text it converts, unlike the generic type)
-        if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
-            raise TypeError(f"{column} needs its values converted: read it through the session")
-    _PLAIN.add(id(compiled))
+    # (the dialect's own type: SQLite's dates are text it converts, unlike the generic type)
+    found = tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, None)
+        for column in statement.selected_columns
+    )
+    return None if all(convert is None for convert in found) else found

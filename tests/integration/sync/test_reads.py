@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
-from desktop_app.db.credit_models import CreditMemo
-from desktop_app.db.models import QbLink, Setting
+from desktop_app.db.models import Job, QbLink, Setting
+from desktop_app.db.qbwc_models import WcSession
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import Actor, Database
 from desktop_app.services import setting_specs
@@ -43,15 +43,55 @@ def test_the_same_rows_as_the_session_and_what_is_not_flushed_yet(db: Database, 
         assert len(reads.rows(session, planner._OUT)) == 2
 
 
-def test_columns_whose_values_are_converted_are_refused_on_sqlite(db: Database, admin: Actor) -> None:
+def test_columns_sqlalchemy_converts_read_as_the_session_gives_them(db: Database, admin: Actor) -> None:
     with db.uow(admin) as uow:
-        # A timestamp of ours, and a plain date (text SQLite's own type converts).
-        for dated in (select(SyncItem.created_at), select(CreditMemo.credit_date)):
-            if uow.session.connection().dialect.name == "sqlite":
-                with pytest.raises(TypeError, match="converted"):
-                    reads.rows(uow.session, dated)
-            else:  # through the session there, which converts them
-                assert reads.rows(uow.session, dated) == []
+        bob = make.customer(uow, "Bob")
+        enqueue(uow, "customer", bob.id)
+        make.job(uow, bob.id, scheduled_start=date(2026, 12, 7))
+        uow.commit()
+    with db.uow(admin) as uow:
+        for item in uow.session.scalars(select(SyncItem)):
+            item.next_attempt_at = datetime(2026, 12, 6, 12, 0, 0, 250000, tzinfo=UTC)
+        uow.commit()
+    with db.uow(admin) as uow:
+        session = uow.session
+        # A timestamp of ours (aware, UTC), a timestamp left empty, a flag, a plain date
+        # (text SQLite's own type converts), beside plain columns.
+        for statement in (
+            select(SyncItem.id, SyncItem.created_at, SyncItem.next_attempt_at, SyncItem.done_at),
+            select(WcSession.ticket, WcSession.expires_at, WcSession.hello_done),
+            select(Job.id, Job.scheduled_start, Job.started_on),
+        ):
+            expected = [tuple(row) for row in session.execute(statement)]
+            assert reads.rows(session, statement) == expected
+            with db.engine.connect() as connection:
+                assert reads.rows_on(connection, statement) == expected
+        read = reads.first(session, select(SyncItem.next_attempt_at, SyncItem.created_at))
+        assert read is not None
+        assert read[0] == datetime(2026, 12, 6, 12, 0, 0, 250000, tzinfo=UTC)
+        assert read[1].tzinfo is not None
+        assert reads.first(session, select(Job.scheduled_start)) == (date(2026, 12, 7),)
+
+
+def test_a_session_row_s_flags_and_times_read_as_the_session_gives_them(db: Database, admin: Actor) -> None:
+    expires = datetime(2026, 12, 6, 12, 30, 0, tzinfo=UTC)
+    with db.uow(admin) as uow:
+        uow.session.add(
+            WcSession(
+                ticket="t-1",
+                user_name="qb",
+                state="active",
+                expires_at=expires,
+                hello_done=True,
+                hello_pending=False,
+            )
+        )
+        uow.commit()
+    statement = select(WcSession.state, WcSession.expires_at, WcSession.hello_done, WcSession.hello_pending)
+    with db.engine.connect() as connection:
+        found = reads.rows_on(connection, statement)
+    assert found == [("active", expires, True, False)]
+    assert type(found[0][2]) is bool
 
 
 def test_nothing_found_when_the_queue_is_empty(db: Database, admin: Actor) -> None:
