@@ -37,7 +37,7 @@ from desktop_app.services import settings
 from desktop_app.services.queue_states import FINISHED
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
-from qbwc_server.sync import ahead, batches, due, in_flight, kinds, refusals, sendable
+from qbwc_server.sync import ahead, batches, due, in_flight, kinds, reads, refusals, sendable
 from qbwc_server.sync.ahead import Held, Prepared
 from qbwc_server.sync.answers import MessageAnswers
 from qbwc_server.sync.imports import queue_payment_pull
@@ -421,8 +421,9 @@ class SyncEngine:
         if batch_id is not None:
             run_many(session, in_flight.ANSWERED, [{"batch": batch_id, "responded_at": due.now()}])
             # continueOnError answers every request: one still "sent" was left out of the answer.
-            for item in session.scalars(in_flight.STILL_SENT, {"batch": batch_id}):
-                if item.request_id not in results:
+            for item_id, request_id in reads.rows(session, in_flight.STILL_SENT, {"batch": batch_id}):
+                item = session.get(SyncItem, item_id) if request_id not in results else None
+                if item is not None:
                     refusals.unanswered(session, item)
         session.flush()
         anything_due = due.any_due(session)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import Integer, bindparam, or_, select
 from sqlalchemy.orm import Session, defer
 
 from desktop_app.db.connection_models import MatchProposal
@@ -65,6 +65,18 @@ DEFER_UNREAD = tuple(
 _ANY_ISOLATED = select(SyncItem.id).where(SyncItem.isolation.is_not(None)).limit(1)
 _UNDECIDED = select(MatchProposal.entity_type, MatchProposal.entity_id).where(MatchProposal.decision == "")
 _OUT = select(SyncItem.entity_type, SyncItem.entity_id).where(SyncItem.state == QueueState.SENT)
+#: Due queued items in sending order, a page (``_candidates``). Built once: constructing a
+#: statement of this shape (and its cache key) each message cost more than running it.
+_DUE_PAGE = (
+    select(SyncItem)
+    .options(*DEFER_UNREAD)
+    .where(
+        SyncItem.state == QueueState.QUEUED,
+        or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= bindparam("now")),
+    )
+    .order_by(SyncItem.rank, SyncItem.id)
+    .limit(bindparam("page", type_=Integer()))
+)
 
 
 @dataclass(frozen=True)
@@ -351,16 +363,7 @@ class BatchPlanner:
             # loaded again for the next batch.
             room = max(0, self.limits.max_requests - self._requests())
             page = max(20, min(500, room + room // 8 + 2))
-            query = (
-                select(SyncItem)
-                .options(*DEFER_UNREAD)
-                .where(
-                    SyncItem.state == QueueState.QUEUED,
-                    or_(SyncItem.next_attempt_at.is_(None), SyncItem.next_attempt_at <= now),
-                )
-                .order_by(SyncItem.rank, SyncItem.id)
-                .limit(page)
-            )
+            query = _DUE_PAGE
             if self._isolation is not None:
                 query = query.where(SyncItem.isolation == self._isolation)
             if self._imports_only:
@@ -375,7 +378,7 @@ class BatchPlanner:
             if not self.dry_run and session.bind is not None and session.bind.dialect.name == "postgresql":
                 # Two server processes never hand out the same item (a dry run hands out none).
                 query = query.with_for_update(skip_locked=True)
-            page_rows = list(session.scalars(query))
+            page_rows = list(session.scalars(query, {"now": now, "page": page}))
             rows = [item for item in page_rows if self._known_kind(item)]
             prefetch(session, rows)
             self._prefetch_pending(rows)

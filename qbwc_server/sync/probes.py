@@ -21,6 +21,7 @@ saves work, it never decides differently.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from desktop_app.errors import DatabaseUnavailable
 from desktop_app.services.queue_states import Action, Phase, QueueState, now
 from qbwc_server import qbxml as q
 from qbwc_server.qbxml import preflight
-from qbwc_server.sync import kinds
+from qbwc_server.sync import kinds, reads
 from qbwc_server.sync.check_groups import GROUP_MAX
 from qbwc_server.sync.kinds import SyncKind
 
@@ -117,9 +118,12 @@ class Probes:
         """Whether the next message may carry a look-ahead: a first Add of a kind that looks
         its key up is among the first ``window`` items due (the message keeps a request for
         it then, and only then, so the batch size setting holds either way)."""
-        checking = sorted(kind.name for kind in kinds.registered().values() if kind.checks_before_adding)
-        values = {"now": now(), "rank": -1, "after_id": 0, "window": window, "kinds": checking}
-        return session.execute(_ANY_UPCOMING, values).first() is not None
+        registered = kinds.registered().values()
+        checking = tuple(sorted(kind.name for kind in registered if kind.checks_before_adding))
+        if not checking:
+            return False
+        values = {"now": now(), "rank": -1, "after_id": 0, "window": window}
+        return reads.first(session, _any_upcoming(checking), values) is not None
 
     def ahead(
         self,
@@ -228,12 +232,15 @@ def _upcoming_statement() -> Select[tuple[int, str, int]]:
 
 # Built once: constructing a statement of this shape costs more than running it.
 _UPCOMING = _upcoming_statement()
-#: Whether any of them is of these kinds (``wanted``: asked every message, answered in SQL).
-_ANY_UPCOMING = (
-    _UPCOMING.where(_UPCOMING.selected_columns.entity_type.in_(bindparam("kinds", expanding=True)))
-    .order_by(None)
-    .limit(1)
-)
+
+
+@functools.cache
+def _any_upcoming(checking: tuple[str, ...]) -> Select[tuple[int, str, int]]:
+    """Whether any of them is of these kinds (``wanted``: asked every message, answered in
+    SQL, on SQLite's own connection: ``reads``). The kinds are the registry's, named in the
+    statement (built once for them), not a list given on each run."""
+    kind = _UPCOMING.selected_columns.entity_type
+    return _UPCOMING.where(or_(*(kind == name for name in checking))).order_by(None).limit(1)
 
 
 def _upcoming_first_adds(
