@@ -13,7 +13,6 @@ reads as the session would give it; on PostgreSQL the reads go through SQLAlchem
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table
@@ -22,10 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Select
 
 from desktop_app.db.models import QbLink
-from qbwc_server.sync.writes import Compiled, compiled_for
-
-#: Per statement compiled: each selected column's conversion (None for all: none needed).
-_CONVERSIONS: dict[int, tuple[Callable[[Any], Any] | None, ...] | None] = {}
+from qbwc_server.sync.writes import compiled_for
 
 
 def rows(
@@ -42,11 +38,8 @@ def rows_on(
     if connection.dialect.name != "sqlite":
         return [tuple(row) for row in connection.execute(statement, params or {})]
     compiled = compiled_for(statement, connection.dialect)
-    key = id(compiled)
-    if key not in _CONVERSIONS:
-        _CONVERSIONS[key] = _conversions(compiled, connection.dialect)
     found = _raw(connection, compiled.sql, compiled.arguments(params or {}))
-    conversions = _CONVERSIONS[key]
+    conversions = compiled.conversions  # (SQLAlchemy's own, worked out once: ``Compiled``)
     if conversions is None or not found:
         return found
     return [
@@ -97,15 +90,3 @@ _LINKED = (
     f"SELECT {_LINKS_TABLE.c.entity_id.name} FROM {_LINKS_TABLE.name} "
     f"WHERE {_LINKS_TABLE.c.entity_type.name} = ? AND {_LINKS_TABLE.c.entity_id.name} IN ({{}})"
 )
-
-
-def _conversions(compiled: Compiled, dialect: Any) -> tuple[Callable[[Any], Any] | None, ...] | None:
-    """How SQLAlchemy converts each selected column's values (dates and timestamps are text
-    in SQLite, flags numbers); None when no column needs it (numbers, text)."""
-    statement: Any = compiled.compiled.statement
-    # (the dialect's own type: SQLite's dates are text it converts, unlike the generic type)
-    found = tuple(
-        column.type.dialect_impl(dialect).result_processor(dialect, None)
-        for column in statement.selected_columns
-    )
-    return None if all(convert is None for convert in found) else found

@@ -122,6 +122,9 @@ class Compiled:
             constant = _REQUIRED if bind.required else bind.effective_value
             plan.append((bind.key, name, constant, compute, process))
         self._plan = tuple(plan)
+        #: How SQLAlchemy converts each column a read selects (``reads``), kept with the
+        #: statement it belongs to; None when no column needs it (numbers, text).
+        self.conversions = _read_conversions(compiled, dialect)
 
     def arguments(self, params: dict[str, Any]) -> tuple[Any, ...]:
         """The statement's arguments for ``params``, as ``construct_params`` and the bind
@@ -154,14 +157,31 @@ class Compiled:
         )
 
 
+def _read_conversions(
+    compiled: SQLCompiler, dialect: Dialect
+) -> tuple[Callable[[Any], Any] | None, ...] | None:
+    """A read's conversion of each selected column: dates and timestamps are text in SQLite,
+    flags numbers; None for a write, or a read of numbers and text only."""
+    if compiled.isinsert or compiled.isupdate or compiled.isdelete:
+        return None
+    statement: Any = compiled.statement
+    # (the dialect's own type: SQLite's dates are text it converts, unlike the generic type)
+    found = tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, None)
+        for column in statement.selected_columns
+    )
+    return None if all(convert is None for convert in found) else found
+
+
 _COMPILED: dict[int, Compiled] = {}
 
 
 def compiled_for(statement: ClauseElement, dialect: Dialect) -> Compiled:
     compiled = _COMPILED.get(id(statement))
     if compiled is None:
-        # Statements are module constants: compiled once per process.
-        compiled = _COMPILED[id(statement)] = Compiled(statement, dialect)
+        # Statements are module constants: compiled once per process (two threads compiling
+        # the same one at once keep the first: one ``Compiled`` per statement, always).
+        compiled = _COMPILED.setdefault(id(statement), Compiled(statement, dialect))
     return compiled
 
 

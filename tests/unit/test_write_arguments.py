@@ -8,15 +8,18 @@ column computes for itself aside, which differs by the microsecond).
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql.dml import UpdateBase
 
+from desktop_app.db.sync_models import SyncItem
 from desktop_app.services.queue_states import Phase
-from qbwc_server.sync import fast_apply, in_flight
+from qbwc_server.sync import fast_apply, in_flight, writes
 from qbwc_server.sync.writes import Compiled
 
 WHEN = datetime(2026, 12, 5, 2, 30, 15, 123_456, tzinfo=UTC)
@@ -77,3 +80,35 @@ def test_a_missing_value_is_an_error_not_a_null() -> None:
     del params["qb_id"]
     with pytest.raises(KeyError, match="qb_id"):
         compiled.arguments(params)
+
+
+def test_two_threads_compiling_one_statement_at_once_share_one_compiled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Both threads miss the cache and build a Compiled together (a barrier holds each until
+    # the other has built its own): both must come away with the one kept, or a dropped one
+    # could be freed and its id reused by another statement's (whose conversions it would
+    # then be taken for).
+    statement = select(SyncItem.id, SyncItem.next_attempt_at).where(SyncItem.batch_id == 7)
+    barrier = threading.Barrier(2, timeout=5)
+
+    class Overlapping(Compiled):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            barrier.wait()
+
+    monkeypatch.setattr(writes, "Compiled", Overlapping)
+    got: list[Compiled] = []
+    threads = [
+        threading.Thread(target=lambda: got.append(writes.compiled_for(statement, sqlite.dialect())))
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(got) == 2 and got[0] is got[1]
+    assert got[0] is writes.compiled_for(statement, sqlite.dialect())
+    # A read's conversions are the statement's own: the timestamp is converted, the id not.
+    conversions = got[0].conversions
+    assert conversions is not None and conversions[0] is None and conversions[1] is not None
