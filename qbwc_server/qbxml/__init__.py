@@ -42,7 +42,16 @@ from qbwc_server.qbxml.build_txns import (
     txn_query,
     txn_void,
 )
-from qbwc_server.qbxml.parse import Answers, Record, Result, Status, iter_response, parse_response, to_record
+from qbwc_server.qbxml.parse import (
+    Answers,
+    Record,
+    Result,
+    Status,
+    count_answers,
+    iter_response,
+    parse_response,
+    to_record,
+)
 from qbwc_server.qbxml.read_credits import CreditMemoLineRet, CreditMemoRet, read_credit_memo
 from qbwc_server.qbxml.records import (
     Address,
@@ -93,6 +102,7 @@ __all__ = [
     "Status",
     "build_message",
     "company_query",
+    "count_answers",
     "credit_application_add",
     "credit_application_mod",
     "credit_memo_add",

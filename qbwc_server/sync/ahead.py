@@ -90,10 +90,11 @@ class Prepared:
 
 @dataclass(frozen=True)
 class Held:
-    """QuickBooks' answer to a message, read but not yet applied."""
+    """QuickBooks' answer to a message, not yet applied."""
 
     response_xml: str
-    results: Mapping[str, q.Result]
+    #: What it says, read (None: read when it is applied, on the planning thread).
+    results: Mapping[str, q.Result] | None
     #: The batch it answers (QuickBooks' message when it came in).
     batch_id: int | None
     #: The caller's own bookkeeping (the Web Connector session's row), written in the same
@@ -131,6 +132,11 @@ class Planning:
         ``take``: it is handed out or put back, and no longer the session's."""
         future = self._next.pop(ticket, None) if take else self._next.get(ticket)
         return None if future is None else future.result()
+
+    def planned(self, ticket: str) -> bool:
+        """Whether the session's next message is planned and waiting (its planning over)."""
+        future = self._next.get(ticket)
+        return future is not None and future.done() and bool(future.result().message)
 
     def waiting(self, ticket: str) -> int:
         """Items of the session's message planned ahead (not finished: waiting their turn),

@@ -56,6 +56,9 @@ CLOSING = "jobdesk-closing"
 
 log = logging.getLogger(__name__)
 
+#: What the sync says of an answer it cannot read (the refusal's note begins with it).
+UNREADABLE_ANSWER = "QuickBooks' answer could not be read"
+
 #: The caller's bookkeeping of an answer (the Web Connector session's row), given the
 #: progress told: written in the answer's transaction (``apply_response``).
 Told = Callable[[UnitOfWork, int], None]
@@ -321,10 +324,14 @@ class SyncEngine:
         if ticket in self._closing:  # whatever it says (it is only a query): the end
             self._closing.discard(ticket)
             return self._told(100, also)
+        # The next message is planned and waiting, so this answer will be held: it is read
+        # when it is applied, on the planning thread, instead of now while the Web Connector
+        # waits (``Held.results`` None; one that cannot be read is refused then, ``_apply``).
+        lazy = hold and self._ahead.planned(ticket)
         try:
-            results = q.Answers(response_xml)  # each record's fields read when applied
+            results = None if lazy else q.Answers(response_xml)  # fields read when applied
         except QbxmlError as error:
-            self.fail_batch(ticket, refusals.UNREADABLE, f"QuickBooks' answer could not be read: {error}")
+            self.fail_batch(ticket, refusals.UNREADABLE, f"{UNREADABLE_ANSWER}: {error}")
             return self._told(self.progress(ticket), also)
         answer = Held(response_xml, results, self._out.get(ticket))
         # Whatever is held or planned ahead is over, in full, before this answer counts.
@@ -342,8 +349,9 @@ class SyncEngine:
         if hold and planned_ahead and ticket in self._left:
             # An estimate (the bar's): as if every item answered were finished. Never 0,
             # which the Web Connector's guide does not count as progress.
-            done = len(self._finished.get(ticket, ())) + len(results)
-            left = max(0, self._left[ticket] - len(results))
+            answered = q.count_answers(response_xml) if results is None else len(results)
+            done = len(self._finished.get(ticket, ())) + answered
+            left = max(0, self._left[ticket] - answered)
             percent = max(1, self._progress(done, left, planned_ahead))
             written = None if also is None else functools.partial(_with_percent, also, percent)
             if self._ahead.hold(ticket, dataclasses.replace(answer, also=written)):
@@ -378,7 +386,15 @@ class SyncEngine:
 
     def _apply(self, ticket: str, answer: Held) -> tuple[int, int]:
         """Apply one answer; (items this session finished, items still due)."""
-        response_xml, results = answer.response_xml, dict(answer.results)
+        response_xml = answer.response_xml
+        try:
+            read = q.Answers(response_xml) if answer.results is None else answer.results
+        except QbxmlError as error:
+            # Held unread: refused now as it would have been when it came (``fail_batch``).
+            message = f"{UNREADABLE_ANSWER}: {error}"
+            self._refused(ticket, refusals.UNREADABLE, message, answer.batch_id, answer.also)
+            return len(self._finished.get(ticket, ())), self._left.get(ticket, 0)
+        results = dict(read)
         count = len(results)
         probes = self._probes.setdefault(ticket, Probes())
         looked_ahead = {rid: results.pop(rid) for rid in list(results) if rid in probes.out}
@@ -469,11 +485,22 @@ class SyncEngine:
             self._going_on.add(ticket)  # told at most 99 (``sessions``): it asks again
         return go_on
 
-    def _refused(self, ticket: str, hresult: str, message: str) -> bool:
+    def _refused(
+        self,
+        ticket: str,
+        hresult: str,
+        message: str,
+        batch_id: int | None = None,
+        also: Callable[[UnitOfWork], None] | None = None,
+    ) -> bool:
+        """The batch QuickBooks has (or ``batch_id``) refused whole; ``also`` written with it."""
         with self.db.uow() as uow:
-            batch_id = self._last_out(uow.session, ticket)
+            batch_id = self._last_out(uow.session, ticket) if batch_id is None else batch_id
             batch = None if batch_id is None else uow.session.get(SyncBatch, batch_id)
+            if also is not None:
+                also(uow)
             if batch is None:
+                uow.commit()
                 return False
             self._probes.setdefault(ticket, Probes()).forget(batch_id)
             batch.error = f"{hresult}: {message}"[:2000]
