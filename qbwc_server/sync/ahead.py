@@ -4,11 +4,12 @@ The Web Connector hands a message to QuickBooks, waits for the answer, brings it
 ``receiveResponseXML`` and asks for the next message at once. Planning that next message
 (reading the queue, building its requests, marking its items sent) used to start only
 then, while the Web Connector waited. With the look-ahead the server plans it as soon as
-the last message is handed out, during the time QuickBooks takes to answer; the answer
+the last message is handed out, during the time QuickBooks takes to answer; the
 answer to the last message is then applied on the same thread, just before the one
-after is planned: ``receiveResponseXML`` only reads it (``Held``) and says how far the
-session is, when a message planned ahead is waiting (so the session surely goes on);
-otherwise it applies the answer before it returns, as before. The session row's
+after is planned: ``receiveResponseXML`` only keeps it (``Held``; read then too, unless
+that planning is already over) and says how far the session is, when a message planned
+ahead is waiting (so the session surely goes on); otherwise it applies the answer before
+it returns, as before. The session row's
 bookkeeping rides along (``Held.also``, and the message planned next): the callbacks
 write nothing, and so never wait for the write lock the planning thread holds.
 
@@ -111,7 +112,7 @@ class Planning:
         #: Stopped (the server stopped): nothing is planned ahead until a session starts.
         self._stopped = False
         self._lock = threading.Lock()
-        #: Per session: answers read and not yet applied, oldest first.
+        #: Per session: answers kept and not yet applied, oldest first.
         self._held: dict[str, list[Held]] = {}
 
     def start(self, ticket: str, plan: Callable[[], Prepared]) -> bool:
@@ -134,9 +135,13 @@ class Planning:
         return None if future is None else future.result()
 
     def planned(self, ticket: str) -> bool:
-        """Whether the session's next message is planned and waiting (its planning over)."""
+        """Whether the session's next message is planned, with items, and waiting (its
+        planning over): an answer then is held (``waiting`` counts the same items)."""
         future = self._next.get(ticket)
-        return future is not None and future.done() and bool(future.result().message)
+        if future is None or not future.done():
+            return False
+        prepared = future.result()
+        return bool(prepared.message) and prepared.items > 0
 
     def waiting(self, ticket: str) -> int:
         """Items of the session's message planned ahead (not finished: waiting their turn),

@@ -327,7 +327,7 @@ class SyncEngine:
         # The next message is planned and waiting, so this answer will be held: it is read
         # when it is applied, on the planning thread, instead of now while the Web Connector
         # waits (``Held.results`` None; one that cannot be read is refused then, ``_apply``).
-        lazy = hold and self._ahead.planned(ticket)
+        lazy = hold and ticket in self._left and self._ahead.planned(ticket)
         try:
             results = None if lazy else q.Answers(response_xml)  # fields read when applied
         except QbxmlError as error:
@@ -356,6 +356,12 @@ class SyncEngine:
             written = None if also is None else functools.partial(_with_percent, also, percent)
             if self._ahead.hold(ticket, dataclasses.replace(answer, also=written)):
                 return percent
+        if results is None:  # not held after all (the server is stopping): read now, as ever
+            try:
+                answer = dataclasses.replace(answer, results=q.Answers(response_xml))
+            except QbxmlError as error:
+                self.fail_batch(ticket, refusals.UNREADABLE, f"{UNREADABLE_ANSWER}: {error}")
+                return self._told(self.progress(ticket), also)
         done, remaining = self._apply(ticket, answer)
         return self._told(self._progress(done, remaining, planned_ahead), also)
 

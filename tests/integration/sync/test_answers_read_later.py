@@ -15,6 +15,7 @@ from qbwc_server import qbxml as q
 from qbwc_server.sync import ahead as ahead_module
 from qbwc_server.sync import engine as engine_module
 from tests.integration.sync.conftest import Office, make_office
+from tests.integration.sync.test_look_ahead import _customers_then_invoices
 from tests.integration.sync.test_planned_ahead import (
     _ahead,
     _customers,
@@ -132,3 +133,22 @@ def test_an_unreadable_answer_read_later_is_counted_with_its_refusal(
     beta = _item(ahead, "customer", ids[1])  # refused: looked up before it goes again
     assert beta.message_failures == 1
     assert beta.note.startswith(engine_module.UNREADABLE_ANSWER)
+
+
+def test_an_unreadable_first_answer_with_only_lookups_planned_is_not_told_100(office: Office) -> None:
+    # More invoices than a message holds: the first message, and the one planned after it,
+    # carry only look-ahead lookups of their numbers (no items: nothing is held).
+    ids = _customers_then_invoices(office, 80)
+    engine = office.engine  # one message (the sales item's Add) in a session of its own
+    engine.start_session("t0")
+    engine.apply_response("t0", office.qb.process(engine.next_request("t0")))
+    engine.end_session("t0")
+    engine = _ahead(office).engine
+    ticket = _start(office)
+    assert engine.next_request(ticket)
+    engine._ahead.waiting(ticket)
+    planned = engine._ahead.result(ticket, take=False)
+    assert planned is not None and planned.message and planned.items == 0
+    percent = engine.apply_response(ticket, "not xml")
+    assert all(office.items_of("invoice", one)[-1].state == QueueState.QUEUED for one in ids)
+    assert percent < 100  # the session goes on: all 80 are still due
