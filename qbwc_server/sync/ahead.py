@@ -39,13 +39,15 @@ What keeps this exactly-once:
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import Integer, Select, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import QbLink
@@ -53,6 +55,7 @@ from desktop_app.db.sync_models import SyncBatch, SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.services.queue_states import Action, Phase, QueueState, cancel, requeue
 from qbwc_server import qbxml as q
+from qbwc_server.sync import reads
 
 
 @dataclass(frozen=True)
@@ -198,30 +201,29 @@ _BEFORE = select(
     SyncItem.response_xml,
     SyncItem.sent_at,
     SyncItem.sent_context,
-).where(SyncItem.id.in_(bindparam("ids", expanding=True)))
+)
+#: Items read at most in one statement (``capture``).
+CAPTURE_CHUNK = 500
+
+
+@functools.cache
+def _before_of(count: int) -> Select[*tuple[Any, ...]]:
+    """``_BEFORE`` of ``count`` items named one by one (``id_0`` …), so that it runs on
+    SQLite's own connection (``reads``: an IN list given anew on each run cannot); one
+    statement per count, built once (a batch's count is much the same message after message)."""
+    return _BEFORE.where(SyncItem.id.in_([bindparam(f"id_{n}", type_=Integer()) for n in range(count)]))
 
 
 def capture(session: Session, planned: dict[int, str]) -> list[Before]:
     """``Before`` of each item about to be marked sent (item id → the request planned for it)."""
     ids = sorted(planned)
     found: list[Before] = []
-    for start in range(0, len(ids), 500):
-        for row in session.execute(_BEFORE, {"ids": ids[start : start + 500]}):
-            found.append(
-                Before(
-                    item_id=row.id,
-                    request_id=planned[row.id],
-                    phase=row.phase,
-                    attempts=row.attempts,
-                    note=row.note,
-                    batch_id=row.batch_id,
-                    last_request_id=row.request_id,
-                    request_xml=row.request_xml,
-                    response_xml=row.response_xml,
-                    sent_at=row.sent_at,
-                    sent_context=row.sent_context,
-                )
-            )
+    for start in range(0, len(ids), CAPTURE_CHUNK):
+        chunk = ids[start : start + CAPTURE_CHUNK]
+        values = {f"id_{n}": item_id for n, item_id in enumerate(chunk)}
+        for item_id, *was in reads.rows(session, _before_of(len(chunk)), values):
+            # (the columns read are ``Before``'s fields after its first two, in order)
+            found.append(Before(item_id, planned[item_id], *was))
     return found
 
 

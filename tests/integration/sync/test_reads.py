@@ -15,7 +15,7 @@ from desktop_app.services import setting_specs
 from desktop_app.services.queue_states import QueueState
 from desktop_app.services.sync_queue import enqueue
 from qbwc_server import mapping as m
-from qbwc_server.sync import due, in_flight, planner, prefetch, reads
+from qbwc_server.sync import ahead, due, in_flight, planner, prefetch, reads
 from tests.integration import service_helpers as make
 
 
@@ -153,3 +153,43 @@ def test_settings_changed_and_not_flushed_read_as_changed(db: Database, admin: A
         with session.no_autoflush:
             row.value = "b"
             assert setting_specs.session_values(session)["review.flag"] == "b"
+
+
+def test_what_an_item_was_before_it_is_marked_sent_reads_as_the_session_gives_it(
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent = datetime(2026, 12, 6, 9, 30, 15, 120000, tzinfo=UTC)
+    with db.uow(admin) as uow:
+        for name in ("Ann", "Bob", "Cy", "Di", "Ed"):
+            enqueue(uow, "customer", make.customer(uow, name).id)
+        uow.commit()
+    with db.uow(admin) as uow:
+        items = list(uow.session.scalars(select(SyncItem).order_by(SyncItem.id)))
+        # Two sent before (a lookup after a lost answer puts such an item back as it was).
+        for item, request in ((items[1], "r-1"), (items[3], "r-3")):
+            item.sent_at, item.request_id, item.attempts = sent, request, 2
+            item.request_xml, item.response_xml, item.sent_context = "<Rq/>", "<Rs/>", '{"values": {}}'
+        uow.commit()
+    monkeypatch.setattr(ahead, "CAPTURE_CHUNK", 2)  # three statements for five items
+    with db.uow(admin) as uow:
+        planned = {item.id: f"p-{item.id}" for item in items}
+        captured = sorted(ahead.capture(uow.session, planned), key=lambda one: one.item_id)
+        expected = []
+        for item in uow.session.scalars(select(SyncItem).order_by(SyncItem.id)):
+            expected.append(
+                ahead.Before(
+                    item.id,
+                    f"p-{item.id}",
+                    item.phase,
+                    item.attempts,
+                    item.note,
+                    item.batch_id,
+                    item.request_id,
+                    item.request_xml,
+                    item.response_xml,
+                    item.sent_at,
+                    item.sent_context,
+                )
+            )
+    assert captured == expected
+    assert captured[1].sent_at == sent and captured[0].sent_at is None
