@@ -9,6 +9,9 @@ same message (``probes``), and the caller's own bookkeeping (``also``) in the sa
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
+
+from sqlalchemy import Table, bindparam, insert, update
 
 from desktop_app.db.sync_models import SyncBatch
 from desktop_app.db.uow import UnitOfWork
@@ -20,7 +23,21 @@ from qbwc_server.sync.ahead import Prepared
 from qbwc_server.sync.check_groups import GROUP_MAX
 from qbwc_server.sync.planner import BatchPlanner, Limits
 from qbwc_server.sync.probes import Probes
-from qbwc_server.sync.writes import run_many
+from qbwc_server.sync.writes import insert_row, run_many
+
+_BATCHES = cast(Table, SyncBatch.__table__)
+#: A batch handed out (``insert_row``: built once, the row written without the unit of work).
+NEW_BATCH = insert(_BATCHES).values(
+    ticket=bindparam("ticket"),
+    created_at=bindparam("created"),
+    request_count=bindparam("requests"),
+    size_bytes=bindparam("size"),
+    error="",
+)
+#: Its requests once the look-ahead's lookups are added to them.
+BATCH_REQUESTS = (
+    update(_BATCHES).where(_BATCHES.c.id == bindparam("batch")).values(request_count=bindparam("requests"))
+)
 
 #: Messages of at least this many requests keep one for the look-ahead (``probes``).
 LOOK_AHEAD_FROM = 10
@@ -76,24 +93,27 @@ def plan_batch(
         return Prepared("", full=full)
     # Items of a grouped lookup share one request (``check_groups``): it goes once.
     requests = {one.request_id: one.built for one in chosen}
-    batch = SyncBatch(
-        ticket=ticket,
-        request_count=len(requests),
-        size_bytes=sum(len(built.xml) for built in requests.values()),
-    )
-    session.add(batch)
+    sent_at = due.now()
+    batch_values = {
+        "ticket": ticket,
+        "created": sent_at,
+        "requests": len(requests),
+        "size": sum(len(built.xml) for built in requests.values()),
+    }
+    # Planning's own changes (rare: an import's iterator) are written first, then the batch.
     if gate is not None and snapshot:
         # The first write takes the lock: in turn with this process's other writers.
         with gate.turn():
             session.flush()
+            batch_id = insert_row(session, NEW_BATCH, batch_values)
     else:
         session.flush()
-    sent_at = due.now()
+        batch_id = insert_row(session, NEW_BATCH, batch_values)
     rows = [
         {
             "item_id": one.item.id,
             "phase": one.built.phase,
-            "batch": batch.id,
+            "batch": batch_id,
             "request": one.request_id,
             "xml": one.built.xml,
             "sent": sent_at,
@@ -101,9 +121,6 @@ def plan_batch(
         }
         for one in chosen
     ]
-    # Planning may have changed some of these items (an import's iterator): those
-    # changes go first, then every item is marked sent in one statement.
-    session.flush()
     before = ahead.capture(session, {one.item.id: one.request_id for one in chosen}) if planning_ahead else []
     if rows:
         run_many(session, in_flight.MARK_SENT, rows)
@@ -111,15 +128,16 @@ def plan_batch(
     probe_ids: list[str] = []
     if look_ahead and not planner.isolating:
         last = max([planner.ahead_last, *((one.item.rank, one.item.id) for one in chosen)])
-        for probe in probes.ahead(session, last, batch.id, planner.ahead, capacity):
+        for probe in probes.ahead(session, last, batch_id, planner.ahead, capacity):
             elements.append(probe.element)
             probe_ids.append(probe.request_id)
-            batch.request_count += 1
     if not elements:
         uow.rollback()  # only lookups left to a look-ahead that found nothing to send
         return Prepared("")
+    if probe_ids:
+        run_many(session, BATCH_REQUESTS, [{"batch": batch_id, "requests": len(elements)}])
     message = q.build_message(elements, on_error="continueOnError", version=qbxml_version)
     if also is not None:
         also(uow)
     uow.commit()
-    return Prepared(message, batch.id, before, tuple(probe_ids), full)
+    return Prepared(message, batch_id, before, tuple(probe_ids), full)

@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.dml import Insert, UpdateBase
 from sqlalchemy.sql.elements import ClauseElement
 
 from desktop_app.db.engine import note_commit, write_gate
@@ -204,6 +204,24 @@ def run_many(session: Session, statement: UpdateBase, rows: list[dict[str, Any]]
         raw.executemany(compiled.sql, arguments)
     except sqlite3.Error as error:
         raise DBAPIError.instance(compiled.sql, arguments, error, sqlite3.Error) from error
+
+
+def insert_row(session: Session, statement: Insert, params: dict[str, Any]) -> int:
+    """One row added in the session's transaction (begun by it); the new row's id. On
+    SQLite on the driver's connection, as ``run_many`` (the unit of work's flush of one
+    object costs several times the insert)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        key = connection.execute(statement, params).inserted_primary_key
+        return int(key[0]) if key is not None else 0
+    compiled = compiled_for(statement, connection.dialect)
+    raw: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
+    arguments = compiled.arguments(params)
+    try:
+        row_id = raw.execute(compiled.sql, arguments).lastrowid
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(compiled.sql, arguments, error, sqlite3.Error) from error
+    return int(row_id or 0)
 
 
 class SqliteWrites:

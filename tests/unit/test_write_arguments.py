@@ -19,7 +19,7 @@ from sqlalchemy.sql.dml import UpdateBase
 
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.services.queue_states import Phase
-from qbwc_server.sync import fast_apply, in_flight, writes
+from qbwc_server.sync import batches, fast_apply, in_flight, writes
 from qbwc_server.sync.writes import Compiled
 
 WHEN = datetime(2026, 12, 5, 2, 30, 15, 123_456, tzinfo=UTC)
@@ -43,6 +43,8 @@ CASES: list[tuple[UpdateBase, dict[str, Any]]] = [
     (fast_apply._LINK_INSERT, {"entity_type": "customer", "entity_id": 1, **LINK}),
     (fast_apply._LINK_UPDATE, {"link_id": 4, **LINK}),
     (fast_apply._UNLINK, {"entity_type": "invoice", "entity_id": 3}),
+    (batches.NEW_BATCH, {"ticket": "t-1", "created": WHEN, "requests": 50, "size": 81_234}),
+    (batches.BATCH_REQUESTS, {"batch": 2, "requests": 51}),
     (in_flight.ANSWERED, {"batch": 2, "responded_at": WHEN}),
     (in_flight.ANSWERED, {"batch": 2, "responded_at": WHOLE}),
     (
