@@ -45,7 +45,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, Select, bindparam, delete, func, select
 from sqlalchemy.orm import Session
@@ -58,9 +58,10 @@ from qbwc_server import qbxml as q
 from qbwc_server.sync import reads
 
 
-@dataclass(frozen=True)
-class Before:
-    """What marking an item sent changed, as it was: put back if the message never goes."""
+class Before(NamedTuple):
+    """What marking an item sent changed, as it was: put back if the message never goes.
+    (A tuple: one is made for every item of every message, and a frozen dataclass's
+    ``__init__`` costs several times a tuple's.)"""
 
     item_id: int
     request_id: str  # the request it was planned with (it is put back only if still that)
@@ -202,16 +203,21 @@ _BEFORE = select(
     SyncItem.sent_at,
     SyncItem.sent_context,
 )
-#: Items read at most in one statement (``capture``).
-CAPTURE_CHUNK = 500
+#: Items read at most in one statement (``capture``): a power of two (``_slots``).
+CAPTURE_CHUNK = 512
 
 
 @functools.cache
 def _before_of(count: int) -> Select[*tuple[Any, ...]]:
-    """``_BEFORE`` of ``count`` items named one by one (``id_0`` …), so that it runs on
-    SQLite's own connection (``reads``: an IN list given anew on each run cannot); one
-    statement per count, built once (a batch's count is much the same message after message)."""
+    """``_BEFORE`` of up to ``count`` items named one by one (``id_0`` …), so that it runs on
+    SQLite's own connection (``reads``: an IN list given anew on each run cannot); built once
+    for each power of two (``_slots``): a few statements, whatever the batches' sizes."""
     return _BEFORE.where(SyncItem.id.in_([bindparam(f"id_{n}", type_=Integer()) for n in range(count)]))
+
+
+def _slots(count: int) -> int:
+    """The statement's size for ``count`` items: the power of two at or above it."""
+    return 1 << max(0, count - 1).bit_length()
 
 
 def capture(session: Session, planned: dict[int, str]) -> list[Before]:
@@ -220,8 +226,10 @@ def capture(session: Session, planned: dict[int, str]) -> list[Before]:
     found: list[Before] = []
     for start in range(0, len(ids), CAPTURE_CHUNK):
         chunk = ids[start : start + CAPTURE_CHUNK]
-        values = {f"id_{n}": item_id for n, item_id in enumerate(chunk)}
-        for item_id, *was in reads.rows(session, _before_of(len(chunk)), values):
+        slots = _slots(len(chunk))
+        # (the slots past the chunk name its last item again: the same rows are read)
+        values = {f"id_{n}": chunk[min(n, len(chunk) - 1)] for n in range(slots)}
+        for item_id, *was in reads.rows(session, _before_of(slots), values):
             # (the columns read are ``Before``'s fields after its first two, in order)
             found.append(Before(item_id, planned[item_id], *was))
     return found

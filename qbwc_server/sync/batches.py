@@ -9,6 +9,7 @@ same message (``probes``), and the caller's own bookkeeping (``also``) in the sa
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, bindparam, insert, update
@@ -93,22 +94,18 @@ def plan_batch(
         return Prepared("", full=full)
     # Items of a grouped lookup share one request (``check_groups``): it goes once.
     requests = {one.request_id: one.built for one in chosen}
-    sent_at = due.now()
-    batch_values = {
-        "ticket": ticket,
-        "created": sent_at,
-        "requests": len(requests),
-        "size": sum(len(built.xml) for built in requests.values()),
-    }
+    size = sum(len(built.xml) for built in requests.values())
     # Planning's own changes (rare: an import's iterator) are written first, then the batch.
     if gate is not None and snapshot:
         # The first write takes the lock: in turn with this process's other writers.
         with gate.turn():
             session.flush()
-            batch_id = insert_row(session, NEW_BATCH, batch_values)
+            sent_at = due.now()  # (once the lock is had: not the time spent waiting for it)
+            batch_id = insert_row(session, NEW_BATCH, _batch(ticket, sent_at, len(requests), size))
     else:
         session.flush()
-        batch_id = insert_row(session, NEW_BATCH, batch_values)
+        sent_at = due.now()
+        batch_id = insert_row(session, NEW_BATCH, _batch(ticket, sent_at, len(requests), size))
     rows = [
         {
             "item_id": one.item.id,
@@ -141,3 +138,8 @@ def plan_batch(
         also(uow)
     uow.commit()
     return Prepared(message, batch_id, before, tuple(probe_ids), full)
+
+
+def _batch(ticket: str, created: datetime, requests: int, size: int) -> dict[str, object]:
+    """``NEW_BATCH``'s values."""
+    return {"ticket": ticket, "created": created, "requests": requests, "size": size}

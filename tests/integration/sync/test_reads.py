@@ -160,7 +160,7 @@ def test_what_an_item_was_before_it_is_marked_sent_reads_as_the_session_gives_it
 ) -> None:
     sent = datetime(2026, 12, 6, 9, 30, 15, 120000, tzinfo=UTC)
     with db.uow(admin) as uow:
-        for name in ("Ann", "Bob", "Cy", "Di", "Ed"):
+        for name in ("Ann", "Bob", "Cy", "Di", "Ed", "Flo", "Gus"):
             enqueue(uow, "customer", make.customer(uow, name).id)
         uow.commit()
     with db.uow(admin) as uow:
@@ -170,7 +170,8 @@ def test_what_an_item_was_before_it_is_marked_sent_reads_as_the_session_gives_it
             item.sent_at, item.request_id, item.attempts = sent, request, 2
             item.request_xml, item.response_xml, item.sent_context = "<Rq/>", "<Rs/>", '{"values": {}}'
         uow.commit()
-    monkeypatch.setattr(ahead, "CAPTURE_CHUNK", 2)  # three statements for five items
+    # Two statements for seven items: four, then three read by a statement of four.
+    monkeypatch.setattr(ahead, "CAPTURE_CHUNK", 4)
     with db.uow(admin) as uow:
         planned = {item.id: f"p-{item.id}" for item in items}
         captured = sorted(ahead.capture(uow.session, planned), key=lambda one: one.item_id)
@@ -191,5 +192,5 @@ def test_what_an_item_was_before_it_is_marked_sent_reads_as_the_session_gives_it
                     item.sent_context,
                 )
             )
-    assert captured == expected
+    assert captured == expected and len(captured) == 7
     assert captured[1].sent_at == sent and captured[0].sent_at is None
