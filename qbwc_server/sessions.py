@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, Update, bindparam, case, delete, func, select, update
+from sqlalchemy import ColumnElement, Table, Update, bindparam, case, delete, func, or_, select, update
 
 from desktop_app.db.models import Setting
 from desktop_app.db.qbwc_models import (
@@ -66,7 +66,7 @@ from qbwc_server.host import (
     version_pair,
 )
 from qbwc_server.last_calls import LastCalls
-from qbwc_server.sync import reads
+from qbwc_server.sync import reads, writes
 
 log = logging.getLogger(__name__)
 
@@ -297,15 +297,14 @@ class WebConnectorSessions:
         """``_live``'s touch in one statement, written with the engine's work (the row was
         read live at the callback's start, ``at``), while the session is still on."""
         statement = _touch_statement(tuple(sorted(values)))
-        uow.session.execute(
-            statement,
-            {
-                "b_ticket": ticket,
-                "b_now": at,
-                "b_expires": at + timedelta(minutes=self.policy.ticket_minutes),
-                **{f"v_{name}": value for name, value in values.items()},
-            },
-        )
+        params = {
+            "b_ticket": ticket,
+            "b_now": at,
+            "b_expires": at + timedelta(minutes=self.policy.ticket_minutes),
+            **{f"v_{name}": value for name, value in values.items()},
+        }
+        # (on SQLite on the driver's connection, as the sync's own writes: ``writes.run_many``)
+        writes.run_many(uow.session, statement, [params])
 
     def _count_answer(
         self, uow: UnitOfWork, ticket: str, percent: int | None, at: datetime | None = None
@@ -318,7 +317,7 @@ class WebConnectorSessions:
         values: dict[str, object] = {"b_ticket": ticket, "b_now": now, "b_expires": expires}
         if percent is not None:
             values["v_percent"] = percent
-        uow.session.execute(_answer_statement(percent is not None), values)
+        writes.run_many(uow.session, _answer_statement(percent is not None), [values])
 
     def _fail(self, ticket: str, message: str) -> None:
         with self.db.uow() as uow:
@@ -552,9 +551,15 @@ def _touch_statement(names: tuple[str, ...]) -> Update:
     values: dict[str, object] = {name: bindparam(f"v_{name}") for name in names}
     return (
         update(table)
-        .where(table.c.ticket == bindparam("b_ticket"), table.c.state.in_((WC_ACTIVE, WC_FAILED)))
+        .where(table.c.ticket == bindparam("b_ticket"), _on(table))
         .values(last_seen_at=bindparam("b_now"), expires_at=bindparam("b_expires"), **values)
     )
+
+
+def _on(table: Table) -> ColumnElement[bool]:
+    """The session is still on (active, or failed and told so): each state a value of its
+    own, not an IN list (which SQLAlchemy expands at each run, ``writes.Compiled`` cannot)."""
+    return or_(table.c.state == WC_ACTIVE, table.c.state == WC_FAILED)
 
 
 @functools.cache
@@ -562,7 +567,7 @@ def _answer_statement(with_percent: bool) -> Update:
     """``_count_answer``'s statement, built once: the answer counted whatever the session's
     state, the session touched only while it is on (one statement: it runs every round trip)."""
     table = cast(Table, WcSession.__table__)
-    on = table.c.state.in_((WC_ACTIVE, WC_FAILED))
+    on = _on(table)
     # Typed as their columns: inside a CASE a value would skip UTCDateTime (stored as UTC).
     now = bindparam("b_now", type_=table.c.last_seen_at.type)
     expires = bindparam("b_expires", type_=table.c.expires_at.type)

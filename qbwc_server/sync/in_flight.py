@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.qbwc_models import WC_ACTIVE, WcSession
 from desktop_app.db.sync_models import SyncBatch, SyncItem
-from desktop_app.services.queue_states import QueueState
+from desktop_app.services.queue_states import Phase, QueueState
 from qbwc_server import qbxml as q
 from qbwc_server.sync import due, reads, refusals
 from qbwc_server.sync.planner import DEFER_UNREAD
@@ -46,12 +46,19 @@ _VALUES_FIRST = '{"values": '
 _DECODER = json.JSONDecoder()
 
 
+#: ``json.dumps`` without its per-call checks (the values are plain: no cycles to look for).
+_ENCODE = json.JSONEncoder(check_circular=False).encode
+#: Each phase's JSON text (a phase is one of a few words: encoded once).
+_PHASES = {str(phase): json.dumps(phase) for phase in Phase}
+
+
 def sent_context(values: dict[str, str], extra: dict[str, Any], phase: str) -> str:
     """What an item carries while it is out (``SyncItem.sent_context``): the values sent,
     the answer handler's extras and the phase. The text is ``json.dumps`` of that dict; it
     is built in parts so the values' own text can be taken back as it is (``read_sent``)."""
-    encoded = (json.dumps(values), json.dumps(extra), json.dumps(phase))
-    return _VALUES_FIRST + encoded[0] + ', "extra": ' + encoded[1] + ', "phase": ' + encoded[2] + "}"
+    phase_text = _PHASES.get(phase) or json.dumps(phase)
+    extra_text = _ENCODE(extra) if extra else "{}"
+    return _VALUES_FIRST + _ENCODE(values) + ', "extra": ' + extra_text + ', "phase": ' + phase_text + "}"
 
 
 def read_sent(context: str | None) -> tuple[dict[str, Any], str | None]:

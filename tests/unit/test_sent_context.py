@@ -9,6 +9,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from desktop_app.services.queue_states import Phase
 from qbwc_server.sync.in_flight import read_sent, sent_context
 
 _text = st.text(max_size=30)
@@ -19,7 +20,11 @@ _json = st.recursive(
 )
 
 
-@given(st.dictionaries(_text, _text, max_size=8), st.dictionaries(_text, _json, max_size=4), _text)
+#: The phases items really go with (encoded once, ``in_flight._PHASES``), and any other text.
+_phase = st.sampled_from(list(Phase)) | st.sampled_from([str(phase) for phase in Phase]) | _text
+
+
+@given(st.dictionaries(_text, _text, max_size=8), st.dictionaries(_text, _json, max_size=4), _phase)
 def test_written_as_json_dumps_and_read_back_whole(
     values: dict[str, str], extra: dict[str, Any], phase: str
 ) -> None:
