@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.db.write_gate import WriteGate
 from desktop_app.errors import DatabaseUnavailable
-from desktop_app.services.queue_states import FINISHED, QueueState
+from desktop_app.services.queue_states import FINISHED, QueueState, now
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import check_groups, in_flight, late
@@ -78,6 +79,9 @@ class MessageAnswers:
     _together: list[_Answer] = field(default_factory=list)
     #: Where the last request's part ended (``result_xml``: answers come in the order sent).
     _read_to: int = 0
+    #: When the message's answers are applied (one time for all of them: each is written
+    #: with it, and a value repeated in a statement's rows is converted once, ``writes``).
+    at: datetime = field(default_factory=now)
 
     def apply(self, answered: Iterable[tuple[str, SyncItem | None, q.Result]]) -> None:
         session, uow = self.session, self.uow
@@ -145,7 +149,7 @@ class MessageAnswers:
         sent_values: dict[str, str] = stored.get("values", {})
         result = check_groups.result_for(item, result, stored.get("extra") or {})
         part, self._read_to = result_xml(self.response_xml, request_id, self.count, self._read_to)
-        fast = prepare_fast(self.session, item, result, sent_values, part, values_json)
+        fast = prepare_fast(self.session, item, result, sent_values, part, values_json, self.at)
         return _Answer(item, result, sent_values, part, fast)
 
     def _write_together(self) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, update
@@ -142,9 +143,11 @@ def prepare_fast(
     sent_values: dict[str, str],
     response_xml: str,
     values_json: str | None = None,
+    at: datetime | None = None,
 ) -> Fast | None:
     """Decide a common answer and say how to write it; None when the general path writes it.
-    ``values_json``: ``sent_values`` as JSON text, when the caller has it (``in_flight.read_sent``).
+    ``values_json``: ``sent_values`` as JSON text, when the caller has it (``in_flight.read_sent``);
+    ``at``: when it is applied (a message's answers share one time: now, if not given).
 
     Only reads: what the decision needs is read before anything is written (a read may
     begin the session's transaction, and that decides where writes go).
@@ -161,12 +164,13 @@ def prepare_fast(
         or kinds.of(item.entity_type).needs_review_after_save(session, item, record, sent_values)
     ):
         return None
+    when = at or now()
     if decision.act == Act.SAVED:
-        fast = _item_done(item, result, response_xml, decision.note)
-        _save_link(session, fast, item, result, sent_values, values_json)
+        fast = _item_done(item, result, response_xml, when, decision.note)
+        _save_link(session, fast, item, result, sent_values, values_json, when)
         return fast
     if decision.act in (Act.DONE, Act.UNLINKED):
-        fast = _item_done(item, result, response_xml, decision.note)
+        fast = _item_done(item, result, response_xml, when, decision.note)
         if decision.act == Act.UNLINKED:
             fast.more.append((_UNLINK, {"entity_type": item.entity_type, "entity_id": item.entity_id}))
             fast.link_cache = "none"
@@ -231,6 +235,7 @@ def _save_link(
     result: q.Result,
     values: dict[str, str],
     values_json: str | None,
+    at: datetime,
 ) -> None:
     record = result.record
     qb_id = "" if record is None else (record.list_id or record.txn_id or "")
@@ -241,7 +246,7 @@ def _save_link(
         "edit_sequence": record.edit_sequence or "",
         "qb_name": (record.full_name or record.ref_number or "")[:209],
         "synced_values": json.dumps(values) if values_json is None else values_json,
-        "synced_at": now(),
+        "synced_at": at,
     }
     link = m.link_of(session, item.entity_type, item.entity_id)
     if link is None:
@@ -253,8 +258,8 @@ def _save_link(
         fast.link, fast.link_fields = link, fields
 
 
-def _item_done(item: SyncItem, result: q.Result, response_xml: str, note: str = "") -> Fast:
-    values = {"done_at": now(), "note": note, "response_xml": response_xml}
+def _item_done(item: SyncItem, result: q.Result, response_xml: str, at: datetime, note: str = "") -> Fast:
+    values = {"done_at": at, "note": note, "response_xml": response_xml}
     constants = {"state": QueueState.DONE, "pending_key": None, "isolation": None}
     return _item_write(item, result, _ITEM_DONE, values, constants)
 

@@ -87,6 +87,7 @@ class SessionWrites:
 
 
 _REQUIRED = object()
+_UNSEEN = object()
 
 
 class Compiled:
@@ -129,20 +130,36 @@ class Compiled:
     def arguments(self, params: dict[str, Any]) -> tuple[Any, ...]:
         """The statement's arguments for ``params``, as ``construct_params`` and the bind
         processors make them (a test compares the two), without their per-run work."""
-        arguments = []
-        for key, name, constant, compute, process in self._plan:
-            if compute is not None:
-                value = compute(None)
-            elif key in params:
-                value = params[key]
-            elif name in params:
-                value = params[name]
-            elif constant is _REQUIRED:
-                raise KeyError(f"a value is required for the parameter {key!r}")
-            else:
-                value = constant
-            arguments.append(value if process is None else process(value))
-        return tuple(arguments)
+        return self.arguments_many([params])[0]
+
+    def arguments_many(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """``arguments`` of each row; a value the row before had too (the very object: a
+        message's one timestamp) is converted once, not once a row."""
+        converted: list[tuple[Any, Any]] = [(_UNSEEN, None)] * len(self._plan)
+        found = []
+        for params in rows:
+            arguments = []
+            for position, (key, name, constant, compute, process) in enumerate(self._plan):
+                if compute is not None:
+                    value = compute(None)
+                elif key in params:
+                    value = params[key]
+                elif name in params:
+                    value = params[name]
+                elif constant is _REQUIRED:
+                    raise KeyError(f"a value is required for the parameter {key!r}")
+                else:
+                    value = constant
+                if process is None:
+                    arguments.append(value)
+                    continue
+                last, result = converted[position]
+                if value is not last:
+                    result = process(value)
+                    converted[position] = (value, result)
+                arguments.append(result)
+            found.append(tuple(arguments))
+        return found
 
     def arguments_as_sqlalchemy_makes_them(self, params: dict[str, Any]) -> tuple[Any, ...]:
         """The reference ``arguments`` is held to (through SQLAlchemy's own ``construct_params``)."""
@@ -199,7 +216,7 @@ def run_many(session: Session, statement: UpdateBase, rows: list[dict[str, Any]]
         return
     compiled = compiled_for(statement, connection.dialect)
     raw: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
-    arguments = [compiled.arguments(row) for row in rows]
+    arguments = compiled.arguments_many(rows)
     try:
         raw.executemany(compiled.sql, arguments)
     except sqlite3.Error as error:
@@ -244,7 +261,7 @@ class SqliteWrites:
     def run_many(self, statement: UpdateBase, rows: list[dict[str, Any]], *, many: bool = True) -> int:
         """One statement for many rows (``executemany``); the number of rows it touched in all."""
         compiled = compiled_for(statement, self._dialect)
-        arguments = [compiled.arguments(params) for params in rows]
+        arguments = compiled.arguments_many(rows)
         try:
             self._begin()
             if many:

@@ -19,6 +19,7 @@ from sqlalchemy.sql.dml import UpdateBase
 
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.services.queue_states import Phase
+from qbwc_server import sessions
 from qbwc_server.sync import batches, fast_apply, in_flight, writes
 from qbwc_server.sync.writes import Compiled
 
@@ -44,6 +45,16 @@ CASES: list[tuple[UpdateBase, dict[str, Any]]] = [
     (fast_apply._LINK_UPDATE, {"link_id": 4, **LINK}),
     (fast_apply._UNLINK, {"entity_type": "invoice", "entity_id": 3}),
     (batches.NEW_BATCH, {"ticket": "t-1", "created": WHEN, "requests": 50, "size": 81_234}),
+    (
+        sessions._touch_statement(("request_sent_at",)),
+        {"b_ticket": "t-1", "b_now": WHEN, "b_expires": WHOLE, "v_request_sent_at": WHEN},
+    ),
+    (sessions._touch_statement(()), {"b_ticket": "t-1", "b_now": WHOLE, "b_expires": WHEN}),
+    (
+        sessions._answer_statement(True),
+        {"b_ticket": "t-1", "b_now": WHEN, "b_expires": WHEN, "v_percent": 42},
+    ),
+    (sessions._answer_statement(False), {"b_ticket": "t-1", "b_now": WHOLE, "b_expires": WHOLE}),
     (batches.BATCH_REQUESTS, {"batch": 2, "requests": 51}),
     (in_flight.ANSWERED, {"batch": 2, "responded_at": WHEN}),
     (in_flight.ANSWERED, {"batch": 2, "responded_at": WHOLE}),
@@ -114,3 +125,27 @@ def test_two_threads_compiling_one_statement_at_once_share_one_compiled(
     # A read's conversions are the statement's own: the timestamp is converted, the id not.
     conversions = got[0].conversions
     assert conversions is not None and conversions[0] is None and conversions[1] is not None
+
+
+def test_many_rows_sharing_a_value_are_converted_as_each_alone() -> None:
+    # One timestamp object for every row (a message's), a different one, None, then back:
+    # each row's arguments are those SQLAlchemy makes for it alone.
+    compiled = Compiled(in_flight.MARK_SENT, sqlite.dialect())
+    base = {"phase": Phase.ADD, "batch": 2, "xml": "<x/>", "context": "{}"}
+    rows = [
+        {**base, "item_id": 1, "request": "1-1", "sent": WHEN},
+        {**base, "item_id": 2, "request": "2-1", "sent": WHEN},
+        {**base, "item_id": 3, "request": "3-1", "sent": WHOLE},
+        {**base, "item_id": 4, "request": "4-1", "sent": None},
+        {**base, "item_id": 5, "request": "5-1", "sent": WHEN},
+    ]
+    made = compiled.names.index("updated_at")  # (a timestamp made each run: not compared)
+
+    def compared(arguments: tuple[Any, ...]) -> tuple[Any, ...]:
+        return arguments[:made] + arguments[made + 1 :]
+
+    expected = [compared(compiled.arguments_as_sqlalchemy_makes_them(row)) for row in rows]
+    assert [compared(arguments) for arguments in compiled.arguments_many(rows)] == expected
+    assert [compared(compiled.arguments(row)) for row in rows] == expected
+    sent = compiled.names.index("sent") - (compiled.names.index("sent") > made)
+    assert [arguments[sent] for arguments in expected][2:4] == ["2026-12-05 02:30:15.000000", None]
