@@ -207,9 +207,13 @@ def run_many(session: Session, statement: UpdateBase, rows: list[dict[str, Any]]
 
     On SQLite the rows go to the driver's ``executemany`` as SQLAlchemy would pass them
     (``Compiled``: the same text, conversions and defaults) without its per-row work,
-    which costs more than SQLite's. The session must already hold its transaction (it
-    wrote first), so the statement runs inside it; elsewhere it runs through the session.
+    which costs more than SQLite's. It runs in the session's transaction (begun now if
+    need be), after the flush ``Session.execute`` would make first (so a change pending in
+    the session, written later, cannot overwrite what this writes); elsewhere through the
+    session's connection.
     """
+    if session.autoflush:
+        session.flush()  # (nothing, when nothing changed)
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         connection.execute(statement, rows)
@@ -226,7 +230,9 @@ def run_many(session: Session, statement: UpdateBase, rows: list[dict[str, Any]]
 def insert_row(session: Session, statement: Insert, params: dict[str, Any]) -> int:
     """One row added in the session's transaction (begun by it); the new row's id. On
     SQLite on the driver's connection, as ``run_many`` (the unit of work's flush of one
-    object costs several times the insert)."""
+    object costs several times the insert), after the same flush."""
+    if session.autoflush:
+        session.flush()
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         key = connection.execute(statement, params).inserted_primary_key
