@@ -79,19 +79,19 @@ class MessageAnswers:
     _together: list[_Answer] = field(default_factory=list)
     #: Where the last request's part ended (``result_xml``: answers come in the order sent).
     _read_to: int = 0
-    #: When the message's answers are applied (one time for all of them: each is written
-    #: with it, and a value repeated in a statement's rows is converted once, ``writes``).
+    #: When the answers are applied: one time for all written between two commits (a value
+    #: repeated in a statement's rows is converted once, ``writes``), taken anew at each.
     at: datetime = field(default_factory=now)
 
     def apply(self, answered: Iterable[tuple[str, SyncItem | None, q.Result]]) -> None:
-        session, uow = self.session, self.uow
+        session = self.session
         since = _now_s()
         for request_id, item, result in answered:
             if item is None:
                 # Not (or no longer) waiting for this answer: a session that was taken
                 # over still says what QuickBooks did, and that is kept.
                 self._write_together()
-                uow.commit()
+                self._commit()
                 self._late(request_id, result)
                 continue
             if item.state != QueueState.SENT:
@@ -111,7 +111,7 @@ class MessageAnswers:
                 continue
             except Exception as error:
                 self._write_together()
-                uow.commit()
+                self._commit()
                 self._not_applied(item, error)
                 continue
             if answer.fast is not None:
@@ -125,16 +125,25 @@ class MessageAnswers:
                 # A person's save waits for the lock: it goes now (the gate lets it in
                 # before this session's next write), then the message goes on.
                 self._write_together()
-                uow.commit()
+                self._commit()
                 since = _now_s()
         self._write_together()
+
+    def _commit(self, *, session_only: bool = False) -> None:
+        """Commit what is written so far; the answers after it are written with a time of
+        their own (another writer may go in now: none of them may seem to predate it)."""
+        if session_only:
+            self.session.commit()
+        else:
+            self.uow.commit()
+        self.at = now()
 
     def _late(self, request_id: str, result: q.Result) -> None:
         """An answer no item waits for: kept if it can be (``late``); one that cannot be used
         is logged and costs only itself, never the message's other answers."""
         try:
             late.late_answer(self.session, request_id, result)
-            self.uow.commit()
+            self._commit()
         except (DatabaseUnavailable, OperationalError):
             self.session.rollback()
             raise
@@ -188,7 +197,7 @@ class MessageAnswers:
         """The general writer; False: the caller commits what it wrote."""
         session, item = self.session, answer.item
         # The answers before this one are kept first: if this one fails, only it is given up.
-        session.commit()
+        self._commit(session_only=True)
         item.response_xml = answer.part
         if item.entity_type == "import":
             # Imports look up the records they just created: keep autoflush; and they
@@ -206,15 +215,15 @@ class MessageAnswers:
         session = self.session
         try:
             if not work():
-                self.uow.commit()
+                self._commit()
         except (DatabaseUnavailable, OperationalError):
             session.rollback()
             raise  # the database, not the answer: the session stops, nothing is lost
         except _FastFailed as failed:
             # Its own writes were given up with their savepoint: the answers before it stay.
-            self.uow.commit()
+            self._commit()
             late.answer_not_applied(session, item.id, failed.error)
-            self.uow.commit()
+            self._commit()
         except Exception as error:
             self._not_applied(item, error)
         except BaseException:
@@ -224,7 +233,7 @@ class MessageAnswers:
     def _not_applied(self, item: SyncItem, error: Exception) -> None:
         self.session.rollback()
         late.answer_not_applied(self.session, item.id, error)
-        self.uow.commit()
+        self._commit()
 
 
 def result_xml(response_xml: str, request_id: str, count: int, after: int = 0) -> tuple[str, int]:
