@@ -4,6 +4,7 @@ between two commits, never one from before a commit (another writer may go in at
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -31,9 +32,19 @@ def test_answers_written_after_a_commit_carry_a_time_after_it(
         events.append(("answer", args[1].entity_id))  # type: ignore[attr-defined]
         return prepare(*args, **kwargs)  # type: ignore[arg-type]
 
-    # A person's save waits all along: the message commits after every answer.
+    class Waiting:
+        """A person's save waits all along (on any database): a commit after every answer."""
+
+        someone_waiting = True
+
+    apply = answers.MessageAnswers.apply
+
+    def applied(self: answers.MessageAnswers, answered: Any) -> None:
+        self.gate = Waiting()  # type: ignore[assignment]
+        apply(self, answered)
+
     monkeypatch.setattr(answers, "SHARE_SECONDS", 0)
-    monkeypatch.setattr(type(office.db.write_gate), "someone_waiting", property(lambda gate: True))
+    monkeypatch.setattr(answers.MessageAnswers, "apply", applied)
     monkeypatch.setattr(answers.MessageAnswers, "_commit", committed)
     monkeypatch.setattr(answers, "prepare_fast", prepared)
     assert office.sync().percent == 100
