@@ -21,6 +21,7 @@ from desktop_app.services import settings
 from qbwc_server import qbxml as q
 from qbwc_server.sync import ahead, due, in_flight
 from qbwc_server.sync.ahead import Prepared
+from qbwc_server.sync.built import to_xml
 from qbwc_server.sync.check_groups import GROUP_MAX
 from qbwc_server.sync.planner import BatchPlanner, Limits
 from qbwc_server.sync.probes import Probes
@@ -121,19 +122,20 @@ def plan_batch(
     before = ahead.capture(session, {one.item.id: one.request_id for one in chosen}) if planning_ahead else []
     if rows:
         run_many(session, in_flight.MARK_SENT, rows)
-    elements = [built.element for built in requests.values()]
+    # Each request as the text its item keeps (serialised once, ``Built.xml``).
+    texts = [(request_id, built.xml) for request_id, built in requests.items()]
     probe_ids: list[str] = []
     if look_ahead and not planner.isolating:
         last = max([planner.ahead_last, *((one.item.rank, one.item.id) for one in chosen)])
         for probe in probes.ahead(session, last, batch_id, planner.ahead, capacity):
-            elements.append(probe.element)
+            texts.append((probe.request_id, to_xml(probe.element)))
             probe_ids.append(probe.request_id)
-    if not elements:
+    if not texts:
         uow.rollback()  # only lookups left to a look-ahead that found nothing to send
         return Prepared("")
     if probe_ids:
-        run_many(session, BATCH_REQUESTS, [{"batch": batch_id, "requests": len(elements)}])
-    message = q.build_message(elements, on_error="continueOnError", version=qbxml_version)
+        run_many(session, BATCH_REQUESTS, [{"batch": batch_id, "requests": len(texts)}])
+    message = q.build_message_from_text(texts, on_error="continueOnError", version=qbxml_version)
     if also is not None:
         also(uow)
     uow.commit()

@@ -33,6 +33,7 @@ from sqlalchemy.sql.dml import Insert, UpdateBase
 from sqlalchemy.sql.elements import ClauseElement
 
 from desktop_app.db.engine import note_commit, write_gate
+from desktop_app.db.types import utcnow
 
 
 class Writes(Protocol):
@@ -114,12 +115,17 @@ class Compiled:
         # statement's own constant), then the computed columns, then the type's conversion.
         self._plan: tuple[tuple[str, str, Any, Callable[[Any], Any] | None, Callable[[Any], Any] | None], ...]
         plan = []
-        for name, process in zip(self.names, self.processors, strict=True):
+        #: Positions whose computed value is a reading of the clock (``updated_at``): read
+        #: once per run of the statement, for all its rows, as SQL's CURRENT_TIMESTAMP is.
+        self._clocks: frozenset[int] = frozenset()
+        for position, (name, process) in enumerate(zip(self.names, self.processors, strict=True)):
             bind = compiled.binds[name]
             default = self.computed.get(name)
             compute = None if default is None else default.arg  # type: ignore[attr-defined]
             if compute is not None and not callable(compute):
                 raise TypeError(f"{name}: only a default SQLAlchemy computes in Python can be run here")
+            if compute is not None and getattr(compute, "__wrapped__", None) is utcnow:
+                self._clocks |= {position}
             constant = _REQUIRED if bind.required else bind.effective_value
             plan.append((bind.key, name, constant, compute, process))
         self._plan = tuple(plan)
@@ -134,14 +140,15 @@ class Compiled:
 
     def arguments_many(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         """``arguments`` of each row; a value the row before had too (the very object: a
-        message's one timestamp) is converted once, not once a row."""
+        message's one timestamp, the clock's one reading) is converted once, not once a row."""
         converted: list[tuple[Any, Any]] = [(_UNSEEN, None)] * len(self._plan)
+        readings = {position: utcnow() for position in self._clocks}
         found = []
         for params in rows:
             arguments = []
             for position, (key, name, constant, compute, process) in enumerate(self._plan):
                 if compute is not None:
-                    value = compute(None)
+                    value = readings[position] if position in readings else compute(None)
                 elif key in params:
                     value = params[key]
                 elif name in params:

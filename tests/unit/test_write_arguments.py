@@ -149,3 +149,19 @@ def test_many_rows_sharing_a_value_are_converted_as_each_alone() -> None:
     assert [compared(compiled.arguments(row)) for row in rows] == expected
     sent = compiled.names.index("sent") - (compiled.names.index("sent") > made)
     assert [arguments[sent] for arguments in expected][2:4] == ["2026-12-05 02:30:15.000000", None]
+
+
+def test_the_rows_of_one_run_share_one_reading_of_the_clock() -> None:
+    # updated_at is computed for each run (``utcnow``): one reading for all the rows of a
+    # statement run, as SQL's CURRENT_TIMESTAMP is, not one a row (read and converted 200
+    # times, the readings would differ by microseconds); a later run reads it anew.
+    compiled = Compiled(in_flight.MARK_SENT, sqlite.dialect())
+    base = {"phase": Phase.ADD, "batch": 2, "xml": "<x/>", "context": "{}", "sent": WHEN}
+    rows = [{**base, "item_id": k, "request": f"{k}-1"} for k in range(200)]
+    made = compiled.names.index("updated_at")
+    before = datetime.now(UTC).replace(tzinfo=None).isoformat(" ", timespec="microseconds")
+    first = {arguments[made] for arguments in compiled.arguments_many(rows)}
+    after = datetime.now(UTC).replace(tzinfo=None).isoformat(" ", timespec="microseconds")
+    assert len(first) == 1
+    (reading,) = first
+    assert isinstance(reading, str) and before <= reading <= after  # (SQLite's text: compared as text)
