@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
+from xml.sax.saxutils import escape as xml_escape
 
 from lxml import etree
 
@@ -97,14 +98,26 @@ def build_message_from_text(
         return build_message([], on_error=on_error, version=version)
     _check_envelope(on_error, version)
     seen: set[str] = set()
-    for request_id, _text in requests:
+    for request_id, text in requests:
         if not request_id:
             raise ValueError("a request has no requestID")
         if request_id in seen:
             raise ValueError(f"requestID {request_id!r} is used twice in one message")
         seen.add(request_id)
+        # The requestID given is the one the text carries (its first tag, as lxml writes it).
+        if _request_id_attribute(request_id) not in text[: text.find(">") + 1]:
+            raise ValueError(f"the request given as {request_id!r} does not carry that requestID")
     body = "".join(text for _request_id, text in requests)
     return _with_header(f'<QBXML><QBXMLMsgsRq onError="{on_error}">{body}</QBXMLMsgsRq></QBXML>', version)
+
+
+def _request_id_attribute(request_id: str) -> str:
+    """` requestID="…"` as lxml writes the attribute."""
+    return f' requestID="{xml_escape(request_id, _ATTRIBUTE_ESCAPES)}"'
+
+
+#: What lxml escapes in an attribute's value beyond &, < and >.
+_ATTRIBUTE_ESCAPES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 
 
 def _check_envelope(on_error: str, version: str) -> None:

@@ -32,6 +32,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import Insert, UpdateBase
 from sqlalchemy.sql.elements import ClauseElement
 
+from desktop_app.db import types as db_types
 from desktop_app.db.engine import note_commit, write_gate
 from desktop_app.db.types import utcnow
 
@@ -116,7 +117,8 @@ class Compiled:
         self._plan: tuple[tuple[str, str, Any, Callable[[Any], Any] | None, Callable[[Any], Any] | None], ...]
         plan = []
         #: Positions whose computed value is a reading of the clock (``updated_at``): read
-        #: once per run of the statement, for all its rows, as SQL's CURRENT_TIMESTAMP is.
+        #: once per run of the statement, for all its rows, as SQL's CURRENT_TIMESTAMP is
+        #: (through SQLAlchemy, elsewhere, each row reads it: nothing depends on either).
         self._clocks: frozenset[int] = frozenset()
         for position, (name, process) in enumerate(zip(self.names, self.processors, strict=True)):
             bind = compiled.binds[name]
@@ -124,7 +126,7 @@ class Compiled:
             compute = None if default is None else default.arg  # type: ignore[attr-defined]
             if compute is not None and not callable(compute):
                 raise TypeError(f"{name}: only a default SQLAlchemy computes in Python can be run here")
-            if compute is not None and getattr(compute, "__wrapped__", None) is utcnow:
+            if compute is not None and getattr(compute, "__wrapped__", None) is db_types.utcnow:
                 self._clocks |= {position}
             constant = _REQUIRED if bind.required else bind.effective_value
             plan.append((bind.key, name, constant, compute, process))

@@ -151,17 +151,19 @@ def test_many_rows_sharing_a_value_are_converted_as_each_alone() -> None:
     assert [arguments[sent] for arguments in expected][2:4] == ["2026-12-05 02:30:15.000000", None]
 
 
-def test_the_rows_of_one_run_share_one_reading_of_the_clock() -> None:
+def test_the_rows_of_one_run_share_one_reading_of_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     # updated_at is computed for each run (``utcnow``): one reading for all the rows of a
-    # statement run, as SQL's CURRENT_TIMESTAMP is, not one a row (read and converted 200
-    # times, the readings would differ by microseconds); a later run reads it anew.
+    # statement run, not one a row (read and converted 200 times). The clock is replaced by
+    # one whose readings all differ (a coarse clock, as on Windows, would hide the count).
+    readings = iter(datetime(2031, 1, 1, 0, 0, second, tzinfo=UTC) for second in range(60))
+    monkeypatch.setattr(writes, "utcnow", lambda: next(readings))
     compiled = Compiled(in_flight.MARK_SENT, sqlite.dialect())
     base = {"phase": Phase.ADD, "batch": 2, "xml": "<x/>", "context": "{}", "sent": WHEN}
     rows = [{**base, "item_id": k, "request": f"{k}-1"} for k in range(200)]
     made = compiled.names.index("updated_at")
-    before = datetime.now(UTC).replace(tzinfo=None).isoformat(" ", timespec="microseconds")
-    first = {arguments[made] for arguments in compiled.arguments_many(rows)}
-    after = datetime.now(UTC).replace(tzinfo=None).isoformat(" ", timespec="microseconds")
-    assert len(first) == 1
-    (reading,) = first
-    assert isinstance(reading, str) and before <= reading <= after  # (SQLite's text: compared as text)
+    first = [arguments[made] for arguments in compiled.arguments_many(rows)]
+    assert first == ["2031-01-01 00:00:00.000000"] * 200  # (SQLite's text for the one reading)
+    # The next run reads the clock anew.
+    assert {arguments[made] for arguments in compiled.arguments_many(rows[:3])} == {
+        "2031-01-01 00:00:01.000000"
+    }

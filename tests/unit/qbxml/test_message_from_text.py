@@ -63,6 +63,12 @@ def test_any_text_a_person_types_makes_the_same_message(
     assert from_text == built
 
 
+def test_a_request_id_lxml_escapes_is_recognised() -> None:
+    request = host_query('a&b"<c>\t1')
+    built, from_text = _both([request, company_query("2")])
+    assert from_text == built
+
+
 def test_no_request_is_the_empty_message_as_before() -> None:
     assert build_message_from_text([]) == build_message([])
 
@@ -73,6 +79,8 @@ def test_it_refuses_what_build_message_refuses() -> None:
         build_message_from_text([("1", one), ("1", to_xml(company_query("1")))])
     with pytest.raises(ValueError, match="no requestID"):
         build_message_from_text([("", one)])
+    with pytest.raises(ValueError, match="does not carry"):
+        build_message_from_text([("2", one)])  # (the text is request "1")
     with pytest.raises(ValueError, match="onError"):
         build_message_from_text([("1", one)], on_error="ignore")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="qbXML version"):
