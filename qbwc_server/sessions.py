@@ -18,16 +18,14 @@ What each callback answers, in the Web Connector's own vocabulary:
 
 from __future__ import annotations
 
-import functools
 import hmac
 import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
 
-from sqlalchemy import ColumnElement, Table, Update, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import delete, func, select
 
 from desktop_app.db.models import Setting
 from desktop_app.db.qbwc_models import (
@@ -45,7 +43,7 @@ from desktop_app.domain.passwords import verify_password
 from desktop_app.errors import JobDeskError
 from desktop_app.services.settings import get_setting
 from desktop_app.version import __version__
-from qbwc_server import company_check
+from qbwc_server import company_check, session_rows
 from qbwc_server.binding import (
     CompanyBinding,
     bind_company,
@@ -281,7 +279,7 @@ class WebConnectorSessions:
         # One statement on a connection of its own: no unit of work needed to read one row
         # (on SQLite's own connection, ``reads``: it is read twice every round trip).
         with self._reading.connect() as connection:
-            found = reads.rows_on(connection, _GOING, {"ticket": ticket})
+            found = reads.rows_on(connection, session_rows.GOING, {"ticket": ticket})
         if not found:
             return None
         state, expires_at, hello_done, hello_pending, qbxml_version = found[0]
@@ -296,7 +294,7 @@ class WebConnectorSessions:
     def _touch(self, uow: UnitOfWork, ticket: str, at: datetime, **values: object) -> None:
         """``_live``'s touch in one statement, written with the engine's work (the row was
         read live at the callback's start, ``at``), while the session is still on."""
-        statement = _touch_statement(tuple(sorted(values)))
+        statement = session_rows.touch_statement(tuple(sorted(values)))
         params = {
             "b_ticket": ticket,
             "b_now": at,
@@ -317,7 +315,7 @@ class WebConnectorSessions:
         values: dict[str, object] = {"b_ticket": ticket, "b_now": now, "b_expires": expires}
         if percent is not None:
             values["v_percent"] = percent
-        writes.run_many(uow.session, _answer_statement(percent is not None), [values])
+        writes.run_many(uow.session, session_rows.answer_statement(percent is not None), [values])
 
     def _fail(self, ticket: str, message: str) -> None:
         with self.db.uow() as uow:
@@ -529,57 +527,6 @@ class WebConnectorSessions:
         if failed:
             return "JobDesk: sync stopped; see the message above or JobDesk's Sync screen."
         return f"JobDesk: sync finished ({percent}% done)."
-
-
-#: The session's row as a callback reads it first (built once, asked twice a round trip).
-_GOING = select(
-    WcSession.state,
-    WcSession.expires_at,
-    WcSession.hello_done,
-    WcSession.hello_pending,
-    WcSession.qbxml_version,
-).where(WcSession.ticket == bindparam("ticket"))
-
-
-@functools.cache
-def _touch_statement(names: tuple[str, ...]) -> Update:
-    """``_touch``'s statement for these columns, built once (building one costs more than
-    running it, and it runs every round trip): the session's row while it is still on.
-    (Not expired is not asked: the callback found it live when it came, and the ticket
-    counts from then, ``LastCalls``; a session that expired since is no longer active.)"""
-    table = cast(Table, WcSession.__table__)
-    values: dict[str, object] = {name: bindparam(f"v_{name}") for name in names}
-    return (
-        update(table)
-        .where(table.c.ticket == bindparam("b_ticket"), _on(table))
-        .values(last_seen_at=bindparam("b_now"), expires_at=bindparam("b_expires"), **values)
-    )
-
-
-def _on(table: Table) -> ColumnElement[bool]:
-    """The session is still on (active, or failed and told so): each state a value of its
-    own, not an IN list (which SQLAlchemy expands at each run, ``writes.Compiled`` cannot)."""
-    return or_(table.c.state == WC_ACTIVE, table.c.state == WC_FAILED)
-
-
-@functools.cache
-def _answer_statement(with_percent: bool) -> Update:
-    """``_count_answer``'s statement, built once: the answer counted whatever the session's
-    state, the session touched only while it is on (one statement: it runs every round trip)."""
-    table = cast(Table, WcSession.__table__)
-    on = _on(table)
-    # Typed as their columns: inside a CASE a value would skip UTCDateTime (stored as UTC).
-    now = bindparam("b_now", type_=table.c.last_seen_at.type)
-    expires = bindparam("b_expires", type_=table.c.expires_at.type)
-    values: dict[str, object] = {
-        "round_trips": table.c.round_trips + 1,
-        "request_sent_at": None,
-        "last_seen_at": case((on, now), else_=table.c.last_seen_at),
-        "expires_at": case((on, expires), else_=table.c.expires_at),
-    }
-    if with_percent:
-        values["percent"] = bindparam("v_percent")
-    return update(table).where(table.c.ticket == bindparam("b_ticket")).values(**values)
 
 
 def _explain(exc: BaseException) -> str:

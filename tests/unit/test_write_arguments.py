@@ -19,7 +19,7 @@ from sqlalchemy.sql.dml import UpdateBase
 
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.services.queue_states import Phase
-from qbwc_server import sessions
+from qbwc_server import session_rows
 from qbwc_server.sync import batches, fast_apply, in_flight, writes
 from qbwc_server.sync.writes import Compiled
 
@@ -46,15 +46,15 @@ CASES: list[tuple[UpdateBase, dict[str, Any]]] = [
     (fast_apply._UNLINK, {"entity_type": "invoice", "entity_id": 3}),
     (batches.NEW_BATCH, {"ticket": "t-1", "created": WHEN, "requests": 50, "size": 81_234}),
     (
-        sessions._touch_statement(("request_sent_at",)),
+        session_rows.touch_statement(("request_sent_at",)),
         {"b_ticket": "t-1", "b_now": WHEN, "b_expires": WHOLE, "v_request_sent_at": WHEN},
     ),
-    (sessions._touch_statement(()), {"b_ticket": "t-1", "b_now": WHOLE, "b_expires": WHEN}),
+    (session_rows.touch_statement(()), {"b_ticket": "t-1", "b_now": WHOLE, "b_expires": WHEN}),
     (
-        sessions._answer_statement(True),
+        session_rows.answer_statement(True),
         {"b_ticket": "t-1", "b_now": WHEN, "b_expires": WHEN, "v_percent": 42},
     ),
-    (sessions._answer_statement(False), {"b_ticket": "t-1", "b_now": WHOLE, "b_expires": WHOLE}),
+    (session_rows.answer_statement(False), {"b_ticket": "t-1", "b_now": WHOLE, "b_expires": WHOLE}),
     (batches.BATCH_REQUESTS, {"batch": 2, "requests": 51}),
     (in_flight.ANSWERED, {"batch": 2, "responded_at": WHEN}),
     (in_flight.ANSWERED, {"batch": 2, "responded_at": WHOLE}),
