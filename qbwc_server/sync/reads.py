@@ -12,23 +12,21 @@ reads as the session would give it; on PostgreSQL the reads go through SQLAlchem
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Select
 
 from desktop_app.db.models import QbLink
-from qbwc_server.sync.writes import compiled_for
+from qbwc_server.sync.writes import compiled_for, flushed_connection, on_driver
 
 
 def rows(
     session: Session, statement: Select[*tuple[Any, ...]], params: dict[str, Any] | None = None
 ) -> list[Any]:
     """The rows ``statement`` reads, as tuples of the values the session would give."""
-    return rows_on(_connection(session), statement, params)
+    return rows_on(flushed_connection(session), statement, params)
 
 
 def rows_on(
@@ -62,27 +60,19 @@ def linked(session: Session, kind: str, record_ids: list[int]) -> set[int]:
     through the session costs about twenty times this one)."""
     if not record_ids:
         return set()
-    connection = _connection(session)
+    connection = flushed_connection(session)
     if connection.dialect.name != "sqlite":
         return set(record_ids)  # (the links' own read says)
     sql = _LINKED.format(", ".join("?" * len(record_ids)))
     return {record_id for (record_id,) in _raw(connection, sql, (kind, *record_ids))}
 
 
-def _connection(session: Session) -> Connection:
-    """The session's connection, in its transaction, after the flush it makes before a read."""
-    if session.autoflush:
-        session.flush()  # (nothing, when nothing changed)
-    return session.connection()
-
-
 def _raw(connection: Connection, sql: str, arguments: tuple[Any, ...]) -> list[Any]:
     """``sql`` on SQLite's own connection; its errors as SQLAlchemy raises them."""
-    raw: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
-    try:
-        return raw.execute(sql, arguments).fetchall()
-    except sqlite3.Error as error:
-        raise DBAPIError.instance(sql, arguments, error, sqlite3.Error) from error
+    found: list[Any] = on_driver(
+        connection, sql, arguments, lambda raw: raw.execute(sql, arguments).fetchall()
+    )
+    return found
 
 
 _LINKS_TABLE = cast(Table, QbLink.__table__)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
@@ -88,6 +88,7 @@ class SessionWrites:
             savepoint.rollback()
 
 
+T = TypeVar("T")
 _REQUIRED = object()
 _UNSEEN = object()
 
@@ -221,39 +222,48 @@ def run_many(session: Session, statement: UpdateBase, rows: list[dict[str, Any]]
     the session, written later, cannot overwrite what this writes); elsewhere through the
     session's connection.
     """
-    if session.autoflush:
-        session.flush()  # (nothing, when nothing changed)
-    connection = session.connection()
+    connection = flushed_connection(session)
     if connection.dialect.name != "sqlite":
         connection.execute(statement, rows)
         return
     compiled = compiled_for(statement, connection.dialect)
-    raw: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
     arguments = compiled.arguments_many(rows)
-    try:
-        raw.executemany(compiled.sql, arguments)
-    except sqlite3.Error as error:
-        raise DBAPIError.instance(compiled.sql, arguments, error, sqlite3.Error) from error
+    on_driver(connection, compiled.sql, arguments, lambda raw: raw.executemany(compiled.sql, arguments))
 
 
 def insert_row(session: Session, statement: Insert, params: dict[str, Any]) -> int:
     """One row added in the session's transaction (begun by it); the new row's id. On
     SQLite on the driver's connection, as ``run_many`` (the unit of work's flush of one
     object costs several times the insert), after the same flush."""
-    if session.autoflush:
-        session.flush()
-    connection = session.connection()
+    connection = flushed_connection(session)
     if connection.dialect.name != "sqlite":
         key = connection.execute(statement, params).inserted_primary_key
         return int(key[0]) if key is not None else 0
     compiled = compiled_for(statement, connection.dialect)
-    raw: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
     arguments = compiled.arguments(params)
-    try:
-        row_id = raw.execute(compiled.sql, arguments).lastrowid
-    except sqlite3.Error as error:
-        raise DBAPIError.instance(compiled.sql, arguments, error, sqlite3.Error) from error
+    row_id = on_driver(
+        connection, compiled.sql, arguments, lambda raw: raw.execute(compiled.sql, arguments).lastrowid
+    )
     return int(row_id or 0)
+
+
+def flushed_connection(session: Session) -> Connection:
+    """The session's connection, in its transaction (begun now if need be), after the flush
+    ``Session.execute`` makes before a statement (a change pending in the session, written
+    later, could otherwise overwrite what is written here, or be missing from a read)."""
+    if session.autoflush:
+        session.flush()  # (nothing, when nothing changed)
+    return session.connection()
+
+
+def on_driver(connection: Connection, sql: str, arguments: Any, call: Callable[[sqlite3.Connection], T]) -> T:
+    """``call`` on SQLite's own connection under ``connection``; its errors as SQLAlchemy
+    raises them (``sql`` and ``arguments`` to say what failed)."""
+    raw: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
+    try:
+        return call(raw)
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(sql, arguments, error, sqlite3.Error) from error
 
 
 class SqliteWrites:
