@@ -127,6 +127,8 @@ class Compiled:
             compute = None if default is None else default.arg  # type: ignore[attr-defined]
             if compute is not None and not callable(compute):
                 raise TypeError(f"{name}: only a default SQLAlchemy computes in Python can be run here")
+            # (SQLAlchemy wraps the column's function: its ``__wrapped__`` is ours. The reading
+            # itself goes through this module's ``utcnow``, which a test replaces.)
             if compute is not None and getattr(compute, "__wrapped__", None) is db_types.utcnow:
                 self._clocks |= {position}
             constant = _REQUIRED if bind.required else bind.effective_value
