@@ -1,11 +1,9 @@
 """Queueing credit memos for QuickBooks, the way invoices are queued on issue and void.
 
-The queue (``sync_queue``) knows a record kind only once it is registered in
-``record_kinds`` (with its engine module in ``qbwc_server.sync.kinds``); until the
-credit-memo kind is, ``enqueue`` refuses "credit_memo" with a ``ValidationError``, and
-saving a credit memo must not fail because of that. So the call
-stays here, behind one named function: it queues as soon as the kind is known and reports
-whether it did.
+A credit memo goes as its own record ("credit_memo": its Add or Mod, or its void) and
+where it is applied as another ("credit_application": the $0.00 payment that applies it
+in QuickBooks), each in the order ``record_kinds`` gives them; this module says which to
+queue when a credit memo is saved, applied or voided.
 """
 
 from __future__ import annotations
@@ -30,19 +28,12 @@ APPLIED = "credit_application"
 APPLIED_BEFORE_CREDIT_RANK = 56
 
 
-def credit_memo_kind_is_known(action: str = "upsert") -> bool:
-    """Whether the QuickBooks queue can take credit memos (the sync kind is registered)."""
-    kind = record_kinds.KINDS.get(ENTITY)
-    return kind is not None and action in kind.actions
-
-
 def queue_credit_memo_for_quickbooks(uow: UnitOfWork, credit_id: int, action: str = "upsert") -> bool:
     """Queue the credit memo's add/change ("upsert", with its applications) or its "void".
 
-    Returns False, queueing nothing, while the sync engine has no credit-memo kind.
+    Returns False, queueing nothing, for the void of a credit memo that never reached
+    QuickBooks (there is nothing there to void).
     """
-    if not credit_memo_kind_is_known(action):
-        return False
     if action == "void":
         sync_queue.cancel_pending(uow, ENTITY, credit_id)
         # A void credit is applied to nothing: an application still waiting must not pull the
@@ -60,7 +51,7 @@ def queue_credit_memo_for_quickbooks(uow: UnitOfWork, credit_id: int, action: st
         if not sync_queue.is_linked(uow, ENTITY, credit_id) and not on_its_way:
             return False  # never reached QuickBooks: nothing there to void
     sync_queue.enqueue(uow, ENTITY, credit_id, action, urgent=action == "void")
-    if action == "upsert" and APPLIED in record_kinds.KINDS:
+    if action == "upsert":
         # What it is applied to goes as its own QuickBooks transaction, after it and the invoices.
         credit = uow.session.get(CreditMemo, credit_id)
         # Applied, or applied in QuickBooks (linked, or its $0.00 payment on its way there):

@@ -494,34 +494,12 @@ def test_lists_and_lookups(db: Database, admin: Actor) -> None:
         assert uow.session.scalar(select(func.count()).select_from(CreditMemo)) == 2
 
 
-def test_credit_memos_are_queued_for_quickbooks_once_the_sync_knows_the_kind(
-    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+def test_a_credit_memo_is_queued_for_quickbooks_and_its_void_follows_once_it_is_there(
+    db: Database, admin: Actor
 ) -> None:
     from desktop_app.db.sync_models import SyncItem
-    from desktop_app.services import credit_sync, record_kinds
 
     ids = _setup(db, admin)
-    if not credit_sync.credit_memo_kind_is_known():
-        # Until the sync registers the kind, saving a credit still works and queues nothing.
-        plain = _create(db, admin, ids)
-        with db.reader() as uow:
-            assert (
-                uow.session.scalars(select(SyncItem).where(SyncItem.entity_type == "credit_memo")).all() == []
-            )
-        monkeypatch.setitem(
-            record_kinds._KINDS,
-            "credit_memo",
-            record_kinds.RecordKind(
-                "credit_memo",
-                CreditMemo,
-                "credit memo",
-                "credit memos",
-                lambda c: c.number,
-                {"upsert": 52, "void": 57},
-                is_list=False,
-            ),
-        )
-        assert plain.number == "CM-1001"
     credit = _create(db, admin, ids)
     with db.uow(admin) as uow:
         uow.session.add(
