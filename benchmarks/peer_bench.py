@@ -18,8 +18,9 @@ in a process of its own behind the same HTTP server (waitress, JobDesk's setting
     one transaction per message;
 (c) JobDesk — ``qbwc_server``'s server (spyne, sessions, the sync engine) over a fresh
     SQLite company holding the same customers and invoices, everything queued, as
-    ``python -m qbwc_server serve`` runs it. It sends its own requests: a lookup
-    (``InvoiceQuery`` by number) before each invoice add, so more requests and round trips.
+    ``python -m qbwc_server serve`` runs it. It sends its own requests: the invoice numbers
+    coming up are looked up in QuickBooks (``InvoiceQuery``, one request for a message's worth,
+    riding in the message before), so a few more requests and round trips.
     It runs twice on copies of the company: first "in turn" (each message planned only when
     the Web Connector asks for it, as before issue 18's look-ahead), then as the server
     runs, planning the next message while the simulator answers the last and applying
@@ -37,6 +38,11 @@ same work); requests per second counts JobDesk's extra lookups as work done. The
 server, the server time by kind of message (customers, invoices): where a phase is bound by
 the server's own work rather than by QuickBooks' (JobDesk's customer messages: planning the
 next one takes longer than QuickBooks takes to answer this one).
+
+The servers run one after the other, so a machine that changes speed meanwhile (another
+program, a throttled CPU) skews the ratios. The simulator does the same work in every run,
+so its time a request is the check: when it differs by more than ``SPEED_CHANGE`` between
+JobDesk's run and another's, a warning says the ratio between the two is not to be trusted.
 
 Each run checks its outcome: the session ends "done", the simulator holds n customers and
 n invoices, and the server persisted an answer per record (qbwc-kit's rows, JobDesk's
@@ -365,6 +371,30 @@ def print_ratios(jobdesk: Result, other: Result, target: str) -> None:
     )
 
 
+#: How much the simulator's time a request may differ between two runs before the machine is
+#: said to have changed speed between them (quiet runs differ by a few per cent: JobDesk's
+#: own work beside the simulator's, on a machine of two cores).
+SPEED_CHANGE = 0.15
+
+
+def speed_change(jobdesk: Result, other: Result) -> str:
+    """A warning when the simulator took a different time a request in the two runs (the
+    machine changed speed between them: their ratio is skewed by about as much); "" if not."""
+    if not (jobdesk.requests and other.requests and other.simulator_seconds > 0):
+        return ""
+    theirs = other.simulator_seconds / other.requests
+    ours = jobdesk.simulator_seconds / jobdesk.requests
+    change = ours / theirs - 1
+    if abs(change) <= SPEED_CHANGE:
+        return ""
+    return (
+        f"  WARNING: the simulator took {1000 * theirs:.3f} ms a request in the {other.label} run and "
+        f"{1000 * ours:.3f} ms in JobDesk's ({change:+.0%}), for the same work: the machine changed "
+        f"speed between the two runs, so this ratio is skewed by about as much. Run it again on a "
+        "quieter machine."
+    )
+
+
 def print_profile(path: str) -> None:
     """The top 25 by cumulative time, then own time per library: where JobDesk's time goes."""
     stats = pstats.Stats(path)
@@ -440,9 +470,12 @@ def main() -> int:
     for other in reversed(results[:-1]):  # the JobDesk in turn, qbwc-kit, then the floor
         if other.label == "in turn":
             print_ratios(jobdesk, other, "the next message planned ahead, against planned when asked for")
-            continue
-        target = ">= 1.0x, stretch 1.5x" if other.label == "qbwc-kit" else ">= 0.4x"
-        print_ratios(jobdesk, other, f"target {target}")
+        else:
+            target = ">= 1.0x, stretch 1.5x" if other.label == "qbwc-kit" else ">= 0.4x"
+            print_ratios(jobdesk, other, f"target {target}")
+        warning = speed_change(jobdesk, other)
+        if warning:
+            print(warning)
     kit = next((r for r in results if r.label == "qbwc-kit"), None)
     if kit is not None:
         cpu = jobdesk.stats["cpu_seconds"] / kit.stats["cpu_seconds"]
