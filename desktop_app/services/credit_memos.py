@@ -25,7 +25,7 @@ from desktop_app.domain.money import ZERO, format_money
 from desktop_app.domain.status import CreditReason, CreditStatus, JobStatus
 from desktop_app.domain.totals import Totals, compute_totals
 from desktop_app.errors import Conflict, InvalidTransition, ValidationError
-from desktop_app.services.common import audit, check_date, clean_text, diff, get, require_admin
+from desktop_app.services.common import audit, check_date, clean_text, diff, get, locked, require_admin
 from desktop_app.services.credit_memo_details import (
     ENTITY,
     CreditMemoDetail,
@@ -34,7 +34,7 @@ from desktop_app.services.credit_memo_details import (
     refresh_credit_status,
 )
 from desktop_app.services.credit_numbers import next_credit_number
-from desktop_app.services.credit_sync import queue_credit_memo_for_quickbooks
+from desktop_app.services.credit_sync import applied_in_quickbooks, queue_credit_memo_for_quickbooks
 from desktop_app.services.events import record_event
 from desktop_app.services.invoice_details import refresh_status, refuse_if_deposit_credited
 from desktop_app.services.lines import (
@@ -169,7 +169,9 @@ def create_credit_memo(uow: UnitOfWork, values: CreditMemoFields) -> CreditMemoD
 
 
 def _live(uow: UnitOfWork, credit_id: int) -> CreditMemo:
-    credit = get(uow, CreditMemo, credit_id, "Credit memo")
+    # Locked, as applying it is: an edit checked against what was applied before someone's
+    # application (PostgreSQL) could lower the total below what is applied.
+    credit = locked(uow, CreditMemo, credit_id, "Credit memo")
     if credit.status == CreditStatus.VOID.value:
         raise InvalidTransition(f"Credit memo {credit.number} is void; a void credit memo cannot be changed.")
     return credit
@@ -204,6 +206,14 @@ def update_credit_memo(
     if new_job != credit.job_id and credit.applications:
         raise ValidationError(
             "job_id", "Unapply this credit from its invoices before moving it to another job."
+        )
+    if new_job != credit.job_id and applied_in_quickbooks(uow, credit.id):
+        # The $0.00 payment applying it in QuickBooks is the old job's: changed to apply the
+        # credit to the new job's invoices, QuickBooks would refuse it (another Customer:Job).
+        raise ValidationError(
+            "job_id",
+            f"Credit memo {credit.number} is still applied to invoices in QuickBooks. The next sync "
+            "takes it off there; then it can move to another job.",
         )
     before = {
         "job_id": credit.job_id,
@@ -247,7 +257,8 @@ def update_credit_memo(
 
 def void_credit_memo(uow: UnitOfWork, credit_id: int, reason: str = "") -> CreditMemoDetail:
     """Void: its applications are freed (the invoices owe that again); the number stays taken."""
-    credit = get(uow, CreditMemo, credit_id, "Credit memo")
+    # Locked: an application committed meanwhile is freed too, never left on a void credit.
+    credit = locked(uow, CreditMemo, credit_id, "Credit memo")
     if credit.status == CreditStatus.VOID.value:
         raise InvalidTransition(f"Credit memo {credit.number} is already void.")
     if in_quickbooks(uow, ENTITY, credit.id):

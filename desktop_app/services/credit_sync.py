@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.credit_models import CreditMemo
 from desktop_app.db.models import QbLink
+from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import ZERO
 from desktop_app.services import record_kinds, sync_queue
+from desktop_app.services.queue_states import QueueState
 
 ENTITY = "credit_memo"
 #: A credit memo's applications to invoices (a QuickBooks transaction of their own).
@@ -66,6 +68,26 @@ def queue_credit_memo_for_quickbooks(uow: UnitOfWork, credit_id: int, action: st
     return True
 
 
+#: The synced value saying whose credit QuickBooks has it as (``whose``).
+WHOSE = "CustomerJob"
+
+
+def whose(credit: CreditMemo) -> str:
+    """The credit's Customer:Job as a synced value: its job's, or its customer's (no job)."""
+    return f"job:{credit.job_id}" if credit.job_id is not None else f"customer:{credit.customer_id}"
+
+
+def applied_in_quickbooks(uow: UnitOfWork, credit_id: int) -> bool:
+    """QuickBooks has the $0.00 payment that applies the credit (linked), or may have it (its
+    Add is out, the answer awaited)."""
+    if sync_queue.is_linked(uow, APPLIED, credit_id):
+        return True
+    out = select(SyncItem.id).where(
+        SyncItem.entity_type == APPLIED, SyncItem.entity_id == credit_id, SyncItem.state == QueueState.SENT
+    )
+    return uow.session.scalar(out.limit(1)) is not None
+
+
 def _order_application(uow: UnitOfWork, credit: CreditMemo) -> int:
     """Where the application is queued relative to a change of the credit memo (its rank:
     the order the queue reads them in; the sync engine holds each to the order that
@@ -83,14 +105,19 @@ def application_goes_first(session: Session, credit: CreditMemo) -> bool:
     fits under the total QuickBooks has, the application goes first (a credit lowered after
     being unapplied); otherwise after the credit memo (a credit raised and applied more).
     One of the two orders always works: the total here is never below what is applied here.
-    Worked out from what is here and what QuickBooks last said, whenever asked: an order
-    written once could be out of date by the time the two go.
+    A credit moved to another job goes first whatever its total: QuickBooks applies it only
+    to invoices of the Customer:Job it has. Worked out from what is here and what QuickBooks
+    last said, whenever asked: an order written once could be out of date by the time the
+    two go.
     """
     link = session.scalar(select(QbLink).where(QbLink.entity_type == ENTITY, QbLink.entity_id == credit.id))
     if link is None:
         return False  # added first: its applications need it in QuickBooks
     try:
-        total_there = Decimal(json.loads(link.synced_values or "{}").get("Total", ""))
+        synced = json.loads(link.synced_values or "{}")
+        if synced.get(WHOSE, whose(credit)) != whose(credit):
+            return False  # moved: the credit memo's change first (a link of before: by total)
+        total_there = Decimal(synced.get("Total", ""))
     except (InvalidOperation, ValueError, TypeError, AttributeError):
         return False  # not known: the usual order
     applied_here = sum((a.amount for a in credit.applications), ZERO)

@@ -34,7 +34,7 @@ from desktop_app.db.models import Customer, Item, Job, QbLink
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.domain.money import round_cents
 from desktop_app.domain.status import CreditStatus
-from desktop_app.services.credit_sync import APPLIED, application_goes_first
+from desktop_app.services.credit_sync import APPLIED, WHOSE, application_goes_first, whose
 from desktop_app.services.queue_states import Action, Phase
 from desktop_app.services.tax_rates import tax_rate_for
 from qbwc_server import mapping as m
@@ -185,7 +185,12 @@ class CreditMemoKind(SyncKind):
             return Built(Phase.REFRESH, self.query_by_id(request_id, link.qb_id))
         fields = self.fields(session, credit)
         content = fingerprint(self.fields(session, credit, local=True))
-        values = {"Total": str(credit.total), "RefNumber": credit.number, FINGERPRINT: content}
+        values = {
+            "Total": str(credit.total),
+            "RefNumber": credit.number,
+            FINGERPRINT: content,
+            WHOSE: whose(credit),
+        }
         if link is None:
             return Built(Phase.ADD, q.credit_memo_add(request_id, fields), values)
         if not _differs(synced_values(link), values):

@@ -1,5 +1,7 @@
 """Credit memos through the sync: a new kind added as one registry module (plus its builders,
-model and screen), with no edit to the planner, the answer handling or the queue service."""
+model and screen). The planner, the answer handling and the queue service know it only through
+the registry; the hooks it needed there are a kind's, any kind may use them (``goes_after``:
+a change that waits for another record's; ``added_again_when_gone``)."""
 
 from __future__ import annotations
 
