@@ -309,6 +309,12 @@ def txn_del(core: Core, txn_type: str, txn_id: str) -> str | None:
         _unlink(core, txn_id)
         core.tick()
         return core.state.invoices.pop(txn_id).ref_number
+    if txn_type == "CreditMemo" and txn_id in core.state.credit_memos:
+        # What payments set against invoices from it is owed again, as when it is voided.
+        for payment in core.state.payments.values():
+            payment.credits = [c for c in payment.credits if c.credit_id != txn_id]
+        core.tick()
+        return core.state.credit_memos.pop(txn_id).ref_number
     raise Refusal(3120, f'Object "{txn_id}" specified in the request cannot be found.')
 
 

@@ -196,6 +196,18 @@ def test_voiding_a_credit_memo_zeroes_it_and_the_invoice_owes_again(shop: QuickB
     assert one(shop, q.credit_memo_void("v", "FFFF-9")).status.status_code == 3120
 
 
+def test_deleting_a_credit_memo_removes_it_and_the_invoice_owes_again(shop: QuickBooksCompany) -> None:
+    invoice = _invoice(shop)
+    credit = _credit(shop)
+    assert _apply(shop, (invoice, credit.txn_id, "100.00")).status.status_code == 0
+    deleted = one(shop, q.txn_del("d", credit.txn_id, "CreditMemo"))
+    assert deleted.status.status_code == 0, deleted.status
+    assert _balance(shop, invoice) == D("300.00")
+    gone = one(shop, q.credit_memo_query("cq", txn_ids=[credit.txn_id]))
+    assert gone.status.status_code == 1 and gone.records == ()  # found nothing
+    assert one(shop, q.txn_del("d", credit.txn_id, "CreditMemo")).status.status_code == 3120
+
+
 def test_voiding_the_invoice_frees_the_credit(shop: QuickBooksCompany) -> None:
     invoice = _invoice(shop)
     credit = _credit(shop)
