@@ -30,7 +30,9 @@ def parse_decimal(value: object, field: str, *, places: Decimal = CENT) -> Decim
     """
     from desktop_app.errors import ValidationError
 
-    if isinstance(value, bool | float):
+    if isinstance(value, bool):  # (an int to Python: True would be 1)
+        raise ValidationError(field, f"{_label(field)} must be a number, like 125.50.")
+    if isinstance(value, float):
         raise ValidationError(field, f"{_label(field)} must be given as an exact number, not a float.")
     if isinstance(value, Decimal):
         number = value

@@ -39,6 +39,12 @@ def test_float_message_says_why() -> None:
         parse_money(19.99, "unit_price")
 
 
+def test_a_yes_or_no_is_not_taken_for_a_number() -> None:
+    # (True is an int to Python, and no float: the message must not call it one.)
+    with pytest.raises(ValidationError, match=r"^Amount must be a number, like 125\.50\.$"):
+        parse_money(True, "amount")
+
+
 def test_negative_needs_permission() -> None:
     with pytest.raises(ValidationError, match="cannot be negative"):
         parse_money("-5", "amount")
