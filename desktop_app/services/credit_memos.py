@@ -34,7 +34,11 @@ from desktop_app.services.credit_memo_details import (
     refresh_credit_status,
 )
 from desktop_app.services.credit_numbers import next_credit_number
-from desktop_app.services.credit_sync import applied_in_quickbooks, queue_credit_memo_for_quickbooks
+from desktop_app.services.credit_sync import (
+    applied_in_quickbooks,
+    applied_with_links_only,
+    queue_credit_memo_for_quickbooks,
+)
 from desktop_app.services.events import record_event
 from desktop_app.services.invoice_details import refresh_status, refuse_if_deposit_credited
 from desktop_app.services.lines import (
@@ -206,6 +210,13 @@ def update_credit_memo(
     if new_job != credit.job_id and credit.applications:
         raise ValidationError(
             "job_id", "Unapply this credit from its invoices before moving it to another job."
+        )
+    if new_job != credit.job_id and applied_with_links_only(uow, credit.id):
+        raise ValidationError(
+            "job_id",
+            f"QuickBooks applied credit memo {credit.number} to the old job's invoices directly, and "
+            "JobDesk cannot take that back there. Void this credit memo and make a new one for the "
+            "other job.",
         )
     if new_job != credit.job_id and applied_in_quickbooks(uow, credit.id):
         # The $0.00 payment applying it in QuickBooks is the old job's: changed to apply the

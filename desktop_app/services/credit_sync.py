@@ -68,6 +68,10 @@ def queue_credit_memo_for_quickbooks(uow: UnitOfWork, credit_id: int, action: st
     return True
 
 
+#: How the link of a credit QuickBooks applied with links only begins (then its credit memo's
+#: TxnID): a credit-only payment may make no transaction, only links (Intuit's SDK guide).
+LINKS_ONLY = "links:"
+
 #: The synced value saying whose credit QuickBooks has it as (``whose``).
 WHOSE = "CustomerJob"
 
@@ -75,6 +79,14 @@ WHOSE = "CustomerJob"
 def whose(credit: CreditMemo) -> str:
     """The credit's Customer:Job as a synced value: its job's, or its customer's (no job)."""
     return f"job:{credit.job_id}" if credit.job_id is not None else f"customer:{credit.customer_id}"
+
+
+def applied_with_links_only(uow: UnitOfWork, credit_id: int) -> bool:
+    """QuickBooks applied the credit with links only: the SDK cannot take it off there."""
+    qb_id = uow.session.scalar(
+        select(QbLink.qb_id).where(QbLink.entity_type == APPLIED, QbLink.entity_id == credit_id)
+    )
+    return qb_id is not None and qb_id.startswith(LINKS_ONLY)
 
 
 def applied_in_quickbooks(uow: UnitOfWork, credit_id: int) -> bool:

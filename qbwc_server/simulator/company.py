@@ -96,6 +96,7 @@ class QuickBooksCompany:
         validator: Validator | None = None,
         defaults: bool = True,
         rules: QbdRules | Literal["default"] | None = "default",
+        credit_links_only: bool = False,
     ) -> None:
         """A new company is what QuickBooks makes (accounts, Tax/Non, terms, payment methods,
         no sales-tax item) unless ``defaults`` is False; a loaded ``state`` is taken as it is.
@@ -104,7 +105,12 @@ class QuickBooksCompany:
         given); ``None`` turns the request processor's checks off, for tests about
         something else. With rules, ``validator`` checks responses only: the rules own
         the request (lengths there are 3070 on one request, not a schema failure).
+
+        ``credit_links_only``: a ReceivePaymentAdd that only sets credits makes no transaction,
+        only links between the credit memos and the invoices, and its answer carries no record
+        (Intuit's SDK guide says a credit-only message "may" be answered so: "thin").
         """
+        self.credit_links_only = credit_links_only
         self.core = Core(state or CompanyState())
         self.validator = validator
         self.rules: QbdRules | None = default_rules() if rules == "default" else rules
@@ -160,7 +166,7 @@ class QuickBooksCompany:
 
     @property
     def payments(self) -> list[Payment]:
-        return sorted(self.state.payments.values(), key=lambda p: p.txn_number)
+        return sorted(txns.payments_made(self.core).values(), key=lambda p: p.txn_number)
 
     def full_name(self, element: ListElement) -> str:
         return self.core.full_name(element)
@@ -395,7 +401,11 @@ def _invoice_query(company: QuickBooksCompany, rq: etree._Element, rs: etree._El
 
 
 def _payment_add(company: QuickBooksCompany, rq: etree._Element, rs: etree._Element) -> None:
-    credits.payment_ret(company.core, credits.payment_add(company.core, rq[0]), rs)
+    payment = credits.payment_add(company.core, rq[0])
+    if company.credit_links_only and payment.credits and not payment.total:
+        payment.links_only = True  # only links were made: the answer is "thin" (no record)
+        return
+    credits.payment_ret(company.core, payment, rs)
 
 
 def _payment_mod(company: QuickBooksCompany, rq: etree._Element, rs: etree._Element) -> None:

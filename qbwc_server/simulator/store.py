@@ -123,6 +123,9 @@ class Payment:
     data: dict[str, str] = field(default_factory=dict)
     applications: list[Application] = field(default_factory=list)
     credits: list[CreditUse] = field(default_factory=list)
+    #: Credits set with no payment (``QuickBooksCompany.credit_links_only``): QuickBooks made
+    #: no transaction, only links; it is no payment to query, change or delete.
+    links_only: bool = False
 
     @property
     def unused(self) -> Decimal:

@@ -216,9 +216,14 @@ def _date(node: etree._Element, core: Core) -> date:
     return date.fromisoformat(text) if text else core.today()
 
 
+def payments_made(core: Core) -> dict[str, Payment]:
+    """The payments QuickBooks holds as transactions (not credits set with links only)."""
+    return {txn_id: p for txn_id, p in core.state.payments.items() if not p.links_only}
+
+
 def find_txn(core: Core, store: dict[str, Invoice] | dict[str, Payment], node: etree._Element) -> str:
     txn_id = child_text(node, "TxnID") or ""
-    if txn_id not in store:
+    if txn_id not in store or getattr(store[txn_id], "links_only", False):
         raise Refusal(3120, f'Object "{txn_id}" specified in the request cannot be found.')
     sequence = child_text(node, "EditSequence")
     if sequence != store[txn_id].edit_sequence:
@@ -302,7 +307,7 @@ def txn_void(core: Core, txn_type: str, txn_id: str) -> Invoice:
 
 def txn_del(core: Core, txn_type: str, txn_id: str) -> str | None:
     """Deletes; returns the RefNumber of what was deleted."""
-    if txn_type == "ReceivePayment" and txn_id in core.state.payments:
+    if txn_type == "ReceivePayment" and txn_id in payments_made(core):
         core.tick()
         return core.state.payments.pop(txn_id).ref_number
     if txn_type == "Invoice" and txn_id in core.state.invoices:
@@ -537,7 +542,7 @@ def payment_ret(core: Core, payment: Payment, parent: etree._Element) -> None:
 def select(core: Core, rq: etree._Element, kind: str) -> list[str]:
     """TxnIDs an InvoiceQuery/ReceivePaymentQuery matches, oldest first."""
     store: dict[str, Invoice] | dict[str, Payment] = (
-        core.state.invoices if kind == "Invoice" else core.state.payments
+        core.state.invoices if kind == "Invoice" else payments_made(core)
     )
     ids = [e.text or "" for e in rq.findall("TxnID")]
     if ids:

@@ -37,7 +37,7 @@ from qbwc_server.sync.decisions import (
 from qbwc_server.sync.duplicates import remove_duplicate
 from qbwc_server.sync.imports import QUICKBOOKS, apply_import
 from qbwc_server.sync.kinds.base import possible_values
-from qbwc_server.sync.links import set_link
+from qbwc_server.sync.links import link_without_record, set_link
 
 __all__ = ["LOCK_ALERT_AFTER", "LOCK_CODES", "NOT_FOUND_NOTE", "answer_of", "apply_result", "write"]
 
@@ -65,6 +65,7 @@ def answer_of(session: Session, item: SyncItem, result: q.Result) -> tuple[Answe
         linked_id="" if link is None else link.qb_id,
         refreshed_once=item.note.startswith(REFRESHED_NOTE),
         continued=bool(item.iterator_id),
+        links_only=kind.links_only,
         restarted_this_session=(
             status.status_code == 3391
             and bool(item.restarted_in)
@@ -143,6 +144,9 @@ def write(
         _failed(session, item, result)
     elif act == Act.IMPORTED:
         apply_import(session, item, result)
+    elif act == Act.LINKED_ONLY and item.entity_id is not None:
+        link_without_record(session, item, kind.links_only_id(session, item), sent_values)
+        finish(item, decision.note)
     elif act == Act.NO_RECORD:
         unexpected_answer(session, item, "it said the change worked but sent back no record")
     elif act == Act.SECOND_COPY and record is not None:

@@ -25,6 +25,8 @@ refresh                     record                          otherwise: deleted i
 any                         3120 / 3140 (another record)    a record it refers to is missing
 any other error             …                               alert with QuickBooks' words
 import / pull               worked                          take in the page
+add (links only: a credit    worked, no TxnID                done: QuickBooks linked the credit
+applied)                                                    to the invoices, no record of its own
 add / mod                   worked, no ListID/TxnID         unexpected answer (alert)
 add                         worked, we were linked to       a second copy: delete it
                             another record already
@@ -57,6 +59,7 @@ NOT_FOUND_NOTE = "Not in QuickBooks yet: adding it."
 REFRESHED_NOTE = "QuickBooks' copy was newer; sending our change again."
 CLAIM_NOTE = "The name is already in QuickBooks: checking whether it is the same record."
 REFRESH_NOTE = "Changed in QuickBooks since our last sync: re-reading it."
+LINKED_ONLY_NOTE = "Done: QuickBooks linked it to the invoices directly (no payment record of its own)."
 LOOKUPS = (Phase.VERIFY, Phase.CHECK, Phase.CLAIM)
 
 
@@ -74,6 +77,7 @@ class Act(StrEnum):
     FAILED = "failed"
     IMPORTED = "imported"
     NO_RECORD = "no_record"
+    LINKED_ONLY = "linked_only"
     SECOND_COPY = "second_copy"
     SAVED = "saved"
     DONE = "done"
@@ -107,6 +111,8 @@ class Answer:
     #: forgot the place of in this same session (``SyncItem.restarted_in``).
     continued: bool = False
     restarted_this_session: bool = False
+    #: Its Add may come back with no record of its own when it worked (``SyncKind.links_only``).
+    links_only: bool = False
 
     @property
     def is_import(self) -> bool:
@@ -215,6 +221,13 @@ RULES: tuple[Rule, ...] = (
         "a page of an import",
         lambda a: a.phase in (Phase.IMPORT, Phase.PULL),
         lambda a: Decision(Act.IMPORTED),
+    ),
+    (
+        # Intuit: a ReceivePaymentAdd that only sets credits may make no transaction, only
+        # links between the credit memo and the invoices, with a "thin" answer.
+        "saved as links only",
+        lambda a: a.phase == Phase.ADD and not a.answered_id and a.links_only,
+        lambda a: Decision(Act.LINKED_ONLY, note=LINKED_ONLY_NOTE),
     ),
     (
         "saved, but no record came back",

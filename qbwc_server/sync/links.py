@@ -15,6 +15,20 @@ from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 
 
+def link_without_record(session: Session, item: SyncItem, qb_id: str, values: dict[str, str]) -> QbLink:
+    """Link the item's record under ``qb_id`` when QuickBooks made no record of its own for it
+    (``SyncKind.links_only``), with the values QuickBooks now has."""
+    if item.entity_id is None:
+        raise QbxmlError("QuickBooks' answer concerns no record of ours.")
+    known = m.link_of(session, item.entity_type, item.entity_id)
+    link = link_to(session, item.entity_type, item.entity_id, qb_id, edit_sequence="", existing=known)
+    if known is None:
+        m.cache_link(session, item.entity_type, item.entity_id, link)
+    link.synced_values = json.dumps(values)
+    link.synced_at = now()
+    return link
+
+
 def set_link(
     session: Session, item: SyncItem, record: q.Record, values: dict[str, str], *, name: str = ""
 ) -> QbLink:

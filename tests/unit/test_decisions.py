@@ -50,6 +50,8 @@ CASES: list[tuple[Answer, Act, str]] = [
     (refused(Phase.ADD, 3140, kind="invoice", message="Item"), Act.MISSING_REFERENCE, Phase.FIRST),
     (refused(Phase.MOD, 3070), Act.FAILED, ""),
     (ok(Phase.PULL, kind="import"), Act.IMPORTED, ""),
+    (ok(Phase.ADD, kind="credit_application", links_only=True), Act.LINKED_ONLY, ""),
+    (ok(Phase.MOD, kind="credit_application", links_only=True), Act.NO_RECORD, ""),
     (ok(Phase.ADD), Act.NO_RECORD, ""),
     (ok(Phase.ADD, answered_id="80-2", linked_id="80-1"), Act.SECOND_COPY, ""),
     (ok(Phase.MOD, answered_id="80-1", linked_id="80-1"), Act.SAVED, ""),
@@ -93,7 +95,15 @@ def test_the_fast_writer_takes_only_acts_of_the_table() -> None:
     assert {Act.SAVED, Act.NOT_FOUND} <= FAST_ACTS
 
 
-SUCCESS_ACTS = {Act.IMPORTED, Act.NO_RECORD, Act.SECOND_COPY, Act.SAVED, Act.DONE, Act.UNLINKED}
+SUCCESS_ACTS = {
+    Act.IMPORTED,
+    Act.NO_RECORD,
+    Act.LINKED_ONLY,
+    Act.SECOND_COPY,
+    Act.SAVED,
+    Act.DONE,
+    Act.UNLINKED,
+}
 
 
 @given(
@@ -105,9 +115,18 @@ SUCCESS_ACTS = {Act.IMPORTED, Act.NO_RECORD, Act.SECOND_COPY, Act.SAVED, Act.DON
     found=st.integers(min_value=0, max_value=3),
     linked=st.sampled_from(["", "80-1"]),
     answered=st.sampled_from(["", "80-1", "80-2"]),
+    links_only=st.booleans(),
 )
 def test_every_answer_gets_one_decision_and_a_refusal_is_never_a_success(
-    kind: str, phase: str, code: int, is_error: bool, attempts: int, found: int, linked: str, answered: str
+    kind: str,
+    phase: str,
+    code: int,
+    is_error: bool,
+    attempts: int,
+    found: int,
+    linked: str,
+    answered: str,
+    links_only: bool,
 ) -> None:
     answer = Answer(
         kind=kind,
@@ -119,6 +138,7 @@ def test_every_answer_gets_one_decision_and_a_refusal_is_never_a_success(
         linked_id=linked,
         answered_id=answered,
         message=f"object {linked}",
+        links_only=links_only,
     )
     decision = decide(answer)
     if is_error:
@@ -131,3 +151,11 @@ def test_every_answer_gets_one_decision_and_a_refusal_is_never_a_success(
             Act.RETRY_LATER,
             Act.MISSING_REFERENCE,
         }
+
+
+def test_links_only_is_done_only_for_an_add_that_worked_without_a_record() -> None:
+    # A record that came back is saved as ever; a refusal is a refusal; a Mod with no record
+    # is still unexpected (links only are made by an Add that sets credits).
+    assert decide(ok(Phase.ADD, links_only=True, answered_id="80-1")).act is Act.SAVED
+    assert decide(refused(Phase.ADD, 3210, links_only=True)).act is Act.FAILED
+    assert decide(ok(Phase.ADD, links_only=False)).act is Act.NO_RECORD

@@ -90,6 +90,9 @@ class SyncKind:
     #: change finds it gone from QuickBooks, it is added again (``gone_note``), no alert.
     added_again_when_gone: ClassVar[bool] = False
     gone_note: ClassVar[str] = ""
+    #: QuickBooks may answer its Add with no record when it worked (a credit-only payment:
+    #: only links between transactions): the item is done, linked under ``links_only_id``.
+    links_only: ClassVar[bool] = False
 
     @property
     def record(self) -> RecordKind:
@@ -226,6 +229,10 @@ class SyncKind:
     def qb_value(self, record: q.Record, key: str) -> str | None:
         """QuickBooks' value, in a record it sent, for one of ``values_now``'s keys."""
         return m.qb_value(record, key)
+
+    def links_only_id(self, session: Session, item: SyncItem) -> str:
+        """What a ``links_only`` Add answered with no record is linked under (unique per kind)."""
+        raise NotImplementedError(f"{self.name} is not saved as links only")
 
     def found(self, session: Session, item: SyncItem, records: list[q.Record]) -> list[q.Record]:
         """Of the records a lookup found, those that are ours (payments carry a marker)."""

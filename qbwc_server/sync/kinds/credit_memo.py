@@ -16,6 +16,13 @@ Two kinds, because QuickBooks Desktop keeps them as two transactions:
   of that payment (``AppliedToTxnMod/SetCredit``, also listed for QBD), whose list replaces
   what it applied; applied to nothing any more, or the credit memo voided, the $0.00
   payment is deleted (before the void goes: it would stay there, empty).
+
+  Intuit's SDK guide warns that a credit-only ReceivePaymentAdd may make no transaction at
+  all, only links between the credit memo and the invoices, with a "thin" answer (no
+  record). Then the credit is applied there all the same: the item is done, its link named
+  after the credit memo (``LINKS_ONLY``), never sent again (that would apply it twice). What
+  the SDK cannot do after that (change or take back what it applied) is explained to a
+  person with exactly what to set in QuickBooks; voiding the credit memo frees it there.
 """
 
 from __future__ import annotations
@@ -30,11 +37,12 @@ from lxml import etree
 from sqlalchemy.orm import Session, selectinload
 
 from desktop_app.db.credit_models import CreditMemo
-from desktop_app.db.models import Customer, Item, Job, QbLink
+from desktop_app.db.models import Customer, Invoice, Item, Job, QbLink
 from desktop_app.db.sync_models import SyncItem
-from desktop_app.domain.money import round_cents
+from desktop_app.domain.money import format_money, round_cents
 from desktop_app.domain.status import CreditStatus
-from desktop_app.services.credit_sync import APPLIED, WHOSE, application_goes_first, whose
+from desktop_app.errors import QbxmlError
+from desktop_app.services.credit_sync import APPLIED, LINKS_ONLY, WHOSE, application_goes_first, whose
 from desktop_app.services.queue_states import Action, Phase
 from desktop_app.services.tax_rates import tax_rate_for
 from qbwc_server import mapping as m
@@ -308,6 +316,31 @@ class CreditMemoKind(SyncKind):
         )
 
 
+def _links_only_change(session: Session, credit: CreditMemo, link: QbLink, applied: dict[str, str]) -> Built:
+    """QuickBooks applied the credit with links only (no payment record of its own): the SDK
+    has nothing to change or delete there. Nothing to do when QuickBooks already has what is
+    applied here (or the credit memo is void: voiding it there frees what it applied);
+    otherwise a person makes it so in QuickBooks, told exactly what to set."""
+    if _is_void(credit) or synced_values(link) == applied:
+        raise NothingToSend
+    wanted = [
+        f"{format_money(application.amount)} on invoice {_invoice_number(session, application.invoice_id)}"
+        for application in credit.applications
+    ]
+    what = "; ".join(wanted) if wanted else "nothing (unapplied from every invoice)"
+    raise QbxmlError(
+        f"QuickBooks applied credit memo {credit.number} to the invoices directly, with no payment "
+        "record of its own, and the QuickBooks SDK cannot change what it applied. In QuickBooks, "
+        f"open the customer's invoices (Apply Credits) and make credit memo {credit.number} apply "
+        f"{what}; then dismiss this alert. Or undo the change here, then retry."
+    )
+
+
+def _invoice_number(session: Session, invoice_id: int) -> str:
+    invoice = session.get(Invoice, invoice_id)
+    return str(invoice_id) if invoice is None else invoice.number
+
+
 def application_marker(credit: CreditMemo) -> str:
     """Written into the $0.00 payment's memo so a lost answer can be checked in QuickBooks."""
     return f"[JobDesk C{credit.id}]"
@@ -343,6 +376,7 @@ class CreditApplicationKind(SyncKind):
     name = "credit_application"
     query_tag = "ReceivePaymentQueryRq"
     added_again_when_gone = True
+    links_only = True
     gone_note = "The $0.00 payment that applied this credit is gone from QuickBooks: applying it again."
     children: ClassVar[tuple[Any, ...]] = (selectinload(CreditMemo.applications),)
 
@@ -389,9 +423,15 @@ class CreditApplicationKind(SyncKind):
             return room
         return [("credit_memo", item.entity_id), *room]
 
+    def links_only_id(self, session: Session, item: SyncItem) -> str:
+        credit_link = m.link_of(session, "credit_memo", item.entity_id or 0)
+        return LINKS_ONLY + ("" if credit_link is None else credit_link.qb_id)
+
     def upsert(self, session: Session, record_id: int, request_id: str, link: QbLink | None) -> Built:
         credit = credit_memo(session, record_id)
         applied = _applied(credit)
+        if link is not None and link.qb_id.startswith(LINKS_ONLY):
+            return _links_only_change(session, credit, link, applied)
         if _is_void(credit):
             if link is None:
                 raise NothingToSend  # never applied in QuickBooks: nothing there to take back

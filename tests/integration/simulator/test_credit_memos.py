@@ -208,6 +208,30 @@ def test_deleting_a_credit_memo_removes_it_and_the_invoice_owes_again(shop: Quic
     assert one(shop, q.txn_del("d", credit.txn_id, "CreditMemo")).status.status_code == 3120
 
 
+def test_a_credit_only_payment_may_be_links_only_with_a_thin_answer(shop: QuickBooksCompany) -> None:
+    """Intuit: setting credits alone may make no transaction, only links, and a "thin" answer."""
+    shop.credit_links_only = True
+    invoice = _invoice(shop)
+    credit = _credit(shop)
+    applied = _apply(shop, (invoice, credit.txn_id, "100.00"))
+    assert (applied.status.status_code, applied.records) == (0, ())
+    assert _balance(shop, invoice) == D("200.00")
+    assert _remaining(shop, credit.txn_id) == D("76.01")
+    listed = one(shop, q.txn_query("ReceivePaymentQueryRq", "pq"))
+    assert listed.records == () and shop.payments == []  # no payment to change or delete
+    # Money received is a payment as ever, with its record.
+    fields = q.PaymentFields(
+        customer=q.Ref.by_name(JOB),
+        txn_date=date(2024, 1, 7),
+        total_amount=D("50.00"),
+        payment_method=q.Ref.by_name("Check"),
+        applications=(q.AppliedPayment(invoice, D("50.00")),),
+    )
+    paid = one(shop, q.receive_payment_add("p", fields))
+    assert paid.status.status_code == 0 and paid.records[0].txn_id is not None
+    assert _balance(shop, invoice) == D("150.00")
+
+
 def test_voiding_the_invoice_frees_the_credit(shop: QuickBooksCompany) -> None:
     invoice = _invoice(shop)
     credit = _credit(shop)

@@ -136,6 +136,15 @@ class Office:
     def qb_invoice(self, ref_number: str) -> Any:
         return next(i for i in self.qb.invoices if i.ref_number == ref_number)
 
+    def owed(self, invoice_id: int) -> tuple[Decimal, Decimal | None]:
+        """Our invoice's total, and what QuickBooks says is still owed on it (its BalanceRemaining)."""
+        link = self.link("invoice", invoice_id)
+        assert link is not None, "the invoice is not in QuickBooks"
+        (result,) = self.qb_send(q.txn_query("InvoiceQueryRq", "i", txn_ids=[link.qb_id])).values()
+        with self.db.reader() as uow:
+            total = invoices.get_invoice(uow, invoice_id).total
+        return total, result.records[0].balance_remaining
+
     def job_in_quickbooks(self) -> int:
         """A finished job (Smith, Ann:1000 Kitchen) and its customer, synced; QuickBooks
         has the Labor item of its own (not sent by JobDesk)."""

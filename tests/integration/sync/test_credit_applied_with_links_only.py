@@ -1,0 +1,128 @@
+"""A credit applied in a QuickBooks that answers a credit-only payment "thin".
+
+Intuit's SDK guide: a ReceivePaymentAdd that only sets credits may make no transaction,
+only links between the credit memo and the invoices, and its answer may carry no record.
+The simulator answers so with ``credit_links_only``. The credit is then applied there, once:
+the item is done (never sent again, which would apply it twice), and what the SDK cannot do
+afterwards (change or take back what it applied) is explained, never sent half-right.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from desktop_app.errors import ValidationError
+from desktop_app.services import credit_applications, credit_memo_details, credit_memos, invoices
+from desktop_app.services.credit_sync import LINKS_ONLY
+from desktop_app.services.lines import LineInput
+from desktop_app.services.queue_states import QueueState
+from qbwc_server.sync.decisions import LINKED_ONLY_NOTE
+from tests.integration.sync.conftest import Office
+
+
+def _credit_applied(office: Office) -> tuple[int, int, int, int]:
+    """(customer, job, invoice, credit memo of $80.00 with $50.00 applied to the invoice)."""
+    office.qb.credit_links_only = True
+    customer_id, job_id, invoice_id = office.invoiced_job("Lopez, Ana")
+    with office.db.uow() as uow:
+        credit_id = credit_memos.create_credit_memo(
+            uow,
+            credit_memos.CreditMemoFields(
+                customer_id=customer_id,
+                job_id=job_id,
+                reason="warranty",
+                lines=(LineInput(quantity="1", item_id=office.labor(), rate="80.00"),),
+            ),
+        ).id
+        credit_applications.apply_credit(uow, credit_id, [(invoice_id, "50.00")])
+        uow.commit()
+    return customer_id, job_id, invoice_id, credit_id
+
+
+def _payment_requests(office: Office) -> list[str]:
+    return [
+        tag
+        for request, _answer in office.qb.log
+        for tag in ("ReceivePaymentAddRq", "ReceivePaymentModRq", "TxnDelRq")
+        if f"<{tag}" in request
+    ]
+
+
+def test_a_thin_answer_applies_the_credit_once_and_the_item_is_done(office: Office) -> None:
+    _customer_id, _job_id, invoice_id, credit_id = _credit_applied(office)
+    office.sync()
+
+    assert office.alerts() == []
+    link = office.link("credit_application", credit_id)
+    credit_link = office.link("credit_memo", credit_id)
+    assert link is not None and credit_link is not None
+    assert link.qb_id == LINKS_ONLY + credit_link.qb_id
+    assert office.qb.payments == []  # QuickBooks made no payment: only links
+    total, owed = office.owed(invoice_id)
+    assert owed == total - Decimal("50.00")
+    done = [
+        item.note
+        for item in office.items_of("credit_application", credit_id)
+        if item.state == QueueState.DONE
+    ]
+    assert done == [LINKED_ONLY_NOTE]
+    # Never sent again (it would apply the credit a second time): nothing is left to send.
+    office.sync()
+    assert _payment_requests(office) == ["ReceivePaymentAddRq"]
+    total, owed = office.owed(invoice_id)
+    assert owed == total - Decimal("50.00")
+
+
+def test_taking_it_back_is_explained_and_nothing_half_right_is_sent(office: Office) -> None:
+    _customer_id, _job_id, invoice_id, credit_id = _credit_applied(office)
+    office.sync()
+    with office.db.uow() as uow:
+        credit_applications.unapply_credit(uow, credit_id, invoice_id, "20.00")
+        uow.commit()
+    office.sync()
+
+    (alert,) = office.alerts()
+    with office.db.reader() as uow:
+        number = invoices.get_invoice(uow, invoice_id).number
+    assert "the QuickBooks SDK cannot change what it applied" in alert.message
+    assert f"$30.00 on invoice {number}" in alert.message
+    assert _payment_requests(office) == ["ReceivePaymentAddRq"]  # no Mod, no delete
+    total, owed = office.owed(invoice_id)
+    assert owed == total - Decimal("50.00")
+
+
+def test_voiding_it_frees_the_invoice_in_quickbooks_without_a_payment_to_delete(office: Office) -> None:
+    _customer_id, _job_id, invoice_id, credit_id = _credit_applied(office)
+    office.sync()
+    with office.db.uow() as uow:
+        credit_memos.void_credit_memo(uow, credit_id, reason="Entered twice")
+        uow.commit()
+    office.sync()
+
+    assert office.alerts() == []
+    assert _payment_requests(office) == ["ReceivePaymentAddRq"]
+    total, owed = office.owed(invoice_id)
+    assert owed == total
+
+
+def test_it_cannot_move_to_another_job_and_the_message_says_what_to_do(office: Office) -> None:
+    customer_id, _job_id, invoice_id, credit_id = _credit_applied(office)
+    office.sync()
+    other_job = office.finished_job(customer_id, office.labor(), name="Bath")
+    with office.db.uow() as uow:
+        credit_applications.unapply_credit(uow, credit_id, invoice_id)
+        current = credit_memo_details.get_credit_memo(uow, credit_id)
+        with pytest.raises(ValidationError, match="Void this credit memo and make a new one"):
+            credit_memos.update_credit_memo(
+                uow,
+                credit_id,
+                current.version,
+                credit_memos.CreditMemoFields(
+                    customer_id=customer_id,
+                    job_id=other_job,
+                    reason="warranty",
+                    lines=(LineInput(quantity="1", item_id=office.labor(), rate="80.00"),),
+                ),
+            )
