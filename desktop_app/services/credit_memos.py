@@ -38,6 +38,7 @@ from desktop_app.services.credit_sync import (
     applied_in_quickbooks,
     applied_with_links_only,
     queue_credit_memo_for_quickbooks,
+    remember_whose,
 )
 from desktop_app.services.events import record_event
 from desktop_app.services.invoice_details import refresh_status, refuse_if_deposit_credited
@@ -223,8 +224,9 @@ def update_credit_memo(
         # credit to the new job's invoices, QuickBooks would refuse it (another Customer:Job).
         raise ValidationError(
             "job_id",
-            f"Credit memo {credit.number} is still applied to invoices in QuickBooks. The next sync "
-            "takes it off there; then it can move to another job.",
+            f"Credit memo {credit.number} is still applied to invoices in QuickBooks. Save it "
+            "unapplied on its own job first and let the next sync take it off there; then move it "
+            "to another job.",
         )
     before = {
         "job_id": credit.job_id,
@@ -243,6 +245,8 @@ def update_credit_memo(
             f"{format_money(applied)} of this credit is applied to invoices, more than its new total "
             f"{format_money(new_total)}. Unapply some of it first.",
         )
+    if new_job != credit.job_id:
+        remember_whose(uow, credit)
     _set_lines_and_totals(credit, checked, rate)
     credit.job_id, credit.credit_date, credit.reason, credit.memo = new_job, when, reason.value, memo
     refresh_credit_status(credit)

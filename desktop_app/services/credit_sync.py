@@ -20,7 +20,7 @@ from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import ZERO
 from desktop_app.services import record_kinds, sync_queue
-from desktop_app.services.queue_states import QueueState
+from desktop_app.services.queue_states import PENDING, Phase, QueueState
 
 ENTITY = "credit_memo"
 #: A credit memo's applications to invoices (a QuickBooks transaction of their own).
@@ -90,14 +90,32 @@ def applied_with_links_only(uow: UnitOfWork, credit_id: int) -> bool:
 
 
 def applied_in_quickbooks(uow: UnitOfWork, credit_id: int) -> bool:
-    """QuickBooks has the $0.00 payment that applies the credit (linked), or may have it (its
-    Add is out, the answer awaited)."""
+    """QuickBooks has the $0.00 payment that applies the credit (linked), or may have it: its
+    Add is out (the answer awaited), or its answer was lost and it is still to be looked up."""
     if sync_queue.is_linked(uow, APPLIED, credit_id):
         return True
-    out = select(SyncItem.id).where(
-        SyncItem.entity_type == APPLIED, SyncItem.entity_id == credit_id, SyncItem.state == QueueState.SENT
+    unknown = select(SyncItem.id).where(
+        SyncItem.entity_type == APPLIED,
+        SyncItem.entity_id == credit_id,
+        (SyncItem.state == QueueState.SENT)
+        | ((SyncItem.phase == Phase.VERIFY) & SyncItem.state.in_(PENDING)),
     )
-    return uow.session.scalar(out.limit(1)) is not None
+    return uow.session.scalar(unknown.limit(1)) is not None
+
+
+def remember_whose(uow: UnitOfWork, credit: CreditMemo) -> None:
+    """Before the credit moves to another job: whose credit QuickBooks has it as, on a link
+    written before that was kept (``WHOSE``), so its change is known to go first."""
+    record = (QbLink.entity_type == ENTITY, QbLink.entity_id == credit.id)
+    link = uow.session.scalar(select(QbLink).where(*record))
+    if link is None:
+        return
+    try:
+        synced = json.loads(link.synced_values or "{}")
+    except ValueError:
+        return
+    if isinstance(synced, dict) and WHOSE not in synced:
+        link.synced_values = json.dumps({**synced, WHOSE: whose(credit)})
 
 
 def _order_application(uow: UnitOfWork, credit: CreditMemo) -> int:

@@ -22,9 +22,10 @@ from desktop_app.db.credit_models import CreditMemo
 from desktop_app.db.models import Invoice, Item, PaymentApplication, QbLink, Terms
 from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.db.uow import UnitOfWork
-from desktop_app.domain.status import InvoiceStatus
+from desktop_app.domain.status import CreditStatus, InvoiceStatus
+from desktop_app.services.credit_sync import LINKS_ONLY
 from desktop_app.services.numbers_in_use import record_quickbooks_ref_numbers
-from desktop_app.services.queue_states import Phase, finish_found
+from desktop_app.services.queue_states import PENDING, Action, Phase, finish_found
 from desktop_app.services.tax_rates import tax_rate_for
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -90,11 +91,14 @@ def applied_in_quickbooks(session: Session, ours: Invoice) -> Decimal | None:
         .where(PaymentApplication.invoice_id == ours.id)
     ) or Decimal("0.00")
     credited = Decimal("0.00")
-    for synced in session.scalars(
-        select(QbLink.synced_values)
+    for synced, qb_id, credit_id, status in session.execute(
+        select(QbLink.synced_values, QbLink.qb_id, CreditMemo.id, CreditMemo.status)
         .join(CreditMemo, (QbLink.entity_type == "credit_application") & (QbLink.entity_id == CreditMemo.id))
         .where(CreditMemo.customer_id == ours.customer_id)
     ):
+        freed = status == CreditStatus.VOID and not _void_pending(session, credit_id)
+        if qb_id.startswith(LINKS_ONLY) and freed:
+            continue  # applied with links only, then voided there: that freed what it applied
         applied = json.loads(synced) if synced else {}
         if not isinstance(applied, dict) or not applied:
             return None
@@ -103,6 +107,17 @@ def applied_in_quickbooks(session: Session, ours: Invoice) -> Decimal | None:
         except ArithmeticError:
             return None  # made unknown by a lost answer (``base.unknown_value``)
     return Decimal(paid) + credited
+
+
+def _void_pending(session: Session, credit_id: int) -> bool:
+    """The credit memo's void is still to reach QuickBooks."""
+    pending = select(SyncItem.id).where(
+        SyncItem.entity_type == "credit_memo",
+        SyncItem.entity_id == credit_id,
+        SyncItem.action == Action.VOID,
+        SyncItem.state.in_(PENDING),
+    )
+    return session.scalar(pending.limit(1)) is not None
 
 
 def generic_item_id(session: Session) -> int:
