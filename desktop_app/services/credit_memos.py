@@ -188,6 +188,29 @@ CHANGED_MEANWHILE = (
 )
 
 
+def _refuse_move_while_applied(uow: UnitOfWork, credit: CreditMemo) -> None:
+    """A credit moves to another job only once it is applied nowhere, here or in QuickBooks:
+    there the $0.00 payment applying it is the old job's, and changed to apply it to the new
+    job's invoices, QuickBooks would refuse it (another Customer:Job)."""
+    if credit.applications:
+        why = "Unapply this credit from its invoices before moving it to another job."
+    elif applied_with_links_only(uow, credit.id):
+        why = (
+            f"QuickBooks applied credit memo {credit.number} to the old job's invoices directly, and "
+            "JobDesk cannot take that back there. Void this credit memo and make a new one for the "
+            "other job."
+        )
+    elif applied_in_quickbooks(uow, credit.id):
+        why = (
+            f"Credit memo {credit.number} is still applied to invoices in QuickBooks. Save it "
+            "unapplied on its own job first and let the next sync take it off there; then move it "
+            "to another job."
+        )
+    else:
+        return
+    raise ValidationError("job_id", why)
+
+
 def update_credit_memo(
     uow: UnitOfWork, credit_id: int, expected_version: int, values: CreditMemoFields
 ) -> CreditMemoDetail:
@@ -208,26 +231,8 @@ def update_credit_memo(
     memo = clean_text(values.memo, "memo", max_length=MAX_CREDIT_MEMO)
     checked = _checked_lines(uow, values.lines)
     new_job = job.id if job is not None else None
-    if new_job != credit.job_id and credit.applications:
-        raise ValidationError(
-            "job_id", "Unapply this credit from its invoices before moving it to another job."
-        )
-    if new_job != credit.job_id and applied_with_links_only(uow, credit.id):
-        raise ValidationError(
-            "job_id",
-            f"QuickBooks applied credit memo {credit.number} to the old job's invoices directly, and "
-            "JobDesk cannot take that back there. Void this credit memo and make a new one for the "
-            "other job.",
-        )
-    if new_job != credit.job_id and applied_in_quickbooks(uow, credit.id):
-        # The $0.00 payment applying it in QuickBooks is the old job's: changed to apply the
-        # credit to the new job's invoices, QuickBooks would refuse it (another Customer:Job).
-        raise ValidationError(
-            "job_id",
-            f"Credit memo {credit.number} is still applied to invoices in QuickBooks. Save it "
-            "unapplied on its own job first and let the next sync take it off there; then move it "
-            "to another job.",
-        )
+    if new_job != credit.job_id:
+        _refuse_move_while_applied(uow, credit)
     before = {
         "job_id": credit.job_id,
         "credit_date": credit.credit_date,

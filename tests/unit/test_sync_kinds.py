@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from desktop_app.db.models import Customer
-from desktop_app.errors import ValidationError
+from desktop_app.db.sync_models import SyncItem
+from desktop_app.errors import QbxmlError, ValidationError
 from desktop_app.services import record_kinds
 from desktop_app.services.record_kinds import RecordKind
 from qbwc_server.sync import kinds
@@ -60,3 +61,12 @@ def test_every_kind_names_its_quickbooks_query_and_lists() -> None:
     assert kinds.kinds_for_quickbooks_list("Customer") == ("customer", "job")
     assert kinds.kinds_for_quickbooks_list("ItemSalesTax") == ("tax_item",)
     assert kinds.kinds_for_quickbooks_list("Account") == ()
+
+
+def test_only_the_credit_application_may_be_saved_as_links_only() -> None:
+    # Any other kind answered with no record is an unexpected answer (an alert), never a link
+    # made up for it.
+    assert [name for name in kinds.registered() if kinds.of(name).links_only] == ["credit_application"]
+    item = SyncItem(entity_type="customer", entity_id=1, action="upsert")
+    with pytest.raises(QbxmlError, match="no record of its own"):
+        kinds.of("customer").links_only_id(None, item)  # type: ignore[arg-type]  # (not read)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import SyncItem
+from desktop_app.errors import QbxmlError
 from desktop_app.services.queue_states import Action, Phase
 from desktop_app.services.record_kinds import RecordKind, kind_of
 from qbwc_server import mapping as m
@@ -231,8 +232,10 @@ class SyncKind:
         return m.qb_value(record, key)
 
     def links_only_id(self, session: Session, item: SyncItem) -> str:
-        """What a ``links_only`` Add answered with no record is linked under (unique per kind)."""
-        raise NotImplementedError(f"{self.name} is not saved as links only")
+        """What a ``links_only`` Add answered with no record is linked under (unique per kind).
+        Asked only of a kind that sets ``links_only``; of another, such an answer is unexpected
+        (``decisions``: no record), and it becomes the item's alert."""
+        raise QbxmlError(f"QuickBooks answered the {self.name} with no record of its own.")
 
     def found(self, session: Session, item: SyncItem, records: list[q.Record]) -> list[q.Record]:
         """Of the records a lookup found, those that are ours (payments carry a marker)."""

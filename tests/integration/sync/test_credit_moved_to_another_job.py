@@ -43,12 +43,14 @@ def _move(office: Office, credit_id: int, job_id: int) -> None:
         uow.commit()
 
 
-def test_the_move_waits_until_quickbooks_no_longer_has_the_credit_applied(office: Office) -> None:
+def _applied_credit(office: Office, *, sync: bool = True) -> tuple[int, int, int, int, int]:
+    """(customer, kitchen job, bath job, kitchen invoice, credit of $80.00 applying $50.00 there),
+    synced unless told not to."""
     customer_id = office.customer("Orr, Kai")
     labor = office.labor()
     kitchen = office.finished_job(customer_id, labor, name="Kitchen")
     bath = office.finished_job(customer_id, labor, name="Bath")
-    kitchen_invoice, bath_invoice = office.invoice(kitchen), office.invoice(bath)
+    kitchen_invoice = office.invoice(kitchen)
     with office.db.uow() as uow:
         credit_id = credit_memos.create_credit_memo(
             uow,
@@ -61,7 +63,14 @@ def test_the_move_waits_until_quickbooks_no_longer_has_the_credit_applied(office
         ).id
         credit_applications.apply_credit(uow, credit_id, [(kitchen_invoice, "50.00")])
         uow.commit()
-    office.sync()
+    if sync:
+        office.sync()
+    return customer_id, kitchen, bath, kitchen_invoice, credit_id
+
+
+def test_the_move_waits_until_quickbooks_no_longer_has_the_credit_applied(office: Office) -> None:
+    _customer_id, kitchen, bath, kitchen_invoice, credit_id = _applied_credit(office)
+    bath_invoice = office.invoice(bath)
     assert office.alerts() == []
 
     with office.db.uow() as uow:
@@ -91,31 +100,8 @@ def test_the_move_waits_until_quickbooks_no_longer_has_the_credit_applied(office
     assert owed == total - Decimal("50.00")
 
 
-def _applied_credit_synced(office: Office) -> tuple[int, int, int, int, int]:
-    """(customer, kitchen job, bath job, kitchen invoice, credit of $80.00 applying $50.00 there)."""
-    customer_id = office.customer("Orr, Kai")
-    labor = office.labor()
-    kitchen = office.finished_job(customer_id, labor, name="Kitchen")
-    bath = office.finished_job(customer_id, labor, name="Bath")
-    kitchen_invoice = office.invoice(kitchen)
-    with office.db.uow() as uow:
-        credit_id = credit_memos.create_credit_memo(
-            uow,
-            credit_memos.CreditMemoFields(
-                customer_id=customer_id,
-                job_id=kitchen,
-                reason="warranty",
-                lines=(LineInput(quantity="1", item_id=labor, rate="80.00"),),
-            ),
-        ).id
-        credit_applications.apply_credit(uow, credit_id, [(kitchen_invoice, "50.00")])
-        uow.commit()
-    office.sync()
-    return customer_id, kitchen, bath, kitchen_invoice, credit_id
-
-
 def test_unapplying_and_moving_in_one_save_is_refused_with_advice_that_works(office: Office) -> None:
-    customer_id, kitchen, bath, kitchen_invoice, credit_id = _applied_credit_synced(office)
+    customer_id, kitchen, bath, kitchen_invoice, credit_id = _applied_credit(office)
 
     def save(job_id: int) -> None:
         with office.db.uow() as uow:
@@ -142,7 +128,7 @@ def test_unapplying_and_moving_in_one_save_is_refused_with_advice_that_works(off
 
 
 def test_a_credit_memo_linked_before_its_job_was_kept_still_moves_first(office: Office) -> None:
-    _customer_id, _kitchen, bath, kitchen_invoice, credit_id = _applied_credit_synced(office)
+    _customer_id, _kitchen, bath, kitchen_invoice, credit_id = _applied_credit(office)
     with office.db.uow() as uow:
         credit_applications.unapply_credit(uow, credit_id, kitchen_invoice)
         uow.commit()
@@ -189,23 +175,7 @@ class _BusyAfterTheApplication:
 def test_no_move_while_an_application_whose_answer_was_lost_is_still_to_be_looked_up(
     office: Office,
 ) -> None:
-    customer_id = office.customer("Orr, Kai")
-    labor = office.labor()
-    kitchen = office.finished_job(customer_id, labor, name="Kitchen")
-    bath = office.finished_job(customer_id, labor, name="Bath")
-    kitchen_invoice = office.invoice(kitchen)
-    with office.db.uow() as uow:
-        credit_id = credit_memos.create_credit_memo(
-            uow,
-            credit_memos.CreditMemoFields(
-                customer_id=customer_id,
-                job_id=kitchen,
-                reason="warranty",
-                lines=(LineInput(quantity="1", item_id=labor, rate="80.00"),),
-            ),
-        ).id
-        credit_applications.apply_credit(uow, credit_id, [(kitchen_invoice, "50.00")])
-        uow.commit()
+    _customer_id, _kitchen, bath, kitchen_invoice, credit_id = _applied_credit(office, sync=False)
     busy = _BusyAfterTheApplication(office)
     run_session(office.engine, busy)
     assert busy.done and office.link("credit_application", credit_id) is None
