@@ -17,7 +17,16 @@ from desktop_app.db.models import Account, QbLink
 from desktop_app.db.open import open_database
 from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.db.uow import Database
-from desktop_app.services import customers, invoices, items, jobs, settings, sync_queue
+from desktop_app.services import (
+    credit_applications,
+    credit_memos,
+    customers,
+    invoices,
+    items,
+    jobs,
+    settings,
+    sync_queue,
+)
 from desktop_app.services.lines import LineInput
 from qbwc_server import qbxml as q
 from qbwc_server.simulator import QuickBooksCompany, add_sales_tax_item
@@ -135,6 +144,23 @@ class Office:
 
     def qb_invoice(self, ref_number: str) -> Any:
         return next(i for i in self.qb.invoices if i.ref_number == ref_number)
+
+    def applied_credit(self, customer_id: int, job_id: int, invoice_id: int) -> int:
+        """A warranty credit memo of $80.00 (one labor line) for the job, $50.00 of it applied to
+        the invoice; its id."""
+        with self.db.uow() as uow:
+            credit_id = credit_memos.create_credit_memo(
+                uow,
+                credit_memos.CreditMemoFields(
+                    customer_id=customer_id,
+                    job_id=job_id,
+                    reason="warranty",
+                    lines=(LineInput(quantity="1", item_id=self.labor(), rate="80.00"),),
+                ),
+            ).id
+            credit_applications.apply_credit(uow, credit_id, [(invoice_id, "50.00")])
+            uow.commit()
+        return credit_id
 
     def owed(self, invoice_id: int) -> tuple[Decimal, Decimal | None]:
         """Our invoice's total, and what QuickBooks says is still owed on it (its BalanceRemaining)."""

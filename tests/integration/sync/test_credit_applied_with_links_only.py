@@ -32,18 +32,7 @@ def _credit_applied(office: Office) -> tuple[int, int, int, int]:
     """(customer, job, invoice, credit memo of $80.00 with $50.00 applied to the invoice)."""
     office.qb.credit_links_only = True
     customer_id, job_id, invoice_id = office.invoiced_job("Lopez, Ana")
-    with office.db.uow() as uow:
-        credit_id = credit_memos.create_credit_memo(
-            uow,
-            credit_memos.CreditMemoFields(
-                customer_id=customer_id,
-                job_id=job_id,
-                reason="warranty",
-                lines=(LineInput(quantity="1", item_id=office.labor(), rate="80.00"),),
-            ),
-        ).id
-        credit_applications.apply_credit(uow, credit_id, [(invoice_id, "50.00")])
-        uow.commit()
+    credit_id = office.applied_credit(customer_id, job_id, invoice_id)
     return customer_id, job_id, invoice_id, credit_id
 
 

@@ -51,18 +51,7 @@ def _applied_credit(office: Office, *, sync: bool = True) -> tuple[int, int, int
     kitchen = office.finished_job(customer_id, labor, name="Kitchen")
     bath = office.finished_job(customer_id, labor, name="Bath")
     kitchen_invoice = office.invoice(kitchen)
-    with office.db.uow() as uow:
-        credit_id = credit_memos.create_credit_memo(
-            uow,
-            credit_memos.CreditMemoFields(
-                customer_id=customer_id,
-                job_id=kitchen,
-                reason="warranty",
-                lines=(LineInput(quantity="1", item_id=labor, rate="80.00"),),
-            ),
-        ).id
-        credit_applications.apply_credit(uow, credit_id, [(kitchen_invoice, "50.00")])
-        uow.commit()
+    credit_id = office.applied_credit(customer_id, kitchen, kitchen_invoice)
     if sync:
         office.sync()
     return customer_id, kitchen, bath, kitchen_invoice, credit_id
