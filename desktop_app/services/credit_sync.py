@@ -98,7 +98,7 @@ def applied_in_quickbooks(uow: UnitOfWork, credit_id: int) -> bool:
         SyncItem.entity_type == APPLIED,
         SyncItem.entity_id == credit_id,
         (SyncItem.state == QueueState.SENT)
-        | ((SyncItem.phase == Phase.VERIFY) & SyncItem.state.in_(PENDING)),
+        | (SyncItem.phase.in_((Phase.VERIFY, Phase.LINKS)) & SyncItem.state.in_(PENDING)),
     )
     return uow.session.scalar(unknown.limit(1)) is not None
 

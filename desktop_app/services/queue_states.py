@@ -49,6 +49,9 @@ class Phase(StrEnum):
     CHECK = "check"
     #: A previous Add's answer was lost: look the record up before adding again.
     VERIFY = "verify"
+    #: A lost Add that may have made only links (a credit applied, ``SyncKind.links_only``) and
+    #: whose record a VERIFY did not find: read the links QuickBooks made before adding again.
+    LINKS = "links"
     #: An Add got 3100 (name in use): look at the existing record to link to it.
     CLAIM = "claim"
     #: A Mod got 3200 (stale EditSequence): re-read the record, then Mod again.

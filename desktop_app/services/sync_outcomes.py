@@ -28,6 +28,7 @@ _DONE_BY_PHASE: dict[str, str] = {
     Phase.ADD: "create",
     Phase.CLAIM: "link",
     Phase.VERIFY: "link",
+    Phase.LINKS: "link",
     Phase.MOD: "update",
     Phase.VOID: "update",
     Phase.DELETE: "update",

@@ -21,7 +21,7 @@ from lxml import etree
 
 from desktop_app.errors import QbxmlError
 from qbwc_server.qbxml.safe import parse_tree
-from qbwc_server.simulator import credits, lists, txns
+from qbwc_server.simulator import credits, lists, txn_rets, txns
 from qbwc_server.simulator.balances import BalanceTable
 from qbwc_server.simulator.core import Core, Refusal, child_text, format_time, only_elements
 from qbwc_server.simulator.reference_rules import QbdRules
@@ -380,12 +380,12 @@ class _PartialWarning(Refusal):
 
 def _invoice_add(company: QuickBooksCompany, rq: etree._Element, rs: etree._Element) -> None:
     invoice = txns.invoice_add(company.core, rq[0])
-    txns.invoice_ret(company.core, invoice, rs, lines=True, linked=False)
+    txn_rets.invoice_ret(company.core, invoice, rs, lines=True, linked=False)
 
 
 def _invoice_mod(company: QuickBooksCompany, rq: etree._Element, rs: etree._Element) -> None:
     invoice = txns.invoice_mod(company.core, rq[0])
-    txns.invoice_ret(company.core, invoice, rs, lines=True, linked=False)
+    txn_rets.invoice_ret(company.core, invoice, rs, lines=True, linked=False)
 
 
 def _invoice_query(company: QuickBooksCompany, rq: etree._Element, rs: etree._Element) -> None:
@@ -396,7 +396,9 @@ def _invoice_query(company: QuickBooksCompany, rq: etree._Element, rs: etree._El
         rq,
         rs,
         _selected(rq, lambda: txns.select(core, rq, "Invoice")),
-        lambda node, key: txns.invoice_ret(core, core.state.invoices[key], node, lines=lines, linked=linked),
+        lambda node, key: txn_rets.invoice_ret(
+            core, core.state.invoices[key], node, lines=lines, linked=linked
+        ),
     )
 
 

@@ -22,7 +22,7 @@ from decimal import Decimal
 from lxml import etree
 
 from desktop_app.domain.money import ZERO
-from qbwc_server.simulator import txns
+from qbwc_server.simulator import txn_rets, txns
 from qbwc_server.simulator.core import (
     Computed,
     Core,
@@ -244,15 +244,15 @@ def credit_memo_ret(
 
     def emit_linked(node: etree._Element) -> None:
         for payment in core.state.payments.values():
+            if payment.links_only:
+                # No payment there to name: the credit memo is linked to the invoices themselves.
+                for use in payment.credits:
+                    if use.credit_id == credit.txn_id:
+                        txn_rets.linked_txn(node, core.state.invoices[use.invoice_id], "Invoice", use.amount)
+                continue
             used = sum((c.amount for c in payment.credits if c.credit_id == credit.txn_id), ZERO)
             if used:
-                link = etree.SubElement(node, "LinkedTxn")
-                leaf(link, "TxnID", payment.txn_id)
-                leaf(link, "TxnType", "ReceivePayment")
-                leaf(link, "TxnDate", payment.txn_date.isoformat())
-                leaf(link, "RefNumber", payment.ref_number)
-                leaf(link, "LinkType", "AMTTYPE")
-                leaf(link, "Amount", amount_text(used))
+                txn_rets.linked_txn(node, payment, "ReceivePayment", used)
 
     computed: dict[str, Computed] = {
         "TxnID": credit.txn_id,
@@ -394,7 +394,7 @@ def _without_credits(node: etree._Element, tag: str) -> etree._Element:
 
 def payment_ret(core: Core, payment: Payment, parent: etree._Element) -> None:
     """The ReceivePaymentRet, each AppliedToTxnRet naming the credits set against its invoice."""
-    txns.payment_ret(core, payment, parent)
+    txn_rets.payment_ret(core, payment, parent)
     ret = parent[-1]
     for applied in ret.findall("AppliedToTxnRet"):
         invoice_id = child_text(applied, "TxnID")

@@ -10,68 +10,15 @@ from lxml import etree
 
 from desktop_app.domain.money import ZERO, line_amount, percent_of, round_cents
 from qbwc_server.simulator.core import (
-    Computed,
     Core,
     Refusal,
-    amount_text,
     child_text,
     decimal_of,
-    format_time,
-    leaf,
     parse_time,
 )
 from qbwc_server.simulator.item_sales import item_description, item_price
 from qbwc_server.simulator.store import ITEM_KINDS, Application, Invoice, InvoiceLine, ListElement, Payment
 
-INVOICE_ORDER = (
-    "TxnID",
-    "TimeCreated",
-    "TimeModified",
-    "EditSequence",
-    "TxnNumber",
-    "CustomerRef",
-    "ARAccountRef",
-    "TemplateRef",
-    "TxnDate",
-    "RefNumber",
-    "BillAddress",
-    "ShipAddress",
-    "IsPending",
-    "PONumber",
-    "TermsRef",
-    "DueDate",
-    "Subtotal",
-    "ItemSalesTaxRef",
-    "SalesTaxPercentage",
-    "SalesTaxTotal",
-    "AppliedAmount",
-    "BalanceRemaining",
-    "Memo",
-    "IsPaid",
-    "IsToBePrinted",
-    "IsToBeEmailed",
-    "CustomerSalesTaxCodeRef",
-    "LinkedTxn",
-    "InvoiceLineRet",
-)
-PAYMENT_ORDER = (
-    "TxnID",
-    "TimeCreated",
-    "TimeModified",
-    "EditSequence",
-    "TxnNumber",
-    "CustomerRef",
-    "ARAccountRef",
-    "TxnDate",
-    "RefNumber",
-    "TotalAmount",
-    "PaymentMethodRef",
-    "Memo",
-    "DepositToAccountRef",
-    "UnusedPayment",
-    "UnusedCredits",
-    "AppliedToTxnRet",
-)
 _HEADER_SKIP = {
     "TxnID",
     "EditSequence",
@@ -323,64 +270,6 @@ def txn_del(core: Core, txn_type: str, txn_id: str) -> str | None:
     raise Refusal(3120, f'Object "{txn_id}" specified in the request cannot be found.')
 
 
-def invoice_ret(core: Core, invoice: Invoice, parent: etree._Element, *, lines: bool, linked: bool) -> None:
-    ret = etree.SubElement(parent, "InvoiceRet")
-    applied = applied_to(core, invoice)
-    remaining = invoice.total - applied
-
-    def emit_lines(node: etree._Element) -> None:
-        for line in invoice.lines:
-            line_ret = etree.SubElement(node, "InvoiceLineRet")
-            leaf(line_ret, "TxnLineID", line.txn_line_id)
-            core.ref(line_ret, "ItemRef", line.item_id)
-            leaf(line_ret, "Desc", line.description)
-            leaf(
-                line_ret,
-                "Quantity",
-                None if line.quantity is None else format(line.quantity.normalize(), "f"),
-            )
-            leaf(line_ret, "Rate", None if line.rate is None else format(line.rate.normalize(), "f"))
-            leaf(line_ret, "Amount", amount_text(line.amount))
-            leaf(line_ret, "ServiceDate", line.service_date)
-            core.ref(line_ret, "SalesTaxCodeRef", line.tax_code_id)
-
-    def emit_linked(node: etree._Element) -> None:
-        for payment in core.state.payments.values():
-            for app in payment.applications:
-                if app.invoice_id == invoice.txn_id:
-                    link = etree.SubElement(node, "LinkedTxn")
-                    leaf(link, "TxnID", payment.txn_id)
-                    leaf(link, "TxnType", "ReceivePayment")
-                    leaf(link, "TxnDate", payment.txn_date.isoformat())
-                    leaf(link, "RefNumber", payment.ref_number)
-                    leaf(link, "LinkType", "AMTTYPE")
-                    leaf(link, "Amount", amount_text(-app.amount))
-
-    computed: dict[str, Computed] = {
-        "TxnID": invoice.txn_id,
-        "TimeCreated": format_time(invoice.time_created),
-        "TimeModified": format_time(invoice.time_modified),
-        "EditSequence": invoice.edit_sequence,
-        "TxnNumber": str(invoice.txn_number),
-        "CustomerRef": lambda node: core.ref(node, "CustomerRef", invoice.customer_id),
-        "TxnDate": invoice.txn_date.isoformat(),
-        "RefNumber": invoice.ref_number,
-        "Subtotal": amount_text(invoice.subtotal),
-        "ItemSalesTaxRef": lambda node: core.ref(node, "ItemSalesTaxRef", invoice.sales_tax_item_id),
-        "SalesTaxPercentage": format(invoice.tax_percent.normalize(), "f"),
-        "SalesTaxTotal": amount_text(invoice.tax_total),
-        "AppliedAmount": amount_text(-applied),
-        "BalanceRemaining": amount_text(remaining),
-        "IsPaid": "true" if remaining <= 0 else "false",
-        "LinkedTxn": emit_linked if linked else None,
-        "InvoiceLineRet": emit_lines if lines else None,
-    }
-    core.emit(ret, invoice.data, INVOICE_ORDER, computed)
-
-
-# -- payments -----------------------------------------------------------------------------------
-
-
 def _applications(
     core: Core,
     nodes: Iterable[etree._Element],
@@ -503,40 +392,6 @@ def payment_mod(core: Core, node: etree._Element) -> Payment:
     payment.customer_id, payment.total, payment.applications = customer.list_id, total, applications
     modified(core, node, payment)
     return payment
-
-
-def payment_ret(core: Core, payment: Payment, parent: etree._Element) -> None:
-    ret = etree.SubElement(parent, "ReceivePaymentRet")
-
-    def emit_applied(node: etree._Element) -> None:
-        for app in payment.applications:
-            invoice = core.state.invoices[app.invoice_id]
-            applied = etree.SubElement(node, "AppliedToTxnRet")
-            leaf(applied, "TxnID", invoice.txn_id)
-            leaf(applied, "TxnType", "Invoice")
-            leaf(applied, "TxnDate", invoice.txn_date.isoformat())
-            leaf(applied, "RefNumber", invoice.ref_number)
-            leaf(applied, "BalanceRemaining", amount_text(balance(core, invoice)))
-            leaf(applied, "Amount", amount_text(app.amount))
-
-    computed: dict[str, Computed] = {
-        "TxnID": payment.txn_id,
-        "TimeCreated": format_time(payment.time_created),
-        "TimeModified": format_time(payment.time_modified),
-        "EditSequence": payment.edit_sequence,
-        "TxnNumber": str(payment.txn_number),
-        "CustomerRef": lambda node: core.ref(node, "CustomerRef", payment.customer_id),
-        "TxnDate": payment.txn_date.isoformat(),
-        "RefNumber": payment.ref_number,
-        "TotalAmount": amount_text(payment.total),
-        "UnusedPayment": amount_text(payment.unused),
-        "UnusedCredits": amount_text(ZERO),
-        "AppliedToTxnRet": emit_applied,
-    }
-    core.emit(ret, payment.data, PAYMENT_ORDER, computed)
-
-
-# -- queries ------------------------------------------------------------------------------------
 
 
 def select(core: Core, rq: etree._Element, kind: str) -> list[str]:

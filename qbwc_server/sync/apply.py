@@ -96,7 +96,7 @@ def write(
     act = decision.act
     kind = kinds.of(item.entity_type)
     record = result.record
-    if act in (Act.RESTART_IMPORT, Act.CLAIM, Act.REFRESH, Act.RETRY_LATER):
+    if act in (Act.RESTART_IMPORT, Act.CLAIM, Act.REFRESH, Act.RETRY_LATER, Act.CHECK_LINKS):
         if act == Act.RESTART_IMPORT:
             item.iterator_id = ""  # QuickBooks forgot it (a new session): read from the top
             item.restarted_in = _ticket_of(session, item)

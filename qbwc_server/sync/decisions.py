@@ -34,8 +34,11 @@ add / mod                   worked                          saved: link, check, 
 duplicate / void            worked                          done
 delete                      worked                          done, unlinked
 claim                       found nothing                   the name is used by another list
-verify / check              found nothing                   add it now
-verify / check / claim      found it                        the kind reads what was found
+verify (links only: a       found nothing                   check the credit memo's links there
+credit applied)                                             first (it may be applied, no record)
+verify / check / links      found nothing                   add it now
+verify / check / claim /    found it                        the kind reads what was found
+links
 refresh                     read it                         compare both sides' changes
 anything else                                               unexpected answer (alert)
 ==========================  ==============================  ===================================
@@ -60,7 +63,11 @@ REFRESHED_NOTE = "QuickBooks' copy was newer; sending our change again."
 CLAIM_NOTE = "The name is already in QuickBooks: checking whether it is the same record."
 REFRESH_NOTE = "Changed in QuickBooks since our last sync: re-reading it."
 LINKED_ONLY_NOTE = "Done: QuickBooks linked it to the invoices directly (no payment record of its own)."
-LOOKUPS = (Phase.VERIFY, Phase.CHECK, Phase.CLAIM)
+CHECK_LINKS_NOTE = (
+    "No payment of ours in QuickBooks: checking whether QuickBooks linked the credit to the "
+    "invoices directly before applying it again."
+)
+LOOKUPS = (Phase.VERIFY, Phase.CHECK, Phase.CLAIM, Phase.LINKS)
 
 
 class Act(StrEnum):
@@ -78,6 +85,7 @@ class Act(StrEnum):
     IMPORTED = "imported"
     NO_RECORD = "no_record"
     LINKED_ONLY = "linked_only"
+    CHECK_LINKS = "check_links"
     SECOND_COPY = "second_copy"
     SAVED = "saved"
     DONE = "done"
@@ -253,6 +261,13 @@ RULES: tuple[Rule, ...] = (
         "nothing of that name (after a name in use)",
         lambda a: a.phase == Phase.CLAIM and a.found == 0,
         lambda a: Decision(Act.NAME_USED_ELSEWHERE),
+    ),
+    (
+        # A lost answer to an Add that may have made only links: finding no record of it proves
+        # nothing, and adding it again could apply the credit twice; its links are read first.
+        "no record after a lost answer, but it may be links only",
+        lambda a: a.phase == Phase.VERIFY and a.found == 0 and a.links_only,
+        lambda a: Decision(Act.CHECK_LINKS, Phase.LINKS, CHECK_LINKS_NOTE),
     ),
     (
         "not in QuickBooks",

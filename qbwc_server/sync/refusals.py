@@ -41,6 +41,7 @@ RECOVERY_PHASE: dict[str, str] = {
     Phase.ADD: Phase.VERIFY,
     Phase.CHECK: Phase.CHECK,
     Phase.VERIFY: Phase.VERIFY,
+    Phase.LINKS: Phase.LINKS,
     Phase.CLAIM: Phase.CLAIM,
 }
 _FRAGMENT_MAX = 4000

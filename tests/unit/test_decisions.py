@@ -61,6 +61,11 @@ CASES: list[tuple[Answer, Act, str]] = [
     (ok(Phase.DELETE, kind="payment"), Act.UNLINKED, ""),
     (ok(Phase.CLAIM, is_list=True), Act.NAME_USED_ELSEWHERE, ""),
     (ok(Phase.CHECK, kind="invoice"), Act.NOT_FOUND, Phase.ADD),
+    # A lost links-only Add not found as a payment: its links are read before adding again …
+    (ok(Phase.VERIFY, kind="credit_application", links_only=True), Act.CHECK_LINKS, Phase.LINKS),
+    # … and when they show nothing of it, it is added.
+    (ok(Phase.LINKS, kind="credit_application", links_only=True), Act.NOT_FOUND, Phase.ADD),
+    (ok(Phase.LINKS, kind="credit_application", links_only=True, found=1), Act.FOUND, ""),
     (ok(Phase.VERIFY, found=1), Act.FOUND, ""),
     (ok(Phase.REFRESH, found=1), Act.REFRESHED, ""),
     (ok("bogus"), Act.UNEXPECTED_STEP, ""),

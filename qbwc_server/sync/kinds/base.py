@@ -154,7 +154,7 @@ class SyncKind:
             )
         if item.phase == Phase.REFRESH and link is not None:
             return Built(Phase.REFRESH, self.query_by_id(request_id, link.qb_id))
-        if item.phase in (Phase.VERIFY, Phase.CLAIM, Phase.CHECK) and link is None:
+        if item.phase in (Phase.VERIFY, Phase.CLAIM, Phase.CHECK, Phase.LINKS) and link is None:
             return self.lookup_built(session, item, request_id)
         if item.phase == Phase.FIRST and link is None and self.checks_before_adding:
             key = self.lookup_key(session, record_id) if checked_key is not None else None

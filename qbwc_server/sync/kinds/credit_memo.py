@@ -43,7 +43,7 @@ from desktop_app.domain.money import format_money, round_cents
 from desktop_app.domain.status import CreditStatus
 from desktop_app.errors import QbxmlError
 from desktop_app.services.credit_sync import APPLIED, LINKS_ONLY, WHOSE, application_goes_first, whose
-from desktop_app.services.queue_states import Action, Phase
+from desktop_app.services.queue_states import CHANGED_SINCE, Action, Phase, finish, merged_into, requeue
 from desktop_app.services.tax_rates import tax_rate_for
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
@@ -51,7 +51,19 @@ from qbwc_server.sync.alerts import raise_alert
 from qbwc_server.sync.built import Built
 from qbwc_server.sync.kinds.base import Dep, NothingToSend, SyncKind, possible_values, synced_values
 from qbwc_server.sync.kinds.invoice import generic_item_id
-from qbwc_server.sync.kinds.payment import dated, marker_lookup, payments_making_room
+from qbwc_server.sync.kinds.payment import (
+    carried_values,
+    dated,
+    marker_lookup,
+    payments_making_room,
+    sent_dates,
+)
+from qbwc_server.sync.links import link_without_record
+
+#: A credit application found applied (links only) after its answer was lost.
+LINKED_AFTER_LOST_NOTE = (
+    "Found applied in QuickBooks after a lost answer (linked to the invoices directly): not applied again."
+)
 
 
 def credit_memo(session: Session, record_id: int) -> CreditMemo:
@@ -346,6 +358,30 @@ def application_marker(credit: CreditMemo) -> str:
     return f"[JobDesk C{credit.id}]"
 
 
+def _links_made(session: Session, record: q.Record, sent: dict[str, str]) -> bool:
+    """Whether the credit memo QuickBooks sent is linked to each invoice the lost Add applied
+    it to, for what it applied there (``sent``: invoice id → amount): QuickBooks makes all of
+    an Add's links or none, so links for all of it are that Add's. Nothing known of what was
+    sent: not ours to assume."""
+    if not sent:
+        return False
+    there: dict[str, Decimal] = {}
+    for linked in record.lines("LinkedTxn"):
+        amount = linked.decimal("Amount")
+        txn_id = linked.get("TxnID") or ""
+        if amount is not None:
+            there[txn_id] = there.get(txn_id, Decimal("0")) + abs(amount)
+    for invoice_id, text in sent.items():
+        invoice_link = m.link_of(session, "invoice", int(invoice_id)) if invoice_id.isdigit() else None
+        try:
+            wanted = Decimal(text)
+        except InvalidOperation:
+            return False
+        if invoice_link is None or there.get(invoice_link.qb_id) != wanted:
+            return False
+    return True
+
+
 def _applied(credit: CreditMemo) -> dict[str, str]:
     """What is applied where (invoice id → amount): what QuickBooks was last told."""
     return {str(a.invoice_id): str(a.amount) for a in credit.applications}
@@ -475,8 +511,33 @@ class CreditApplicationKind(SyncKind):
         )
 
     def lookup_built(self, session: Session, item: SyncItem, request_id: str) -> Built:
-        return marker_lookup(item, request_id, credit_memo(session, item.entity_id or 0).credit_date)
+        credit = credit_memo(session, item.entity_id or 0)
+        if item.phase != Phase.LINKS:
+            return marker_lookup(item, request_id, credit.credit_date)
+        # No payment of ours there: the credit memo's links say whether QuickBooks applied it
+        # with links only (what was sent, and its dates, are carried on as a lookup's are).
+        credit_link = m.link_of(session, "credit_memo", credit.id)
+        if credit_link is None:
+            raise LookupError(f"credit memo {credit.number} is not in QuickBooks yet")
+        request = q.credit_memo_query(request_id, txn_ids=[credit_link.qb_id], include_linked_txns=True)
+        return Built(
+            Phase.LINKS, request, carried_values(item), dated(sent_dates(item) | {credit.credit_date})
+        )
 
     def found(self, session: Session, item: SyncItem, records: list[q.Record]) -> list[q.Record]:
+        if item.phase == Phase.LINKS:
+            return [r for r in records if _links_made(session, r, carried_values(item))]
         marker = application_marker(credit_memo(session, item.entity_id or 0))
         return [r for r in records if marker in (r.get("Memo") or "")]
+
+    def on_lookup(self, session: Session, item: SyncItem, records: list[q.Record]) -> bool:
+        """The credit memo's links show the lost Add applied it (links only): linked as the
+        answer would have linked it, never applied a second time."""
+        if item.phase != Phase.LINKS:
+            return False
+        link_without_record(session, item, self.links_only_id(session, item), carried_values(item))
+        if merged_into(session, item):
+            requeue(item, Phase.FIRST, CHANGED_SINCE)
+        else:
+            finish(item, LINKED_AFTER_LOST_NOTE)
+        return True

@@ -219,6 +219,22 @@ def test_a_credit_only_payment_may_be_links_only_with_a_thin_answer(shop: QuickB
     assert _remaining(shop, credit.txn_id) == D("76.01")
     listed = one(shop, q.txn_query("ReceivePaymentQueryRq", "pq"))
     assert listed.records == () and shop.payments == []  # no payment to change or delete
+    # The links name the two transactions themselves, never a payment that is not there.
+    (credit_ret,) = one(
+        shop, q.credit_memo_query("c", txn_ids=[credit.txn_id], include_linked_txns=True)
+    ).records
+    links = [
+        (link.get("TxnID"), link.get("TxnType"), link.get("Amount")) for link in credit_ret.lines("LinkedTxn")
+    ]
+    assert links == [(invoice, "Invoice", "100.00")]
+    (invoice_ret,) = one(
+        shop, q.txn_query("InvoiceQueryRq", "i", txn_ids=[invoice], include_linked_txns=True)
+    ).records
+    links = [
+        (link.get("TxnID"), link.get("TxnType"), link.get("Amount"))
+        for link in invoice_ret.lines("LinkedTxn")
+    ]
+    assert links == [(credit.txn_id, "CreditMemo", "-100.00")]
     # Money received is a payment as ever, with its record.
     fields = q.PaymentFields(
         customer=q.Ref.by_name(JOB),

@@ -24,8 +24,10 @@ from desktop_app.services import (
 from desktop_app.services.credit_sync import LINKS_ONLY
 from desktop_app.services.lines import LineInput
 from desktop_app.services.queue_states import QueueState
+from qbwc_server.simulator import ResponseLostError
 from qbwc_server.sync.decisions import LINKED_ONLY_NOTE
 from tests.integration.sync.conftest import Office
+from tests.integration.sync.test_credit_memo_sync import _apply, _credit
 
 
 def _credit_applied(office: Office) -> tuple[int, int, int, int]:
@@ -34,6 +36,18 @@ def _credit_applied(office: Office) -> tuple[int, int, int, int]:
     customer_id, job_id, invoice_id = office.invoiced_job("Lopez, Ana")
     credit_id = office.applied_credit(customer_id, job_id, invoice_id)
     return customer_id, job_id, invoice_id, credit_id
+
+
+def _lose_next_request(office: Office) -> None:
+    """The next message never reaches QuickBooks (the connection broke on the way there)."""
+    company = office.qb
+    real = company.process
+
+    def lost(request_xml: str) -> str:
+        company.process = real  # type: ignore[method-assign]
+        raise ResponseLostError("The message never reached QuickBooks.")
+
+    company.process = lost  # type: ignore[method-assign]
 
 
 def _payment_requests(office: Office) -> list[str]:
@@ -128,3 +142,57 @@ def test_it_cannot_move_to_another_job_and_the_message_says_what_to_do(office: O
                     lines=(LineInput(quantity="1", item_id=office.labor(), rate="80.00"),),
                 ),
             )
+
+
+def test_a_lost_thin_answer_does_not_apply_the_credit_a_second_time(office: Office) -> None:
+    """The answer to the credit-only payment is lost: JobDesk looks for its payment, finds none
+    (QuickBooks made only links), and must not conclude that nothing happened: the credit memo's
+    links in QuickBooks say it is applied. $40.00 of $80.00 applied: a second application would
+    fit, so only JobDesk can keep it from being made."""
+    office.qb.credit_links_only = True
+    customer_id, job_id, invoice_id = office.invoiced_job("Lopez, Ana")
+    credit_id = _credit(office, customer_id, job_id, office.labor(), "80.00")
+    office.sync()  # the credit memo is in QuickBooks, applied to nothing yet
+    _apply(office, credit_id, invoice_id, "40.00")
+    office.qb.lose_next_response()
+    office.sync()  # QuickBooks applies it; JobDesk never hears
+    total, owed = office.owed(invoice_id)
+    assert owed == total - Decimal("40.00")
+
+    office.sync()
+    office.sync()
+
+    assert office.alerts() == []
+    total, owed = office.owed(invoice_id)
+    assert owed == total - Decimal("40.00")  # applied once, not twice
+    assert _payment_requests(office) == ["ReceivePaymentAddRq"]
+    link = office.link("credit_application", credit_id)
+    credit_link = office.link("credit_memo", credit_id)
+    assert link is not None and credit_link is not None
+    assert link.qb_id == LINKS_ONLY + credit_link.qb_id
+    (item,) = office.items_of("credit_application", credit_id)
+    assert item.state == QueueState.DONE
+
+
+def test_a_lost_answer_whose_request_never_arrived_applies_the_credit_once(office: Office) -> None:
+    """The message was lost before QuickBooks saw it: the credit memo has no links there, so
+    the credit is applied after the lookup, once."""
+    office.qb.credit_links_only = True
+    customer_id, job_id, invoice_id = office.invoiced_job("Lopez, Ana")
+    credit_id = _credit(office, customer_id, job_id, office.labor(), "80.00")
+    office.sync()
+    _apply(office, credit_id, invoice_id, "40.00")
+    _lose_next_request(office)
+    office.sync()
+    total, owed = office.owed(invoice_id)
+    assert owed == total  # QuickBooks never had it
+
+    office.sync()
+    office.sync()
+
+    assert office.alerts() == []
+    total, owed = office.owed(invoice_id)
+    assert owed == total - Decimal("40.00")
+    assert _payment_requests(office) == ["ReceivePaymentAddRq"]
+    (item,) = office.items_of("credit_application", credit_id)
+    assert item.state == QueueState.DONE
