@@ -104,14 +104,6 @@ class JobDetail:
         )
 
 
-@dataclass(frozen=True)
-class SegmentPart:
-    """One segment to split off: the parent's lines it takes, and/or its name."""
-
-    name: str = ""
-    line_ids: Sequence[int] = ()
-
-
 SORTS: dict[str, Any] = {
     "number": Job.number,
     "name": func.lower(Job.name),
@@ -143,7 +135,8 @@ def _customer(uow: UnitOfWork, customer_id: object) -> Customer:
     return customer
 
 
-def _check_version(job: Job, expected_version: int) -> None:
+def check_version(job: Job, expected_version: int) -> None:
+    """``Conflict`` when someone else saved the job since ``expected_version`` was read."""
     if job.version != expected_version:
         raise Conflict(
             f"Another user changed job {job.number} after you opened it. Reload it to see their "
@@ -241,7 +234,7 @@ def update_job(uow: UnitOfWork, job_id: int, expected_version: int, values: JobF
     same job never both decide on what the other is changing (never billed past 100 %).
     """
     job = lock_job(uow, job_id)
-    _check_version(job, expected_version)
+    check_version(job, expected_version)
     if not isinstance(values, JobFields):
         raise ValidationError("job", "Job details are missing.")
     customer = _customer(uow, values.customer_id)
@@ -314,7 +307,7 @@ def _on(value: date | None, field_name: str) -> date:
 
 def start_job(uow: UnitOfWork, job_id: int, expected_version: int, *, on: date | None = None) -> JobDetail:
     job = get(uow, Job, job_id, "Job")
-    _check_version(job, expected_version)
+    check_version(job, expected_version)
     if job.status == JobStatus.FINISHED:
         # The table allows finished → in progress, but that is reopening: keep the start date.
         raise InvalidTransition(f"Job {job.number} is finished; reopen it instead of starting it again.")
@@ -331,7 +324,7 @@ def start_job(uow: UnitOfWork, job_id: int, expected_version: int, *, on: date |
 
 def finish_job(uow: UnitOfWork, job_id: int, expected_version: int, *, on: date | None = None) -> JobDetail:
     job = get(uow, Job, job_id, "Job")
-    _check_version(job, expected_version)
+    check_version(job, expected_version)
     _transition(job, JobStatus.FINISHED, "finished")
     finished = _on(on, "finished_on")
     if job.started_on is not None and finished < job.started_on:
@@ -351,7 +344,7 @@ def finish_job(uow: UnitOfWork, job_id: int, expected_version: int, *, on: date 
 
 def cancel_job(uow: UnitOfWork, job_id: int, expected_version: int, *, reason: str = "") -> JobDetail:
     job = get(uow, Job, job_id, "Job")
-    _check_version(job, expected_version)
+    check_version(job, expected_version)
     _transition(job, JobStatus.CANCELLED, "cancelled")
     why = clean_text(reason, "reason", max_length=255)
     if _has_invoices(uow, job.id):
@@ -367,7 +360,7 @@ def cancel_job(uow: UnitOfWork, job_id: int, expected_version: int, *, reason: s
 def reopen_job(uow: UnitOfWork, job_id: int, expected_version: int) -> JobDetail:
     """A finished job goes back to in progress; a cancelled one back to open."""
     job = get(uow, Job, job_id, "Job")
-    _check_version(job, expected_version)
+    check_version(job, expected_version)
     current = JobStatus(job.status)
     if current is JobStatus.FINISHED:
         target = JobStatus.IN_PROGRESS
@@ -521,91 +514,3 @@ def _page_totals(uow: UnitOfWork, jobs: list[tuple[int, bool]]) -> dict[int, Dec
             amounts[job_id].append((amount, taxable))
     rate = tax_rate(uow)
     return {job_id: compute_totals(amounts[job_id], rate, tax_exempt=exempt).total for job_id, exempt in jobs}
-
-
-def split_into_segments(
-    uow: UnitOfWork, job_id: int, expected_version: int, parts: Sequence[SegmentPart]
-) -> tuple[JobDetail, ...]:
-    """Split a job into segment jobs (N-1, N-2, ...), each billed on its own.
-
-    A part's lines move from the parent to the segment, so the parent and its segments
-    together still add up to the original job; a part with only a name starts empty.
-    """
-    job = lock_job(uow, job_id)
-    _check_version(job, expected_version)
-    if job.parent_job_id is not None:
-        raise InvalidTransition(f"Job {job.number} is itself a segment; split its parent job instead.")
-    if job.status in (JobStatus.FINISHED, JobStatus.CANCELLED):
-        raise InvalidTransition(f"Job {job.number} is {label(job.status).lower()}, so it cannot be split.")
-    if isinstance(parts, str | bytes) or not isinstance(parts, Sequence) or not parts:
-        raise ValidationError("parts", "Choose at least one segment to split off.")
-    by_id = {line.id: line for line in job.lines}
-    taken: set[int] = set()
-    plans: list[tuple[str, list[JobLine]]] = []
-    existing = uow.session.scalar(select(func.count(Job.id)).where(Job.parent_job_id == job.id)) or 0
-    for index, part in enumerate(parts, start=1):
-        if not isinstance(part, SegmentPart):
-            raise ValidationError("parts", f"Segment {index} is not a segment.")
-        line_ids = list(part.line_ids)
-        for line_id in line_ids:
-            if line_id not in by_id:
-                raise ValidationError(
-                    "line_ids", f"Segment {index}: a line does not belong to job {job.number}."
-                )
-            if line_id in taken:
-                raise ValidationError("line_ids", f"Segment {index}: a line is already in another segment.")
-            taken.add(line_id)
-        if not isinstance(part.name, str) or part.name.strip():
-            name = check_job_name(part.name)
-        elif line_ids:
-            suffix = f" part {existing + index}"
-            name = check_job_name(job.name[: MAX_JOB_NAME - len(suffix)].rstrip() + suffix)
-        else:
-            raise ValidationError("parts", f"Segment {index}: give it a name or some of the job's lines.")
-        plans.append((name, [by_id[i] for i in line_ids]))
-    customer = get(uow, Customer, job.customer_id, "Customer")
-    check_total_covers_billing(
-        uow,
-        job,
-        totals_for(uow, customer, job.lines).total,
-        totals_for(uow, customer, [line for line in job.lines if line.id not in taken]).total,
-        change="splitting these lines off",
-    )
-    before_lines = lines_summary(job.lines)
-    segments: list[Job] = []
-    for name, moving in plans:
-        number = numbering.segment_job_number(uow, job)
-        copies = [
-            CheckedLine(None, line.item_id, line.description, line.quantity, line.rate, line.taxable)
-            for line in moving
-        ]
-        segment = new_job(
-            uow,
-            customer,
-            name,
-            location_id=job.location_id,
-            scheduled_start=job.scheduled_start,
-            notes="",
-            lines=copies,
-            bid_id=job.bid_id,
-            number=number,
-        )
-        segment.parent_job_id = job.id
-        segment.segment_index = int(number.rsplit("-", 1)[1])
-        uow.flush()
-        segments.append(segment)
-    job.lines = [line for line in job.lines if line.id not in taken]
-    for position, line in enumerate(job.lines):
-        line.position = position
-    job.updated_at = utcnow()
-    uow.flush()
-    audit(
-        uow,
-        "split",
-        "job",
-        job.id,
-        summary=f"Job {job.number} split into {', '.join(s.number for s in segments)}",
-        changes={"lines": [before_lines, lines_summary(job.lines)]},
-    )
-    record_event(uow, "job.updated", "job", job.id)
-    return tuple(_detail(uow, segment) for segment in segments)

@@ -34,7 +34,6 @@ from desktop_app.db.sync_models import SyncBatch, SyncItem
 from desktop_app.db.uow import Database, UnitOfWork
 from desktop_app.errors import DatabaseUnavailable, QbxmlError
 from desktop_app.services import settings
-from desktop_app.services.queue_states import FINISHED
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import ahead, batches, due, in_flight, kinds, reads, refusals, sendable
@@ -545,13 +544,7 @@ class SyncEngine:
     def _finished_items(self, session: Session, ticket: str) -> set[int]:
         """Items this session finished: noted as they are applied, read once after a restart."""
         if ticket not in self._finished:
-            self._finished[ticket] = set(
-                session.scalars(
-                    select(SyncItem.id)
-                    .join(SyncBatch, SyncItem.batch_id == SyncBatch.id)
-                    .where(SyncBatch.ticket == ticket, SyncItem.state.in_(FINISHED))
-                )
-            )
+            self._finished[ticket] = in_flight.finished_in(session, ticket)
         return self._finished[ticket]
 
     def close(self) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.qbwc_models import WC_ACTIVE, WcSession
 from desktop_app.db.sync_models import SyncBatch, SyncItem
-from desktop_app.services.queue_states import Phase, QueueState
+from desktop_app.services.queue_states import FINISHED, Phase, QueueState
 from qbwc_server import qbxml as q
 from qbwc_server.sync import due, reads, refusals
 from qbwc_server.sync.planner import DEFER_UNREAD
@@ -163,3 +163,13 @@ def waiting_for(session: Session, request_ids: list[str]) -> dict[str, list[Sync
         for waiting in session.scalars(_WAITING, {"ids": request_ids[start : start + 500]}):
             sent.setdefault(waiting.request_id or "", []).append(waiting)
     return sent
+
+
+def finished_in(session: Session, ticket: str) -> set[int]:
+    """The items a session's messages finished (read once, after a restart)."""
+    query = (
+        select(SyncItem.id)
+        .join(SyncBatch, SyncItem.batch_id == SyncBatch.id)
+        .where(SyncBatch.ticket == ticket, SyncItem.state.in_(FINISHED))
+    )
+    return set(session.scalars(query))

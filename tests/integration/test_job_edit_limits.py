@@ -12,6 +12,7 @@ from desktop_app.db.uow import Actor, Database, UnitOfWork
 from desktop_app.errors import ValidationError
 from desktop_app.services import invoices, jobs
 from desktop_app.services.invoice_queries import job_invoicing_summary
+from desktop_app.services.job_segments import SegmentPart, split_into_segments
 from desktop_app.services.lines import LineInput
 from desktop_app.services.settings import set_setting
 from tests.integration import service_helpers as make
@@ -181,7 +182,7 @@ def test_splitting_lines_off_a_fully_invoiced_job_is_refused(db: Database, admin
         invoices.create_progress_invoice(uow, job.id, percent="100")
         uow.commit()
     with db.uow(admin) as uow, pytest.raises(ValidationError, match="splitting these lines off"):
-        jobs.split_into_segments(uow, job.id, job.version, [jobs.SegmentPart(line_ids=[job.lines[1].id])])
+        split_into_segments(uow, job.id, job.version, [SegmentPart(line_ids=[job.lines[1].id])])
     with db.reader() as uow:
         assert jobs.get_job(uow, job.id).segment_ids == ()
     assert _total(db, job.id) == Decimal("100.00")

@@ -14,7 +14,8 @@ from desktop_app.db.models import AuditEntry, DomainEvent, Invoice, Job
 from desktop_app.db.uow import Actor, Database
 from desktop_app.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from desktop_app.services import jobs, settings
-from desktop_app.services.jobs import JobFields, SegmentPart
+from desktop_app.services.job_segments import SegmentPart, split_into_segments
+from desktop_app.services.jobs import JobFields
 from desktop_app.services.lines import LineInput
 from tests.integration import service_helpers as make
 
@@ -379,7 +380,7 @@ def test_split_into_segments_moves_lines(db: Database, admin: Actor) -> None:
         lines = tuple(LineInput(description=f"Phase {n}", rate=f"{n}00") for n in (1, 2, 3))
         parent = make.job(uow, make.customer(uow).id, "Whole house", lines=lines)
         ids = [line.id for line in parent.lines]
-        segments = jobs.split_into_segments(
+        segments = split_into_segments(
             uow,
             parent.id,
             parent.version,
@@ -402,10 +403,10 @@ def test_split_into_segments_moves_lines(db: Database, admin: Actor) -> None:
         assert after.version > parent.version
         assert [r.number for r in jobs.list_jobs(uow, include_segments=False).rows] == ["1000"]
     with db.uow(admin) as uow:
-        more = jobs.split_into_segments(uow, after.id, after.version, [SegmentPart(name="Later")])
+        more = split_into_segments(uow, after.id, after.version, [SegmentPart(name="Later")])
         assert more[0].number == "1000-4"
         with pytest.raises(InvalidTransition, match="itself a segment"):
-            jobs.split_into_segments(uow, segments[0].id, segments[0].version, [SegmentPart(name="x")])
+            split_into_segments(uow, segments[0].id, segments[0].version, [SegmentPart(name="x")])
 
 
 @pytest.mark.parametrize(
@@ -425,7 +426,7 @@ def test_split_bad_parts_refused_and_nothing_changes(db: Database, admin: Actor,
         uow.commit()
     before = make.snapshot(db)
     with db.uow(admin) as uow, pytest.raises(ValidationError):
-        jobs.split_into_segments(uow, parent.id, parent.version, parts)  # type: ignore[arg-type]
+        split_into_segments(uow, parent.id, parent.version, parts)  # type: ignore[arg-type]
         uow.commit()
     assert make.snapshot(db) == before
 
@@ -435,7 +436,7 @@ def test_split_same_line_twice_refused(db: Database, admin: Actor) -> None:
         parent = make.job(uow, make.customer(uow).id)
         line_id = parent.lines[0].id
         with pytest.raises(ValidationError, match="already in another segment"):
-            jobs.split_into_segments(
+            split_into_segments(
                 uow,
                 parent.id,
                 parent.version,
@@ -450,4 +451,4 @@ def test_split_finished_job_refused(db: Database, admin: Actor) -> None:
         started = jobs.start_job(uow, created.id, created.version, on=date(2024, 1, 1))
         finished = jobs.finish_job(uow, started.id, started.version, on=date(2024, 1, 2))
         with pytest.raises(InvalidTransition, match="cannot be split"):
-            jobs.split_into_segments(uow, finished.id, finished.version, [SegmentPart(name="Late")])
+            split_into_segments(uow, finished.id, finished.version, [SegmentPart(name="Late")])
