@@ -24,7 +24,6 @@ from desktop_app.services.qb_links import link_to
 from desktop_app.services.queue_states import (
     NEEDS_ATTENTION,
     PENDING,
-    UNSENT,
     QueueState,
     back_to_queue,
     cancel,
@@ -32,6 +31,7 @@ from desktop_app.services.queue_states import (
     reopen,
 )
 from desktop_app.services.sync_queue import NO_LONGER_NEEDED, close_alert, label_of
+from desktop_app.services.sync_resolutions import done_in_quickbooks, unstick
 
 ACTION_LABEL = {
     "upsert": "Add or update",
@@ -67,6 +67,7 @@ RESOLUTION_LABEL = {
     "send_anyway": "Send anyway",
     "edit": "Edit the record",
     "dismiss": "Dismiss",
+    "done_there": "Done in QuickBooks",
     "use_account": "Use a QuickBooks account",
     NO_LONGER_NEEDED: "No longer needed",
     "moving again": "The sync is moving again",
@@ -326,7 +327,9 @@ def resolve_alert(uow: UnitOfWork, alert_id: int, resolution: str) -> AlertRow:
             "resolution", f"“{RESOLUTION_LABEL.get(resolution, resolution)}” does not apply here."
         )
     if alert.kind == "stuck":
-        _unstick(uow, item, resolution)
+        unstick(uow, item, resolution)
+    elif resolution == "done_there":
+        done_in_quickbooks(uow, _alert_item(item, alert), alert)
     elif resolution == "dismiss":
         require_admin(uow, "dismiss a QuickBooks alert")
         kept = edit_conflicts.keep_quickbooks_values(uow, alert)
@@ -364,26 +367,6 @@ def resolve_alert(uow: UnitOfWork, alert_id: int, resolution: str) -> AlertRow:
     _close(uow, alert, resolution)
     wake_waiting(uow)
     return _alert_row(alert)
-
-
-def _unstick(uow: UnitOfWork, item: SyncItem | None, resolution: str) -> None:
-    """A "sync is stuck" alert names the item at the head of the queue, which is queued (not
-    waiting for a person): Retry sends it with the rest again, Dismiss takes it out of the
-    queue so the rest can go, as the alert says. Either way the sessions without progress
-    are counted afresh (else the next quiet session would raise the alert again at once)."""
-    from desktop_app.services import settings
-
-    if resolution == "dismiss":
-        require_admin(uow, "dismiss a QuickBooks alert")
-    # Queued as a rule; in attention again after a dismissal was undone.
-    if item is not None and item.state in UNSENT:
-        if resolution == "dismiss":
-            cancel(item, f"Taken out of the queue by {uow.actor.name} (the sync was stuck on it).")
-        else:
-            _back_to_queue(uow, item, "" if item.phase in ("add", "check", "claim") else item.phase)
-    # A "sent" head is left to the engine: its answer may yet come, and it is looked up in
-    # QuickBooks before it is sent again; an "attention" one has an alert of its own.
-    settings.set_setting(uow, "sync.sessions_without_progress", 0)
 
 
 def use_account_for_alert(uow: UnitOfWork, alert_id: int, account_full_name: str) -> AlertRow:

@@ -585,6 +585,20 @@ class BatchPlanner:
             data["field"] = error.field
         if isinstance(error, preflight.PreflightError):
             data["value"] = error.value
+        if isinstance(error, kinds.ByHand):
+            # What QuickBooks has once a person made the change there (``sync_center``'s
+            # "done_there" records it as its values).
+            raise_alert(
+                self.session,
+                item,
+                kind="by_hand",
+                label=label,
+                message=f"{label} needs a change in QuickBooks itself: {error}",
+                tried="Nothing was sent: the QuickBooks SDK cannot make this change.",
+                resolutions=("done_there", "retry", "dismiss"),
+                data={"values": json.dumps(error.values)},
+            )
+            return
         raise_alert(
             self.session,
             item,

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from desktop_app.services import accounts, customers, invoices, items, jobs, sync_queue
+from desktop_app.services import (
+    accounts,
+    credit_applications,
+    credit_memos,
+    customers,
+    invoices,
+    items,
+    jobs,
+    sync_queue,
+)
 from desktop_app.services.lines import LineInput
 from desktop_app.ui.context import AppContext
 from qbwc_server import qbxml as q
@@ -42,12 +51,8 @@ def qb_send(company: QuickBooksCompany, *requests: q.Request) -> None:
     q.parse_response(company.process(q.build_message(list(requests))))
 
 
-def sync_with_number_conflict(ctx: AppContext, *, same_invoice: bool = False) -> QuickBooksCompany:
-    """Our invoice 1000 meets an invoice 1000 already in QuickBooks: a number-conflict alert.
-
-    ``same_invoice``: QuickBooks' 1000 is for the same job and amount, so Link is offered too;
-    otherwise it belongs to someone else (Renumber / Send anyway).
-    """
+def company_with_income(ctx: AppContext) -> QuickBooksCompany:
+    """A simulated QuickBooks whose "Construction Income" is JobDesk's default income account."""
     company = QuickBooksCompany()
     income = next(a for a in company.accounts if a.name == "Construction Income")
     ctx.write(
@@ -56,6 +61,16 @@ def sync_with_number_conflict(ctx: AppContext, *, same_invoice: bool = False) ->
     )
     account = next(a for a in ctx.read(accounts.list_accounts) if a.full_name == "Construction Income")
     ctx.write(accounts.set_default_income_account, account.id)
+    return company
+
+
+def sync_with_number_conflict(ctx: AppContext, *, same_invoice: bool = False) -> QuickBooksCompany:
+    """Our invoice 1000 meets an invoice 1000 already in QuickBooks: a number-conflict alert.
+
+    ``same_invoice``: QuickBooks' 1000 is for the same job and amount, so Link is offered too;
+    otherwise it belongs to someone else (Renumber / Send anyway).
+    """
+    company = company_with_income(ctx)
     labor_in_qb = q.ItemFields(name="Labor", income_account=q.Ref.by_name("Construction Income"))
     qb_send(company, q.item_add("l", labor_in_qb))
     customer = ctx.write(
@@ -86,5 +101,40 @@ def sync_with_number_conflict(ctx: AppContext, *, same_invoice: bool = False) ->
     invoice = ctx.write(invoices.create_invoice, job.id)
     ctx.write(invoices.issue_invoice, invoice.id)
     ctx.write(sync_queue.send_records, [("invoice", invoice.id)])
+    run_sync(ctx, company)
+    return company
+
+
+def sync_links_only_change(ctx: AppContext) -> QuickBooksCompany:
+    """A credit memo of $80.00, $50.00 of it applied to an invoice, synced to a QuickBooks that
+    applies credits with links only; then $20.00 unapplied here, which the SDK cannot change
+    there: one "by_hand" alert (Done in QuickBooks / Retry / Dismiss)."""
+    company = company_with_income(ctx)
+    company.credit_links_only = True
+    customer = ctx.write(customers.create_customer, customers.CustomerFields(display_name="Lopez, Ana"))
+    labor = ctx.write(items.create_item, items.ItemFields(name="Labor", unit_price="85"))
+    job = ctx.write(
+        jobs.create_job,
+        jobs.JobFields(
+            customer_id=customer.id, name="Bath", lines=(LineInput(quantity="10", item_id=labor.id),)
+        ),
+    )
+    started = ctx.write(jobs.start_job, job.id, job.version)
+    ctx.write(jobs.finish_job, job.id, started.version)
+    invoice = ctx.write(invoices.create_invoice, job.id)
+    ctx.write(invoices.issue_invoice, invoice.id)
+    credit = ctx.write(
+        credit_memos.create_credit_memo,
+        credit_memos.CreditMemoFields(
+            customer_id=customer.id,
+            job_id=job.id,
+            reason="warranty",
+            lines=(LineInput(quantity="1", item_id=labor.id, rate="80.00"),),
+        ),
+    )
+    ctx.write(credit_applications.apply_credit, credit.id, [(invoice.id, "50.00")])
+    ctx.write(sync_queue.send_records, [("invoice", invoice.id), ("credit_memo", credit.id)])
+    run_sync(ctx, company)
+    ctx.write(credit_applications.unapply_credit, credit.id, invoice.id, "20.00")
     run_sync(ctx, company)
     return company

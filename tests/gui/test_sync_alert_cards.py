@@ -19,7 +19,7 @@ from qbwc_server.sync.engine import SyncEngine
 from qbwc_server.sync.loopback import run_session
 from tests.conftest import OFFICE
 from tests.gui.helpers import make_customer
-from tests.gui.sync_helpers import run_sync
+from tests.gui.sync_helpers import run_sync, sync_links_only_change
 
 
 def alerts_tab(qtbot: QtBot, ctx: AppContext) -> AlertsTab:
@@ -250,3 +250,29 @@ def test_dismissing_a_stuck_sync_takes_the_record_out(
     assert prompts.asked[-1].kind == "confirm"
     assert not ctx.read(sync_center.list_alerts)
     assert not SyncEngine(ctx.db).has_work()  # nothing queued: the rest may go
+
+
+def test_a_change_made_in_quickbooks_by_hand_is_recorded_from_its_card(
+    qtbot: QtBot, ctx: AppContext, prompts: ScriptedPrompts
+) -> None:
+    """What the QuickBooks SDK cannot change (a credit applied with links only): the card says
+    what to set in QuickBooks, and "Done in QuickBooks" (asked first) records it as done there."""
+    company = sync_links_only_change(ctx)
+    tab = alerts_tab(qtbot, ctx)
+    card = the_card(tab, "by_hand")
+    assert list(card.buttons) == ["done_there", "retry", "dismiss"]
+    assert card.buttons["done_there"].text() == "Done in QuickBooks"
+    assert card.buttons["done_there"].objectName() == "primaryButton"
+
+    prompts.queue(False)  # not yet: nothing is recorded
+    click(qtbot, card.buttons["done_there"])
+    assert prompts.asked[-1].kind == "confirm"
+    assert [a.kind for a in ctx.read(sync_center.list_alerts)] == ["by_hand"]
+
+    prompts.queue(True)
+    click(qtbot, card.buttons["done_there"])
+    assert not ctx.read(sync_center.list_alerts)
+    sent = len(company.log)
+    run_sync(ctx, company)  # nothing is asked for again, and nothing is sent to apply it
+    assert not ctx.read(sync_center.list_alerts)
+    assert not [request for request, _ in company.log[sent:] if "ReceivePayment" in request]

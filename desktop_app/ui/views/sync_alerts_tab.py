@@ -36,6 +36,7 @@ BUTTONS: dict[str, tuple[str, str]] = {
     "send_anyway": ("Send anyway", "send"),
     "edit": ("Edit", "edit"),
     "dismiss": ("Dismiss", "x"),
+    "done_there": ("Done in QuickBooks", "check"),
 }
 #: What a person is asked before a resolution that cannot simply be taken back.
 CONFIRM: dict[str, tuple[str, str]] = {
@@ -48,6 +49,11 @@ CONFIRM: dict[str, tuple[str, str]] = {
     "dismiss": (
         "Dismiss",
         "Dismiss this alert? The record will not be sent. You can undo this under “Show dismissed”.",
+    ),
+    "done_there": (
+        "Done in QuickBooks",
+        "Have you made this change in QuickBooks itself, as the alert says? JobDesk records that "
+        "QuickBooks has it and does not ask for it again.",
     ),
 }
 #: Dismissing an edit conflict keeps QuickBooks' values (``services.edit_conflicts``).

@@ -41,7 +41,6 @@ from desktop_app.db.models import Customer, Invoice, Item, Job, QbLink
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.domain.money import format_money, round_cents
 from desktop_app.domain.status import CreditStatus
-from desktop_app.errors import QbxmlError
 from desktop_app.services.credit_sync import APPLIED, LINKS_ONLY, WHOSE, application_goes_first, whose
 from desktop_app.services.queue_states import CHANGED_SINCE, Action, Phase, finish, merged_into, requeue
 from desktop_app.services.tax_rates import tax_rate_for
@@ -49,7 +48,7 @@ from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync.alerts import raise_alert
 from qbwc_server.sync.built import Built
-from qbwc_server.sync.kinds.base import Dep, NothingToSend, SyncKind, possible_values, synced_values
+from qbwc_server.sync.kinds.base import ByHand, Dep, NothingToSend, SyncKind, possible_values, synced_values
 from qbwc_server.sync.kinds.invoice import generic_item_id
 from qbwc_server.sync.kinds.payment import (
     carried_values,
@@ -340,11 +339,12 @@ def _links_only_change(session: Session, credit: CreditMemo, link: QbLink, appli
         for application in credit.applications
     ]
     what = "; ".join(wanted) if wanted else "nothing (unapplied from every invoice)"
-    raise QbxmlError(
+    raise ByHand(
         f"QuickBooks applied credit memo {credit.number} to the invoices directly, with no payment "
         "record of its own, and the QuickBooks SDK cannot change what it applied. In QuickBooks, "
         f"open the customer's invoices (Apply Credits) and make credit memo {credit.number} apply "
-        f"{what}; then dismiss this alert. Or undo the change here, then retry."
+        f"{what}; then press Done in QuickBooks here. Or undo the change here, then retry.",
+        applied,
     )
 
 

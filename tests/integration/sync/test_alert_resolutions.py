@@ -288,3 +288,15 @@ def test_a_resolution_for_an_alert_whose_queue_item_is_gone_is_refused_plainly(
     with office.db.uow() as uow, pytest.raises(InvalidTransition, match=r"Invoice 1001.*Dismiss the alert"):
         sync_center.resolve_alert(uow, alert_id, resolution)
     assert snapshot(office.db) == before
+
+
+def test_done_in_quickbooks_is_refused_where_the_alert_does_not_offer_it(office: Office) -> None:
+    """Only an alert about a change the QuickBooks SDK cannot make offers it (a credit applied
+    with links only, ``test_credit_applied_with_links_only``): elsewhere nothing is recorded."""
+    customer_id = office.customer("Smith, Ann")
+    alert = stuck_on_customer(office, customer_id)
+    with office.db.uow() as uow, pytest.raises(ValidationError, match="does not apply here"):
+        sync_center.resolve_alert(uow, alert.id, "done_there")
+    (item,) = office.items_of("customer", customer_id)
+    assert item.state == "queued"
+    assert [a.state for a in office.alerts()] == ["open"]

@@ -13,19 +13,21 @@ from decimal import Decimal
 
 import pytest
 
-from desktop_app.errors import ValidationError
+from desktop_app.errors import PermissionDenied, ValidationError
 from desktop_app.services import (
     credit_applications,
     credit_memo_details,
     credit_memos,
     invoice_edits,
     invoices,
+    sync_center,
 )
 from desktop_app.services.credit_sync import LINKS_ONLY
 from desktop_app.services.lines import LineInput
 from desktop_app.services.queue_states import QueueState
 from qbwc_server.simulator import ResponseLostError
 from qbwc_server.sync.decisions import LINKED_ONLY_NOTE
+from tests.conftest import OFFICE
 from tests.integration.sync.conftest import Office
 from tests.integration.sync.test_credit_memo_sync import _apply, _credit
 
@@ -196,3 +198,53 @@ def test_a_lost_answer_whose_request_never_arrived_applies_the_credit_once(offic
     assert _payment_requests(office) == ["ReceivePaymentAddRq"]
     (item,) = office.items_of("credit_application", credit_id)
     assert item.state == QueueState.DONE
+
+
+def test_a_change_made_in_quickbooks_by_hand_is_recorded_and_not_asked_for_again(office: Office) -> None:
+    _customer_id, _job_id, invoice_id, credit_id = _credit_applied(office)
+    office.sync()
+    with office.db.uow() as uow:
+        credit_applications.unapply_credit(uow, credit_id, invoice_id, "20.00")
+        uow.commit()
+    office.sync()
+    (alert,) = office.alerts()
+    assert (alert.kind, alert.resolutions) == ("by_hand", "done_there,retry,dismiss")
+    assert "then press Done in QuickBooks here" in alert.message
+
+    # Only an admin says QuickBooks has it (the person made it so there, as the alert said).
+    with office.db.uow(OFFICE) as uow, pytest.raises(PermissionDenied):
+        sync_center.resolve_alert(uow, alert.id, "done_there")
+    with office.db.uow() as uow:
+        sync_center.resolve_alert(uow, alert.id, "done_there")
+        uow.commit()
+
+    assert [(a.state, a.resolution) for a in office.alerts()] == [("resolved", "done_there")]
+    states = [item.state for item in office.items_of("credit_application", credit_id)]
+    assert states == [QueueState.DONE, QueueState.DONE]
+    office.sync()
+    # The credit memo changed in another way: where it applies is as QuickBooks has it now.
+    with office.db.uow() as uow:
+        current = credit_memo_details.get_credit_memo(uow, credit_id)
+        credit_memos.update_credit_memo(
+            uow,
+            credit_id,
+            current.version,
+            credit_memos.CreditMemoFields(
+                customer_id=current.customer_id,
+                job_id=current.job_id,
+                reason=current.reason.value,
+                memo="Goodwill, agreed by phone",
+                lines=(LineInput(quantity="1", item_id=office.labor(), rate="80.00"),),
+            ),
+        )
+        uow.commit()
+    office.sync()
+    assert [a.state for a in office.alerts()] == ["resolved"]
+    assert _payment_requests(office) == ["ReceivePaymentAddRq"]
+    # A further change of where it applies is asked for again, from what QuickBooks has now.
+    with office.db.uow() as uow:
+        credit_applications.unapply_credit(uow, credit_id, invoice_id, "10.00")
+        uow.commit()
+    office.sync()
+    (again,) = [a for a in office.alerts() if a.state == "open"]
+    assert again.kind == "by_hand" and "$20.00 on invoice" in again.message

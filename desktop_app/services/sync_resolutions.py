@@ -1,0 +1,62 @@
+"""Alert resolutions that settle an item without sending it: a stuck queue moved on, and a
+change a person made in QuickBooks itself (what the QuickBooks SDK cannot do)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from desktop_app.db.models import QbLink
+from desktop_app.db.sync_models import Alert, SyncItem
+from desktop_app.db.uow import UnitOfWork
+from desktop_app.errors import InvalidTransition
+from desktop_app.services.common import require_admin
+from desktop_app.services.queue_states import NEEDS_ATTENTION, UNSENT, back_to_queue, cancel, finish, now
+
+
+def done_in_quickbooks(uow: UnitOfWork, item: SyncItem, alert: Alert) -> None:
+    """A person made in QuickBooks the change the alert asked for (the SDK cannot make it):
+    what QuickBooks now has, as the alert said (its ``values``), becomes the values the
+    record's link agreed with QuickBooks, and the item is done. The change is not asked for
+    again; a later change here is compared with these values, as with any other."""
+    require_admin(uow, "record a change made in QuickBooks")
+    try:
+        values = json.loads(json.loads(alert.data or "{}")["values"])
+    except (ValueError, KeyError, TypeError):
+        values = None
+    if not isinstance(values, dict) or item.entity_id is None:
+        raise InvalidTransition(
+            f"This alert about {alert.record_label} is not about a change made in QuickBooks."
+        )
+    link = uow.session.scalar(
+        select(QbLink).where(QbLink.entity_type == item.entity_type, QbLink.entity_id == item.entity_id)
+    )
+    if link is None:
+        raise InvalidTransition(
+            f"{alert.record_label} is not linked to QuickBooks, so nothing can be recorded."
+        )
+    link.synced_values = json.dumps(values)
+    link.synced_at = now()
+    if item.state in NEEDS_ATTENTION:
+        finish(item, f"Made in QuickBooks by {uow.actor.name}; recorded as what QuickBooks has.")
+
+
+def unstick(uow: UnitOfWork, item: SyncItem | None, resolution: str) -> None:
+    """A "sync is stuck" alert names the item at the head of the queue, which is queued (not
+    waiting for a person): Retry sends it with the rest again, Dismiss takes it out of the
+    queue so the rest can go, as the alert says. Either way the sessions without progress
+    are counted afresh (else the next quiet session would raise the alert again at once)."""
+    from desktop_app.services import settings
+
+    if resolution == "dismiss":
+        require_admin(uow, "dismiss a QuickBooks alert")
+    # Queued as a rule; in attention again after a dismissal was undone.
+    if item is not None and item.state in UNSENT:
+        if resolution == "dismiss":
+            cancel(item, f"Taken out of the queue by {uow.actor.name} (the sync was stuck on it).")
+        else:
+            back_to_queue(uow.session, item, "" if item.phase in ("add", "check", "claim") else item.phase)
+    # A "sent" head is left to the engine: its answer may yet come, and it is looked up in
+    # QuickBooks before it is sent again; an "attention" one has an alert of its own.
+    settings.set_setting(uow, "sync.sessions_without_progress", 0)
