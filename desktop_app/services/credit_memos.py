@@ -37,6 +37,7 @@ from desktop_app.services.credit_numbers import next_credit_number
 from desktop_app.services.credit_sync import (
     applied_in_quickbooks,
     applied_with_links_only,
+    looked_up_by_a_person,
     queue_credit_memo_for_quickbooks,
     remember_whose,
 )
@@ -199,6 +200,12 @@ def _refuse_move_while_applied(uow: UnitOfWork, credit: CreditMemo) -> None:
             f"QuickBooks applied credit memo {credit.number} to the old job's invoices directly, and "
             "JobDesk cannot take that back there. Void this credit memo and make a new one for the "
             "other job."
+        )
+    elif looked_up_by_a_person(uow, credit.id):
+        why = (
+            f"JobDesk could not find out whether QuickBooks applied credit memo {credit.number} (the "
+            "answer to it was lost), and its alert in the Sync centre needs an answer first. Then save "
+            "it unapplied on its own job, let the next sync take it off there, and move it."
         )
     elif applied_in_quickbooks(uow, credit.id):
         why = (

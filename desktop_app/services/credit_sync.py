@@ -20,7 +20,7 @@ from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import ZERO
 from desktop_app.services import record_kinds, sync_queue
-from desktop_app.services.queue_states import PENDING, Phase, QueueState
+from desktop_app.services.queue_states import NEEDS_ATTENTION, PENDING, Phase, QueueState
 
 ENTITY = "credit_memo"
 #: A credit memo's applications to invoices (a QuickBooks transaction of their own).
@@ -101,6 +101,18 @@ def applied_in_quickbooks(uow: UnitOfWork, credit_id: int) -> bool:
         | (SyncItem.phase.in_((Phase.VERIFY, Phase.LINKS)) & SyncItem.state.in_(PENDING)),
     )
     return uow.session.scalar(unknown.limit(1)) is not None
+
+
+def looked_up_by_a_person(uow: UnitOfWork, credit_id: int) -> bool:
+    """Whether finding out if QuickBooks applied the credit (the lookup after a lost answer)
+    waits for a person: its alert in the sync centre needs an answer before the sync goes on."""
+    waiting = select(SyncItem.id).where(
+        SyncItem.entity_type == APPLIED,
+        SyncItem.entity_id == credit_id,
+        SyncItem.phase.in_((Phase.VERIFY, Phase.LINKS)),
+        SyncItem.state.in_(NEEDS_ATTENTION),
+    )
+    return uow.session.scalar(waiting.limit(1)) is not None
 
 
 def remember_whose(uow: UnitOfWork, credit: CreditMemo) -> None:

@@ -10,6 +10,7 @@ then the credit moves, is applied to the new job's invoice, and QuickBooks agree
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -21,7 +22,7 @@ from desktop_app.services import credit_applications, credit_memo_details, credi
 from desktop_app.services.credit_memo_form import save_credit_memo
 from desktop_app.services.credit_sync import WHOSE
 from desktop_app.services.lines import LineInput
-from desktop_app.services.queue_states import Phase
+from desktop_app.services.queue_states import Phase, QueueState
 from qbwc_server.sync.loopback import run_session
 from tests.integration.sync.conftest import Office
 
@@ -173,4 +174,46 @@ def test_no_move_while_an_application_whose_answer_was_lost_is_still_to_be_looke
         credit_applications.unapply_credit(uow, credit_id, kitchen_invoice)
         uow.commit()
     with pytest.raises(ValidationError, match="still applied to invoices in QuickBooks"):
+        _move(office, credit_id, bath)
+
+
+class _LookupRefused:
+    """QuickBooks refuses the payments' lookup (an error JobDesk cannot get past alone): the
+    lookup after a lost answer then waits for a person to answer its alert."""
+
+    def __init__(self, office: Office) -> None:
+        self.qb = office.qb
+
+    def process(self, message: str) -> str:
+        answer = self.qb.process(message)
+        refused = (
+            r'<ReceivePaymentQueryRs requestID="\1" statusCode="3250" statusSeverity="Error" '
+            r'statusMessage="This feature is not enabled or not available in this version of QuickBooks." />'
+        )
+        answer = re.sub(r'<ReceivePaymentQueryRs requestID="([^"]+)"[^>]*/>', refused, answer)
+        return re.sub(
+            r'<ReceivePaymentQueryRs requestID="([^"]+)"[^>]*>.*?</ReceivePaymentQueryRs>',
+            refused,
+            answer,
+            flags=re.S,
+        )
+
+
+def test_the_move_refused_while_the_lookup_waits_for_a_person_says_to_answer_its_alert(
+    office: Office,
+) -> None:
+    """Unapplied here after a lost answer, the credit's lookup in QuickBooks then stops at an
+    alert: the next sync does nothing for it until a person answers that alert, so the move's
+    refusal says so (not "let the next sync take it off")."""
+    _customer_id, _kitchen, bath, kitchen_invoice, credit_id = _applied_credit(office, sync=False)
+    run_session(office.engine, _BusyAfterTheApplication(office))
+    with office.db.uow() as uow:
+        credit_applications.unapply_credit(uow, credit_id, kitchen_invoice)
+        uow.commit()
+    run_session(office.engine, _LookupRefused(office))
+    (item,) = office.items_of("credit_application", credit_id)
+    assert (item.phase, item.state) == (Phase.VERIFY, QueueState.ATTENTION)
+    (alert,) = [a for a in office.alerts() if a.entity_type == "credit_application"]
+    assert alert.state == "open"
+    with pytest.raises(ValidationError, match="its alert in the Sync centre needs an answer first"):
         _move(office, credit_id, bath)
