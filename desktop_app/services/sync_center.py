@@ -30,7 +30,7 @@ from desktop_app.services.queue_states import (
     finish,
     reopen,
 )
-from desktop_app.services.sync_queue import NO_LONGER_NEEDED, close_alert, label_of
+from desktop_app.services.sync_queue import ANSWERED_LATE, NO_LONGER_NEEDED, close_alert, label_of
 from desktop_app.services.sync_resolutions import done_in_quickbooks, unstick
 
 ACTION_LABEL = {
@@ -72,6 +72,7 @@ RESOLUTION_LABEL = {
     NO_LONGER_NEEDED: "No longer needed",
     "moving again": "The sync is moving again",
     "settled": "No longer in conflict (changed again in JobDesk, or both sides agree)",
+    ANSWERED_LATE: "QuickBooks' answer came after all",
 }
 
 

@@ -109,6 +109,8 @@ def enqueue_in(
 
 #: An alert's resolution when its item was cancelled (the record changed so that nothing is to send).
 NO_LONGER_NEEDED = "no_longer_needed"
+#: An alert closed because QuickBooks' answer its item waited on came after all.
+ANSWERED_LATE = "answered late"
 
 
 def cancel_pending(uow: UnitOfWork, entity_type: str, entity_id: int, action: str = "upsert") -> bool:

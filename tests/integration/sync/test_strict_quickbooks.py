@@ -274,6 +274,54 @@ def test_an_answer_from_a_session_that_was_taken_over_is_kept_and_nothing_is_add
     assert link is not None and link.qb_id == office.qb.invoices[0].txn_id
 
 
+class _CustomerLookupRefused:
+    """QuickBooks refuses every customer lookup (an error JobDesk cannot get past alone)."""
+
+    def __init__(self, office: Office) -> None:
+        self.qb = office.qb
+
+    def process(self, message: str) -> str:
+        refused = (
+            r'<CustomerQueryRs requestID="\1" statusCode="3250" statusSeverity="Error" '
+            r'statusMessage="This feature is not enabled or not available in this version of QuickBooks." />'
+        )
+        answer = self.qb.process(message)
+        answer = re.sub(r'<CustomerQueryRs requestID="([^"]+)"[^>]*/>', refused, answer)
+        return re.sub(
+            r'<CustomerQueryRs requestID="([^"]+)"[^>]*>.*?</CustomerQueryRs>', refused, answer, flags=re.S
+        )
+
+
+def test_a_late_answer_settles_the_alert_its_item_was_waiting_on(office: Office) -> None:
+    """The old session's answer never came; the new session's lookup stopped at an alert. When the
+    old Web Connector comes back with QuickBooks' answer after all, the record is linked, the item
+    is done and its alert is closed: nothing is left for a person to answer, nothing goes twice."""
+    customer_id = office.customer("Smith, Ann")
+    with office.db.uow() as uow:
+        sync_queue.send_records(uow, [("customer", customer_id)])
+        uow.commit()
+    engine = office.engine
+    engine.start_session("old")
+    message = engine.next_request("old")
+    assert "CustomerAddRq" in message
+    late_answer = office.qb.process(message)  # QuickBooks adds it; the answer is held up
+    run_session(engine, _CustomerLookupRefused(office), ticket="new")
+    (item,) = office.items_of("customer", customer_id)
+    assert item.state == "attention" and office.link("customer", customer_id) is None
+    assert [a.state for a in office.alerts()] == ["open"]
+
+    engine.apply_response("old", late_answer)
+
+    link = office.link("customer", customer_id)
+    assert link is not None and link.qb_id == office.qb.customers[0].list_id
+    (item,) = office.items_of("customer", customer_id)
+    assert item.state == "done"
+    assert [(a.state, a.resolution) for a in office.alerts()] == [("resolved", "answered late")]
+    sent = len(office.qb.log)
+    office.sync()
+    assert len(office.qb.log) == sent and len(office.qb.customers) == 1
+
+
 def test_a_copy_added_by_a_session_that_was_taken_over_is_deleted(office: Office) -> None:
     """The old session's message reaches QuickBooks only after the new one added the invoice."""
     _, _, invoice_id = office.invoiced_job()
