@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from desktop_app.errors import DatabaseUnavailable
 from qbwc_server.sessions import WebConnectorSessions
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,11 @@ SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 NAMESPACE = "http://developer.intuit.com/"
 #: What a person (and the Web Connector's log) is told when a callback fails unexpectedly.
 UNEXPECTED = "JobDesk could not handle this call; the details are in its log."
+#: What it is told when JobDesk's database cannot be used for longer than a call may wait.
+DATABASE_BUSY = (
+    "JobDesk's database is busy or unreachable right now; nothing was lost. The Web Connector "
+    "tries again at its next update."
+)
 
 _ENVELOPE = f"{{{SOAP_NS}}}Envelope"
 _BODY = f"{{{SOAP_NS}}}Body"
@@ -96,6 +102,9 @@ def answer(root: etree._Element, sessions: WebConnectorSessions, content_type: s
     name = method_tag.removeprefix(f"{{{NAMESPACE}}}")
     try:
         return Reply("200 OK", _response(name, str(method.call(sessions, values))))
+    except DatabaseUnavailable:
+        log.warning("Web Connector call %s: the database is not available", name, exc_info=True)
+        return Reply("500 Internal Server Error", fault("Server", DATABASE_BUSY))
     except Exception:
         log.exception("error in Web Connector call %s", name)
         return Reply("500 Internal Server Error", fault("Server", UNEXPECTED))

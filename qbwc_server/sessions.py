@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import OperationalError
 
 from desktop_app.db.models import Setting
 from desktop_app.db.qbwc_models import (
@@ -278,8 +279,11 @@ class WebConnectorSessions:
             return None
         # One statement on a connection of its own: no unit of work needed to read one row
         # (on SQLite's own connection, ``reads``: it is read twice every round trip).
-        with self._reading.connect() as connection:
-            found = reads.rows_on(connection, session_rows.GOING, {"ticket": ticket})
+        try:
+            with self._reading.connect() as connection:
+                found = reads.rows_on(connection, session_rows.GOING, {"ticket": ticket})
+        except OperationalError:
+            return None  # (locked, busy …) the full path waits its turn, or says why it cannot
         if not found:
             return None
         state, expires_at, hello_done, hello_pending, qbxml_version = found[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import ssl
 import subprocess
 import sys
@@ -13,12 +14,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from desktop_app.db.qbwc_models import WcSession
 from desktop_app.db.uow import Database
-from desktop_app.errors import ValidationError
+from desktop_app.errors import DatabaseUnavailable, ValidationError
+from qbwc_server import sessions as sessions_module
+from qbwc_server.round_trip import UNEXPECTED
 from qbwc_server.server import EmbeddedServer
-from qbwc_server.sessions import SessionPolicy
+from qbwc_server.sessions import SessionPolicy, WebConnectorSessions
 from qbwc_server.simulator.webconnector import WebConnector, WebConnectorError, envelope
 from tests.qbwc_fakes import PASSWORD, USER, FakeEngine, FakeQuickBooks, set_password
 
@@ -253,3 +257,39 @@ def test_stopping_the_server_closes_the_engine_once_it_takes_no_calls(
     server.stop()
     # After the last call: the sync engine puts back a message it planned ahead (``ahead``).
     assert engine.calls[-1] == ("close", "")
+
+
+def test_a_locked_database_on_the_quick_read_leaves_the_call_to_the_full_path(
+    server: EmbeddedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read every round trip makes first (is the session simply going on?) meets a locked
+    database: the call is answered the full way (which waits its turn), never a failed call."""
+    real = sessions_module.reads.rows_on
+    locked = {"left": 2}
+
+    def rows_on(*args: object, **kwargs: object) -> object:
+        if locked["left"]:
+            locked["left"] -= 1
+            raise OperationalError("SELECT …", {}, sqlite3.OperationalError("database is locked"))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sessions_module.reads, "rows_on", rows_on)
+    report = connector(server).run_session()
+    assert report.outcome == "done", report.summary()
+    assert locked["left"] == 0 and report.percents == [33, 66, 100]
+
+
+def test_a_database_unavailable_during_a_call_is_told_in_words(
+    server: EmbeddedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Busy or unreachable for longer than a call may wait: the Web Connector is told so in
+    plain words (nothing lost, it tries again), not that JobDesk could not handle the call."""
+
+    def unavailable(*args: object, **kwargs: object) -> str:
+        raise DatabaseUnavailable("The database is not available right now (busy or unreachable).")
+
+    monkeypatch.setattr(WebConnectorSessions, "send_request", unavailable)
+    with pytest.raises(WebConnectorError) as failed:
+        connector(server).run_session()
+    assert "database is busy or unreachable" in str(failed.value)
+    assert "nothing was lost" in str(failed.value) and UNEXPECTED not in str(failed.value)
