@@ -34,8 +34,9 @@ NAMESPACE = "http://developer.intuit.com/"
 UNEXPECTED = "JobDesk could not handle this call; the details are in its log."
 #: What it is told when JobDesk's database cannot be used for longer than a call may wait.
 DATABASE_BUSY = (
-    "JobDesk's database is busy or unreachable right now; nothing was lost. The Web Connector "
-    "tries again at its next update."
+    "JobDesk's database is busy or unreachable right now. Nothing saved in JobDesk is lost, and "
+    "JobDesk checks QuickBooks before sending anything again; the Web Connector tries again at "
+    "its next update."
 )
 
 _ENVELOPE = f"{{{SOAP_NS}}}Envelope"

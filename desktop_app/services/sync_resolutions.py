@@ -11,33 +11,59 @@ from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.errors import InvalidTransition
-from desktop_app.services.common import require_admin
-from desktop_app.services.queue_states import NEEDS_ATTENTION, UNSENT, back_to_queue, cancel, finish, now
+from desktop_app.services.common import audit, require_admin
+from desktop_app.services.qb_links import link_to
+from desktop_app.services.queue_states import (
+    NEEDS_ATTENTION,
+    UNSENT,
+    QueueState,
+    back_to_queue,
+    cancel,
+    finish,
+    now,
+)
 
 
 def done_in_quickbooks(uow: UnitOfWork, item: SyncItem, alert: Alert) -> None:
     """A person made in QuickBooks the change the alert asked for (the SDK cannot make it):
     what QuickBooks now has, as the alert said (its ``values``), becomes the values the
-    record's link agreed with QuickBooks, and the item is done. The change is not asked for
-    again; a later change here is compared with these values, as with any other."""
+    record's link agreed with QuickBooks (a link made under the alert's ``qb_id`` when there
+    is none yet), and the item is done. The change is not asked for again; a later change here
+    is compared with these values, as with any other. Audited with the values recorded."""
     require_admin(uow, "record a change made in QuickBooks")
     try:
-        values = json.loads(json.loads(alert.data or "{}")["values"])
+        data = json.loads(alert.data or "{}")
+        values = json.loads(data["values"])
     except (ValueError, KeyError, TypeError):
         values = None
     if not isinstance(values, dict) or item.entity_id is None:
         raise InvalidTransition(
             f"This alert about {alert.record_label} is not about a change made in QuickBooks."
         )
-    link = uow.session.scalar(
-        select(QbLink).where(QbLink.entity_type == item.entity_type, QbLink.entity_id == item.entity_id)
-    )
+    if item.state not in (*NEEDS_ATTENTION, QueueState.QUEUED):
+        raise InvalidTransition(
+            f"{alert.record_label} was settled since this alert was raised: there is nothing to record. "
+            "Dismiss the alert."
+        )
+    record = (QbLink.entity_type == item.entity_type, QbLink.entity_id == item.entity_id)
+    link = uow.session.scalar(select(QbLink).where(*record))
+    if link is None and data.get("qb_id"):
+        link = link_to(uow.session, item.entity_type, item.entity_id, str(data["qb_id"]), edit_sequence="")
     if link is None:
         raise InvalidTransition(
-            f"{alert.record_label} is not linked to QuickBooks, so nothing can be recorded."
+            f"{alert.record_label} is not linked to QuickBooks, so nothing can be recorded there."
         )
+    before = link.synced_values
     link.synced_values = json.dumps(values)
     link.synced_at = now()
+    audit(
+        uow,
+        "update",
+        item.entity_type,
+        item.entity_id,
+        summary=f"Recorded as made in QuickBooks by hand: {alert.record_label}"[:255],
+        changes={"synced_values": [before, link.synced_values]},
+    )
     if item.state in NEEDS_ATTENTION:
         finish(item, f"Made in QuickBooks by {uow.actor.name}; recorded as what QuickBooks has.")
 

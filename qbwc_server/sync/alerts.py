@@ -9,9 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.sync_models import Alert, SyncItem
+from desktop_app.db.uow import UnitOfWork
+from desktop_app.errors import QbxmlError, QbxmlLimitError
 from desktop_app.services.queue_states import QueueState, needs_attention
 from desktop_app.services.sync_center import ACTION_LABEL
-from desktop_app.services.sync_queue import label_of
+from desktop_app.services.sync_queue import close_alert, label_of
+from qbwc_server.qbxml import preflight
+from qbwc_server.sync.imports import QUICKBOOKS
 
 #: QuickBooks status codes, explained for office staff.
 EXPLAIN: dict[int, str] = {
@@ -30,6 +34,26 @@ EXPLAIN: dict[int, str] = {
     3250: "This feature is turned off in the QuickBooks company's preferences.",
     3391: "QuickBooks lost its place in the list JobDesk was reading (it does so when its session ends).",
 }
+
+
+class ByHand(QbxmlError):
+    """A change the QuickBooks SDK cannot make, for a person to make in QuickBooks (the message
+    says exactly what); ``values``: what QuickBooks has once they did, recorded as its values
+    when they say so (the alert's "Done in QuickBooks"), so the change is not asked for again."""
+
+    def __init__(
+        self,
+        message: str,
+        values: dict[str, str],
+        *,
+        resolutions: tuple[str, ...] = ("done_there", "retry", "dismiss"),
+        data: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.values = values
+        self.resolutions = resolutions
+        #: More for the resolution: ``qb_id``, the link to make when there is none yet.
+        self.data = data or {}
 
 
 def item_label(session: Session, item: SyncItem) -> str:
@@ -78,3 +102,47 @@ def raise_alert(
     ):
         waiting.note = f"Waiting for {label}, which needs attention: {message}"
     return alert
+
+
+def close_open_alerts(session: Session, item: SyncItem, resolution: str, label: str) -> None:
+    """The item's open alerts, closed by the sync itself (nothing is left for a person to answer)."""
+    uow = UnitOfWork.joining(session, QUICKBOOKS)
+    for alert in session.scalars(select(Alert).where(Alert.sync_item_id == item.id, Alert.state == "open")):
+        close_alert(uow, alert, resolution, label)
+
+
+def unsendable(session: Session, item: SyncItem, error: Exception) -> None:
+    """The item's request cannot be built or would be refused (``preflight``): a person edits
+    the record; or does in QuickBooks what the SDK cannot (``kinds.ByHand``)."""
+    label = label_of(session, item.entity_type, item.entity_id)
+    if isinstance(error, ByHand):
+        # What QuickBooks has once a person made the change there (``sync_center``'s
+        # "done_there" records it as its values).
+        raise_alert(
+            session,
+            item,
+            kind="by_hand",
+            label=label,
+            message=f"{label} needs a change in QuickBooks itself: {error}",
+            tried="Nothing was sent: the QuickBooks SDK cannot make this change.",
+            resolutions=error.resolutions,
+            data={"values": json.dumps(error.values), **error.data},
+        )
+        return
+    detail = error.detail if isinstance(error, QbxmlLimitError) else str(error)
+    fix = "" if detail.rstrip().endswith("retry.") else " Edit it, then retry."
+    data: dict[str, str] = {}
+    if isinstance(error, QbxmlLimitError):
+        data["field"] = error.field
+    if isinstance(error, preflight.PreflightError):
+        data["value"] = error.value
+    raise_alert(
+        session,
+        item,
+        kind="invalid",
+        label=label,
+        message=f"{label} cannot be sent to QuickBooks as it is: {detail}{fix}",
+        tried="Checked the request against what QuickBooks Desktop accepts; nothing was sent.",
+        resolutions=("edit", "retry", "dismiss"),
+        data=data,
+    )

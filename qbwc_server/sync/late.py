@@ -15,11 +15,9 @@ from __future__ import annotations
 import json
 import logging
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop_app.db.sync_models import Alert, SyncItem
-from desktop_app.db.uow import UnitOfWork
+from desktop_app.db.sync_models import SyncItem
 from desktop_app.services.queue_states import (
     NEEDS_ATTENTION,
     QueueState,
@@ -27,13 +25,13 @@ from desktop_app.services.queue_states import (
     finish,
     finish_found,
 )
-from desktop_app.services.sync_queue import ANSWERED_LATE, close_alert
+from desktop_app.services.sync_queue import ANSWERED_LATE
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import kinds
+from qbwc_server.sync.alerts import close_open_alerts
 from qbwc_server.sync.apply import apply_result, unexpected_answer
 from qbwc_server.sync.duplicates import remove_duplicate
-from qbwc_server.sync.imports import QUICKBOOKS
 from qbwc_server.sync.links import set_link
 
 log = logging.getLogger(__name__)
@@ -78,17 +76,10 @@ def late_answer(session: Session, request_id: str, result: q.Result) -> None:
             # It waited for a person because its fate was not known (a lookup refused …):
             # now it is, so nothing is left to answer (a change saved since still goes).
             finish_found(session, item, "Found in QuickBooks through an earlier session's answer.")
-            _settled_by_late_answer(session, item)
+            close_open_alerts(session, item, ANSWERED_LATE, "QuickBooks' answer came after all")
         return
     if link.qb_id != qb_id:
         remove_duplicate(session, item, qb_id, record.ref_number or record.full_name or "")
-
-
-def _settled_by_late_answer(session: Session, item: SyncItem) -> None:
-    """The item's open alerts, closed: QuickBooks' answer came after all."""
-    uow = UnitOfWork.joining(session, QUICKBOOKS)
-    for alert in session.scalars(select(Alert).where(Alert.sync_item_id == item.id, Alert.state == "open")):
-        close_alert(uow, alert, ANSWERED_LATE, "QuickBooks' answer came after all")
 
 
 def _copy_of_ours(session: Session, item: SyncItem, request_id: str, record: q.Record) -> bool:

@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session, defer
 
 from desktop_app.db.connection_models import MatchProposal
 from desktop_app.db.sync_models import SyncItem
-from desktop_app.errors import QbxmlLimitError
 from desktop_app.services.queue_states import NEEDS_ATTENTION, PENDING, Action, Phase, QueueState, finish
-from desktop_app.services.sync_queue import enqueue_in, label_of
+from desktop_app.services.sync_queue import NO_LONGER_NEEDED, enqueue_in, label_of
 from qbwc_server import mapping as m
 from qbwc_server.qbxml import preflight
 from qbwc_server.sync import kinds, plan, reads
+from qbwc_server.sync.alerts import close_open_alerts, unsendable
 from qbwc_server.sync.check_groups import LookupGroups
 from qbwc_server.sync.plan import LIST_TYPES, Built, Dep, NothingToSend
 from qbwc_server.sync.prefetch import prefetch
@@ -317,13 +317,15 @@ class BatchPlanner:
                     self.to_settle = True  # a session settles it (done), or it would stay queued
                     return True
                 finish(item, "Already up to date in QuickBooks.")
+                # An alert it raised before (changed back since …) asks nothing any more.
+                close_open_alerts(self.session, item, NO_LONGER_NEEDED, "No longer needed")
                 self._settled_records.add(key_of_record)  # dealt with: nothing waits for it
                 continue
             except Exception as error:
                 if self.dry_run:
                     self.to_settle = True  # a session raises its alert: a person must hear of it
                     return True
-                self._unmappable(item, error)
+                unsendable(self.session, item, error)
                 continue
             if self.dry_run:
                 self.chosen.append(Chosen(item, built, request_id))
@@ -573,39 +575,3 @@ class BatchPlanner:
                 note = f"Waiting for {label} to reach QuickBooks first."
         if item.note != note:
             item.note = note
-
-    def _unmappable(self, item: SyncItem, error: Exception) -> None:
-        from qbwc_server.sync.alerts import raise_alert
-
-        label = label_of(self.session, item.entity_type, item.entity_id)
-        detail = error.detail if isinstance(error, QbxmlLimitError) else str(error)
-        fix = "" if detail.rstrip().endswith("retry.") else " Edit it, then retry."
-        data: dict[str, str] = {}
-        if isinstance(error, QbxmlLimitError):
-            data["field"] = error.field
-        if isinstance(error, preflight.PreflightError):
-            data["value"] = error.value
-        if isinstance(error, kinds.ByHand):
-            # What QuickBooks has once a person made the change there (``sync_center``'s
-            # "done_there" records it as its values).
-            raise_alert(
-                self.session,
-                item,
-                kind="by_hand",
-                label=label,
-                message=f"{label} needs a change in QuickBooks itself: {error}",
-                tried="Nothing was sent: the QuickBooks SDK cannot make this change.",
-                resolutions=("done_there", "retry", "dismiss"),
-                data={"values": json.dumps(error.values)},
-            )
-            return
-        raise_alert(
-            self.session,
-            item,
-            kind="invalid",
-            label=label,
-            message=f"{label} cannot be sent to QuickBooks as it is: {detail}{fix}",
-            tried="Checked the request against what QuickBooks Desktop accepts; nothing was sent.",
-            resolutions=("edit", "retry", "dismiss"),
-            data=data,
-        )

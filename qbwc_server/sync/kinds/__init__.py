@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 from desktop_app.errors import JobDeskError
 from desktop_app.services import record_kinds
-from qbwc_server.sync.kinds.base import ByHand, CannotBuild, Dep, NothingToSend, SyncKind
+from qbwc_server.sync.kinds.base import CannotBuild, Dep, NothingToSend, SyncKind
 from qbwc_server.sync.kinds.credit_memo import CreditApplicationKind, CreditMemoKind
 from qbwc_server.sync.kinds.customer import CustomerKind
 from qbwc_server.sync.kinds.imports import ImportKind
@@ -25,7 +25,7 @@ from qbwc_server.sync.kinds.payment import PaymentKind
 from qbwc_server.sync.kinds.tax_item import TaxItemKind
 from qbwc_server.sync.kinds.terms import TermsKind
 
-__all__ = ["ByHand", "CannotBuild", "Dep", "NothingToSend", "SyncKind", "check_registry", "of", "registered"]
+__all__ = ["CannotBuild", "Dep", "NothingToSend", "SyncKind", "check_registry", "of", "registered"]
 
 
 class RegistryError(JobDeskError):

@@ -36,16 +36,6 @@ class NothingToSend(Exception):
     """The record is already as QuickBooks has it (e.g. a Mod with no changed field)."""
 
 
-class ByHand(QbxmlError):
-    """A change the QuickBooks SDK cannot make, for a person to make in QuickBooks (the message
-    says exactly what); ``values``: what QuickBooks has once they did, recorded as its values
-    when they say so (the alert's "Done in QuickBooks"), so the change is not asked for again."""
-
-    def __init__(self, message: str, values: dict[str, str]) -> None:
-        super().__init__(message)
-        self.values = values
-
-
 class CannotBuild(Exception):
     """The kind has no request for this step (a void of a list record …): a program error."""
 

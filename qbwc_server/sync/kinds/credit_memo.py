@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
@@ -37,18 +38,26 @@ from lxml import etree
 from sqlalchemy.orm import Session, selectinload
 
 from desktop_app.db.credit_models import CreditMemo
-from desktop_app.db.models import Customer, Invoice, Item, Job, QbLink
+from desktop_app.db.models import Customer, Item, Job, QbLink
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.domain.money import format_money, round_cents
 from desktop_app.domain.status import CreditStatus
 from desktop_app.services.credit_sync import APPLIED, LINKS_ONLY, WHOSE, application_goes_first, whose
 from desktop_app.services.queue_states import CHANGED_SINCE, Action, Phase, finish, merged_into, requeue
+from desktop_app.services.sync_queue import label_of
 from desktop_app.services.tax_rates import tax_rate_for
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
-from qbwc_server.sync.alerts import raise_alert
+from qbwc_server.sync.alerts import ByHand, raise_alert
 from qbwc_server.sync.built import Built
-from qbwc_server.sync.kinds.base import ByHand, Dep, NothingToSend, SyncKind, possible_values, synced_values
+from qbwc_server.sync.kinds.base import Dep, NothingToSend, SyncKind, possible_values, synced_values
+from qbwc_server.sync.kinds.credit_links import (
+    APPLIED_THERE,
+    NOT_THERE,
+    invoice_number,
+    links_there,
+    unclear_links,
+)
 from qbwc_server.sync.kinds.invoice import generic_item_id
 from qbwc_server.sync.kinds.payment import (
     carried_values,
@@ -335,7 +344,7 @@ def _links_only_change(session: Session, credit: CreditMemo, link: QbLink, appli
     if _is_void(credit) or synced_values(link) == applied:
         raise NothingToSend
     wanted = [
-        f"{format_money(application.amount)} on invoice {_invoice_number(session, application.invoice_id)}"
+        f"{format_money(application.amount)} on invoice {invoice_number(session, application.invoice_id)}"
         for application in credit.applications
     ]
     what = "; ".join(wanted) if wanted else "nothing (unapplied from every invoice)"
@@ -348,38 +357,9 @@ def _links_only_change(session: Session, credit: CreditMemo, link: QbLink, appli
     )
 
 
-def _invoice_number(session: Session, invoice_id: int) -> str:
-    invoice = session.get(Invoice, invoice_id)
-    return str(invoice_id) if invoice is None else invoice.number
-
-
 def application_marker(credit: CreditMemo) -> str:
     """Written into the $0.00 payment's memo so a lost answer can be checked in QuickBooks."""
     return f"[JobDesk C{credit.id}]"
-
-
-def _links_made(session: Session, record: q.Record, sent: dict[str, str]) -> bool:
-    """Whether the credit memo QuickBooks sent is linked to each invoice the lost Add applied
-    it to, for what it applied there (``sent``: invoice id → amount): QuickBooks makes all of
-    an Add's links or none, so links for all of it are that Add's. Nothing known of what was
-    sent: not ours to assume."""
-    if not sent:
-        return False
-    there: dict[str, Decimal] = {}
-    for linked in record.lines("LinkedTxn"):
-        amount = linked.decimal("Amount")
-        txn_id = linked.get("TxnID") or ""
-        if amount is not None:
-            there[txn_id] = there.get(txn_id, Decimal("0")) + abs(amount)
-    for invoice_id, text in sent.items():
-        invoice_link = m.link_of(session, "invoice", int(invoice_id)) if invoice_id.isdigit() else None
-        try:
-            wanted = Decimal(text)
-        except InvalidOperation:
-            return False
-        if invoice_link is None or there.get(invoice_link.qb_id) != wanted:
-            return False
-    return True
 
 
 def _applied(credit: CreditMemo) -> dict[str, str]:
@@ -525,19 +505,45 @@ class CreditApplicationKind(SyncKind):
         )
 
     def found(self, session: Session, item: SyncItem, records: list[q.Record]) -> list[q.Record]:
-        if item.phase == Phase.LINKS:
-            return [r for r in records if _links_made(session, r, carried_values(item))]
+        """Its $0.00 payment, by the marker in its memo; or, read after none was found (LINKS),
+        the credit memo when its links show something of the lost Add (``on_lookup`` says what)."""
         marker = application_marker(credit_memo(session, item.entity_id or 0))
-        return [r for r in records if marker in (r.get("Memo") or "")]
+        sent = carried_values(item)
+        return [
+            r
+            for r in records
+            if (
+                links_there(session, r, sent)[0] != NOT_THERE
+                if r.kind == "CreditMemoRet"
+                else marker in (r.get("Memo") or "")
+            )
+        ]
 
     def on_lookup(self, session: Session, item: SyncItem, records: list[q.Record]) -> bool:
         """The credit memo's links show the lost Add applied it (links only): linked as the
-        answer would have linked it, never applied a second time."""
-        if item.phase != Phase.LINKS:
+        answer would have linked it, never applied a second time; unclear: a person tells."""
+        found = records[0] if records else None
+        if item.phase != Phase.LINKS or found is None or found.kind != "CreditMemoRet":
             return False
-        link_without_record(session, item, self.links_only_id(session, item), carried_values(item))
-        if merged_into(session, item):
-            requeue(item, Phase.FIRST, CHANGED_SINCE)
-        else:
-            finish(item, LINKED_AFTER_LOST_NOTE)
+        sent = carried_values(item)
+        outcome, there = links_there(session, found, sent)
+        links_id = self.links_only_id(session, item)
+        if outcome == APPLIED_THERE:
+            link_without_record(session, item, links_id, sent)
+            if merged_into(session, item):
+                requeue(item, Phase.FIRST, CHANGED_SINCE)
+            else:
+                finish(item, LINKED_AFTER_LOST_NOTE)
+            return True
+        credit = credit_memo(session, item.entity_id or 0)
+        raise_alert(
+            session,
+            item,
+            kind="by_hand",
+            label=label_of(session, item.entity_type, item.entity_id),
+            message=unclear_links(session, credit, sent, there),
+            tried="Looked for its $0.00 payment, then at the credit memo's links there; sent nothing again.",
+            resolutions=("done_there", "send_anyway", "dismiss"),
+            data={"values": json.dumps(sent), "qb_id": links_id},
+        )
         return True

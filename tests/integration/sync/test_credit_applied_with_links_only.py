@@ -9,11 +9,12 @@ afterwards (change or take back what it applied) is explained, never sent half-r
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
 
-from desktop_app.errors import PermissionDenied, ValidationError
+from desktop_app.errors import InvalidTransition, PermissionDenied, ValidationError
 from desktop_app.services import (
     credit_applications,
     credit_memo_details,
@@ -25,6 +26,7 @@ from desktop_app.services import (
 from desktop_app.services.credit_sync import LINKS_ONLY
 from desktop_app.services.lines import LineInput
 from desktop_app.services.queue_states import QueueState
+from qbwc_server import qbxml as q
 from qbwc_server.simulator import ResponseLostError
 from qbwc_server.sync.decisions import LINKED_ONLY_NOTE
 from tests.conftest import OFFICE
@@ -248,3 +250,110 @@ def test_a_change_made_in_quickbooks_by_hand_is_recorded_and_not_asked_for_again
     office.sync()
     (again,) = [a for a in office.alerts() if a.state == "open"]
     assert again.kind == "by_hand" and "$20.00 on invoice" in again.message
+
+
+def _applied_by_hand_in_quickbooks(
+    office: Office, job_id: int, invoice_id: int, credit_id: int, amount: str
+) -> None:
+    """Someone in QuickBooks applies some of the credit to the invoice themselves."""
+    invoice_link, credit_link, job_link = (
+        office.link("invoice", invoice_id),
+        office.link("credit_memo", credit_id),
+        office.link("job", job_id),
+    )
+    assert invoice_link is not None and credit_link is not None and job_link is not None
+    applied = q.CreditToInvoice(invoice_link.qb_id, (q.AppliedCredit(credit_link.qb_id, Decimal(amount)),))
+    fields = q.CreditApplicationFields(customer=q.Ref.by_id(job_link.qb_id), applications=(applied,))
+    (result,) = office.qb_send(q.credit_application_add("by-hand", fields)).values()
+    assert not result.status.is_error
+
+
+def _jobdesk_applications(office: Office) -> int:
+    """ReceivePaymentAdds JobDesk sent (not the person's own in QuickBooks)."""
+    return sum(
+        1
+        for request, _answer in office.qb.log
+        if "<ReceivePaymentAddRq" in request and "by-hand" not in request
+    )
+
+
+def _partly_applied_there(office: Office) -> tuple[int, int]:
+    """A $300.00 credit, $20.00 of it applied in QuickBooks by a person, then $40.00 applied
+    here: (invoice, credit memo)."""
+    office.qb.credit_links_only = True
+    customer_id, job_id, invoice_id = office.invoiced_job("Lopez, Ana")
+    credit_id = _credit(office, customer_id, job_id, office.labor(), "300.00")
+    office.sync()
+    _applied_by_hand_in_quickbooks(office, job_id, invoice_id, credit_id, "20.00")
+    _apply(office, credit_id, invoice_id, "40.00")
+    return invoice_id, credit_id
+
+
+def test_links_that_do_not_tell_whose_they_are_wait_for_a_person_who_says_done(office: Office) -> None:
+    """The lost Add reached QuickBooks, but a person applied some of the same credit to the same
+    invoice there: $60.00 of links, not the $40.00 sent. JobDesk cannot tell, so it asks, and
+    never applies it again on a guess."""
+    invoice_id, credit_id = _partly_applied_there(office)
+    office.qb.lose_next_response()
+    office.sync()
+    office.sync()
+    office.sync()
+
+    total, owed = office.owed(invoice_id)
+    assert owed == total - Decimal("60.00")  # not $100.00
+    assert _jobdesk_applications(office) == 1
+    (alert,) = office.alerts()
+    assert (alert.kind, alert.resolutions) == ("by_hand", "done_there,send_anyway,dismiss")
+    assert "$60.00 there, $40.00 in JobDesk's" in alert.message
+    with office.db.uow() as uow:  # the person finds JobDesk's $40.00 there
+        sync_center.resolve_alert(uow, alert.id, "done_there")
+        uow.commit()
+    link = office.link("credit_application", credit_id)
+    credit_link = office.link("credit_memo", credit_id)
+    assert link is not None and credit_link is not None
+    assert link.qb_id == LINKS_ONLY + credit_link.qb_id
+    office.sync()
+    assert _jobdesk_applications(office) == 1
+    assert [a.state for a in office.alerts()] == ["resolved"]
+
+
+def test_links_that_do_not_tell_whose_they_are_then_send_anyway_applies_it_once(office: Office) -> None:
+    """The same, but JobDesk's Add never reached QuickBooks ($20.00 of links, the person's): the
+    person says so (Send anyway) and it is applied, once."""
+    invoice_id, credit_id = _partly_applied_there(office)
+    _lose_next_request(office)
+    office.sync()
+    office.sync()
+    (alert,) = office.alerts()
+    assert "$20.00 there, $40.00 in JobDesk's" in alert.message
+    with office.db.uow() as uow:
+        sync_center.resolve_alert(uow, alert.id, "send_anyway")
+        uow.commit()
+    office.sync()
+
+    total, owed = office.owed(invoice_id)
+    assert owed == total - Decimal("60.00")
+    assert _jobdesk_applications(office) == 1  # the first never reached QuickBooks
+    assert office.link("credit_application", credit_id) is not None
+    office.sync()
+    assert _jobdesk_applications(office) == 1
+
+
+def test_an_alert_the_credit_no_longer_needs_closes_and_cannot_be_recorded_after(office: Office) -> None:
+    """Changed back here before anyone acted on it, the change the alert asked for is no longer
+    wanted: the next sync closes it, and "Done in QuickBooks" cannot record stale values."""
+    _customer_id, _job_id, invoice_id, credit_id = _credit_applied(office)
+    office.sync()
+    with office.db.uow() as uow:
+        credit_applications.unapply_credit(uow, credit_id, invoice_id, "20.00")
+        uow.commit()
+    office.sync()
+    (alert,) = office.alerts()
+    _apply(office, credit_id, invoice_id, "20.00")  # back to $50.00, as QuickBooks has it
+    office.sync()
+
+    assert [(a.state, a.resolution) for a in office.alerts()] == [("resolved", "no_longer_needed")]
+    with office.db.uow() as uow, pytest.raises(InvalidTransition, match="already closed"):
+        sync_center.resolve_alert(uow, alert.id, "done_there")
+    link = office.link("credit_application", credit_id)
+    assert link is not None and json.loads(link.synced_values) == {str(invoice_id): "50.00"}

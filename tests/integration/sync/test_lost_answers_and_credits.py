@@ -340,3 +340,53 @@ def test_cancelling_an_item_leaves_the_stuck_alert_that_names_it_open(office: Of
         uow.commit()
     _void(office, credit_id)
     assert [(a.kind, a.state) for a in office.alerts()] == [("stuck", "open")]
+
+
+class _CreditMemoLookupRefused:
+    """QuickBooks refuses the credit memo's lookup: the item waits for a person."""
+
+    def __init__(self, office: Office) -> None:
+        self.qb = office.qb
+
+    def process(self, message: str) -> str:
+        refused = (
+            r'<CreditMemoQueryRs requestID="\1" statusCode="3250" statusSeverity="Error" '
+            r'statusMessage="This feature is not enabled or not available in this version of QuickBooks." />'
+        )
+        answer = self.qb.process(message)
+        answer = re.sub(r'<CreditMemoQueryRs requestID="([^"]+)"[^>]*/>', refused, answer)
+        return re.sub(
+            r'<CreditMemoQueryRs requestID="([^"]+)"[^>]*>.*?</CreditMemoQueryRs>',
+            refused,
+            answer,
+            flags=re.S,
+        )
+
+
+def test_a_late_answer_with_its_payment_is_linked_while_the_links_are_looked_at(office: Office) -> None:
+    """The old session's $0.00 payment reaches QuickBooks only after the new session looked for
+    it (none yet) and its look at the credit memo's links stopped at an alert. The old Web
+    Connector's answer then names the payment: it is linked (its marker says it is ours), the
+    alert closes, and the credit is never applied a second time."""
+    customer_id, job_id, invoice_id = office.invoiced_job("Lind, Bo")
+    credit_id = _credit(office, customer_id, job_id, office.labor(), "300")
+    office.sync()
+    _apply(office, credit_id, invoice_id, "40.00")
+    engine = office.engine
+    engine.start_session("old")
+    message = engine.next_request("old")
+    assert "ReceivePaymentAddRq" in message
+    run_session(engine, _CreditMemoLookupRefused(office), ticket="new")
+    (item,) = office.items_of("credit_application", credit_id)
+    assert (item.phase, item.state) == ("links", QueueState.ATTENTION)
+
+    engine.apply_response("old", office.qb.process(message))  # QuickBooks does it now
+
+    link = office.link("credit_application", credit_id)
+    assert link is not None and link.qb_id == office.qb.payments[0].txn_id
+    (item,) = office.items_of("credit_application", credit_id)
+    assert item.state == QueueState.DONE
+    assert [a.state for a in office.alerts() if a.entity_type == "credit_application"] == ["resolved"]
+    office.sync()
+    assert _credited(office, invoice_id) == Decimal("40.00")
+    assert len(office.qb.payments) == 1
