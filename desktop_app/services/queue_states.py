@@ -122,7 +122,7 @@ def merged_into(session: Session, item: SyncItem) -> bool:
 def finish_found(session: Session, item: SyncItem, note: str) -> None:
     """Found in QuickBooks by a lookup and linked: done, unless it was looked up after a lost
     answer and a change saved since was merged into it (``merged_into``), which goes now."""
-    if item.phase == Phase.VERIFY and merged_into(session, item):
+    if item.phase in (Phase.VERIFY, Phase.LINKS) and merged_into(session, item):
         requeue(item, Phase.FIRST, CHANGED_SINCE)
     else:
         finish(item, note)

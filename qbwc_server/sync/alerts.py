@@ -107,7 +107,9 @@ def raise_alert(
 def close_open_alerts(session: Session, item: SyncItem, resolution: str, label: str) -> None:
     """The item's open alerts, closed by the sync itself (nothing is left for a person to answer)."""
     uow = UnitOfWork.joining(session, QUICKBOOKS)
-    for alert in session.scalars(select(Alert).where(Alert.sync_item_id == item.id, Alert.state == "open")):
+    # (A "stuck" alert is about the queue, not the item: the sessions' progress closes it.)
+    mine = (Alert.sync_item_id == item.id, Alert.state == "open", Alert.kind != "stuck")
+    for alert in session.scalars(select(Alert).where(*mine)):
         close_alert(uow, alert, resolution, label)
 
 

@@ -28,7 +28,7 @@ from desktop_app.services.sync_queue import NO_LONGER_NEEDED, enqueue_in, label_
 from qbwc_server import mapping as m
 from qbwc_server.qbxml import preflight
 from qbwc_server.sync import kinds, plan, reads
-from qbwc_server.sync.alerts import close_open_alerts, unsendable
+from qbwc_server.sync.alerts import close_open_alerts, raise_alert, unsendable
 from qbwc_server.sync.check_groups import LookupGroups
 from qbwc_server.sync.plan import LIST_TYPES, Built, Dep, NothingToSend
 from qbwc_server.sync.prefetch import prefetch
@@ -397,8 +397,6 @@ class BatchPlanner:
         if self.dry_run:
             self.to_settle = True  # a session raises its alert: a person must hear of it
             return False
-        from qbwc_server.sync.alerts import raise_alert
-
         label = label_of(self.session, item.entity_type, item.entity_id)
         raise_alert(
             self.session,

@@ -267,6 +267,7 @@ def test_a_change_made_in_quickbooks_by_hand_is_recorded_from_its_card(
     prompts.queue(False)  # not yet: nothing is recorded
     click(qtbot, card.buttons["done_there"])
     assert prompts.asked[-1].kind == "confirm"
+    assert "JobDesk records that QuickBooks has it" in prompts.asked[-1].text
     assert [a.kind for a in ctx.read(sync_center.list_alerts)] == ["by_hand"]
 
     prompts.queue(True)

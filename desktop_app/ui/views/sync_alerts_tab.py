@@ -50,10 +50,18 @@ CONFIRM: dict[str, tuple[str, str]] = {
         "Dismiss",
         "Dismiss this alert? The record will not be sent. You can undo this under “Show dismissed”.",
     ),
+}
+#: On a change only a person can make in QuickBooks ("by_hand"): what each choice means there.
+BY_HAND_CONFIRM: dict[str, tuple[str, str]] = {
     "done_there": (
         "Done in QuickBooks",
-        "Have you made this change in QuickBooks itself, as the alert says? JobDesk records that "
-        "QuickBooks has it and does not ask for it again.",
+        "Is it in QuickBooks as the alert says? JobDesk records that QuickBooks has it and sends "
+        "nothing for it.",
+    ),
+    "send_anyway": (
+        "Send anyway",
+        "Apply it in QuickBooks now? Only if JobDesk's application is not there already: "
+        "otherwise the credit is applied twice.",
     ),
 }
 #: Dismissing an edit conflict keeps QuickBooks' values (``services.edit_conflicts``).
@@ -343,9 +351,10 @@ class AlertsTab(QWidget):
             if self.last_dialog is not None:
                 self.summary.setText(f"After saving your changes to {alert.label}, press Retry on its alert.")
             return self.last_dialog is not None
-        if resolution in CONFIRM:
+        confirms = BY_HAND_CONFIRM if alert.kind == "by_hand" and resolution in BY_HAND_CONFIRM else CONFIRM
+        if resolution in confirms:
             conflict = resolution == "dismiss" and alert.has_clashes
-            title, text = KEEP_QUICKBOOKS_VALUES if conflict else CONFIRM[resolution]
+            title, text = KEEP_QUICKBOOKS_VALUES if conflict else confirms[resolution]
             if not self.ctx.prompts.confirm(self, title, text, ok=title):
                 return False
         ok, _ = self.ctx.attempt(

@@ -37,7 +37,9 @@ def links_there(session: Session, record: q.Record, sent: dict[str, str]) -> tup
             txn_id = link.get("TxnID") or ""
             linked[txn_id] = linked.get(txn_id, Decimal("0")) + abs(amount)
     there: dict[str, Decimal] = {}
-    exact = bool(sent)
+    if not sent:
+        return UNCLEAR, there  # what the lost Add applied is not known: a person tells
+    exact = True
     for invoice_id, text in sent.items():
         invoice_link = m.link_of(session, "invoice", int(invoice_id)) if invoice_id.isdigit() else None
         if invoice_link is None:
@@ -58,16 +60,27 @@ def unclear_links(
     """The alert's words when the credit memo's links do not tell whether the lost Add reached
     QuickBooks: what QuickBooks has applied of it, and what JobDesk's Add applied."""
     parts = [
-        f"invoice {invoice_number(session, int(invoice_id))}: "
-        f"{format_money(there.get(invoice_id, Decimal('0')))} there, {format_money(Decimal(amount))} "
-        "in JobDesk's"
+        f"{format_money(there.get(invoice_id, Decimal('0')))} of it applied to invoice "
+        f"{invoice_number(session, int(invoice_id))}, where JobDesk's application was {_money(amount)}"
         for invoice_id, amount in sent.items()
         if invoice_id.isdigit()
     ]
-    return (
-        f"The answer to JobDesk's application of credit memo {credit.number} was lost, and QuickBooks "
-        f"shows other amounts of it applied than JobDesk's ({'; '.join(parts)}), so JobDesk cannot tell "
-        "whether its own application reached QuickBooks. In QuickBooks, open the invoices (Apply "
-        "Credits): if JobDesk's amounts are there, press Done in QuickBooks; if they are not, press "
-        "Send anyway to apply them now."
+    shown = (
+        f"QuickBooks shows {'; '.join(parts)}. That may be JobDesk's application together with one "
+        "made in QuickBooks by hand, or someone else's alone"
+        if parts
+        else "JobDesk no longer knows what its application applied"
     )
+    return (
+        f"The answer to JobDesk's application of credit memo {credit.number} was lost, and {shown}, so "
+        "JobDesk cannot tell whether its own application reached QuickBooks. In QuickBooks, look at "
+        "the credit memo's history: if JobDesk's application is there, press Done in QuickBooks; if "
+        "it is not, press Send anyway to apply it now. Nothing is sent until you do."
+    )
+
+
+def _money(text: str) -> str:
+    try:
+        return format_money(Decimal(text))
+    except InvalidOperation:
+        return text

@@ -543,7 +543,8 @@ class CreditApplicationKind(SyncKind):
             label=label_of(session, item.entity_type, item.entity_id),
             message=unclear_links(session, credit, sent, there),
             tried="Looked for its $0.00 payment, then at the credit memo's links there; sent nothing again.",
-            resolutions=("done_there", "send_anyway", "dismiss"),
+            # No Dismiss: left unsettled, a later edit would add the application again.
+            resolutions=("done_there", "send_anyway"),
             data={"values": json.dumps(sent), "qb_id": links_id},
         )
         return True

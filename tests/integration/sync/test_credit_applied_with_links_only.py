@@ -303,8 +303,10 @@ def test_links_that_do_not_tell_whose_they_are_wait_for_a_person_who_says_done(o
     assert owed == total - Decimal("60.00")  # not $100.00
     assert _jobdesk_applications(office) == 1
     (alert,) = office.alerts()
-    assert (alert.kind, alert.resolutions) == ("by_hand", "done_there,send_anyway,dismiss")
-    assert "$60.00 there, $40.00 in JobDesk's" in alert.message
+    # No Dismiss: left unsettled, a later edit would add the application again.
+    assert (alert.kind, alert.resolutions) == ("by_hand", "done_there,send_anyway")
+    assert "shows $60.00 of it applied to invoice" in alert.message
+    assert "where JobDesk's application was $40.00" in alert.message
     with office.db.uow() as uow:  # the person finds JobDesk's $40.00 there
         sync_center.resolve_alert(uow, alert.id, "done_there")
         uow.commit()
@@ -325,7 +327,7 @@ def test_links_that_do_not_tell_whose_they_are_then_send_anyway_applies_it_once(
     office.sync()
     office.sync()
     (alert,) = office.alerts()
-    assert "$20.00 there, $40.00 in JobDesk's" in alert.message
+    assert "shows $20.00 of it applied to invoice" in alert.message
     with office.db.uow() as uow:
         sync_center.resolve_alert(uow, alert.id, "send_anyway")
         uow.commit()
@@ -357,3 +359,30 @@ def test_an_alert_the_credit_no_longer_needs_closes_and_cannot_be_recorded_after
         sync_center.resolve_alert(uow, alert.id, "done_there")
     link = office.link("credit_application", credit_id)
     assert link is not None and json.loads(link.synced_values) == {str(invoice_id): "50.00"}
+
+
+def test_done_in_quickbooks_after_a_lost_answer_asks_for_the_change_saved_since(
+    office: Office,
+) -> None:
+    """Lowered to $30.00 here while its $40.00 Add was out (the answer lost): once a person says
+    JobDesk's $40.00 is in QuickBooks, the change saved meanwhile is asked for, not dropped."""
+    invoice_id, credit_id = _partly_applied_there(office)
+    engine = office.engine
+    engine.start_session("old")
+    message = engine.next_request("old")
+    assert "ReceivePaymentAddRq" in message
+    office.qb.process(message)  # QuickBooks applies the $40.00; the answer never comes back
+    with office.db.uow() as uow:
+        credit_applications.unapply_credit(uow, credit_id, invoice_id, "10.00")
+        uow.commit()
+    office.sync()
+    office.sync()
+    (alert,) = [a for a in office.alerts() if a.state == "open"]
+    with office.db.uow() as uow:
+        sync_center.resolve_alert(uow, alert.id, "done_there")
+        uow.commit()
+    office.sync()
+
+    (asked,) = [a for a in office.alerts() if a.state == "open"]
+    assert asked.kind == "by_hand" and "apply $30.00 on invoice" in asked.message
+    assert _jobdesk_applications(office) == 1

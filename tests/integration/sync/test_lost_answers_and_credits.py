@@ -390,3 +390,26 @@ def test_a_late_answer_with_its_payment_is_linked_while_the_links_are_looked_at(
     office.sync()
     assert _credited(office, invoice_id) == Decimal("40.00")
     assert len(office.qb.payments) == 1
+
+
+def test_a_change_saved_while_the_add_was_out_goes_after_a_late_answer_during_the_links_lookup(
+    office: Office,
+) -> None:
+    """As above, with the credit lowered to $30.00 here while the Add was out: the late answer
+    links the payment, and the change saved meanwhile still reaches QuickBooks."""
+    customer_id, job_id, invoice_id = office.invoiced_job("Lind, Bo")
+    credit_id = _credit(office, customer_id, job_id, office.labor(), "300")
+    office.sync()
+    _apply(office, credit_id, invoice_id, "40.00")
+    engine = office.engine
+    engine.start_session("old")
+    message = engine.next_request("old")
+    _unapply(office, credit_id, invoice_id, "10.00")
+    run_session(engine, _CreditMemoLookupRefused(office), ticket="new")
+    engine.apply_response("old", office.qb.process(message))
+    office.sync()
+    office.sync()
+
+    assert _credited(office, invoice_id) == Decimal("30.00")
+    assert [a.state for a in office.alerts() if a.state == "open"] == []
+    assert len(office.qb.payments) == 1
