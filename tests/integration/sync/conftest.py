@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -209,6 +210,24 @@ class Office:
                 ),
             )
         )
+
+
+class QueryRefused:
+    """QuickBooks refuses every ``<tag>`` query (3250, a feature turned off: an error JobDesk
+    cannot get past alone), answering the rest of each message as ever."""
+
+    def __init__(self, office: Office, tag: str) -> None:
+        self.qb = office.qb
+        self.tag = tag
+
+    def process(self, message: str) -> str:
+        tag = self.tag
+        refused = (
+            f'<{tag}Rs requestID="\\1" statusCode="3250" statusSeverity="Error" '
+            'statusMessage="This feature is not enabled or not available in this version of QuickBooks." />'
+        )
+        answer = re.sub(rf'<{tag}Rs requestID="([^"]+)"[^>]*/>', refused, self.qb.process(message))
+        return re.sub(rf'<{tag}Rs requestID="([^"]+)"[^>]*>.*?</{tag}Rs>', refused, answer, flags=re.S)
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from qbwc_server.simulator import ResponseLostError
 from qbwc_server.sync.decisions import LINKED_ONLY_NOTE
 from tests.conftest import OFFICE
 from tests.integration.sync.conftest import Office
-from tests.integration.sync.test_credit_memo_sync import _apply, _credit
+from tests.integration.sync.test_credit_memo_sync import _apply, _credit, _edit
 
 
 def _credit_applied(office: Office) -> tuple[int, int, int, int]:
@@ -225,21 +225,7 @@ def test_a_change_made_in_quickbooks_by_hand_is_recorded_and_not_asked_for_again
     assert states == [QueueState.DONE, QueueState.DONE]
     office.sync()
     # The credit memo changed in another way: where it applies is as QuickBooks has it now.
-    with office.db.uow() as uow:
-        current = credit_memo_details.get_credit_memo(uow, credit_id)
-        credit_memos.update_credit_memo(
-            uow,
-            credit_id,
-            current.version,
-            credit_memos.CreditMemoFields(
-                customer_id=current.customer_id,
-                job_id=current.job_id,
-                reason=current.reason.value,
-                memo="Goodwill, agreed by phone",
-                lines=(LineInput(quantity="1", item_id=office.labor(), rate="80.00"),),
-            ),
-        )
-        uow.commit()
+    _edit(office, credit_id, (("1", "80.00"),), memo="Goodwill, agreed by phone")
     office.sync()
     assert [a.state for a in office.alerts()] == ["resolved"]
     assert _payment_requests(office) == ["ReceivePaymentAddRq"]

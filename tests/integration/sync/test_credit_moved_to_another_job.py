@@ -10,7 +10,6 @@ then the credit moves, is applied to the new job's invoice, and QuickBooks agree
 from __future__ import annotations
 
 import json
-import re
 from decimal import Decimal
 
 import pytest
@@ -24,7 +23,7 @@ from desktop_app.services.credit_sync import WHOSE
 from desktop_app.services.lines import LineInput
 from desktop_app.services.queue_states import Phase, QueueState
 from qbwc_server.sync.loopback import run_session
-from tests.integration.sync.conftest import Office
+from tests.integration.sync.conftest import Office, QueryRefused
 
 
 def _move(office: Office, credit_id: int, job_id: int) -> None:
@@ -177,28 +176,6 @@ def test_no_move_while_an_application_whose_answer_was_lost_is_still_to_be_looke
         _move(office, credit_id, bath)
 
 
-class _LookupRefused:
-    """QuickBooks refuses the payments' lookup (an error JobDesk cannot get past alone): the
-    lookup after a lost answer then waits for a person to answer its alert."""
-
-    def __init__(self, office: Office) -> None:
-        self.qb = office.qb
-
-    def process(self, message: str) -> str:
-        answer = self.qb.process(message)
-        refused = (
-            r'<ReceivePaymentQueryRs requestID="\1" statusCode="3250" statusSeverity="Error" '
-            r'statusMessage="This feature is not enabled or not available in this version of QuickBooks." />'
-        )
-        answer = re.sub(r'<ReceivePaymentQueryRs requestID="([^"]+)"[^>]*/>', refused, answer)
-        return re.sub(
-            r'<ReceivePaymentQueryRs requestID="([^"]+)"[^>]*>.*?</ReceivePaymentQueryRs>',
-            refused,
-            answer,
-            flags=re.S,
-        )
-
-
 def test_the_move_refused_while_the_lookup_waits_for_a_person_says_to_answer_its_alert(
     office: Office,
 ) -> None:
@@ -210,7 +187,7 @@ def test_the_move_refused_while_the_lookup_waits_for_a_person_says_to_answer_its
     with office.db.uow() as uow:
         credit_applications.unapply_credit(uow, credit_id, kitchen_invoice)
         uow.commit()
-    run_session(office.engine, _LookupRefused(office))
+    run_session(office.engine, QueryRefused(office, "ReceivePaymentQuery"))
     (item,) = office.items_of("credit_application", credit_id)
     assert (item.phase, item.state) == (Phase.VERIFY, QueueState.ATTENTION)
     (alert,) = [a for a in office.alerts() if a.entity_type == "credit_application"]

@@ -33,7 +33,7 @@ from desktop_app.services.lines import LineInput
 from desktop_app.services.queue_states import QueueState
 from qbwc_server import qbxml as q
 from qbwc_server.sync.loopback import run_session
-from tests.integration.sync.conftest import FINISHED, Office
+from tests.integration.sync.conftest import FINISHED, Office, QueryRefused
 from tests.integration.sync.test_credit_memo_sync import (
     _apply,
     _credit,
@@ -342,27 +342,6 @@ def test_cancelling_an_item_leaves_the_stuck_alert_that_names_it_open(office: Of
     assert [(a.kind, a.state) for a in office.alerts()] == [("stuck", "open")]
 
 
-class _CreditMemoLookupRefused:
-    """QuickBooks refuses the credit memo's lookup: the item waits for a person."""
-
-    def __init__(self, office: Office) -> None:
-        self.qb = office.qb
-
-    def process(self, message: str) -> str:
-        refused = (
-            r'<CreditMemoQueryRs requestID="\1" statusCode="3250" statusSeverity="Error" '
-            r'statusMessage="This feature is not enabled or not available in this version of QuickBooks." />'
-        )
-        answer = self.qb.process(message)
-        answer = re.sub(r'<CreditMemoQueryRs requestID="([^"]+)"[^>]*/>', refused, answer)
-        return re.sub(
-            r'<CreditMemoQueryRs requestID="([^"]+)"[^>]*>.*?</CreditMemoQueryRs>',
-            refused,
-            answer,
-            flags=re.S,
-        )
-
-
 def test_a_late_answer_with_its_payment_is_linked_while_the_links_are_looked_at(office: Office) -> None:
     """The old session's $0.00 payment reaches QuickBooks only after the new session looked for
     it (none yet) and its look at the credit memo's links stopped at an alert. The old Web
@@ -376,7 +355,7 @@ def test_a_late_answer_with_its_payment_is_linked_while_the_links_are_looked_at(
     engine.start_session("old")
     message = engine.next_request("old")
     assert "ReceivePaymentAddRq" in message
-    run_session(engine, _CreditMemoLookupRefused(office), ticket="new")
+    run_session(engine, QueryRefused(office, "CreditMemoQuery"), ticket="new")
     (item,) = office.items_of("credit_application", credit_id)
     assert (item.phase, item.state) == ("links", QueueState.ATTENTION)
 
@@ -405,7 +384,7 @@ def test_a_change_saved_while_the_add_was_out_goes_after_a_late_answer_during_th
     engine.start_session("old")
     message = engine.next_request("old")
     _unapply(office, credit_id, invoice_id, "10.00")
-    run_session(engine, _CreditMemoLookupRefused(office), ticket="new")
+    run_session(engine, QueryRefused(office, "CreditMemoQuery"), ticket="new")
     engine.apply_response("old", office.qb.process(message))
     office.sync()
     office.sync()

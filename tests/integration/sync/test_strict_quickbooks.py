@@ -16,7 +16,7 @@ from desktop_app.db.sync_models import Alert, SyncItem
 from desktop_app.services import payments, settings, sync_center, sync_queue
 from qbwc_server.simulator import QuickBooksCompany, RequestProcessorError
 from qbwc_server.sync.loopback import run_session
-from tests.integration.sync.conftest import FINISHED, Office
+from tests.integration.sync.conftest import FINISHED, Office, QueryRefused
 
 PARSE = "0x80040400"
 
@@ -274,24 +274,6 @@ def test_an_answer_from_a_session_that_was_taken_over_is_kept_and_nothing_is_add
     assert link is not None and link.qb_id == office.qb.invoices[0].txn_id
 
 
-class _CustomerLookupRefused:
-    """QuickBooks refuses every customer lookup (an error JobDesk cannot get past alone)."""
-
-    def __init__(self, office: Office) -> None:
-        self.qb = office.qb
-
-    def process(self, message: str) -> str:
-        refused = (
-            r'<CustomerQueryRs requestID="\1" statusCode="3250" statusSeverity="Error" '
-            r'statusMessage="This feature is not enabled or not available in this version of QuickBooks." />'
-        )
-        answer = self.qb.process(message)
-        answer = re.sub(r'<CustomerQueryRs requestID="([^"]+)"[^>]*/>', refused, answer)
-        return re.sub(
-            r'<CustomerQueryRs requestID="([^"]+)"[^>]*>.*?</CustomerQueryRs>', refused, answer, flags=re.S
-        )
-
-
 def test_a_late_answer_settles_the_alert_its_item_was_waiting_on(office: Office) -> None:
     """The old session's answer never came; the new session's lookup stopped at an alert. When the
     old Web Connector comes back with QuickBooks' answer after all, the record is linked, the item
@@ -305,7 +287,7 @@ def test_a_late_answer_settles_the_alert_its_item_was_waiting_on(office: Office)
     message = engine.next_request("old")
     assert "CustomerAddRq" in message
     late_answer = office.qb.process(message)  # QuickBooks adds it; the answer is held up
-    run_session(engine, _CustomerLookupRefused(office), ticket="new")
+    run_session(engine, QueryRefused(office, "CustomerQuery"), ticket="new")
     (item,) = office.items_of("customer", customer_id)
     assert item.state == "attention" and office.link("customer", customer_id) is None
     assert [a.state for a in office.alerts()] == ["open"]
