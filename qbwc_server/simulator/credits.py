@@ -227,20 +227,7 @@ def credit_memo_ret(
     ret = etree.SubElement(parent, "CreditMemoRet")
 
     def emit_lines(node: etree._Element) -> None:
-        for line in credit.lines:
-            line_ret = etree.SubElement(node, "CreditMemoLineRet")
-            leaf(line_ret, "TxnLineID", line.txn_line_id)
-            core.ref(line_ret, "ItemRef", line.item_id)
-            leaf(line_ret, "Desc", line.description)
-            leaf(
-                line_ret,
-                "Quantity",
-                None if line.quantity is None else format(line.quantity.normalize(), "f"),
-            )
-            leaf(line_ret, "Rate", None if line.rate is None else format(line.rate.normalize(), "f"))
-            leaf(line_ret, "Amount", amount_text(line.amount))
-            leaf(line_ret, "ServiceDate", line.service_date)
-            core.ref(line_ret, "SalesTaxCodeRef", line.tax_code_id)
+        txn_rets.line_rets(core, node, "CreditMemoLineRet", credit)
 
     def emit_linked(node: etree._Element) -> None:
         for payment in core.state.payments.values():

@@ -74,26 +74,28 @@ def linked_txn(node: etree._Element, txn: Invoice | Payment, txn_type: str, amou
     leaf(link, "Amount", amount_text(amount))
 
 
+def line_rets(core: Core, node: etree._Element, tag: str, txn: Invoice) -> None:
+    """Each of an invoice's (or a credit memo's) lines as its ``tag`` (InvoiceLineRet …)."""
+    for line in txn.lines:
+        line_ret = etree.SubElement(node, tag)
+        leaf(line_ret, "TxnLineID", line.txn_line_id)
+        core.ref(line_ret, "ItemRef", line.item_id)
+        leaf(line_ret, "Desc", line.description)
+        quantity = None if line.quantity is None else format(line.quantity.normalize(), "f")
+        leaf(line_ret, "Quantity", quantity)
+        leaf(line_ret, "Rate", None if line.rate is None else format(line.rate.normalize(), "f"))
+        leaf(line_ret, "Amount", amount_text(line.amount))
+        leaf(line_ret, "ServiceDate", line.service_date)
+        core.ref(line_ret, "SalesTaxCodeRef", line.tax_code_id)
+
+
 def invoice_ret(core: Core, invoice: Invoice, parent: etree._Element, *, lines: bool, linked: bool) -> None:
     ret = etree.SubElement(parent, "InvoiceRet")
     applied = applied_to(core, invoice)
     remaining = invoice.total - applied
 
     def emit_lines(node: etree._Element) -> None:
-        for line in invoice.lines:
-            line_ret = etree.SubElement(node, "InvoiceLineRet")
-            leaf(line_ret, "TxnLineID", line.txn_line_id)
-            core.ref(line_ret, "ItemRef", line.item_id)
-            leaf(line_ret, "Desc", line.description)
-            leaf(
-                line_ret,
-                "Quantity",
-                None if line.quantity is None else format(line.quantity.normalize(), "f"),
-            )
-            leaf(line_ret, "Rate", None if line.rate is None else format(line.rate.normalize(), "f"))
-            leaf(line_ret, "Amount", amount_text(line.amount))
-            leaf(line_ret, "ServiceDate", line.service_date)
-            core.ref(line_ret, "SalesTaxCodeRef", line.tax_code_id)
+        line_rets(core, node, "InvoiceLineRet", invoice)
 
     def emit_linked(node: etree._Element) -> None:
         for payment in core.state.payments.values():
