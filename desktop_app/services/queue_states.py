@@ -220,6 +220,20 @@ def look_first(item: SyncItem) -> None:
         item.phase = Phase.VERIFY
 
 
+def goes_on_linked(item: SyncItem, note: str) -> None:
+    """A queued item whose record was linked meanwhile (a late answer): it goes on as a change
+    of the linked record, compared with what QuickBooks has, not as an Add."""
+    item.phase = Phase.FIRST
+    item.note = note
+
+
+def looks_up_first(item: SyncItem, sent_context: str) -> None:
+    """A new item of a record whose last Add may be in QuickBooks (dismissed while it was to be
+    looked up): it looks the record up first, knowing what that Add sent."""
+    item.phase = Phase.VERIFY
+    item.sent_context = sent_context
+
+
 def answer_came_late(item: SyncItem, phase: str) -> None:
     """A recovered item not yet sent again takes the answer to its last attempt as if it had
     come in time: it is "sent" in that attempt's phase again, for the answer to be applied."""

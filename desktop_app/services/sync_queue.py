@@ -27,7 +27,16 @@ from desktop_app.errors import PermissionDenied, ValidationError
 from desktop_app.services import record_kinds, settings
 from desktop_app.services.common import audit
 from desktop_app.services.qb_links import in_quickbooks
-from desktop_app.services.queue_states import PENDING, Phase, QueueState, cancel, pending_key, queue_again
+from desktop_app.services.queue_states import (
+    PENDING,
+    Action,
+    Phase,
+    QueueState,
+    cancel,
+    looks_up_first,
+    pending_key,
+    queue_again,
+)
 
 #: The kinds of record that go to QuickBooks (``record_kinds``): their order, names, models.
 SYNCABLE = tuple(kind.name for kind in record_kinds.in_sending_order() if kind.sendable)
@@ -102,9 +111,32 @@ def enqueue_in(
         rank=rank,
         urgent=urgent,
     )
+    unknown = _fate_unknown(session, entity_type, entity_id) if action == Action.UPSERT else None
+    if unknown is not None:
+        # Its last Add may be in QuickBooks (dismissed while it was to be looked up): this
+        # one looks first too, knowing what that Add sent, so it never goes in twice.
+        looks_up_first(item, unknown.sent_context)
     session.add(item)
     session.flush()
     return item
+
+
+def _fate_unknown(session: Session, entity_type: str, entity_id: int | None) -> SyncItem | None:
+    """The record's last add/change item, when it was cancelled (dismissed) while its Add was
+    to be looked up in QuickBooks (VERIFY, LINKS) and the record is still not linked."""
+    if entity_id is None:
+        return None
+    record = (SyncItem.entity_type == entity_type, SyncItem.entity_id == entity_id)
+    last = session.scalar(
+        select(SyncItem)
+        .where(*record, SyncItem.action == Action.UPSERT)
+        .order_by(SyncItem.id.desc())
+        .limit(1)
+    )
+    if last is None or last.state != QueueState.CANCELLED or last.phase not in (Phase.VERIFY, Phase.LINKS):
+        return None
+    linked = select(QbLink.id).where(QbLink.entity_type == entity_type, QbLink.entity_id == entity_id)
+    return None if session.scalar(linked.limit(1)) is not None else last
 
 
 #: An alert's resolution when its item was cancelled (the record changed so that nothing is to send).

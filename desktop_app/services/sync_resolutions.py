@@ -14,15 +14,12 @@ from desktop_app.errors import InvalidTransition
 from desktop_app.services.common import audit, require_admin
 from desktop_app.services.qb_links import link_to
 from desktop_app.services.queue_states import (
-    CHANGED_SINCE,
     NEEDS_ATTENTION,
     UNSENT,
     Phase,
     QueueState,
     back_to_queue,
     cancel,
-    finish,
-    merged_into,
     now,
     requeue,
 )
@@ -68,11 +65,9 @@ def done_in_quickbooks(uow: UnitOfWork, item: SyncItem, alert: Alert) -> None:
         summary=f"Recorded as made in QuickBooks by hand: {alert.record_label}"[:255],
         changes={"synced_values": [before, link.synced_values]},
     )
-    if item.state in NEEDS_ATTENTION and merged_into(uow.session, item):
-        # A change saved while its Add was out was merged into it: that change goes now.
-        requeue(item, Phase.FIRST, CHANGED_SINCE)
-    elif item.state in NEEDS_ATTENTION:
-        finish(item, f"Made in QuickBooks by {uow.actor.name}; recorded as what QuickBooks has.")
+    # Compared with the record as it is now at the next sync: done if they agree; a change
+    # saved meanwhile (merged into it, or made while the alert waited) goes, or is asked for.
+    requeue(item, Phase.FIRST, f"Made in QuickBooks by {uow.actor.name}; recorded as what QuickBooks has.")
 
 
 def unstick(uow: UnitOfWork, item: SyncItem | None, resolution: str) -> None:

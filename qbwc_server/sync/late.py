@@ -22,8 +22,8 @@ from desktop_app.services.queue_states import (
     NEEDS_ATTENTION,
     QueueState,
     answer_came_late,
-    finish,
     finish_found,
+    goes_on_linked,
 )
 from desktop_app.services.sync_queue import ANSWERED_LATE
 from qbwc_server import mapping as m
@@ -71,7 +71,10 @@ def late_answer(session: Session, request_id: str, result: q.Result) -> None:
         values = context.get("values", {}) if item.request_id == request_id else {}
         set_link(session, item, record, values)
         if item.state == QueueState.QUEUED:
-            finish(item, "Found in QuickBooks through an earlier session's answer.")
+            # Queued again (recovered, or a change saved while it waited): it goes on as a
+            # change of the linked record, compared with what QuickBooks has, not as an Add.
+            goes_on_linked(item, "Found in QuickBooks through an earlier session's answer.")
+            close_open_alerts(session, item, ANSWERED_LATE, "QuickBooks' answer came after all")
         elif item.state in NEEDS_ATTENTION:
             # It waited for a person because its fate was not known (a lookup refused …):
             # now it is, so nothing is left to answer (a change saved since still goes).

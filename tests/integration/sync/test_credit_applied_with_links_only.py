@@ -29,8 +29,9 @@ from desktop_app.services.queue_states import QueueState
 from qbwc_server import qbxml as q
 from qbwc_server.simulator import ResponseLostError
 from qbwc_server.sync.decisions import LINKED_ONLY_NOTE
+from qbwc_server.sync.loopback import run_session
 from tests.conftest import OFFICE
-from tests.integration.sync.conftest import Office
+from tests.integration.sync.conftest import Office, QueryRefused
 from tests.integration.sync.test_credit_memo_sync import _apply, _credit, _edit
 
 
@@ -221,9 +222,10 @@ def test_a_change_made_in_quickbooks_by_hand_is_recorded_and_not_asked_for_again
         uow.commit()
 
     assert [(a.state, a.resolution) for a in office.alerts()] == [("resolved", "done_there")]
+    office.sync()  # compared with the record as it is: they agree, nothing is sent
     states = [item.state for item in office.items_of("credit_application", credit_id)]
     assert states == [QueueState.DONE, QueueState.DONE]
-    office.sync()
+    assert _payment_requests(office) == ["ReceivePaymentAddRq"]
     # The credit memo changed in another way: where it applies is as QuickBooks has it now.
     _edit(office, credit_id, (("1", "80.00"),), memo="Goodwill, agreed by phone")
     office.sync()
@@ -363,6 +365,52 @@ def test_done_in_quickbooks_after_a_lost_answer_asks_for_the_change_saved_since(
         uow.commit()
     office.sync()
     office.sync()
+    (alert,) = [a for a in office.alerts() if a.state == "open"]
+    with office.db.uow() as uow:
+        sync_center.resolve_alert(uow, alert.id, "done_there")
+        uow.commit()
+    office.sync()
+
+    (asked,) = [a for a in office.alerts() if a.state == "open"]
+    assert asked.kind == "by_hand" and "apply $30.00 on invoice" in asked.message
+    assert _jobdesk_applications(office) == 1
+
+
+@pytest.mark.parametrize("refused", ["ReceivePaymentQuery", "CreditMemoQuery"])
+def test_dismissed_while_to_be_looked_up_a_later_edit_looks_first_and_never_applies_it_twice(
+    office: Office, refused: str
+) -> None:
+    """Its Add's answer lost, its lookup refused by QuickBooks (an alert), the alert dismissed:
+    the credit memo's next edit queues its application again, and that one looks first."""
+    invoice_id, credit_id = _partly_applied_there(office)
+    office.qb.lose_next_response()
+    office.sync()  # QuickBooks applies JobDesk's $40.00; the answer never comes back
+    run_session(office.engine, QueryRefused(office, refused))
+    (alert,) = [a for a in office.alerts() if a.state == "open"]
+    assert "dismiss" in alert.resolutions.split(",")
+    with office.db.uow() as uow:
+        sync_center.resolve_alert(uow, alert.id, "dismiss")
+        uow.commit()
+    _edit(office, credit_id, (("1", "300.00"),), memo="Typo fixed")
+    office.sync()
+    office.sync()
+
+    total, owed = office.owed(invoice_id)
+    assert owed == total - Decimal("60.00")  # the person's $20.00 and JobDesk's $40.00, once
+    assert _jobdesk_applications(office) == 1
+
+
+def test_a_change_saved_while_the_unclear_alert_waits_is_asked_for_after_done(office: Office) -> None:
+    """Lowered to $30.00 here while the alert about its lost $40.00 waited: after Done in
+    QuickBooks (JobDesk's $40.00 is there), the $30.00 is asked for, not dropped."""
+    invoice_id, credit_id = _partly_applied_there(office)
+    office.qb.lose_next_response()
+    office.sync()
+    office.sync()
+    with office.db.uow() as uow:
+        credit_applications.unapply_credit(uow, credit_id, invoice_id, "10.00")
+        uow.commit()
+    office.sync()  # looked up again: still unclear
     (alert,) = [a for a in office.alerts() if a.state == "open"]
     with office.db.uow() as uow:
         sync_center.resolve_alert(uow, alert.id, "done_there")

@@ -392,3 +392,23 @@ def test_a_change_saved_while_the_add_was_out_goes_after_a_late_answer_during_th
     assert _credited(office, invoice_id) == Decimal("30.00")
     assert [a.state for a in office.alerts() if a.state == "open"] == []
     assert len(office.qb.payments) == 1
+
+
+def test_a_change_saved_while_the_links_alert_waits_goes_after_a_late_answer(office: Office) -> None:
+    """The links lookup refused (an alert), the credit lowered to $30.00 here meanwhile, then the
+    old session's answer names the payment: linked, and the $30.00 still reaches QuickBooks."""
+    customer_id, job_id, invoice_id = office.invoiced_job("Lind, Bo")
+    credit_id = _credit(office, customer_id, job_id, office.labor(), "300")
+    office.sync()
+    _apply(office, credit_id, invoice_id, "40.00")
+    engine = office.engine
+    engine.start_session("old")
+    message = engine.next_request("old")
+    run_session(engine, QueryRefused(office, "CreditMemoQuery"), ticket="new")
+    _unapply(office, credit_id, invoice_id, "10.00")
+    engine.apply_response("old", office.qb.process(message))
+    office.sync()
+
+    assert _credited(office, invoice_id) == Decimal("30.00")
+    assert [a for a in office.alerts() if a.state == "open"] == []
+    assert len(office.qb.payments) == 1
