@@ -227,11 +227,14 @@ def goes_on_linked(item: SyncItem, note: str) -> None:
     item.note = note
 
 
-def looks_up_first(item: SyncItem, sent_context: str) -> None:
-    """A new item of a record whose last Add may be in QuickBooks (dismissed while it was to be
-    looked up): it looks the record up first, knowing what that Add sent."""
+def looks_up_first(item: SyncItem, earlier: SyncItem) -> None:
+    """A new item (saved, with its id) of a record whose last Add may be in QuickBooks: the
+    ``earlier`` item was dismissed while it was to be looked up. This one looks the record up
+    first, knowing what that Add sent; the earlier one counts as merged into it
+    (``merged_into``), so once the record is found the change this item was queued for goes."""
     item.phase = Phase.VERIFY
-    item.sent_context = sent_context
+    item.sent_context = earlier.sent_context
+    earlier.note = MERGED_NOTE.format(item.id)
 
 
 def answer_came_late(item: SyncItem, phase: str) -> None:

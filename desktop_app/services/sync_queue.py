@@ -112,12 +112,12 @@ def enqueue_in(
         urgent=urgent,
     )
     unknown = _fate_unknown(session, entity_type, entity_id) if action == Action.UPSERT else None
+    session.add(item)
+    session.flush()
     if unknown is not None:
         # Its last Add may be in QuickBooks (dismissed while it was to be looked up): this
         # one looks first too, knowing what that Add sent, so it never goes in twice.
-        looks_up_first(item, unknown.sent_context)
-    session.add(item)
-    session.flush()
+        looks_up_first(item, unknown)
     return item
 
 
