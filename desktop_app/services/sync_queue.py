@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import (
@@ -126,17 +126,31 @@ def _fate_unknown(session: Session, entity_type: str, entity_id: int | None) -> 
     to be looked up in QuickBooks (VERIFY, LINKS) and the record is still not linked."""
     if entity_id is None:
         return None
-    record = (SyncItem.entity_type == entity_type, SyncItem.entity_id == entity_id)
-    last = session.scalar(
-        select(SyncItem)
-        .where(*record, SyncItem.action == Action.UPSERT)
-        .order_by(SyncItem.id.desc())
-        .limit(1)
-    )
+    params = {"kind": entity_type, "id": entity_id}
+    last = session.execute(_LAST_UPSERT, params).first()
     if last is None or last.state != QueueState.CANCELLED or last.phase not in (Phase.VERIFY, Phase.LINKS):
         return None
-    linked = select(QbLink.id).where(QbLink.entity_type == entity_type, QbLink.entity_id == entity_id)
-    return None if session.scalar(linked.limit(1)) is not None else last
+    if session.scalar(_LINKED, params) is not None:
+        return None
+    return session.get(SyncItem, last.id)
+
+
+# Built once (this runs for every record queued): the record's newest add/change item, and its link.
+_LAST_UPSERT = (
+    select(SyncItem.id, SyncItem.state, SyncItem.phase)
+    .where(
+        SyncItem.entity_type == bindparam("kind"),
+        SyncItem.entity_id == bindparam("id"),
+        SyncItem.action == Action.UPSERT,
+    )
+    .order_by(SyncItem.id.desc())
+    .limit(1)
+)
+_LINKED = (
+    select(QbLink.id)
+    .where(QbLink.entity_type == bindparam("kind"), QbLink.entity_id == bindparam("id"))
+    .limit(1)
+)
 
 
 #: An alert's resolution when its item was cancelled (the record changed so that nothing is to send).
