@@ -265,6 +265,13 @@ def _jobdesk_applications(office: Office) -> int:
     )
 
 
+def _resolve_the_open_alert(office: Office, resolution: str) -> None:
+    (alert,) = [a for a in office.alerts() if a.state == "open"]
+    with office.db.uow() as uow:
+        sync_center.resolve_alert(uow, alert.id, resolution)
+        uow.commit()
+
+
 def _partly_applied_there(office: Office) -> tuple[int, int]:
     """A $300.00 credit, $20.00 of it applied in QuickBooks by a person, then $40.00 applied
     here: (invoice, credit memo)."""
@@ -365,10 +372,7 @@ def test_done_in_quickbooks_after_a_lost_answer_asks_for_the_change_saved_since(
         uow.commit()
     office.sync()
     office.sync()
-    (alert,) = [a for a in office.alerts() if a.state == "open"]
-    with office.db.uow() as uow:
-        sync_center.resolve_alert(uow, alert.id, "done_there")
-        uow.commit()
+    _resolve_the_open_alert(office, "done_there")
     office.sync()
 
     (asked,) = [a for a in office.alerts() if a.state == "open"]
@@ -411,10 +415,7 @@ def test_a_change_saved_while_the_unclear_alert_waits_is_asked_for_after_done(of
         credit_applications.unapply_credit(uow, credit_id, invoice_id, "10.00")
         uow.commit()
     office.sync()  # looked up again: still unclear
-    (alert,) = [a for a in office.alerts() if a.state == "open"]
-    with office.db.uow() as uow:
-        sync_center.resolve_alert(uow, alert.id, "done_there")
-        uow.commit()
+    _resolve_the_open_alert(office, "done_there")
     office.sync()
 
     (asked,) = [a for a in office.alerts() if a.state == "open"]

@@ -342,19 +342,26 @@ def test_cancelling_an_item_leaves_the_stuck_alert_that_names_it_open(office: Of
     assert [(a.kind, a.state) for a in office.alerts()] == [("stuck", "open")]
 
 
+def _application_out_in_an_old_session(office: Office) -> tuple[int, int, str]:
+    """$40.00 of a $300.00 credit applied here, its $0.00 payment handed to an old Web Connector
+    session whose QuickBooks has not done it yet: (invoice, credit memo, that message)."""
+    customer_id, job_id, invoice_id = office.invoiced_job("Lind, Bo")
+    credit_id = _credit(office, customer_id, job_id, office.labor(), "300")
+    office.sync()
+    _apply(office, credit_id, invoice_id, "40.00")
+    office.engine.start_session("old")
+    message = office.engine.next_request("old")
+    assert "ReceivePaymentAddRq" in message
+    return invoice_id, credit_id, message
+
+
 def test_a_late_answer_with_its_payment_is_linked_while_the_links_are_looked_at(office: Office) -> None:
     """The old session's $0.00 payment reaches QuickBooks only after the new session looked for
     it (none yet) and its look at the credit memo's links stopped at an alert. The old Web
     Connector's answer then names the payment: it is linked (its marker says it is ours), the
     alert closes, and the credit is never applied a second time."""
-    customer_id, job_id, invoice_id = office.invoiced_job("Lind, Bo")
-    credit_id = _credit(office, customer_id, job_id, office.labor(), "300")
-    office.sync()
-    _apply(office, credit_id, invoice_id, "40.00")
+    invoice_id, credit_id, message = _application_out_in_an_old_session(office)
     engine = office.engine
-    engine.start_session("old")
-    message = engine.next_request("old")
-    assert "ReceivePaymentAddRq" in message
     run_session(engine, QueryRefused(office, "CreditMemoQuery"), ticket="new")
     (item,) = office.items_of("credit_application", credit_id)
     assert (item.phase, item.state) == ("links", QueueState.ATTENTION)
@@ -376,13 +383,8 @@ def test_a_change_saved_while_the_add_was_out_goes_after_a_late_answer_during_th
 ) -> None:
     """As above, with the credit lowered to $30.00 here while the Add was out: the late answer
     links the payment, and the change saved meanwhile still reaches QuickBooks."""
-    customer_id, job_id, invoice_id = office.invoiced_job("Lind, Bo")
-    credit_id = _credit(office, customer_id, job_id, office.labor(), "300")
-    office.sync()
-    _apply(office, credit_id, invoice_id, "40.00")
+    invoice_id, credit_id, message = _application_out_in_an_old_session(office)
     engine = office.engine
-    engine.start_session("old")
-    message = engine.next_request("old")
     _unapply(office, credit_id, invoice_id, "10.00")
     run_session(engine, QueryRefused(office, "CreditMemoQuery"), ticket="new")
     engine.apply_response("old", office.qb.process(message))
@@ -397,13 +399,8 @@ def test_a_change_saved_while_the_add_was_out_goes_after_a_late_answer_during_th
 def test_a_change_saved_while_the_links_alert_waits_goes_after_a_late_answer(office: Office) -> None:
     """The links lookup refused (an alert), the credit lowered to $30.00 here meanwhile, then the
     old session's answer names the payment: linked, and the $30.00 still reaches QuickBooks."""
-    customer_id, job_id, invoice_id = office.invoiced_job("Lind, Bo")
-    credit_id = _credit(office, customer_id, job_id, office.labor(), "300")
-    office.sync()
-    _apply(office, credit_id, invoice_id, "40.00")
+    invoice_id, credit_id, message = _application_out_in_an_old_session(office)
     engine = office.engine
-    engine.start_session("old")
-    message = engine.next_request("old")
     run_session(engine, QueryRefused(office, "CreditMemoQuery"), ticket="new")
     _unapply(office, credit_id, invoice_id, "10.00")
     engine.apply_response("old", office.qb.process(message))
