@@ -61,3 +61,22 @@ def test_the_limit_is_the_documented_one(bench: ModuleType) -> None:
 
 def test_a_run_without_simulator_time_gives_no_warning(bench: ModuleType) -> None:
     assert bench.speed_change(_result(bench, "JobDesk", 1000, 5.0), _result(bench, "floor", 1000, 0.0)) == ""
+
+
+def test_each_server_is_shown_by_its_fastest_round_and_every_round_is_printed(
+    bench: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A round on a slowed-down machine (round 2) must not decide the figures, and must show.
+    def run(label: str, session: float) -> Any:
+        return bench.Result(label, 400, 20_000, session, 8.0, {}, {})
+
+    rounds = [
+        {"floor": run("floor", 9.0), "JobDesk": run("JobDesk", 10.0)},
+        {"floor": run("floor", 8.9), "JobDesk": run("JobDesk", 11.0)},
+    ]
+    assert bench.fastest([r["JobDesk"] for r in rounds]).session_seconds == 10.0
+    assert bench.fastest([r["floor"] for r in rounds]).session_seconds == 8.9
+    bench.print_rounds(rounds)
+    printed = capsys.readouterr().out
+    assert "round 1: JobDesk / floor 0.50x" in printed
+    assert "round 2: JobDesk / floor 0.30x" in printed
