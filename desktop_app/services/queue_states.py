@@ -227,6 +227,27 @@ def goes_on_linked(item: SyncItem, note: str) -> None:
     item.note = note
 
 
+def changed_while_looked_up(session: Session, item: SyncItem) -> None:
+    """A person saved a change to the record while its item waits to look it up after a
+    lost answer (VERIFY, LINKS: queued again, or waiting for a person). The item keeps its
+    place and looks first; the change is noted as a newer item merged into it (a cancelled
+    row, ``merged_into``), so once the record is found in QuickBooks the change still goes
+    (``finish_found``) instead of the item ending there."""
+    if item.phase not in (Phase.VERIFY, Phase.LINKS) or merged_into(session, item):
+        return
+    session.add(
+        SyncItem(
+            entity_type=item.entity_type,
+            entity_id=item.entity_id,
+            action=item.action,
+            state=QueueState.CANCELLED,
+            pending_key=None,
+            rank=item.rank,
+            note=MERGED_NOTE.format(item.id),
+        )
+    )
+
+
 def looks_up_first(item: SyncItem, earlier: SyncItem) -> None:
     """A new item (saved, with its id) of a record whose last Add may be in QuickBooks: the
     ``earlier`` item was dismissed while it was to be looked up. This one looks the record up

@@ -33,6 +33,7 @@ from desktop_app.services.queue_states import (
     Phase,
     QueueState,
     cancel,
+    changed_while_looked_up,
     looks_up_first,
     pending_key,
     queue_again,
@@ -99,6 +100,9 @@ def enqueue_in(
         ):
             # A person fixed the record (or asked again): give it a fresh start.
             queue_again(existing)
+        if reset_attention and action == Action.UPSERT:
+            # A change saved while its last Add's fate is being looked up still goes once found.
+            changed_while_looked_up(session, existing)
         existing.urgent = existing.urgent or urgent
         return existing
     item = SyncItem(

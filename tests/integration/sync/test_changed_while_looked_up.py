@@ -1,0 +1,98 @@
+"""A record whose Add's answer was lost and whose lookup QuickBooks then refused (an alert,
+left open): a person changes the record, which queues its item again (still to be looked
+up: the Add may be in QuickBooks). Once found, the change goes: it is never dropped. Found
+unchanged, nothing more is sent."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+from desktop_app.db.uow import Actor
+from desktop_app.services import customers, payments, sync_queue
+from desktop_app.services.invoice_edits import update_invoice
+from qbwc_server.sync.loopback import run_session
+from tests.integration.sync.conftest import Office, QueryRefused
+from tests.integration.sync.test_dismissed_while_looked_up import _sync_until_quiet
+from tests.integration.sync.test_payment_room import _paid
+from tests.integration.sync.test_voided_while_looked_up import _add_answer_lost
+
+
+def _one_open_alert(office: Office) -> None:
+    assert [a.state for a in office.alerts()] == ["open"]
+
+
+def test_an_invoice_changed_while_its_lookup_waits_is_found_and_its_change_goes(office: Office) -> None:
+    invoice_id = _add_answer_lost(office)
+    run_session(office.engine, QueryRefused(office, "InvoiceQuery"))
+    _one_open_alert(office)
+    with office.db.uow(Actor(name="Admin", role="admin")) as uow:
+        update_invoice(uow, invoice_id, memo="Gate code 4411")
+        sync_queue.send_records(uow, [("invoice", invoice_id)])
+        uow.commit()
+    _sync_until_quiet(office)
+
+    (invoice,) = office.qb.invoices
+    assert invoice.data.get("Memo") == "Gate code 4411"
+    link = office.link("invoice", invoice_id)
+    assert link is not None and link.qb_id == invoice.txn_id
+
+
+def test_a_payment_changed_while_its_lookup_waits_is_found_and_its_change_goes(office: Office) -> None:
+    customer_id, _job_id, invoice_id = office.invoiced_job("Page, Pat")
+    office.sync()
+    payment_id = _paid(office, customer_id, invoice_id, "850.00")
+    office.qb.lose_next_response()
+    office.sync()
+    run_session(office.engine, QueryRefused(office, "ReceivePaymentQuery"))
+    with office.db.uow() as uow:
+        payments.unapply_payment(uow, payment_id, invoice_id, "400.00")
+        uow.commit()
+    _sync_until_quiet(office)
+
+    (payment,) = office.qb.payments
+    assert [a.amount for a in payment.applications] == [Decimal("450.00")]
+
+
+def test_a_customer_changed_while_its_lookup_waits_is_found_and_its_change_goes(office: Office) -> None:
+    customer_id = office.customer("Ng, Lee")
+    with office.db.uow() as uow:
+        sync_queue.send_records(uow, [("customer", customer_id)])
+        uow.commit()
+    office.qb.lose_next_response()
+    office.sync()
+    run_session(office.engine, QueryRefused(office, "CustomerQuery"))
+    _one_open_alert(office)
+    with office.db.uow() as uow:
+        detail = customers.get_customer(uow, customer_id)
+        fields = dataclasses.replace(detail.to_fields(), email="lee@example.com")
+        customers.update_customer(uow, customer_id, detail.version, fields)
+        uow.commit()
+    _sync_until_quiet(office)
+
+    (customer,) = office.qb.customers
+    assert customer.data.get("Email") == "lee@example.com"
+
+
+def test_an_invoice_changed_before_its_lookup_went_is_found_and_its_change_goes(office: Office) -> None:
+    invoice_id = _add_answer_lost(office)  # its item waits, queued, to look the invoice up
+    with office.db.uow(Actor(name="Admin", role="admin")) as uow:
+        update_invoice(uow, invoice_id, memo="Back gate")
+        sync_queue.send_records(uow, [("invoice", invoice_id)])
+        uow.commit()
+    _sync_until_quiet(office)
+
+    (invoice,) = office.qb.invoices
+    assert invoice.data.get("Memo") == "Back gate"
+
+
+def test_a_lookup_that_finds_an_unchanged_record_sends_nothing_more(office: Office) -> None:
+    invoice_id = _add_answer_lost(office)
+    (invoice,) = office.qb.invoices
+    added = invoice.edit_sequence
+    _sync_until_quiet(office)
+
+    (invoice,) = office.qb.invoices
+    assert invoice.edit_sequence == added  # found and linked: no Mod went
+    link = office.link("invoice", invoice_id)
+    assert link is not None and link.qb_id == invoice.txn_id
