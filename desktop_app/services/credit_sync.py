@@ -37,7 +37,10 @@ def queue_credit_memo_for_quickbooks(uow: UnitOfWork, credit_id: int, action: st
     QuickBooks (there is nothing there to void).
     """
     if action == "void":
-        sync_queue.cancel_pending(uow, ENTITY, credit_id)
+        # An Add whose answer was lost waits to look the credit memo up (QuickBooks may have
+        # it): the lookup stays, and the void follows it (as for an invoice).
+        if not sync_queue.looking_up(uow, ENTITY, credit_id):
+            sync_queue.cancel_pending(uow, ENTITY, credit_id)
         # A void credit is applied to nothing: an application still waiting must not pull the
         # credit memo's Add after it (QuickBooks would then hold a live credit).
         sync_queue.cancel_pending(uow, APPLIED, credit_id)

@@ -248,14 +248,17 @@ def changed_while_looked_up(session: Session, item: SyncItem) -> None:
     )
 
 
-def looks_up_first(item: SyncItem, earlier: SyncItem) -> None:
+def looks_up_first(item: SyncItem, earlier: SyncItem, *, changed: bool = True) -> None:
     """A new item (saved, with its id) of a record whose last Add may be in QuickBooks: the
     ``earlier`` item was dismissed while it was to be looked up. This one looks the record up
-    first, knowing what that Add sent; the earlier one counts as merged into it
-    (``merged_into``), so once the record is found the change this item was queued for goes."""
+    first, knowing what that Add sent. ``changed``: it was queued for a change, and the
+    earlier one counts as merged into it (``merged_into``), so once the record is found that
+    change goes; else (queued only so that a void or deletion follows what the lookup finds)
+    the item ends once the record is found."""
     item.phase = Phase.VERIFY
     item.sent_context = earlier.sent_context
-    earlier.note = MERGED_NOTE.format(item.id)
+    if changed:
+        earlier.note = MERGED_NOTE.format(item.id)
 
 
 def answer_came_late(item: SyncItem, phase: str) -> None:

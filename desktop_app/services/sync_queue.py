@@ -90,8 +90,11 @@ def enqueue_in(
     *,
     urgent: bool = False,
     reset_attention: bool = True,
+    changed: bool = True,
 ) -> SyncItem:
-    """``enqueue`` for the sync engine, which works inside its own session."""
+    """``enqueue`` for the sync engine, which works inside its own session. ``changed``: the
+    record was changed (a new item of a record whose Add's fate is unknown then sends that
+    change once the record is found, ``looks_up_first``)."""
     rank = rank_of(entity_type, action)
     existing = _find_pending(session, entity_type, entity_id, action)
     if existing is not None:
@@ -121,7 +124,7 @@ def enqueue_in(
     if unknown is not None:
         # Its last Add may be in QuickBooks (dismissed while it was to be looked up): this
         # one looks first too, knowing what that Add sent, so it never goes in twice.
-        looks_up_first(item, unknown)
+        looks_up_first(item, unknown, changed=changed)
     return item
 
 
@@ -298,7 +301,7 @@ def _invoice_voided(uow: UnitOfWork, _type: str, invoice_id: int) -> None:
     in_flight = _has_any(uow, "invoice", invoice_id)
     # An Add whose answer was lost waits to look the invoice up: QuickBooks may have it. The
     # lookup stays, and the void follows it (as for a payment deleted then).
-    looking = _looking_up(uow, "invoice", invoice_id)
+    looking = looking_up(uow, "invoice", invoice_id)
     if not looking:
         cancel_pending(uow, "invoice", invoice_id)
     if looking or is_linked(uow, "invoice", invoice_id) or (in_flight and _sent(uow, "invoice", invoice_id)):
@@ -334,16 +337,22 @@ def _payment_changed(uow: UnitOfWork, _type: str, payment_id: int) -> None:
 def _payment_deleted(uow: UnitOfWork, _type: str, payment_id: int) -> None:
     # An Add whose answer was lost waits to look the payment up: QuickBooks may have it. The
     # lookup stays (its change then has nothing to send), and the deletion follows it.
-    looking = _looking_up(uow, "payment", payment_id)
+    looking = looking_up(uow, "payment", payment_id)
     if not looking:
         cancel_pending(uow, "payment", payment_id)
     if looking or is_linked(uow, "payment", payment_id) or _sent(uow, "payment", payment_id):
         enqueue(uow, "payment", payment_id, "delete", urgent=True)
 
 
-def _looking_up(uow: UnitOfWork, entity_type: str, entity_id: int) -> bool:
-    """The record's add/change waits to look it up in QuickBooks (its Add may be there)."""
+def looking_up(uow: UnitOfWork, entity_type: str, entity_id: int) -> bool:
+    """The record's add/change waits to look it up in QuickBooks (its Add may be there).
+
+    Its last add/change dismissed while it was to be looked up (``_fate_unknown``), the
+    lookup is queued again: a void or deletion queued now then follows what it finds (the
+    record is voided or deleted in QuickBooks too, or there is nothing there to undo)."""
     item = find_pending(uow, entity_type, entity_id, "upsert")
+    if item is None and _fate_unknown(uow.session, entity_type, entity_id) is not None:
+        item = enqueue_in(uow.session, entity_type, entity_id, urgent=True, changed=False)
     return item is not None and item.phase in (Phase.VERIFY, Phase.CLAIM)
 
 
