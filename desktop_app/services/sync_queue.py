@@ -28,6 +28,7 @@ from desktop_app.services import record_kinds, settings
 from desktop_app.services.common import audit
 from desktop_app.services.qb_links import in_quickbooks
 from desktop_app.services.queue_states import (
+    MERGED_NOTE,
     PENDING,
     Action,
     Phase,
@@ -143,12 +144,15 @@ def _fate_unknown(session: Session, entity_type: str, entity_id: int | None) -> 
 
 
 # Built once (this runs for every record queued): the record's newest add/change item, and its link.
+# An item cancelled as merged into another (a twin, or a change noted while a lookup waited)
+# never went out on its own: the item it was merged into is the one whose Add may be there.
 _LAST_UPSERT = (
     select(SyncItem.id, SyncItem.state, SyncItem.phase)
     .where(
         SyncItem.entity_type == bindparam("kind"),
         SyncItem.entity_id == bindparam("id"),
         SyncItem.action == Action.UPSERT,
+        ~((SyncItem.state == QueueState.CANCELLED) & SyncItem.note.startswith(MERGED_NOTE.split("{")[0])),
     )
     .order_by(SyncItem.id.desc())
     .limit(1)

@@ -9,11 +9,11 @@ import dataclasses
 from decimal import Decimal
 
 from desktop_app.db.uow import Actor
-from desktop_app.services import customers, payments, sync_queue
+from desktop_app.services import customers, invoices, payments, settings, sync_queue
 from desktop_app.services.invoice_edits import update_invoice
 from qbwc_server.sync.loopback import run_session
-from tests.integration.sync.conftest import Office, QueryRefused
-from tests.integration.sync.test_dismissed_while_looked_up import _sync_until_quiet
+from tests.integration.sync.conftest import FINISHED, Office, QueryRefused
+from tests.integration.sync.test_dismissed_while_looked_up import _dismiss_the_open_alert, _sync_until_quiet
 from tests.integration.sync.test_payment_room import _paid
 from tests.integration.sync.test_voided_while_looked_up import _add_answer_lost
 
@@ -96,3 +96,58 @@ def test_a_lookup_that_finds_an_unchanged_record_sends_nothing_more(office: Offi
     assert invoice.edit_sequence == added  # found and linked: no Mod went
     link = office.link("invoice", invoice_id)
     assert link is not None and link.qb_id == invoice.txn_id
+
+
+def test_changed_then_dismissed_then_changed_again_is_still_looked_up_first(office: Office) -> None:
+    """The change noted as merged into the waiting item (a cancelled row, newer than it) does
+    not hide that item's unknown fate once it is dismissed: the next change looks first too."""
+    invoice_id = _add_answer_lost(office)
+    run_session(office.engine, QueryRefused(office, "InvoiceQuery"))
+    with office.db.uow(Actor(name="Admin", role="admin")) as uow:
+        update_invoice(uow, invoice_id, memo="First change")
+        uow.commit()
+    run_session(office.engine, QueryRefused(office, "InvoiceQuery"))
+    _dismiss_the_open_alert(office)
+    with office.db.uow(Actor(name="Admin", role="admin")) as uow:
+        update_invoice(uow, invoice_id, memo="Second change")
+        sync_queue.send_records(uow, [("invoice", invoice_id)])
+        uow.commit()
+    _sync_until_quiet(office)
+
+    (invoice,) = office.qb.invoices  # never added twice
+    assert invoice.data.get("Memo") == "Second change"
+
+
+def test_a_change_saved_while_the_add_was_out_does_not_hide_its_unknown_fate(office: Office) -> None:
+    """A change saved while the Add was out queues a twin, merged into the Add's item when
+    its answer is lost; that item's lookup refused, then dismissed: the next change still
+    looks the invoice up first (the twin, newer, is not the last Add)."""
+    with office.db.uow() as uow:
+        settings.set_setting(uow, "sync.on_job_finished", False)
+        uow.commit()
+    job_id = office.finished_job(office.customer("Ruiz, Eva"), office.labor())
+    invoice_id = office.invoice(job_id, issue=False)
+    office.sync()  # the customer, the job and the item
+    with office.db.uow() as uow:
+        invoices.issue_invoice(uow, invoice_id, on=FINISHED)
+        uow.commit()
+    engine, ticket = office.engine, "in-flight"
+    engine.start_session(ticket)
+    message = engine.next_request(ticket)
+    while "InvoiceAddRq" not in message:  # (its number looked up first)
+        engine.apply_response(ticket, office.qb.process(message))
+        message = engine.next_request(ticket)
+    office.qb.process(message)  # QuickBooks adds it; its answer never comes back
+    with office.db.uow(Actor(name="Admin", role="admin")) as uow:
+        update_invoice(uow, invoice_id, memo="Saved while out")
+        uow.commit()
+    engine.end_session(ticket)
+    run_session(office.engine, QueryRefused(office, "InvoiceQuery"))
+    _dismiss_the_open_alert(office)
+    with office.db.uow(Actor(name="Admin", role="admin")) as uow:
+        update_invoice(uow, invoice_id, memo="After the dismissal")
+        sync_queue.send_records(uow, [("invoice", invoice_id)])
+        uow.commit()
+    _sync_until_quiet(office)
+
+    assert [i.data.get("Memo") for i in office.qb.invoices] == ["After the dismissal"]
