@@ -98,6 +98,9 @@ def pending_key(entity_type: str, entity_id: int | None, action: str) -> str:
 
 #: The note of a newer item merged into an older one of the same record (``claim_pending_key``).
 MERGED_NOTE = "Merged into queue item {}."
+#: The note of an item dismissed while it was to be looked up, whose lookup a newer item
+#: (queued so that a void or deletion follows it) makes again (``looks_up_first``).
+LOOKED_UP_AGAIN_NOTE = "Looked up again by queue item {}."
 #: Found in QuickBooks after a lost answer, with a change saved here since (``merged_into``).
 CHANGED_SINCE = "Found in QuickBooks after a lost answer, not added again; the change saved since goes now."
 
@@ -121,11 +124,31 @@ def merged_into(session: Session, item: SyncItem) -> bool:
 
 def finish_found(session: Session, item: SyncItem, note: str) -> None:
     """Found in QuickBooks by a lookup and linked: done, unless it was looked up after a lost
-    answer and a change saved since was merged into it (``merged_into``), which goes now."""
-    if item.phase in (Phase.VERIFY, Phase.LINKS) and merged_into(session, item):
+    answer and a change saved since was merged into it (``merged_into``), which goes now
+    (not when the record is to be voided or deleted there next: nothing to change first)."""
+    if (
+        item.phase in (Phase.VERIFY, Phase.LINKS)
+        and merged_into(session, item)
+        and not _undone_next(session, item)
+    ):
         requeue(item, Phase.FIRST, CHANGED_SINCE)
     else:
         finish(item, note)
+
+
+def _undone_next(session: Session, item: SyncItem) -> bool:
+    """Whether the item's record has a void or deletion pending (queued, out or waiting)."""
+    found = session.scalar(
+        select(SyncItem.id)
+        .where(
+            SyncItem.entity_type == item.entity_type,
+            SyncItem.entity_id == item.entity_id,
+            SyncItem.action.in_((Action.VOID, Action.DELETE)),
+            SyncItem.state.in_(PENDING),
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def claim_pending_key(session: Session, item: SyncItem) -> None:
@@ -257,8 +280,21 @@ def looks_up_first(item: SyncItem, earlier: SyncItem, *, changed: bool = True) -
     the item ends once the record is found."""
     item.phase = Phase.VERIFY
     item.sent_context = earlier.sent_context
-    if changed:
-        earlier.note = MERGED_NOTE.format(item.id)
+    earlier.note = (MERGED_NOTE if changed else LOOKED_UP_AGAIN_NOTE).format(item.id)
+
+
+def taken_over(item: SyncItem) -> int | None:
+    """The newer item a cancelled one was merged into, or whose lookup took its place (its
+    work goes on there): that item's id; None for any other."""
+    if item.state != QueueState.CANCELLED:
+        return None
+    for note in (MERGED_NOTE, LOOKED_UP_AGAIN_NOTE):
+        prefix, _, suffix = note.partition("{}")
+        if item.note.startswith(prefix) and item.note.endswith(suffix):
+            number = item.note[len(prefix) : len(item.note) - len(suffix)]
+            if number.isdigit():
+                return int(number)
+    return None
 
 
 def answer_came_late(item: SyncItem, phase: str) -> None:

@@ -29,8 +29,15 @@ from desktop_app.services.queue_states import (
     cancel,
     finish,
     reopen,
+    taken_over,
 )
-from desktop_app.services.sync_queue import ANSWERED_LATE, NO_LONGER_NEEDED, close_alert, label_of
+from desktop_app.services.sync_queue import (
+    ANSWERED_LATE,
+    FOUND_THERE,
+    NO_LONGER_NEEDED,
+    close_alert,
+    label_of,
+)
 from desktop_app.services.sync_resolutions import done_in_quickbooks, unstick
 
 ACTION_LABEL = {
@@ -73,6 +80,7 @@ RESOLUTION_LABEL = {
     "moving again": "The sync is moving again",
     "settled": "No longer in conflict (changed again in JobDesk, or both sides agree)",
     ANSWERED_LATE: "QuickBooks' answer came after all",
+    FOUND_THERE: "Found in QuickBooks",
 }
 
 
@@ -484,6 +492,13 @@ def undo_dismiss(uow: UnitOfWork, alert_id: int) -> AlertRow:
     if alert.state != "dismissed":
         raise InvalidTransition("Only a dismissed alert can be brought back.")
     item = uow.session.get(SyncItem, alert.sync_item_id) if alert.sync_item_id else None
+    newer = None if item is None else taken_over(item)
+    if newer is not None:
+        # Its work went on in a newer item: bringing this one back would send it twice.
+        raise InvalidTransition(
+            f"This alert cannot be brought back: {alert.record_label} was changed or voided since, and "
+            f"queue item {newer} now takes care of it (it looks the record up in QuickBooks first)."
+        )
     edit_conflicts.undo_keep(uow, alert, item)
     if item is not None and item.state == QueueState.CANCELLED:
         reopen(uow.session, item, alert.message)

@@ -129,6 +129,12 @@ def enqueue_in(
     return item
 
 
+def fate_unknown(session: Session, entity_type: str, entity_id: int) -> bool:
+    """Whether the record's last Add may be in QuickBooks though nothing will look it up: its
+    item was dismissed while it was to be looked up, and the record is not linked."""
+    return _fate_unknown(session, entity_type, entity_id) is not None
+
+
 def _fate_unknown(session: Session, entity_type: str, entity_id: int | None) -> SyncItem | None:
     """The record's last add/change item, when it was cancelled (dismissed) while its Add was
     to be looked up in QuickBooks (VERIFY, LINKS) and the record is still not linked."""
@@ -168,6 +174,8 @@ _LINKED = (
 NO_LONGER_NEEDED = "no_longer_needed"
 #: An alert closed because QuickBooks' answer its item waited on came after all.
 ANSWERED_LATE = "answered late"
+#: An alert closed because the record its item was to look up was found in QuickBooks.
+FOUND_THERE = "found in QuickBooks"
 
 
 def cancel_pending(uow: UnitOfWork, entity_type: str, entity_id: int, action: str = "upsert") -> bool:

@@ -17,12 +17,20 @@ from sqlalchemy.orm import Session
 from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import Alert, SyncBatch, SyncItem
 from desktop_app.db.uow import UnitOfWork
-from desktop_app.services.queue_states import Action, Phase, finish, finish_found, look_first, requeue
-from desktop_app.services.sync_queue import close_alert, label_of
+from desktop_app.services.queue_states import (
+    Action,
+    Phase,
+    QueueState,
+    finish,
+    finish_found,
+    look_first,
+    requeue,
+)
+from desktop_app.services.sync_queue import FOUND_THERE, close_alert, label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import kinds, references
-from qbwc_server.sync.alerts import explain, item_label, raise_alert
+from qbwc_server.sync.alerts import close_open_alerts, explain, item_label, raise_alert
 from qbwc_server.sync.decisions import (
     LOCK_ALERT_AFTER,
     LOCK_CODES,
@@ -165,6 +173,10 @@ def write(
         requeue(item, decision.phase, kind.not_found_note)
     elif act == Act.FOUND:
         _on_found(session, item, kind, records)
+        if item.state != QueueState.ATTENTION:
+            # Found, and linked (done, or its change saved since goes next): an alert its
+            # lookup raised before (refused, then asked again) has nothing left to ask.
+            close_open_alerts(session, item, FOUND_THERE, "Found in QuickBooks")
     elif act == Act.REFRESHED:
         _on_refresh(session, item, result)
     else:
@@ -427,6 +439,14 @@ def _failed(session: Session, item: SyncItem, result: q.Result) -> None:
         return
     label = label_of(session, item.entity_type, item.entity_id)
     fix = "" if item.entity_id is None else kinds.of(item.entity_type).how_to_fix(session, item, code)
+    if item.phase in (Phase.VERIFY, Phase.LINKS):
+        # The lookup after a lost answer was refused: the record may well be in QuickBooks.
+        what = (
+            f"QuickBooks did not answer JobDesk's lookup of {label}, whose last answer was lost: it may "
+            "already be in QuickBooks, so nothing more is sent for it until it is found."
+        )
+    else:
+        what = f"{label} was not saved in QuickBooks."
     raise_alert(
         session,
         item,
@@ -434,7 +454,7 @@ def _failed(session: Session, item: SyncItem, result: q.Result) -> None:
         label=label,
         code=code,
         qb_message=message,
-        message=f"{label} was not saved in QuickBooks. {explain(code, message)}" + (f" {fix}" if fix else ""),
+        message=f"{what} {explain(code, message)}" + (f" {fix}" if fix else ""),
         tried=f"Sent {item.attempts} time(s).",
         resolutions=("retry", "edit", "dismiss"),
     )

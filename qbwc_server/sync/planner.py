@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, defer
 from desktop_app.db.connection_models import MatchProposal
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.services.queue_states import NEEDS_ATTENTION, PENDING, Action, Phase, QueueState, finish
-from desktop_app.services.sync_queue import NO_LONGER_NEEDED, enqueue_in, label_of
+from desktop_app.services.sync_queue import NO_LONGER_NEEDED, enqueue_in, fate_unknown, label_of
 from qbwc_server import mapping as m
 from qbwc_server.qbxml import preflight
 from qbwc_server.sync import kinds, plan, reads
@@ -423,6 +423,14 @@ class BatchPlanner:
             return False
         record = (item.entity_type, item.entity_id)
         if m.link_of(self.session, *record) is not None or self._pending_of(record) is not None:
+            return False
+        if fate_unknown(self.session, *record):
+            # Its last Add may be in QuickBooks (its lookup was dismissed after the void was
+            # saved): looked up again first, and the void follows what that finds.
+            if self.dry_run:
+                return True  # (a session has something to do: queue that lookup)
+            enqueue_in(self.session, *record, urgent=True, changed=False)
+            self._pending.pop(record, None)
             return False
         if not self.dry_run:
             finish(item, "Never reached QuickBooks: nothing there to undo.")
