@@ -31,8 +31,10 @@ from spyne import Application, Array, Integer32, ServiceBase, Unicode, rpc
 from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
 from spyne.server.wsgi import WsgiApplication
+from sqlalchemy.exc import OperationalError
 
-from qbwc_server.round_trip import UNEXPECTED
+from desktop_app.errors import DatabaseUnavailable
+from qbwc_server.round_trip import DATABASE_BUSY, UNEXPECTED
 from qbwc_server.sessions import WebConnectorSessions
 
 log = logging.getLogger(__name__)
@@ -118,6 +120,15 @@ def _on_method_exception(ctx: Any) -> None:
     faults: an unknown method, a value that is not a number …) keep spyne's explanation."""
     error = getattr(ctx, "out_error", None)
     if error is None:
+        return
+    # spyne fires this inside its ``except`` block: the exception the method raised is the one
+    # being handled (``out_error`` is already spyne's generic fault for it).
+    raised = sys.exc_info()[1]
+    if isinstance(raised, DatabaseUnavailable | OperationalError):
+        # Busy or unreachable (authenticate, closeConnection …): said in words, as the
+        # round trip's own calls say it; nothing is lost and the Web Connector tries again.
+        log.warning("Web Connector call %s: the database is not available", getattr(ctx, "method_name", "?"))
+        ctx.out_error = Fault("Server", DATABASE_BUSY)
         return
     code = str(getattr(error, "faultcode", "Server"))
     if not isinstance(error, Fault) or code == "Server" or code.startswith("Server."):

@@ -294,3 +294,27 @@ def test_a_database_unavailable_during_a_call_is_told_in_words(
     assert "database is busy or unreachable" in str(failed.value)
     assert "checks QuickBooks before sending anything again" in str(failed.value)
     assert UNEXPECTED not in str(failed.value)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        DatabaseUnavailable("The database is not available right now (busy or unreachable)."),
+        OperationalError("SELECT …", {}, sqlite3.OperationalError("database is locked")),
+    ],
+    ids=["unavailable", "locked"],
+)
+def test_a_database_unavailable_at_login_is_told_in_words(
+    server: EmbeddedServer, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    """authenticate (answered by spyne, not the round trip's own path) meets the same outage:
+    the same plain words, not that JobDesk could not handle the call."""
+
+    def unavailable(*args: object, **kwargs: object) -> list[str]:
+        raise error
+
+    monkeypatch.setattr(WebConnectorSessions, "authenticate", unavailable)
+    with pytest.raises(WebConnectorError) as failed:
+        connector(server).run_session()
+    assert "database is busy or unreachable" in str(failed.value)
+    assert UNEXPECTED not in str(failed.value)
