@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from lxml import etree
+from sqlalchemy.exc import OperationalError
 
 from desktop_app.errors import DatabaseUnavailable
 from qbwc_server.sessions import WebConnectorSessions
@@ -103,7 +104,7 @@ def answer(root: etree._Element, sessions: WebConnectorSessions, content_type: s
     name = method_tag.removeprefix(f"{{{NAMESPACE}}}")
     try:
         return Reply("200 OK", _response(name, str(method.call(sessions, values))))
-    except DatabaseUnavailable:
+    except (DatabaseUnavailable, OperationalError):  # (busy past the wait, or unreachable)
         log.warning("Web Connector call %s: the database is not available", name, exc_info=True)
         return Reply("500 Internal Server Error", fault("Server", DATABASE_BUSY))
     except Exception:

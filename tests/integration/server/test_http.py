@@ -279,14 +279,22 @@ def test_a_locked_database_on_the_quick_read_leaves_the_call_to_the_full_path(
     assert locked["left"] == 0 and report.percents == [33, 66, 100]
 
 
+@pytest.mark.parametrize(
+    "error",
+    [
+        DatabaseUnavailable("The database is not available right now (busy or unreachable)."),
+        OperationalError("UPDATE …", {}, sqlite3.OperationalError("database is locked")),
+    ],
+    ids=["unavailable", "locked"],
+)
 def test_a_database_unavailable_during_a_call_is_told_in_words(
-    server: EmbeddedServer, monkeypatch: pytest.MonkeyPatch
+    server: EmbeddedServer, monkeypatch: pytest.MonkeyPatch, error: Exception
 ) -> None:
     """Busy or unreachable for longer than a call may wait: the Web Connector is told so in
     plain words (nothing lost, it tries again), not that JobDesk could not handle the call."""
 
     def unavailable(*args: object, **kwargs: object) -> str:
-        raise DatabaseUnavailable("The database is not available right now (busy or unreachable).")
+        raise error
 
     monkeypatch.setattr(WebConnectorSessions, "send_request", unavailable)
     with pytest.raises(WebConnectorError) as failed:
