@@ -129,14 +129,14 @@ def finish_found(session: Session, item: SyncItem, note: str) -> None:
     if (
         item.phase in (Phase.VERIFY, Phase.LINKS)
         and merged_into(session, item)
-        and not _undone_next(session, item)
+        and not undone_next(session, item)
     ):
         requeue(item, Phase.FIRST, CHANGED_SINCE)
     else:
         finish(item, note)
 
 
-def _undone_next(session: Session, item: SyncItem) -> bool:
+def undone_next(session: Session, item: SyncItem) -> bool:
     """Whether the item's record has a void or deletion pending (queued, out or waiting)."""
     found = session.scalar(
         select(SyncItem.id)
@@ -281,6 +281,22 @@ def looks_up_first(item: SyncItem, earlier: SyncItem, *, changed: bool = True) -
     item.phase = Phase.VERIFY
     item.sent_context = earlier.sent_context
     earlier.note = (MERGED_NOTE if changed else LOOKED_UP_AGAIN_NOTE).format(item.id)
+
+
+def looked_up_for_undo(session: Session, item: SyncItem) -> bool:
+    """Whether the item makes again the lookup of a dismissed one so that a void or deletion
+    can follow it (``looks_up_first`` with ``changed`` False)."""
+    found = session.scalar(
+        select(SyncItem.id)
+        .where(
+            SyncItem.entity_type == item.entity_type,
+            SyncItem.entity_id == item.entity_id,
+            SyncItem.state == QueueState.CANCELLED,
+            SyncItem.note == LOOKED_UP_AGAIN_NOTE.format(item.id),
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def taken_over(item: SyncItem) -> int | None:

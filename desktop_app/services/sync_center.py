@@ -29,16 +29,20 @@ from desktop_app.services.queue_states import (
     cancel,
     finish,
     reopen,
-    taken_over,
 )
 from desktop_app.services.sync_queue import (
     ANSWERED_LATE,
-    FOUND_THERE,
+    ASKED_AGAIN,
     NO_LONGER_NEEDED,
     close_alert,
     label_of,
 )
-from desktop_app.services.sync_resolutions import done_in_quickbooks, unstick
+from desktop_app.services.sync_resolutions import (
+    done_in_quickbooks,
+    give_up_undo_if_it_waited,
+    refuse_undo_if_taken_over,
+    unstick,
+)
 
 ACTION_LABEL = {
     "upsert": "Add or update",
@@ -80,7 +84,7 @@ RESOLUTION_LABEL = {
     "moving again": "The sync is moving again",
     "settled": "No longer in conflict (changed again in JobDesk, or both sides agree)",
     ANSWERED_LATE: "QuickBooks' answer came after all",
-    FOUND_THERE: "Found in QuickBooks",
+    ASKED_AGAIN: "Looked up again",
 }
 
 
@@ -346,6 +350,7 @@ def resolve_alert(uow: UnitOfWork, alert_id: int, resolution: str) -> AlertRow:
             _back_to_queue(uow, item, item.phase)  # its other changes still go (re-read first)
         elif item is not None and item.state in NEEDS_ATTENTION:
             cancel(item, f"Dismissed by {uow.actor.name}.")
+            give_up_undo_if_it_waited(uow, item)
     elif resolution in ("retry", "edit"):
         if item is not None:
             _back_to_queue(uow, item, "" if item.phase in ("add", "check", "claim") else item.phase)
@@ -492,13 +497,7 @@ def undo_dismiss(uow: UnitOfWork, alert_id: int) -> AlertRow:
     if alert.state != "dismissed":
         raise InvalidTransition("Only a dismissed alert can be brought back.")
     item = uow.session.get(SyncItem, alert.sync_item_id) if alert.sync_item_id else None
-    newer = None if item is None else taken_over(item)
-    if newer is not None:
-        # Its work went on in a newer item: bringing this one back would send it twice.
-        raise InvalidTransition(
-            f"This alert cannot be brought back: {alert.record_label} was changed or voided since, and "
-            f"queue item {newer} now takes care of it (it looks the record up in QuickBooks first)."
-        )
+    refuse_undo_if_taken_over(alert, item)
     edit_conflicts.undo_keep(uow, alert, item)
     if item is not None and item.state == QueueState.CANCELLED:
         reopen(uow.session, item, alert.message)

@@ -295,7 +295,7 @@ def send_held_back(uow: UnitOfWork) -> int:
     count = 0
     for row in list_held_back(uow):
         if row.entity_type == "invoice":
-            count += enqueue_invoice(uow, row.entity_id, urgent=True)
+            count += enqueue_invoice(uow, row.entity_id, urgent=True, changed=False)
         elif not _on_its_way(uow, "payment", row.entity_id):
             enqueue(uow, "payment", row.entity_id, urgent=True)
             count += 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import (
@@ -73,13 +73,20 @@ def enqueue(
     *,
     urgent: bool = False,
     reset_attention: bool = True,
+    changed: bool = True,
 ) -> SyncItem:
     """Queue work for a record; a record already queued keeps its one item.
 
     The item holds no data: the newest record is read when the batch is built.
     """
     return enqueue_in(
-        uow.session, entity_type, entity_id, action, urgent=urgent, reset_attention=reset_attention
+        uow.session,
+        entity_type,
+        entity_id,
+        action,
+        urgent=urgent,
+        reset_attention=reset_attention,
+        changed=changed,
     )
 
 
@@ -92,10 +99,15 @@ def enqueue_in(
     urgent: bool = False,
     reset_attention: bool = True,
     changed: bool = True,
+    undoing: bool = False,
 ) -> SyncItem:
-    """``enqueue`` for the sync engine, which works inside its own session. ``changed``: the
-    record was changed (a new item of a record whose Add's fate is unknown then sends that
-    change once the record is found, ``looks_up_first``)."""
+    """``enqueue`` for the sync engine, which works inside its own session.
+
+    ``changed``: queued for a change of the record (not only asked to go, or going along
+    with another): an item waiting to look the record up after a lost answer then sends it
+    once the record is found (``changed_while_looked_up``). A new item of a record whose Add's
+    fate is unknown (``_fate_unknown``) looks it up first and then sends what the record
+    holds, unless ``undoing``: queued only so that a void or deletion follows the lookup."""
     rank = rank_of(entity_type, action)
     existing = _find_pending(session, entity_type, entity_id, action)
     if existing is not None:
@@ -103,8 +115,14 @@ def enqueue_in(
             reset_attention or existing.state != QueueState.ATTENTION
         ):
             # A person fixed the record (or asked again): give it a fresh start.
+            refused_lookup = existing.state == QueueState.ATTENTION and existing.phase in LOOKS_UP
             queue_again(existing)
-        if reset_attention and action == Action.UPSERT:
+            if refused_lookup:
+                # Its lookup is asked again: the alert about the refused one has nothing left
+                # to ask (refused again, a new one says so).
+                for alert in session.scalars(select(Alert).where(*_open_alerts_of(existing))):
+                    close_alert(UnitOfWork.joining(session), alert, ASKED_AGAIN, "Looked up again")
+        if reset_attention and changed and action == Action.UPSERT:
             # A change saved while its last Add's fate is being looked up still goes once found.
             changed_while_looked_up(session, existing)
         existing.urgent = existing.urgent or urgent
@@ -125,7 +143,7 @@ def enqueue_in(
     if unknown is not None:
         # Its last Add may be in QuickBooks (dismissed while it was to be looked up): this
         # one looks first too, knowing what that Add sent, so it never goes in twice.
-        looks_up_first(item, unknown, changed=changed)
+        looks_up_first(item, unknown, changed=not undoing)
     return item
 
 
@@ -174,8 +192,19 @@ _LINKED = (
 NO_LONGER_NEEDED = "no_longer_needed"
 #: An alert closed because QuickBooks' answer its item waited on came after all.
 ANSWERED_LATE = "answered late"
-#: An alert closed because the record its item was to look up was found in QuickBooks.
-FOUND_THERE = "found in QuickBooks"
+#: An alert about a refused lookup closed because a change queued the lookup again.
+ASKED_AGAIN = "asked again"
+#: The phases in which an item looks its record up after a lost answer.
+LOOKS_UP = (Phase.VERIFY, Phase.LINKS)
+#: A void or deletion given up with the lookup it waited on (dismissed by a person).
+LOOKUP_GIVEN_UP = (
+    "Given up: {} dismissed the lookup it waited on. If the record is in QuickBooks, void or delete it there."
+)
+#: What a refused lookup's alert adds when a void or deletion of the record waits on it.
+UNDO_WAITS = (
+    "Its {} waits for this lookup; dismissing the alert gives that up too (then void or delete the "
+    "record in QuickBooks yourself if it is there)."
+)
 
 
 def cancel_pending(uow: UnitOfWork, entity_type: str, entity_id: int, action: str = "upsert") -> bool:
@@ -184,11 +213,15 @@ def cancel_pending(uow: UnitOfWork, entity_type: str, entity_id: int, action: st
         return False
     cancel(item, "Cancelled: no longer needed.")
     # Its alert (an item waiting for a person) has nothing left to decide.
-    # (Not the "sync is stuck" alert, which names the item only as the head of the queue.)
-    mine = (Alert.sync_item_id == item.id, Alert.state == "open", Alert.kind != "stuck")
-    for alert in uow.session.scalars(select(Alert).where(*mine)):
+    for alert in uow.session.scalars(select(Alert).where(*_open_alerts_of(item))):
         close_alert(uow, alert, NO_LONGER_NEEDED, "No longer needed")
     return True
+
+
+def _open_alerts_of(item: SyncItem) -> tuple[ColumnElement[bool], ...]:
+    """The item's open alerts (not the "sync is stuck" alert, which names the item only as
+    the head of the queue)."""
+    return (Alert.sync_item_id == item.id, Alert.state == "open", Alert.kind != "stuck")
 
 
 def close_alert(uow: UnitOfWork, alert: Alert, resolution: str, label: str) -> None:
@@ -244,13 +277,14 @@ def _job_created(uow: UnitOfWork, _type: str, job_id: int) -> None:
     enqueue(uow, "job", job_id)
 
 
-def enqueue_invoice(uow: UnitOfWork, invoice_id: int, *, urgent: bool = False) -> int:
+def enqueue_invoice(uow: UnitOfWork, invoice_id: int, *, urgent: bool = False, changed: bool = True) -> int:
     """Queue an invoice with the payments applied to it; returns how many records were queued.
+    ``changed``: the invoice itself changed (``enqueue_in``), not only paid or asked to go.
 
     A payment must never stay behind its invoice: once the invoice goes, nothing else would
     ever send a payment recorded before it went.
     """
-    enqueue(uow, "invoice", invoice_id, urgent=urgent)
+    enqueue(uow, "invoice", invoice_id, urgent=urgent, changed=changed)
     return 1 + _enqueue_companions(uow, record_kinds.kind_of("invoice"), invoice_id, urgent=urgent)
 
 
@@ -263,7 +297,7 @@ def _enqueue_companions(
     count = 0
     for entity_type, entity_id in kind.goes_with(uow.session, record_id):
         if not _has_any(uow, entity_type, entity_id):
-            enqueue(uow, entity_type, entity_id, urgent=urgent)
+            enqueue(uow, entity_type, entity_id, urgent=urgent, changed=False)
             count += 1
     return count
 
@@ -274,7 +308,7 @@ def _job_finished(uow: UnitOfWork, _type: str, job_id: int) -> None:
         for invoice_id in uow.session.scalars(
             select(Invoice.id).where(Invoice.job_id == job_id, Invoice.status != "void")
         ):
-            enqueue_invoice(uow, invoice_id, urgent=True)
+            enqueue_invoice(uow, invoice_id, urgent=True, changed=False)
 
 
 def _invoice_created(uow: UnitOfWork, _type: str, invoice_id: int) -> None:
@@ -306,7 +340,7 @@ def _invoice_paid(uow: UnitOfWork, _type: str, invoice_id: int) -> None:
     if is_linked(uow, "invoice", invoice_id):
         _enqueue_companions(uow, record_kinds.kind_of("invoice"), invoice_id, urgent=True)
     else:
-        enqueue_invoice(uow, invoice_id, urgent=True)
+        enqueue_invoice(uow, invoice_id, urgent=True, changed=False)
 
 
 def _invoice_voided(uow: UnitOfWork, _type: str, invoice_id: int) -> None:
@@ -364,7 +398,7 @@ def looking_up(uow: UnitOfWork, entity_type: str, entity_id: int) -> bool:
     record is voided or deleted in QuickBooks too, or there is nothing there to undo)."""
     item = find_pending(uow, entity_type, entity_id, "upsert")
     if item is None and _fate_unknown(uow.session, entity_type, entity_id) is not None:
-        item = enqueue_in(uow.session, entity_type, entity_id, urgent=True, changed=False)
+        item = enqueue_in(uow.session, entity_type, entity_id, urgent=True, changed=False, undoing=True)
     return item is not None and item.phase in (Phase.VERIFY, Phase.CLAIM)
 
 
@@ -409,7 +443,9 @@ def send_records(uow: UnitOfWork, records: Iterable[tuple[str, int]]) -> int:
             record = uow.session.get(kind.model, entity_id)
             if record is not None and kind.nothing_to_send(record, is_linked(uow, entity_type, entity_id)):
                 continue
-        enqueue(uow, entity_type, entity_id, urgent=True)
+        # (Asked to go, not changed: a change saved while the record is looked up is queued
+        # when it is saved.)
+        enqueue(uow, entity_type, entity_id, urgent=True, changed=False)
         count += 1 + _enqueue_companions(uow, kind, entity_id, urgent=True)
     return count
 

@@ -16,13 +16,17 @@ from desktop_app.services.qb_links import link_to
 from desktop_app.services.queue_states import (
     NEEDS_ATTENTION,
     UNSENT,
+    Action,
     Phase,
     QueueState,
     back_to_queue,
     cancel,
+    looked_up_for_undo,
     now,
     requeue,
+    taken_over,
 )
+from desktop_app.services.sync_queue import LOOKUP_GIVEN_UP, find_pending
 
 
 def done_in_quickbooks(uow: UnitOfWork, item: SyncItem, alert: Alert) -> None:
@@ -88,3 +92,27 @@ def unstick(uow: UnitOfWork, item: SyncItem | None, resolution: str) -> None:
     # A "sent" head is left to the engine: its answer may yet come, and it is looked up in
     # QuickBooks before it is sent again; an "attention" one has an alert of its own.
     settings.set_setting(uow, "sync.sessions_without_progress", 0)
+
+
+def give_up_undo_if_it_waited(uow: UnitOfWork, item: SyncItem) -> None:
+    """A dismissed lookup that was made again so that a void or deletion could follow it (its
+    alert said so): the void or deletion is given up with it (JobDesk cannot find what to
+    void); the person voids or deletes the record in QuickBooks if it is there."""
+    if not looked_up_for_undo(uow.session, item):
+        return
+    for action in (Action.VOID, Action.DELETE):
+        waiting = find_pending(uow, item.entity_type, item.entity_id, action)
+        if waiting is not None:
+            cancel(waiting, LOOKUP_GIVEN_UP.format(uow.actor.name))
+
+
+def refuse_undo_if_taken_over(alert: Alert, item: SyncItem | None) -> None:
+    """A dismissal is not undone once a newer item took the work of the alert's item over
+    (a change or a void saved since, which looks the record up first): brought back, it
+    would send that work twice, or drop the change."""
+    newer = None if item is None else taken_over(item)
+    if newer is not None:
+        raise InvalidTransition(
+            f"This alert cannot be brought back: {alert.record_label} was changed or voided since, and "
+            f"queue item {newer} now takes care of it (it looks the record up in QuickBooks first)."
+        )

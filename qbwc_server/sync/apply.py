@@ -20,17 +20,18 @@ from desktop_app.db.uow import UnitOfWork
 from desktop_app.services.queue_states import (
     Action,
     Phase,
-    QueueState,
     finish,
     finish_found,
     look_first,
+    looked_up_for_undo,
     requeue,
+    undone_next,
 )
-from desktop_app.services.sync_queue import FOUND_THERE, close_alert, label_of
+from desktop_app.services.sync_queue import UNDO_WAITS, close_alert, label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import kinds, references
-from qbwc_server.sync.alerts import close_open_alerts, explain, item_label, raise_alert
+from qbwc_server.sync.alerts import explain, item_label, raise_alert
 from qbwc_server.sync.decisions import (
     LOCK_ALERT_AFTER,
     LOCK_CODES,
@@ -173,10 +174,6 @@ def write(
         requeue(item, decision.phase, kind.not_found_note)
     elif act == Act.FOUND:
         _on_found(session, item, kind, records)
-        if item.state != QueueState.ATTENTION:
-            # Found, and linked (done, or its change saved since goes next): an alert its
-            # lookup raised before (refused, then asked again) has nothing left to ask.
-            close_open_alerts(session, item, FOUND_THERE, "Found in QuickBooks")
     elif act == Act.REFRESHED:
         _on_refresh(session, item, result)
     else:
@@ -445,6 +442,8 @@ def _failed(session: Session, item: SyncItem, result: q.Result) -> None:
             f"QuickBooks did not answer JobDesk's lookup of {label}, whose last answer was lost: it may "
             "already be in QuickBooks, so nothing more is sent for it until it is found."
         )
+        if looked_up_for_undo(session, item) and undone_next(session, item):
+            fix = " ".join(part for part in (fix, UNDO_WAITS.format("void or deletion")) if part)
     else:
         what = f"{label} was not saved in QuickBooks."
     raise_alert(

@@ -429,8 +429,9 @@ class BatchPlanner:
             # saved): looked up again first, and the void follows what that finds.
             if self.dry_run:
                 return True  # (a session has something to do: queue that lookup)
-            enqueue_in(self.session, *record, urgent=True, changed=False)
+            enqueue_in(self.session, *record, urgent=True, changed=False, undoing=True)
             self._pending.pop(record, None)
+            self._queued_dependency = True  # (walked again: the lookup goes in this batch)
             return False
         if not self.dry_run:
             finish(item, "Never reached QuickBooks: nothing there to undo.")

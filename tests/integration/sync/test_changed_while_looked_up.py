@@ -6,7 +6,10 @@ unchanged, nothing more is sent."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from decimal import Decimal
+
+import pytest
 
 from desktop_app.db.uow import Actor
 from desktop_app.services import customers, invoices, payments, settings, sync_queue
@@ -151,3 +154,35 @@ def test_a_change_saved_while_the_add_was_out_does_not_hide_its_unknown_fate(off
     _sync_until_quiet(office)
 
     assert [i.data.get("Memo") for i in office.qb.invoices] == ["After the dismissal"]
+
+
+def _requests_sent(office: Office) -> list[str]:
+    sent: list[str] = []
+    process = office.qb.process
+
+    def recording(xml: str) -> str:
+        sent.extend(tag for tag in re.findall(r"<(\w+Rq)\b", xml) if tag != "QBXMLMsgsRq")
+        return process(xml)
+
+    office.qb.process = recording  # type: ignore[method-assign]
+    return sent
+
+
+@pytest.mark.parametrize("how", ["paid in full", "sent again"])
+def test_queued_again_without_a_change_while_looked_up_sends_no_change(office: Office, how: str) -> None:
+    """Paid here, or "Send to QuickBooks" pressed again: the invoice itself did not change, so
+    once found it is linked and done (its payment goes), with no Mod of the same invoice."""
+    invoice_id = _add_answer_lost(office)
+    if how == "paid in full":
+        with office.db.reader() as uow:
+            detail = invoices.get_invoice(uow, invoice_id)
+        _paid(office, detail.customer_id, invoice_id, str(detail.total))
+    else:
+        with office.db.uow() as uow:
+            sync_queue.send_records(uow, [("invoice", invoice_id)])
+            uow.commit()
+    sent = _requests_sent(office)
+    _sync_until_quiet(office)
+
+    assert "InvoiceModRq" not in sent and "InvoiceAddRq" not in sent
+    assert office.link("invoice", invoice_id) is not None

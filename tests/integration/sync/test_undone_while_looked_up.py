@@ -92,19 +92,22 @@ def test_a_credit_memo_voided_then_its_lookup_dismissed_is_voided_in_quickbooks(
     assert _credit_in_quickbooks(office, number).total_amount == Decimal("0.00")
 
 
-def test_the_lookup_queued_again_for_a_void_and_dismissed_again_comes_back(office: Office) -> None:
-    """Dismissing the lookup a void waits on cannot leave the invoice live in QuickBooks: the
-    lookup is queued again; once QuickBooks answers it, the invoice is voided there."""
+def test_the_lookup_made_for_a_void_after_a_dismissal_says_dismissing_it_gives_the_void_up(
+    office: Office,
+) -> None:
     invoice_id = _add_answer_lost(office)
     run_session(office.engine, QueryRefused(office, "InvoiceQuery"))
     _dismiss_the_open_alert(office)
-    _void(office, invoice_id)
+    _void(office, invoice_id)  # looked up first again (the Add may be there)
     run_session(office.engine, QueryRefused(office, "InvoiceQuery"))
+    (message,) = _open_alerts(office)
+    assert "dismissing the alert gives that up too" in message
     _dismiss_the_open_alert(office)
     _sync_until_quiet(office)
 
-    (invoice,) = office.qb.invoices
-    assert invoice.is_void
+    assert _open_alerts(office) == []
+    (void,) = [i for i in office.items_of("invoice", invoice_id) if i.action == "void"]
+    assert void.state == "cancelled" and "dismissed the lookup it waited on" in void.note
 
 
 @pytest.mark.parametrize("then", ["changed", "voided"])
@@ -130,17 +133,22 @@ def test_a_dismissal_cannot_be_undone_once_a_newer_item_took_its_work_over(offic
     assert _open_alerts(office) == []
 
 
-def test_the_lookups_alert_closes_once_the_record_is_found(office: Office) -> None:
+@pytest.mark.parametrize("there", [True, False], ids=["found", "not there after all"])
+def test_the_refused_lookups_alert_closes_when_a_change_asks_again(office: Office, there: bool) -> None:
     invoice_id = _add_answer_lost(office)
     run_session(office.engine, QueryRefused(office, "InvoiceQuery"))
+    if not there:
+        office.qb.state.invoices.clear()  # as if QuickBooks had not saved it
     _memo(office, invoice_id, "Gate code 4411")
+    (closed,) = office.alerts()
+    assert closed.state == "resolved" and closed.resolution == sync_queue.ASKED_AGAIN
+    sent = _requests_sent(office)
     _sync_until_quiet(office)
 
     (invoice,) = office.qb.invoices
     assert invoice.data.get("Memo") == "Gate code 4411"
+    assert sent.count("InvoiceAddRq") == (0 if there else 1)
     assert _open_alerts(office) == []
-    (closed,) = office.alerts()
-    assert closed.resolution == sync_queue.FOUND_THERE
 
 
 def test_a_change_then_a_void_while_the_lookup_waits_sends_only_the_void(office: Office) -> None:
@@ -161,3 +169,26 @@ def test_a_refused_lookup_says_the_record_may_be_in_quickbooks(office: Office) -
 
     (message,) = _open_alerts(office)
     assert "may already be in QuickBooks" in message and "was not saved" not in message
+
+
+def test_a_void_is_given_up_when_the_lookup_made_again_for_it_is_dismissed_too(office: Office) -> None:
+    """QuickBooks refuses every lookup: the void's lookup is made again once, by itself; its
+    alert says that dismissing it gives the void up, and dismissed, nothing more is asked."""
+    invoice_id = _add_answer_lost(office)
+    refusing = QueryRefused(office, "InvoiceQuery")
+    run_session(office.engine, refusing)
+    _void(office, invoice_id)
+    _dismiss_the_open_alert(office)
+    run_session(office.engine, refusing)  # the lookup made again for the void: refused again
+    (message,) = _open_alerts(office)
+    assert "dismissing the alert gives that up too" in message
+    _dismiss_the_open_alert(office)
+    for _session in range(3):
+        run_session(office.engine, refusing)
+
+    assert _open_alerts(office) == []
+    assert not office.engine._anything_sendable()
+    (void,) = [i for i in office.items_of("invoice", invoice_id) if i.action == "void"]
+    assert void.state == "cancelled" and "dismissed the lookup it waited on" in void.note
+    (invoice,) = office.qb.invoices
+    assert not invoice.is_void  # left as it is there: the person was told to void it by hand
