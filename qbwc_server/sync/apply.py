@@ -45,7 +45,7 @@ from qbwc_server.sync.decisions import (
 )
 from qbwc_server.sync.duplicates import remove_duplicate
 from qbwc_server.sync.imports import QUICKBOOKS, apply_import
-from qbwc_server.sync.kinds.base import possible_values
+from qbwc_server.sync.kinds.base import carried_values, possible_values
 from qbwc_server.sync.links import link_without_record, set_link
 
 __all__ = ["LOCK_ALERT_AFTER", "LOCK_CODES", "NOT_FOUND_NOTE", "answer_of", "apply_result", "write"]
@@ -218,6 +218,10 @@ def _on_found(session: Session, item: SyncItem, kind: kinds.SyncKind, records: l
     """verify/claim/check found a record of ours (or of our name/number): link it, or say why not."""
     if kind.on_lookup(session, item, records):
         return
+    sent_name = kind.sent_full_name(carried_values(item)) if kind.is_list else ""
+    if item.phase == Phase.VERIFY and sent_name:
+        # Looked for under the name the lost Add went with and the name now: the first is ours.
+        records = sorted(records, key=lambda r: (r.full_name or "").casefold() != sent_name.casefold())
     found = records[0]
     if item.phase == Phase.CLAIM and item.entity_id is not None:
         other = kind.other_type(session, item.entity_id, found)

@@ -189,8 +189,22 @@ class SyncKind:
         )
 
     def lookup_built(self, session: Session, item: SyncItem, request_id: str) -> Built:
-        """The item's lookup; a kind whose lookup depends on what was sent overrides it."""
-        return Built(item.phase, self.lookup(session, item.entity_id or 0, request_id))
+        """The item's lookup, carrying on what the lost Add sent; a kind whose lookup depends
+        on what was sent overrides it. A list record is looked for by the name its Add went
+        with as well as by its name now (renamed while its fate was unknown, it is found
+        under the old one, never added again under the new)."""
+        sent = carried_values(item)
+        record_id = item.entity_id or 0
+        sent_name = self.sent_full_name(sent) if self.is_list else ""
+        name = self.quickbooks_name(session, record_id) if sent_name else ""
+        if not sent_name or sent_name.casefold() == name.casefold():
+            return Built(item.phase, self.lookup(session, record_id, request_id), sent)
+        request = q.list_query(self.query_tag, request_id, full_names=[name, sent_name])  # type: ignore[arg-type]
+        return Built(item.phase, request, sent)
+
+    def sent_full_name(self, values: dict[str, str]) -> str:
+        """The full name a list record's request carried (its ``values``); "" if none."""
+        return values.get("Name", "")
 
     def lookup_key(self, session: Session, record_id: int) -> str | None:
         """What QuickBooks matches the record by, when its lookups can share one request
@@ -264,6 +278,18 @@ class SyncKind:
     ) -> bool:
         """True when ``after_save`` may find something: the fast path leaves it to the general one."""
         return False
+
+
+def carried_values(item: SyncItem) -> dict[str, str]:
+    """The values the item's Add (or the lookup after it) went with: what QuickBooks has when
+    a lookup finds it there (the lookup carries them on, and a link it makes keeps them)."""
+    try:
+        values = json.loads(item.sent_context or "{}").get("values", {})
+    except (ValueError, AttributeError):
+        return {}
+    if not isinstance(values, dict):
+        return {}
+    return {key: value for key, value in values.items() if isinstance(key, str) and isinstance(value, str)}
 
 
 def _linked(link: QbLink | None, item: SyncItem) -> QbLink:

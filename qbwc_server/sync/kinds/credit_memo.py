@@ -50,7 +50,14 @@ from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync.alerts import ByHand, raise_alert
 from qbwc_server.sync.built import Built
-from qbwc_server.sync.kinds.base import Dep, NothingToSend, SyncKind, possible_values, synced_values
+from qbwc_server.sync.kinds.base import (
+    Dep,
+    NothingToSend,
+    SyncKind,
+    carried_values,
+    possible_values,
+    synced_values,
+)
 from qbwc_server.sync.kinds.credit_links import (
     APPLIED_THERE,
     NOT_THERE,
@@ -60,7 +67,6 @@ from qbwc_server.sync.kinds.credit_links import (
 )
 from qbwc_server.sync.kinds.invoice import generic_item_id
 from qbwc_server.sync.kinds.payment import (
-    carried_values,
     dated,
     marker_lookup,
     payments_making_room,

@@ -50,5 +50,9 @@ class JobKind(SyncKind):
     def quickbooks_name(self, session: Session, record_id: int) -> str:
         return m.job_full_name(session, job(session, record_id))
 
+    def sent_full_name(self, values: dict[str, str]) -> str:
+        name, parent = values.get("Name", ""), values.get("ParentRef/FullName", "")
+        return f"{parent}:{name}" if name and parent else ""
+
     def values_now(self, session: Session, record_id: int) -> dict[str, str]:
         return m.job_values(session, job(session, record_id))

@@ -18,7 +18,14 @@ from desktop_app.services.queue_states import PENDING, Action, Phase, QueueState
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync.built import Built
-from qbwc_server.sync.kinds.base import Dep, NothingToSend, SyncKind, possible_values, synced_values
+from qbwc_server.sync.kinds.base import (
+    Dep,
+    NothingToSend,
+    SyncKind,
+    carried_values,
+    possible_values,
+    synced_values,
+)
 
 #: The synced value naming the invoices (our ids) the payment was applied to when QuickBooks
 #: last took it: one unapplied since is taken back there by name (``_taken_back``).
@@ -43,18 +50,6 @@ def sent_dates(item: SyncItem) -> set[date]:
         return {date.fromisoformat(text) for text in listed if isinstance(text, str)}
     except (ValueError, AttributeError, TypeError):
         return set()  # not readable: today's date alone, as before dates were kept
-
-
-def carried_values(item: SyncItem) -> dict[str, str]:
-    """The values the item's Add (or the lookup after it) went with: what QuickBooks has when
-    a lookup finds it there (the lookup carries them on, and a link it makes keeps them)."""
-    try:
-        values = json.loads(item.sent_context or "{}").get("values", {})
-    except (ValueError, AttributeError):
-        return {}
-    if not isinstance(values, dict):
-        return {}
-    return {key: value for key, value in values.items() if isinstance(key, str) and isinstance(value, str)}
 
 
 def dated(dates: Iterable[date]) -> dict[str, Any]:
