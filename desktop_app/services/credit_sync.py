@@ -42,8 +42,11 @@ def queue_credit_memo_for_quickbooks(uow: UnitOfWork, credit_id: int, action: st
         if not sync_queue.looking_up(uow, ENTITY, credit_id):
             sync_queue.cancel_pending(uow, ENTITY, credit_id)
         # A void credit is applied to nothing: an application still waiting must not pull the
-        # credit memo's Add after it (QuickBooks would then hold a live credit).
-        sync_queue.cancel_pending(uow, APPLIED, credit_id)
+        # credit memo's Add after it (QuickBooks would then hold a live credit). One whose
+        # answer was lost is looked up first (the $0.00 payment may be there): found, it is
+        # deleted, as a linked one is.
+        if not sync_queue.looking_up(uow, APPLIED, credit_id):
+            sync_queue.cancel_pending(uow, APPLIED, credit_id)
         # Linked, or on its way (still pending once the queued one is cancelled: sent).
         applied_there = sync_queue.is_linked(uow, APPLIED, credit_id)
         if applied_there or sync_queue.has_pending_upsert(uow, APPLIED, credit_id):

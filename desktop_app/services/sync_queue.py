@@ -399,7 +399,7 @@ def looking_up(uow: UnitOfWork, entity_type: str, entity_id: int) -> bool:
     item = find_pending(uow, entity_type, entity_id, "upsert")
     if item is None and _fate_unknown(uow.session, entity_type, entity_id) is not None:
         item = enqueue_in(uow.session, entity_type, entity_id, urgent=True, changed=False, undoing=True)
-    return item is not None and item.phase in (Phase.VERIFY, Phase.CLAIM)
+    return item is not None and item.phase in (Phase.VERIFY, Phase.CLAIM, Phase.LINKS)
 
 
 _RULES = {
