@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from desktop_app.db.sync_models import SyncItem
+from desktop_app.services.record_kinds import KINDS
 
 
 class QueueState(StrEnum):
@@ -136,12 +137,19 @@ def finish_found(session: Session, item: SyncItem, note: str) -> None:
         finish(item, note)
 
 
-def undone_next(session: Session, item: SyncItem) -> bool:
-    """Whether the item's record has a void or deletion pending (queued, out or waiting)."""
+def undone_next(session: Session, item: SyncItem, *, elsewhere: bool = False) -> bool:
+    """Whether the item's record has a void or deletion pending (queued, out or waiting); with
+    ``elsewhere``, the void of the record that undoes it instead (``RecordKind.undone_by_void_of``:
+    a credit applied, by its credit memo's void), False if there is none."""
+    kind = item.entity_type
+    if elsewhere:
+        kind = KINDS[kind].undone_by_void_of if kind in KINDS else ""
+        if not kind:
+            return False
     found = session.scalar(
         select(SyncItem.id)
         .where(
-            SyncItem.entity_type == item.entity_type,
+            SyncItem.entity_type == kind,
             SyncItem.entity_id == item.entity_id,
             SyncItem.action.in_((Action.VOID, Action.DELETE)),
             SyncItem.state.in_(PENDING),

@@ -53,6 +53,9 @@ class RecordKind:
     #: Records that go along when one is sent, if not in QuickBooks or on their way: a
     #: payment must never stay behind its invoice (nothing else would send it later).
     goes_with: Callable[[Session, int], Iterable[tuple[str, int]]] | None = None
+    #: The kind whose void undoes one of these in QuickBooks too (a credit applied: the
+    #: credit memo's void, before which the $0.00 payment applying it is deleted); "" if none.
+    undone_by_void_of: str = ""
     #: The kind's name on screens that list several kinds (the audit log's filter).
     title: str = ""
     actions: tuple[str, ...] = field(init=False)
@@ -219,6 +222,7 @@ register(
         {"upsert": 59},
         is_list=False,
         sendable=False,
+        undone_by_void_of="credit_memo",
         title="Credit applied",
     )
 )

@@ -38,6 +38,7 @@ from desktop_app.services.sync_queue import (
     label_of,
 )
 from desktop_app.services.sync_resolutions import (
+    bring_back_given_up_undo,
     done_in_quickbooks,
     give_up_undo_if_it_waited,
     refuse_undo_if_taken_over,
@@ -501,6 +502,7 @@ def undo_dismiss(uow: UnitOfWork, alert_id: int) -> AlertRow:
     edit_conflicts.undo_keep(uow, alert, item)
     if item is not None and item.state == QueueState.CANCELLED:
         reopen(uow.session, item, alert.message)
+        bring_back_given_up_undo(uow, item)
     alert.state = "open"
     alert.resolution = ""
     alert.resolved_by = ""

@@ -200,6 +200,11 @@ LOOKS_UP = (Phase.VERIFY, Phase.LINKS)
 LOOKUP_GIVEN_UP = (
     "Given up: {} dismissed the lookup it waited on. If the record is in QuickBooks, void or delete it there."
 )
+#: What a refused lookup's alert adds when the void of the record undoing it waits on it.
+VOID_ELSEWHERE_WAITS = (
+    "The credit memo's void waits for this lookup; dismissed, the void goes without deleting the "
+    "$0.00 payment that applied the credit (delete that payment in QuickBooks yourself if it is there)."
+)
 #: What a refused lookup's alert adds when a void or deletion of the record waits on it.
 UNDO_WAITS = (
     "Its {} waits for this lookup; dismissing the alert gives that up too (then void or delete the "

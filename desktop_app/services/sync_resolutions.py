@@ -116,3 +116,21 @@ def refuse_undo_if_taken_over(alert: Alert, item: SyncItem | None) -> None:
             f"This alert cannot be brought back: {alert.record_label} was changed or voided since, and "
             f"queue item {newer} now takes care of it (it looks the record up in QuickBooks first)."
         )
+
+
+def bring_back_given_up_undo(uow: UnitOfWork, item: SyncItem) -> None:
+    """A dismissal undone that had given a void or deletion up (``give_up_undo_if_it_waited``):
+    that void or deletion waits for the lookup again."""
+    if not looked_up_for_undo(uow.session, item):
+        return
+    given_up = LOOKUP_GIVEN_UP.partition("{}")[0]
+    for waiting in uow.session.scalars(
+        select(SyncItem).where(
+            SyncItem.entity_type == item.entity_type,
+            SyncItem.entity_id == item.entity_id,
+            SyncItem.action.in_((Action.VOID, Action.DELETE)),
+            SyncItem.state == QueueState.CANCELLED,
+            SyncItem.note.startswith(given_up),
+        )
+    ):
+        back_to_queue(uow.session, waiting, "")

@@ -27,7 +27,7 @@ from desktop_app.services.queue_states import (
     requeue,
     undone_next,
 )
-from desktop_app.services.sync_queue import UNDO_WAITS, close_alert, label_of
+from desktop_app.services.sync_queue import UNDO_WAITS, VOID_ELSEWHERE_WAITS, close_alert, label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import kinds, references
@@ -446,7 +446,10 @@ def _failed(session: Session, item: SyncItem, result: q.Result) -> None:
             f"QuickBooks did not answer JobDesk's lookup of {label}, whose last answer was lost: it may "
             "already be in QuickBooks, so nothing more is sent for it until it is found."
         )
-        if looked_up_for_undo(session, item) and undone_next(session, item):
+        # Dismissed, what undoes it in QuickBooks is given up (or goes without it): said now.
+        if undone_next(session, item, elsewhere=True):
+            fix = " ".join(part for part in (fix, VOID_ELSEWHERE_WAITS) if part)
+        elif looked_up_for_undo(session, item) and undone_next(session, item):
             fix = " ".join(part for part in (fix, UNDO_WAITS.format("void or deletion")) if part)
     else:
         what = f"{label} was not saved in QuickBooks."

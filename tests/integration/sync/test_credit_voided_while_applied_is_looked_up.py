@@ -45,3 +45,16 @@ def test_the_payment_applying_a_voided_credit_is_deleted_once_found(office: Offi
 
     assert office.qb.payments == []
     assert [a for a in office.alerts() if a.state == "open"] == []
+
+
+def test_a_refused_lookup_of_the_payment_says_what_dismissing_it_leaves_in_quickbooks(office: Office) -> None:
+    credit_id = _applied_answer_lost(office)
+    refusing = QueryRefused(office, "ReceivePaymentQuery")
+    run_session(office.engine, refusing)
+    with office.db.uow() as uow:
+        credit_memos.void_credit_memo(uow, credit_id, reason="Not owed")
+        uow.commit()
+    run_session(office.engine, refusing)
+
+    (alert,) = [a for a in office.alerts() if a.state == "open"]
+    assert "the void goes without deleting the $0.00 payment" in alert.message

@@ -192,3 +192,25 @@ def test_a_void_is_given_up_when_the_lookup_made_again_for_it_is_dismissed_too(o
     assert void.state == "cancelled" and "dismissed the lookup it waited on" in void.note
     (invoice,) = office.qb.invoices
     assert not invoice.is_void  # left as it is there: the person was told to void it by hand
+
+
+def test_undoing_the_dismissal_that_gave_a_void_up_brings_the_void_back(office: Office) -> None:
+    invoice_id = _add_answer_lost(office)
+    refusing = QueryRefused(office, "InvoiceQuery")
+    run_session(office.engine, refusing)
+    _dismiss_the_open_alert(office)
+    _void(office, invoice_id)
+    run_session(office.engine, refusing)  # the lookup made for the void: refused
+    (alert,) = [a for a in office.alerts() if a.state == "open"]
+    _dismiss_the_open_alert(office)  # gives the void up, as its alert said
+    with office.db.uow() as uow:
+        sync_center.undo_dismiss(uow, alert.id)
+        uow.commit()
+    with office.db.uow() as uow:
+        sync_center.resolve_alert(uow, alert.id, "retry")
+        uow.commit()
+    _sync_until_quiet(office)
+
+    (invoice,) = office.qb.invoices
+    assert invoice.is_void  # found, then voided there too
+    assert _open_alerts(office) == []
