@@ -110,13 +110,18 @@ def merged_into(session: Session, item: SyncItem) -> bool:
     """Whether a newer item of the record (a change saved while this one was out) was merged
     into this one: found in QuickBooks after a lost answer, the record then still has that
     change to receive."""
+    return _cancelled_into(session, item, MERGED_NOTE)
+
+
+def _cancelled_into(session: Session, item: SyncItem, note: str) -> bool:
+    """Whether an item of the record was cancelled with ``note`` naming this one."""
     found = session.scalar(
         select(SyncItem.id)
         .where(
             SyncItem.entity_type == item.entity_type,
             SyncItem.entity_id == item.entity_id,
             SyncItem.state == QueueState.CANCELLED,
-            SyncItem.note == MERGED_NOTE.format(item.id),
+            SyncItem.note == note.format(item.id),
         )
         .limit(1)
     )
@@ -294,17 +299,7 @@ def looks_up_first(item: SyncItem, earlier: SyncItem, *, changed: bool = True) -
 def looked_up_for_undo(session: Session, item: SyncItem) -> bool:
     """Whether the item makes again the lookup of a dismissed one so that a void or deletion
     can follow it (``looks_up_first`` with ``changed`` False)."""
-    found = session.scalar(
-        select(SyncItem.id)
-        .where(
-            SyncItem.entity_type == item.entity_type,
-            SyncItem.entity_id == item.entity_id,
-            SyncItem.state == QueueState.CANCELLED,
-            SyncItem.note == LOOKED_UP_AGAIN_NOTE.format(item.id),
-        )
-        .limit(1)
-    )
-    return found is not None
+    return _cancelled_into(session, item, LOOKED_UP_AGAIN_NOTE)
 
 
 def taken_over(item: SyncItem) -> int | None:

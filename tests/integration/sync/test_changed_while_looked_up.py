@@ -16,9 +16,22 @@ from desktop_app.services import customers, invoices, payments, settings, sync_q
 from desktop_app.services.invoice_edits import update_invoice
 from qbwc_server.sync.loopback import run_session
 from tests.integration.sync.conftest import FINISHED, Office, QueryRefused
-from tests.integration.sync.test_dismissed_while_looked_up import _dismiss_the_open_alert, _sync_until_quiet
+from tests.integration.sync.test_dismissed_while_looked_up import (
+    _dismiss_the_open_alert,
+    _payment_lookup_refused,
+    _sync_until_quiet,
+)
 from tests.integration.sync.test_payment_room import _paid
 from tests.integration.sync.test_voided_while_looked_up import _add_answer_lost
+
+
+def _memo(office: Office, invoice_id: int, memo: str, *, send: bool = True) -> None:
+    """A person changes the invoice's memo (and asks for it to go, with ``send``)."""
+    with office.db.uow(Actor(name="Admin", role="admin")) as uow:
+        update_invoice(uow, invoice_id, memo=memo)
+        if send:
+            sync_queue.send_records(uow, [("invoice", invoice_id)])
+        uow.commit()
 
 
 def _one_open_alert(office: Office) -> None:
@@ -29,10 +42,7 @@ def test_an_invoice_changed_while_its_lookup_waits_is_found_and_its_change_goes(
     invoice_id = _add_answer_lost(office)
     run_session(office.engine, QueryRefused(office, "InvoiceQuery"))
     _one_open_alert(office)
-    with office.db.uow(Actor(name="Admin", role="admin")) as uow:
-        update_invoice(uow, invoice_id, memo="Gate code 4411")
-        sync_queue.send_records(uow, [("invoice", invoice_id)])
-        uow.commit()
+    _memo(office, invoice_id, "Gate code 4411")
     _sync_until_quiet(office)
 
     (invoice,) = office.qb.invoices
@@ -42,12 +52,7 @@ def test_an_invoice_changed_while_its_lookup_waits_is_found_and_its_change_goes(
 
 
 def test_a_payment_changed_while_its_lookup_waits_is_found_and_its_change_goes(office: Office) -> None:
-    customer_id, _job_id, invoice_id = office.invoiced_job("Page, Pat")
-    office.sync()
-    payment_id = _paid(office, customer_id, invoice_id, "850.00")
-    office.qb.lose_next_response()
-    office.sync()
-    run_session(office.engine, QueryRefused(office, "ReceivePaymentQuery"))
+    payment_id, invoice_id = _payment_lookup_refused(office)
     with office.db.uow() as uow:
         payments.unapply_payment(uow, payment_id, invoice_id, "400.00")
         uow.commit()
@@ -79,10 +84,7 @@ def test_a_customer_changed_while_its_lookup_waits_is_found_and_its_change_goes(
 
 def test_an_invoice_changed_before_its_lookup_went_is_found_and_its_change_goes(office: Office) -> None:
     invoice_id = _add_answer_lost(office)  # its item waits, queued, to look the invoice up
-    with office.db.uow(Actor(name="Admin", role="admin")) as uow:
-        update_invoice(uow, invoice_id, memo="Back gate")
-        sync_queue.send_records(uow, [("invoice", invoice_id)])
-        uow.commit()
+    _memo(office, invoice_id, "Back gate")
     _sync_until_quiet(office)
 
     (invoice,) = office.qb.invoices
@@ -106,15 +108,10 @@ def test_changed_then_dismissed_then_changed_again_is_still_looked_up_first(offi
     not hide that item's unknown fate once it is dismissed: the next change looks first too."""
     invoice_id = _add_answer_lost(office)
     run_session(office.engine, QueryRefused(office, "InvoiceQuery"))
-    with office.db.uow(Actor(name="Admin", role="admin")) as uow:
-        update_invoice(uow, invoice_id, memo="First change")
-        uow.commit()
+    _memo(office, invoice_id, "First change", send=False)
     run_session(office.engine, QueryRefused(office, "InvoiceQuery"))
     _dismiss_the_open_alert(office)
-    with office.db.uow(Actor(name="Admin", role="admin")) as uow:
-        update_invoice(uow, invoice_id, memo="Second change")
-        sync_queue.send_records(uow, [("invoice", invoice_id)])
-        uow.commit()
+    _memo(office, invoice_id, "Second change")
     _sync_until_quiet(office)
 
     (invoice,) = office.qb.invoices  # never added twice
@@ -141,16 +138,11 @@ def test_a_change_saved_while_the_add_was_out_does_not_hide_its_unknown_fate(off
         engine.apply_response(ticket, office.qb.process(message))
         message = engine.next_request(ticket)
     office.qb.process(message)  # QuickBooks adds it; its answer never comes back
-    with office.db.uow(Actor(name="Admin", role="admin")) as uow:
-        update_invoice(uow, invoice_id, memo="Saved while out")
-        uow.commit()
+    _memo(office, invoice_id, "Saved while out", send=False)
     engine.end_session(ticket)
     run_session(office.engine, QueryRefused(office, "InvoiceQuery"))
     _dismiss_the_open_alert(office)
-    with office.db.uow(Actor(name="Admin", role="admin")) as uow:
-        update_invoice(uow, invoice_id, memo="After the dismissal")
-        sync_queue.send_records(uow, [("invoice", invoice_id)])
-        uow.commit()
+    _memo(office, invoice_id, "After the dismissal")
     _sync_until_quiet(office)
 
     assert [i.data.get("Memo") for i in office.qb.invoices] == ["After the dismissal"]

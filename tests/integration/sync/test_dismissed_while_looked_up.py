@@ -29,6 +29,18 @@ def _sync_until_quiet(office: Office) -> None:
         office.sync()
 
 
+def _payment_lookup_refused(office: Office) -> tuple[int, int]:
+    """An $850.00 payment QuickBooks saved, its answer lost, then its lookup refused (an
+    alert waits for a person): (payment id, invoice id)."""
+    customer_id, _job_id, invoice_id = office.invoiced_job("Page, Pat")
+    office.sync()
+    payment_id = _paid(office, customer_id, invoice_id, "850.00")
+    office.qb.lose_next_response()
+    office.sync()
+    run_session(office.engine, QueryRefused(office, "ReceivePaymentQuery"))
+    return payment_id, invoice_id
+
+
 def test_an_invoice_changed_after_the_dismissal_is_found_and_its_change_goes(office: Office) -> None:
     invoice_id = _add_answer_lost(office)
     run_session(office.engine, QueryRefused(office, "InvoiceQuery"))
@@ -46,12 +58,7 @@ def test_an_invoice_changed_after_the_dismissal_is_found_and_its_change_goes(off
 
 
 def test_a_payment_changed_after_the_dismissal_is_found_and_its_change_goes(office: Office) -> None:
-    customer_id, _job_id, invoice_id = office.invoiced_job("Page, Pat")
-    office.sync()
-    payment_id = _paid(office, customer_id, invoice_id, "850.00")
-    office.qb.lose_next_response()
-    office.sync()
-    run_session(office.engine, QueryRefused(office, "ReceivePaymentQuery"))
+    payment_id, invoice_id = _payment_lookup_refused(office)
     _dismiss_the_open_alert(office)
     with office.db.uow() as uow:
         payments.unapply_payment(uow, payment_id, invoice_id, "400.00")

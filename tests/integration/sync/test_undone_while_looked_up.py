@@ -5,41 +5,23 @@ is never left live there; a found record's alert closes."""
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 import pytest
 
-from desktop_app.db.uow import Actor
 from desktop_app.errors import InvalidTransition
 from desktop_app.services import credit_memos, invoices, payments, sync_center, sync_queue
-from desktop_app.services.invoice_edits import update_invoice
 from qbwc_server.sync.loopback import run_session
 from tests.integration.sync.conftest import Office, QueryRefused
+from tests.integration.sync.test_changed_while_looked_up import _memo, _requests_sent
 from tests.integration.sync.test_credit_memo_sync import _credit_in_quickbooks
-from tests.integration.sync.test_dismissed_while_looked_up import _dismiss_the_open_alert, _sync_until_quiet
-from tests.integration.sync.test_payment_room import _paid
+from tests.integration.sync.test_dismissed_while_looked_up import (
+    _dismiss_the_open_alert,
+    _payment_lookup_refused,
+    _sync_until_quiet,
+)
 from tests.integration.sync.test_voided_after_dismissal import _credit_add_answer_lost
 from tests.integration.sync.test_voided_while_looked_up import _add_answer_lost
-
-
-def _requests_sent(office: Office) -> list[str]:
-    sent: list[str] = []
-    process = office.qb.process
-
-    def recording(xml: str) -> str:
-        sent.extend(tag for tag in re.findall(r"<(\w+Rq)\b", xml) if tag != "QBXMLMsgsRq")
-        return process(xml)
-
-    office.qb.process = recording  # type: ignore[method-assign]
-    return sent
-
-
-def _memo(office: Office, invoice_id: int, memo: str) -> None:
-    with office.db.uow(Actor(name="Admin", role="admin")) as uow:
-        update_invoice(uow, invoice_id, memo=memo)
-        sync_queue.send_records(uow, [("invoice", invoice_id)])
-        uow.commit()
 
 
 def _void(office: Office, invoice_id: int) -> None:
@@ -65,12 +47,7 @@ def test_an_invoice_voided_then_its_lookup_dismissed_is_voided_in_quickbooks(off
 
 
 def test_a_payment_deleted_then_its_lookup_dismissed_is_deleted_in_quickbooks(office: Office) -> None:
-    customer_id, _job_id, invoice_id = office.invoiced_job("Page, Pat")
-    office.sync()
-    payment_id = _paid(office, customer_id, invoice_id, "850.00")
-    office.qb.lose_next_response()
-    office.sync()
-    run_session(office.engine, QueryRefused(office, "ReceivePaymentQuery"))
+    payment_id, _invoice_id = _payment_lookup_refused(office)
     with office.db.uow() as uow:
         payments.delete_payment(uow, payment_id)
         uow.commit()
