@@ -218,6 +218,13 @@ def _on_found(session: Session, item: SyncItem, kind: kinds.SyncKind, records: l
     """verify/claim/check found a record of ours (or of our name/number): link it, or say why not."""
     if kind.on_lookup(session, item, records):
         return
+    if item.phase == Phase.VERIFY:
+        # A record another of ours is linked to is not this one's lost Add (another took the
+        # name, and the record, since): none left, this one goes as an Add.
+        records = _not_linked_to_others(session, item, records)
+        if not records:
+            requeue(item, Phase.ADD, kind.not_found_note)
+            return
     sent_name = kind.sent_full_name(carried_values(item)) if kind.is_list else ""
     if item.phase == Phase.VERIFY and sent_name:
         # Looked for under the name the lost Add went with and the name now: the first is ours.
@@ -247,6 +254,23 @@ def _on_found(session: Session, item: SyncItem, kind: kinds.SyncKind, records: l
         requeue(item, Phase.FIRST, note)
     else:
         finish_found(session, item, note)
+
+
+def _not_linked_to_others(session: Session, item: SyncItem, records: list[q.Record]) -> list[q.Record]:
+    """The records found that no other record of the item's kind is linked to."""
+    ids = {r.list_id or r.txn_id for r in records} - {None, ""}
+    if not ids:
+        return records
+    taken = set(
+        session.scalars(
+            select(QbLink.qb_id).where(
+                QbLink.entity_type == item.entity_type,
+                QbLink.qb_id.in_(sorted(str(i) for i in ids)),
+                QbLink.entity_id != item.entity_id,
+            )
+        )
+    )
+    return [r for r in records if (r.list_id or r.txn_id) not in taken]
 
 
 def _link_before(item: SyncItem, found: q.Record) -> dict[str, object]:

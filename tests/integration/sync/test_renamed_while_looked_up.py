@@ -9,7 +9,7 @@ import dataclasses
 
 import pytest
 
-from desktop_app.services import customers, jobs, sync_queue
+from desktop_app.services import customers, jobs, sync_center, sync_queue
 from desktop_app.services.lines import LineInput
 from qbwc_server import qbxml as q
 from qbwc_server.qbxml.records import CustomerFields
@@ -91,3 +91,29 @@ def test_a_job_renamed_while_its_lost_add_is_looked_up_is_found_and_renamed(offi
     assert link is not None
     (there,) = [c for c in office.qb.customers if c.list_id == link.qb_id]
     assert "Kitchen and bath" in there.name
+
+
+def test_the_old_name_taken_by_another_of_ours_is_not_linked_twice(office: Office) -> None:
+    """Renamed while its lookup waits, then its old name taken here by another customer, which
+    links the record QuickBooks saved under it (QuickBooks said the name was in use): the
+    first one's lookup finds that record linked to the other, so it is added under its new
+    name, never linked to a record another customer of ours has."""
+    first = _customer_add_answer_lost(office)
+    _rename_customer(office, first, "Ng, Leland")
+    run_session(office.engine, QueryRefused(office, "CustomerQuery"))
+    second = office.customer("Ng, Lee")
+    with office.db.uow() as uow:
+        sync_queue.send_records(uow, [("customer", second)])
+        uow.commit()
+    office.sync()  # the second takes QuickBooks' "Ng, Lee"
+    (alert,) = [a for a in office.alerts() if a.state == "open"]
+    with office.db.uow() as uow:
+        sync_center.resolve_alert(uow, alert.id, "retry")
+        uow.commit()
+    _sync_until_quiet(office)
+
+    first_link, second_link = office.link("customer", first), office.link("customer", second)
+    assert first_link is not None and second_link is not None
+    assert first_link.qb_id != second_link.qb_id
+    assert _names(office) == ["Ng, Lee", "Ng, Leland"]
+    assert [a for a in office.alerts() if a.state == "open"] == []
