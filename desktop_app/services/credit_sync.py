@@ -20,7 +20,7 @@ from desktop_app.db.sync_models import SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.domain.money import ZERO
 from desktop_app.services import record_kinds, sync_queue
-from desktop_app.services.queue_states import NEEDS_ATTENTION, PENDING, Phase, QueueState
+from desktop_app.services.queue_states import LOOKS_UP, NEEDS_ATTENTION, PENDING, QueueState
 
 ENTITY = "credit_memo"
 #: A credit memo's applications to invoices (a QuickBooks transaction of their own).
@@ -103,8 +103,7 @@ def applied_in_quickbooks(uow: UnitOfWork, credit_id: int) -> bool:
     unknown = select(SyncItem.id).where(
         SyncItem.entity_type == APPLIED,
         SyncItem.entity_id == credit_id,
-        (SyncItem.state == QueueState.SENT)
-        | (SyncItem.phase.in_((Phase.VERIFY, Phase.LINKS)) & SyncItem.state.in_(PENDING)),
+        (SyncItem.state == QueueState.SENT) | (SyncItem.phase.in_(LOOKS_UP) & SyncItem.state.in_(PENDING)),
     )
     return uow.session.scalar(unknown.limit(1)) is not None
 
@@ -115,7 +114,7 @@ def looked_up_by_a_person(uow: UnitOfWork, credit_id: int) -> bool:
     waiting = select(SyncItem.id).where(
         SyncItem.entity_type == APPLIED,
         SyncItem.entity_id == credit_id,
-        SyncItem.phase.in_((Phase.VERIFY, Phase.LINKS)),
+        SyncItem.phase.in_(LOOKS_UP),
         SyncItem.state.in_(NEEDS_ATTENTION),
     )
     return uow.session.scalar(waiting.limit(1)) is not None

@@ -97,6 +97,8 @@ def pending_key(entity_type: str, entity_id: int | None, action: str) -> str:
     return f"{entity_type}:{entity_id if entity_id is not None else '-'}:{action}"
 
 
+#: The phases in which an item looks its record up after a lost answer (its Add may be there).
+LOOKS_UP: tuple[Phase, ...] = (Phase.VERIFY, Phase.LINKS)
 #: The note of a newer item merged into an older one of the same record (``claim_pending_key``).
 MERGED_NOTE = "Merged into queue item {}."
 #: The note of an item dismissed while it was to be looked up, whose lookup a newer item
@@ -132,11 +134,7 @@ def finish_found(session: Session, item: SyncItem, note: str) -> None:
     """Found in QuickBooks by a lookup and linked: done, unless it was looked up after a lost
     answer and a change saved since was merged into it (``merged_into``), which goes now
     (not when the record is to be voided or deleted there next: nothing to change first)."""
-    if (
-        item.phase in (Phase.VERIFY, Phase.LINKS)
-        and merged_into(session, item)
-        and not undone_next(session, item)
-    ):
+    if item.phase in LOOKS_UP and merged_into(session, item) and not undone_next(session, item):
         requeue(item, Phase.FIRST, CHANGED_SINCE)
     else:
         finish(item, note)
@@ -269,7 +267,7 @@ def changed_while_looked_up(session: Session, item: SyncItem) -> None:
     place and looks first; the change is noted as a newer item merged into it (a cancelled
     row, ``merged_into``), so once the record is found in QuickBooks the change still goes
     (``finish_found``) instead of the item ending there."""
-    if item.phase not in (Phase.VERIFY, Phase.LINKS) or merged_into(session, item):
+    if item.phase not in LOOKS_UP or merged_into(session, item):
         return
     session.add(
         SyncItem(

@@ -28,6 +28,7 @@ from desktop_app.services import record_kinds, settings
 from desktop_app.services.common import audit
 from desktop_app.services.qb_links import in_quickbooks
 from desktop_app.services.queue_states import (
+    LOOKS_UP,
     MERGED_NOTE,
     PENDING,
     Action,
@@ -160,7 +161,7 @@ def _fate_unknown(session: Session, entity_type: str, entity_id: int | None) -> 
         return None
     params = {"kind": entity_type, "id": entity_id}
     last = session.execute(_LAST_UPSERT, params).first()
-    if last is None or last.state != QueueState.CANCELLED or last.phase not in (Phase.VERIFY, Phase.LINKS):
+    if last is None or last.state != QueueState.CANCELLED or last.phase not in LOOKS_UP:
         return None
     if session.scalar(_LINKED, params) is not None:
         return None
@@ -194,8 +195,6 @@ NO_LONGER_NEEDED = "no_longer_needed"
 ANSWERED_LATE = "answered late"
 #: An alert about a refused lookup closed because a change queued the lookup again.
 ASKED_AGAIN = "asked again"
-#: The phases in which an item looks its record up after a lost answer.
-LOOKS_UP = (Phase.VERIFY, Phase.LINKS)
 #: A void or deletion given up with the lookup it waited on (dismissed by a person).
 LOOKUP_GIVEN_UP = (
     "Given up: {} dismissed the lookup it waited on. If the record is in QuickBooks, void or delete it there."
@@ -207,8 +206,8 @@ VOID_ELSEWHERE_WAITS = (
 )
 #: What a refused lookup's alert adds when a void or deletion of the record waits on it.
 UNDO_WAITS = (
-    "Its {} waits for this lookup; dismissing the alert gives that up too (then void or delete the "
-    "record in QuickBooks yourself if it is there)."
+    "Its void or deletion waits for this lookup; dismissing the alert gives that up too (then void "
+    "or delete the record in QuickBooks yourself if it is there)."
 )
 
 

@@ -18,6 +18,7 @@ from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import Alert, SyncBatch, SyncItem
 from desktop_app.db.uow import UnitOfWork
 from desktop_app.services.queue_states import (
+    LOOKS_UP,
     Action,
     Phase,
     finish,
@@ -464,7 +465,7 @@ def _failed(session: Session, item: SyncItem, result: q.Result) -> None:
         return
     label = label_of(session, item.entity_type, item.entity_id)
     fix = "" if item.entity_id is None else kinds.of(item.entity_type).how_to_fix(session, item, code)
-    if item.phase in (Phase.VERIFY, Phase.LINKS):
+    if item.phase in LOOKS_UP:
         # The lookup after a lost answer was refused: the record may well be in QuickBooks.
         what = (
             f"QuickBooks did not answer JobDesk's lookup of {label}, whose last answer was lost: it may "
@@ -474,7 +475,7 @@ def _failed(session: Session, item: SyncItem, result: q.Result) -> None:
         if undone_next(session, item, elsewhere=True):
             fix = " ".join(part for part in (fix, VOID_ELSEWHERE_WAITS) if part)
         elif looked_up_for_undo(session, item) and undone_next(session, item):
-            fix = " ".join(part for part in (fix, UNDO_WAITS.format("void or deletion")) if part)
+            fix = " ".join(part for part in (fix, UNDO_WAITS) if part)
     else:
         what = f"{label} was not saved in QuickBooks."
     raise_alert(
