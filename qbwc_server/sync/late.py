@@ -19,11 +19,17 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.sync_models import SyncItem
 from desktop_app.services.queue_states import (
+    CHANGED_SINCE,
+    LOOKS_UP,
     NEEDS_ATTENTION,
+    Phase,
     QueueState,
     answer_came_late,
     finish_found,
     goes_on_linked,
+    merged_into,
+    requeue,
+    undone_next,
 )
 from desktop_app.services.sync_queue import ANSWERED_LATE
 from qbwc_server import mapping as m
@@ -52,10 +58,15 @@ def late_answer(session: Session, request_id: str, result: q.Result) -> None:
         return  # not ours, or QuickBooks did nothing
     context = json.loads(item.sent_context or "{}")
     if item.request_id == request_id and item.state == QueueState.QUEUED:
-        # Recovered after its session was taken over, not yet sent again: as if in time.
+        # Recovered after its session was taken over, not yet sent again: as if in time. A
+        # change saved meanwhile (merged into it while it waited to look the record up) then
+        # still goes, as when a lookup finds the record (``finish_found``).
+        changed = item.phase in LOOKS_UP and merged_into(session, item) and not undone_next(session, item)
         answer_came_late(item, str(context.get("phase") or item.phase))
         item.status_code = result.status.status_code
         apply_result(session, item, result, context.get("values", {}))
+        if changed and item.state == QueueState.DONE:
+            requeue(item, Phase.FIRST, CHANGED_SINCE)
         return
     record = result.record
     qb_id = None if record is None else (record.list_id or record.txn_id)
