@@ -10,10 +10,10 @@ from lxml import etree
 
 from desktop_app.errors import QbxmlLimitError
 from qbwc_server.qbxml import fields as f
+from qbwc_server.qbxml import flat
 from qbwc_server.qbxml.build import (
     IteratorMode,
     Request,
-    address,
     leaf,
     new_request,
     opt_amount,
@@ -21,8 +21,8 @@ from qbwc_server.qbxml.build import (
     opt_text,
     ref,
     set_iterator,
-    sub_element,
 )
+from qbwc_server.qbxml.flat import Flat
 from qbwc_server.qbxml.records import InvoiceFields, InvoiceLineFields, PaymentFields, Ref
 
 PaidStatus = Literal["All", "PaidOnly", "NotPaidOnly"]
@@ -39,73 +39,82 @@ def _invoice_label(invoice: InvoiceFields, fallback: str = "") -> str:
     return f"Invoice {invoice.ref_number or fallback}".strip()
 
 
-def _line(parent: etree._Element, line: InvoiceLineFields, record: str, number: int, *, is_mod: bool) -> None:
-    # Each field as ``leaf(node, Tag, checked value)`` would add it, without the calls for None.
-    node = sub_element(parent, "InvoiceLineMod" if is_mod else "InvoiceLineAdd")
+def _line(out: Flat, line: InvoiceLineFields, record: str, number: int, *, is_mod: bool) -> None:
+    # Each field as ``out.leaf(Tag, checked value)``, without the calls for None.
+    out.open("InvoiceLineMod" if is_mod else "InvoiceLineAdd")
     where = f"{record} line {number}"
     if is_mod:
-        sub_element(node, "TxnLineID").text = f.text(
-            where, "TxnLineID", line.txn_line_id or NEW_LINE_ID, f.ID_MAX
-        )
-    ref(node, "ItemRef", line.item, where)
+        out.leaf("TxnLineID", f.text(where, "TxnLineID", line.txn_line_id or NEW_LINE_ID, f.ID_MAX))
+    flat.ref(out, "ItemRef", line.item, where)
     if line.description is not None:
-        sub_element(node, "Desc").text = f.text(where, "Desc", line.description, f.FREE_TEXT_MAX)
+        out.leaf("Desc", f.text(where, "Desc", line.description, f.FREE_TEXT_MAX))
     if line.quantity is not None:
-        sub_element(node, "Quantity").text = f.format_rate(where, "Quantity", line.quantity)
+        out.leaf("Quantity", f.format_rate(where, "Quantity", line.quantity))
     if line.rate is not None:
-        sub_element(node, "Rate").text = f.format_rate(where, "Rate", line.rate)
+        out.leaf("Rate", f.format_rate(where, "Rate", line.rate))
     if line.amount is not None:
-        sub_element(node, "Amount").text = f.format_amount(where, "Amount", line.amount)
+        out.leaf("Amount", f.format_amount(where, "Amount", line.amount))
     if line.service_date is not None:
-        sub_element(node, "ServiceDate").text = f.format_date(line.service_date)
-    ref(node, "SalesTaxCodeRef", line.sales_tax_code, where)
+        out.leaf("ServiceDate", f.format_date(line.service_date))
+    flat.ref(out, "SalesTaxCodeRef", line.sales_tax_code, where)
+    out.close()
 
 
-def _invoice_body(node: etree._Element, inv: InvoiceFields, record: str, *, is_mod: bool) -> None:
-    ref(node, "CustomerRef", inv.customer, record)
-    ref(node, "ARAccountRef", inv.ar_account, record)
-    ref(node, "TemplateRef", inv.template, record)
+def _invoice_body(out: Flat, inv: InvoiceFields, record: str, *, is_mod: bool) -> None:
+    leaf = out.leaf
+    flat.ref(out, "CustomerRef", inv.customer, record)
+    flat.ref(out, "ARAccountRef", inv.ar_account, record)
+    flat.ref(out, "TemplateRef", inv.template, record)
     if inv.txn_date is not None:
-        sub_element(node, "TxnDate").text = f.format_date(inv.txn_date)
+        leaf("TxnDate", f.format_date(inv.txn_date))
     if inv.ref_number is not None:
-        sub_element(node, "RefNumber").text = f.text(record, "RefNumber", inv.ref_number, f.INVOICE_REF_MAX)
-    address(node, "BillAddress", inv.bill_address, record)
-    address(node, "ShipAddress", inv.ship_address, record)
+        leaf("RefNumber", f.text(record, "RefNumber", inv.ref_number, f.INVOICE_REF_MAX))
+    flat.address(out, "BillAddress", inv.bill_address, record)
+    flat.address(out, "ShipAddress", inv.ship_address, record)
     if inv.po_number is not None:
-        sub_element(node, "PONumber").text = f.text(record, "PONumber", inv.po_number, f.PO_NUMBER_MAX)
-    ref(node, "TermsRef", inv.terms, record)
+        leaf("PONumber", f.text(record, "PONumber", inv.po_number, f.PO_NUMBER_MAX))
+    flat.ref(out, "TermsRef", inv.terms, record)
     if inv.due_date is not None:
-        sub_element(node, "DueDate").text = f.format_date(inv.due_date)
-    ref(node, "ItemSalesTaxRef", inv.item_sales_tax, record)
+        leaf("DueDate", f.format_date(inv.due_date))
+    flat.ref(out, "ItemSalesTaxRef", inv.item_sales_tax, record)
     if inv.memo is not None:
-        sub_element(node, "Memo").text = f.free_text(record, "Memo", inv.memo)
+        leaf("Memo", f.free_text(record, "Memo", inv.memo))
     if inv.is_to_be_printed is not None:
-        sub_element(node, "IsToBePrinted").text = f.format_bool(inv.is_to_be_printed)
+        leaf("IsToBePrinted", f.format_bool(inv.is_to_be_printed))
     if inv.is_to_be_emailed is not None:
-        sub_element(node, "IsToBeEmailed").text = f.format_bool(inv.is_to_be_emailed)
-    ref(node, "CustomerSalesTaxCodeRef", inv.customer_sales_tax_code, record)
+        leaf("IsToBeEmailed", f.format_bool(inv.is_to_be_emailed))
+    flat.ref(out, "CustomerSalesTaxCodeRef", inv.customer_sales_tax_code, record)
     for number, line in enumerate(inv.lines, start=1):
-        _line(node, line, record, number, is_mod=is_mod)
+        _line(out, line, record, number, is_mod=is_mod)
+    out.close()
+
+
+def invoice_add_flat(request_id: str, invoice: InvoiceFields) -> Flat:
+    """An InvoiceAdd, as the sync sends it (``invoice_add`` is the same request as a tree)."""
+    out = Flat("InvoiceAddRq", request_id)
+    out.open("InvoiceAdd")
+    _invoice_body(out, invoice, _invoice_label(invoice), is_mod=False)
+    return out
 
 
 def invoice_add(request_id: str, invoice: InvoiceFields) -> Request:
-    request = new_request("InvoiceAddRq", request_id)
-    _invoice_body(etree.SubElement(request, "InvoiceAdd"), invoice, _invoice_label(invoice), is_mod=False)
-    return request
+    return invoice_add_flat(request_id, invoice).element()
 
 
-def invoice_mod(request_id: str, txn_id: str, edit_sequence: str, invoice: InvoiceFields) -> Request:
+def invoice_mod_flat(request_id: str, txn_id: str, edit_sequence: str, invoice: InvoiceFields) -> Flat:
     """An InvoiceMod. When ``invoice.lines`` is not empty it replaces every line:
 
     QuickBooks deletes lines whose TxnLineID is not listed, so send all lines to keep.
     """
-    request = new_request("InvoiceModRq", request_id)
-    node = etree.SubElement(request, "InvoiceMod")
     record = _invoice_label(invoice, txn_id)
-    leaf(node, "TxnID", f.text(record, "TxnID", txn_id, f.ID_MAX))
-    leaf(node, "EditSequence", f.text(record, "EditSequence", edit_sequence, f.EDIT_SEQUENCE_MAX))
-    _invoice_body(node, invoice, record, is_mod=True)
-    return request
+    out = flat.mod("InvoiceMod", request_id, "TxnID", txn_id, edit_sequence, record)
+    _invoice_body(out, invoice, record, is_mod=True)
+    return out
+
+
+def invoice_mod(request_id: str, txn_id: str, edit_sequence: str, invoice: InvoiceFields) -> Request:
+    """``invoice_mod_flat`` as a tree."""
+    return invoice_mod_flat(request_id, txn_id, edit_sequence, invoice).element()
 
 
 def _entity_filter(request: Request, entity: Ref | None, tag: str) -> None:

@@ -47,8 +47,10 @@ AMOUNT_INT_DIGITS = 13
 RATE_INT_DIGITS = 10
 RATE_DECIMALS = 5
 
-# Characters XML 1.0 cannot carry at all; lxml would raise a bare ValueError.
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters XML 1.0 cannot carry at all (lxml would raise a bare ValueError), and a lone
+# surrogate, which UTF-8 cannot carry (lxml: UnicodeEncodeError). Refused here, in words,
+# before anything is written: customers' and invoices' requests are text, not lxml trees.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def text(record: str, field: str, value: str, max_len: int) -> str:

@@ -135,3 +135,34 @@ def _check_children(node: etree._Element, prefix: str, accepted: dict[str, _Node
                 f"{field} “{shown}” is {len(value)} characters; QuickBooks Desktop allows at most "
                 f"{rule.max_len}. Shorten it in JobDesk, then retry.",
             )
+
+
+def leaf_limits(tag: str, shape: tuple[str, ...]) -> tuple[int | None, ...] | None:
+    """Each leaf's length limit, in order, for a request of this shape (``flat.Flat``'s tokens:
+    a tag, ``+tag`` opening an aggregate, ``""`` closing it); None when ``check`` would refuse
+    the shape whatever its texts. The walk is ``_check_children``'s, on the tokens."""
+    accepted = _TREES.get(tag)
+    if accepted is None:
+        return None
+    limits: list[int | None] = []
+    outer: list[tuple[dict[str, _Node], int]] = []
+    last = -1
+    for index, token in enumerate(shape):
+        if token == "":
+            if not outer:
+                return None
+            accepted, last = outer.pop()
+            continue
+        opens = token[0] == "+"
+        rule = accepted.get(token[1:] if opens else token)
+        if rule is None or rule.position < last:
+            return None
+        last = rule.position
+        if not opens:
+            limits.append(rule.max_len)
+        elif index + 1 < len(shape) and shape[index + 1] == "":
+            return None  # an empty aggregate: checked as a leaf with no text, by the tree
+        else:
+            outer.append((accepted, last))
+            accepted, last = rule.children, -1
+    return None if outer else tuple(limits)

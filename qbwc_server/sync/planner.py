@@ -26,7 +26,6 @@ from desktop_app.db.sync_models import SyncItem
 from desktop_app.services.queue_states import NEEDS_ATTENTION, PENDING, Action, Phase, QueueState, finish
 from desktop_app.services.sync_queue import NO_LONGER_NEEDED, enqueue_in, fate_unknown, label_of
 from qbwc_server import mapping as m
-from qbwc_server.qbxml import preflight
 from qbwc_server.sync import kinds, plan, reads
 from qbwc_server.sync.alerts import close_open_alerts, raise_alert, unsendable
 from qbwc_server.sync.check_groups import LookupGroups
@@ -311,7 +310,7 @@ class BatchPlanner:
             request_id = f"{item.id}-{item.attempts + 1}"
             try:
                 built = plan.build(self.session, item, request_id, checked_key=self._checked_key(item))
-                preflight.check(built.element)
+                built.check()
             except NothingToSend:
                 if self.dry_run:
                     self.to_settle = True  # a session settles it (done), or it would stay queued

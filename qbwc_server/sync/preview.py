@@ -251,7 +251,7 @@ class _Walk:
                 return "skip", f"Waits for {label_of(session, dep[0], dep[1])}. {why}".strip(), ""
         try:
             built = plan.build(session, item, f"{item.id or 0}-preview")
-            preflight.check(built.element)
+            built.check()
         except plan.NothingToSend:
             return "skip", "QuickBooks already has it as it is.", ""
         except (JobDeskError, preflight.PreflightError) as error:

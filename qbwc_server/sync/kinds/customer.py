@@ -31,12 +31,13 @@ class CustomerKind(SyncKind):
         values = m.customer_values(customer(session, record_id))
         if link is None:
             fields = m.customer_fields(values, set(values), mod=False)
-            return Built(Phase.ADD, q.customer_add(request_id, fields), values)
+            return Built(Phase.ADD, q.customer_add_flat(request_id, fields), values)
         only = m.changed_only(values, synced_values(link))
         if not only:
             raise NothingToSend
         fields = m.customer_fields(values, only | {"Name"}, mod=True)
-        return Built(Phase.MOD, q.customer_mod(request_id, link.qb_id, link.edit_sequence, fields), values)
+        request = q.customer_mod_flat(request_id, link.qb_id, link.edit_sequence, fields)
+        return Built(Phase.MOD, request, values)
 
     def quickbooks_name(self, session: Session, record_id: int) -> str:
         return m.customer_full_name(customer(session, record_id))

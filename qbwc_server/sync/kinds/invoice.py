@@ -219,8 +219,8 @@ class InvoiceKind(SyncKind):
         values = {"Total": str(mapped.expected_total), "Memo": ours.memo, "RefNumber": ours.number}
         extra = {"expected_total": str(mapped.expected_total)}
         if link is None:
-            return Built(Phase.ADD, q.invoice_add(request_id, mapped.fields), values, extra)
-        request = q.invoice_mod(request_id, link.qb_id, link.edit_sequence, mapped.fields)
+            return Built(Phase.ADD, q.invoice_add_flat(request_id, mapped.fields), values, extra)
+        request = q.invoice_mod_flat(request_id, link.qb_id, link.edit_sequence, mapped.fields)
         return Built(Phase.MOD, request, values, extra)
 
     def void_request(self, session: Session, record_id: int, request_id: str, link: QbLink) -> q.Request:

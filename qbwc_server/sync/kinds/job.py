@@ -40,12 +40,13 @@ class JobKind(SyncKind):
         values = m.job_values(session, record)
         if link is None:
             fields = m.job_fields(session, record, values, set(values), mod=False)
-            return Built(Phase.ADD, q.customer_add(request_id, fields), values)
+            return Built(Phase.ADD, q.customer_add_flat(request_id, fields), values)
         only = m.changed_only(values, synced_values(link))
         if not only:
             raise NothingToSend
         fields = m.job_fields(session, record, values, only | {"Name"}, mod=True)
-        return Built(Phase.MOD, q.customer_mod(request_id, link.qb_id, link.edit_sequence, fields), values)
+        request = q.customer_mod_flat(request_id, link.qb_id, link.edit_sequence, fields)
+        return Built(Phase.MOD, request, values)
 
     def quickbooks_name(self, session: Session, record_id: int) -> str:
         return m.job_full_name(session, job(session, record_id))

@@ -21,6 +21,8 @@ from lxml import etree
 
 from desktop_app.errors import QbxmlLimitError
 from qbwc_server.qbxml import build as live_build
+from qbwc_server.qbxml import flat as live_flat
+from qbwc_server.qbxml.flat import Flat
 from qbwc_server.qbxml.records import (
     Address,
     CustomerFields,
@@ -319,13 +321,26 @@ def _into_parent(helper: Callable[..., None], tag: str) -> Callable[..., Request
     return run
 
 
+def _into_flat(helper: Callable[..., None], tag: str) -> Callable[..., Request]:
+    """``_into_parent`` of a helper that writes a flat request (customers, invoices)."""
+
+    def run(value: Any, record: str) -> Request:
+        out = Flat("Parent", "1")
+        helper(out, tag, value, record)
+        parent = out.element()
+        del parent.attrib["requestID"]
+        return parent
+
+    return run
+
+
 @SAME
 @given(
     st.sampled_from(["BillAddress", "ShipAddress"]), inputs(Address), st.sampled_from(["", "Customer 'A'"])
 )
 def test_the_address_helper_is_unchanged(tag: str, value: Address, record: str) -> None:
-    assert_same(_into_parent(address, tag), _into_parent(live_build.address, tag), value, record)
-    assert_same(_into_parent(address, tag), _into_parent(live_build.address, tag), None, record)
+    assert_same(_into_parent(address, tag), _into_flat(live_flat.address, tag), value, record)
+    assert_same(_into_parent(address, tag), _into_flat(live_flat.address, tag), None, record)
 
 
 @SAME
@@ -337,6 +352,8 @@ def test_the_address_helper_is_unchanged(tag: str, value: Address, record: str) 
 def test_the_ref_and_leaf_helpers_are_unchanged(tag: str, value: Ref, record: str) -> None:
     assert_same(_into_parent(ref, tag), _into_parent(live_build.ref, tag), value, record)
     assert_same(_into_parent(ref, tag), _into_parent(live_build.ref, tag), None, record)
+    assert_same(_into_parent(ref, tag), _into_flat(live_flat.ref, tag), value, record)
+    assert_same(_into_parent(ref, tag), _into_flat(live_flat.ref, tag), None, record)
     assert_same(_into_parent(leaf, tag), _into_parent(live_build.leaf, tag), value.full_name, record)
 
 
