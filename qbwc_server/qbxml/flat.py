@@ -69,8 +69,12 @@ class Flat:
 
     def text(self) -> str:
         """The request as lxml serialises ``element()``."""
-        template, _limits = _compiled(self.tag, tuple(self._shape))
+        template, _limits, leaves = _compiled(self.tag, tuple(self._shape))
         texts = self._texts
+        if template is None or leaves != len(texts):
+            # Not a run the builders write (a name that is not plain ASCII, a leaf named like
+            # a token …): the tree is built, and refused or written by lxml itself.
+            return etree.tostring(self.element(), encoding="utf-8").decode("utf-8")
         every = "".join(texts)  # one look for what needs escaping, as most texts need none
         if "&" in every or "<" in every or ">" in every or "\r" in every:
             texts = [xml_escape(text, _TEXT_ESCAPES) for text in texts]
@@ -83,8 +87,8 @@ class Flat:
 
     def check(self, record: str = "") -> None:
         """``preflight.check(self.element(), record)``, without building the tree when it passes."""
-        _template, limits = _compiled(self.tag, tuple(self._shape))
-        if limits is not None:
+        template, limits, leaves = _compiled(self.tag, tuple(self._shape))
+        if template is not None and limits is not None and leaves == len(self._texts):
             for text, limit in zip(self._texts, limits, strict=True):
                 if limit is not None and len(text) > limit:
                     break
@@ -94,31 +98,51 @@ class Flat:
         preflight.check(self.element(), record)
 
     def element(self) -> etree._Element:
+        """The tree: each aggregate still open at the end is closed there (as lxml writes it)."""
         root = etree.Element(self.tag, requestID=self.request_id)
         node, texts = root, iter(self._texts)
         parents: list[etree._Element] = []
         sub = etree.SubElement
         for token in self._shape:
             if token == _CLOSE:
+                if not parents:
+                    raise ValueError(f"{self.tag}: an aggregate is closed that was not opened")
                 node = parents.pop()
             elif token[0] == "+":
                 parents.append(node)
                 node = sub(node, token[1:])
             else:
-                sub(node, token).text = next(texts)
+                text = next(texts, None)
+                if text is None:
+                    raise ValueError(f"{self.tag}: a leaf's text is missing (its tag reads as an opening)")
+                sub(node, token).text = text
+        if next(texts, None) is not None:
+            raise ValueError(f"{self.tag}: a leaf's tag reads as an opening or a closing: not an XML name")
         return root
 
 
+#: The names the templates write as they are: plain ASCII XML names (lxml checks any other).
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+
+
 @functools.lru_cache(maxsize=4096)
-def _compiled(tag: str, shape: tuple[str, ...]) -> tuple[str, tuple[int | None, ...] | None]:
-    """The shape's text template (``{}`` for the requestID attribute, then each leaf's text)
-    and each leaf's length limit in QuickBooks Desktop (None: the shape is refused)."""
+def _compiled(tag: str, shape: tuple[str, ...]) -> tuple[str | None, tuple[int | None, ...] | None, int]:
+    """The shape's text template (``{}`` for the requestID attribute, then each leaf's text;
+    None for a run ``element()`` must read: a name that is not plain, a close too many), each
+    leaf's length limit in QuickBooks Desktop (None: the shape is refused), and its leaves."""
+    leaves = sum(1 for token in shape if token and token[0] != "+")
+    limits = preflight.leaf_limits(tag, shape)
+    names = [tag, *(token.removeprefix("+") for token in shape if token)]
+    if not all(_PLAIN_NAME.fullmatch(name) for name in names):
+        return None, limits, leaves
     if not shape:
-        return f"<{tag}{{}}/>", preflight.leaf_limits(tag, shape)
+        return f"<{tag}{{}}/>", limits, leaves
     pieces = [f"<{tag}{{}}>"]
     opened: list[str] = []
     for index, token in enumerate(shape):
         if token == _CLOSE:
+            if not opened:
+                return None, limits, leaves
             name = opened.pop()
             if shape[index - 1] == "+" + name:  # nothing inside: lxml writes an empty element
                 pieces[-1] = f"<{name}/>"
@@ -129,8 +153,14 @@ def _compiled(tag: str, shape: tuple[str, ...]) -> tuple[str, tuple[int | None, 
             pieces.append(f"<{token[1:]}>")
         else:
             pieces.append(f"<{token}>{{}}</{token}>")
+    for index, name in enumerate(reversed(opened)):
+        # Still open at the end: closed, as the tree is (``element``).
+        if index == 0 and shape[-1] == "+" + name:
+            pieces[-1] = f"<{name}/>"
+        else:
+            pieces.append(f"</{name}>")
     pieces.append(f"</{tag}>")
-    return "".join(pieces), preflight.leaf_limits(tag, shape)
+    return "".join(pieces), limits, leaves
 
 
 # -- the helpers the builders share ------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -90,6 +91,25 @@ def hostile(draw: st.DrawFn) -> Flat:
     return out
 
 
+#: Runs no builder writes: names lxml refuses or writes differently, leaves named like an
+#: opening or a closing, closes too many, aggregates left open.
+_odd_names = st.sampled_from(["Name", "BillAddress", "é", "1bad", "a:b", "+Name", "", "x y"])
+
+
+@st.composite
+def odd_runs(draw: st.DrawFn) -> Flat:
+    out = Flat(draw(st.sampled_from(["CustomerAddRq", "InvoiceAddRq", "é"])), "1")
+    for _ in range(draw(st.integers(0, 6))):
+        step = draw(st.sampled_from(["leaf", "open", "close"]))
+        if step == "leaf":
+            out.leaf(draw(_odd_names), draw(_texts))
+        elif step == "open":
+            out.open(draw(_odd_names))
+        else:
+            out.close()
+    return out
+
+
 def _result(write: Callable[[], str]) -> tuple[Any, ...]:
     try:
         return ("written", write())
@@ -101,6 +121,36 @@ def _result(write: Callable[[], str]) -> tuple[Any, ...]:
 @given(hostile())
 def test_hostile_text_is_escaped_or_refused_as_lxml_does(out: Flat) -> None:
     assert _result(out.text) == _result(lambda: _serialised(out.element()))
+
+
+@settings(max_examples=400, deadline=None)
+@given(odd_runs())
+def test_a_run_no_builder_writes_is_still_its_tree_or_refused(out: Flat) -> None:
+    """Whatever was written, the text is the tree's (or both are refused), and the check is
+    the tree check's; a leaf whose tag reads as an opening or a closing is refused, never
+    written as something else."""
+    assert _result(out.text) == _result(lambda: _serialised(out.element()))
+    tree = _result(lambda: _serialised(out.element()))
+    if tree[0] == "written":
+        assert verdict(lambda _request, label: out.check(label), out.element(), "L") == verdict(
+            check, out.element(), "L"
+        )
+
+
+def test_a_leaf_named_like_a_token_is_refused_and_an_open_aggregate_is_closed() -> None:
+    for name in ("+Name", ""):
+        out = Flat("CustomerAddRq", "1")
+        out.open("CustomerAdd")
+        out.leaf(name, "x")
+        out.close()
+        for call in (out.text, out.element, out.check):
+            with pytest.raises(ValueError):
+                call()
+    out = Flat("CustomerAddRq", "1")
+    out.open("CustomerAdd")
+    out.leaf("Name", "A")
+    expected = '<CustomerAddRq requestID="1"><CustomerAdd><Name>A</Name></CustomerAdd></CustomerAddRq>'
+    assert out.text() == _serialised(out.element()) == expected
 
 
 def test_a_request_id_lxml_refuses_is_refused_when_the_request_is_started() -> None:
