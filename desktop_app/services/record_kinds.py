@@ -56,11 +56,16 @@ class RecordKind:
     #: The kind whose void undoes one of these in QuickBooks too (a credit applied: the
     #: credit memo's void, before which the $0.00 payment applying it is deleted); "" if none.
     undone_by_void_of: str = ""
+    #: What a refused lookup's alert of one of these adds when that void waits on it.
+    void_waits_note: str = ""
     #: The kind's name on screens that list several kinds (the audit log's filter).
     title: str = ""
     actions: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
+        if self.undone_by_void_of and not self.void_waits_note:
+            # A person dismissing the lookup that void waits on must be told what it gives up.
+            raise ValueError(f"{self.name}: undone_by_void_of needs its void_waits_note")
         object.__setattr__(self, "actions", tuple(self.ranks))
         if not self.title:
             object.__setattr__(self, "title", self.singular.capitalize())
@@ -223,6 +228,11 @@ register(
         is_list=False,
         sendable=False,
         undone_by_void_of="credit_memo",
+        void_waits_note=(
+            "The credit memo's void waits for this lookup; dismissed, the void goes without deleting "
+            "the $0.00 payment that applied the credit (delete that payment in QuickBooks yourself if "
+            "it is there)."
+        ),
         title="Credit applied",
     )
 )

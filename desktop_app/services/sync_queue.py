@@ -199,11 +199,6 @@ ASKED_AGAIN = "asked again"
 LOOKUP_GIVEN_UP = (
     "Given up: {} dismissed the lookup it waited on. If the record is in QuickBooks, void or delete it there."
 )
-#: What a refused lookup's alert adds when the void of the record undoing it waits on it.
-VOID_ELSEWHERE_WAITS = (
-    "The credit memo's void waits for this lookup; dismissed, the void goes without deleting the "
-    "$0.00 payment that applied the credit (delete that payment in QuickBooks yourself if it is there)."
-)
 #: What a refused lookup's alert adds when a void or deletion of the record waits on it.
 UNDO_WAITS = (
     "Its void or deletion waits for this lookup; dismissing the alert gives that up too (then void "

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from desktop_app.db.models import QbLink
 from desktop_app.db.sync_models import Alert, SyncBatch, SyncItem
 from desktop_app.db.uow import UnitOfWork
+from desktop_app.services import record_kinds
 from desktop_app.services.queue_states import (
     LOOKS_UP,
     Action,
@@ -28,7 +29,7 @@ from desktop_app.services.queue_states import (
     requeue,
     undone_next,
 )
-from desktop_app.services.sync_queue import UNDO_WAITS, VOID_ELSEWHERE_WAITS, close_alert, label_of
+from desktop_app.services.sync_queue import UNDO_WAITS, close_alert, label_of
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.sync import kinds, references
@@ -473,7 +474,8 @@ def _failed(session: Session, item: SyncItem, result: q.Result) -> None:
         )
         # Dismissed, what undoes it in QuickBooks is given up (or goes without it): said now.
         if undone_next(session, item, elsewhere=True):
-            fix = " ".join(part for part in (fix, VOID_ELSEWHERE_WAITS) if part)
+            waits = record_kinds.KINDS[item.entity_type].void_waits_note
+            fix = " ".join(part for part in (fix, waits) if part)
         elif looked_up_for_undo(session, item) and undone_next(session, item):
             fix = " ".join(part for part in (fix, UNDO_WAITS) if part)
     else:

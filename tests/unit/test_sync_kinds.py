@@ -70,3 +70,12 @@ def test_only_the_credit_application_may_be_saved_as_links_only() -> None:
     item = SyncItem(entity_type="customer", entity_id=1, action="upsert")
     with pytest.raises(QbxmlError, match="no record of its own"):
         kinds.of("customer").links_only_id(None, item)  # type: ignore[arg-type]  # (not read)
+
+
+def test_a_kind_undone_by_another_kinds_void_must_say_what_dismissing_its_lookup_gives_up() -> None:
+    """The wording is the kind's own (the queue service and apply name no kind): a kind
+    undone by another's void without it is refused when the registry is made."""
+    with pytest.raises(ValueError, match="void_waits_note"):
+        RecordKind("x", Customer, "x", "xs", str, {"upsert": 1}, is_list=False, undone_by_void_of="customer")
+    for kind in record_kinds.KINDS.values():
+        assert bool(kind.undone_by_void_of) == bool(kind.void_waits_note), kind.name
