@@ -25,9 +25,6 @@ from qbwc_server.sync.built import to_xml as to_xml
 from qbwc_server.sync.kinds import Dep as Dep
 from qbwc_server.sync.kinds import NothingToSend as NothingToSend
 
-#: Kinds that are QuickBooks list records (found by name), from the registry.
-LIST_TYPES = kinds.list_kinds()
-
 
 def setting(session: Session, key: str, default: str = "") -> str:
     """A setting's stored text, read once per transaction (the settings service's cache)."""

@@ -29,7 +29,7 @@ from qbwc_server import mapping as m
 from qbwc_server.sync import kinds, plan, reads
 from qbwc_server.sync.alerts import close_open_alerts, raise_alert, unsendable
 from qbwc_server.sync.check_groups import LookupGroups
-from qbwc_server.sync.plan import LIST_TYPES, Built, Dep, NothingToSend
+from qbwc_server.sync.plan import Built, Dep, NothingToSend
 from qbwc_server.sync.prefetch import prefetch
 
 #: An item whose dependency waits on a person is looked at again after this long.
@@ -345,8 +345,9 @@ class BatchPlanner:
             self.chosen.append(Chosen(item, built, request_id))
             self._chosen_ids.add(item.id)
             self._busy.add(key_of_record)
-            if item.entity_type in LIST_TYPES and built.phase == Phase.ADD and item.entity_id is not None:
-                self._in_batch.add((item.entity_type, item.entity_id))
+            record_id = item.entity_id
+            if built.phase == Phase.ADD and record_id is not None and kinds.is_list_kind(item.entity_type):
+                self._in_batch.add((item.entity_type, record_id))
         return False
 
     def _waits_for_answer(self, wait: _Wait) -> bool:

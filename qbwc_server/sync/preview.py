@@ -41,7 +41,7 @@ from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
 from qbwc_server.qbxml import preflight
 from qbwc_server.sync import kinds, plan
-from qbwc_server.sync.plan import LIST_TYPES, Dep
+from qbwc_server.sync.plan import Dep
 from qbwc_server.sync.planner import MATCH_NOTE
 from qbwc_server.sync.prefetch import prefetch
 
@@ -265,7 +265,7 @@ class _Walk:
             if number.lower() in self.qb_numbers:
                 return "conflict", f"QuickBooks already uses invoice number {number}.", xml
             return "create", f"A new invoice {number}; QuickBooks uses no invoice of that number.", xml
-        if item.entity_type in LIST_TYPES:
+        if kinds.is_list_kind(item.entity_type):
             name = _quickbooks_name(session, item.entity_type, record_id)
             if name and name.lower() in self.qb_names.get(item.entity_type, set()):
                 return "link", f"QuickBooks already has “{name}”: linked to it, not added again.", xml

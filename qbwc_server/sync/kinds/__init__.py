@@ -89,6 +89,13 @@ def list_kinds() -> frozenset[str]:
     )
 
 
+def is_list_kind(name: str) -> bool:
+    """``name in list_kinds()``, read from the registry as it is now (a kind registered later
+    counts as one registered at start-up)."""
+    kind = _REGISTRY.get(name)
+    return kind is not None and name != record_kinds.IMPORT and kind.is_list
+
+
 def kinds_for_quickbooks_list(qb_list: str) -> tuple[str, ...]:
     """Our kinds a QuickBooks list name in a 3140 message stands for ("Item" → item)."""
     return tuple(name for name, kind in _REGISTRY.items() if qb_list in kind.qb_list_names)
