@@ -150,8 +150,8 @@ def ref(parent: etree._Element, tag: str, value: Ref | None, record: str) -> Non
     if list_id:
         sub_element(node, "ListID").text = f.text(record, f"{tag}.ListID", list_id, f.ID_MAX)
     else:
-        assert value.full_name is not None  # Ref.__post_init__ guarantees one of the two
-        sub_element(node, "FullName").text = f.full_name(record, f"{tag}.FullName", value.full_name)
+        # (Ref.__post_init__ refuses a Ref with neither; a blank name is refused here in words.)
+        sub_element(node, "FullName").text = f.full_name(record, f"{tag}.FullName", value.full_name or "")
 
 
 def opt_text(record: str, field: str, value: str | None, limit: int) -> str | None:

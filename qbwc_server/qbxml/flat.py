@@ -183,8 +183,8 @@ def ref(out: Flat, tag: str, value: Ref | None, record: str) -> None:
     if list_id:
         out.leaf("ListID", f.text(record, f"{tag}.ListID", list_id, f.ID_MAX))
     else:
-        assert value.full_name is not None  # Ref.__post_init__ guarantees one of the two
-        out.leaf("FullName", f.full_name(record, f"{tag}.FullName", value.full_name))
+        # (Ref.__post_init__ refuses a Ref with neither; a blank name is refused here in words.)
+        out.leaf("FullName", f.full_name(record, f"{tag}.FullName", value.full_name or ""))
     out.close()
 
 
