@@ -15,7 +15,7 @@ for it (the phases are ``queue_states.Phase``; see ``plan`` for what each one me
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
@@ -59,6 +59,24 @@ def possible_values(value: str) -> tuple[str | None, ...] | None:
     except ValueError:
         return ()
     return tuple(v if isinstance(v, str) else None for v in loaded) if isinstance(loaded, list) else ()
+
+
+def customer_upsert(
+    request_id: str,
+    link: QbLink | None,
+    values: dict[str, str],
+    fields: Callable[[set[str], bool], q.CustomerFields],
+) -> Built:
+    """A QuickBooks customer record's request (a customer, a job): its Add when not linked,
+    else a Mod of what changed since QuickBooks last agreed (``fields(keys, is_mod)``), with
+    its name; NothingToSend when nothing did."""
+    if link is None:
+        return Built(Phase.ADD, q.customer_add_flat(request_id, fields(set(values), False)), values)
+    only = m.changed_only(values, synced_values(link))
+    if not only:
+        raise NothingToSend
+    request = q.customer_mod_flat(request_id, link.qb_id, link.edit_sequence, fields(only | {"Name"}, True))
+    return Built(Phase.MOD, request, values)
 
 
 def synced_values(link: QbLink | None) -> dict[str, str]:

@@ -9,11 +9,9 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db import loaded
 from desktop_app.db.models import Job, QbLink
-from desktop_app.services.queue_states import Phase
 from qbwc_server import mapping as m
-from qbwc_server import qbxml as q
 from qbwc_server.sync.built import Built
-from qbwc_server.sync.kinds.base import Dep, NothingToSend, SyncKind, synced_values
+from qbwc_server.sync.kinds.base import Dep, SyncKind, customer_upsert
 
 
 def job(session: Session, record_id: int) -> Job:
@@ -38,15 +36,9 @@ class JobKind(SyncKind):
     def upsert(self, session: Session, record_id: int, request_id: str, link: QbLink | None) -> Built:
         record = job(session, record_id)
         values = m.job_values(session, record)
-        if link is None:
-            fields = m.job_fields(session, record, values, set(values), mod=False)
-            return Built(Phase.ADD, q.customer_add_flat(request_id, fields), values)
-        only = m.changed_only(values, synced_values(link))
-        if not only:
-            raise NothingToSend
-        fields = m.job_fields(session, record, values, only | {"Name"}, mod=True)
-        request = q.customer_mod_flat(request_id, link.qb_id, link.edit_sequence, fields)
-        return Built(Phase.MOD, request, values)
+        return customer_upsert(
+            request_id, link, values, lambda keys, mod: m.job_fields(session, record, values, keys, mod=mod)
+        )
 
     def quickbooks_name(self, session: Session, record_id: int) -> str:
         return m.job_full_name(session, job(session, record_id))

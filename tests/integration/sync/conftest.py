@@ -31,6 +31,7 @@ from desktop_app.services import (
 from desktop_app.services.lines import LineInput
 from qbwc_server import qbxml as q
 from qbwc_server.simulator import QuickBooksCompany, add_sales_tax_item
+from qbwc_server.simulator.company import ResponseLostError
 from qbwc_server.sync import SyncEngine
 from qbwc_server.sync.loopback import LoopbackReport, run_session
 from tests.qbxml_schema import QbxmlSchema, load_schema
@@ -210,6 +211,20 @@ class Office:
                 ),
             )
         )
+
+
+class LosingTheAnswer:
+    """QuickBooks saving the first message holding ``marker``, whose answer is then lost (once)."""
+
+    def __init__(self, office: Office, marker: str) -> None:
+        self.office, self.marker, self.lost = office, marker, False
+
+    def process(self, request_xml: str) -> str:
+        answer = self.office.qb.process(request_xml)
+        if not self.lost and self.marker in request_xml:
+            self.lost = True
+            raise ResponseLostError("The QuickBooks response was lost on the way back.")
+        return answer
 
 
 class QueryRefused:

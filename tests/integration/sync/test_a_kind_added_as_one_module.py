@@ -17,16 +17,15 @@ from sqlalchemy.orm import Session
 from desktop_app.db import loaded
 from desktop_app.db.models import Customer, QbLink
 from desktop_app.services import customers, record_kinds, sync_queue
-from desktop_app.services.queue_states import Phase, QueueState
+from desktop_app.services.queue_states import QueueState
 from desktop_app.services.record_kinds import RecordKind
 from qbwc_server import mapping as m
 from qbwc_server import qbxml as q
-from qbwc_server.simulator.company import ResponseLostError
 from qbwc_server.sync import kinds
 from qbwc_server.sync.built import Built
-from qbwc_server.sync.kinds.base import NothingToSend, SyncKind, synced_values
+from qbwc_server.sync.kinds.base import SyncKind, customer_upsert
 from qbwc_server.sync.loopback import run_session
-from tests.integration.sync.conftest import Office
+from tests.integration.sync.conftest import LosingTheAnswer, Office
 
 # ===== the new module =====
 
@@ -49,15 +48,8 @@ class BillingContactKind(SyncKind):
 
     def upsert(self, session: Session, record_id: int, request_id: str, link: QbLink | None) -> Built:
         values = _values(_contact(session, record_id))
-        if link is None:
-            fields = m.customer_fields(values, set(values), mod=False)
-            return Built(Phase.ADD, q.customer_add_flat(request_id, fields), values)
-        only = m.changed_only(values, synced_values(link))
-        if not only:
-            raise NothingToSend
-        fields = m.customer_fields(values, only | {"Name"}, mod=True)
-        return Built(
-            Phase.MOD, q.customer_mod_flat(request_id, link.qb_id, link.edit_sequence, fields), values
+        return customer_upsert(
+            request_id, link, values, lambda keys, mod: m.customer_fields(values, keys, mod=mod)
         )
 
     def quickbooks_name(self, session: Session, record_id: int) -> str:
@@ -130,25 +122,11 @@ def test_a_new_kind_is_added_then_changed_as_any_other(office: Office) -> None:
     assert office.alerts() == []
 
 
-class _LosingTheAdd:
-    """QuickBooks saving the message holding the contact's Add, whose answer is then lost (once)."""
-
-    def __init__(self, office: Office) -> None:
-        self.office, self.lost = office, False
-
-    def process(self, request_xml: str) -> str:
-        answer = self.office.qb.process(request_xml)
-        if not self.lost and "billing</Name>" in request_xml:
-            self.lost = True
-            raise ResponseLostError("The QuickBooks response was lost on the way back.")
-        return answer
-
-
 def test_a_new_kind_whose_answer_was_lost_is_found_never_added_twice(office: Office) -> None:
     customer_id = office.customer("Reed, Ola")
     assert office.sync().percent == 100  # the customer itself first
     _queue(office, customer_id)
-    losing = _LosingTheAdd(office)
+    losing = LosingTheAnswer(office, "billing</Name>")
     run_session(office.engine, losing)
     assert losing.lost
     assert office.link("billing_contact", customer_id) is None

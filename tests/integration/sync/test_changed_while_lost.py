@@ -11,30 +11,15 @@ from __future__ import annotations
 from desktop_app.db.uow import Actor
 from desktop_app.services import sync_queue
 from desktop_app.services.invoice_edits import update_invoice
-from qbwc_server.simulator.company import ResponseLostError
 from qbwc_server.sync.loopback import run_session
-from tests.integration.sync.conftest import Office
-
-
-class _LosingTheAdd:
-    """QuickBooks saving the message holding ``tag``, whose answer is then lost (once)."""
-
-    def __init__(self, office: Office, tag: str) -> None:
-        self.office, self.tag, self.lost = office, tag, False
-
-    def process(self, request_xml: str) -> str:
-        answer = self.office.qb.process(request_xml)
-        if not self.lost and self.tag in request_xml:
-            self.lost = True
-            raise ResponseLostError("The QuickBooks response was lost on the way back.")
-        return answer
+from tests.integration.sync.conftest import LosingTheAnswer, Office
 
 
 def test_an_invoice_changed_while_its_answer_was_lost_gets_the_change(office: Office) -> None:
     customer_id, _, _ = office.invoiced_job("Lost, Lena")
     assert office.sync().percent == 100
     second = office.invoice(office.finished_job(customer_id, office.labor(), "2", name="Porch"))
-    losing = _LosingTheAdd(office, "<InvoiceAddRq")
+    losing = LosingTheAnswer(office, "<InvoiceAddRq")
     for _session in range(5):  # QuickBooks saved the invoice; its answer never came
         run_session(office.engine, losing)
         if losing.lost:
